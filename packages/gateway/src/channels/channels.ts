@@ -1,0 +1,55 @@
+/**
+ * The parties outside the platform, each behind a small interface. The sandbox implements every
+ * one of them; a real connector implements the same interface.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { RetCodeEntry } from '../errors/catalogue.ts';
+import type { Currency } from '../money/currencies.ts';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** The FX rate feed: CNY per one unit of a currency, as a decimal string ("6.9193"). */
+export interface FxFeed {
+  rate(currency: Currency): Promise<{ rate: string; updatedAt: number } | undefined>;
+}
+
+/** The SMS gateway that delivers verification codes to payers' phones. */
+export interface SmsGateway {
+  send(db: Db, message: { phone: string; code: string; paymentId: string; sentAt: number }): Promise<void>;
+}
+
+/** Card data as the issuing bank needs it. Only ever in memory, or sealed at rest. */
+export interface CardData {
+  readonly number: string;
+  readonly cardType: 'CREDIT_CARD' | 'DEBIT_CARD';
+  readonly validDate?: string | undefined;
+  readonly cvv2?: string | undefined;
+  readonly holderName?: string | undefined;
+  readonly citizenIdNumber?: string | undefined;
+  readonly phone: string;
+}
+
+export type CardCheck = { readonly ok: true } | { readonly ok: false; readonly error: RetCodeEntry };
+
+export type DebitResult =
+  | { readonly outcome: 'success' }
+  | { readonly outcome: 'declined'; readonly error: RetCodeEntry }
+  /** The bank has not answered yet: ask again with `inquire` at `retryAt`. */
+  | { readonly outcome: 'pending'; readonly retryAt: number };
+
+/** The card-issuing banks (through their card network). */
+export interface CardBank {
+  /** Checks the card before an SMS code is sent (card number, expiry, holder, phone). */
+  checkCard(card: CardData, now: number): Promise<CardCheck>;
+  /** Debits `amountFen` CNY for `paymentId`. Idempotent per payment id: never debits twice. */
+  debit(request: { paymentId: string; card: CardData; cardFingerprint: string; amountFen: bigint; now: number }): Promise<DebitResult>;
+  /** Asks for the outcome of an earlier debit that was pending or whose answer was lost. */
+  inquire(request: { paymentId: string; cardFingerprint: string; last4: string; now: number }): Promise<DebitResult>;
+}
+
+export interface Channels {
+  readonly fx: FxFeed;
+  readonly sms: SmsGateway;
+  readonly cardBank: CardBank;
+}

@@ -1,0 +1,194 @@
+/**
+ * `umf-gateway <command>`: serve, merchant create, platform cert, fx set, settle.
+ * Every command takes --data-dir / --database (or UMF_DATA_DIR / DATABASE_URL) and works while a
+ * gateway runs on the same data: the gateway reads merchants, keys and rates from the database on
+ * each request.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveConfig, type ProcessConfig } from '../config.ts';
+import { openStore, type Store } from '../store/database.ts';
+import { createContext, startGateway } from '../gateway.ts';
+import { addMerchantKey, createMerchant, revokeMerchantKey } from '../merchants/merchants.ts';
+import { setSandboxRate } from '../channels/fx/sandbox-fx-feed.ts';
+import type { FieldEncryption } from '../crypto/field-decryption.ts';
+
+const USAGE = `usage: umf-gateway <command> [options]
+
+commands:
+  serve [--port N] [--host H]                 run the gateway (sandbox mode by default)
+  merchant create --name NAME [--public-key FILE] [--encryption oaep|pkcs1] [--currencies USD,EUR] [--json]
+  merchant add-key --merchant ID --public-key FILE   add a public key (rotation)
+  merchant revoke-key --merchant ID --key KEY_ID     revoke a public key
+  platform cert                               print the platform certificate (PEM)
+  fx set CURRENCY RATE                        set a sandbox exchange rate (CNY per unit)
+  settle [--date YYYYMMDD]                    run settlement now
+
+common options:
+  --data-dir DIR    data directory (UMF_DATA_DIR, default ./data)
+  --database URL    sqlite:<path> (default) or postgres://... (DATABASE_URL)
+`;
+
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        database: { type: 'string' },
+        name: { type: 'string' },
+        'public-key': { type: 'string' },
+        encryption: { type: 'string' },
+        currencies: { type: 'string' },
+        merchant: { type: 'string' },
+        key: { type: 'string' },
+        date: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    err(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, sub, ...rest] = positionals;
+  if (values.help || !command) {
+    out(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const config = resolveConfig({ host: values.host, port: values.port, dataDir: values['data-dir'], database: values.database });
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(config, err);
+      case 'merchant':
+        return await withStore(config, (store) => merchantCommand(store, config, sub, values, out, err));
+      case 'platform':
+        if (sub !== 'cert') break;
+        return await withStore(config, async (store) => {
+          const ctx = await createContext({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, publicUrl: config.publicUrl, masterKeyEnv: config.masterKeyEnv }, store);
+          out(ctx.platform.certificatePem);
+          return 0;
+        });
+      case 'fx':
+        if (sub !== 'set' || rest.length !== 2) break;
+        return await withStore(config, async (store) => {
+          await setSandboxRate(store.db, rest[0]!.toUpperCase(), rest[1]!);
+          out(`${rest[0]!.toUpperCase()} = ${rest[1]} CNY\n`);
+          return 0;
+        });
+      case 'settle':
+        err('settlement is not available yet in this version of umf-gateway (it comes with refunds and reconciliation)\n');
+        return 3;
+    }
+  } catch (error) {
+    err(`error: ${(error as Error).message}\n`);
+    return 1;
+  }
+  err(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
+  return 2;
+}
+
+async function withStore(config: ProcessConfig, fn: (store: Store) => Promise<number>): Promise<number> {
+  const store = await openStore({ url: config.databaseUrl });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function merchantCommand(
+  store: Store,
+  config: ProcessConfig,
+  sub: string | undefined,
+  values: Record<string, string | boolean | undefined>,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  if (sub === 'create') {
+    const name = values.name;
+    if (typeof name !== 'string' || !name.trim()) {
+      err('merchant create needs --name NAME\n');
+      return 2;
+    }
+    const encryption = (values.encryption ?? 'oaep') as string;
+    if (encryption !== 'oaep' && encryption !== 'pkcs1') {
+      err('--encryption must be oaep or pkcs1\n');
+      return 2;
+    }
+    const publicKeyPem = typeof values['public-key'] === 'string' ? readFileSync(values['public-key'], 'utf8') : undefined;
+    const currencies = typeof values.currencies === 'string' ? values.currencies.split(',').map((c) => c.trim().toUpperCase()) : null;
+    const created = await createMerchant(store.db, { name, encryption: encryption as FieldEncryption, acceptedCurrencies: currencies, ...(publicKeyPem ? { publicKeyPem } : {}) });
+    const result: Record<string, string> = {
+      merchant_id: created.merchant.id,
+      client_id: created.merchant.clientId,
+      client_secret: created.clientSecret,
+      encryption: created.merchant.encryption,
+    };
+    if (created.generatedPrivateKey) {
+      const dir = join(config.dataDir, 'merchants');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const pemFile = join(dir, `${created.merchant.id}.pem`);
+      const derFile = join(dir, `${created.merchant.id}.key.p8`);
+      writeFileSync(pemFile, created.generatedPrivateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+      writeFileSync(derFile, created.generatedPrivateKey.export({ type: 'pkcs8', format: 'der' }), { mode: 0o600 });
+      result.private_key_file = pemFile;
+      result.private_key_der_file = derFile;
+    }
+    if (values.json) out(JSON.stringify(result, null, 2) + '\n');
+    else for (const [k, v] of Object.entries(result)) out(`${k}: ${v}\n`);
+    return 0;
+  }
+  if (sub === 'add-key') {
+    if (typeof values.merchant !== 'string' || typeof values['public-key'] !== 'string') {
+      err('merchant add-key needs --merchant ID --public-key FILE\n');
+      return 2;
+    }
+    const id = await addMerchantKey(store.db, values.merchant, readFileSync(values['public-key'], 'utf8'));
+    out(`key_id: ${id}\n`);
+    return 0;
+  }
+  if (sub === 'revoke-key') {
+    if (typeof values.merchant !== 'string' || typeof values.key !== 'string') {
+      err('merchant revoke-key needs --merchant ID --key KEY_ID\n');
+      return 2;
+    }
+    const ok = await revokeMerchantKey(store.db, values.merchant, values.key);
+    if (!ok) {
+      err('no such key for this merchant\n');
+      return 1;
+    }
+    out('revoked\n');
+    return 0;
+  }
+  err(`unknown merchant command ${sub ?? ''}\n`);
+  return 2;
+}
+
+async function serve(config: ProcessConfig, err: (s: string) => void): Promise<number> {
+  const gateway = await startGateway({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    publicUrl: config.publicUrl,
+    masterKeyEnv: config.masterKeyEnv,
+    sandbox: config.sandbox,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    logger: { level: config.logLevel },
+  });
+  const address = await gateway.listen(config.port, config.host);
+  err(`umf-gateway listening on ${address} (${config.sandbox ? 'sandbox' : 'live'} mode, database ${gateway.context.store.url}, API ${config.publicUrl}/cberest/v1)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await gateway.close();
+  return 0;
+}

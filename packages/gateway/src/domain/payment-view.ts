@@ -1,0 +1,87 @@
+/**
+ * The payment object as the API, notifications and pages show it. Built from the stored row; card
+ * data never appears (only the agreement's last four digits).
+ */
+import type { Selectable } from 'kysely';
+import type { PaymentsTable } from '../store/schema.ts';
+import { formatAmount, formatScaled } from '../money/decimal.ts';
+import { isCurrency } from '../money/currencies.ts';
+import { toMinor } from '../store/schema.ts';
+
+export type PaymentRow = Selectable<PaymentsTable>;
+
+export interface Link {
+  readonly ref: string;
+  readonly rel: string;
+  readonly method: 'GET' | 'POST';
+  readonly href: string;
+}
+
+export function link(ref: string, method: 'GET' | 'POST', href: string): Link {
+  return { ref, rel: ref, method, href };
+}
+
+export interface AgreementView {
+  usr_busi_agreement_id: string;
+  usr_pay_agreement_id: string;
+  gate_id: string;
+  last_four_cardid: string;
+}
+
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+/** ISO 8601 in China time, as UMF writes times: 2017-03-17T19:20:30+08:00 */
+export function chinaTime(epochMs: number): string {
+  return new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(0, 19) + '+08:00';
+}
+
+/** YYYYMMDD in China time. */
+export function chinaDate(epochMs: number): string {
+  return new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+export function paymentLinks(row: PaymentRow, api: string): Link[] {
+  const self = `${api}/payments/payment/${row.id}`;
+  const links = [link('self', 'GET', self)];
+  const isCard = row.payment_method === 'CREDIT_CARD' || row.payment_method === 'DEBIT_CARD';
+  if (row.state === 'WAIT_BUYER_PAY' && isCard) {
+    if (row.stage === 'created') links.push(link('sms_verify', 'POST', `${self}/verify`));
+    if (row.stage === 'sms_sent') links.push(link('confirm', 'POST', `${self}/execute`));
+  }
+  if (row.state === 'TRADE_SUCCESS') links.push(link('refund', 'POST', `${self}/refund`));
+  return links;
+}
+
+export function renderPayment(row: PaymentRow, api: string, agreement?: AgreementView): Record<string, unknown> {
+  const currency = isCurrency(row.currency) ? row.currency : 'CNY';
+  const order = JSON.parse(row.order_json) as Record<string, unknown>;
+  const payer = JSON.parse(row.payer_json) as Record<string, unknown>;
+  const payerInfo: Record<string, unknown> = {};
+  if (row.phone) payerInfo.phone = row.phone;
+  if (agreement) payerInfo.payer_agreement = agreement;
+  else if (row.card_last4) payerInfo.bank_card = { last_four_cardid: row.card_last4 };
+  const payment: Record<string, unknown> = {
+    id: row.id,
+    state: row.state,
+    payer: { ...payer, payer_info: payerInfo },
+    order: {
+      ...order,
+      amount: {
+        total: formatAmount(toMinor(row.amount_minor), currency),
+        currency,
+        total_cny: formatScaled(toMinor(row.total_cny_minor), 2),
+        exchange_rate: { rate: row.exchange_rate, currency },
+      },
+      expire_time: chinaTime(Number(row.expire_at)),
+    },
+    notify_url: row.notify_url,
+    created_time: chinaTime(Number(row.created_at)),
+    mer_check_date: row.mer_date,
+  };
+  if (row.ret_url) payment.ret_url = row.ret_url;
+  if (row.execute_success_at !== null) payment.execute_success_time = chinaTime(Number(row.execute_success_at));
+  if (row.settle_date) payment.settle_date = row.settle_date;
+  if (row.error_code) payment.error = { ret_code: row.error_code, ret_msg: row.error_msg ?? '' };
+  payment.links = paymentLinks(row, api);
+  return payment;
+}

@@ -1,0 +1,538 @@
+/**
+ * The payment flows: create, card verification (SMS), execute (bank debit), query, expiry and the
+ * late bank's answer. Every state change goes through payment-state.ts and commits together with
+ * its timeline event and its merchant notification (outbox).
+ */
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { GatewayContext } from '../context.ts';
+import { apiUrl } from '../context.ts';
+import type { Database } from '../store/schema.ts';
+import { toMinor } from '../store/schema.ts';
+import { newId } from '../store/ids.ts';
+import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
+import { convertToCny, formatAmount, parseRate } from '../money/decimal.ts';
+import type { Merchant } from '../merchants/merchants.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import { signSha256WithRsa } from '../crypto/rsa-signature.ts';
+import { FieldDecryptionError } from '../crypto/field-decryption.ts';
+import { parseCreatePayment, type PaymentDraft } from './payment-request.ts';
+import { chinaDate, renderPayment, type AgreementView, type PaymentRow } from './payment-view.ts';
+import { transition, type PaymentStage, type PaymentState } from './payment-state.ts';
+import { citizenIdValid, last4, luhnValid, normalisePhone } from './cards.ts';
+import type { CardData } from '../channels/channels.ts';
+
+export const SMS_MAX_PER_PAYMENT = 5;
+export const SMS_MIN_INTERVAL_MS = 60_000;
+export const SMS_CODE_TTL_MS = 5 * 60_000;
+export const MAX_WRONG_CODES = 5;
+
+type Db = GatewayContext['db'] | Transaction<Database>;
+
+function randomPaymentId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = randomBytes(21);
+  let out = 'PAY_';
+  for (const b of bytes) out += alphabet[b & 31];
+  return out;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /unique constraint|UNIQUE constraint/i.test(e.message ?? '');
+}
+
+export class PaymentService {
+  readonly #ctx: GatewayContext;
+  readonly #notify: () => void;
+  constructor(ctx: GatewayContext, notify: () => void) {
+    this.#ctx = ctx;
+    this.#notify = notify;
+  }
+
+  get #api(): string {
+    return apiUrl(this.#ctx, '');
+  }
+
+  // ---- create -------------------------------------------------------------------------------
+
+  async create(merchant: Merchant, body: Record<string, unknown>): Promise<PaymentRow> {
+    const { db, clock, config, channels } = this.#ctx;
+    const now = clock.now();
+    const draft = parseCreatePayment(body, { now, defaultExpireMinutes: config.defaultExpireMinutes, acceptedCurrencies: merchant.acceptedCurrencies });
+    if (draft.agreement) await this.#loadAgreement(merchant, draft.agreement.usrBusiAgreementId, draft.agreement.usrPayAgreementId);
+    const quoted = await channels.fx.rate(draft.currency);
+    const rate = quoted ? parseRate(quoted.rate) : null;
+    if (!quoted || !rate) throw new UmfError(RET.EXCHANGE_RATE_ERROR, `no exchange rate for ${draft.currency}`);
+    const totalCny = convertToCny(draft.amountMinor, draft.currency, rate);
+    const id = randomPaymentId();
+    const row = {
+      id,
+      merchant_id: merchant.id,
+      mer_reference_id: draft.merReferenceId,
+      mer_date: draft.merDate,
+      state: 'WAIT_BUYER_PAY',
+      stage: 'created',
+      payment_method: draft.paymentMethod,
+      interface_type: draft.interfaceType,
+      business_type: draft.businessType,
+      bank_code: draft.bankCode ?? null,
+      currency: draft.currency,
+      amount_minor: draft.amountMinor,
+      total_cny_minor: totalCny,
+      exchange_rate: quoted.rate,
+      order_json: JSON.stringify(orderView(draft)),
+      payer_json: JSON.stringify(payerView(draft)),
+      notify_url: draft.notifyUrl,
+      ret_url: draft.retUrl ?? null,
+      expire_at: draft.expireAt,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+      execute_success_at: null,
+      settle_date: null,
+      card_last4: null,
+      card_fingerprint: null,
+      agreement_id: draft.agreement?.usrPayAgreementId ?? null,
+      phone: draft.phone ?? null,
+      sms_sent_count: 0,
+      sms_last_sent_at: null,
+      sms_code_hash: null,
+      sms_code_expires_at: null,
+      verify_failures: 0,
+      card_secret_enc: null,
+      bank_resolve_at: null,
+      bank_outcome: null,
+      error_code: null,
+      error_msg: null,
+    };
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('payments').values(row).execute();
+        await this.#event(trx, id, now, 'created', `${formatAmount(draft.amountMinor, draft.currency)} ${draft.currency} at ${quoted.rate}`);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UmfError(RET.DUPLICATE_ORDER, `${draft.merReferenceId} / ${draft.merDate}`);
+      throw error;
+    }
+    return this.#get(id);
+  }
+
+  // ---- query --------------------------------------------------------------------------------
+
+  /** A merchant's payment (404 for anyone else's), closing it first if it has expired. */
+  async get(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
+    const row = await this.#find(merchant, paymentId);
+    if (row.state === 'WAIT_BUYER_PAY' && Number(row.expire_at) <= this.#ctx.clock.now()) {
+      await this.closeExpired(row);
+      return this.#get(row.id);
+    }
+    return row;
+  }
+
+  async render(row: PaymentRow): Promise<Record<string, unknown>> {
+    return renderPayment(row, this.#api, await this.#agreementView(row));
+  }
+
+  // ---- card verification (SMS) ----------------------------------------------------------------
+
+  async verify(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<PaymentRow> {
+    const { db, clock, channels, cardVault } = this.#ctx;
+    const row = await this.#openForPayer(merchant, paymentId);
+    if (row.stage !== 'created' && row.stage !== 'sms_sent') throw new UmfError(RET.PAYMENT_IN_PROCESS);
+    const now = clock.now();
+    if (row.sms_sent_count >= SMS_MAX_PER_PAYMENT) throw new UmfError(RET.SMS_TOO_MANY);
+    if (row.sms_last_sent_at !== null && now - Number(row.sms_last_sent_at) < SMS_MIN_INTERVAL_MS) throw new UmfError(RET.SMS_TOO_FREQUENT);
+
+    const card = await this.#cardFromRequest(merchant, row, body);
+    const check = await channels.cardBank.checkCard(card.data, now);
+    if (!check.ok) {
+      await this.#event(db, row.id, now, 'card_rejected', `${check.error.code} card ending ${last4(card.data.number)}`);
+      throw new UmfError(check.error);
+    }
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const sealed = cardVault.seal(JSON.stringify(card.data), `payment:${row.id}`);
+    await db.transaction().execute(async (trx) => {
+      // The SMS limits hold in SQL too: the update only matches the counter and time we read.
+      let query = trx
+        .updateTable('payments')
+        .set({
+          stage: 'sms_sent',
+          sms_sent_count: row.sms_sent_count + 1,
+          sms_last_sent_at: now,
+          sms_code_hash: this.#codeHash(row.id, code),
+          sms_code_expires_at: now + SMS_CODE_TTL_MS,
+          verify_failures: 0,
+          card_secret_enc: sealed,
+          card_last4: last4(card.data.number),
+          card_fingerprint: card.fingerprint,
+          agreement_id: card.agreementId ?? row.agreement_id,
+          phone: card.data.phone,
+          updated_at: now,
+          version: row.version + 1,
+        })
+        .where('id', '=', row.id)
+        .where('version', '=', row.version)
+        .where('state', '=', 'WAIT_BUYER_PAY')
+        .where('sms_sent_count', '=', row.sms_sent_count);
+      const result = await query.executeTakeFirst();
+      if (result.numUpdatedRows !== 1n) throw new UmfError(RET.SMS_TOO_FREQUENT, 'another verification request for this payment is in progress');
+      await channels.sms.send(trx, { phone: card.data.phone, code, paymentId: row.id, sentAt: now });
+      await this.#event(trx, row.id, now, 'sms_sent', `code sent to ${maskPhone(card.data.phone)} (${row.sms_sent_count + 1}/${SMS_MAX_PER_PAYMENT})`);
+    });
+    return this.#get(row.id);
+  }
+
+  // ---- execute -----------------------------------------------------------------------------------
+
+  async execute(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<PaymentRow> {
+    const { db, clock, channels, cardVault } = this.#ctx;
+    const row = await this.#openForPayer(merchant, paymentId);
+    if (row.stage === 'processing' || row.stage === 'bank_pending') throw new UmfError(RET.PAYMENT_IN_PROCESS);
+    if (row.stage !== 'sms_sent' || !row.sms_code_hash) throw new UmfError(RET.SMS_CODE_NOT_FOUND, 'request a verification code first (verify)');
+    const now = clock.now();
+    const code = verifyCodeOf(body);
+    if (!code) throw new UmfError(RET.VALIDATION, 'payer.payer_info.verify_code is required');
+    if (row.sms_code_expires_at !== null && Number(row.sms_code_expires_at) <= now) throw new UmfError(RET.SMS_CODE_NOT_FOUND, 'the verification code has expired: request a new one');
+
+    const expected = Buffer.from(row.sms_code_hash, 'hex');
+    const actual = Buffer.from(this.#codeHash(row.id, code), 'hex');
+    if (!timingSafeEqual(expected, actual)) {
+      const failures = row.verify_failures + 1;
+      if (failures >= MAX_WRONG_CODES) {
+        await this.#finish(row, 'sms_sent', 'TRADE_FAIL', now, { error: RET.SMS_CODE_LOCKED });
+        throw new UmfError(RET.SMS_CODE_LOCKED);
+      }
+      await db.updateTable('payments').set({ verify_failures: failures }).where('id', '=', row.id).where('verify_failures', '=', row.verify_failures).execute();
+      await this.#event(db, row.id, now, 'wrong_code', `${failures}/${MAX_WRONG_CODES}`);
+      throw new UmfError(RET.SMS_CODE_INCORRECT, `${MAX_WRONG_CODES - failures} attempts left`);
+    }
+
+    // Claim the payment for this execution: only one concurrent execute gets past this update.
+    const claimed = await transition(db, row.id, { state: 'WAIT_BUYER_PAY', stage: 'sms_sent', version: row.version }, { state: 'WAIT_BUYER_PAY', stage: 'processing' }, { sms_code_hash: null }, now);
+    if (!claimed) throw new UmfError(RET.PAYMENT_IN_PROCESS);
+    const processing = await this.#get(row.id);
+
+    if (!row.card_secret_enc || !row.card_fingerprint) throw new UmfError(RET.SYSTEM_ERROR);
+    const card = JSON.parse(cardVault.open(row.card_secret_enc, `payment:${row.id}`)) as CardData;
+    const result = await channels.cardBank.debit({ paymentId: row.id, card, cardFingerprint: row.card_fingerprint, amountFen: toMinor(row.total_cny_minor), now });
+    if (result.outcome === 'pending') {
+      await db.transaction().execute(async (trx) => {
+        // The bank has the card data now: the CVV2 and the rest are destroyed here.
+        const ok = await transition(trx, row.id, { state: 'WAIT_BUYER_PAY', stage: 'processing' }, { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' }, { card_secret_enc: null, bank_resolve_at: result.retryAt }, now);
+        if (ok) await this.#event(trx, row.id, now, 'bank_pending', 'the bank has not answered yet');
+      });
+      return this.#get(row.id);
+    }
+    if (result.outcome === 'success') await this.#finish(processing, 'processing', 'TRADE_SUCCESS', now, { card });
+    else await this.#finish(processing, 'processing', 'TRADE_FAIL', now, { error: result.error });
+    return this.#get(row.id);
+  }
+
+  // ---- background: expiry and the bank's late answers ----------------------------------------
+
+  /** Closes one expired unpaid payment (TRADE_CLOSED) and notifies the merchant. */
+  async closeExpired(row: PaymentRow): Promise<boolean> {
+    const now = this.#ctx.clock.now();
+    if (row.state !== 'WAIT_BUYER_PAY' || Number(row.expire_at) > now) return false;
+    if (row.stage !== 'created' && row.stage !== 'sms_sent') return false;
+    return this.#finish(row, row.stage, 'TRADE_CLOSED', now, { error: RET.PAYMENT_EXPIRED });
+  }
+
+  async closeExpiredBatch(limit = 200): Promise<number> {
+    const now = this.#ctx.clock.now();
+    const rows = await this.#ctx.db
+      .selectFrom('payments')
+      .selectAll()
+      .where('state', '=', 'WAIT_BUYER_PAY')
+      .where('expire_at', '<=', now)
+      .where('stage', 'in', ['created', 'sms_sent'])
+      .limit(limit)
+      .execute();
+    let closed = 0;
+    for (const row of rows) if (await this.closeExpired(row)) closed++;
+    return closed;
+  }
+
+  /**
+   * Asks the bank about payments it has not answered for (bank_pending past bank_resolve_at), and
+   * about executions interrupted by a crash (processing for more than a minute).
+   */
+  async resolveBankBatch(limit = 100): Promise<number> {
+    const { db, clock, channels } = this.#ctx;
+    const now = clock.now();
+    const rows = await db
+      .selectFrom('payments')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('stage', '=', 'bank_pending'), eb('bank_resolve_at', '<=', now)]),
+          eb.and([eb('stage', '=', 'processing'), eb('updated_at', '<=', now - 60_000)]),
+        ]),
+      )
+      .limit(limit)
+      .execute();
+    let resolved = 0;
+    for (const row of rows) {
+      const result = await channels.cardBank.inquire({ paymentId: row.id, cardFingerprint: row.card_fingerprint ?? '', last4: row.card_last4 ?? '', now });
+      const stage = row.stage as PaymentStage;
+      if (result.outcome === 'pending') {
+        await db.updateTable('payments').set({ bank_resolve_at: result.retryAt }).where('id', '=', row.id).where('stage', '=', stage).execute();
+        continue;
+      }
+      let card: CardData | undefined;
+      if (row.card_secret_enc) card = JSON.parse(this.#ctx.cardVault.open(row.card_secret_enc, `payment:${row.id}`)) as CardData;
+      const done =
+        result.outcome === 'success'
+          ? await this.#finish(row, stage, 'TRADE_SUCCESS', now, card ? { card } : {})
+          : await this.#finish(row, stage, 'TRADE_FAIL', now, { error: result.error });
+      if (done) resolved++;
+    }
+    return resolved;
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  /**
+   * Moves a payment to a final state in one transaction with its event, its payer agreement (card
+   * payments that succeed) and its notification. Card data is destroyed in the same update.
+   */
+  async #finish(row: PaymentRow, fromStage: PaymentStage, state: PaymentState, now: number, extra: { error?: RetCodeEntry; card?: CardData }): Promise<boolean> {
+    const { db, cardVault } = this.#ctx;
+    const done = await db.transaction().execute(async (trx) => {
+      let agreementId = row.agreement_id;
+      if (state === 'TRADE_SUCCESS' && extra.card && row.card_fingerprint && !agreementId) {
+        agreementId = await this.#issueAgreement(trx, row, extra.card, now);
+      }
+      const ok = await transition(
+        trx,
+        row.id,
+        { state: row.state as PaymentState, stage: fromStage },
+        { state, stage: 'done' },
+        {
+          card_secret_enc: null,
+          sms_code_hash: null,
+          bank_resolve_at: null,
+          agreement_id: agreementId,
+          execute_success_at: state === 'TRADE_SUCCESS' ? now : null,
+          settle_date: state === 'TRADE_SUCCESS' ? chinaDate(now) : null,
+          error_code: extra.error?.code ?? null,
+          error_msg: extra.error?.message ?? null,
+        },
+        now,
+      );
+      if (!ok) return false;
+      await this.#event(trx, row.id, now, state, extra.error ? `${extra.error.code} ${extra.error.message}` : null);
+      const updated = await trx.selectFrom('payments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      const payload = { payment: renderPayment(updated, this.#api, await this.#agreementView(updated, trx)) };
+      await enqueueNotification(trx, {
+        merchantId: row.merchant_id,
+        objectType: 'payment',
+        objectId: row.id,
+        url: row.notify_url,
+        payload,
+        signer: (body) => signSha256WithRsa(this.#ctx.platform.privateKey, body),
+        now,
+      });
+      return true;
+    });
+    if (done) this.#notify();
+    void cardVault;
+    return done;
+  }
+
+  async #issueAgreement(trx: Transaction<Database>, row: PaymentRow, card: CardData, now: number): Promise<string> {
+    const existing = await trx
+      .selectFrom('payer_agreements')
+      .select('usr_pay_agreement_id')
+      .where('merchant_id', '=', row.merchant_id)
+      .where('card_fingerprint', '=', row.card_fingerprint!)
+      .executeTakeFirst();
+    if (existing) return existing.usr_pay_agreement_id;
+    const samePayer = await trx
+      .selectFrom('payer_agreements')
+      .select('usr_busi_agreement_id')
+      .where('merchant_id', '=', row.merchant_id)
+      .where('phone', '=', card.phone)
+      .executeTakeFirst();
+    const payId = newId('P');
+    const busiId = samePayer?.usr_busi_agreement_id ?? newId('UB');
+    const { cvv2: _destroyed, ...keep } = card;
+    await trx
+      .insertInto('payer_agreements')
+      .values({
+        usr_pay_agreement_id: payId,
+        usr_busi_agreement_id: busiId,
+        merchant_id: row.merchant_id,
+        card_fingerprint: row.card_fingerprint!,
+        card_last4: last4(card.number),
+        card_type: card.cardType,
+        gate_id: row.bank_code ?? 'UNKNOWN',
+        phone: card.phone,
+        card_enc: this.#ctx.cardVault.seal(JSON.stringify(keep), `agreement:${payId}`),
+        created_at: now,
+      })
+      .execute();
+    await this.#event(trx, row.id, now, 'agreement_issued', `${payId} for card ending ${last4(card.number)}`);
+    return payId;
+  }
+
+  async #agreementView(row: PaymentRow, db: Db = this.#ctx.db): Promise<AgreementView | undefined> {
+    if (!row.agreement_id) return undefined;
+    const a = await db.selectFrom('payer_agreements').selectAll().where('usr_pay_agreement_id', '=', row.agreement_id).executeTakeFirst();
+    if (!a) return undefined;
+    return { usr_busi_agreement_id: a.usr_busi_agreement_id, usr_pay_agreement_id: a.usr_pay_agreement_id, gate_id: a.gate_id, last_four_cardid: a.card_last4 };
+  }
+
+  async #loadAgreement(merchant: Merchant, busiId: string, payId: string) {
+    const a = await this.#ctx.db
+      .selectFrom('payer_agreements')
+      .selectAll()
+      .where('usr_pay_agreement_id', '=', payId)
+      .where('usr_busi_agreement_id', '=', busiId)
+      .where('merchant_id', '=', merchant.id)
+      .executeTakeFirst();
+    if (!a) throw new UmfError(RET.VALIDATION, 'payer_agreement: no such agreement for this merchant');
+    return a;
+  }
+
+  /** Card data from a verify request: an encrypted bank_card, or a payer agreement. */
+  async #cardFromRequest(merchant: Merchant, row: PaymentRow, body: Record<string, unknown>): Promise<{ data: CardData; fingerprint: string; agreementId?: string }> {
+    const payer = (body.payer ?? {}) as Record<string, unknown>;
+    const info = ((payer.payer_info ?? body.payer_info ?? {}) as Record<string, unknown>) ?? {};
+    const bankCard = info.bank_card as Record<string, unknown> | undefined;
+    const agreementIn = info.payer_agreement as Record<string, unknown> | undefined;
+    const cardType = row.payment_method === 'DEBIT_CARD' ? 'DEBIT_CARD' : 'CREDIT_CARD';
+    const phoneText = str(info.phone) ?? str(bankCard?.phone) ?? row.phone ?? undefined;
+
+    const agreementPay = str(agreementIn?.usr_pay_agreement_id) ?? (row.agreement_id && !str(bankCard?.number) ? row.agreement_id : undefined);
+    if (agreementPay && !str(bankCard?.number)) {
+      const busi = str(agreementIn?.usr_busi_agreement_id);
+      const a = await this.#ctx.db
+        .selectFrom('payer_agreements')
+        .selectAll()
+        .where('usr_pay_agreement_id', '=', agreementPay)
+        .where('merchant_id', '=', merchant.id)
+        .executeTakeFirst();
+      if (!a || (busi && a.usr_busi_agreement_id !== busi)) throw new UmfError(RET.VALIDATION, 'payer_agreement: no such agreement for this merchant');
+      if (a.card_type !== cardType) throw new UmfError(RET.CARD_UNSUPPORTED, `the agreement's card is a ${a.card_type}`);
+      const stored = JSON.parse(this.#ctx.cardVault.open(a.card_enc, `agreement:${a.usr_pay_agreement_id}`)) as CardData;
+      return { data: { ...stored, phone: a.phone }, fingerprint: a.card_fingerprint, agreementId: a.usr_pay_agreement_id };
+    }
+
+    if (!bankCard) throw new UmfError(RET.VALIDATION, 'payer.payer_info.bank_card (or payer_agreement) is required');
+    const decrypt = (field: string, value: unknown, required: boolean): string | undefined => {
+      const text = str(value);
+      if (text === undefined) {
+        if (required) throw new UmfError(RET.VALIDATION, `payer.payer_info.bank_card.${field} is required (encrypted with the platform certificate)`);
+        return undefined;
+      }
+      try {
+        return this.#ctx.platform.decryptor.decrypt(text, merchant.encryption).trim();
+      } catch (error) {
+        if (error instanceof FieldDecryptionError) throw new UmfError(RET.VALIDATION, `payer.payer_info.bank_card.${field} could not be decrypted: encrypt it with the platform certificate (${merchant.encryption === 'oaep' ? 'RSA-OAEP, SHA-256, MGF1-SHA-256' : 'RSA PKCS#1 v1.5'}) and base64 it`);
+        throw error;
+      }
+    };
+    const number = decrypt('number', bankCard.number, true)!.replace(/[\s-]/g, '');
+    if (!luhnValid(number)) throw new UmfError(RET.CARD_BIN_INVALID);
+    const isCredit = cardType === 'CREDIT_CARD';
+    const validDate = decrypt('valid_date', bankCard.valid_date, isCredit);
+    const cvv2 = decrypt('cvv2', bankCard.cvv2, isCredit);
+    const holderName = decrypt('payer_name', bankCard.payer_name ?? bankCard.card_holder ?? info.name, true);
+    const idType = str(bankCard.citizen_id_type) ?? '1';
+    if (idType !== '1' && idType.toUpperCase() !== 'IDENTITY_CARD') throw new UmfError(RET.VALIDATION, 'payer.payer_info.bank_card.citizen_id_type must be IDENTITY_CARD (or "1")');
+    const citizenId = decrypt('citizen_id_number', bankCard.citizen_id_number, true)!;
+    if (!citizenIdValid(citizenId)) throw new UmfError(RET.ID_NUMBER_INVALID);
+    if (!phoneText) throw new UmfError(RET.VALIDATION, 'payer.payer_info.phone is required');
+    const phone = normalisePhone(phoneText);
+    if (!phone) throw new UmfError(RET.PHONE_INVALID);
+    const data: CardData = { number, cardType, validDate, cvv2, holderName, citizenIdNumber: citizenId.toUpperCase(), phone };
+    return { data, fingerprint: this.#ctx.cardVault.fingerprint(`pan:${number}`) };
+  }
+
+  async #openForPayer(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
+    const row = await this.#find(merchant, paymentId);
+    if (row.payment_method !== 'CREDIT_CARD' && row.payment_method !== 'DEBIT_CARD') throw new UmfError(RET.VALIDATION, `${row.payment_method} payments are not paid with verify/execute`);
+    if (row.state === 'WAIT_BUYER_PAY' && Number(row.expire_at) <= this.#ctx.clock.now() && (row.stage === 'created' || row.stage === 'sms_sent')) {
+      await this.closeExpired(row);
+      throw new UmfError(RET.PAYMENT_EXPIRED);
+    }
+    switch (row.state) {
+      case 'WAIT_BUYER_PAY':
+        return row;
+      case 'TRADE_SUCCESS':
+        throw new UmfError(RET.PAYMENT_FAILED_TO_PAY, 'the payment has already been paid');
+      case 'TRADE_CLOSED':
+        throw new UmfError(RET.ORDER_CLOSED);
+      case 'TRADE_FAIL':
+        throw new UmfError(RET.PAYMENT_FAILED);
+      default:
+        throw new UmfError(RET.ORDER_CLOSED, row.state);
+    }
+  }
+
+  async #find(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
+    if (!/^PAY_[A-Z0-9]{1,40}$/.test(paymentId)) throw new UmfError(RET.PAYMENT_NOT_FOUND);
+    const row = await this.#ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).where('merchant_id', '=', merchant.id).executeTakeFirst();
+    if (!row) throw new UmfError(RET.PAYMENT_NOT_FOUND);
+    return row;
+  }
+
+  async #get(id: string): Promise<PaymentRow> {
+    return this.#ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  }
+
+  async #event(db: Db, paymentId: string, at: number, type: string, detail: string | null): Promise<void> {
+    await db.insertInto('payment_events').values({ id: newId('EVT_'), payment_id: paymentId, at, type, detail }).execute();
+  }
+
+  #codeHash(paymentId: string, code: string): string {
+    return this.#ctx.cardVault.fingerprint(`sms:${paymentId}:${code}`);
+  }
+}
+
+function str(value: unknown): string | undefined {
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return text === '' ? undefined : text;
+}
+
+function verifyCodeOf(body: Record<string, unknown>): string | undefined {
+  const payer = (body.payer ?? {}) as Record<string, unknown>;
+  const info = (payer.payer_info ?? {}) as Record<string, unknown>;
+  const card = (info.bank_card ?? {}) as Record<string, unknown>;
+  const code = str(info.verify_code) ?? str(card.verify_code) ?? str(payer.verify_code) ?? str(body.verify_code);
+  return code && /^\d{4,8}$/.test(code) ? code : code === undefined ? undefined : '';
+}
+
+function maskPhone(phone: string): string {
+  return phone.slice(0, 3) + '****' + phone.slice(-4);
+}
+
+function orderView(draft: PaymentDraft): Record<string, unknown> {
+  const order: Record<string, unknown> = { mer_reference_id: draft.merReferenceId, mer_date: draft.merDate };
+  if (draft.orderSummary) order.order_summary = draft.orderSummary;
+  if (draft.userIp) order.user_ip = draft.userIp;
+  order.sub_orders = draft.subOrders.map((sub) => {
+    const { amountMinor, items, ...rest } = sub;
+    return {
+      ...rest,
+      is_customs: sub.is_customs ? 'TRUE' : 'FALSE',
+      amount: { total: formatAmount(amountMinor, draft.currency), currency: draft.currency },
+      items: items.map(({ amountMinor: itemMinor, quantity, ...item }) => ({ ...item, quantity: String(quantity), amount: { total: formatAmount(itemMinor, draft.currency), currency: draft.currency } })),
+    };
+  });
+  return order;
+}
+
+function payerView(draft: PaymentDraft): Record<string, unknown> {
+  const payer: Record<string, unknown> = {
+    payment_method: draft.paymentMethod,
+    interface_type: draft.interfaceType,
+    business_type: draft.businessType,
+  };
+  if (draft.bankCode) payer.bank_code = draft.bankCode;
+  return payer;
+}

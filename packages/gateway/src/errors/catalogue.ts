@@ -1,0 +1,98 @@
+/**
+ * The one catalogue of UMF return codes. Every route answers with one of these; `docs/errors.md`
+ * documents the same table (a test keeps the two in sync). Codes from the UMF reference appendix
+ * keep their meaning; codes marked `ours` fill gaps the reference leaves (they sit in free slots of
+ * the same numbering).
+ */
+export interface RetCodeEntry {
+  readonly code: string;
+  readonly http: number;
+  readonly message: string;
+  readonly source: 'reference' | 'ours';
+}
+
+function entry(code: string, http: number, message: string, source: 'reference' | 'ours' = 'reference'): RetCodeEntry {
+  return { code, http, message, source };
+}
+
+export const RET = {
+  SUCCESS: entry('0000', 200, 'Successful'),
+  SYSTEM_ERROR: entry('00060999', 500, 'System error'),
+
+  // Request shape
+  VALIDATION: entry('00060700', 400, 'Data validation failure'),
+  INVALID_JSON: entry('00060701', 400, 'Request body is not valid JSON', 'ours'),
+  BODY_TOO_LARGE: entry('00060702', 413, 'Request body is too large', 'ours'),
+  UNSUPPORTED_MEDIA_TYPE: entry('00060703', 415, 'Unsupported content type', 'ours'),
+  ROUTE_NOT_FOUND: entry('00060704', 404, 'No such resource', 'ours'),
+  METHOD_NOT_ALLOWED: entry('00060705', 405, 'Method not allowed on this resource', 'ours'),
+
+  // Authentication and signatures
+  SIGNATURE_INVALID: entry('00060710', 401, 'Merchant signature validation failure'),
+  MERCHANT_NOT_REGISTERED: entry('00060711', 401, 'Merchant has not registered'),
+  INVALID_CLIENT: entry('00280701', 401, 'Invalid client_id or client_secret', 'ours'),
+  UNSUPPORTED_GRANT_TYPE: entry('00280702', 400, 'grant_type must be client_credentials', 'ours'),
+  TOKEN_INVALID: entry('00280703', 401, 'Access token is invalid or expired'),
+  TOO_MANY_AUTH_ATTEMPTS: entry('00280704', 429, 'Too many failed authentication attempts, try again later', 'ours'),
+
+  // Payments
+  PHONE_INVALID: entry('00060720', 400, 'Phone number is incorrect'),
+  INSUFFICIENT_BALANCE: entry('00060730', 402, 'User account balance is insufficient, please deposit'),
+  DUPLICATE_ORDER: entry('00060741', 409, 'An order with this mer_reference_id and mer_date already exists', 'ours'),
+  IDEMPOTENCY_MISMATCH: entry('00060742', 409, 'Idempotency-Key was already used with a different request', 'ours'),
+  IDEMPOTENCY_IN_FLIGHT: entry('00060743', 409, 'A request with this Idempotency-Key is still in progress', 'ours'),
+  PAYMENT_FAILED_TO_PAY: entry('00060750', 402, 'Failed to pay'),
+  PAYMENT_EXPIRED: entry('00060751', 409, 'Payment expired'),
+  PAYMENT_NOT_FOUND: entry('00060760', 404, 'Payment not exist'),
+  PAYMENT_IN_PROCESS: entry('00060761', 409, 'Payment in process'),
+  ORDER_CLOSED: entry('00060763', 409, 'Orders have been closed'),
+  ORDER_NOT_PAID: entry('00060764', 409, 'Orders have not been paid'),
+  PAYMENT_FAILED: entry('00060765', 409, 'Payment failed'),
+  NO_REFUND_ALLOWED: entry('00060766', 409, 'No refund allowed'),
+  ID_NUMBER_INVALID: entry('00060022', 400, 'ID number is not legitimate'),
+  CARD_UNSUPPORTED: entry('00060076', 400, 'Unsupported bank card account'),
+  CARD_BIN_INVALID: entry('00060875', 400, 'Failed to validate the card bin (incorrect card number)'),
+  CURRENCY_NOT_ACCEPTED: entry('00281017', 400, 'Currency not accepted by the merchant'),
+  AMOUNT_BLANK: entry('00202001', 400, 'The foreign currency amount of order must not be blank'),
+  AMOUNT_NOT_INTEGER: entry('00202002', 400, 'The foreign currency amount of order must be integer value'),
+  AMOUNT_NOT_POSITIVE: entry('00202003', 400, 'The foreign currency amount of order must be larger than 0'),
+  EXCHANGE_RATE_ERROR: entry('00202000', 400, 'The exchange rate query response parameter error'),
+  CITIZEN_ID_OR_NAME_INCORRECT: entry('00290502', 400, 'Citizen id or name not correct'),
+
+  // Card verification (SMS)
+  SMS_CODE_NOT_FOUND: entry('00200005', 400, 'SMS verification code not found'),
+  SMS_CODE_INCORRECT: entry('00200007', 400, 'SMS verification code is incorrect', 'ours'),
+  SMS_CODE_LOCKED: entry('00200008', 409, 'Too many incorrect verification codes: the payment is locked', 'ours'),
+  CARD_INFO_INCORRECT: entry('00200025', 402, 'Information of the card is incorrect'),
+  CARD_EXPIRED: entry('00200026', 402, 'The card has expired'),
+  BANK_NOT_LINKED: entry('00200027', 400, "The bank is not linked with the merchant on UMF's platform"),
+  SMS_TOO_FREQUENT: entry('00080706', 429, 'Acquire verification codes too many times within one minute'),
+  SMS_TOO_MANY: entry('00080707', 429, 'The number of verification code requests for the order exceeds the maximum'),
+} as const satisfies Record<string, RetCodeEntry>;
+
+export type RetName = keyof typeof RET;
+
+/** All entries, for documentation and lookups by code. */
+export const RET_CODES: readonly RetCodeEntry[] = Object.values(RET);
+
+/** An error carrying a catalogue entry; the error handler turns it into a signed UMF response. */
+export class UmfError extends Error {
+  readonly entry: RetCodeEntry;
+  readonly detail: string | undefined;
+  constructor(entry: RetCodeEntry, detail?: string) {
+    super(detail ? `${entry.message}: ${detail}` : entry.message);
+    this.name = 'UmfError';
+    this.entry = entry;
+    this.detail = detail;
+  }
+  get retCode(): string {
+    return this.entry.code;
+  }
+  get httpStatus(): number {
+    return this.entry.http;
+  }
+}
+
+export function umfError(entry: RetCodeEntry, detail?: string): UmfError {
+  return new UmfError(entry, detail);
+}

@@ -1,0 +1,95 @@
+/**
+ * A running gateway: store, keys, channels, the HTTP app and the background workers, wired from a
+ * config. `startGateway` is what `umf-gateway serve` and the end-to-end tests call.
+ */
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { openStore, type Store } from './store/database.ts';
+import { loadMasterKey } from './crypto/master-key.ts';
+import { loadOrCreatePlatformKeys } from './crypto/platform-keys.ts';
+import { CachingResponseSigner } from './http/signed-body.ts';
+import { SandboxFxFeed } from './channels/fx/sandbox-fx-feed.ts';
+import { SandboxSmsGateway } from './channels/sms/sandbox-sms-gateway.ts';
+import { SandboxCardBank } from './channels/bank/sandbox-card-bank.ts';
+import { systemClock, type Clock, type GatewayContext } from './context.ts';
+import { buildApp } from './app.ts';
+import { NotificationWorker } from './notifications/notifier.ts';
+import { PaymentService } from './domain/payments.ts';
+import { PaymentJobs } from './workers/payment-jobs.ts';
+
+export interface GatewayOptions {
+  readonly databaseUrl: string;
+  readonly dataDir: string;
+  readonly publicUrl: string;
+  readonly masterKeyEnv?: string | undefined;
+  readonly sandbox?: boolean;
+  readonly tokenTtlSeconds?: number;
+  readonly clock?: Clock;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Start the notification worker and payment jobs (default true). */
+  readonly workers?: boolean;
+  /** Sandbox bank: how late the late-answering test card answers. */
+  readonly lateBankDelayMs?: number;
+  readonly notifierPollMs?: number;
+}
+
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly context: GatewayContext;
+  readonly notifier: NotificationWorker;
+  readonly jobs: PaymentJobs;
+  listen(port: number, host: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createContext(options: GatewayOptions, store: Store): Promise<GatewayContext> {
+  const master = loadMasterKey({ env: options.masterKeyEnv, keyFile: join(options.dataDir, 'master.key') });
+  const platform = await loadOrCreatePlatformKeys(store.db, master.derive('platform key'));
+  return {
+    store,
+    db: store.db,
+    config: {
+      publicUrl: options.publicUrl,
+      sandbox: options.sandbox ?? true,
+      tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+      bodyLimit: 256 * 1024,
+      defaultExpireMinutes: 360,
+    },
+    clock: options.clock ?? systemClock,
+    platform,
+    signer: new CachingResponseSigner(platform.privateKey),
+    cardVault: master.derive('card data'),
+    channels: {
+      fx: new SandboxFxFeed(store.db),
+      sms: new SandboxSmsGateway(),
+      cardBank: new SandboxCardBank(store.db, options.lateBankDelayMs === undefined ? {} : { lateDelayMs: options.lateBankDelayMs }),
+    },
+  };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const store = await openStore({ url: options.databaseUrl });
+  const context = await createContext(options, store);
+  const notifier = new NotificationWorker({ db: store.db, clock: context.clock, pollIntervalMs: options.notifierPollMs ?? 250 });
+  const app = await buildApp({ context, logger: options.logger ?? false, onNotification: () => notifier.kick() });
+  const jobs = new PaymentJobs({ payments: new PaymentService(context, () => notifier.kick()), logger: app.log });
+  if (options.workers ?? true) {
+    notifier.start();
+    jobs.start();
+  }
+  return {
+    app,
+    context,
+    notifier,
+    jobs,
+    async listen(port, host) {
+      return app.listen({ port, host });
+    },
+    async close() {
+      await app.close();
+      await jobs.stop();
+      await notifier.stop();
+      await store.close();
+    },
+  };
+}

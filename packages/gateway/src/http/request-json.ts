@@ -1,0 +1,55 @@
+/**
+ * Turns a raw request body into the object the routes read, liberal in what it accepts (see
+ * WIRE-NOTES.md): keys are trimmed ("expire_time "), camelCase becomes snake_case (bankCard ->
+ * bank_card, Currency -> currency) and a few known aliases are folded onto the names we use.
+ */
+import { RET, UmfError } from '../errors/catalogue.ts';
+
+const ALIASES: Record<string, string> = {
+  item_quantity: 'quantity',
+  last_four_card_id: 'last_four_cardid',
+  agreement_id: 'usr_pay_agreement_id',
+  busi_agreement_id: 'usr_busi_agreement_id',
+};
+
+export function canonicalKey(key: string): string {
+  const snake = key
+    .trim()
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+  return ALIASES[snake] ?? snake;
+}
+
+export function normaliseKeys(value: unknown, depth = 0): unknown {
+  if (depth > 32) throw new UmfError(RET.VALIDATION, 'JSON nested too deeply');
+  if (Array.isArray(value)) return value.map((v) => normaliseKeys(v, depth + 1));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      const canonical = canonicalKey(key);
+      // When a client sends both spellings, the snake_case one (what the Java client sends) wins.
+      if (canonical in out && canonical !== key.trim()) continue;
+      out[canonical] = normaliseKeys(v, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Parses a JSON object body. Empty bodies are an empty object (clients POST `{}`-less actions). */
+export function parseJsonObject(raw: Buffer | undefined): Record<string, unknown> {
+  if (!raw || raw.length === 0) return {};
+  let text = raw.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UmfError(RET.INVALID_JSON);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UmfError(RET.INVALID_JSON, 'the body must be a JSON object');
+  }
+  return normaliseKeys(parsed) as Record<string, unknown>;
+}

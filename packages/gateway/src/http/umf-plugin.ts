@@ -1,0 +1,84 @@
+/**
+ * The UMF wire conventions for every route: raw bodies kept as bytes (signatures cover them),
+ * signed responses (`reply.umf(...)`), and one error handler that answers with the catalogue.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
+import { buildSignedBody } from './signed-body.ts';
+import { parseJsonObject } from './request-json.ts';
+import type { GatewayContext } from '../context.ts';
+import type { Merchant } from '../merchants/merchants.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody: Buffer | undefined;
+    merchant: Merchant | undefined;
+    /** The parsed, key-normalised JSON body (see request-json.ts). */
+    umfBody(): Record<string, unknown>;
+  }
+  interface FastifyReply {
+    /** Sends a signed UMF response: `{"meta":{...}, ...result}`. */
+    umf(result: Record<string, unknown>, entry?: RetCodeEntry, status?: number): FastifyReply;
+  }
+}
+
+export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void {
+  app.decorateRequest('rawBody', undefined);
+  app.decorateRequest('merchant', undefined);
+  app.decorateRequest('umfBody', function (this: FastifyRequest) {
+    const cache = this as FastifyRequest & { parsedUmfBody?: Record<string, unknown> };
+    cache.parsedUmfBody ??= parseJsonObject(this.rawBody);
+    return cache.parsedUmfBody;
+  });
+  app.decorateReply('umf', function (this: FastifyReply, result: Record<string, unknown>, entry: RetCodeEntry = RET.SUCCESS, status?: number) {
+    return this.code(status ?? entry.http)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(buildSignedBody(ctx.signer, entry, result));
+  });
+
+  // Every body is kept as raw bytes; routes parse it themselves (JSON or form) after the signature
+  // check, so a GET with `Content-Type: application/json` and no body is fine.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    done(null, undefined);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.umf({}, RET.ROUTE_NOT_FOUND);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const umf = toUmfError(error);
+    if (umf.entry === RET.SYSTEM_ERROR) {
+      request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'unhandled error');
+    }
+    const message = umf.detail ? `${umf.entry.message}: ${umf.detail}` : umf.entry.message;
+    reply
+      .code(umf.entry.http)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(buildSignedBody(ctx.signer, umf.entry, {}, message));
+  });
+}
+
+function toUmfError(error: unknown): UmfError {
+  if (error instanceof UmfError) return error;
+  const code = (error as { code?: string }).code;
+  const status = (error as { statusCode?: number }).statusCode;
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new UmfError(RET.BODY_TOO_LARGE);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new UmfError(RET.UNSUPPORTED_MEDIA_TYPE);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new UmfError(RET.INVALID_JSON);
+  }
+  if (status === 404) return new UmfError(RET.ROUTE_NOT_FOUND);
+  if (status === 405) return new UmfError(RET.METHOD_NOT_ALLOWED);
+  if (status === 413) return new UmfError(RET.BODY_TOO_LARGE);
+  if (status === 415) return new UmfError(RET.UNSUPPORTED_MEDIA_TYPE);
+  if (status !== undefined && status >= 400 && status < 500) return new UmfError(RET.VALIDATION, (error as Error).message);
+  return new UmfError(RET.SYSTEM_ERROR);
+}

@@ -1,0 +1,497 @@
+/**
+ * Delivers the notification outbox to merchants: at least once, with retries on the schedule of
+ * backoff.ts, safely with several gateway processes on one database.
+ *
+ * Claiming: the worker selects due candidates (`pending`, `next_attempt_at <= now`, no live lease),
+ * then takes each with a conditional UPDATE that only succeeds while the row is still unclaimed and
+ * unchanged; exactly one worker sees numUpdatedRows === 1 for a row. The lease (lease_owner,
+ * lease_until) outlives the request timeout, so a live worker never loses a row mid-attempt; a worker
+ * that dies leaves a lease that expires and another worker takes the row over (hence "at least
+ * once"). Each claim writes a fresh token into lease_owner, and the result of an attempt is written
+ * only while the row still carries that token: a worker whose lease was taken over records its
+ * attempt but never overwrites the row.
+ *
+ * A delivery is an HTTP POST of the stored body with the stored Signature; it succeeds on a 2xx
+ * answer acknowledging receipt (`{"meta":{"ret_code":"0000"}}`, `{"ret_code":"0000"}` or the text
+ * `ret_code=0000&...`). Bodies may hold personal data: they are never logged.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { Clock } from '../context.ts';
+import { systemClock } from '../context.ts';
+import { newId } from '../store/ids.ts';
+import { nextDelayMs } from './backoff.ts';
+import type { AttemptOutcome } from './outbox.ts';
+
+/** The largest part of a merchant's answer that is read. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+/** The part of a merchant's answer kept with each attempt. */
+const EXCERPT_CHARS = 500;
+const USER_AGENT = 'umf-gateway-notifier';
+
+export interface NotifierLogger {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** The subset of `fetch` the worker uses when one is injected (otherwise it uses node:http). */
+export type FetchLike = (
+  url: string,
+  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<Response>;
+
+export interface NotificationWorkerOptions {
+  readonly db: Kysely<Database>;
+  readonly clock?: Clock;
+  /** Identifies this worker in lease_owner; defaults to host:pid:random. Must differ between workers. */
+  readonly owner?: string;
+  /** Deliveries under way at once. */
+  readonly concurrency?: number;
+  readonly requestTimeoutMs?: number;
+  /** How long a claim holds a row; must exceed requestTimeoutMs. */
+  readonly leaseMs?: number;
+  /** How often the background loop looks for due rows when not kicked. */
+  readonly pollIntervalMs?: number;
+  readonly logger?: NotifierLogger;
+  readonly fetchImpl?: FetchLike;
+  /** Jitter source for the retry schedule, in [0, 1). */
+  readonly random?: () => number;
+}
+
+interface ClaimedRow {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly objectType: string;
+  readonly objectId: string;
+  readonly url: string;
+  readonly body: string;
+  readonly signature: string;
+  /** The number of the attempt being made (1-based). */
+  readonly attempt: number;
+  /** The lease_owner value of this claim. */
+  readonly token: string;
+}
+
+interface AttemptResult {
+  readonly outcome: AttemptOutcome;
+  readonly httpStatus: number | null;
+  readonly excerpt: string | null;
+  readonly error: string | null;
+}
+
+interface HttpAnswer {
+  readonly status: number;
+  readonly text: string;
+}
+
+const noopLogger: NotifierLogger = { warn() {} };
+
+export class NotificationWorker {
+  readonly #db: Kysely<Database>;
+  readonly #clock: Clock;
+  readonly #owner: string;
+  readonly #concurrency: number;
+  readonly #requestTimeoutMs: number;
+  readonly #leaseMs: number;
+  readonly #pollIntervalMs: number;
+  readonly #logger: NotifierLogger;
+  readonly #fetch: FetchLike | undefined;
+  readonly #random: () => number;
+  readonly #httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  readonly #httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+
+  readonly #inFlight = new Set<Promise<void>>();
+  #claimSeq = 0;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #waitingForSlot = false;
+  #kicked = false;
+
+  constructor(options: NotificationWorkerOptions) {
+    this.#db = options.db;
+    this.#clock = options.clock ?? systemClock;
+    this.#owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.#concurrency = options.concurrency ?? 16;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.#logger = options.logger ?? noopLogger;
+    this.#fetch = options.fetchImpl;
+    this.#random = options.random ?? Math.random;
+    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+    if (!(this.#requestTimeoutMs > 0)) throw new RangeError('requestTimeoutMs must be positive');
+    if (!(this.#leaseMs > this.#requestTimeoutMs)) throw new RangeError('leaseMs must exceed requestTimeoutMs');
+    if (!(this.#pollIntervalMs > 0)) throw new RangeError('pollIntervalMs must be positive');
+  }
+
+  get owner(): string {
+    return this.#owner;
+  }
+
+  /** Starts the background loop (no-op when running). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Stops the loop and waits for the deliveries under way to finish and be recorded. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    this.#loop = undefined;
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+  }
+
+  /** Wakes the loop now (call after committing a transaction that enqueued notifications). */
+  kick(): void {
+    if (this.#wake) this.#wake();
+    else this.#kicked = true;
+  }
+
+  /** Claims one batch of due notifications (up to the free slots), delivers them and records the outcomes. */
+  async runOnce(): Promise<number> {
+    const free = this.#concurrency - this.#inFlight.size;
+    if (free <= 0) return 0;
+    const { rows } = await this.#claim(free);
+    await Promise.all(rows.map((row) => this.#launch(row)));
+    return rows.length;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const free = this.#concurrency - this.#inFlight.size;
+      let more = false;
+      if (free > 0) {
+        try {
+          const claim = await this.#claim(free);
+          for (const row of claim.rows) void this.#launch(row);
+          more = claim.more;
+        } catch (err) {
+          this.#logger.warn({ owner: this.#owner, error: errorMessage(err) }, 'notification claim failed');
+          await this.#sleep(this.#pollIntervalMs, false);
+          continue;
+        }
+      }
+      if (!this.#running) break;
+      const full = this.#inFlight.size >= this.#concurrency;
+      if (more && !full) continue;
+      // Full: wait for a slot. Otherwise nothing more is due: wait for a kick or the next poll.
+      await this.#sleep(this.#pollIntervalMs, full);
+    }
+  }
+
+  #sleep(ms: number, forSlot: boolean): Promise<void> {
+    if (this.#kicked || !this.#running) {
+      this.#kicked = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        this.#waitingForSlot = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake = done;
+      this.#waitingForSlot = forSlot;
+    });
+  }
+
+  #launch(row: ClaimedRow): Promise<void> {
+    const task = this.#deliver(row).catch((err: unknown) => {
+      this.#logger.warn({ outboxId: row.id, error: errorMessage(err) }, 'notification delivery crashed');
+    });
+    this.#inFlight.add(task);
+    void task.finally(() => {
+      this.#inFlight.delete(task);
+      if (this.#waitingForSlot) this.#wake?.();
+    });
+    return task;
+  }
+
+  async #claim(limit: number): Promise<{ rows: ClaimedRow[]; more: boolean }> {
+    const now = this.#clock.now();
+    const candidates = await this.#db
+      .selectFrom('outbox')
+      .select(['id', 'merchant_id', 'object_type', 'object_id', 'url', 'body', 'signature', 'attempts'])
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .execute();
+    const leaseUntil = now + this.#leaseMs;
+    const claims = await Promise.all(
+      candidates.map(async (c): Promise<ClaimedRow | undefined> => {
+        const attempts = Number(c.attempts);
+        const token = `${this.#owner}#${++this.#claimSeq}`;
+        const result = await this.#db
+          .updateTable('outbox')
+          .set({ lease_owner: token, lease_until: leaseUntil })
+          .where('id', '=', c.id)
+          .where('state', '=', 'pending')
+          .where('attempts', '=', attempts)
+          .where('next_attempt_at', '<=', now)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .executeTakeFirst();
+        if (result.numUpdatedRows !== 1n) return undefined;
+        return {
+          id: c.id,
+          merchantId: c.merchant_id,
+          objectType: c.object_type,
+          objectId: c.object_id,
+          url: c.url,
+          body: c.body,
+          signature: c.signature,
+          attempt: attempts + 1,
+          token,
+        };
+      }),
+    );
+    return { rows: claims.filter((c): c is ClaimedRow => c !== undefined), more: candidates.length === limit };
+  }
+
+  async #deliver(row: ClaimedRow): Promise<void> {
+    const at = this.#clock.now();
+    const started = performance.now();
+    const result = await this.#attempt(row);
+    const durationMs = Math.max(0, Math.round(performance.now() - started));
+    const now = this.#clock.now();
+
+    const delivered = result.outcome === 'delivered';
+    const delay = delivered ? null : nextDelayMs(row.attempt, this.#random);
+    const update = delivered
+      ? { state: 'delivered', attempts: row.attempt, delivered_at: now, last_error: null, lease_owner: null, lease_until: null }
+      : delay === null
+        ? { state: 'dead', attempts: row.attempt, last_error: result.error, lease_owner: null, lease_until: null }
+        : { attempts: row.attempt, next_attempt_at: now + delay, last_error: result.error, lease_owner: null, lease_until: null };
+
+    const kept = await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('notification_attempts')
+        .values({
+          id: newId('NTA_', at),
+          outbox_id: row.id,
+          attempt: row.attempt,
+          at,
+          duration_ms: durationMs,
+          http_status: result.httpStatus,
+          outcome: result.outcome,
+          response_excerpt: result.excerpt,
+          error: result.error,
+        })
+        .execute();
+      const updated = await trx
+        .updateTable('outbox')
+        .set(update)
+        .where('id', '=', row.id)
+        .where('lease_owner', '=', row.token)
+        .executeTakeFirst();
+      return updated.numUpdatedRows === 1n;
+    });
+
+    const logFields = {
+      outboxId: row.id,
+      merchantId: row.merchantId,
+      objectType: row.objectType,
+      objectId: row.objectId,
+      attempt: row.attempt,
+      outcome: result.outcome,
+      httpStatus: result.httpStatus,
+      durationMs,
+    };
+    if (!kept) {
+      this.#logger.warn(logFields, 'notification lease was taken over; attempt recorded, row left to the new owner');
+    } else if (!delivered) {
+      this.#logger.warn(
+        { ...logFields, error: result.error, nextAttemptAt: delay === null ? null : now + delay },
+        delay === null ? 'notification given up after the last scheduled attempt' : 'notification attempt failed',
+      );
+    }
+  }
+
+  async #attempt(row: ClaimedRow): Promise<AttemptResult> {
+    let url: URL;
+    try {
+      url = new URL(row.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+    } catch {
+      return { outcome: 'network_error', httpStatus: null, excerpt: null, error: 'notify_url is not an http(s) URL' };
+    }
+    const signal = AbortSignal.timeout(this.#requestTimeoutMs);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json; charset=utf-8',
+      Signature: row.signature,
+      'User-Agent': USER_AGENT,
+    };
+    let answer: HttpAnswer;
+    try {
+      answer = this.#fetch ? await postWithFetch(this.#fetch, url, row.body, headers, signal) : await this.#postWithRetry(url, row.body, headers, signal);
+    } catch (err) {
+      if (signal.aborted) {
+        return { outcome: 'timeout', httpStatus: null, excerpt: null, error: `no answer within ${this.#requestTimeoutMs} ms` };
+      }
+      return { outcome: 'network_error', httpStatus: null, excerpt: null, error: clean(errorMessage(err)) };
+    }
+    const excerpt = clean(answer.text.slice(0, EXCERPT_CHARS));
+    if (answer.status < 200 || answer.status > 299) {
+      return { outcome: 'http_error', httpStatus: answer.status, excerpt, error: `HTTP ${answer.status}` };
+    }
+    const ack = acknowledgement(answer.text);
+    if (ack.ok) return { outcome: 'delivered', httpStatus: answer.status, excerpt, error: null };
+    return {
+      outcome: 'rejected',
+      httpStatus: answer.status,
+      excerpt,
+      error: ack.retCode === undefined ? 'answer is not an acknowledgement (ret_code 0000)' : `merchant answered ret_code ${clean(ack.retCode.slice(0, 40))}`,
+    };
+  }
+
+  /** POSTs over the keep-alive agent; a request that died on a reused idle socket is sent once more. */
+  async #postWithRetry(url: URL, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
+    try {
+      return await this.#post(url, body, headers, signal);
+    } catch (err) {
+      if (signal.aborted || !(err instanceof StaleSocketError)) throw err;
+      return await this.#post(url, body, headers, signal);
+    }
+  }
+
+  #post(url: URL, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      let settled = false;
+      let answered = false;
+      const ok = (value: HttpAnswer): void => {
+        if (settled) return;
+        settled = true;
+        resolve(value);
+      };
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
+      const isHttps = url.protocol === 'https:';
+      const request = isHttps ? https.request : http.request;
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent: isHttps ? this.#httpsAgent : this.#httpAgent,
+          headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
+          signal,
+        },
+        (res) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          let size = 0;
+          const finish = (): void => ok({ status: res.statusCode ?? 0, text: Buffer.concat(chunks, size).toString('utf8') });
+          res.on('data', (chunk: Buffer) => {
+            if (settled) return;
+            if (size + chunk.length > MAX_RESPONSE_BYTES) {
+              const part = chunk.subarray(0, MAX_RESPONSE_BYTES - size);
+              chunks.push(part);
+              size += part.length;
+              finish();
+              res.destroy(); // do not read (or keep the socket of) an oversized answer
+              return;
+            }
+            chunks.push(chunk);
+            size += chunk.length;
+          });
+          res.on('end', finish);
+          res.on('error', fail);
+          res.on('close', () => fail(new Error('connection closed before the answer was complete')));
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const stale = !answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal.aborted;
+        fail(stale ? new StaleSocketError(err) : err);
+      });
+      req.end(body);
+    });
+  }
+}
+
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+async function postWithFetch(
+  fetchImpl: FetchLike,
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<HttpAnswer> {
+  const res = await fetchImpl(url.href, { method: 'POST', headers, body, signal });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body?.getReader();
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.length > MAX_RESPONSE_BYTES) {
+        chunks.push(value.subarray(0, MAX_RESPONSE_BYTES - size));
+        size = MAX_RESPONSE_BYTES;
+        await reader.cancel().catch(() => undefined);
+        break;
+      }
+      chunks.push(value);
+      size += value.length;
+    }
+  }
+  return { status: res.status, text: Buffer.concat(chunks, size).toString('utf8') };
+}
+
+/**
+ * Whether a merchant's answer acknowledges the notification: JSON with `meta.ret_code` (or a top-level
+ * `ret_code`) equal to "0000", or text holding the pair `ret_code=0000` (`ret_code=0000&ret_msg=success`).
+ */
+export function acknowledgement(text: string): { ok: boolean; retCode?: string } {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        const obj = parsed as { meta?: unknown; ret_code?: unknown };
+        const meta = obj.meta !== null && typeof obj.meta === 'object' ? (obj.meta as { ret_code?: unknown }) : undefined;
+        const code = meta?.ret_code ?? obj.ret_code;
+        if (code === '0000') return { ok: true, retCode: '0000' };
+        return code === undefined ? { ok: false } : { ok: false, retCode: String(code) };
+      }
+    } catch {
+      // not JSON: fall through to the text form
+    }
+  }
+  const match = /(?:^|[&?;,\s])ret_code=([^&;,\s]*)/.exec(trimmed);
+  if (!match) return { ok: false };
+  const code = match[1] ?? '';
+  return { ok: code === '0000', retCode: code };
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
+/** Text safe for every database (PostgreSQL refuses NUL characters in text). */
+function clean(text: string): string {
+  return text.replace(/\u0000/g, '\uFFFD');
+}

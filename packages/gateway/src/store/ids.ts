@@ -1,0 +1,37 @@
+/**
+ * Time-sortable identifiers: `prefix` + 26 characters of Crockford base32 (uppercase, no I L O U),
+ * encoding 48 bits of milliseconds since the epoch followed by 80 random bits (the ULID layout).
+ * Ids made in different milliseconds sort by creation time as plain strings; within one millisecond
+ * their order is random. Example: `newId('NTF_')` -> `NTF_01J9Z3W7Q4R8T2M6K5X0B1C9DA`.
+ */
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const TIME_CHARS = 10;
+const RANDOM_CHARS = 16;
+const MAX_TIME = 2 ** 48 - 1;
+
+export function newId(prefix: string, now: number = Date.now()): string {
+  if (!Number.isSafeInteger(now) || now < 0 || now > MAX_TIME) throw new RangeError(`cannot encode time ${now} in an id`);
+  let time = '';
+  let t = now;
+  for (let i = 0; i < TIME_CHARS; i++) {
+    time = ALPHABET[t % 32]! + time;
+    t = Math.floor(t / 32);
+  }
+  // 80 random bits = 16 groups of 5 bits, read from 10 random bytes.
+  const bytes = randomBytes(10);
+  let random = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      random += ALPHABET[(buffer >> bits) & 31]!;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return prefix + time + random;
+}

@@ -1,0 +1,207 @@
+/**
+ * The database schema as Kysely sees it. One schema for SQLite and PostgreSQL; times are epoch
+ * milliseconds (bigint columns), money is integer minor units (bigint columns), booleans are 0/1.
+ * Integer columns may come back as number, string or bigint depending on the driver: read money
+ * through `toMinor()` and times through `Number()`.
+ */
+import type { ColumnType } from 'kysely';
+
+/** A bigint column: written as number or bigint, read as whatever the driver returns. */
+export type Int8 = ColumnType<number | string | bigint, number | bigint, number | bigint>;
+
+export interface PlatformKeysTable {
+  id: string;
+  private_key_enc: string;
+  certificate_pem: string;
+  active: number;
+  created_at: Int8;
+}
+
+export interface MerchantsTable {
+  id: string;
+  name: string;
+  client_id: string;
+  client_secret_hash: string;
+  encryption: string;
+  accepted_currencies: string | null;
+  status: string;
+  created_at: Int8;
+}
+
+export interface MerchantKeysTable {
+  id: string;
+  merchant_id: string;
+  public_key_pem: string;
+  fingerprint: string;
+  status: string;
+  created_at: Int8;
+}
+
+export interface AccessTokensTable {
+  merchant_id: string;
+  token_hash: string;
+  expires_at: Int8;
+  created_at: Int8;
+}
+
+export interface AuthFailuresTable {
+  client_id: string;
+  failures: number;
+  window_start: Int8;
+  locked_until: Int8;
+}
+
+export interface PaymentsTable {
+  id: string;
+  merchant_id: string;
+  mer_reference_id: string;
+  mer_date: string;
+  state: string;
+  stage: string;
+  payment_method: string;
+  interface_type: string;
+  business_type: string;
+  bank_code: string | null;
+  currency: string;
+  amount_minor: Int8;
+  total_cny_minor: Int8;
+  exchange_rate: string;
+  order_json: string;
+  payer_json: string;
+  notify_url: string;
+  ret_url: string | null;
+  expire_at: Int8;
+  created_at: Int8;
+  updated_at: Int8;
+  version: number;
+  execute_success_at: Int8 | null;
+  settle_date: string | null;
+  card_last4: string | null;
+  card_fingerprint: string | null;
+  agreement_id: string | null;
+  phone: string | null;
+  sms_sent_count: number;
+  sms_last_sent_at: Int8 | null;
+  sms_code_hash: string | null;
+  sms_code_expires_at: Int8 | null;
+  verify_failures: number;
+  card_secret_enc: string | null;
+  bank_resolve_at: Int8 | null;
+  bank_outcome: string | null;
+  error_code: string | null;
+  error_msg: string | null;
+}
+
+export interface PayerAgreementsTable {
+  usr_pay_agreement_id: string;
+  usr_busi_agreement_id: string;
+  merchant_id: string;
+  card_fingerprint: string;
+  card_last4: string;
+  card_type: string;
+  gate_id: string;
+  phone: string;
+  card_enc: string;
+  created_at: Int8;
+}
+
+export interface PaymentEventsTable {
+  id: string;
+  payment_id: string;
+  at: Int8;
+  type: string;
+  detail: string | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  merchant_id: string;
+  object_type: string;
+  object_id: string;
+  url: string;
+  body: string;
+  signature: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: Int8;
+  lease_until: Int8 | null;
+  lease_owner: string | null;
+  created_at: Int8;
+  delivered_at: Int8 | null;
+  last_error: string | null;
+}
+
+export interface NotificationAttemptsTable {
+  id: string;
+  outbox_id: string;
+  attempt: number;
+  at: Int8;
+  duration_ms: number;
+  http_status: number | null;
+  outcome: string;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  merchant_id: string;
+  idem_key: string;
+  request_hash: string;
+  state: string;
+  http_status: number | null;
+  response_body: string | null;
+  created_at: Int8;
+}
+
+export interface FxRatesTable {
+  currency: string;
+  rate: string;
+  source: string;
+  updated_at: Int8;
+}
+
+export interface SandboxSmsTable {
+  id: string;
+  phone: string;
+  code: string;
+  payment_id: string;
+  sent_at: Int8;
+}
+
+export interface SandboxBankAccountsTable {
+  card_fingerprint: string;
+  balance_minor: Int8;
+  updated_at: Int8;
+}
+
+export interface SandboxBankLedgerTable {
+  id: string;
+  card_fingerprint: string;
+  payment_id: string;
+  amount_minor: Int8;
+  kind: string;
+  at: Int8;
+}
+
+export interface Database {
+  platform_keys: PlatformKeysTable;
+  merchants: MerchantsTable;
+  merchant_keys: MerchantKeysTable;
+  access_tokens: AccessTokensTable;
+  auth_failures: AuthFailuresTable;
+  payments: PaymentsTable;
+  payer_agreements: PayerAgreementsTable;
+  payment_events: PaymentEventsTable;
+  outbox: OutboxTable;
+  notification_attempts: NotificationAttemptsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  fx_rates: FxRatesTable;
+  sandbox_sms: SandboxSmsTable;
+  sandbox_bank_accounts: SandboxBankAccountsTable;
+  sandbox_bank_ledger: SandboxBankLedgerTable;
+}
+
+/** Reads a bigint money column whatever the driver returned. */
+export function toMinor(value: number | string | bigint): bigint {
+  return typeof value === 'bigint' ? value : BigInt(value);
+}

@@ -1,0 +1,241 @@
+// One error hierarchy for everything the SDK throws, and ONE factory (`errorFromResponse`) mapping a
+// platform response to the right class.
+
+export interface UmfErrorOptions {
+  retCode?: string | undefined;
+  retMsg?: string | undefined;
+  httpStatus?: number | undefined;
+  requestId?: string | undefined;
+  /** Raw response body text, when the error comes from a response. */
+  rawBody?: string | undefined;
+  /** Parsed `Retry-After` header, in milliseconds. */
+  retryAfterMs?: number | undefined;
+  cause?: unknown;
+}
+
+export class UmfError extends Error {
+  override name = 'UmfError';
+  /** The platform's `meta.ret_code`, when there was one. */
+  readonly retCode: string | undefined;
+  /** The platform's `meta.ret_msg`, when there was one. */
+  readonly retMsg: string | undefined;
+  readonly httpStatus: number | undefined;
+  /** The response's `X-Request-Id` header, when present: quote it when asking for support. */
+  readonly requestId: string | undefined;
+  /** The raw response body (never contains request data such as card numbers). */
+  readonly rawBody: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: UmfErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retCode = options.retCode;
+    this.retMsg = options.retMsg;
+    this.httpStatus = options.httpStatus;
+    this.requestId = options.requestId;
+    this.rawBody = options.rawBody;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      retCode: this.retCode,
+      retMsg: this.retMsg,
+      httpStatus: this.httpStatus,
+      requestId: this.requestId,
+    };
+  }
+}
+
+/** Token invalid/expired (00280703), bad client credentials (00280701), too many attempts (00280704),
+ * merchant not registered (00060711). */
+export class UmfAuthenticationError extends UmfError {
+  override name = 'UmfAuthenticationError';
+}
+
+/** The platform rejected OUR request signature (00060710). */
+export class UmfSignatureError extends UmfError {
+  override name = 'UmfSignatureError';
+}
+
+/** The request was malformed or failed validation (00060700, 000607xx request-shape codes, 00202001-3, 00281017). */
+export class UmfInvalidRequestError extends UmfError {
+  override name = 'UmfInvalidRequestError';
+}
+
+/** The object does not exist (00060760 or HTTP 404). */
+export class UmfNotFoundError extends UmfError {
+  override name = 'UmfNotFoundError';
+}
+
+/** Duplicate merchant order (00060741), idempotency key reused with another body (00060742), same key
+ * still in flight (00060743). */
+export class UmfConflictError extends UmfError {
+  override name = 'UmfConflictError';
+}
+
+/** Card declined or card data problem. */
+export class UmfCardError extends UmfError {
+  override name = 'UmfCardError';
+}
+
+/** SMS verification code missing/wrong/locked, or SMS requested too often. */
+export class UmfVerificationCodeError extends UmfError {
+  override name = 'UmfVerificationCodeError';
+}
+
+/** The payment is in a state that does not allow this operation. */
+export class UmfPaymentStateError extends UmfError {
+  override name = 'UmfPaymentStateError';
+}
+
+/** HTTP 429. */
+export class UmfRateLimitError extends UmfError {
+  override name = 'UmfRateLimitError';
+}
+
+/** Any other platform error (including 00060999 system error and unexpected responses). */
+export class UmfApiError extends UmfError {
+  override name = 'UmfApiError';
+}
+
+/** Network failure or timeout: the request may or may not have reached the platform. */
+export class UmfConnectionError extends UmfError {
+  override name = 'UmfConnectionError';
+  readonly timedOut: boolean;
+  constructor(message: string, options: UmfErrorOptions & { timedOut?: boolean } = {}) {
+    super(message, options);
+    this.timedOut = options.timedOut ?? false;
+  }
+}
+
+/** A response or notification signature did not verify against the platform certificate. */
+export class UmfSignatureVerificationError extends UmfError {
+  override name = 'UmfSignatureVerificationError';
+}
+
+/** `payments.waitFor` gave up before the payment reached the wanted state. */
+export class UmfWaitTimeoutError extends UmfError {
+  override name = 'UmfWaitTimeoutError';
+  /** The last payment object seen, if any. */
+  readonly lastPayment: unknown;
+  constructor(message: string, lastPayment: unknown) {
+    super(message);
+    this.lastPayment = lastPayment;
+  }
+}
+
+/** Return codes, for comparisons in merchant code (`err.retCode === RetCodes.DUPLICATE_ORDER`). */
+export const RetCodes = Object.freeze({
+  SUCCESS: '0000',
+  TOKEN_INVALID: '00280703',
+  BAD_CLIENT_CREDENTIALS: '00280701',
+  TOO_MANY_TOKEN_ATTEMPTS: '00280704',
+  MERCHANT_NOT_REGISTERED: '00060711',
+  BAD_REQUEST_SIGNATURE: '00060710',
+  INVALID_PARAMETER: '00060700',
+  INVALID_JSON: '00060701',
+  BODY_TOO_LARGE: '00060702',
+  UNSUPPORTED_CONTENT_TYPE: '00060703',
+  NOT_FOUND: '00060760',
+  DUPLICATE_ORDER: '00060741',
+  IDEMPOTENCY_KEY_REUSED: '00060742',
+  IDEMPOTENCY_KEY_IN_FLIGHT: '00060743',
+  CARD_INFO_INCORRECT: '00200025',
+  CARD_EXPIRED: '00200026',
+  CARD_BIN_INVALID: '00060875',
+  INSUFFICIENT_BALANCE: '00060730',
+  NO_VERIFY_CODE: '00200005',
+  WRONG_VERIFY_CODE: '00200007',
+  VERIFY_CODE_LOCKED: '00200008',
+  SMS_TOO_FREQUENT: '00080706',
+  SMS_TOO_MANY: '00080707',
+  SYSTEM_ERROR: '00060999',
+} as const);
+
+type ErrorClass = new (message: string, options?: UmfErrorOptions) => UmfError;
+
+const CLASS_BY_CODE: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
+  ...codes(UmfAuthenticationError, '00280703', '00280701', '00280704', '00060711'),
+  ...codes(UmfSignatureError, '00060710'),
+  ...codes(UmfInvalidRequestError, '00060700', '00060701', '00060702', '00060703', '00202001', '00202002', '00202003', '00281017'),
+  ...codes(UmfNotFoundError, '00060760'),
+  ...codes(UmfConflictError, '00060741', '00060742', '00060743'),
+  ...codes(UmfCardError, '00200025', '00200026', '00060875', '00060730', '00290502', '00060022', '00060076'),
+  ...codes(UmfVerificationCodeError, '00200005', '00200007', '00200008', '00080706', '00080707'),
+  ...codes(UmfPaymentStateError, '00060751', '00060761', '00060762', '00060763', '00060764', '00060765', '00060766'),
+  ...codes(UmfApiError, '00060999'),
+]);
+
+function codes(cls: ErrorClass, ...list: string[]): Array<[string, ErrorClass]> {
+  return list.map((c) => [c, cls]);
+}
+
+/** Extra guidance appended to the message for codes whose usual cause is on the merchant's side. */
+const HINTS: Readonly<Record<string, string>> = {
+  '00060710':
+    'The platform could not verify the request signature. Check that merchantPrivateKey is the private key whose ' +
+    'public key is registered for this client_id, and that nothing (a proxy or middleware) modifies the request ' +
+    'body after the SDK signed it.',
+  '00280701': 'Check clientId and clientSecret.',
+  '00280703': 'The access token was rejected even after fetching a new one. Another process may be requesting tokens ' +
+    'for the same client_id (a new token disables the previous one): share one client per client_id.',
+  '00060711': 'This client_id is not registered as a merchant on the platform you are calling (check baseUrl).',
+  '00060742': 'The same Idempotency-Key was used with a different request body: use a new key for a new request.',
+  '00060743': 'A request with this Idempotency-Key is still being processed: retry later with the same key and body.',
+};
+
+export interface ResponseErrorInput {
+  httpStatus: number;
+  /** The response's `meta` object, if the body had one. */
+  meta?: { ret_code?: unknown; ret_msg?: unknown } | undefined;
+  rawBody?: string | undefined;
+  requestId?: string | undefined;
+  retryAfterMs?: number | undefined;
+  /** For the message: "POST /payments/payment". */
+  operation?: string | undefined;
+  /** The Location header of a redirect. */
+  location?: string | undefined;
+}
+
+/** THE factory: maps a failed response (non-"0000" ret_code, or no meta at all) to a typed error. */
+export function errorFromResponse(input: ResponseErrorInput): UmfError {
+  const retCode = typeof input.meta?.ret_code === 'string' ? input.meta.ret_code : undefined;
+  const retMsg = typeof input.meta?.ret_msg === 'string' ? input.meta.ret_msg : undefined;
+  const status = input.httpStatus;
+
+  let cls: ErrorClass | undefined = retCode === undefined ? undefined : CLASS_BY_CODE.get(retCode);
+  if (!cls) {
+    if (status === 429) cls = UmfRateLimitError;
+    else if (status === 404) cls = UmfNotFoundError;
+    else if (retCode !== undefined && retCode.startsWith('000607')) cls = UmfInvalidRequestError;
+    else if (status === 401 || status === 403) cls = UmfAuthenticationError;
+    else cls = UmfApiError;
+  }
+
+  const where = input.operation ? `${input.operation}: ` : '';
+  let message: string;
+  if (retCode !== undefined) {
+    message = `${where}${retMsg ?? 'error'} (ret_code ${retCode}, HTTP ${status})`;
+  } else if (status >= 300 && status < 400) {
+    message =
+      `${where}the server answered with a redirect (HTTP ${status}${input.location ? ` to ${input.location}` : ''}); ` +
+      'the SDK does not follow redirects (they could re-send credentials elsewhere): set baseUrl to the final URL.';
+  } else if (status === 404) {
+    message = `${where}HTTP 404 without a UMF response body. Check baseUrl (it should end with /cberest/v1).`;
+  } else {
+    message = `${where}unexpected HTTP ${status} response without a UMF meta object`;
+  }
+  const hint = retCode === undefined ? undefined : HINTS[retCode];
+  if (hint) message += `. ${hint}`;
+
+  return new cls(message, {
+    retCode,
+    retMsg,
+    httpStatus: status,
+    requestId: input.requestId,
+    rawBody: input.rawBody,
+    retryAfterMs: input.retryAfterMs,
+  });
+}

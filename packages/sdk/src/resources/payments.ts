@@ -1,0 +1,164 @@
+import { UmfApiError, UmfWaitTimeoutError } from '../errors.ts';
+import { encryptCard, encryptPayerInfo } from '../encryption.ts';
+import { sleep } from '../retry.ts';
+import type { SignedResult } from '../transport.ts';
+import type {
+  CreatePaymentParams,
+  Link,
+  Payment,
+  PaymentResponse,
+  PaymentState,
+  RequestOptions,
+  VerifyAgreementParams,
+  VerifyCardParams,
+  WaitForOptions,
+} from '../types.ts';
+import { requireNonEmpty, validateCreatePayment } from '../validation.ts';
+import type { ClientContext } from './context.ts';
+
+function paymentPath(paymentId: string, action?: 'verify' | 'execute'): string {
+  requireNonEmpty(paymentId, 'paymentId');
+  return `/payments/payment/${encodeURIComponent(paymentId)}${action ? '/' + action : ''}`;
+}
+
+function toPaymentResponse(res: SignedResult, operation: string, expectedId?: string): PaymentResponse {
+  const payment = res.data.payment as Payment | undefined;
+  if (!payment || typeof payment !== 'object' || typeof payment.id !== 'string' || typeof payment.state !== 'string') {
+    throw new UmfApiError(`${operation}: the response has no payment object with an id and a state`, {
+      httpStatus: res.httpStatus,
+      requestId: res.requestId,
+    });
+  }
+  // Signatures carry no nonce: make sure a (replayed) signed response is at least about this payment.
+  if (expectedId !== undefined && payment.id !== expectedId) {
+    throw new UmfApiError(`${operation}: the response is about payment ${payment.id}, not ${expectedId}`, {
+      httpStatus: res.httpStatus,
+      requestId: res.requestId,
+    });
+  }
+  const links = Array.isArray(res.data.links) ? (res.data.links as Link[]) : Array.isArray(payment.links) ? payment.links : [];
+  return { payment, links, meta: res.meta };
+}
+
+export type PaymentPredicate = (payment: Payment) => boolean;
+
+/** `client.payments`. */
+export class Payments {
+  readonly #ctx: ClientContext;
+  constructor(ctx: ClientContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * `POST /payments/payment`. Pass the wire's snake_case objects; plaintext sensitive fields in
+   * `payer.payer_info` (`name`, `bank_card.number|valid_date|cvv2|payer_name|citizen_id_number`) are
+   * encrypted by the SDK. `interface_type` defaults to SERVER_TO_SERVER and `business_type` to B2C.
+   */
+  async create(params: CreatePaymentParams, options: RequestOptions = {}): Promise<PaymentResponse> {
+    validateCreatePayment(params);
+    const { payer } = params;
+    const { payment_method, interface_type, business_type, ...rest } = payer;
+    const wirePayer: Record<string, unknown> = {
+      payment_method,
+      interface_type: interface_type ?? 'SERVER_TO_SERVER',
+      business_type: business_type ?? 'B2C',
+      ...rest,
+    };
+    if (payer.payer_info) {
+      wirePayer.payer_info = encryptPayerInfo(payer.payer_info, this.#ctx.platformPublicKey, this.#ctx.encryption);
+    }
+    const body = { ...params, payer: wirePayer };
+    const res = await this.#ctx.transport.requestSigned(
+      { method: 'POST', path: '/payments/payment', body },
+      options,
+      this.#ctx.tokens,
+    );
+    return toPaymentResponse(res, 'POST /payments/payment');
+  }
+
+  /**
+   * `POST /payments/payment/{id}/verify` with card data: the platform sends the SMS code to `card.phone`.
+   * Card fields are plaintext here; the SDK encrypts them with the platform certificate.
+   */
+  async verifyCard(paymentId: string, params: VerifyCardParams, options: RequestOptions = {}): Promise<PaymentResponse> {
+    const path = paymentPath(paymentId, 'verify');
+    if (!params || typeof params.card !== 'object' || params.card === null) {
+      throw new TypeError('payments.verifyCard: params.card is required');
+    }
+    const bankCard = encryptCard(params.card, this.#ctx.platformPublicKey, this.#ctx.encryption);
+    const body = { payer: { payer_info: { phone: params.card.phone, bank_card: bankCard } } };
+    const res = await this.#ctx.transport.requestSigned({ method: 'POST', path, body }, options, this.#ctx.tokens);
+    return toPaymentResponse(res, `POST ${path}`, paymentId);
+  }
+
+  /** `POST /payments/payment/{id}/verify` for a returning card, identified by its payer agreement. */
+  async verifyAgreement(paymentId: string, params: VerifyAgreementParams, options: RequestOptions = {}): Promise<PaymentResponse> {
+    const path = paymentPath(paymentId, 'verify');
+    if (!params || typeof params !== 'object') throw new TypeError('payments.verifyAgreement: params are required');
+    const payerInfo: Record<string, unknown> = {};
+    if (params.phone !== undefined) payerInfo.phone = requireNonEmpty(params.phone, 'phone');
+    payerInfo.payer_agreement = {
+      usr_busi_agreement_id: requireNonEmpty(params.usrBusiAgreementId, 'usrBusiAgreementId'),
+      usr_pay_agreement_id: requireNonEmpty(params.usrPayAgreementId, 'usrPayAgreementId'),
+    };
+    const body = { payer: { payer_info: payerInfo } };
+    const res = await this.#ctx.transport.requestSigned({ method: 'POST', path, body }, options, this.#ctx.tokens);
+    return toPaymentResponse(res, `POST ${path}`, paymentId);
+  }
+
+  /**
+   * `POST /payments/payment/{id}/execute` with the SMS verification code. The final result may come
+   * later: watch the notification or use `waitFor`.
+   */
+  async execute(paymentId: string, verifyCode: string, options: RequestOptions = {}): Promise<PaymentResponse> {
+    const path = paymentPath(paymentId, 'execute');
+    const code = requireNonEmpty(verifyCode, 'verifyCode').trim();
+    // Real clients put the code in either place; send both.
+    const body = { payer: { payer_info: { verify_code: code, bank_card: { verify_code: code } } } };
+    const res = await this.#ctx.transport.requestSigned({ method: 'POST', path, body }, options, this.#ctx.tokens);
+    return toPaymentResponse(res, `POST ${path}`, paymentId);
+  }
+
+  /** `GET /payments/payment/{id}`. */
+  async get(paymentId: string, options: RequestOptions = {}): Promise<PaymentResponse> {
+    const path = paymentPath(paymentId);
+    const res = await this.#ctx.transport.requestSigned({ method: 'GET', path }, options, this.#ctx.tokens);
+    return toPaymentResponse(res, `GET ${path}`, paymentId);
+  }
+
+  /**
+   * Polls `get` until the payment satisfies `until` (a predicate, a state, or a list of states) and
+   * returns it. Throws UmfWaitTimeoutError after `timeoutMs` (default 60 s); polls every `intervalMs`
+   * (default 1 s).
+   */
+  async waitFor(
+    paymentId: string,
+    until: PaymentPredicate | PaymentState | readonly PaymentState[],
+    options: WaitForOptions = {},
+  ): Promise<Payment> {
+    requireNonEmpty(paymentId, 'paymentId');
+    const predicate: PaymentPredicate =
+      typeof until === 'function'
+        ? until
+        : typeof until === 'string'
+          ? (p) => p.state === until
+          : (p) => until.includes(p.state);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const intervalMs = options.intervalMs ?? 1_000;
+    const deadline = Date.now() + timeoutMs;
+    let last: Payment | undefined;
+    for (;;) {
+      const { payment } = await this.get(paymentId, { signal: options.signal });
+      last = payment;
+      if (predicate(payment)) return payment;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new UmfWaitTimeoutError(
+          `payments.waitFor: payment ${paymentId} still in state ${payment.state} after ${timeoutMs} ms`,
+          last,
+        );
+      }
+      await sleep(Math.min(intervalMs, remaining), options.signal);
+    }
+  }
+}
