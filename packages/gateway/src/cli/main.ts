@@ -12,6 +12,7 @@ import { openStore, type Store } from '../store/database.ts';
 import { createContext, startGateway } from '../gateway.ts';
 import { addMerchantKey, createMerchant, revokeMerchantKey } from '../merchants/merchants.ts';
 import { setSandboxRate } from '../channels/fx/sandbox-fx-feed.ts';
+import { listAttempts, redeliver } from '../notifications/outbox.ts';
 import type { FieldEncryption } from '../crypto/field-decryption.ts';
 
 const USAGE = `usage: umf-gateway <command> [options]
@@ -23,6 +24,8 @@ commands:
   merchant revoke-key --merchant ID --key KEY_ID     revoke a public key
   platform cert                               print the platform certificate (PEM)
   fx set CURRENCY RATE                        set a sandbox exchange rate (CNY per unit)
+  notifications list --object ID              notifications of a payment and their attempts
+  notifications redeliver NTF_ID              send a notification again now
   settle [--date YYYYMMDD]                    run settlement now
 
 common options:
@@ -46,6 +49,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         encryption: { type: 'string' },
         currencies: { type: 'string' },
         merchant: { type: 'string' },
+        object: { type: 'string' },
         key: { type: 'string' },
         date: { type: 'string' },
         json: { type: 'boolean' },
@@ -83,6 +87,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           out(`${rest[0]!.toUpperCase()} = ${rest[1]} CNY\n`);
           return 0;
         });
+      case 'notifications':
+        return await withStore(config, (store) => notificationsCommand(store, sub, rest, values, out, err));
       case 'settle':
         err('settlement is not available yet in this version of umf-gateway (it comes with refunds and reconciliation)\n');
         return 3;
@@ -191,4 +197,36 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
   });
   await gateway.close();
   return 0;
+}
+
+async function notificationsCommand(
+  store: Store,
+  sub: string | undefined,
+  rest: string[],
+  values: Record<string, string | boolean | undefined>,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  if (sub === 'list' && typeof values.object === 'string') {
+    const rows = await store.db.selectFrom('outbox').select(['id', 'object_type', 'object_id', 'url', 'state', 'attempts', 'next_attempt_at', 'delivered_at', 'last_error']).where('object_id', '=', values.object).orderBy('id').execute();
+    for (const row of rows) {
+      out(`${row.id} ${row.object_type} ${row.object_id} ${row.state} attempts=${row.attempts} url=${row.url}${row.last_error ? ` last_error=${row.last_error}` : ''}\n`);
+      for (const a of await listAttempts(store.db, row.id)) {
+        out(`  #${a.attempt} ${new Date(Number(a.at)).toISOString()} ${a.outcome}${a.httpStatus ? ` http=${a.httpStatus}` : ''} ${a.durationMs}ms${a.error ? ` ${a.error}` : ''}\n`);
+      }
+    }
+    if (rows.length === 0) out('no notifications\n');
+    return 0;
+  }
+  if (sub === 'redeliver' && rest[0]) {
+    const ok = await redeliver(store.db, rest[0], Date.now());
+    if (!ok) {
+      err(`no notification ${rest[0]}\n`);
+      return 1;
+    }
+    out(`${rest[0]} queued for delivery\n`);
+    return 0;
+  }
+  err('usage: notifications list --object ID | notifications redeliver NTF_ID\n');
+  return 2;
 }
