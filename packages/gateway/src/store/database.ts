@@ -50,7 +50,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     dialect = 'sqlite';
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({
@@ -92,4 +92,31 @@ async function migrate(db: Kysely<Database>): Promise<void> {
 /** Hides the password of a database URL for logs and messages. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+/**
+ * better-sqlite3 compiles a statement on every `prepare`; Kysely prepares every query it runs. The
+ * gateway runs the same few dozen SQL texts over and over, so keep their compiled statements (all
+ * execution is synchronous, so a statement is never used by two queries at once).
+ */
+function withStatementCache(sqlite: SQLite.Database, capacity = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property === 'prepare') {
+        return (source: string) => {
+          let statement = cache.get(source);
+          if (!statement) {
+            statement = prepare(source);
+            if (cache.size >= capacity) cache.delete(cache.keys().next().value!);
+            cache.set(source, statement);
+          }
+          return statement;
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
