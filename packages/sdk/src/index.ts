@@ -60,4 +60,5 @@ export type { Payments } from './resources/payments.ts';
 export { FINAL_PAYMENT_STATES } from './types.ts';
 export type * from './types.ts';
 
+export { formatMerDate } from './dates.ts';
 export { SDK_VERSION } from './version.ts';

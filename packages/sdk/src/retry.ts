@@ -1,5 +1,5 @@
 // The SDK's one retry loop: capped exponential backoff with full jitter, honouring Retry-After.
-import { UmfConnectionError, UmfError } from './errors.ts';
+import { UmfApiError, UmfConnectionError, UmfError, UmfRateLimitError } from './errors.ts';
 
 export interface RetryPolicy {
   /** Retries after the first attempt (default 2). */
@@ -48,13 +48,17 @@ export function markFinal<T>(err: T): T {
 }
 
 /**
- * Whether an error of one attempt may be retried: network errors and timeouts, HTTP 429, 5xx, and
- * 00060743 (same Idempotency-Key in flight) — only for idempotent calls (GET, POST with Idempotency-Key).
+ * Whether an error of one attempt may be retried: network errors and timeouts, HTTP 429 and 5xx without a
+ * more specific meaning (UmfRateLimitError / UmfApiError, e.g. 00060999), and 00060743 (same Idempotency-Key
+ * in flight) — only for idempotent calls (GET, POST with Idempotency-Key).
  */
 export function isRetryable(err: unknown, idempotent: boolean): boolean {
   if (!idempotent || !(err instanceof UmfError) || FINAL.has(err)) return false;
   if (err instanceof UmfConnectionError) return true;
   if (err.retCode !== undefined && RETRYABLE_CODES.has(err.retCode)) return true;
+  // A code with a specific meaning (00280704 auth lock-out, 00080706 SMS too frequent, ...) is an answer,
+  // not a transient failure, whatever its HTTP status (some come with 429): never retried.
+  if (!(err instanceof UmfApiError || err instanceof UmfRateLimitError)) return false;
   const status = err.httpStatus;
   if (status === undefined) return false;
   return status === 429 || status >= 500;

@@ -245,7 +245,7 @@ export interface CustomsDeclaration {
 /** Plaintext card data for `payments.verifyCard`; the SDK encrypts the sensitive fields. */
 export interface CardDetails {
   number: string;
-  /** Card expiry as the issuer expects it (credit cards). */
+  /** Card expiry, required for credit cards: YYMM as UnionPay writes it ("3012" = December 2030). */
   validDate?: string;
   /** CVV2 (credit cards). */
   cvv2?: string;

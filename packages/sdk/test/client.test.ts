@@ -18,6 +18,7 @@ import {
   UmfVerificationCodeError,
   UmfWaitTimeoutError,
   UmfClient,
+  formatMerDate,
 } from '../src/index.ts';
 import type { CreatePaymentParams, UmfClientOptions } from '../src/index.ts';
 import { makeTestKeys, opensslDecrypt } from './helpers/keys.ts';
@@ -88,7 +89,7 @@ function paymentParams(overrides: Partial<CreatePaymentParams['order']> = {}): C
 
 const card = {
   number: '6217000010045997833',
-  validDate: '1230',
+  validDate: '3012',
   cvv2: '123',
   holderName: 'Test Holder',
   citizenIdNumber: '110101199001011234',
@@ -101,10 +102,10 @@ test('POST: Signature verifies over the exact bytes sent; headers as specified',
   const client = newClient({ acceptLanguage: 'ZH', userAgent: 'test-shop/1.0' });
   const { payment, links } = await client.payments.create(paymentParams());
   const [rec] = platform.requestsTo('/payments/payment');
-  assert.ok(rec);
+  assert.ok(rec, 'rec');
   assert.equal(rec.signatureValid, true);
   // Check again here, explicitly: SHA256withRSA over the raw UTF-8 body bytes with the merchant public key.
-  assert.ok(verify('sha256', rec.body, keys.merchantPublicKey, Buffer.from(String(rec.headers['signature']), 'base64')));
+  assert.ok(verify('sha256', rec.body, keys.merchantPublicKey, Buffer.from(String(rec.headers['signature']), 'base64')), 'verify(\'sha256\', rec.body, keys.merchantPublicKey, Buffer.from(String(rec.headers[\'signature\']), \'base64\'))');
   const body = JSON.parse(rec.body.toString('utf8'));
   assert.equal(body.order.order_summary, 'Tea set 茶具 🍵');
   assert.equal(body.payer.interface_type, 'SERVER_TO_SERVER');
@@ -204,7 +205,7 @@ test('00280703 twice: no second refresh, UmfAuthenticationError', async () => {
   const client = newClient();
   platform.override(isPath('/bank'), { status: 401, retCode: '00280703', retMsg: 'token expired' }, 10);
   await assert.rejects(client.banks.list('CREDIT_CARD'), (err: unknown) => {
-    assert.ok(err instanceof UmfAuthenticationError);
+    assert.ok(err instanceof UmfAuthenticationError, 'err instanceof UmfAuthenticationError');
     assert.equal(err.retCode, '00280703');
     assert.equal(err.httpStatus, 401);
     return true;
@@ -222,13 +223,28 @@ test('00280703 under concurrency: many failing requests trigger ONE refresh', as
   assert.equal(platform.requestsTo('/oauth/authorize').length, 2);
 });
 
+test('00280703 arriving late (after the refresh) does not discard the NEW token', async () => {
+  const client = newClient();
+  await client.tokens.getToken();
+  platform.currentToken = 'rotated-elsewhere';
+  // The first request's 401 is slow: by the time it arrives, another request has already refreshed.
+  platform.override(isPath('/bank'), { status: 401, retCode: '00280703', retMsg: 'token expired', delayMs: 150 });
+  const slow = client.banks.list('CREDIT_CARD');
+  slow.catch(() => {}); // still awaited below; avoids an unhandled rejection if the next call throws first
+  await new Promise((r) => setTimeout(r, 20));
+  await client.banks.list('CREDIT_CARD');
+  await slow;
+  // Dropping the fresh token would fetch a third one, which would disable the second.
+  assert.equal(platform.requestsTo('/oauth/authorize').length, 2);
+});
+
 test('bad client credentials: UmfAuthenticationError 00280701, not retried', async () => {
   const client = newClient({ clientSecret: 'wrong' });
   await assert.rejects(client.banks.list('CREDIT_CARD'), (err: unknown) => {
-    assert.ok(err instanceof UmfAuthenticationError);
+    assert.ok(err instanceof UmfAuthenticationError, 'err instanceof UmfAuthenticationError');
     assert.equal(err.retCode, '00280701');
     assert.match(err.message, /clientSecret/);
-    assert.ok(!err.message.includes('wrong'));
+    assert.ok(!err.message.includes('wrong'), '!err.message.includes(\'wrong\')');
     return true;
   });
   assert.equal(platform.requestsTo('/oauth/authorize').length, 1);
@@ -245,7 +261,7 @@ test('Idempotency-Key reused across a retried 503; one payment created', async (
   assert.equal(creates[0]?.headers['idempotency-key'], creates[1]?.headers['idempotency-key']);
   assert.deepEqual(creates[0]?.body, creates[1]?.body);
   assert.equal(platform.payments.size, before + 1);
-  assert.ok(platform.payments.has(payment.id));
+  assert.ok(platform.payments.has(payment.id), 'platform.payments.has(payment.id)');
 });
 
 test('caller-provided Idempotency-Key is sent; the replay returns the same payment; reuse with another body conflicts', async () => {
@@ -256,7 +272,7 @@ test('caller-provided Idempotency-Key is sent; the replay returns the same payme
   assert.equal(again.payment.id, first.payment.id);
   assert.equal(platform.requestsTo('/payments/payment')[0]?.headers['idempotency-key'], 'order-42-attempt-1');
   await assert.rejects(client.payments.create(paymentParams(), { idempotencyKey: 'order-42-attempt-1' }), (err: unknown) => {
-    assert.ok(err instanceof UmfConflictError);
+    assert.ok(err instanceof UmfConflictError, 'err instanceof UmfConflictError');
     assert.equal(err.retCode, '00060742');
     return true;
   });
@@ -276,7 +292,7 @@ test('retries: maxRetries is honoured (client option and per call)', async () =>
   const client = newClient({ maxRetries: 3 });
   platform.override(isPath('/bank'), { status: 502, rawBody: '<html>Bad Gateway</html>' }, 100);
   await assert.rejects(client.banks.list('CREDIT_CARD'), (err: unknown) => {
-    assert.ok(err instanceof UmfApiError);
+    assert.ok(err instanceof UmfApiError, 'err instanceof UmfApiError');
     assert.equal(err.httpStatus, 502);
     assert.equal(err.retCode, undefined);
     return true;
@@ -286,6 +302,27 @@ test('retries: maxRetries is honoured (client option and per call)', async () =>
   platform.override(isPath('/bank'), { status: 500, retCode: '00060999', retMsg: 'system busy' }, 100);
   await assert.rejects(client.banks.list('CREDIT_CARD', { maxRetries: 0 }), UmfApiError);
   assert.equal(platform.requestsTo('/bank').length, 1);
+});
+
+test('redirects are not followed (credentials and card data are never re-sent elsewhere)', async () => {
+  const client = newClient();
+  await client.tokens.getToken();
+  platform.override(isPath('/bank'), { status: 302, rawBody: '', headers: { Location: 'https://elsewhere.example/cberest/v1/bank' } });
+  await assert.rejects(client.banks.list('CREDIT_CARD'), (err: unknown) => {
+    assert.ok(err instanceof UmfApiError, 'err instanceof UmfApiError');
+    assert.equal(err.httpStatus, 302);
+    assert.match(err.message, /redirect.*elsewhere\.example/);
+    return true;
+  });
+});
+
+test('retries: 429 with a specific code (SMS too frequent) is not retried', async () => {
+  const client = newClient();
+  const { payment } = await client.payments.create(paymentParams());
+  const path = `/payments/payment/${payment.id}/verify`;
+  platform.override(isPath(path), { status: 429, retCode: '00080706', retMsg: 'too many SMS within one minute' }, 10);
+  await assert.rejects(client.payments.verifyCard(payment.id, { card }), UmfVerificationCodeError);
+  assert.equal(platform.requestsTo(path).length, 1);
 });
 
 test('retries: client errors (4xx) are not retried', async () => {
@@ -307,7 +344,7 @@ test('retries: Retry-After is honoured; 429 surfaces as UmfRateLimitError', asyn
   platform.reset();
   platform.override(isPath('/bank'), { status: 429, rawBody: 'Too Many Requests', headers: { 'Retry-After': '7' } }, 10);
   await assert.rejects(client.banks.list('CREDIT_CARD', { maxRetries: 0 }), (err: unknown) => {
-    assert.ok(err instanceof UmfRateLimitError);
+    assert.ok(err instanceof UmfRateLimitError, 'err instanceof UmfRateLimitError');
     assert.equal(err.retryAfterMs, 7000);
     return true;
   });
@@ -318,7 +355,7 @@ test('response tampering: UmfSignatureVerificationError, not retried', async () 
   await client.tokens.getToken();
   platform.tamper = (body) => body.replace('6.9023', '1.0000');
   await assert.rejects(client.exchangeRates.get('USD'), (err: unknown) => {
-    assert.ok(err instanceof UmfSignatureVerificationError);
+    assert.ok(err instanceof UmfSignatureVerificationError, 'err instanceof UmfSignatureVerificationError');
     assert.match(err.message, /platformCertificate/);
     assert.match(err.message, /proxy/);
     assert.equal(err.httpStatus, 200);
@@ -349,7 +386,7 @@ test('the platform rejects our signature (wrong merchant key): UmfSignatureError
   const wrongKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const client = newClient({ merchantPrivateKey: wrongKey.export({ format: 'pem', type: 'pkcs8' }).toString() });
   await assert.rejects(client.banks.list('CREDIT_CARD'), (err: unknown) => {
-    assert.ok(err instanceof UmfSignatureError);
+    assert.ok(err instanceof UmfSignatureError, 'err instanceof UmfSignatureError');
     assert.equal(err.retCode, '00060710');
     assert.match(err.message, /merchantPrivateKey/);
     return true;
@@ -362,7 +399,7 @@ test('typed errors from real responses: not found, duplicate order, wrong SMS co
   const params = paymentParams();
   const { payment } = await client.payments.create(params);
   await assert.rejects(client.payments.create(params), (err: unknown) => {
-    assert.ok(err instanceof UmfConflictError);
+    assert.ok(err instanceof UmfConflictError, 'err instanceof UmfConflictError');
     assert.equal(err.retCode, '00060741');
     assert.equal(err.httpStatus, 409);
     return true;
@@ -372,12 +409,12 @@ test('typed errors from real responses: not found, duplicate order, wrong SMS co
   const { payment: p2 } = await client.payments.create(paymentParams());
   const declinedNumber = '6217000010045990004';
   await assert.rejects(client.payments.verifyCard(p2.id, { card: { ...card, number: declinedNumber } }), (err: unknown) => {
-    assert.ok(err instanceof UmfCardError);
+    assert.ok(err instanceof UmfCardError, 'err instanceof UmfCardError');
     assert.equal(err.retCode, '00200025');
     // No card data in the error, whichever way it is logged.
     const everything = [err.message, err.rawBody, JSON.stringify(err), inspect(err)].join('\n');
-    assert.ok(!everything.includes(declinedNumber));
-    assert.ok(!everything.includes(card.citizenIdNumber));
+    assert.ok(!everything.includes(declinedNumber), '!everything.includes(declinedNumber)');
+    assert.ok(!everything.includes(card.citizenIdNumber), '!everything.includes(card.citizenIdNumber)');
     return true;
   });
 });
@@ -387,7 +424,7 @@ test('timeouts: UmfConnectionError (timedOut), retried per maxRetries', async ()
   await client.tokens.getToken();
   platform.override(isPath('/bank'), { status: 200, hang: true }, 10);
   await assert.rejects(client.banks.list('CREDIT_CARD'), (err: unknown) => {
-    assert.ok(err instanceof UmfConnectionError);
+    assert.ok(err instanceof UmfConnectionError, 'err instanceof UmfConnectionError');
     assert.equal(err.timedOut, true);
     return true;
   });
@@ -401,7 +438,7 @@ test('network errors: UmfConnectionError; a dropped connection is retried', asyn
   await new Promise<void>((r) => dead.close(() => r()));
   const client = newClient({ baseUrl: `http://127.0.0.1:${port}/cberest/v1`, maxRetries: 1 });
   await assert.rejects(client.banks.list('CREDIT_CARD'), (err: unknown) => {
-    assert.ok(err instanceof UmfConnectionError);
+    assert.ok(err instanceof UmfConnectionError, 'err instanceof UmfConnectionError');
     assert.equal(err.timedOut, false);
     assert.match(err.message, /ECONNREFUSED/);
     return true;
@@ -443,7 +480,7 @@ test('card flow: create -> verifyCard (OAEP, server decrypts) -> execute -> get 
   assert.equal(body.payer.payer_info.bank_card.citizen_id_type, 'IDENTITY_CARD');
   // No plaintext card data on the wire.
   const wire = platform.requestsTo(`/payments/payment/${id}/verify`)[0]!.body.toString();
-  for (const secret of [card.number, '"cvv2":"123"', '"valid_date":"1230"', card.holderName, card.citizenIdNumber]) {
+  for (const secret of [card.number, '"cvv2":"123"', '"valid_date":"3012"', card.holderName, card.citizenIdNumber]) {
     assert.ok(!wire.includes(secret), `wire contains ${secret}`);
   }
   const executed = await client.payments.execute(id, '123456');
@@ -505,11 +542,11 @@ test('waitFor: predicate, and UmfWaitTimeoutError with the last payment', async 
   const p = await client.payments.waitFor(payment.id, (x) => x.state === 'WAIT_BUYER_PAY', { intervalMs: 5 });
   assert.equal(p.id, payment.id);
   await assert.rejects(client.payments.waitFor(payment.id, 'TRADE_SUCCESS', { timeoutMs: 60, intervalMs: 20 }), (err: unknown) => {
-    assert.ok(err instanceof UmfWaitTimeoutError);
+    assert.ok(err instanceof UmfWaitTimeoutError, 'err instanceof UmfWaitTimeoutError');
     assert.equal((err.lastPayment as { state: string }).state, 'WAIT_BUYER_PAY');
     return true;
   });
-  assert.ok(platform.requestsTo(`/payments/payment/${payment.id}`).length >= 3);
+  assert.ok(platform.requestsTo(`/payments/payment/${payment.id}`).length >= 3, 'platform.requestsTo(`/payments/payment/${payment.id}`).length >= 3');
 });
 
 test('client-side validation: amounts must be decimal strings; nothing is sent', async () => {
@@ -523,6 +560,13 @@ test('client-side validation: amounts must be decimal strings; nothing is sent',
   await assert.rejects(client.payments.execute('PAY_1', ''), /verifyCode/);
   await assert.rejects(client.payments.get(''), /paymentId/);
   assert.equal(platform.requests.length, 0);
+});
+
+test('formatMerDate: YYYYMMDD in UTC+8 by default', () => {
+  assert.equal(formatMerDate(new Date('2024-01-01T15:59:59Z')), '20240101');
+  assert.equal(formatMerDate(new Date('2024-01-01T16:00:00Z')), '20240102');
+  assert.equal(formatMerDate(new Date('2024-01-01T16:00:00Z'), 0), '20240101');
+  assert.match(formatMerDate(), /^\d{8}$/);
 });
 
 test('client.request: low-level signed call to any path', async () => {
@@ -565,8 +609,8 @@ test('options validation', () => {
   assert.throws(() => new UmfClient({ ...base, encryption: 'rsa' as never }), /oaep/);
   assert.throws(() => new UmfClient({ ...base, maxRetries: -1 }), /maxRetries/);
   assert.throws(() => new UmfClient({ ...base, merchantPrivateKey: 'merchant.key.p8' }), /file path/);
-  assert.ok(new UmfClient(base) instanceof UmfClient);
-  assert.ok(new UmfError('x') instanceof Error);
+  assert.ok(new UmfClient(base) instanceof UmfClient, 'new UmfClient(base) instanceof UmfClient');
+  assert.ok(new UmfError('x') instanceof Error, 'new UmfError(\'x\') instanceof Error');
 });
 
 test('injectable fetch: every request goes through it', async () => {

@@ -43,7 +43,7 @@ test('pkcs1: round trip via openssl pkeyutl -decrypt (Node 20 refuses PKCS#1 v1.
 
 test('encryptCard encrypts exactly the sensitive fields; phone and id type stay in clear', () => {
   const wire = encryptCard(
-    { number: '6217 0000 1004 5997 833', validDate: '1230', cvv2: '123', holderName: 'Test Holder', citizenIdNumber: '110101199001011234', phone: '13800000000' },
+    { number: '6217 0000 1004 5997 833', validDate: '3012', cvv2: '123', holderName: 'Test Holder', citizenIdNumber: '110101199001011234', phone: '13800000000' },
     platformKey,
     'oaep',
   );
@@ -51,7 +51,7 @@ test('encryptCard encrypts exactly the sensitive fields; phone and id type stay 
   assert.equal(wire.phone, '13800000000');
   assert.equal(wire.citizen_id_type, 'IDENTITY_CARD');
   assert.equal(oaepDecrypt(keys, wire.number!), '6217000010045997833', 'spaces stripped from the number');
-  assert.equal(oaepDecrypt(keys, wire.valid_date!), '1230');
+  assert.equal(oaepDecrypt(keys, wire.valid_date!), '3012');
   assert.equal(oaepDecrypt(keys, wire.cvv2!), '123');
   assert.equal(oaepDecrypt(keys, wire.payer_name!), 'Test Holder');
   assert.equal(oaepDecrypt(keys, wire.citizen_id_number!), '110101199001011234');

@@ -37,8 +37,8 @@ for (const [cls, codes] of table) {
         requestId: 'req_1',
       });
       assert.ok(err instanceof cls, `${code} -> ${err.name}`);
-      assert.ok(err instanceof UmfError);
-      assert.ok(err instanceof Error);
+      assert.ok(err instanceof UmfError, 'err instanceof UmfError');
+      assert.ok(err instanceof Error, 'err instanceof Error');
       assert.equal(err.name, cls.name);
       assert.equal(err.retCode, code);
       assert.equal(err.retMsg, 'msg ' + code);
@@ -57,17 +57,17 @@ test('the classes are distinct: a card error is not a conflict error', () => {
 });
 
 test('HTTP status drives the class when the code is unknown or missing', () => {
-  assert.ok(errorFromResponse({ httpStatus: 429 }) instanceof UmfRateLimitError);
-  assert.ok(errorFromResponse({ httpStatus: 429, meta: { ret_code: '99999999', ret_msg: 'slow down' } }) instanceof UmfRateLimitError);
+  assert.ok(errorFromResponse({ httpStatus: 429 }) instanceof UmfRateLimitError, 'errorFromResponse({ httpStatus: 429 }) instanceof UmfRateLimitError');
+  assert.ok(errorFromResponse({ httpStatus: 429, meta: { ret_code: '99999999', ret_msg: 'slow down' } }) instanceof UmfRateLimitError, 'errorFromResponse({ httpStatus: 429, meta: { ret_code: \'99999999\', ret_msg: \'slow down\' } }) instanceof UmfRateLimitError');
   const nf = errorFromResponse({ httpStatus: 404, rawBody: '<html>Not Found</html>' });
-  assert.ok(nf instanceof UmfNotFoundError);
+  assert.ok(nf instanceof UmfNotFoundError, 'nf instanceof UmfNotFoundError');
   assert.match(nf.message, /baseUrl/);
-  assert.ok(errorFromResponse({ httpStatus: 401 }) instanceof UmfAuthenticationError);
-  assert.ok(errorFromResponse({ httpStatus: 502, rawBody: 'Bad Gateway' }) instanceof UmfApiError);
+  assert.ok(errorFromResponse({ httpStatus: 401 }) instanceof UmfAuthenticationError, 'errorFromResponse({ httpStatus: 401 }) instanceof UmfAuthenticationError');
+  assert.ok(errorFromResponse({ httpStatus: 502, rawBody: 'Bad Gateway' }) instanceof UmfApiError, 'errorFromResponse({ httpStatus: 502, rawBody: \'Bad Gateway\' }) instanceof UmfApiError');
   // A known code wins over the status.
-  assert.ok(errorFromResponse({ httpStatus: 429, meta: { ret_code: '00280704', ret_msg: 'x' } }) instanceof UmfAuthenticationError);
+  assert.ok(errorFromResponse({ httpStatus: 429, meta: { ret_code: '00280704', ret_msg: 'x' } }) instanceof UmfAuthenticationError, 'errorFromResponse({ httpStatus: 429, meta: { ret_code: \'00280704\', ret_msg: \'x\' } }) instanceof UmfAuthenticationError');
   // Other request-shape codes of the 000607xx family.
-  assert.ok(errorFromResponse({ httpStatus: 400, meta: { ret_code: '00060709', ret_msg: 'x' } }) instanceof UmfInvalidRequestError);
+  assert.ok(errorFromResponse({ httpStatus: 400, meta: { ret_code: '00060709', ret_msg: 'x' } }) instanceof UmfInvalidRequestError, 'errorFromResponse({ httpStatus: 400, meta: { ret_code: \'00060709\', ret_msg: \'x\' } }) instanceof UmfInvalidRequestError');
   // A redirect is explained, not followed.
   assert.match(errorFromResponse({ httpStatus: 301, location: 'https://elsewhere/' }).message, /redirect.*elsewhere/);
 });

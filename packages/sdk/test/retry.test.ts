@@ -6,6 +6,7 @@ import {
   UmfConflictError,
   UmfConnectionError,
   backoffDelay,
+  errorFromResponse,
   isRetryable,
   parseRetryAfter,
   withRetries,
@@ -22,7 +23,7 @@ test('backoffDelay: full jitter under a capped exponential ceiling', () => {
   assert.equal(backoffDelay(5, policy, () => 0), 0, 'full jitter reaches zero');
   for (let i = 0; i < 200; i++) {
     const d = backoffDelay(2, policy);
-    assert.ok(d >= 0 && d < 800);
+    assert.ok(d >= 0 && d < 800, 'd >= 0 && d < 800');
   }
 });
 
@@ -44,6 +45,12 @@ test('isRetryable: network, 429, 5xx, 00060743 — only for idempotent calls', (
   assert.equal(isRetryable(new UmfConflictError('x', { httpStatus: 409, retCode: '00060743' }), true), true);
   assert.equal(isRetryable(new UmfConflictError('x', { httpStatus: 409, retCode: '00060741' }), true), false);
   assert.equal(isRetryable(new UmfCardError('x', { httpStatus: 402, retCode: '00200025' }), true), false);
+  // Specific answers are not retried even when they come with 429/5xx.
+  for (const code of ['00280704', '00080706', '00080707']) {
+    assert.equal(isRetryable(errorFromResponse({ httpStatus: 429, meta: { ret_code: code, ret_msg: 'x' } }), true), false, code);
+  }
+  assert.equal(isRetryable(errorFromResponse({ httpStatus: 500, meta: { ret_code: '00060999', ret_msg: 'x' } }), true), true);
+  assert.equal(isRetryable(errorFromResponse({ httpStatus: 429, rawBody: 'slow down' }), true), true);
   assert.equal(isRetryable(new UmfConnectionError('x'), false), false);
   assert.equal(isRetryable(http(503), false), false);
   assert.equal(isRetryable(new Error('boom'), true), false);
