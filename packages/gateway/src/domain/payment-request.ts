@@ -117,6 +117,8 @@ export function url(value: unknown, path: string, required: boolean): string | u
 }
 
 function amount(value: unknown, path: string, currency: Currency | undefined): { currency: Currency; minor: bigint } {
+  // A missing amount is the reference's "amount must not be blank" (00202001), like a blank total.
+  if (value === undefined || value === null || value === '') fail(`${path}.total`, 'is required', RET.AMOUNT_BLANK);
   const a = obj(value, path)!;
   const code = str(a.currency, `${path}.currency`, { required: true })!.toUpperCase();
   if (!isCurrency(code)) fail(`${path}.currency`, `is not a supported currency`, RET.CURRENCY_NOT_ACCEPTED);

@@ -19,8 +19,8 @@ import { FieldDecryptionError } from '../crypto/field-decryption.ts';
 import { parseCreatePayment, type PaymentDraft } from './payment-request.ts';
 import { chinaDate, renderPayment, type AgreementView, type PaymentRow } from './payment-view.ts';
 import { transition, type PaymentStage, type PaymentState } from './payment-state.ts';
-import { citizenIdValid, last4, luhnValid, normalisePhone } from './cards.ts';
-import type { CardData } from '../channels/channels.ts';
+import { citizenIdValid, expiryEnd, last4, luhnValid, normalisePhone } from './cards.ts';
+import type { CardCheck, CardData } from '../channels/channels.ts';
 
 export const SMS_MAX_PER_PAYMENT = 5;
 export const SMS_MIN_INTERVAL_MS = 60_000;
@@ -145,7 +145,8 @@ export class PaymentService {
     if (row.sms_last_sent_at !== null && now - Number(row.sms_last_sent_at) < SMS_MIN_INTERVAL_MS) throw new UmfError(RET.SMS_TOO_FREQUENT);
 
     const card = await this.#cardFromRequest(merchant, row, body);
-    const check = await channels.cardBank.checkCard(card.data, now);
+    // A payer agreement stands for the bank's earlier check of this card, whose CVV2 is never kept.
+    const check = card.agreementId ? agreementCardCheck(card.data, now) : await channels.cardBank.checkCard(card.data, now);
     if (!check.ok) {
       await this.#event(db, row.id, now, 'card_rejected', `${check.error.code} card ending ${last4(card.data.number)}`);
       throw new UmfError(check.error);
@@ -195,15 +196,32 @@ export class PaymentService {
     if (!code) throw new UmfError(RET.VALIDATION, 'payer.payer_info.verify_code is required');
     if (row.sms_code_expires_at !== null && Number(row.sms_code_expires_at) <= now) throw new UmfError(RET.SMS_CODE_NOT_FOUND, 'the verification code has expired: request a new one');
 
+    // Each guess takes one of the MAX_WRONG_CODES attempts in a single conditional update before it
+    // is compared, so concurrent guesses are all counted and never more than the limit are compared.
+    const attempt = await db
+      .updateTable('payments')
+      .set((eb) => ({ verify_failures: eb('verify_failures', '+', 1) }))
+      .where('id', '=', row.id)
+      .where('state', '=', 'WAIT_BUYER_PAY')
+      .where('stage', '=', 'sms_sent')
+      .where('verify_failures', '<', MAX_WRONG_CODES)
+      .returning('verify_failures')
+      .executeTakeFirst();
+    if (!attempt) {
+      // Another request changed the payment since we read it: say what it is now.
+      const current = await this.#get(row.id);
+      if (current.state !== 'WAIT_BUYER_PAY') throw finalStateError(current.state);
+      if (current.stage === 'sms_sent') throw new UmfError(RET.SMS_CODE_LOCKED);
+      throw new UmfError(RET.PAYMENT_IN_PROCESS);
+    }
     const expected = Buffer.from(row.sms_code_hash, 'hex');
     const actual = Buffer.from(this.#codeHash(row.id, code), 'hex');
     if (!timingSafeEqual(expected, actual)) {
-      const failures = row.verify_failures + 1;
+      const failures = Number(attempt.verify_failures);
       if (failures >= MAX_WRONG_CODES) {
         await this.#finish(row, 'sms_sent', 'TRADE_FAIL', now, { error: RET.SMS_CODE_LOCKED });
         throw new UmfError(RET.SMS_CODE_LOCKED);
       }
-      await db.updateTable('payments').set({ verify_failures: failures }).where('id', '=', row.id).where('verify_failures', '=', row.verify_failures).execute();
       await this.#event(db, row.id, now, 'wrong_code', `${failures}/${MAX_WRONG_CODES}`);
       throw new UmfError(RET.SMS_CODE_INCORRECT, `${MAX_WRONG_CODES - failures} attempts left`);
     }
@@ -217,9 +235,12 @@ export class PaymentService {
     const card = JSON.parse(cardVault.open(row.card_secret_enc, `payment:${row.id}`)) as CardData;
     const result = await channels.cardBank.debit({ paymentId: row.id, card, cardFingerprint: row.card_fingerprint, amountFen: toMinor(row.total_cny_minor), now });
     if (result.outcome === 'pending') {
+      // The bank has the card data now: the CVV2 is destroyed here. The rest stays sealed until the
+      // bank's final answer, so that a late success still issues the payer agreement.
+      const { cvv2: _destroyed, ...withoutCvv2 } = card;
+      const resealed = cardVault.seal(JSON.stringify(withoutCvv2), `payment:${row.id}`);
       await db.transaction().execute(async (trx) => {
-        // The bank has the card data now: the CVV2 and the rest are destroyed here.
-        const ok = await transition(trx, row.id, { state: 'WAIT_BUYER_PAY', stage: 'processing' }, { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' }, { card_secret_enc: null, bank_resolve_at: result.retryAt }, now);
+        const ok = await transition(trx, row.id, { state: 'WAIT_BUYER_PAY', stage: 'processing' }, { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' }, { card_secret_enc: resealed, bank_resolve_at: result.retryAt }, now);
         if (ok) await this.#event(trx, row.id, now, 'bank_pending', 'the bank has not answered yet');
       });
       return this.#get(row.id);
@@ -458,18 +479,8 @@ export class PaymentService {
       await this.closeExpired(row);
       throw new UmfError(RET.PAYMENT_EXPIRED);
     }
-    switch (row.state) {
-      case 'WAIT_BUYER_PAY':
-        return row;
-      case 'TRADE_SUCCESS':
-        throw new UmfError(RET.PAYMENT_FAILED_TO_PAY, 'the payment has already been paid');
-      case 'TRADE_CLOSED':
-        throw new UmfError(RET.ORDER_CLOSED);
-      case 'TRADE_FAIL':
-        throw new UmfError(RET.PAYMENT_FAILED);
-      default:
-        throw new UmfError(RET.ORDER_CLOSED, row.state);
-    }
+    if (row.state === 'WAIT_BUYER_PAY') return row;
+    throw finalStateError(row.state);
   }
 
   async #find(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
@@ -490,6 +501,29 @@ export class PaymentService {
   #codeHash(paymentId: string, code: string): string {
     return this.#ctx.cardVault.fingerprint(`sms:${paymentId}:${code}`);
   }
+}
+
+/** Why a payment in a final state cannot be verified or executed. */
+function finalStateError(state: string): UmfError {
+  switch (state) {
+    case 'TRADE_SUCCESS':
+      return new UmfError(RET.PAYMENT_FAILED_TO_PAY, 'the payment has already been paid');
+    case 'TRADE_CLOSED':
+      return new UmfError(RET.ORDER_CLOSED);
+    case 'TRADE_FAIL':
+      return new UmfError(RET.PAYMENT_FAILED);
+    default:
+      return new UmfError(RET.ORDER_CLOSED, state);
+  }
+}
+
+/** Verification of a card paid through a payer agreement: only its expiry can have changed. */
+function agreementCardCheck(card: CardData, now: number): CardCheck {
+  if (card.cardType === 'CREDIT_CARD' && card.validDate) {
+    const end = expiryEnd(card.validDate);
+    if (end !== undefined && end <= now) return { ok: false, error: RET.CARD_EXPIRED };
+  }
+  return { ok: true };
 }
 
 function str(value: unknown): string | undefined {

@@ -17,7 +17,7 @@ export function canonicalKey(key: string): string {
     .trim()
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase();
-  return ALIASES[snake] ?? snake;
+  return Object.hasOwn(ALIASES, snake) ? ALIASES[snake]! : snake;
 }
 
 export function normaliseKeys(value: unknown, depth = 0): unknown {
@@ -27,6 +27,8 @@ export function normaliseKeys(value: unknown, depth = 0): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       const canonical = canonicalKey(key);
+      // Never a UMF field; assigning it would replace the object's prototype.
+      if (canonical === '__proto__') continue;
       // When a client sends both spellings, the snake_case one (what the Java client sends) wins.
       if (canonical in out && canonical !== key.trim()) continue;
       out[canonical] = normaliseKeys(v, depth + 1);

@@ -11,17 +11,20 @@
  * only while the row still carries that token: a worker whose lease was taken over records its
  * attempt but never overwrites the row.
  *
- * A delivery is an HTTP POST of the stored body with the stored Signature; it succeeds on a 2xx
- * answer acknowledging receipt (`{"meta":{"ret_code":"0000"}}`, `{"ret_code":"0000"}` or the text
- * `ret_code=0000&...`). Bodies may hold personal data: they are never logged.
+ * A delivery is an HTTP POST of the stored body with the stored Signature (keep-alive agents, up to
+ * 64 sockets per merchant host); it succeeds on a 2xx answer acknowledging receipt
+ * (`{"meta":{"ret_code":"0000"}}`, `{"ret_code":"0000"}` or the text `ret_code=0000&...`). Every
+ * attempt is recorded in notification_attempts; outcomes that arrive together are written in one
+ * transaction (group commit), and claims of one batch share one transaction. Bodies may hold
+ * personal data: they are never logged (ids, outcomes and HTTP statuses are).
  */
 import http from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import type { Insertable, Kysely, Updateable } from 'kysely';
+import type { Database, NotificationAttemptsTable, OutboxTable } from '../store/schema.ts';
 import type { Clock } from '../context.ts';
 import { systemClock } from '../context.ts';
 import { newId } from '../store/ids.ts';
@@ -76,6 +79,19 @@ interface ClaimedRow {
   readonly token: string;
 }
 
+type OutboxUpdate = Updateable<OutboxTable>;
+type AttemptRow = Insertable<NotificationAttemptsTable>;
+
+interface PendingRecord {
+  readonly row: ClaimedRow;
+  readonly attemptRow: AttemptRow;
+  readonly update: OutboxUpdate;
+  readonly done: { resolve(kept: boolean): void; reject(err: unknown): void };
+}
+
+/** Most attempts written by one group commit. */
+const RECORD_BATCH = 256;
+
 interface AttemptResult {
   readonly outcome: AttemptOutcome;
   readonly httpStatus: number | null;
@@ -101,6 +117,8 @@ export class NotificationWorker {
   readonly #logger: NotifierLogger;
   readonly #fetch: FetchLike | undefined;
   readonly #random: () => number;
+  /** Free slots that wake a loop waiting for one: claims then come in batches, not one row at a time. */
+  readonly #claimThreshold: number;
   readonly #httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   readonly #httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -111,6 +129,8 @@ export class NotificationWorker {
   #wake: (() => void) | undefined;
   #waitingForSlot = false;
   #kicked = false;
+  readonly #records: PendingRecord[] = [];
+  #flushing = false;
 
   constructor(options: NotificationWorkerOptions) {
     this.#db = options.db;
@@ -123,6 +143,7 @@ export class NotificationWorker {
     this.#logger = options.logger ?? noopLogger;
     this.#fetch = options.fetchImpl;
     this.#random = options.random ?? Math.random;
+    this.#claimThreshold = Math.max(1, Math.floor(this.#concurrency / 4));
     if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) throw new RangeError('concurrency must be a positive integer');
     if (!(this.#requestTimeoutMs > 0)) throw new RangeError('requestTimeoutMs must be positive');
     if (!(this.#leaseMs > this.#requestTimeoutMs)) throw new RangeError('leaseMs must exceed requestTimeoutMs');
@@ -214,7 +235,7 @@ export class NotificationWorker {
     this.#inFlight.add(task);
     void task.finally(() => {
       this.#inFlight.delete(task);
-      if (this.#waitingForSlot) this.#wake?.();
+      if (this.#waitingForSlot && this.#concurrency - this.#inFlight.size >= this.#claimThreshold) this.#wake?.();
     });
     return task;
   }
@@ -230,22 +251,34 @@ export class NotificationWorker {
       .orderBy('next_attempt_at')
       .limit(limit)
       .execute();
+    if (candidates.length === 0) return { rows: [], more: false };
     const leaseUntil = now + this.#leaseMs;
-    const claims = await Promise.all(
-      candidates.map(async (c): Promise<ClaimedRow | undefined> => {
-        const attempts = Number(c.attempts);
-        const token = `${this.#owner}#${++this.#claimSeq}`;
-        const result = await this.#db
+    const token = `${this.#owner}#${++this.#claimSeq}`;
+    // One conditional UPDATE per candidate, all in one short transaction (one commit per batch), in
+    // id order so that concurrent claimers on PostgreSQL lock rows in the same order (no deadlock).
+    // A row is ours when its UPDATE changed it: still pending, due, unleased, and not attempted by
+    // someone else since we selected it.
+    const sorted = [...candidates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const won = await this.#db.transaction().execute(async (trx) => {
+      const ids = new Set<string>();
+      for (const c of sorted) {
+        const result = await trx
           .updateTable('outbox')
           .set({ lease_owner: token, lease_until: leaseUntil })
           .where('id', '=', c.id)
           .where('state', '=', 'pending')
-          .where('attempts', '=', attempts)
+          .where('attempts', '=', Number(c.attempts))
           .where('next_attempt_at', '<=', now)
           .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
           .executeTakeFirst();
-        if (result.numUpdatedRows !== 1n) return undefined;
-        return {
+        if (result.numUpdatedRows === 1n) ids.add(c.id);
+      }
+      return ids;
+    });
+    const rows = candidates
+      .filter((c) => won.has(c.id))
+      .map(
+        (c): ClaimedRow => ({
           id: c.id,
           merchantId: c.merchant_id,
           objectType: c.object_type,
@@ -253,12 +286,11 @@ export class NotificationWorker {
           url: c.url,
           body: c.body,
           signature: c.signature,
-          attempt: attempts + 1,
+          attempt: Number(c.attempts) + 1,
           token,
-        };
-      }),
-    );
-    return { rows: claims.filter((c): c is ClaimedRow => c !== undefined), more: candidates.length === limit };
+        }),
+      );
+    return { rows, more: candidates.length === limit };
   }
 
   async #deliver(row: ClaimedRow): Promise<void> {
@@ -270,35 +302,23 @@ export class NotificationWorker {
 
     const delivered = result.outcome === 'delivered';
     const delay = delivered ? null : nextDelayMs(row.attempt, this.#random);
-    const update = delivered
+    const update: OutboxUpdate = delivered
       ? { state: 'delivered', attempts: row.attempt, delivered_at: now, last_error: null, lease_owner: null, lease_until: null }
       : delay === null
         ? { state: 'dead', attempts: row.attempt, last_error: result.error, lease_owner: null, lease_until: null }
         : { attempts: row.attempt, next_attempt_at: now + delay, last_error: result.error, lease_owner: null, lease_until: null };
-
-    const kept = await this.#db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('notification_attempts')
-        .values({
-          id: newId('NTA_', at),
-          outbox_id: row.id,
-          attempt: row.attempt,
-          at,
-          duration_ms: durationMs,
-          http_status: result.httpStatus,
-          outcome: result.outcome,
-          response_excerpt: result.excerpt,
-          error: result.error,
-        })
-        .execute();
-      const updated = await trx
-        .updateTable('outbox')
-        .set(update)
-        .where('id', '=', row.id)
-        .where('lease_owner', '=', row.token)
-        .executeTakeFirst();
-      return updated.numUpdatedRows === 1n;
-    });
+    const attemptRow: AttemptRow = {
+      id: newId('NTA_', at),
+      outbox_id: row.id,
+      attempt: row.attempt,
+      at,
+      duration_ms: durationMs,
+      http_status: result.httpStatus,
+      outcome: result.outcome,
+      response_excerpt: result.excerpt,
+      error: result.error,
+    };
+    const kept = await this.#record({ row, attemptRow, update });
 
     const logFields = {
       outboxId: row.id,
@@ -318,6 +338,72 @@ export class NotificationWorker {
         delay === null ? 'notification given up after the last scheduled attempt' : 'notification attempt failed',
       );
     }
+  }
+
+  /**
+   * Records an attempt and its outcome. Outcomes that arrive together are written in one transaction
+   * (group commit): one multi-row insert of attempts plus one conditional update per row. Resolves
+   * with whether this claim still owned the row.
+   */
+  #record(entry: Omit<PendingRecord, 'done'>): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.#records.push({ ...entry, done: { resolve, reject } });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#records.length > 0) {
+        const batch = this.#records.splice(0, RECORD_BATCH);
+        try {
+          const kept = await this.#writeRecords(batch);
+          batch.forEach((r, i) => r.done.resolve(kept[i] === true));
+        } catch {
+          // One bad entry must not lose the others: write them one by one.
+          for (const r of batch) {
+            try {
+              const [kept] = await this.#writeRecords([r]);
+              r.done.resolve(kept === true);
+            } catch (err) {
+              r.done.reject(err);
+            }
+          }
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #writeRecords(batch: readonly PendingRecord[]): Promise<boolean[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      // Multi-row inserts in power-of-two chunks: few distinct SQL texts for statement caches.
+      for (let i = 0; i < batch.length; ) {
+        let size = 1;
+        while (size * 2 <= batch.length - i) size *= 2;
+        await trx
+          .insertInto('notification_attempts')
+          .values(batch.slice(i, i + size).map((r) => r.attemptRow))
+          .execute();
+        i += size;
+      }
+      // Rows in id order, as claims lock them (no lock-order deadlock on PostgreSQL).
+      const kept = new Map<PendingRecord, boolean>();
+      for (const r of [...batch].sort((a, b) => (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0))) {
+        const updated = await trx
+          .updateTable('outbox')
+          .set(r.update)
+          .where('id', '=', r.row.id)
+          .where('lease_owner', '=', r.row.token)
+          .executeTakeFirst();
+        kept.set(r, updated.numUpdatedRows === 1n);
+      }
+      return batch.map((r) => kept.get(r) === true);
+    });
   }
 
   async #attempt(row: ClaimedRow): Promise<AttemptResult> {

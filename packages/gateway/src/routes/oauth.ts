@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { sql } from 'kysely';
 import { RET, UmfError } from '../errors/catalogue.ts';
 import type { GatewayContext } from '../context.ts';
 import { verifySecret } from '../merchants/merchants.ts';
@@ -56,21 +57,20 @@ export function oauthRoutes(ctx: GatewayContext): FastifyPluginAsync {
   return async (app) => {
   const { db, clock } = ctx;
 
+  /** Counts one failed attempt in a single statement, so concurrent failures are all counted. */
   async function recordFailure(clientId: string, now: number): Promise<void> {
-    const row = await db.selectFrom('auth_failures').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-    if (!row || now - Number(row.window_start) > FAILURE_WINDOW_MS) {
-      await db
-        .insertInto('auth_failures')
-        .values({ client_id: clientId, failures: 1, window_start: now, locked_until: 0 })
-        .onConflict((oc) => oc.column('client_id').doUpdateSet({ failures: 1, window_start: now, locked_until: 0 }))
-        .execute();
-      return;
-    }
-    const failures = row.failures + 1;
+    const windowOpenedBefore = now - FAILURE_WINDOW_MS;
+    const stale = sql<boolean>`auth_failures.window_start < ${windowOpenedBefore}`;
     await db
-      .updateTable('auth_failures')
-      .set({ failures, locked_until: failures >= MAX_FAILURES ? now + LOCKOUT_MS : Number(row.locked_until) })
-      .where('client_id', '=', clientId)
+      .insertInto('auth_failures')
+      .values({ client_id: clientId, failures: 1, window_start: now, locked_until: 0 })
+      .onConflict((oc) =>
+        oc.column('client_id').doUpdateSet({
+          failures: sql<number>`CASE WHEN ${stale} THEN 1 ELSE auth_failures.failures + 1 END`,
+          window_start: sql<number>`CASE WHEN ${stale} THEN ${now} ELSE auth_failures.window_start END`,
+          locked_until: sql<number>`CASE WHEN ${stale} THEN 0 WHEN auth_failures.failures + 1 >= ${MAX_FAILURES} THEN ${now + LOCKOUT_MS} ELSE auth_failures.locked_until END`,
+        }),
+      )
       .execute();
   }
 

@@ -10,6 +10,22 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10;
 const RANDOM_CHARS = 16;
 const MAX_TIME = 2 ** 48 - 1;
+const RANDOM_BYTES = 10;
+
+// Random bytes are drawn from the CSPRNG in blocks (one system call per 409 ids, not one per id).
+const POOL_SIZE = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function randomChunk(): Buffer {
+  if (poolOffset + RANDOM_BYTES > pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const chunk = pool.subarray(poolOffset, poolOffset + RANDOM_BYTES);
+  poolOffset += RANDOM_BYTES;
+  return chunk;
+}
 
 export function newId(prefix: string, now: number = Date.now()): string {
   if (!Number.isSafeInteger(now) || now < 0 || now > MAX_TIME) throw new RangeError(`cannot encode time ${now} in an id`);
@@ -20,7 +36,7 @@ export function newId(prefix: string, now: number = Date.now()): string {
     t = Math.floor(t / 32);
   }
   // 80 random bits = 16 groups of 5 bits, read from 10 random bytes.
-  const bytes = randomBytes(10);
+  const bytes = randomChunk();
   let random = '';
   let buffer = 0;
   let bits = 0;

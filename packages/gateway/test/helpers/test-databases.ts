@@ -12,12 +12,18 @@
  *     });
  *   }
  *
- * Close every store opened on the URL before drop().
+ * SQLite: better-sqlite3 is synchronous, so two stores on one file in ONE process deadlock as soon as
+ * one holds a write transaction across an await while the other writes (the busy wait blocks the
+ * thread that would commit). Share one store in a process; test several writers with a child process.
+ *
+ * Close every store opened on the URL before drop(); drop() waits (up to 2 s) for the server to end
+ * their sessions, then forces out any that are left.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
 export interface TestDatabase {
@@ -63,6 +69,13 @@ async function openPostgres(): Promise<TestDatabase> {
     shared: true,
     drop: async () => {
       await withClient(server, async (client) => {
+        // A closed pg pool has sent its goodbyes but the server may not have ended those sessions
+        // yet; terminating them now (FORCE) would surface as an 'error' on the closing clients.
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if ((rows[0]?.n ?? 0) === 0) break;
+          await sleep(20);
+        }
         try {
           // FORCE (PostgreSQL 13+) ends connections a failed test left open.
           await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -1,4 +1,6 @@
-import test from 'node:test';
+import test, { after, type TestContext } from 'node:test';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -87,13 +89,19 @@ class Merchant {
 }
 
 interface Env {
+  readonly t: TestContext;
   readonly kind: 'sqlite' | 'postgres';
   readonly tdb: TestDatabase;
   readonly store: Store;
   readonly clock: TestClock;
   readonly merchant: Merchant;
   worker(options?: Partial<NotificationWorkerOptions>): NotificationWorker;
-  /** Another store on the same database (the same store on in-memory PGlite). */
+  /**
+   * A second store on the same database when that gives real concurrency (a PostgreSQL server);
+   * otherwise the same store. (better-sqlite3 is synchronous: two connections to one file in one
+   * thread deadlock as soon as one holds a write lock across an await, so SQLite gets real
+   * concurrency from a second process instead; in-memory PGlite is one database per store.)
+   */
   secondStore(): Promise<Store>;
   enqueue(overrides?: Partial<EnqueueNotificationInput>): Promise<string>;
 }
@@ -112,17 +120,30 @@ function payload(): Record<string, unknown> {
   };
 }
 
+// In-memory PGlite takes seconds to start: its scenarios share one instance, emptied before each.
+let pgliteStore: Store | undefined;
+after(async () => pgliteStore?.close());
+
+async function openStoreFor(tdb: TestDatabase): Promise<Store> {
+  if (!tdb.url.startsWith('pglite:')) return openStore({ url: tdb.url });
+  pgliteStore ??= await openStore({ url: tdb.url });
+  await pgliteStore.db.deleteFrom('notification_attempts').execute();
+  await pgliteStore.db.deleteFrom('outbox').execute();
+  return pgliteStore;
+}
+
 /** Registers `fn` once per test database. */
 function scenario(name: string, fn: (env: Env) => Promise<void>): void {
   for (const kind of testDatabaseUrls()) {
-    test(`${name} [${kind.name}]`, async () => {
+    test(`${name} [${kind.name}]`, { timeout: 120_000 }, async (t) => {
       const tdb = await kind.open();
-      const store = await openStore({ url: tdb.url });
+      const store = await openStoreFor(tdb);
       const merchant = await new Merchant().listen();
       const clock = new TestClock();
       const workers: NotificationWorker[] = [];
       const stores: Store[] = [];
       const env: Env = {
+        t,
         kind: kind.name,
         tdb,
         store,
@@ -134,7 +155,7 @@ function scenario(name: string, fn: (env: Env) => Promise<void>): void {
           return worker;
         },
         secondStore: async () => {
-          if (!tdb.shared) return store;
+          if (!tdb.shared || store.dialect !== 'postgres') return store;
           const other = await openStore({ url: tdb.url });
           stores.push(other);
           return other;
@@ -157,7 +178,7 @@ function scenario(name: string, fn: (env: Env) => Promise<void>): void {
         await Promise.all(workers.map((w) => w.stop()));
         await merchant.close();
         await Promise.all(stores.map((s) => s.close()));
-        await store.close();
+        if (store !== pgliteStore) await store.close();
         await tdb.drop();
       }
     });
@@ -453,6 +474,79 @@ scenario('two workers on one database deliver 200 notifications exactly once', a
   assert.deepEqual(new Set(attempts.map((x) => x.outbox_id)), new Set(ids));
 });
 
+/** A worker in another process: waits for "go" on stdin, drains, prints how many rows it attempted. */
+const CHILD_WORKER = `
+import { openStore } from ${JSON.stringify(fileURLToPath(new URL('../../src/store/database.ts', import.meta.url)))};
+import { NotificationWorker } from ${JSON.stringify(fileURLToPath(new URL('../../src/notifications/notifier.ts', import.meta.url)))};
+const [url, now] = process.argv.slice(1);
+const store = await openStore({ url });
+const worker = new NotificationWorker({ db: store.db, clock: { now: () => Number(now) }, owner: 'child', concurrency: 8 });
+process.stdout.write('ready\\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+let total = 0;
+for (;;) {
+  const n = await worker.runOnce();
+  total += n;
+  if (n === 0) {
+    const left = await store.db.selectFrom('outbox').select('id').where('state', '!=', 'delivered').limit(1).execute();
+    if (left.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+await worker.stop();
+await store.close();
+process.stdout.write(JSON.stringify({ total }) + '\\n');
+`;
+
+scenario('a worker in another process and one here deliver 200 notifications exactly once', async (env) => {
+  const { store, merchant, clock, tdb } = env;
+  if (!tdb.shared) {
+    env.t.skip('in-memory PGlite cannot be shared with another process; set UMF_TEST_POSTGRES_URL');
+    return;
+  }
+  merchant.reply = (res) => setTimeout(() => replyJson(res), 5 + Math.floor(Math.random() * 5));
+  await store.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < 200; i++) {
+      await enqueueNotification(trx, { merchantId: 'M1', objectType: 'payment', objectId: `PAY_${i}`, url: merchant.url, payload: payload(), signer, now: clock.now() });
+    }
+  });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD_WORKER, tdb.url, String(clock.now())], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let exitCode: number | null | undefined;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.once('exit', (code) => (exitCode = code));
+  try {
+    await until('the child worker to start', () => out.includes('ready') || exitCode !== undefined, 30_000);
+    child.stdin.end('go\n');
+    const here = env.worker({ owner: 'parent', concurrency: 8 });
+    let byParent = 0;
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const n = await here.runOnce();
+      byParent += n;
+      if (n === 0) {
+        const left = await store.db.selectFrom('outbox').select('id').where('state', '!=', 'delivered').limit(1).execute();
+        if (left.length === 0) break;
+        if (Date.now() > deadline) throw new Error('notifications left undelivered');
+        await sleep(2);
+      }
+    }
+    await until('the child worker to exit', () => exitCode !== undefined, 30_000);
+    assert.equal(exitCode, 0);
+    const byChild = (JSON.parse(out.slice(out.indexOf('{'))) as { total: number }).total;
+    assert.equal(byParent + byChild, 200);
+    assert.ok(byParent > 0 && byChild > 0, `both processes took part (parent ${byParent}, child ${byChild})`);
+    const counts = merchant.hitsPerId();
+    assert.equal(counts.size, 200);
+    assert.deepEqual([...new Set(counts.values())], [1], 'every notification reached the merchant exactly once');
+    const attempts = await store.db.selectFrom('notification_attempts').select('outbox_id').execute();
+    assert.equal(attempts.length, 200);
+  } finally {
+    if (exitCode === undefined) child.kill();
+  }
+});
+
 scenario('two started workers (background loops) share the work without duplicates', async (env) => {
   const { store, merchant, clock } = env;
   const other = await env.secondStore();
@@ -506,6 +600,8 @@ scenario('a worker whose lease was taken over does not overwrite the new owner',
   const row = await getNotification(store.db, id);
   assert.equal(row?.state, 'delivered', 'the late failure did not overwrite the delivery');
   assert.equal(row?.attempts, 1);
+  assert.equal(row?.lastError, null);
+  assert.equal(row?.nextAttemptAt, T0);
   const attempts = await listAttempts(store.db, id);
   assert.deepEqual(attempts.map((a) => a.outcome).sort(), ['delivered', 'http_error']);
 });
@@ -522,4 +618,41 @@ scenario('kick() starts delivery at once; stop() waits for deliveries under way'
   assert.ok(Date.now() - kicked < 2_000);
   await w.stop();
   assert.equal((await getNotification(store.db, id))?.state, 'delivered', 'stop() waited for the delivery to be recorded');
+});
+
+test('an injected fetchImpl is used; answers are read up to 64 KiB and excerpted to 500 characters', async () => {
+  const store = await openStore({ url: 'sqlite::memory:' });
+  const merchant = await new Merchant().listen();
+  const huge = 'ret_code=0000&ret_msg=' + 'x'.repeat(1024 * 1024);
+  merchant.reply = (res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end(huge);
+  let fetchCalls = 0;
+  const worker = new NotificationWorker({
+    db: store.db,
+    clock: new TestClock(),
+    fetchImpl: (url, init) => {
+      fetchCalls += 1;
+      return fetch(url, init);
+    },
+  });
+  const plain = new NotificationWorker({ db: store.db, clock: new TestClock() });
+  try {
+    const input = { merchantId: 'M1', objectType: 'refund' as const, objectId: 'REF_1', url: merchant.url, payload: { refund: { id: 'REF_1' } }, signer, now: T0 };
+    const viaFetch = await enqueueNotification(store.db, input);
+    assert.equal(await worker.runOnce(), 1);
+    assert.equal(fetchCalls, 1);
+    const viaHttp = await enqueueNotification(store.db, input);
+    assert.equal(await plain.runOnce(), 1);
+    for (const id of [viaFetch, viaHttp]) {
+      assert.equal((await getNotification(store.db, id))?.state, 'delivered');
+      const [attempt] = await listAttempts(store.db, id);
+      assert.equal(attempt?.outcome, 'delivered');
+      assert.equal(attempt?.responseExcerpt?.length, 500);
+    }
+    assert.equal(merchant.hits[0]?.headers['signature'], merchant.hits[1]?.headers['signature']);
+  } finally {
+    await worker.stop();
+    await plain.stop();
+    await merchant.close();
+    await store.close();
+  }
 });

@@ -1,0 +1,202 @@
+/**
+ * POST /oauth/authorize as real clients call it (JSON, form, HTTP Basic), the token's exact wire
+ * shape, one live token per merchant, both `Bearer<token>` spellings, expiry, lockout after failed
+ * secrets, and the harmless headers real clients send on GETs.
+ */
+import test, { describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { signSha256WithRsa } from '../../src/crypto/rsa-signature.ts';
+import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import { testDatabaseUrls } from '../helpers/test-databases.ts';
+
+const TOKEN_BODY = /^\{"access_token":"([0-9a-f]{64})","expires_in":3600\}$/;
+
+interface RawResponse {
+  status: number;
+  text: string;
+  json: any;
+  headers: Headers;
+}
+
+async function raw(url: string, init: RequestInit): Promise<RawResponse> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json, headers: res.headers };
+}
+
+for (const kind of testDatabaseUrls()) {
+  describe(`oauth (${kind.name})`, () => {
+    let h: Harness;
+    const authorize = (body: string | undefined, headers: Record<string, string>) =>
+      raw(`${h.api}/oauth/authorize`, { method: 'POST', headers, ...(body !== undefined ? { body } : {}) });
+    const jsonCredentials = (m: TestMerchant, secret = m.clientSecret, grant = 'client_credentials') =>
+      authorize(JSON.stringify({ client_id: m.clientId, client_secret: secret, grant_type: grant }), { 'content-type': 'application/json' });
+    const bankList = (authorization: string, extra: Record<string, string> = {}) =>
+      raw(`${h.api}/bank?type=CREDIT_CARD`, { method: 'GET', headers: { authorization, ...extra } });
+
+    function tokenOf(res: RawResponse): string {
+      assert.equal(res.status, 200, res.text);
+      const match = TOKEN_BODY.exec(res.text);
+      assert.ok(match, `token body is exactly {"access_token":"<64 hex>","expires_in":3600}: ${res.text}`);
+      // A real client reads the token by position: split on "," then ":" and strip the quotes.
+      const byPosition = res.text.split(',')[0]!.split(':')[1]!.replaceAll('"', '');
+      assert.equal(byPosition, match[1]);
+      assert.deepEqual(Object.keys(JSON.parse(res.text)), ['access_token', 'expires_in']);
+      return match[1]!;
+    }
+
+    function assertUmfError(res: RawResponse, status: number, code: string): void {
+      assert.equal(res.status, status, res.text);
+      assert.equal(res.json?.meta?.ret_code, code, res.text);
+      assert.ok(h.verifies(res.text), `error response is signed: ${res.text}`);
+    }
+
+    before(async () => {
+      h = await startHarness(kind);
+    });
+    after(async () => {
+      await h?.close();
+    });
+
+    test('JSON body -> compact token, access_token first; the token opens the API', async () => {
+      const m = await h.merchant();
+      const res = await jsonCredentials(m);
+      const token = tokenOf(res);
+      assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      const banks = await bankList(`Bearer ${token}`);
+      assert.equal(banks.status, 200, banks.text);
+      assert.equal(banks.json.meta.ret_code, '0000');
+      assert.ok(h.verifies(banks.text));
+    });
+
+    test('form-encoded body', async () => {
+      const m = await h.merchant();
+      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: m.clientId, client_secret: m.clientSecret }).toString();
+      const token = tokenOf(await authorize(body, { 'content-type': 'application/x-www-form-urlencoded' }));
+      assert.equal((await bankList(`Bearer ${token}`)).status, 200);
+    });
+
+    test('HTTP Basic credentials with grant_type in a form body', async () => {
+      const m = await h.merchant();
+      const basic = Buffer.from(`${m.clientId}:${m.clientSecret}`).toString('base64');
+      const token = tokenOf(await authorize('grant_type=client_credentials', { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }));
+      assert.equal((await bankList(`Bearer ${token}`)).status, 200);
+    });
+
+    test('HTTP Basic credentials with grant_type in a JSON body', async () => {
+      const m = await h.merchant();
+      const basic = Buffer.from(`${m.clientId}:${m.clientSecret}`).toString('base64');
+      const token = tokenOf(await authorize('{"grant_type":"client_credentials"}', { 'content-type': 'application/json', authorization: `Basic ${basic}` }));
+      assert.equal((await bankList(`Bearer ${token}`)).status, 200);
+    });
+
+    test('a second token disables the first', async () => {
+      const m = await h.merchant();
+      const first = tokenOf(await jsonCredentials(m));
+      assert.equal((await bankList(`Bearer ${first}`)).status, 200);
+      const second = tokenOf(await jsonCredentials(m));
+      assert.notEqual(first, second);
+      assertUmfError(await bankList(`Bearer ${first}`), 401, '00280703');
+      const ok = await bankList(`Bearer ${second}`);
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal(ok.json.meta.ret_code, '0000');
+    });
+
+    test('Authorization: Bearer<token> without a space (Java client) and with a space both work', async () => {
+      const m = await h.merchant();
+      const token = tokenOf(await jsonCredentials(m));
+      for (const header of [`Bearer${token}`, `Bearer ${token}`]) {
+        const res = await bankList(header);
+        assert.equal(res.status, 200, `${header.slice(0, 8)}...: ${res.text}`);
+        assert.equal(res.json.meta.ret_code, '0000');
+        assert.ok(Array.isArray(res.json.banks) && res.json.banks.length > 0);
+        assert.ok(h.verifies(res.text));
+      }
+      // Signed POSTs take the no-space form too.
+      const body = '{}';
+      const post = await raw(`${h.api}/payments/payment/PAY_NOSUCHPAYMENT/verify`, {
+        method: 'POST',
+        headers: { authorization: `Bearer${token}`, 'content-type': 'application/json', signature: signSha256WithRsa(m.privateKey, body) },
+        body,
+      });
+      assertUmfError(post, 404, '00060760');
+    });
+
+    test('unknown, missing and malformed tokens -> 401 00280703', async () => {
+      assertUmfError(await bankList(`Bearer ${'0'.repeat(64)}`), 401, '00280703');
+      assertUmfError(await bankList('Bearer'), 401, '00280703');
+      assertUmfError(await bankList('Basic Zm9vOmJhcg=='), 401, '00280703');
+      assertUmfError(await raw(`${h.api}/bank`, { method: 'GET' }), 401, '00280703');
+      assertUmfError(await raw(`${h.api}/payments/payment`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 401, '00280703');
+    });
+
+    test('an expired token -> 401 00280703; a fresh one works again', async () => {
+      const m = await h.merchant();
+      const token = tokenOf(await jsonCredentials(m));
+      h.clock.advance(3599_000);
+      assert.equal((await bankList(`Bearer ${token}`)).status, 200, 'still valid just before expiry');
+      h.clock.advance(2_000);
+      assertUmfError(await bankList(`Bearer ${token}`), 401, '00280703');
+      const fresh = tokenOf(await jsonCredentials(m));
+      assert.equal((await bankList(`Bearer ${fresh}`)).status, 200);
+    });
+
+    test('wrong secret -> 401 00280701; unknown client_id -> 401 00280701', async () => {
+      const m = await h.merchant();
+      assertUmfError(await jsonCredentials(m, 'not-the-secret'), 401, '00280701');
+      assertUmfError(await authorize(JSON.stringify({ client_id: 'nobody', client_secret: 'x', grant_type: 'client_credentials' }), { 'content-type': 'application/json' }), 401, '00280701');
+      assertUmfError(await authorize(JSON.stringify({ grant_type: 'client_credentials' }), { 'content-type': 'application/json' }), 401, '00280701');
+    });
+
+    test('grant_type other than client_credentials -> 400 00280702', async () => {
+      const m = await h.merchant();
+      assertUmfError(await jsonCredentials(m, m.clientSecret, 'password'), 400, '00280702');
+      assertUmfError(await authorize(JSON.stringify({ client_id: m.clientId, client_secret: m.clientSecret }), { 'content-type': 'application/json' }), 400, '00280702');
+    });
+
+    test('a token body that is not JSON -> 400 00060701, never a 5xx', async () => {
+      assertUmfError(await authorize('{"client_id":', { 'content-type': 'application/json' }), 400, '00060701');
+      assertUmfError(await authorize('[1,2]', { 'content-type': 'application/json' }), 400, '00060701');
+    });
+
+    test('after 10 wrong secrets the 11th attempt, even with the right secret -> 429 00280704', async () => {
+      const m = await h.merchant();
+      for (let i = 0; i < 10; i++) assertUmfError(await jsonCredentials(m, `wrong-${i}`), 401, '00280701');
+      const locked = await jsonCredentials(m);
+      assertUmfError(locked, 429, '00280704');
+      assert.ok(Number(locked.headers.get('retry-after')) > 0, 'Retry-After is set');
+      // Other merchants are not affected.
+      const other = await h.merchant();
+      tokenOf(await jsonCredentials(other));
+    });
+
+    test('concurrent wrong secrets are all counted: 10 at once lock the client', async () => {
+      const m = await h.merchant();
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => jsonCredentials(m, `wrong-${i}`)));
+      for (const res of results) assert.ok(res.json?.meta?.ret_code === '00280701' || res.json?.meta?.ret_code === '00280704', res.text);
+      assertUmfError(await jsonCredentials(m), 429, '00280704');
+    });
+
+    test('Accept-Language: ZH, Charsert/Charset: UTF-8 and Content-Type: application/json on a GET without body cause no error', async () => {
+      const m = await h.merchant();
+      const token = tokenOf(await jsonCredentials(m));
+      const headers = { 'accept-language': 'ZH', charsert: 'UTF-8', charset: 'UTF-8', 'content-type': 'application/json' };
+      for (const path of ['/bank?type=DEBIT_CARD', '/exchange_rate?currency=USD']) {
+        const res = await raw(`${h.api}${path}`, { method: 'GET', headers: { authorization: `Bearer${token}`, ...headers } });
+        assert.equal(res.status, 200, `${path}: ${res.text}`);
+        assert.equal(res.json.meta.ret_code, '0000');
+        assert.ok(h.verifies(res.text));
+      }
+      const missing = await raw(`${h.api}/payments/payment/PAY_NOSUCHPAYMENT`, { method: 'GET', headers: { authorization: `Bearer ${token}`, ...headers } });
+      assertUmfError(missing, 404, '00060760');
+    });
+  });
+}
