@@ -9,6 +9,7 @@ import type { PlatformKeys } from './crypto/platform-keys.ts';
 import type { SecretBox } from './crypto/master-key.ts';
 import type { ResponseSigner } from './http/signed-body.ts';
 import type { Channels } from './channels/channels.ts';
+import type { PageTokens } from './http/page-tokens.ts';
 
 export interface Clock {
   now(): number;
@@ -38,6 +39,8 @@ export interface GatewayContext {
   /** Seals card data at rest (derived from the master key). */
   readonly cardVault: SecretBox;
   readonly channels: Channels;
+  /** Tokens in the URLs of pages (checkout, sandbox wallet, WeChat authorisation). */
+  readonly pageTokens: PageTokens;
 }
 
 export const API_PREFIX = '/cberest/v1';

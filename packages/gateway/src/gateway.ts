@@ -11,6 +11,8 @@ import { CachingResponseSigner } from './http/signed-body.ts';
 import { SandboxFxFeed } from './channels/fx/sandbox-fx-feed.ts';
 import { SandboxSmsGateway } from './channels/sms/sandbox-sms-gateway.ts';
 import { SandboxCardBank } from './channels/bank/sandbox-card-bank.ts';
+import { SandboxWallet } from './channels/wallet/sandbox-wallet.ts';
+import { PageTokens } from './http/page-tokens.ts';
 import { systemClock, type Clock, type GatewayContext } from './context.ts';
 import { buildApp } from './app.ts';
 import { NotificationWorker } from './notifications/notifier.ts';
@@ -45,17 +47,20 @@ export interface Gateway {
 export async function createContext(options: GatewayOptions, store: Store): Promise<GatewayContext> {
   const master = loadMasterKey({ env: options.masterKeyEnv, keyFile: join(options.dataDir, 'master.key') });
   const platform = await loadOrCreatePlatformKeys(store.db, master.derive('platform key'));
-  return {
-    store,
-    db: store.db,
-    config: {
+  const pageTokens = new PageTokens(master);
+  const config = {
       publicUrl: options.publicUrl,
       sandbox: options.sandbox ?? true,
       tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
       bodyLimit: 256 * 1024,
       defaultExpireMinutes: 360,
-    },
+  };
+  return {
+    store,
+    db: store.db,
+    config,
     clock: options.clock ?? systemClock,
+    pageTokens,
     platform,
     signer: new CachingResponseSigner(platform.privateKey),
     cardVault: master.derive('card data'),
@@ -63,6 +68,7 @@ export async function createContext(options: GatewayOptions, store: Store): Prom
       fx: new SandboxFxFeed(store.db),
       sms: new SandboxSmsGateway(),
       cardBank: new SandboxCardBank(store.db, options.lateBankDelayMs === undefined ? {} : { lateDelayMs: options.lateBankDelayMs }),
+      wallet: new SandboxWallet({ publicUrl: () => config.publicUrl, tokens: pageTokens }),
     },
   };
 }

@@ -48,8 +48,35 @@ export interface CardBank {
   inquire(request: { paymentId: string; cardFingerprint: string; last4: string; now: number }): Promise<DebitResult>;
 }
 
+export type WalletProvider = 'WECHAT' | 'ALIPAY';
+
+/** WeChat Pay's pay_info (reference `pay_info` object) for the JS-API or the native APP SDK. */
+export interface WalletPayInfo {
+  app_id: string;
+  time_stamp: string;
+  nonce_str: string;
+  package: string;
+  sign_type: 'MD5';
+  pay_sign: string;
+  partner_id?: string;
+  prepay_id?: string;
+}
+
+/** The wallets (WeChat Pay, Alipay): where a payer pays a QR code, a JS-API or an in-app order. */
+export interface WalletChannel {
+  /** The URL the payer's wallet opens when it scans the payment's QR code. */
+  qrCodeUrl(paymentId: string, provider: WalletProvider): string;
+  /** A WeChat prepay order: pay_info for the JS-API (with the payer's open_id) or the APP SDK. */
+  prepay(request: { paymentId: string; kind: 'JSAPI' | 'APP'; openId?: string; now: number }): { prepayId: string; payInfo: WalletPayInfo };
+  /** Checks a pay_info's signature as the WeChat client does before paying. */
+  payInfoValid(info: WalletPayInfo): boolean;
+  /** The official-account authorisation link for open_id (WeChat OAuth snsapi_base). */
+  openIdAuthorizeUrl(state: string, redirectUri: string): string;
+}
+
 export interface Channels {
   readonly fx: FxFeed;
   readonly sms: SmsGateway;
   readonly cardBank: CardBank;
+  readonly wallet: WalletChannel;
 }

@@ -18,7 +18,7 @@ export type InterfaceType = (typeof INTERFACE_TYPES)[number];
 export type BusinessType = 'B2C' | 'B2B';
 
 /** Methods this gateway takes today; the others are valid enums answered with a clear error. */
-export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['CREDIT_CARD', 'DEBIT_CARD'];
+export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'WECHAT_WEB', 'WECHAT_IN_APP', 'NOT_APPLICABLE'];
 
 const ITEM_TYPES: Record<string, string> = { CLOTHING: 'CLOTHING', FOOD: 'FOOD', ELECTRONIC: 'ELECTRONIC', ELECTRONICS: 'ELECTRONIC', OTHER: 'OTHER' };
 
@@ -48,6 +48,8 @@ export interface PaymentDraft {
   readonly bankCode: string | undefined;
   readonly phone: string | undefined;
   readonly agreement: { usrBusiAgreementId: string; usrPayAgreementId: string } | undefined;
+  /** WECHAT_WEB: the payer's open_id from /payments/wechat_openid. */
+  readonly openId: string | undefined;
   readonly merReferenceId: string;
   readonly merDate: string;
   readonly currency: Currency;
@@ -183,7 +185,7 @@ export function parseCreatePayment(body: Record<string, unknown>, options: { now
   const interfaceType = enumOf(payer.interface_type, 'payer.interface_type', INTERFACE_TYPES, 'SERVER_TO_SERVER');
   const businessType = enumOf(payer.business_type, 'payer.business_type', ['B2C', 'B2B'] as const, 'B2C');
   checkCombination(interfaceType, businessType, paymentMethod);
-  if (!SUPPORTED_METHODS.includes(paymentMethod)) fail('payer.payment_method', `${paymentMethod} is not available on this gateway yet`);
+  if (!SUPPORTED_METHODS.includes(paymentMethod) || businessType === 'B2B') fail('payer.payment_method', `${businessType} ${paymentMethod} is not available on this gateway yet`);
 
   const bankCode = str(payer.bank_code, 'payer.bank_code', { max: 20 })?.toUpperCase();
   if (bankCode) {
@@ -206,6 +208,10 @@ export function parseCreatePayment(body: Record<string, unknown>, options: { now
     if (!busi || !pay) fail('payer.payer_info.payer_agreement', 'needs both usr_busi_agreement_id and usr_pay_agreement_id');
     agreement = { usrBusiAgreementId: busi, usrPayAgreementId: pay };
   }
+
+  const web = obj(payerInfo.wechat_in_app_web, 'payer.payer_info.wechat_in_app_web', false);
+  const openId = str(web?.open_id ?? payerInfo.open_id, 'payer.payer_info.wechat_in_app_web.open_id', { max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+  if (paymentMethod === 'WECHAT_WEB' && !openId) fail('payer.payer_info.wechat_in_app_web.open_id', 'is required for WECHAT_WEB (get one from /payments/wechat_openid)');
 
   const order = obj(body.order, 'order')!;
   const merReferenceId = str(order.mer_reference_id, 'order.mer_reference_id', { required: true, max: 64, pattern: /^[A-Za-z0-9_\-.]+$/ })!;
@@ -283,6 +289,7 @@ export function parseCreatePayment(body: Record<string, unknown>, options: { now
     bankCode,
     phone,
     agreement,
+    openId,
     merReferenceId,
     merDate: date,
     currency: total.currency,

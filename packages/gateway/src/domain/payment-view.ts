@@ -40,9 +40,21 @@ export function chinaDate(epochMs: number): string {
   return new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
-export function paymentLinks(row: PaymentRow, api: string): Link[] {
-  const self = `${api}/payments/payment/${row.id}`;
+/** Where a payment's links point. */
+export interface PaymentUrls {
+  readonly api: string;
+  /** The hosted checkout page of a payment (with its access token). */
+  checkout(paymentId: string): string;
+}
+
+export function paymentLinks(row: PaymentRow, urls: PaymentUrls): Link[] {
+  const self = `${urls.api}/payments/payment/${row.id}`;
   const links = [link('self', 'GET', self)];
+  if (row.interface_type === 'SERVER_TO_WEB' || row.interface_type === 'SERVER_TO_H5WEB') {
+    // The reference's order for web payments; clients read links[3] (upay) by position.
+    links.push(link('refund', 'POST', `${self}/refund`), link('apply_to_customs', 'POST', `${self}/apply_to_customs`), link('upay', 'GET', urls.checkout(row.id)));
+    return links;
+  }
   const isCard = row.payment_method === 'CREDIT_CARD' || row.payment_method === 'DEBIT_CARD';
   if (row.state === 'WAIT_BUYER_PAY' && isCard) {
     if (row.stage === 'created') links.push(link('sms_verify', 'POST', `${self}/verify`));
@@ -52,7 +64,7 @@ export function paymentLinks(row: PaymentRow, api: string): Link[] {
   return links;
 }
 
-export function renderPayment(row: PaymentRow, api: string, agreement?: AgreementView): Record<string, unknown> {
+export function renderPayment(row: PaymentRow, urls: PaymentUrls, agreement?: AgreementView): Record<string, unknown> {
   const currency = isCurrency(row.currency) ? row.currency : 'CNY';
   const order = JSON.parse(row.order_json) as Record<string, unknown>;
   const payer = JSON.parse(row.payer_json) as Record<string, unknown>;
@@ -60,6 +72,12 @@ export function renderPayment(row: PaymentRow, api: string, agreement?: Agreemen
   if (row.phone) payerInfo.phone = row.phone;
   if (agreement) payerInfo.payer_agreement = agreement;
   else if (row.card_last4) payerInfo.bank_card = { last_four_cardid: row.card_last4 };
+  if (row.wallet_json) {
+    const wallet = JSON.parse(row.wallet_json) as { qr_code_url?: string; open_id?: string; pay_info?: Record<string, string> };
+    if (row.payment_method === 'WECHAT_SCAN' || row.payment_method === 'ALIPAY_SCAN') payerInfo.qr_code_scan = { qr_code_url: wallet.qr_code_url };
+    if (row.payment_method === 'WECHAT_WEB') payerInfo.wechat_in_app_web = { open_id: wallet.open_id, pay_info: wallet.pay_info };
+    if (row.payment_method === 'WECHAT_IN_APP') payerInfo.wechat_in_app = { pay_info: wallet.pay_info };
+  }
   const payment: Record<string, unknown> = {
     id: row.id,
     state: row.state,
@@ -82,6 +100,7 @@ export function renderPayment(row: PaymentRow, api: string, agreement?: Agreemen
   if (row.execute_success_at !== null) payment.execute_success_time = chinaTime(Number(row.execute_success_at));
   if (row.settle_date) payment.settle_date = row.settle_date;
   if (row.error_code) payment.error = { ret_code: row.error_code, ret_msg: row.error_msg ?? '' };
-  payment.links = paymentLinks(row, api);
+  if (row.channel && row.channel !== row.payment_method) payment.paid_with = row.channel;
+  payment.links = paymentLinks(row, urls);
   return payment;
 }

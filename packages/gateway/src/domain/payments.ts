@@ -17,10 +17,10 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import { signSha256WithRsa } from '../crypto/rsa-signature.ts';
 import { FieldDecryptionError } from '../crypto/field-decryption.ts';
 import { parseCreatePayment, type PaymentDraft } from './payment-request.ts';
-import { chinaDate, renderPayment, type AgreementView, type PaymentRow } from './payment-view.ts';
+import { chinaDate, renderPayment, type AgreementView, type PaymentRow, type PaymentUrls } from './payment-view.ts';
 import { transition, type PaymentStage, type PaymentState } from './payment-state.ts';
 import { citizenIdValid, expiryEnd, last4, luhnValid, normalisePhone } from './cards.ts';
-import type { CardCheck, CardData } from '../channels/channels.ts';
+import type { CardCheck, CardData, WalletProvider } from '../channels/channels.ts';
 
 export const SMS_MAX_PER_PAYMENT = 5;
 export const SMS_MIN_INTERVAL_MS = 60_000;
@@ -50,8 +50,9 @@ export class PaymentService {
     this.#notify = notify;
   }
 
-  get #api(): string {
-    return apiUrl(this.#ctx, '');
+  get #urls(): PaymentUrls {
+    const ctx = this.#ctx;
+    return { api: apiUrl(ctx, ''), checkout: (id) => `${ctx.config.publicUrl}/checkout/${id}?t=${ctx.pageTokens.token('checkout', id)}` };
   }
 
   // ---- create -------------------------------------------------------------------------------
@@ -66,6 +67,7 @@ export class PaymentService {
     if (!quoted || !rate) throw new UmfError(RET.EXCHANGE_RATE_ERROR, `no exchange rate for ${draft.currency}`);
     const totalCny = convertToCny(draft.amountMinor, draft.currency, rate);
     const id = randomPaymentId();
+    const wallet = await this.#walletData(merchant, id, draft, now);
     const row = {
       id,
       merchant_id: merchant.id,
@@ -105,6 +107,8 @@ export class PaymentService {
       bank_outcome: null,
       error_code: null,
       error_msg: null,
+      channel: draft.interfaceType === 'SERVER_TO_SERVER' || draft.interfaceType === 'DIRECT_TO_BANK' ? draft.paymentMethod : draft.paymentMethod === 'NOT_APPLICABLE' ? null : draft.paymentMethod,
+      wallet_json: wallet ? JSON.stringify(wallet) : null,
     };
     try {
       await db.transaction().execute(async (trx) => {
@@ -116,6 +120,31 @@ export class PaymentService {
       throw error;
     }
     return this.#get(id);
+  }
+
+  /** What the wallet needs for this payment: a QR URL, or a WeChat prepay order and its pay_info. */
+  async #walletData(merchant: Merchant, paymentId: string, draft: PaymentDraft, now: number): Promise<Record<string, unknown> | undefined> {
+    const { wallet } = this.#ctx.channels;
+    const web = draft.interfaceType === 'SERVER_TO_WEB' || draft.interfaceType === 'SERVER_TO_H5WEB';
+    if (web) return undefined;
+    switch (draft.paymentMethod) {
+      case 'WECHAT_SCAN':
+        return { qr_code_url: wallet.qrCodeUrl(paymentId, 'WECHAT') };
+      case 'ALIPAY_SCAN':
+        return { qr_code_url: wallet.qrCodeUrl(paymentId, 'ALIPAY') };
+      case 'WECHAT_WEB': {
+        const known = await this.#ctx.db.selectFrom('wechat_open_ids').select('open_id').where('open_id', '=', draft.openId!).where('merchant_id', '=', merchant.id).executeTakeFirst();
+        if (!known) throw new UmfError(RET.VALIDATION, 'payer.payer_info.wechat_in_app_web.open_id was not issued to this merchant: get it from /payments/wechat_openid');
+        const { prepayId, payInfo } = wallet.prepay({ paymentId, kind: 'JSAPI', openId: draft.openId!, now });
+        return { open_id: draft.openId, prepay_id: prepayId, pay_info: payInfo };
+      }
+      case 'WECHAT_IN_APP': {
+        const { prepayId, payInfo } = wallet.prepay({ paymentId, kind: 'APP', now });
+        return { prepay_id: prepayId, pay_info: payInfo };
+      }
+      default:
+        return undefined;
+    }
   }
 
   // ---- query --------------------------------------------------------------------------------
@@ -131,20 +160,39 @@ export class PaymentService {
   }
 
   async render(row: PaymentRow): Promise<Record<string, unknown>> {
-    return renderPayment(row, this.#api, await this.#agreementView(row));
+    return renderPayment(row, this.#urls, await this.#agreementView(row));
   }
 
   // ---- card verification (SMS) ----------------------------------------------------------------
 
   async verify(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<PaymentRow> {
-    const { db, clock, channels, cardVault } = this.#ctx;
     const row = await this.#openForPayer(merchant, paymentId);
+    this.#checkSmsAllowed(row);
+    const card = await this.#cardFromRequest(merchant, row, body);
+    return this.#sendCode(row, card);
+  }
+
+  /** The hosted checkout's card step: plaintext card data typed by the payer on our own page. */
+  async checkoutSendCode(paymentId: string, input: CheckoutCardInput): Promise<PaymentRow> {
+    const row = await this.#openById(paymentId);
+    const methods = checkoutMethods(row);
+    if (!methods.includes(input.cardType)) throw new UmfError(RET.CARD_UNSUPPORTED, `this payment does not take ${input.cardType}`);
+    this.#checkSmsAllowed(row);
+    const data = validateCard({ ...input, citizenIdType: 'IDENTITY_CARD' });
+    return this.#sendCode(row, { data, fingerprint: this.#ctx.cardVault.fingerprint(`pan:${data.number}`) }, input.cardType);
+  }
+
+  #checkSmsAllowed(row: PaymentRow): void {
     if (row.stage !== 'created' && row.stage !== 'sms_sent') throw new UmfError(RET.PAYMENT_IN_PROCESS);
-    const now = clock.now();
+    const now = this.#ctx.clock.now();
     if (row.sms_sent_count >= SMS_MAX_PER_PAYMENT) throw new UmfError(RET.SMS_TOO_MANY);
     if (row.sms_last_sent_at !== null && now - Number(row.sms_last_sent_at) < SMS_MIN_INTERVAL_MS) throw new UmfError(RET.SMS_TOO_FREQUENT);
+  }
 
-    const card = await this.#cardFromRequest(merchant, row, body);
+  /** Has the bank check the card, then sends an SMS code and keeps the card sealed until execute. */
+  async #sendCode(row: PaymentRow, card: { data: CardData; fingerprint: string; agreementId?: string }, channel?: string): Promise<PaymentRow> {
+    const { db, clock, channels, cardVault } = this.#ctx;
+    const now = clock.now();
     // A payer agreement stands for the bank's earlier check of this card, whose CVV2 is never kept.
     const check = card.agreementId ? agreementCardCheck(card.data, now) : await channels.cardBank.checkCard(card.data, now);
     if (!check.ok) {
@@ -169,6 +217,7 @@ export class PaymentService {
           card_fingerprint: card.fingerprint,
           agreement_id: card.agreementId ?? row.agreement_id,
           phone: card.data.phone,
+          channel: channel ?? row.channel ?? row.payment_method,
           updated_at: now,
           version: row.version + 1,
         })
@@ -187,13 +236,25 @@ export class PaymentService {
   // ---- execute -----------------------------------------------------------------------------------
 
   async execute(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<PaymentRow> {
-    const { db, clock, channels, cardVault } = this.#ctx;
     const row = await this.#openForPayer(merchant, paymentId);
+    const code = verifyCodeOf(body);
+    if (!code) throw new UmfError(RET.VALIDATION, 'payer.payer_info.verify_code is required');
+    return this.#executeWithCode(row, code);
+  }
+
+  /** The hosted checkout's last card step: the payer types the SMS code. */
+  async checkoutExecute(paymentId: string, code: string): Promise<PaymentRow> {
+    const row = await this.#openById(paymentId);
+    if (!checkoutMethods(row).some((m) => m === 'CREDIT_CARD' || m === 'DEBIT_CARD')) throw new UmfError(RET.VALIDATION, 'this payment is not paid by card');
+    if (!/^\d{4,8}$/.test(code.trim())) throw new UmfError(RET.SMS_CODE_INCORRECT);
+    return this.#executeWithCode(row, code.trim());
+  }
+
+  async #executeWithCode(row: PaymentRow, code: string): Promise<PaymentRow> {
+    const { db, clock, channels, cardVault } = this.#ctx;
     if (row.stage === 'processing' || row.stage === 'bank_pending') throw new UmfError(RET.PAYMENT_IN_PROCESS);
     if (row.stage !== 'sms_sent' || !row.sms_code_hash) throw new UmfError(RET.SMS_CODE_NOT_FOUND, 'request a verification code first (verify)');
     const now = clock.now();
-    const code = verifyCodeOf(body);
-    if (!code) throw new UmfError(RET.VALIDATION, 'payer.payer_info.verify_code is required');
     if (row.sms_code_expires_at !== null && Number(row.sms_code_expires_at) <= now) throw new UmfError(RET.SMS_CODE_NOT_FOUND, 'the verification code has expired: request a new one');
 
     // Each guess takes one of the MAX_WRONG_CODES attempts in a single conditional update before it
@@ -248,6 +309,48 @@ export class PaymentService {
     if (result.outcome === 'success') await this.#finish(processing, 'processing', 'TRADE_SUCCESS', now, { card });
     else await this.#finish(processing, 'processing', 'TRADE_FAIL', now, { error: result.error });
     return this.#get(row.id);
+  }
+
+  // ---- wallets (WeChat Pay, Alipay) -------------------------------------------------------------
+
+  /**
+   * The payer paid (or failed to pay) in a wallet: the sandbox wallet page, the sandbox WeChat
+   * browser or app, or POST /sandbox/payments/{id}/pay. Exactly one concurrent pay wins (the
+   * conditional update of #finish); a paid, failed or closed payment cannot be paid again.
+   */
+  async payByWallet(paymentId: string, provider: WalletProvider, outcome: 'success' | 'fail'): Promise<PaymentRow> {
+    const row = await this.#openById(paymentId);
+    const methods = checkoutMethods(row);
+    const method = walletMethodFor(row, provider);
+    if (!method || !methods.includes(method)) throw new UmfError(RET.VALIDATION, `this payment is not paid with ${provider === 'WECHAT' ? 'WeChat Pay' : 'Alipay'}`);
+    if (row.stage !== 'created') throw new UmfError(RET.PAYMENT_IN_PROCESS);
+    const now = this.#ctx.clock.now();
+    const done = await this.#finish(row, 'created', outcome === 'success' ? 'TRADE_SUCCESS' : 'TRADE_FAIL', now, { channel: method, ...(outcome === 'fail' ? { error: RET.PAYMENT_FAILED_TO_PAY } : {}) });
+    if (!done) {
+      const current = await this.#get(row.id);
+      if (current.state !== 'WAIT_BUYER_PAY') throw finalStateError(current.state);
+      throw new UmfError(RET.PAYMENT_IN_PROCESS);
+    }
+    return this.#get(row.id);
+  }
+
+  /** A payment by id, for pages and the sandbox (no merchant scoping: the caller checked a token). */
+  async findById(paymentId: string): Promise<PaymentRow | undefined> {
+    if (!/^PAY_[A-Z0-9]{1,40}$/.test(paymentId)) return undefined;
+    const row = await this.#ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
+    if (row && row.state === 'WAIT_BUYER_PAY' && Number(row.expire_at) <= this.#ctx.clock.now() && (row.stage === 'created' || row.stage === 'sms_sent')) {
+      await this.closeExpired(row);
+      return this.#get(row.id);
+    }
+    return row;
+  }
+
+  async #openById(paymentId: string): Promise<PaymentRow> {
+    const row = await this.findById(paymentId);
+    if (!row) throw new UmfError(RET.PAYMENT_NOT_FOUND);
+    if (row.state === 'TRADE_CLOSED' && row.error_code === RET.PAYMENT_EXPIRED.code) throw new UmfError(RET.PAYMENT_EXPIRED);
+    if (row.state !== 'WAIT_BUYER_PAY') throw finalStateError(row.state);
+    return row;
   }
 
   // ---- background: expiry and the bank's late answers ----------------------------------------
@@ -318,7 +421,7 @@ export class PaymentService {
    * Moves a payment to a final state in one transaction with its event, its payer agreement (card
    * payments that succeed) and its notification. Card data is destroyed in the same update.
    */
-  async #finish(row: PaymentRow, fromStage: PaymentStage, state: PaymentState, now: number, extra: { error?: RetCodeEntry; card?: CardData }): Promise<boolean> {
+  async #finish(row: PaymentRow, fromStage: PaymentStage, state: PaymentState, now: number, extra: { error?: RetCodeEntry; card?: CardData; channel?: string }): Promise<boolean> {
     const { db, cardVault } = this.#ctx;
     const done = await db.transaction().execute(async (trx) => {
       let agreementId = row.agreement_id;
@@ -339,13 +442,14 @@ export class PaymentService {
           settle_date: state === 'TRADE_SUCCESS' ? chinaDate(now) : null,
           error_code: extra.error?.code ?? null,
           error_msg: extra.error?.message ?? null,
+          ...(extra.channel ? { channel: extra.channel } : {}),
         },
         now,
       );
       if (!ok) return false;
       await this.#event(trx, row.id, now, state, extra.error ? `${extra.error.code} ${extra.error.message}` : null);
       const updated = await trx.selectFrom('payments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-      const payload = { payment: renderPayment(updated, this.#api, await this.#agreementView(updated, trx)) };
+      const payload = { payment: renderPayment(updated, this.#urls, await this.#agreementView(updated, trx)) };
       await enqueueNotification(trx, {
         merchantId: row.merchant_id,
         objectType: 'payment',
@@ -442,12 +546,9 @@ export class PaymentService {
     }
 
     if (!bankCard) throw new UmfError(RET.VALIDATION, 'payer.payer_info.bank_card (or payer_agreement) is required');
-    const decrypt = (field: string, value: unknown, required: boolean): string | undefined => {
+    const decrypt = (field: string, value: unknown): string | undefined => {
       const text = str(value);
-      if (text === undefined) {
-        if (required) throw new UmfError(RET.VALIDATION, `payer.payer_info.bank_card.${field} is required (encrypted with the platform certificate)`);
-        return undefined;
-      }
+      if (text === undefined) return undefined;
       try {
         return this.#ctx.platform.decryptor.decrypt(text, merchant.encryption).trim();
       } catch (error) {
@@ -455,26 +556,23 @@ export class PaymentService {
         throw error;
       }
     };
-    const number = decrypt('number', bankCard.number, true)!.replace(/[\s-]/g, '');
-    if (!luhnValid(number)) throw new UmfError(RET.CARD_BIN_INVALID);
-    const isCredit = cardType === 'CREDIT_CARD';
-    const validDate = decrypt('valid_date', bankCard.valid_date, isCredit);
-    const cvv2 = decrypt('cvv2', bankCard.cvv2, isCredit);
-    const holderName = decrypt('payer_name', bankCard.payer_name ?? bankCard.card_holder ?? info.name, true);
-    const idType = str(bankCard.citizen_id_type) ?? '1';
-    if (idType !== '1' && idType.toUpperCase() !== 'IDENTITY_CARD') throw new UmfError(RET.VALIDATION, 'payer.payer_info.bank_card.citizen_id_type must be IDENTITY_CARD (or "1")');
-    const citizenId = decrypt('citizen_id_number', bankCard.citizen_id_number, true)!;
-    if (!citizenIdValid(citizenId)) throw new UmfError(RET.ID_NUMBER_INVALID);
-    if (!phoneText) throw new UmfError(RET.VALIDATION, 'payer.payer_info.phone is required');
-    const phone = normalisePhone(phoneText);
-    if (!phone) throw new UmfError(RET.PHONE_INVALID);
-    const data: CardData = { number, cardType, validDate, cvv2, holderName, citizenIdNumber: citizenId.toUpperCase(), phone };
-    return { data, fingerprint: this.#ctx.cardVault.fingerprint(`pan:${number}`) };
+    const data = validateCard({
+      cardType,
+      number: decrypt('number', bankCard.number),
+      validDate: decrypt('valid_date', bankCard.valid_date),
+      cvv2: decrypt('cvv2', bankCard.cvv2),
+      holderName: decrypt('payer_name', bankCard.payer_name ?? bankCard.card_holder ?? info.name),
+      citizenIdType: str(bankCard.citizen_id_type),
+      citizenIdNumber: decrypt('citizen_id_number', bankCard.citizen_id_number),
+      phone: phoneText,
+    });
+    return { data, fingerprint: this.#ctx.cardVault.fingerprint(`pan:${data.number}`) };
   }
 
   async #openForPayer(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
     const row = await this.#find(merchant, paymentId);
     if (row.payment_method !== 'CREDIT_CARD' && row.payment_method !== 'DEBIT_CARD') throw new UmfError(RET.VALIDATION, `${row.payment_method} payments are not paid with verify/execute`);
+    if (row.interface_type !== 'SERVER_TO_SERVER') throw new UmfError(RET.VALIDATION, `${row.interface_type} payments are paid on the hosted checkout page (the upay link)`);
     if (row.state === 'WAIT_BUYER_PAY' && Number(row.expire_at) <= this.#ctx.clock.now() && (row.stage === 'created' || row.stage === 'sms_sent')) {
       await this.closeExpired(row);
       throw new UmfError(RET.PAYMENT_EXPIRED);
@@ -501,6 +599,68 @@ export class PaymentService {
   #codeHash(paymentId: string, code: string): string {
     return this.#ctx.cardVault.fingerprint(`sms:${paymentId}:${code}`);
   }
+}
+
+export interface CheckoutCardInput {
+  readonly cardType: 'CREDIT_CARD' | 'DEBIT_CARD';
+  readonly number: string;
+  readonly validDate?: string | undefined;
+  readonly cvv2?: string | undefined;
+  readonly holderName: string;
+  readonly citizenIdNumber: string;
+  readonly phone: string;
+}
+
+/** Card fields (already decrypted) checked the same way for the API and the checkout page. */
+function validateCard(input: {
+  cardType: 'CREDIT_CARD' | 'DEBIT_CARD';
+  number: string | undefined;
+  validDate?: string | undefined;
+  cvv2?: string | undefined;
+  holderName: string | undefined;
+  citizenIdType?: string | undefined;
+  citizenIdNumber: string | undefined;
+  phone: string | undefined;
+}): CardData {
+  const field = (name: string) => new UmfError(RET.VALIDATION, `payer.payer_info.bank_card.${name} is required (encrypted with the platform certificate)`);
+  if (!input.number) throw field('number');
+  const number = input.number.replace(/[\s-]/g, '');
+  if (!luhnValid(number)) throw new UmfError(RET.CARD_BIN_INVALID);
+  const isCredit = input.cardType === 'CREDIT_CARD';
+  if (isCredit && !input.validDate) throw field('valid_date');
+  if (isCredit && !input.cvv2) throw field('cvv2');
+  if (!input.holderName) throw field('payer_name');
+  const idType = input.citizenIdType ?? '1';
+  if (idType !== '1' && idType.toUpperCase() !== 'IDENTITY_CARD') throw new UmfError(RET.VALIDATION, 'payer.payer_info.bank_card.citizen_id_type must be IDENTITY_CARD (or "1")');
+  if (!input.citizenIdNumber) throw field('citizen_id_number');
+  if (!citizenIdValid(input.citizenIdNumber)) throw new UmfError(RET.ID_NUMBER_INVALID);
+  if (!input.phone) throw new UmfError(RET.VALIDATION, 'payer.payer_info.phone is required');
+  const phone = normalisePhone(input.phone);
+  if (!phone) throw new UmfError(RET.PHONE_INVALID);
+  return {
+    number,
+    cardType: input.cardType,
+    validDate: isCredit ? input.validDate : input.validDate || undefined,
+    cvv2: isCredit ? input.cvv2 : input.cvv2 || undefined,
+    holderName: input.holderName,
+    citizenIdNumber: input.citizenIdNumber.toUpperCase(),
+    phone,
+  };
+}
+
+/** The payment methods the payer may use for this payment (on the checkout page or a wallet). */
+export function checkoutMethods(row: Pick<PaymentRow, 'payment_method' | 'interface_type'>): string[] {
+  const web = row.interface_type === 'SERVER_TO_WEB' || row.interface_type === 'SERVER_TO_H5WEB';
+  if (web && row.payment_method === 'NOT_APPLICABLE') return ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN'];
+  if (web) return [row.payment_method];
+  if (['WECHAT_SCAN', 'ALIPAY_SCAN', 'WECHAT_WEB', 'WECHAT_IN_APP'].includes(row.payment_method)) return [row.payment_method];
+  return [];
+}
+
+function walletMethodFor(row: Pick<PaymentRow, 'payment_method'>, provider: WalletProvider): string | undefined {
+  if (provider === 'ALIPAY') return 'ALIPAY_SCAN';
+  if (row.payment_method === 'WECHAT_WEB' || row.payment_method === 'WECHAT_IN_APP') return row.payment_method;
+  return 'WECHAT_SCAN';
 }
 
 /** Why a payment in a final state cannot be verified or executed. */
@@ -555,7 +715,9 @@ function orderView(draft: PaymentDraft): Record<string, unknown> {
       ...rest,
       is_customs: sub.is_customs ? 'TRUE' : 'FALSE',
       amount: { total: formatAmount(amountMinor, draft.currency), currency: draft.currency },
-      items: items.map(({ amountMinor: itemMinor, quantity, ...item }) => ({ ...item, quantity: String(quantity), amount: { total: formatAmount(itemMinor, draft.currency), currency: draft.currency } })),
+      ...(items.length > 0
+        ? { items: items.map(({ amountMinor: itemMinor, quantity, ...item }) => ({ ...item, quantity: String(quantity), amount: { total: formatAmount(itemMinor, draft.currency), currency: draft.currency } })) }
+        : {}),
     };
   });
   return order;

@@ -3,6 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { RET, UmfError } from '../errors/catalogue.ts';
 import { PaymentService } from '../domain/payments.ts';
+import { url } from '../domain/payment-request.ts';
+import { createOpenIdState } from '../domain/wechat-open-id.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -18,6 +20,15 @@ export function paymentRoutes(ctx: GatewayContext, notify: () => void): FastifyP
       const row = await payments.create(merchantOf(request), request.umfBody());
       const payment = await payments.render(row);
       return reply.umf({ payment, links: payment.links }, RET.SUCCESS, 201);
+    });
+
+    // Reference 3.15: a link to the WeChat authorisation page that yields the payer's open_id.
+    app.get<{ Querystring: { notify_url?: string } }>('/payments/wechat_openid', async (request, reply) => {
+      const merchant = merchantOf(request);
+      const notifyUrl = url(request.query.notify_url, 'notify_url', true)!;
+      const state = createOpenIdState(ctx, merchant.id, notifyUrl);
+      const href = ctx.channels.wallet.openIdAuthorizeUrl(state, notifyUrl);
+      return reply.umf({ links: [{ ref: 'weChat', rel: 'weChat', method: 'GET', href }] });
     });
 
     app.get<IdParams>('/payments/payment/:id', async (request, reply) => {

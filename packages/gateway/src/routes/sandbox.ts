@@ -6,9 +6,32 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { RET, UmfError } from '../errors/catalogue.ts';
 import { chinaTime } from '../domain/payment-view.ts';
+import { PaymentService, checkoutMethods } from '../domain/payments.ts';
+import { parseJsonObject } from '../http/request-json.ts';
 
-export function sandboxRoutes(ctx: GatewayContext, _notify: () => void): FastifyPluginAsync {
+export function sandboxRoutes(ctx: GatewayContext, notify: () => void): FastifyPluginAsync {
   return async (app) => {
+    const payments = new PaymentService(ctx, notify);
+
+    /**
+     * POST /sandbox/payments/{id}/pay {"outcome":"success"|"fail"}: what the payer does on the wallet,
+     * WeChat or checkout page (a QR code scanned and paid, the JS-API or the app confirming).
+     */
+    app.post<{ Params: { id: string } }>('/sandbox/payments/:id/pay', async (request, reply) => {
+      const body = parseJsonObject(request.rawBody);
+      const outcome = body.outcome === undefined ? 'success' : body.outcome;
+      if (outcome !== 'success' && outcome !== 'fail') throw new UmfError(RET.VALIDATION, 'outcome must be "success" or "fail"');
+      const row = await payments.findById(request.params.id);
+      if (!row) throw new UmfError(RET.PAYMENT_NOT_FOUND);
+      const methods = checkoutMethods(row);
+      const provider = body.provider === 'ALIPAY' || (!methods.includes('WECHAT_SCAN') && !methods.includes('WECHAT_WEB') && !methods.includes('WECHAT_IN_APP') && methods.includes('ALIPAY_SCAN')) ? 'ALIPAY' : 'WECHAT';
+      if (methods.length === 0 || methods.every((m) => m === 'CREDIT_CARD' || m === 'DEBIT_CARD')) {
+        throw new UmfError(RET.VALIDATION, 'card payments are paid with verify and execute (or on the checkout page)');
+      }
+      const paid = await payments.payByWallet(row.id, provider, outcome);
+      return reply.umf({ payment: await payments.render(paid) });
+    });
+
     app.get<{ Querystring: { phone?: string; limit?: string } }>('/sandbox/sms', async (request, reply) => {
       const phone = request.query.phone?.trim();
       if (!phone) throw new UmfError(RET.VALIDATION, 'phone is required');

@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite/pglite-dialect.ts';
 import * as m001 from './migrations/001-initial.ts';
+import * as m002 from './migrations/002-wallets-and-checkout.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -24,6 +25,7 @@ export interface Store {
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
+  '002-wallets-and-checkout': m002,
 };
 
 class StaticMigrations implements MigrationProvider {

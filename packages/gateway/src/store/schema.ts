@@ -90,6 +90,8 @@ export interface PaymentsTable {
   bank_outcome: string | null;
   error_code: string | null;
   error_msg: string | null;
+  channel: string | null;
+  wallet_json: string | null;
 }
 
 export interface PayerAgreementsTable {
@@ -183,6 +185,13 @@ export interface SandboxBankLedgerTable {
   at: Int8;
 }
 
+export interface WechatOpenIdsTable {
+  open_id: string;
+  merchant_id: string;
+  user_name: string;
+  created_at: Int8;
+}
+
 export interface Database {
   platform_keys: PlatformKeysTable;
   merchants: MerchantsTable;
@@ -199,6 +208,7 @@ export interface Database {
   sandbox_sms: SandboxSmsTable;
   sandbox_bank_accounts: SandboxBankAccountsTable;
   sandbox_bank_ledger: SandboxBankLedgerTable;
+  wechat_open_ids: WechatOpenIdsTable;
 }
 
 /** Reads a bigint money column whatever the driver returned. */
