@@ -51,16 +51,8 @@ export interface CardBank {
 export type WalletProvider = 'WECHAT' | 'ALIPAY';
 
 /** WeChat Pay's pay_info (reference `pay_info` object) for the JS-API or the native APP SDK. */
-export interface WalletPayInfo {
-  app_id: string;
-  time_stamp: string;
-  nonce_str: string;
-  package: string;
-  sign_type: 'MD5';
-  pay_sign: string;
-  partner_id?: string;
-  prepay_id?: string;
-}
+export type { PayInfo as WalletPayInfo } from './wallet/wechat-pay-sign.ts';
+import type { PayInfo as WalletPayInfo } from './wallet/wechat-pay-sign.ts';
 
 /** The wallets (WeChat Pay, Alipay): where a payer pays a QR code, a JS-API or an in-app order. */
 export interface WalletChannel {

@@ -385,17 +385,10 @@ export class PaymentService {
   async resolveBankBatch(limit = 100): Promise<number> {
     const { db, clock, channels } = this.#ctx;
     const now = clock.now();
-    const rows = await db
-      .selectFrom('payments')
-      .selectAll()
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('stage', '=', 'bank_pending'), eb('bank_resolve_at', '<=', now)]),
-          eb.and([eb('stage', '=', 'processing'), eb('updated_at', '<=', now - 60_000)]),
-        ]),
-      )
-      .limit(limit)
-      .execute();
+    // Two indexed lookups (stage, bank_resolve_at) rather than one OR that would scan the table.
+    const due = await db.selectFrom('payments').selectAll().where('stage', '=', 'bank_pending').where('bank_resolve_at', '<=', now).limit(limit).execute();
+    const stalled = await db.selectFrom('payments').selectAll().where('stage', '=', 'processing').where('updated_at', '<=', now - 60_000).limit(limit).execute();
+    const rows = [...due, ...stalled];
     let resolved = 0;
     for (const row of rows) {
       const result = await channels.cardBank.inquire({ paymentId: row.id, cardFingerprint: row.card_fingerprint ?? '', last4: row.card_last4 ?? '', now });
