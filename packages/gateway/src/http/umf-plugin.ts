@@ -45,7 +45,7 @@ export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void 
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.umf({}, RET.ROUTE_NOT_FOUND);
+    reply.umf(errorResult(RET.ROUTE_NOT_FOUND, RET.ROUTE_NOT_FOUND.message), RET.ROUTE_NOT_FOUND);
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -57,8 +57,17 @@ export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void 
     reply
       .code(umf.entry.http)
       .header('content-type', 'application/json; charset=utf-8')
-      .send(buildSignedBody(ctx.signer, umf.entry, {}, message));
+      .send(buildSignedBody(ctx.signer, umf.entry, errorResult(umf.entry, message), message));
   });
+}
+
+/**
+ * Error responses repeat their code and message in an `error` member: `meta` is not covered by the
+ * signature, so this is what binds the outcome to the signature (an error answer cannot be swapped
+ * for another one without breaking `meta.sign`).
+ */
+function errorResult(entry: RetCodeEntry, message: string): Record<string, unknown> {
+  return { error: { ret_code: entry.code, ret_msg: message } };
 }
 
 function toUmfError(error: unknown): UmfError {
