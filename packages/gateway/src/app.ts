@@ -12,6 +12,7 @@ import { idempotency } from './http/idempotency.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { referenceDataRoutes, staticRoutes } from './routes/reference-data.ts';
 import { paymentRoutes } from './routes/payments.ts';
+import { refundRoutes } from './routes/refunds.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 
 export interface AppOptions {
@@ -51,10 +52,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         idempotency(authed, ctx);
         await authed.register(referenceDataRoutes(ctx));
         await authed.register(paymentRoutes(ctx, notify));
+        await authed.register(refundRoutes(ctx, notify));
       });
     },
     { prefix: API_PREFIX },
   );
   if (ctx.config.sandbox) await app.register(sandboxRoutes(ctx, notify));
+  await app.register((await import('./routes/pages.ts')).pageRoutes(ctx, notify)); // people's pages: /checkout always, /sandbox/* pages in sandbox mode
   return app;
 }

@@ -25,7 +25,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   const port = Number(flags.port ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${flags.port ?? env.PORT}`);
   const dataDir = resolve(flags.dataDir ?? env.UMF_DATA_DIR ?? './data');
-  const databaseUrl = flags.database ?? env.DATABASE_URL ?? `sqlite:${join(dataDir, 'umf-gateway.sqlite')}`;
+  const databaseUrl = flags.database || env.DATABASE_URL || `sqlite:${join(dataDir, 'umf-gateway.sqlite')}`;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     host,

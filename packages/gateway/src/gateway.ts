@@ -18,6 +18,8 @@ import { buildApp } from './app.ts';
 import { NotificationWorker } from './notifications/notifier.ts';
 import { PaymentService } from './domain/payments.ts';
 import { PaymentJobs } from './workers/payment-jobs.ts';
+import { RefundService } from './domain/refunds.ts';
+import { RefundJobs } from './workers/refund-jobs.ts';
 
 export interface GatewayOptions {
   readonly databaseUrl: string;
@@ -40,6 +42,7 @@ export interface Gateway {
   readonly context: GatewayContext;
   readonly notifier: NotificationWorker;
   readonly jobs: PaymentJobs;
+  readonly refundJobs: RefundJobs;
   listen(port: number, host: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -79,21 +82,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const notifier = new NotificationWorker({ db: store.db, clock: context.clock, pollIntervalMs: options.notifierPollMs ?? 250 });
   const app = await buildApp({ context, logger: options.logger ?? false, onNotification: () => notifier.kick() });
   const jobs = new PaymentJobs({ payments: new PaymentService(context, () => notifier.kick()), logger: app.log });
+  const refundJobs = new RefundJobs({ refunds: new RefundService(context, () => notifier.kick()), logger: app.log });
   if (options.workers ?? true) {
     notifier.start();
     jobs.start();
+    refundJobs.start();
   }
   return {
     app,
     context,
     notifier,
     jobs,
+    refundJobs,
     async listen(port, host) {
       return app.listen({ port, host });
     },
     async close() {
       await app.close();
       await jobs.stop();
+      await refundJobs.stop();
       await notifier.stop();
       await store.close();
     },

@@ -10,6 +10,8 @@ import { Banks } from './resources/banks.ts';
 import type { ClientContext } from './resources/context.ts';
 import { ExchangeRates } from './resources/exchange-rates.ts';
 import { Payments } from './resources/payments.ts';
+import { Refunds } from './resources/refunds.ts';
+import { Wechat } from './resources/wechat.ts';
 import { DEFAULT_RETRY_POLICY } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
 import { TokenManager } from './tokens.ts';
@@ -68,6 +70,10 @@ export class UmfClient {
   readonly banks: Banks;
   readonly exchangeRates: ExchangeRates;
   readonly payments: Payments;
+  /** Refunds of payments (create, get, waitFor). */
+  readonly refunds: Refunds;
+  /** WeChat official-account authorisation (open_id for WECHAT_WEB payments). */
+  readonly wechat: Wechat;
   readonly notifications: {
     /** Verifies and parses a notification with this client's platform certificate. */
     verify(params: { rawBody: string | Uint8Array; signature: string | readonly string[] | null | undefined }): UmfNotification;
@@ -128,6 +134,8 @@ export class UmfClient {
     this.banks = new Banks(ctx);
     this.exchangeRates = new ExchangeRates(ctx);
     this.payments = new Payments(ctx);
+    this.refunds = new Refunds(ctx);
+    this.wechat = new Wechat(ctx);
     this.notifications = {
       verify: (params) => verifyNotification({ ...params, platformCertificate: platformPublicKey }),
       reply: notificationReply,

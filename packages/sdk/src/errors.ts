@@ -59,7 +59,7 @@ export class UmfSignatureError extends UmfError {
   override name = 'UmfSignatureError';
 }
 
-/** The request was malformed or failed validation (00060700, 000607xx request-shape codes, 00202001-3, 00281017). */
+/** The request was malformed or failed validation (00060700, 000607xx request-shape codes, 00202001-3, 00281017; refunds: 00202009 amounts that do not add up, 00202011 wrong currency). */
 export class UmfInvalidRequestError extends UmfError {
   override name = 'UmfInvalidRequestError';
 }
@@ -85,7 +85,7 @@ export class UmfVerificationCodeError extends UmfError {
   override name = 'UmfVerificationCodeError';
 }
 
-/** The payment is in a state that does not allow this operation. */
+/** The payment is in a state that does not allow this operation (for refunds: 00060766 not paid, 00202010 more than is left to refund). */
 export class UmfPaymentStateError extends UmfError {
   override name = 'UmfPaymentStateError';
 }
@@ -152,6 +152,13 @@ export const RetCodes = Object.freeze({
   SMS_TOO_FREQUENT: '00080706',
   SMS_TOO_MANY: '00080707',
   SYSTEM_ERROR: '00060999',
+  NO_REFUND_ALLOWED: '00060766',
+  REFUND_FAILED: '00060767',
+  DUPLICATE_REFUND: '00060744',
+  REFUND_NOT_FOUND: '00060771',
+  REFUND_AMOUNT_INCORRECT: '00202009',
+  REFUND_AMOUNT_EXCEEDS_PAYMENT: '00202010',
+  REFUND_CURRENCY_MISMATCH: '00202011',
 } as const);
 
 type ErrorClass = new (message: string, options?: UmfErrorOptions) => UmfError;
@@ -159,12 +166,12 @@ type ErrorClass = new (message: string, options?: UmfErrorOptions) => UmfError;
 const CLASS_BY_CODE: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
   ...codes(UmfAuthenticationError, '00280703', '00280701', '00280704', '00060711'),
   ...codes(UmfSignatureError, '00060710'),
-  ...codes(UmfInvalidRequestError, '00060700', '00060701', '00060702', '00060703', '00202001', '00202002', '00202003', '00281017'),
-  ...codes(UmfNotFoundError, '00060760'),
-  ...codes(UmfConflictError, '00060741', '00060742', '00060743'),
+  ...codes(UmfInvalidRequestError, '00060700', '00060701', '00060702', '00060703', '00202001', '00202002', '00202003', '00281017', '00202009', '00202011'),
+  ...codes(UmfNotFoundError, '00060760', '00060771'),
+  ...codes(UmfConflictError, '00060741', '00060742', '00060743', '00060744'),
   ...codes(UmfCardError, '00200025', '00200026', '00060875', '00060730', '00290502', '00060022', '00060076'),
   ...codes(UmfVerificationCodeError, '00200005', '00200007', '00200008', '00080706', '00080707'),
-  ...codes(UmfPaymentStateError, '00060751', '00060761', '00060762', '00060763', '00060764', '00060765', '00060766'),
+  ...codes(UmfPaymentStateError, '00060751', '00060761', '00060762', '00060763', '00060764', '00060765', '00060766', '00202010'),
   ...codes(UmfApiError, '00060999'),
 ]);
 

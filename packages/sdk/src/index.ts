@@ -56,8 +56,21 @@ export type { PaymentPredicate } from './resources/payments.ts';
 export type { Banks } from './resources/banks.ts';
 export type { ExchangeRates } from './resources/exchange-rates.ts';
 export type { Payments } from './resources/payments.ts';
+export type { Refunds, RefundPredicate } from './resources/refunds.ts';
+export type { Wechat } from './resources/wechat.ts';
 
-export { FINAL_PAYMENT_STATES } from './types.ts';
+export {
+  qrCodeUrl,
+  payInfo,
+  checkoutUrl,
+  payInfoToJsApiParams,
+  payInfoToAppPayReq,
+  parseOpenIdRedirect,
+  openIdLinkState,
+  renderQrCode,
+} from './wallets.ts';
+
+export { FINAL_PAYMENT_STATES, FINAL_REFUND_STATES } from './types.ts';
 export type * from './types.ts';
 
 export { formatMerDate } from './dates.ts';

@@ -125,6 +125,24 @@ export interface BankCardInput {
   phone?: string;
 }
 
+/** The payer's citizen id for a wallet payment, PLAINTEXT: the SDK encrypts `citizen_id_number`. */
+export interface CitizenIdInput {
+  citizen_id_type?: CitizenIdType;
+  citizen_id_number?: string;
+}
+
+/** `payer_info.qr_code_scan` (WECHAT_SCAN, ALIPAY_SCAN). The platform answers with `qr_code_url`. */
+export interface QrCodeScanInput extends CitizenIdInput {}
+
+/** `payer_info.wechat_in_app` (WECHAT_IN_APP). The platform answers with `pay_info` for the native SDK. */
+export interface WechatInAppInput extends CitizenIdInput {}
+
+/** `payer_info.wechat_in_app_web` (WECHAT_WEB). The platform answers with `pay_info` for the JS-API. */
+export interface WechatInAppWebInput extends CitizenIdInput {
+  /** The payer's open_id for the platform's official account: see `client.wechat.openIdLink`. Sent in clear. */
+  open_id: string;
+}
+
 export interface PayerInfoInput {
   /** Payer's phone number, sent in clear. */
   phone?: string;
@@ -132,6 +150,9 @@ export interface PayerInfoInput {
   name?: string;
   bank_card?: BankCardInput;
   payer_agreement?: PayerAgreementRef;
+  qr_code_scan?: QrCodeScanInput;
+  wechat_in_app?: WechatInAppInput;
+  wechat_in_app_web?: WechatInAppWebInput;
 }
 
 export interface PayerInput {
@@ -142,6 +163,41 @@ export interface PayerInput {
   business_type?: BusinessType;
   bank_code?: string;
   payer_info?: PayerInfoInput;
+}
+
+/** WeChat Pay or Alipay QR code: the merchant shows `qr_code_url` as a QR code (see `qrCodeUrl`, `renderQrCode`). */
+export interface QrPayerInput extends PayerInput {
+  payment_method: 'WECHAT_SCAN' | 'ALIPAY_SCAN';
+  interface_type?: 'SERVER_TO_SERVER' | 'DIRECT_TO_BANK';
+  business_type?: 'B2C';
+}
+
+/** WeChat payment inside the WeChat browser (official account, JS-API): needs the payer's open_id. */
+export interface WechatWebPayerInput extends PayerInput {
+  payment_method: 'WECHAT_WEB';
+  interface_type?: 'SERVER_TO_SERVER';
+  business_type?: 'B2C';
+  payer_info: PayerInfoInput & { wechat_in_app_web: WechatInAppWebInput };
+}
+
+/** WeChat payment inside the merchant's native app (WeChat's APP SDK). */
+export interface WechatInAppPayerInput extends PayerInput {
+  payment_method: 'WECHAT_IN_APP';
+  interface_type?: 'SERVER_TO_SERVER';
+  business_type?: 'B2C';
+}
+
+export type CheckoutInterfaceType = 'SERVER_TO_WEB' | 'SERVER_TO_H5WEB';
+
+/**
+ * The platform's hosted checkout (收银台): the payer pays on the page of the `upay` link (see
+ * `checkoutUrl`). SERVER_TO_WEB for desktop browsers, SERVER_TO_H5WEB for mobile ones. NOT_APPLICABLE
+ * lets the payer choose (card, WeChat Pay or Alipay); a method restricts the page to it.
+ */
+export interface CheckoutPayerInput extends PayerInput {
+  payment_method: 'NOT_APPLICABLE' | 'CREDIT_CARD' | 'DEBIT_CARD' | 'WECHAT_SCAN' | 'ALIPAY_SCAN';
+  interface_type: CheckoutInterfaceType;
+  business_type?: 'B2C';
 }
 
 export interface RiskInfo {
@@ -163,10 +219,11 @@ export interface RiskInfo {
   success_transactions_number?: string;
 }
 
-export interface CreatePaymentParams {
-  payer: PayerInput;
+export interface CreatePaymentParams<P extends PayerInput = PayerInput> {
+  payer: P;
   order: Order;
   notify_url: string;
+  /** Where the hosted checkout sends the payer when the payment is done (SERVER_TO_WEB / SERVER_TO_H5WEB). */
   ret_url?: string;
   risk_info?: RiskInfo;
 }
@@ -178,9 +235,48 @@ export interface Link {
   href: string;
 }
 
+/**
+ * WeChat Pay's `pay_info` (reference `pay_info`), signed by the platform. Hand it to WeChat unchanged:
+ * `payInfoToJsApiParams` (WECHAT_WEB) or `payInfoToAppPayReq` (WECHAT_IN_APP) rename the fields.
+ */
+export interface PayInfo {
+  /** The platform's official account / app id, e.g. "wx2421b1c4370ec43b". */
+  app_id: string;
+  /** Seconds since 1970-01-01T00:00:00Z, as a string. */
+  time_stamp: string;
+  nonce_str: string;
+  /** JS-API (WECHAT_WEB): "prepay_id=wx..."; APP (WECHAT_IN_APP): "Sign=WXPay". */
+  package: string;
+  /** "MD5". */
+  sign_type: OpenEnum<'MD5'>;
+  pay_sign: string;
+  /** WECHAT_IN_APP only: the WeChat Pay merchant number (PayReq.partnerId). */
+  partner_id?: string;
+  /** WECHAT_IN_APP only: the prepay order (PayReq.prepayId). */
+  prepay_id?: string;
+}
+
+export interface QrCodeScanResult {
+  /** The content of the QR code the payer scans with WeChat or Alipay (an http(s) URL). */
+  qr_code_url: string;
+}
+
+export interface WechatInAppResult {
+  pay_info: PayInfo;
+}
+
+export interface WechatInAppWebResult {
+  open_id: string;
+  pay_info: PayInfo;
+}
+
 export interface PayerInfoResult {
   phone?: string;
   payer_agreement?: PayerAgreement;
+  bank_card?: { last_four_cardid?: string };
+  qr_code_scan?: QrCodeScanResult;
+  wechat_in_app?: WechatInAppResult;
+  wechat_in_app_web?: WechatInAppWebResult;
   [key: string]: unknown;
 }
 
@@ -199,11 +295,29 @@ export interface Payment {
   order: OrderResult;
   notify_url?: string;
   ret_url?: string;
+  created_time?: string;
   execute_success_time?: string;
   settle_date?: string;
+  mer_check_date?: string;
+  /** The method the payer actually used, when it differs from payer.payment_method (hosted checkout). */
+  paid_with?: PaymentMethod;
   error?: { ret_code: string; ret_msg: string };
   links?: Link[];
 }
+
+/** A payment whose payer_info carries the named result object. */
+type PaymentWith<K extends string, V> = Payment & {
+  payer: PayerResult & { payer_info: PayerInfoResult & { [P in K]: V } };
+};
+
+/** What `payments.create` returns for WECHAT_SCAN / ALIPAY_SCAN (interface SERVER_TO_SERVER or DIRECT_TO_BANK). */
+export type QrCodePayment = PaymentWith<'qr_code_scan', QrCodeScanResult>;
+/** What `payments.create` returns for WECHAT_WEB: the JS-API pay_info. */
+export type WechatWebPayment = PaymentWith<'wechat_in_app_web', WechatInAppWebResult>;
+/** What `payments.create` returns for WECHAT_IN_APP: the native SDK's pay_info. */
+export type WechatInAppPayment = PaymentWith<'wechat_in_app', WechatInAppResult>;
+/** What `payments.create` returns for the hosted checkout: links self, refund, apply_to_customs, upay. */
+export type CheckoutPayment = Payment & { links: Link[] };
 
 export interface ResponseMeta {
   ret_code: string;
@@ -213,8 +327,8 @@ export interface ResponseMeta {
 }
 
 /** What `payments.create|verifyCard|verifyAgreement|execute|get` resolve to. */
-export interface PaymentResponse {
-  payment: Payment;
+export interface PaymentResponse<P extends Payment = Payment> {
+  payment: P;
   /** The response's top-level HATEOAS links (self first), or `payment.links` when there are none. */
   links: Link[];
   meta: ResponseMeta;
@@ -229,11 +343,83 @@ export interface Bank {
   is_support?: string | boolean;
 }
 
+export type RefundState = OpenEnum<'REFUND_PROCESS' | 'REFUND_SUCCESS' | 'REFUND_FAIL' | 'REFUND_CLOSE'>;
+
+/** States after which a refund no longer changes. */
+export const FINAL_REFUND_STATES: readonly string[] = Object.freeze(['REFUND_SUCCESS', 'REFUND_FAIL', 'REFUND_CLOSE']);
+
+/** An item given back, in the payment's currency. */
+export interface RefundItem {
+  mer_item_id?: string;
+  type?: ItemType;
+  name?: string;
+  description?: string;
+  /** Integer as a string, e.g. "1". */
+  quantity?: string;
+  amount: Amount;
+}
+
+/** A sub-order (of the payment, by `mer_sub_reference_id`) given back. */
+export interface RefundSubOrder {
+  mer_sub_reference_id?: string;
+  trans_code?: string;
+  amount: Amount;
+  items?: RefundItem[];
+}
+
+/**
+ * The refund's order. `mer_reference_id` + `mer_date` are YOUR refund number (unique per merchant),
+ * not the payment's order number. `amount` is in the payment's currency; with `sub_orders`, it is their
+ * sum (and each sub-order the sum of its items).
+ */
+export interface RefundOrder {
+  mer_reference_id: string;
+  /** YYYYMMDD. */
+  mer_date: string;
+  amount: Amount;
+  refund_summary?: string;
+  sub_orders?: RefundSubOrder[];
+}
+
+export interface CreateRefundParams {
+  order: RefundOrder;
+  /** Where the refund's result is POSTed; the payment's notify_url when omitted. */
+  notify_url?: string;
+}
+
+export interface RefundOrderResult extends Omit<RefundOrder, 'amount'> {
+  /** `total` in the payment's currency; `total_cny` the CNY given back at the payment's locked rate. */
+  amount: AmountResult;
+}
+
+/** A refund as the platform returns and notifies it (`refund` of reference 3.7-3.8). */
 export interface Refund {
   id: string;
-  state: string;
+  state: RefundState;
+  /** The id of the refunded payment. */
   parent_payment?: string;
+  order?: RefundOrderResult;
+  /** The same order, as the reference's 3.7 sample shows it. */
+  orders?: RefundOrderResult[];
+  notify_url?: string;
+  created_time?: string;
+  /** YYYYMMDD (China time) the refund was accepted. */
+  settle_date?: string;
+  /** When the refund succeeded. */
+  execute_success_time?: string;
+  /** Why a REFUND_FAIL refund failed. */
+  error?: { ret_code: string; ret_msg: string };
+  /** `parent_payment`, then `self`. */
+  links?: Link[];
   [key: string]: unknown;
+}
+
+/** What `refunds.create|get` resolve to. */
+export interface RefundResponse {
+  refund: Refund;
+  /** The response's top-level links (parent_payment, self), or `refund.links`. */
+  links: Link[];
+  meta: ResponseMeta;
 }
 
 export interface CustomsDeclaration {
@@ -286,4 +472,47 @@ export interface WaitForOptions {
   /** Poll interval (default 1 000 ms). */
   intervalMs?: number;
   signal?: AbortSignal;
+}
+
+/** `WeixinJSBridge.invoke('getBrandWCPayRequest', params, callback)` parameters (WECHAT_WEB). */
+export interface JsApiPayParams {
+  appId: string;
+  timeStamp: string;
+  nonceStr: string;
+  package: string;
+  signType: string;
+  paySign: string;
+}
+
+/** The native WeChat SDK's PayReq fields (WECHAT_IN_APP): Android `PayReq`, iOS `PayReq` (`package` = packageValue). */
+export interface AppPayReq {
+  appId: string;
+  partnerId: string;
+  prepayId: string;
+  packageValue: string;
+  nonceStr: string;
+  timeStamp: string;
+  sign: string;
+}
+
+export interface RenderQrCodeOptions {
+  /** 'svg' (default): `data:image/svg+xml;base64,...`; 'png': `data:image/png;base64,...`. */
+  format?: 'svg' | 'png';
+  /**
+   * PNG: the largest width up to this (default 256) at which every module is a whole number of pixels
+   * (at least 1 pixel per module). SVG: the width and height attributes (default none: it scales).
+   */
+  width?: number;
+  /** Quiet zone around the code, in modules (default 4, what the QR standard asks for). */
+  margin?: number;
+  /** Error correction (default 'M'). */
+  errorCorrectionLevel?: 'L' | 'M' | 'Q' | 'H';
+}
+
+/** What the WeChat authorisation page sends back to your notify_url. */
+export interface OpenIdRedirect {
+  /** The payer's open_id for the platform's official account: pass it as `wechat_in_app_web.open_id`. */
+  openId: string;
+  /** The state of the link from `client.wechat.openIdLink`: compare it with the link's. */
+  state: string;
 }

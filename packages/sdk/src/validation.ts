@@ -29,6 +29,12 @@ export function validateCreatePayment(params: CreatePaymentParams): void {
   if (!params || typeof params !== 'object') throw new TypeError('payments.create: params are required');
   if (!params.payer || typeof params.payer !== 'object') throw new TypeError('payer is required');
   requireNonEmpty(params.payer.payment_method, 'payer.payment_method');
+  if (params.payer.payment_method === 'WECHAT_WEB') {
+    const openId = params.payer.payer_info?.wechat_in_app_web?.open_id;
+    if (typeof openId !== 'string' || openId.trim() === '') {
+      throw new TypeError('payer.payer_info.wechat_in_app_web.open_id is required for WECHAT_WEB: get it with client.wechat.openIdLink and parseOpenIdRedirect');
+    }
+  }
   const order = params.order;
   if (!order || typeof order !== 'object') throw new TypeError('order is required');
   requireNonEmpty(order.mer_reference_id, 'order.mer_reference_id');

@@ -46,7 +46,37 @@ export interface CardBank {
   debit(request: { paymentId: string; card: CardData; cardFingerprint: string; amountFen: bigint; now: number }): Promise<DebitResult>;
   /** Asks for the outcome of an earlier debit that was pending or whose answer was lost. */
   inquire(request: { paymentId: string; cardFingerprint: string; last4: string; now: number }): Promise<DebitResult>;
+  /** Credits a refund back to the card of the payment (see RefundRequest). */
+  refund(request: RefundRequest): Promise<RefundResult>;
 }
+
+/**
+ * A refund sent back through the channel the payer paid with. The same call submits the refund and,
+ * while the answer is `pending`, asks for its outcome again at `retryAt`: it is idempotent per
+ * `refundId` (a refund is never paid out twice).
+ */
+export interface RefundRequest {
+  readonly refundId: string;
+  readonly paymentId: string;
+  /** How the payer paid: CREDIT_CARD, DEBIT_CARD, WECHAT_SCAN, ALIPAY_SCAN, WECHAT_WEB, WECHAT_IN_APP. */
+  readonly method: string;
+  /** The card of a card payment. */
+  readonly cardFingerprint?: string | undefined;
+  /** CNY fen back to the payer. */
+  readonly amountFen: bigint;
+  /** The refund in the order currency, as the merchant asked for it. */
+  readonly amountMinor: bigint;
+  readonly currency: Currency;
+  /** When the refund was accepted. */
+  readonly requestedAt: number;
+  readonly now: number;
+}
+
+export type RefundResult =
+  | { readonly outcome: 'success' }
+  | { readonly outcome: 'failed'; readonly error: RetCodeEntry }
+  /** No answer yet: ask again at `retryAt`. */
+  | { readonly outcome: 'pending'; readonly retryAt: number };
 
 export type WalletProvider = 'WECHAT' | 'ALIPAY';
 
@@ -64,6 +94,8 @@ export interface WalletChannel {
   payInfoValid(info: WalletPayInfo): boolean;
   /** The official-account authorisation link for open_id (WeChat OAuth snsapi_base). */
   openIdAuthorizeUrl(state: string, redirectUri: string): string;
+  /** Pays a refund back to the payer's wallet (see RefundRequest). */
+  refund(request: RefundRequest): Promise<RefundResult>;
 }
 
 export interface Channels {

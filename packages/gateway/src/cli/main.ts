@@ -14,6 +14,7 @@ import { addMerchantKey, createMerchant, revokeMerchantKey } from '../merchants/
 import { setSandboxRate } from '../channels/fx/sandbox-fx-feed.ts';
 import { listAttempts, redeliver } from '../notifications/outbox.ts';
 import type { FieldEncryption } from '../crypto/field-decryption.ts';
+import { ledgerCheckCommand } from '../ledger/cli.ts';
 
 const USAGE = `usage: umf-gateway <command> [options]
 
@@ -27,6 +28,7 @@ commands:
   notifications list --object ID              notifications of a payment and their attempts
   notifications redeliver NTF_ID              send a notification again now
   settle [--date YYYYMMDD]                    run settlement now
+  ledger check [--json]                       verify the ledger balances; print every account's balance
 
 common options:
   --data-dir DIR    data directory (UMF_DATA_DIR, default ./data)
@@ -89,6 +91,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         });
       case 'notifications':
         return await withStore(config, (store) => notificationsCommand(store, sub, rest, values, out, err));
+      case 'ledger':
+        if (sub !== 'check') break;
+        return await withStore(config, (store) => ledgerCheckCommand(store, values.json === true, out));
       case 'settle':
         err('settlement is not available yet in this version of umf-gateway (it comes with refunds and reconciliation)\n');
         return 3;

@@ -185,7 +185,9 @@ export function parseCreatePayment(body: Record<string, unknown>, options: { now
   const interfaceType = enumOf(payer.interface_type, 'payer.interface_type', INTERFACE_TYPES, 'SERVER_TO_SERVER');
   const businessType = enumOf(payer.business_type, 'payer.business_type', ['B2C', 'B2B'] as const, 'B2C');
   checkCombination(interfaceType, businessType, paymentMethod);
-  if (!SUPPORTED_METHODS.includes(paymentMethod) || businessType === 'B2B') fail('payer.payment_method', `${businessType} ${paymentMethod} is not available on this gateway yet`);
+  if (!SUPPORTED_METHODS.includes(paymentMethod) || businessType === 'B2B') {
+    fail('payer.payment_method', `${paymentMethod} with interface_type ${interfaceType} and business_type ${businessType} is not available on this gateway yet`);
+  }
 
   const bankCode = str(payer.bank_code, 'payer.bank_code', { max: 20 })?.toUpperCase();
   if (bankCode) {

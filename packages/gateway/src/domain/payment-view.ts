@@ -71,7 +71,7 @@ export function renderPayment(row: PaymentRow, urls: PaymentUrls, agreement?: Ag
   const payerInfo: Record<string, unknown> = {};
   if (row.phone) payerInfo.phone = row.phone;
   if (agreement) payerInfo.payer_agreement = agreement;
-  else if (row.card_last4) payerInfo.bank_card = { last_four_cardid: row.card_last4 };
+  else if (row.card_last4 && (row.channel === 'CREDIT_CARD' || row.channel === 'DEBIT_CARD')) payerInfo.bank_card = { last_four_cardid: row.card_last4 };
   if (row.wallet_json) {
     const wallet = JSON.parse(row.wallet_json) as { qr_code_url?: string; open_id?: string; pay_info?: Record<string, string> };
     if (row.payment_method === 'WECHAT_SCAN' || row.payment_method === 'ALIPAY_SCAN') payerInfo.qr_code_scan = { qr_code_url: wallet.qr_code_url };

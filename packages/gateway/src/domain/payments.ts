@@ -14,6 +14,7 @@ import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
 import { convertToCny, formatAmount, parseRate } from '../money/decimal.ts';
 import type { Merchant } from '../merchants/merchants.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
+import { postPaymentSuccess } from '../ledger/postings.ts';
 import { signSha256WithRsa } from '../crypto/rsa-signature.ts';
 import { FieldDecryptionError } from '../crypto/field-decryption.ts';
 import { parseCreatePayment, type PaymentDraft } from './payment-request.ts';
@@ -323,9 +324,11 @@ export class PaymentService {
     const methods = checkoutMethods(row);
     const method = walletMethodFor(row, provider);
     if (!method || !methods.includes(method)) throw new UmfError(RET.VALIDATION, `this payment is not paid with ${provider === 'WECHAT' ? 'WeChat Pay' : 'Alipay'}`);
-    if (row.stage !== 'created') throw new UmfError(RET.PAYMENT_IN_PROCESS);
+    // A checkout buyer who asked for a card's SMS code (sms_sent) may still change their mind and pay
+    // with a wallet: nothing was debited yet, and #finish destroys the sealed card and the code.
+    if (row.stage !== 'created' && row.stage !== 'sms_sent') throw new UmfError(RET.PAYMENT_IN_PROCESS);
     const now = this.#ctx.clock.now();
-    const done = await this.#finish(row, 'created', outcome === 'success' ? 'TRADE_SUCCESS' : 'TRADE_FAIL', now, { channel: method, ...(outcome === 'fail' ? { error: RET.PAYMENT_FAILED_TO_PAY } : {}) });
+    const done = await this.#finish(row, row.stage, outcome === 'success' ? 'TRADE_SUCCESS' : 'TRADE_FAIL', now, { channel: method, ...(outcome === 'fail' ? { error: RET.PAYMENT_FAILED_TO_PAY } : {}) });
     if (!done) {
       const current = await this.#get(row.id);
       if (current.state !== 'WAIT_BUYER_PAY') throw finalStateError(current.state);
@@ -440,6 +443,7 @@ export class PaymentService {
         now,
       );
       if (!ok) return false;
+      if (state === 'TRADE_SUCCESS') await postPaymentSuccess(trx, { paymentId: row.id, merchantId: row.merchant_id, cnyMinor: toMinor(row.total_cny_minor), now });
       await this.#event(trx, row.id, now, state, extra.error ? `${extra.error.code} ${extra.error.message}` : null);
       const updated = await trx.selectFrom('payments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
       const payload = { payment: renderPayment(updated, this.#urls, await this.#agreementView(updated, trx)) };
@@ -564,8 +568,10 @@ export class PaymentService {
 
   async #openForPayer(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
     const row = await this.#find(merchant, paymentId);
+    // A web payment (whatever its method, NOT_APPLICABLE included) is paid on the hosted checkout.
+    if (row.interface_type === 'SERVER_TO_WEB' || row.interface_type === 'SERVER_TO_H5WEB') throw new UmfError(RET.VALIDATION, `${row.interface_type} payments are paid on the hosted checkout page (the upay link), not with verify/execute`);
     if (row.payment_method !== 'CREDIT_CARD' && row.payment_method !== 'DEBIT_CARD') throw new UmfError(RET.VALIDATION, `${row.payment_method} payments are not paid with verify/execute`);
-    if (row.interface_type !== 'SERVER_TO_SERVER') throw new UmfError(RET.VALIDATION, `${row.interface_type} payments are paid on the hosted checkout page (the upay link)`);
+    if (row.interface_type !== 'SERVER_TO_SERVER') throw new UmfError(RET.VALIDATION, `${row.interface_type} payments are not paid with verify/execute`);
     if (row.state === 'WAIT_BUYER_PAY' && Number(row.expire_at) <= this.#ctx.clock.now() && (row.stage === 'created' || row.stage === 'sms_sent')) {
       await this.closeExpired(row);
       throw new UmfError(RET.PAYMENT_EXPIRED);

@@ -48,6 +48,10 @@ export interface PageOptions {
   readonly script?: string;
   /** A per-response nonce for the inline script, matching the CSP header. */
   readonly nonce?: string;
+  /** Extra elements for <head> (e.g. a meta refresh), already escaped. */
+  readonly head?: Raw;
+  /** Attributes' data for <body> (`data-*`), e.g. URLs an inline script reads; values are escaped. */
+  readonly bodyData?: Readonly<Record<string, string>>;
 }
 
 export const PAGE_CSS = `
@@ -85,8 +89,72 @@ input,select{width:100%;padding:11px 12px;border:1px solid #d0d5dd;border-radius
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:10px}
 .columns{display:grid;grid-template-columns:1fr;gap:18px}
 .card{background:#fff;border-radius:14px;box-shadow:0 2px 12px rgba(0,0,0,.06);padding:18px}
-@media (min-width:760px){.columns{grid-template-columns:1fr 1.3fr}}
+@media (min-width:760px){.columns{grid-template-columns:1fr 1.3fr;align-items:start}}
 `;
+
+/** Pages' own additions to PAGE_CSS (wallet sheets, checkout, result marks). */
+export const PAGE_CSS_EXTRA = `
+button,input,select{font-family:inherit}
+.btn{font-weight:700}.tab[aria-selected=true]{font-weight:700}
+.topbar .logo{width:30px;height:30px;border-radius:8px;background:rgba(255,255,255,.2);display:inline-flex;align-items:center;justify-content:center;font-weight:700;flex:none}
+.result-card{max-width:520px;margin:0 auto}
+.result-card .amount{font-size:28px}
+.strong{font-weight:600;margin-top:6px}
+.summary-line{margin:8px 0 0}
+.mt{margin-top:16px}
+.bar .brand{display:flex;align-items:center;gap:8px}
+.bar .logo{width:26px;height:26px;border-radius:7px;background:rgba(255,255,255,.22);display:inline-flex;align-items:center;justify-content:center;font-size:15px;font-weight:700}
+.badge{display:inline-block;font-size:11px;font-weight:600;letter-spacing:.02em;padding:2px 7px;border-radius:999px;background:rgba(255,255,255,.22);color:#fff}
+.badge.sandbox{background:#fff4d6;color:#8a5a00}
+.merchant{font-size:16px;font-weight:600;text-align:center;margin-top:6px}
+.summary{color:#4b5563;font-size:14px;text-align:center;margin:2px 0 0}
+.amount .ccy{font-size:18px;font-weight:600;margin-right:4px}
+.sub-amount{text-align:center;color:#6b7280;font-size:13px;margin-bottom:6px}
+.mark{width:64px;height:64px;border-radius:50%;display:flex;align-items:center;justify-content:center;margin:10px auto 6px}
+.mark svg{width:34px;height:34px}
+.mark.warn{background:#f59e0b}.mark.ok{background:#07c160}.mark.ok.alipay{background:#1677ff}.mark.ok.umf{background:#0a7a3d}.mark.fail{background:#e5484d}.mark.wait{background:#f59e0b}.mark.info{background:#9ca3af}
+.headline{font-size:20px;font-weight:700;text-align:center;margin:4px 0}
+.foot{font-size:12px;color:#9ca3af;text-align:center;padding:10px 18px 16px}
+.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;color:#9ca3af;white-space:nowrap}
+.linkbtn{background:none;border:0;padding:0;color:#6b7280;font-size:14px;text-decoration:underline;cursor:pointer;display:block;margin:14px auto 0}
+.avatar{width:64px;height:64px;border-radius:14px;background:#f2f3f5;display:flex;align-items:center;justify-content:center;margin:8px auto;font-size:28px;font-weight:700;color:#07c160}
+.perm{list-style:none;padding:0;margin:12px 0;font-size:14px}
+.perm li{padding:8px 0;border-bottom:1px solid #f0f1f3}
+.perm li::before{content:"\\2022";color:#07c160;font-weight:700;margin-right:8px}
+.row{display:flex;gap:10px;margin-top:14px}.row>*{flex:1}.row .btn.secondary{margin-top:0}
+.hint{font-size:12px;color:#9ca3af;margin-top:4px}
+.topbar{display:flex;align-items:center;gap:12px;padding:14px 20px;background:#c7000b;color:#fff;border-radius:14px;margin-bottom:18px}
+.topbar .title{font-weight:700;font-size:17px}
+.topbar .lang{margin-left:auto}
+.card h2{font-size:16px;margin:0 0 10px}
+.items{width:100%;border-collapse:collapse;font-size:14px;margin:8px 0}
+.items td{padding:6px 0;border-bottom:1px dashed #e5e7eb;vertical-align:top}
+.items td:last-child{text-align:right;white-space:nowrap;padding-left:10px}
+.total{display:flex;justify-content:space-between;align-items:baseline;margin-top:12px;padding-top:12px;border-top:1px solid #e5e7eb}
+.total strong{font-size:26px;color:#c7000b}
+.tabs a.tab{color:#1f2329;text-decoration:none;display:flex;flex-direction:column;align-items:center;gap:4px}
+.tab .dot{width:28px;height:28px;border-radius:8px;display:inline-flex;align-items:center;justify-content:center;color:#fff;font-size:14px;font-weight:700}
+.dot.bankcard{background:#2b4a7e}.dot.bankcard.debit{background:#5b6b8c}.dot.wechat{background:#07c160}.dot.alipay{background:#1677ff}
+.qrbox{text-align:center;padding:8px 0}
+.qrbox img{border:1px solid #eef0f3;border-radius:10px;background:#fff;max-width:100%;height:auto}
+.status{display:flex;align-items:center;justify-content:center;gap:8px;font-size:14px;color:#6b7280;margin-top:6px}
+.spinner{width:14px;height:14px;border-radius:50%;border:2px solid #d0d5dd;border-top-color:#6b7280;animation:spin 1s linear infinite}
+@keyframes spin{to{transform:rotate(360deg)}}
+.btn.link{background:#fff;color:#1677ff;border:1px solid #1677ff;margin-top:10px}
+.btn.link.wechat{color:#07c160;border-color:#07c160}
+.sent{background:#eef4ff;color:#1d4ed8;border-radius:10px;padding:10px 12px;font-size:14px;margin:6px 0 4px}
+@media (max-width:759px){.shell{padding:12px 10px}.topbar{border-radius:12px}.total strong{font-size:22px}}
+@media (max-width:480px){.shell:has(>.phone){padding:0}.phone{max-width:none;border-radius:0;box-shadow:none;min-height:100vh}
+.tabs{display:grid;grid-template-columns:1fr 1fr}.tabs a.tab{flex-direction:row;justify-content:center;gap:8px;padding:10px 6px;white-space:nowrap}}
+`;
+
+function bodyData(data: Readonly<Record<string, string>> | undefined): string {
+  if (!data) return '';
+  return Object.entries(data)
+    .filter(([name]) => /^[a-z][a-z0-9-]*$/.test(name))
+    .map(([name, value]) => ` data-${name}="${esc(value)}"`)
+    .join('');
+}
 
 export function renderPage(options: PageOptions): string {
   const frame = options.frame ?? 'phone';
@@ -97,9 +165,10 @@ export function renderPage(options: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(options.title)}</title>
-<style>${PAGE_CSS}</style>
+<style>${PAGE_CSS}${PAGE_CSS_EXTRA}</style>
+${options.head?.html ?? ''}
 </head>
-<body>
+<body${bodyData(options.bodyData)}>
 <div class="shell"><div class="${frame}">${options.body.html}</div></div>
 ${script}
 </body>

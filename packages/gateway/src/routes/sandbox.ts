@@ -23,11 +23,15 @@ export function sandboxRoutes(ctx: GatewayContext, notify: () => void): FastifyP
       if (outcome !== 'success' && outcome !== 'fail') throw new UmfError(RET.VALIDATION, 'outcome must be "success" or "fail"');
       const row = await payments.findById(request.params.id);
       if (!row) throw new UmfError(RET.PAYMENT_NOT_FOUND);
+      const named = body.provider;
+      if (named !== undefined && named !== 'WECHAT' && named !== 'ALIPAY') throw new UmfError(RET.VALIDATION, 'provider must be "WECHAT" or "ALIPAY"');
       const methods = checkoutMethods(row);
-      const provider = body.provider === 'ALIPAY' || (!methods.includes('WECHAT_SCAN') && !methods.includes('WECHAT_WEB') && !methods.includes('WECHAT_IN_APP') && methods.includes('ALIPAY_SCAN')) ? 'ALIPAY' : 'WECHAT';
       if (methods.length === 0 || methods.every((m) => m === 'CREDIT_CARD' || m === 'DEBIT_CARD')) {
         throw new UmfError(RET.VALIDATION, 'card payments are paid with verify and execute (or on the checkout page)');
       }
+      // The wallet the payer names; otherwise the one the payment takes (WeChat when it takes both).
+      const wechat = methods.includes('WECHAT_SCAN') || methods.includes('WECHAT_WEB') || methods.includes('WECHAT_IN_APP');
+      const provider = named ?? (wechat ? 'WECHAT' : 'ALIPAY');
       const paid = await payments.payByWallet(row.id, provider, outcome);
       return reply.umf({ payment: await payments.render(paid) });
     });

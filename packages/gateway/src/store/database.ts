@@ -13,6 +13,7 @@ import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite/pglite-dialect.ts';
 import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-wallets-and-checkout.ts';
+import * as m003 from './migrations/003-ledger-and-refunds.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -26,6 +27,7 @@ export interface Store {
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-wallets-and-checkout': m002,
+  '003-ledger-and-refunds': m003,
 };
 
 class StaticMigrations implements MigrationProvider {

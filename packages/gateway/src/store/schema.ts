@@ -92,6 +92,9 @@ export interface PaymentsTable {
   error_msg: string | null;
   channel: string | null;
   wallet_json: string | null;
+  /** What the non-failed refunds of this payment take (order currency / CNY fen); migration 003. */
+  refunded_minor: ColumnType<number | string | bigint, number | bigint | undefined, number | bigint>;
+  refunded_cny_minor: ColumnType<number | string | bigint, number | bigint | undefined, number | bigint>;
 }
 
 export interface PayerAgreementsTable {
@@ -192,6 +195,49 @@ export interface WechatOpenIdsTable {
   created_at: Int8;
 }
 
+/** A balanced journal entry (src/ledger/journal.ts); one per business event (kind, object_id). */
+export interface LedgerEntriesTable {
+  id: string;
+  kind: string;
+  object_type: string;
+  object_id: string;
+  payment_id: string | null;
+  merchant_id: string | null;
+  memo: string | null;
+  created_at: Int8;
+}
+
+/** One line of an entry: signed minor units, debit positive; an entry's lines sum to zero per currency. */
+export interface LedgerLinesTable {
+  entry_id: string;
+  line_no: number;
+  account: string;
+  currency: string;
+  amount_minor: Int8;
+}
+
+export interface RefundsTable {
+  id: string;
+  payment_id: string;
+  merchant_id: string;
+  mer_reference_id: string;
+  mer_date: string;
+  state: string;
+  currency: string;
+  amount_minor: Int8;
+  cny_minor: Int8;
+  exchange_rate: string;
+  order_json: string;
+  notify_url: string;
+  channel: string;
+  resolve_at: Int8 | null;
+  error_code: string | null;
+  error_msg: string | null;
+  created_at: Int8;
+  updated_at: Int8;
+  completed_at: Int8 | null;
+}
+
 export interface Database {
   platform_keys: PlatformKeysTable;
   merchants: MerchantsTable;
@@ -209,6 +255,9 @@ export interface Database {
   sandbox_bank_accounts: SandboxBankAccountsTable;
   sandbox_bank_ledger: SandboxBankLedgerTable;
   wechat_open_ids: WechatOpenIdsTable;
+  ledger_entries: LedgerEntriesTable;
+  ledger_lines: LedgerLinesTable;
+  refunds: RefundsTable;
 }
 
 /** Reads a bigint money column whatever the driver returned. */

@@ -22,7 +22,9 @@ for (const kind of testDatabaseUrls()) {
     let cli: (...args: string[]) => Promise<{ stdout: string; stderr: string }>;
     before(async () => {
       h = await startHarness(kind, { workers: false });
-      const env = { ...process.env, UMF_DATA_DIR: h.dataDir, DATABASE_URL: h.gateway.context.store.url.startsWith('pglite:') ? '' : h.gateway.context.store.url };
+      const env: NodeJS.ProcessEnv = { ...process.env, UMF_DATA_DIR: h.dataDir, DATABASE_URL: h.gateway.context.store.url };
+      // In-memory PGlite cannot be shared with another process: those tests skip, the CLI uses SQLite.
+      if (h.gateway.context.store.url.startsWith('pglite:')) delete env.DATABASE_URL;
       cli = (...args) => run(process.execPath, [bin, ...args], { env });
     });
     after(() => h.close());

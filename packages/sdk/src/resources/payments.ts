@@ -3,15 +3,23 @@ import { encryptCard, encryptPayerInfo } from '../encryption.ts';
 import { sleep } from '../retry.ts';
 import type { SignedResult } from '../transport.ts';
 import type {
+  CheckoutPayerInput,
+  CheckoutPayment,
   CreatePaymentParams,
   Link,
   Payment,
   PaymentResponse,
   PaymentState,
+  QrCodePayment,
+  QrPayerInput,
   RequestOptions,
   VerifyAgreementParams,
   VerifyCardParams,
   WaitForOptions,
+  WechatInAppPayerInput,
+  WechatInAppPayment,
+  WechatWebPayerInput,
+  WechatWebPayment,
 } from '../types.ts';
 import { requireNonEmpty, validateCreatePayment } from '../validation.ts';
 import type { ClientContext } from './context.ts';
@@ -51,9 +59,20 @@ export class Payments {
 
   /**
    * `POST /payments/payment`. Pass the wire's snake_case objects; plaintext sensitive fields in
-   * `payer.payer_info` (`name`, `bank_card.number|valid_date|cvv2|payer_name|citizen_id_number`) are
-   * encrypted by the SDK. `interface_type` defaults to SERVER_TO_SERVER and `business_type` to B2C.
+   * `payer.payer_info` (`name`, and `number|valid_date|cvv2|payer_name|citizen_id_number` in `bank_card`,
+   * `qr_code_scan`, `wechat_in_app`, `wechat_in_app_web`) are encrypted by the SDK. `interface_type`
+   * defaults to SERVER_TO_SERVER and `business_type` to B2C.
+   *
+   * The result is typed by what you pay with: WECHAT_SCAN / ALIPAY_SCAN give
+   * `payer.payer_info.qr_code_scan.qr_code_url` (see `qrCodeUrl`), WECHAT_WEB gives
+   * `wechat_in_app_web.pay_info` and WECHAT_IN_APP `wechat_in_app.pay_info` (see `payInfo`), and the
+   * hosted checkout (interface_type SERVER_TO_WEB / SERVER_TO_H5WEB) the `upay` link (see `checkoutUrl`).
    */
+  create(params: CreatePaymentParams<QrPayerInput>, options?: RequestOptions): Promise<PaymentResponse<QrCodePayment>>;
+  create(params: CreatePaymentParams<WechatWebPayerInput>, options?: RequestOptions): Promise<PaymentResponse<WechatWebPayment>>;
+  create(params: CreatePaymentParams<WechatInAppPayerInput>, options?: RequestOptions): Promise<PaymentResponse<WechatInAppPayment>>;
+  create(params: CreatePaymentParams<CheckoutPayerInput>, options?: RequestOptions): Promise<PaymentResponse<CheckoutPayment>>;
+  create(params: CreatePaymentParams, options?: RequestOptions): Promise<PaymentResponse>;
   async create(params: CreatePaymentParams, options: RequestOptions = {}): Promise<PaymentResponse> {
     validateCreatePayment(params);
     const { payer } = params;

@@ -10,13 +10,16 @@
  * - anything else succeeds while the card's sandbox account has the money (every card starts with
  *   CNY 1,000,000.00).
  * Debits are written to the bank's own ledger, at most once per payment (unique constraint).
+ * Refunds are answered as sandbox-refunds.ts describes (success after 2 s; amounts ending in .13 are
+ * refused); a successful refund credits the card's account once (kind 'refund', keyed by refund id).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { RET } from '../../errors/catalogue.ts';
 import { newId } from '../../store/ids.ts';
 import { expiryEnd, last4 } from '../../domain/cards.ts';
-import type { CardBank, CardCheck, CardData, DebitResult } from '../channels.ts';
+import type { CardBank, CardCheck, CardData, DebitResult, RefundRequest, RefundResult } from '../channels.ts';
+import { SANDBOX_REFUND_DELAY_MS, sandboxRefundOutcome } from '../sandbox-refunds.ts';
 
 export const SANDBOX_OPENING_BALANCE_FEN = 100_000_000n;
 export const LATE_BANK_DELAY_MS = 5_000;
@@ -24,9 +27,37 @@ export const LATE_BANK_DELAY_MS = 5_000;
 export class SandboxCardBank implements CardBank {
   readonly #db: Kysely<Database>;
   readonly #lateDelayMs: number;
-  constructor(db: Kysely<Database>, options: { lateDelayMs?: number } = {}) {
+  readonly #refundDelayMs: number;
+  constructor(db: Kysely<Database>, options: { lateDelayMs?: number; refundDelayMs?: number } = {}) {
     this.#db = db;
     this.#lateDelayMs = options.lateDelayMs ?? LATE_BANK_DELAY_MS;
+    this.#refundDelayMs = options.refundDelayMs ?? SANDBOX_REFUND_DELAY_MS;
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const result = sandboxRefundOutcome(request, this.#refundDelayMs);
+    if (result.outcome !== 'success') return result;
+    if (!request.cardFingerprint) return { outcome: 'failed', error: RET.REFUND_REQUEST_FAILED };
+    const fingerprint = request.cardFingerprint;
+    await this.#db.transaction().execute(async (trx) => {
+      const booked = await trx
+        .insertInto('sandbox_bank_ledger')
+        .values({ id: newId('BNK_'), card_fingerprint: fingerprint, payment_id: request.refundId, amount_minor: request.amountFen, kind: 'refund', at: request.now })
+        .onConflict((oc) => oc.columns(['payment_id', 'kind']).doNothing())
+        .executeTakeFirst();
+      if (booked.numInsertedOrUpdatedRows !== 1n) return;
+      await trx
+        .insertInto('sandbox_bank_accounts')
+        .values({ card_fingerprint: fingerprint, balance_minor: SANDBOX_OPENING_BALANCE_FEN, updated_at: request.now })
+        .onConflict((oc) => oc.column('card_fingerprint').doNothing())
+        .execute();
+      await trx
+        .updateTable('sandbox_bank_accounts')
+        .set({ balance_minor: sql<bigint>`balance_minor + ${request.amountFen}`, updated_at: request.now })
+        .where('card_fingerprint', '=', fingerprint)
+        .execute();
+    });
+    return result;
   }
 
   async checkCard(card: CardData, now: number): Promise<CardCheck> {

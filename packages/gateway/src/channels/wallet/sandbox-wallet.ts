@@ -3,11 +3,13 @@
  * (`/sandbox/wallet/{wechat|alipay}/{payment}`), which a person opens with a phone camera or a
  * browser and pays with one button. WeChat prepay orders get a pay_info signed the way WeChat Pay
  * signs it (MD5 over the sorted parameters and the sandbox API key); the sandbox "WeChat browser"
- * page checks that signature before it lets the payer pay.
+ * page checks that signature before it lets the payer pay. Refunds back to the wallet are answered as
+ * ../sandbox-refunds.ts describes (success after 2 s; amounts ending in .13 are refused).
  */
 import { randomBytes } from 'node:crypto';
 import type { PageTokens } from '../../http/page-tokens.ts';
-import type { WalletChannel, WalletPayInfo, WalletProvider } from '../channels.ts';
+import type { RefundRequest, RefundResult, WalletChannel, WalletPayInfo, WalletProvider } from '../channels.ts';
+import { sandboxRefundOutcome } from '../sandbox-refunds.ts';
 import { appPayInfo, jsapiPayInfo, payInfoValid } from './wechat-pay-sign.ts';
 
 export class SandboxWallet implements WalletChannel {
@@ -23,6 +25,10 @@ export class SandboxWallet implements WalletChannel {
     this.appId = 'wx' + options.tokens.secret('wechat app id', 16);
     this.partnerId = '19' + String(parseInt(options.tokens.secret('wechat partner id', 8), 16)).padStart(8, '0').slice(0, 8);
     this.#apiKey = options.tokens.secret('wechat api key', 32);
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    return sandboxRefundOutcome(request);
   }
 
   qrCodeUrl(paymentId: string, provider: WalletProvider): string {

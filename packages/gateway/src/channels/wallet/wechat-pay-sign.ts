@@ -61,6 +61,8 @@ export function appPayInfo(input: { appId: string; partnerId: string; prepayId: 
 
 /** Checks a pay_info as the WeChat client would before paying. */
 export function payInfoValid(info: PayInfo, apiKey: string): boolean {
+  // The APP rule does not sign sign_type, so check it here: only MD5 signatures exist in API v2.
+  if (info.sign_type !== 'MD5') return false;
   if (info.partner_id !== undefined || info.package === 'Sign=WXPay') {
     return wechatSignValid(
       { appid: info.app_id, noncestr: info.nonce_str, package: info.package, partnerid: info.partner_id, prepayid: info.prepay_id, timestamp: info.time_stamp },

@@ -1,0 +1,176 @@
+/**
+ * `checkLedger(db)`: verifies the ledger and derives every account's balance from it.
+ *
+ * 1. Every entry balances: its lines sum to zero in each currency.
+ * 2. Every currency's balances sum to zero (follows from 1; checked anyway).
+ * 3. The ledger agrees with the payments and refunds it records:
+ *    - each TRADE_SUCCESS payment has exactly one payment entry, for its total_cny; no other payment has one;
+ *    - each refund has its accepted entry for its CNY amount, a succeeded entry iff REFUND_SUCCESS and a
+ *      failed entry iff REFUND_FAIL;
+ *    - a payment's refunded_minor / refunded_cny_minor are the sums of its non-failed refunds, never above
+ *      the payment, and a fully refunded payment has given back exactly its total_cny;
+ *    - merchant_payable:<m>:CNY = -(CNY of m's successful payments - CNY of m's non-failed refunds),
+ *      refunds_payable:CNY = -(CNY of refunds in process),
+ *      platform_clearing:CNY = CNY of successful payments - CNY of successful refunds.
+ *
+ * Sums are computed by the database and read as text, so they are exact whatever the driver does with
+ * 64-bit integers.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import { ACCOUNTS } from './journal.ts';
+
+export interface AccountBalance {
+  readonly account: string;
+  readonly currency: string;
+  /** Debit positive, credit negative, in minor units of `currency`. */
+  readonly balance: bigint;
+}
+
+export interface LedgerCheckResult {
+  readonly ok: boolean;
+  readonly entries: number;
+  readonly lines: number;
+  readonly balances: readonly AccountBalance[];
+  /** Human-readable descriptions of everything that is wrong (at most ~100 per kind). */
+  readonly problems: readonly string[];
+}
+
+const LIMIT = 100;
+
+function big(value: unknown): bigint {
+  if (value === null || value === undefined || value === '') return 0n;
+  if (typeof value === 'bigint') return value;
+  const text = String(value);
+  // PostgreSQL's numeric sums read as text may carry a zero fraction ("12.0") in some setups.
+  return BigInt(text.includes('.') ? text.slice(0, text.indexOf('.')) : text);
+}
+
+export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResult> {
+  const problems: string[] = [];
+
+  const counts = await sql<{ entries: unknown; lines: unknown }>`
+    select (select count(*) from ledger_entries) as entries, (select count(*) from ledger_lines) as lines
+  `.execute(db);
+  const entries = Number(counts.rows[0]?.entries ?? 0);
+  const lines = Number(counts.rows[0]?.lines ?? 0);
+
+  // 1. Entries that do not balance.
+  const unbalanced = await sql<{ entry_id: string; currency: string; off: string }>`
+    select entry_id, currency, cast(sum(amount_minor) as text) as off
+    from ledger_lines group by entry_id, currency having sum(amount_minor) <> 0
+    order by entry_id limit ${LIMIT}
+  `.execute(db);
+  for (const r of unbalanced.rows) problems.push(`entry ${r.entry_id} does not balance in ${r.currency}: off by ${r.off}`);
+
+  // Balances.
+  const balanceRows = await sql<{ account: string; currency: string; balance: string }>`
+    select account, currency, cast(sum(amount_minor) as text) as balance
+    from ledger_lines group by account, currency order by account
+  `.execute(db);
+  const balances: AccountBalance[] = balanceRows.rows.map((r) => ({ account: r.account, currency: r.currency, balance: big(r.balance) }));
+  const balanceOf = (account: string) => balances.find((b) => b.account === account)?.balance ?? 0n;
+
+  // 2. Each currency sums to zero.
+  const perCurrency = new Map<string, bigint>();
+  for (const b of balances) perCurrency.set(b.currency, (perCurrency.get(b.currency) ?? 0n) + b.balance);
+  for (const [currency, sum] of perCurrency) if (sum !== 0n) problems.push(`the balances of ${currency} sum to ${sum}, not 0`);
+
+  // 3a. Payments and their entries.
+  const payments = await sql<{ id: string; expected: string; posted: string; n: unknown }>`
+    select x.id, cast(x.expected as text) as expected, cast(x.posted as text) as posted, x.n from (
+      select p.id, p.total_cny_minor as expected,
+        coalesce((select sum(l.amount_minor) from ledger_entries e join ledger_lines l on l.entry_id = e.id
+                  where e.kind = 'payment_success' and e.object_id = p.id and l.account = ${ACCOUNTS.platformClearing('CNY')}), 0) as posted,
+        (select count(*) from ledger_entries e where e.kind = 'payment_success' and e.object_id = p.id) as n
+      from payments p where p.state = 'TRADE_SUCCESS'
+    ) x where x.n <> 1 or x.posted <> x.expected limit ${LIMIT}
+  `.execute(db);
+  for (const r of payments.rows) {
+    problems.push(Number(r.n) === 0 ? `payment ${r.id} is TRADE_SUCCESS but has no ledger entry` : `payment ${r.id}: ${Number(r.n)} payment entries posting ${r.posted} fen, expected one of ${r.expected}`);
+  }
+  const strayPayments = await sql<{ object_id: string; state: string | null }>`
+    select e.object_id, p.state from ledger_entries e left join payments p on p.id = e.object_id
+    where e.kind = 'payment_success' and (p.id is null or p.state <> 'TRADE_SUCCESS') limit ${LIMIT}
+  `.execute(db);
+  for (const r of strayPayments.rows) problems.push(`payment entry for ${r.object_id}, which is ${r.state ?? 'missing'}`);
+
+  // 3b. Refunds and their entries.
+  const refunds = await sql<{ id: string; state: string; cny: string; accepted: string; n_acc: unknown; n_ok: unknown; n_fail: unknown }>`
+    select x.id, x.state, cast(x.cny as text) as cny, cast(x.accepted as text) as accepted, x.n_acc, x.n_ok, x.n_fail from (
+      select r.id, r.state, r.cny_minor as cny,
+        coalesce((select sum(l.amount_minor) from ledger_entries e join ledger_lines l on l.entry_id = e.id
+                  where e.kind = 'refund_accepted' and e.object_id = r.id and l.account = 'merchant_payable:' || r.merchant_id || ':CNY'), 0) as accepted,
+        (select count(*) from ledger_entries e where e.kind = 'refund_accepted' and e.object_id = r.id) as n_acc,
+        (select count(*) from ledger_entries e where e.kind = 'refund_succeeded' and e.object_id = r.id) as n_ok,
+        (select count(*) from ledger_entries e where e.kind = 'refund_failed' and e.object_id = r.id) as n_fail
+      from refunds r
+    ) x
+    where x.n_acc <> 1 or x.accepted <> x.cny
+      or x.n_ok <> (case when x.state = 'REFUND_SUCCESS' then 1 else 0 end)
+      or x.n_fail <> (case when x.state = 'REFUND_FAIL' then 1 else 0 end)
+    limit ${LIMIT}
+  `.execute(db);
+  for (const r of refunds.rows) {
+    problems.push(`refund ${r.id} (${r.state}, ${r.cny} fen): accepted entries ${Number(r.n_acc)} for ${r.accepted} fen, succeeded entries ${Number(r.n_ok)}, failed entries ${Number(r.n_fail)}`);
+  }
+
+  // 3c. What each payment has given back.
+  const refunded = await sql<{ id: string; amount: string; total_cny: string; refunded: string; refunded_cny: string; sum_amount: string; sum_cny: string }>`
+    select x.id, cast(x.amount_minor as text) as amount, cast(x.total_cny_minor as text) as total_cny,
+      cast(x.refunded_minor as text) as refunded, cast(x.refunded_cny_minor as text) as refunded_cny,
+      cast(x.sum_amount as text) as sum_amount, cast(x.sum_cny as text) as sum_cny from (
+      select p.id, p.amount_minor, p.total_cny_minor, p.refunded_minor, p.refunded_cny_minor,
+        coalesce((select sum(r.amount_minor) from refunds r where r.payment_id = p.id and r.state <> 'REFUND_FAIL'), 0) as sum_amount,
+        coalesce((select sum(r.cny_minor) from refunds r where r.payment_id = p.id and r.state <> 'REFUND_FAIL'), 0) as sum_cny
+      from payments p
+      where p.refunded_minor <> 0 or p.refunded_cny_minor <> 0 or exists (select 1 from refunds r where r.payment_id = p.id)
+    ) x
+    where x.refunded_minor <> x.sum_amount or x.refunded_cny_minor <> x.sum_cny
+      or x.refunded_minor > x.amount_minor or x.refunded_cny_minor > x.total_cny_minor
+      or (x.refunded_minor = x.amount_minor and x.refunded_cny_minor <> x.total_cny_minor)
+    limit ${LIMIT}
+  `.execute(db);
+  for (const r of refunded.rows) {
+    problems.push(`payment ${r.id} (${r.amount} / ${r.total_cny} fen) records ${r.refunded} / ${r.refunded_cny} fen refunded; its non-failed refunds take ${r.sum_amount} / ${r.sum_cny} fen`);
+  }
+
+  // 3d. Account balances against the payments and refunds.
+  const paidByMerchant = await sql<{ merchant_id: string; cny: string }>`
+    select merchant_id, cast(sum(total_cny_minor) as text) as cny from payments where state = 'TRADE_SUCCESS' group by merchant_id
+  `.execute(db);
+  const refundedByMerchant = await sql<{ merchant_id: string; cny: string }>`
+    select merchant_id, cast(sum(cny_minor) as text) as cny from refunds where state <> 'REFUND_FAIL' group by merchant_id
+  `.execute(db);
+  const expectedPayable = new Map<string, bigint>();
+  for (const r of paidByMerchant.rows) expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) - big(r.cny));
+  for (const r of refundedByMerchant.rows) expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) + big(r.cny));
+  const merchantAccounts = new Set(balances.filter((b) => b.account.startsWith('merchant_payable:') && b.currency === 'CNY').map((b) => b.account));
+  for (const [merchantId, expected] of expectedPayable) {
+    const account = ACCOUNTS.merchantPayable(merchantId, 'CNY');
+    merchantAccounts.delete(account);
+    const actual = balanceOf(account);
+    if (actual !== expected) problems.push(`${account} is ${actual}, expected ${expected} from the payments and refunds`);
+  }
+  for (const account of merchantAccounts) if (balanceOf(account) !== 0n) problems.push(`${account} is ${balanceOf(account)} but the merchant has no payments`);
+
+  const totals = await sql<{ paid: string; refunded_ok: string; in_process: string }>`
+    select
+      (select cast(coalesce(sum(total_cny_minor), 0) as text) from payments where state = 'TRADE_SUCCESS') as paid,
+      (select cast(coalesce(sum(cny_minor), 0) as text) from refunds where state = 'REFUND_SUCCESS') as refunded_ok,
+      (select cast(coalesce(sum(cny_minor), 0) as text) from refunds where state = 'REFUND_PROCESS') as in_process
+  `.execute(db);
+  const t = totals.rows[0]!;
+  const clearing = balanceOf(ACCOUNTS.platformClearing('CNY'));
+  if (clearing !== big(t.paid) - big(t.refunded_ok)) problems.push(`platform_clearing:CNY is ${clearing}, expected ${big(t.paid) - big(t.refunded_ok)} (paid ${t.paid} - refunded ${t.refunded_ok})`);
+  const refundsPayable = balanceOf(ACCOUNTS.refundsPayable('CNY'));
+  if (refundsPayable !== -big(t.in_process)) problems.push(`refunds_payable:CNY is ${refundsPayable}, expected ${-big(t.in_process)} (refunds in process)`);
+
+  return { ok: problems.length === 0, entries, lines, balances, problems };
+}
+
+/** One account's balance (debit positive), derived from the ledger. */
+export async function accountBalance(db: Kysely<Database>, account: string): Promise<bigint> {
+  const row = await sql<{ balance: string | null }>`select cast(sum(amount_minor) as text) as balance from ledger_lines where account = ${account}`.execute(db);
+  return big(row.rows[0]?.balance);
+}

@@ -1,0 +1,89 @@
+/**
+ * The journal entries of payments and refunds, in CNY fen (the currency the payer pays and is paid
+ * back in). Each is posted by the transaction that makes the state change:
+ *
+ *   payment TRADE_SUCCESS       Dr platform_clearing        Cr merchant_payable:<m>   (total_cny)
+ *   refund accepted (PROCESS)   Dr merchant_payable:<m>     Cr refunds_payable         (refund cny)
+ *   refund REFUND_SUCCESS       Dr refunds_payable          Cr platform_clearing       (refund cny)
+ *   refund REFUND_FAIL          Dr refunds_payable          Cr merchant_payable:<m>    (released)
+ *
+ * A successful refund thus reverses the payment (clearing and merchant payable both go down by the
+ * refund); a failed one leaves the merchant where it was before the refund was asked for. Money a
+ * refund has reserved is never counted as the merchant's while the refund is under way.
+ */
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import { ACCOUNTS, postEntry } from './journal.ts';
+
+type Trx = Transaction<Database>;
+
+const CNY = 'CNY';
+
+export async function postPaymentSuccess(trx: Trx, p: { paymentId: string; merchantId: string; cnyMinor: bigint; now: number }): Promise<string> {
+  return postEntry(trx, {
+    kind: 'payment_success',
+    objectType: 'payment',
+    objectId: p.paymentId,
+    paymentId: p.paymentId,
+    merchantId: p.merchantId,
+    lines: [
+      { account: ACCOUNTS.platformClearing(CNY), amountMinor: p.cnyMinor },
+      { account: ACCOUNTS.merchantPayable(p.merchantId, CNY), amountMinor: -p.cnyMinor },
+    ],
+    now: p.now,
+  });
+}
+
+interface RefundPosting {
+  refundId: string;
+  paymentId: string;
+  merchantId: string;
+  cnyMinor: bigint;
+  now: number;
+}
+
+export async function postRefundAccepted(trx: Trx, r: RefundPosting): Promise<string> {
+  return postEntry(trx, {
+    kind: 'refund_accepted',
+    objectType: 'refund',
+    objectId: r.refundId,
+    paymentId: r.paymentId,
+    merchantId: r.merchantId,
+    lines: [
+      { account: ACCOUNTS.merchantPayable(r.merchantId, CNY), amountMinor: r.cnyMinor },
+      { account: ACCOUNTS.refundsPayable(CNY), amountMinor: -r.cnyMinor },
+    ],
+    now: r.now,
+  });
+}
+
+export async function postRefundSucceeded(trx: Trx, r: RefundPosting): Promise<string> {
+  return postEntry(trx, {
+    kind: 'refund_succeeded',
+    objectType: 'refund',
+    objectId: r.refundId,
+    paymentId: r.paymentId,
+    merchantId: r.merchantId,
+    lines: [
+      { account: ACCOUNTS.refundsPayable(CNY), amountMinor: r.cnyMinor },
+      { account: ACCOUNTS.platformClearing(CNY), amountMinor: -r.cnyMinor },
+    ],
+    now: r.now,
+  });
+}
+
+export async function postRefundFailed(trx: Trx, r: RefundPosting): Promise<string> {
+  return postEntry(trx, {
+    kind: 'refund_failed',
+    objectType: 'refund',
+    objectId: r.refundId,
+    paymentId: r.paymentId,
+    merchantId: r.merchantId,
+    memo: 'refund failed: its amount is released to the merchant',
+    lines: [
+      { account: ACCOUNTS.refundsPayable(CNY), amountMinor: r.cnyMinor },
+      { account: ACCOUNTS.merchantPayable(r.merchantId, CNY), amountMinor: -r.cnyMinor },
+    ],
+    now: r.now,
+  });
+}
