@@ -10,6 +10,7 @@ import { formatAmount, parseAmount } from '../money/decimal.ts';
 import { isTransCode } from '../reference/trans-codes.ts';
 import { findBank } from '../reference/banks.ts';
 import { normalisePhone } from './cards.ts';
+import { fail, str } from './request-fields.ts';
 
 export const PAYMENT_METHODS = ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'B2B_ONLINE_BANKING', 'B2C_ONLINE_BANKING', 'WECHAT_IN_APP', 'WECHAT_WEB', 'NOT_APPLICABLE'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
@@ -63,10 +64,6 @@ export interface PaymentDraft {
   readonly riskInfo: Record<string, string> | undefined;
 }
 
-function fail(path: string, problem: string, entry: RetCodeEntry = RET.VALIDATION): never {
-  throw new UmfError(entry, `${path} ${problem}`);
-}
-
 function obj(value: unknown, path: string, required = true): Record<string, unknown> | undefined {
   if (value === undefined || value === null || value === '') {
     if (required) fail(path, 'is required');
@@ -74,18 +71,6 @@ function obj(value: unknown, path: string, required = true): Record<string, unkn
   }
   if (typeof value !== 'object' || Array.isArray(value)) fail(path, 'must be an object');
   return value as Record<string, unknown>;
-}
-
-function str(value: unknown, path: string, opts: { required?: boolean; max?: number; pattern?: RegExp } = {}): string | undefined {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-    if (opts.required) fail(path, 'is required');
-    return undefined;
-  }
-  if (typeof value !== 'string' && typeof value !== 'number') fail(path, 'must be a string');
-  const text = String(value).trim();
-  if (opts.max !== undefined && text.length > opts.max) fail(path, `is longer than ${opts.max} characters`);
-  if (opts.pattern && !opts.pattern.test(text)) fail(path, 'has an invalid format');
-  return text;
 }
 
 function enumOf<T extends string>(value: unknown, path: string, allowed: readonly T[], fallback?: T): T {

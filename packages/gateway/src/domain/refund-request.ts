@@ -17,6 +17,7 @@ import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { formatAmount, parseAmount } from '../money/decimal.ts';
 import { url } from './payment-request.ts';
+import { fail, isObject, str } from './request-fields.ts';
 
 export type RefundShape = 'orders' | 'order' | 'refund_info';
 
@@ -52,29 +53,9 @@ export interface RefundDraft {
   readonly parentPayment: string | undefined;
 }
 
-function fail(path: string, problem: string, entry: RetCodeEntry = RET.VALIDATION): never {
-  throw new UmfError(entry, `${path} ${problem}`);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function obj(value: unknown, path: string): Record<string, unknown> {
   if (!isObject(value)) fail(path, value === undefined || value === null || value === '' ? 'is required' : 'must be an object');
   return value;
-}
-
-function str(value: unknown, path: string, opts: { required?: boolean; max?: number; pattern?: RegExp } = {}): string | undefined {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-    if (opts.required) fail(path, 'is required');
-    return undefined;
-  }
-  if (typeof value !== 'string' && typeof value !== 'number') fail(path, 'must be a string');
-  const text = String(value).trim();
-  if (opts.max !== undefined && text.length > opts.max) fail(path, `is longer than ${opts.max} characters`);
-  if (opts.pattern && !opts.pattern.test(text)) fail(path, 'has an invalid format');
-  return text;
 }
 
 /** An amount object in the payment's currency. */

@@ -4,6 +4,7 @@
  * working the same rows cannot both apply a change.
  */
 import type { PaymentService } from '../domain/payments.ts';
+import { PeriodicJob } from './periodic-job.ts';
 
 export interface PaymentJobsOptions {
   readonly payments: PaymentService;
@@ -11,42 +12,14 @@ export interface PaymentJobsOptions {
   readonly logger?: { error(obj: unknown, msg: string): void };
 }
 
-export class PaymentJobs {
-  readonly #options: PaymentJobsOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
-
+/** Closes expired unpaid payments and collects the bank's late answers, every `intervalMs`. */
+export class PaymentJobs extends PeriodicJob {
   constructor(options: PaymentJobsOptions) {
-    this.#options = options;
-  }
-
-  /** One pass; returns how many payments changed. */
-  async runOnce(): Promise<number> {
-    const { payments } = this.#options;
-    const closed = await payments.closeExpiredBatch();
-    const resolved = await payments.resolveBankBatch();
-    return closed + resolved;
-  }
-
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    const tick = () => {
-      if (this.#stopped) return;
-      this.#running = this.runOnce()
-        .then(() => undefined)
-        .catch((error: unknown) => this.#options.logger?.error({ err: (error as Error).message }, 'payment jobs failed'))
-        .finally(() => {
-          if (!this.#stopped) this.#timer = setTimeout(tick, this.#options.intervalMs ?? 500);
-        });
-    };
-    tick();
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
+    super({
+      name: 'payment jobs',
+      intervalMs: options.intervalMs,
+      logger: options.logger,
+      runOnce: async () => (await options.payments.closeExpiredBatch()) + (await options.payments.resolveBankBatch()),
+    });
   }
 }

@@ -5,6 +5,7 @@
  * and the channels are idempotent per refund.
  */
 import type { RefundService } from '../domain/refunds.ts';
+import { PeriodicJob } from './periodic-job.ts';
 
 export interface RefundJobsOptions {
   readonly refunds: RefundService;
@@ -12,39 +13,14 @@ export interface RefundJobsOptions {
   readonly logger?: { error(obj: unknown, msg: string): void };
 }
 
-export class RefundJobs {
-  readonly #options: RefundJobsOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
-
+/** Collects the channels' answers to refunds in REFUND_PROCESS, every `intervalMs`. */
+export class RefundJobs extends PeriodicJob {
   constructor(options: RefundJobsOptions) {
-    this.#options = options;
-  }
-
-  /** One pass; returns how many refunds reached a final state. */
-  async runOnce(): Promise<number> {
-    return this.#options.refunds.resolveDueBatch(100, (refundId, error) => this.#options.logger?.error({ refundId, err: (error as Error).message }, 'refund step failed'));
-  }
-
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    const tick = () => {
-      if (this.#stopped) return;
-      this.#running = this.runOnce()
-        .then(() => undefined)
-        .catch((error: unknown) => this.#options.logger?.error({ err: (error as Error).message }, 'refund jobs failed'))
-        .finally(() => {
-          if (!this.#stopped) this.#timer = setTimeout(tick, this.#options.intervalMs ?? 500);
-        });
-    };
-    tick();
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
+    super({
+      name: 'refund jobs',
+      intervalMs: options.intervalMs,
+      logger: options.logger,
+      runOnce: () => options.refunds.resolveDueBatch(100, (refundId, error) => options.logger?.error({ refundId, err: (error as Error).message }, 'refund step failed')),
+    });
   }
 }
