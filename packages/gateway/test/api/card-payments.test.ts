@@ -7,7 +7,7 @@ import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { setSandboxRate } from '../../src/channels/fx/sandbox-fx-feed.ts';
 
@@ -43,17 +43,8 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    function ok(res: ApiResponse, status = 200): void {
-      assert.equal(res.status, status, res.text);
-      assert.equal(res.json?.meta?.ret_code, '0000', res.text);
-      assert.ok(h.verifies(res.text), `response is signed: ${res.text.slice(0, 200)}`);
-    }
-
-    function fails(res: ApiResponse, status: number, code: string): void {
-      assert.equal(res.json?.meta?.ret_code, code, res.text);
-      assert.equal(res.status, status, res.text);
-      assert.ok(h.verifies(res.text), `error is signed: ${res.text}`);
-    }
+    const ok = (res: ApiResponse, status = 200): void => expectOk(h, res, status);
+    const fails = (res: ApiResponse, status: number, code: string): void => expectError(h, res, status, code);
 
     function assertLinks(res: ApiResponse, expected: Array<[string, 'GET' | 'POST', string]>): void {
       const id = res.json.payment.id as string;

@@ -8,7 +8,7 @@
 import test, { describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startHarness, type ApiResponse, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import { startHarness, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { paidCardPayment, paidWalletPayment, paymentBody, payOnSandbox, refund, refundBody, settleRefunds, today, uniqueRef } from '../helpers/refunds.ts';
 import { checkLedger, accountBalance } from '../../src/ledger/check.ts';
@@ -36,17 +36,8 @@ for (const kind of testDatabaseUrls()) {
     let shop: TestMerchant;
     let otherShop: TestMerchant;
 
-    function ok(res: ApiResponse, status = 200): void {
-      assert.equal(res.status, status, res.text);
-      assert.equal(res.json?.meta?.ret_code, '0000', res.text);
-      assert.ok(h.verifies(res.text), `response is signed: ${res.text.slice(0, 200)}`);
-    }
-
-    function fails(res: ApiResponse, status: number, code: string): void {
-      assert.equal(res.json?.meta?.ret_code, code, res.text);
-      assert.equal(res.status, status, res.text);
-      assert.ok(h.verifies(res.text), `error is signed: ${res.text}`);
-    }
+    const ok = (res: ApiResponse, status = 200): void => expectOk(h, res, status);
+    const fails = (res: ApiResponse, status: number, code: string): void => expectError(h, res, status, code);
 
     function assertRefundLinks(refundObj: any, paymentId: string): void {
       assert.deepEqual(

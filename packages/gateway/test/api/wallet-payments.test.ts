@@ -16,7 +16,7 @@ import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
 import { issueOpenId, readOpenIdState } from '../../src/domain/wechat-open-id.ts';
@@ -87,17 +87,8 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    function ok(res: ApiResponse, status = 200): void {
-      assert.equal(res.status, status, res.text);
-      assert.equal(res.json?.meta?.ret_code, '0000', res.text);
-      assert.ok(h.verifies(res.text), `response is signed: ${res.text.slice(0, 200)}`);
-    }
-
-    function fails(res: ApiResponse, status: number, code: string): void {
-      assert.equal(res.json?.meta?.ret_code, code, res.text);
-      assert.equal(res.status, status, res.text);
-      assert.ok(h.verifies(res.text), `error is signed: ${res.text}`);
-    }
+    const ok = (res: ApiResponse, status = 200): void => expectOk(h, res, status);
+    const fails = (res: ApiResponse, status: number, code: string): void => expectError(h, res, status, code);
 
     function order(payer: Record<string, unknown>, overrides: Record<string, unknown> = {}, id = ref('O')): Record<string, unknown> {
       const body = sampleOrder(id, { payer, notify_url: merchant.notifyUrl, ...overrides }) as { order: Record<string, unknown> };

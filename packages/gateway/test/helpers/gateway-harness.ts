@@ -3,6 +3,7 @@
  * and speaks the UMF protocol to it the way a merchant does: token, signed POSTs, encrypted card
  * fields. API tests read like a merchant's integration.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +136,20 @@ export async function startHarness(kind: TestDatabaseKind, options: { lateBankDe
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A success answer: the status, ret_code 0000, and a response signature that verifies. */
+export function expectOk(h: Harness, res: ApiResponse, status = 200): void {
+  assert.equal(res.status, status, res.text);
+  assert.equal(res.json?.meta?.ret_code, '0000', res.text);
+  assert.ok(h.verifies(res.text), `response is signed: ${res.text.slice(0, 200)}`);
+}
+
+/** An error answer: the catalogue code, its HTTP status, and a signature that verifies. */
+export function expectError(h: Harness, res: ApiResponse, status: number, code: string): void {
+  assert.equal(res.json?.meta?.ret_code, code, res.text);
+  assert.equal(res.status, status, res.text);
+  assert.ok(h.verifies(res.text), `error is signed: ${res.text}`);
 }
 
 /** A card payment order like the reference's sample (USD, two sub-orders, items that add up). */
