@@ -7,7 +7,7 @@ import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError } from '../helpers/gateway-harness.ts';
+import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError, expectedCny } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { setSandboxRate } from '../../src/channels/fx/sandbox-fx-feed.ts';
 
@@ -23,16 +23,6 @@ const MAX_WRONG = 5;
 let seq = 0;
 const ref = (label: string) => `CP${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
-/** ROUND_HALF_UP of amount x rate to the fen, with decimal strings only (no floating point). */
-function expectedCny(total: string, rate: string): string {
-  const [tw, tf = ''] = total.split('.');
-  const [rw, rf = ''] = rate.split('.');
-  const numerator = BigInt(tw! + tf) * BigInt(rw! + rf) * 100n;
-  const denominator = 10n ** BigInt(tf.length + rf.length);
-  const fen = (numerator * 2n + denominator) / (denominator * 2n);
-  const text = fen.toString().padStart(3, '0');
-  return `${text.slice(0, -2)}.${text.slice(-2)}`;
-}
 
 for (const kind of testDatabaseUrls()) {
   describe(`card payments (${kind.name})`, () => {

@@ -7,7 +7,7 @@ import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { signSha256WithRsa } from '../../src/crypto/rsa-signature.ts';
-import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import { startHarness, type Harness, type TestMerchant, readResponse } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 
 const TOKEN_BODY = /^\{"access_token":"([0-9a-f]{64})","expires_in":3600\}$/;
@@ -21,14 +21,7 @@ interface RawResponse {
 
 async function raw(url: string, init: RequestInit): Promise<RawResponse> {
   const res = await fetch(url, init);
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json, headers: res.headers };
+  return readResponse(res);
 }
 
 for (const kind of testDatabaseUrls()) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 
 import { signSha256WithRsa } from '../../src/crypto/rsa-signature.ts';
-import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, readResponse } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 
 let seq = 0;
@@ -19,14 +19,7 @@ async function send(h: Harness, token: string, method: string, path: string, bod
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
     ...(body !== undefined ? { body } : {}),
   });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json, headers: res.headers };
+  return readResponse(res);
 }
 
 for (const kind of testDatabaseUrls()) {

@@ -28,7 +28,7 @@ import {
   type Payment,
 } from 'umf-sdk';
 
-import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import { startHarness, type Harness, type TestMerchant, expectedCny } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type Delivery, type MerchantServer } from '../helpers/merchant-server.ts';
 
@@ -45,16 +45,6 @@ const DEMO_SHOP_DEBIT = '6217000010045997833';
 let seq = 0;
 const ref = (label: string): string => `E2E${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
-/** ROUND_HALF_UP of amount x rate to the fen, with decimal strings only. */
-function expectedCny(total: string, rate: string): string {
-  const [tw, tf = ''] = total.split('.');
-  const [rw, rf = ''] = rate.split('.');
-  const numerator = BigInt(tw! + tf) * BigInt(rw! + rf) * 100n;
-  const denominator = 10n ** BigInt(tf.length + rf.length);
-  const fen = (numerator * 2n + denominator) / (denominator * 2n);
-  const text = fen.toString().padStart(3, '0');
-  return `${text.slice(0, -2)}.${text.slice(-2)}`;
-}
 
 /** Runs `fn`, which must throw a UmfError of class `cls` with `retCode`; returns the error. */
 async function rejectsWith<E extends UmfError>(fn: () => Promise<unknown>, cls: new (...args: any[]) => E, retCode: string): Promise<E> {

@@ -114,14 +114,7 @@ export async function startHarness(kind: TestDatabaseKind, options: { lateBankDe
         },
         ...(raw !== undefined ? { body: raw } : {}),
       });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, text, json, headers: res.headers };
+      return readResponse(res);
     },
     encrypt(merchant, plaintext) {
       return encryptField(platformCert.publicKey, plaintext, merchant.encryption);
@@ -136,6 +129,29 @@ export async function startHarness(kind: TestDatabaseKind, options: { lateBankDe
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Reads a fetch Response as the tests look at it: status, raw text (for signatures), JSON when it is JSON. */
+export async function readResponse(res: Response): Promise<ApiResponse> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json, headers: res.headers };
+}
+
+/** ROUND_HALF_UP of amount x rate to the fen, from decimal strings only: the tests' own oracle for total_cny. */
+export function expectedCny(total: string, rate: string): string {
+  const [tw, tf = ''] = total.split('.');
+  const [rw, rf = ''] = rate.split('.');
+  const numerator = BigInt(tw! + tf) * BigInt(rw! + rf) * 100n;
+  const denominator = 10n ** BigInt(tf.length + rf.length);
+  const fen = (numerator * 2n + denominator) / (denominator * 2n);
+  const text = fen.toString().padStart(3, '0');
+  return `${text.slice(0, -2)}.${text.slice(-2)}`;
 }
 
 /** A success answer: the status, ret_code 0000, and a response signature that verifies. */
