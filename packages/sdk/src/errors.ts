@@ -59,7 +59,7 @@ export class UmfSignatureError extends UmfError {
   override name = 'UmfSignatureError';
 }
 
-/** The request was malformed or failed validation (00060700, 000607xx request-shape codes, 00202001-3, 00281017; refunds: 00202009 amounts that do not add up, 00202011 wrong currency). */
+/** The request was malformed or failed validation (00060700, 000607xx request-shape codes, 00202001-3, 00281017; refunds: 00202009 amounts that do not add up, 00202011 wrong currency; customs: 00202012 unknown customs office, 00202014-16 sub-order not declarable / absent / items absent). */
 export class UmfInvalidRequestError extends UmfError {
   override name = 'UmfInvalidRequestError';
 }
@@ -159,6 +159,14 @@ export const RetCodes = Object.freeze({
   REFUND_AMOUNT_INCORRECT: '00202009',
   REFUND_AMOUNT_EXCEEDS_PAYMENT: '00202010',
   REFUND_CURRENCY_MISMATCH: '00202011',
+  CUSTOMS_UNAVAILABLE: '00202012',
+  CUSTOMS_ALREADY_DECLARED: '00202013',
+  CUSTOMS_NOT_REQUIRED: '00202014',
+  CUSTOMS_SUB_ORDER_ABSENT: '00202015',
+  CUSTOMS_ITEMS_ABSENT: '00202016',
+  CUSTOMS_PERIOD_OVER: '00202017',
+  CUSTOMS_NOT_FOUND: '00060772',
+  RECONCILIATION_NOT_FOUND: '00060773',
 } as const);
 
 type ErrorClass = new (message: string, options?: UmfErrorOptions) => UmfError;
@@ -166,9 +174,9 @@ type ErrorClass = new (message: string, options?: UmfErrorOptions) => UmfError;
 const CLASS_BY_CODE: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
   ...codes(UmfAuthenticationError, '00280703', '00280701', '00280704', '00060711'),
   ...codes(UmfSignatureError, '00060710'),
-  ...codes(UmfInvalidRequestError, '00060700', '00060701', '00060702', '00060703', '00202001', '00202002', '00202003', '00281017', '00202009', '00202011'),
-  ...codes(UmfNotFoundError, '00060760', '00060771'),
-  ...codes(UmfConflictError, '00060741', '00060742', '00060743', '00060744'),
+  ...codes(UmfInvalidRequestError, '00060700', '00060701', '00060702', '00060703', '00202001', '00202002', '00202003', '00281017', '00202009', '00202011', '00202012', '00202014', '00202015', '00202016'),
+  ...codes(UmfNotFoundError, '00060760', '00060771', '00060772', '00060773', '00060704'),
+  ...codes(UmfConflictError, '00060741', '00060742', '00060743', '00060744', '00202013', '00202017'),
   ...codes(UmfCardError, '00200025', '00200026', '00060875', '00060730', '00290502', '00060022', '00060076'),
   ...codes(UmfVerificationCodeError, '00200005', '00200007', '00200008', '00080706', '00080707'),
   ...codes(UmfPaymentStateError, '00060751', '00060761', '00060762', '00060763', '00060764', '00060765', '00060766', '00202010'),

@@ -49,6 +49,7 @@ export type {
   SignTestNotificationParams,
 } from './notifications.ts';
 
+export { SignedDownload } from './download.ts';
 export { TokenManager } from './tokens.ts';
 export type { AccessToken } from './tokens.ts';
 export type { FetchLike, SignedResult } from './transport.ts';

@@ -2,7 +2,8 @@
 // verify the response before anything in it is trusted.
 import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { RetCodes, UmfAuthenticationError, UmfConnectionError, errorFromResponse } from './errors.ts';
+import { RetCodes, UmfApiError, UmfAuthenticationError, UmfConnectionError, errorFromResponse } from './errors.ts';
+import { SignedDownload, dispositionFilename } from './download.ts';
 import { markFinal, parseRetryAfter, withRetries } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
 import { readMeta, signBytes, verifyResponseBody } from './signing.ts';
@@ -41,11 +42,17 @@ export interface CallSpec {
   idempotencyKey?: boolean;
   /** Treat the call as safe to retry even without an Idempotency-Key (the token request). */
   retrySafe?: boolean;
+  /** A download: a 200 answer that is not JSON is handed over unread (`RawResponse.stream`). */
+  download?: boolean;
 }
 
 export interface RawResponse {
   status: number;
   text: string;
+  /** Only for downloads: the unread body of a successful file response (`text` is then ''). */
+  stream?: ReadableStream<Uint8Array> | null | undefined;
+  /** Only for downloads: call when the stream is finished with. */
+  release?: (() => void) | undefined;
   headers: Headers;
   requestId: string | undefined;
   retryAfterMs: number | undefined;
@@ -151,7 +158,7 @@ export class Transport {
             }
           }
           const headers: Record<string, string> = {
-            Accept: 'application/json',
+            Accept: spec.download ? 'text/plain, application/json' : 'application/json',
             'Content-Type': 'application/json',
             'User-Agent': `umf-sdk/${SDK_VERSION} node/${process.versions.node}${this.#cfg.userAgent ? ' ' + this.#cfg.userAgent : ''}`,
           };
@@ -160,7 +167,7 @@ export class Transport {
           if (signature !== undefined) headers.Signature = signature;
           if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
 
-          const raw = await this.#exchange(url, spec.method, headers, bodyBytes, operation, timeoutMs, options.signal);
+          const raw = await this.#exchange(url, spec.method, headers, bodyBytes, operation, timeoutMs, options.signal, spec.download === true);
           try {
             return read(raw);
           } catch (err) {
@@ -196,6 +203,7 @@ export class Transport {
     operation: string,
     timeoutMs: number,
     callerSignal: AbortSignal | undefined,
+    download = false,
   ): Promise<RawResponse> {
     if (callerSignal?.aborted) throw markFinal(callerSignal.reason);
     const controller = new AbortController();
@@ -206,10 +214,24 @@ export class Transport {
     }, timeoutMs);
     const onCallerAbort = (): void => controller.abort(callerSignal?.reason);
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    let handedOver = false;
     try {
       const init: RequestInit = { method, headers, signal: controller.signal, redirect: 'manual' };
       if (body !== undefined) init.body = body as unknown as BodyInit; // the exact signed bytes
       const res = await this.#cfg.fetch(url, init);
+      const common = {
+        status: res.status,
+        headers: res.headers,
+        requestId: res.headers.get('x-request-id') ?? undefined,
+        retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
+        operation,
+      };
+      if (download && res.status === 200 && !/json/i.test(res.headers.get('content-type') ?? '')) {
+        // The timeout covers the wait for the headers; the caller's signal keeps covering the body.
+        handedOver = true;
+        clearTimeout(timer);
+        return { ...common, text: '', stream: res.body, release: () => callerSignal?.removeEventListener('abort', onCallerAbort) };
+      }
       const text = await res.text();
       return {
         status: res.status,
@@ -234,8 +256,30 @@ export class Transport {
       );
     } finally {
       clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
+      if (!handedOver) callerSignal?.removeEventListener('abort', onCallerAbort);
     }
+  }
+
+  /**
+   * An authenticated GET of a download file, retried like any GET until the headers arrive. A JSON
+   * answer is a UMF error (thrown typed, as for every call); a file is returned unread.
+   */
+  download(spec: Omit<CallSpec, 'method' | 'download'>, options: RequestOptions, tokens: TokenSource): Promise<SignedDownload> {
+    return this.send({ ...spec, method: 'GET', download: true }, options, tokens, (raw) => {
+      if (raw.stream === undefined) {
+        this.readSigned(raw); // throws the typed error (a success here would be a JSON answer to a download)
+        throw new UmfApiError(`${raw.operation}: expected a download file, got a JSON response`, { httpStatus: raw.status, requestId: raw.requestId });
+      }
+      return new SignedDownload({
+        body: raw.stream,
+        signature: raw.headers.get('signature'),
+        filename: dispositionFilename(raw.headers.get('content-disposition')),
+        platformPublicKey: this.#cfg.platformPublicKey,
+        operation: raw.operation,
+        requestId: raw.requestId,
+        onDone: raw.release,
+      });
+    });
   }
 }
 

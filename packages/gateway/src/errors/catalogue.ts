@@ -65,6 +65,18 @@ export const RET = {
   EXCHANGE_RATE_ERROR: entry('00202000', 400, 'The exchange rate query response parameter error'),
   CITIZEN_ID_OR_NAME_INCORRECT: entry('00290502', 400, 'Citizen id or name not correct'),
 
+  // Customs declarations (reference 3.9-3.10)
+  CUSTOMS_UNAVAILABLE: entry('00202012', 400, 'Customs unavailable'),
+  CUSTOMS_ALREADY_DECLARED: entry('00202013', 409, 'The customs information has been updated and shall not be updated again'),
+  CUSTOMS_NOT_REQUIRED: entry('00202014', 400, 'The customs declaration is not required for the order'),
+  CUSTOMS_SUB_ORDER_ABSENT: entry('00202015', 400, 'The cross-border sub-order is absent'),
+  CUSTOMS_ITEMS_ABSENT: entry('00202016', 400, 'The cross-border cargo information sheet is absent'),
+  CUSTOMS_PERIOD_OVER: entry('00202017', 409, 'Customs declarations are accepted within one month of the order date', 'ours'),
+  CUSTOMS_NOT_FOUND: entry('00060772', 404, 'Customs declaration not exist', 'ours'),
+
+  // Reports and settlement (reference 3.11, 3.12, 3.16, 3.17)
+  RECONCILIATION_NOT_FOUND: entry('00060773', 404, 'No reconciliation statement for this date: nothing was settled to the merchant on it', 'ours'),
+
   // Card verification (SMS)
   SMS_CODE_NOT_FOUND: entry('00200005', 400, 'SMS verification code not found'),
   SMS_CODE_INCORRECT: entry('00200007', 400, 'SMS verification code is incorrect', 'ours'),

@@ -14,6 +14,7 @@ import { PGliteDialect } from './pglite/pglite-dialect.ts';
 import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-wallets-and-checkout.ts';
 import * as m003 from './migrations/003-ledger-and-refunds.ts';
+import * as m004 from './migrations/004-customs-and-settlement.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-wallets-and-checkout': m002,
   '003-ledger-and-refunds': m003,
+  '004-customs-and-settlement': m004,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -26,6 +26,8 @@ export interface MerchantsTable {
   accepted_currencies: string | null;
   status: string;
   created_at: Int8;
+  /** Service fee in basis points of the CNY collected (migration 004; default 100 = 1.00 %). */
+  service_fee_bp: ColumnType<number, number | undefined, number>;
 }
 
 export interface MerchantKeysTable {
@@ -95,6 +97,12 @@ export interface PaymentsTable {
   /** What the non-failed refunds of this payment take (order currency / CNY fen); migration 003. */
   refunded_minor: ColumnType<number | string | bigint, number | bigint | undefined, number | bigint>;
   refunded_cny_minor: ColumnType<number | string | bigint, number | bigint | undefined, number | bigint>;
+  /** The settlement that paid this payment out (NULL until then); migration 004. */
+  settlement_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The service fee taken at settlement, CNY fen. */
+  service_fee_minor: ColumnType<number | string | bigint | null, number | bigint | null | undefined, number | bigint | null>;
+  /** What the payment came to in the order currency at the settlement's exchange (less the fee). */
+  settled_minor: ColumnType<number | string | bigint | null, number | bigint | null | undefined, number | bigint | null>;
 }
 
 export interface PayerAgreementsTable {
@@ -236,6 +244,67 @@ export interface RefundsTable {
   created_at: Int8;
   updated_at: Int8;
   completed_at: Int8 | null;
+  /** The settlement that took this refund off a transfer (NULL until then); migration 004. */
+  settlement_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The refund in the order currency at the settlement's exchange. */
+  settled_minor: ColumnType<number | string | bigint | null, number | bigint | null | undefined, number | bigint | null>;
+}
+
+/** A declaration of one sub-order of a payment to a customs office (reference 3.9-3.10). */
+export interface CustomsDeclarationsTable {
+  id: string;
+  payment_id: string;
+  merchant_id: string;
+  mer_sub_reference_id: string;
+  customs_id: string;
+  mer_customs_code: string;
+  ec_plat_id: string;
+  /** ACCEPTED, SUBMITED, SUCCESS, FAIL */
+  state: string;
+  /** The declaration as rendered (amounts, sub_order with items), without id/state/links. */
+  declaration_json: string;
+  notify_url: string;
+  /** YYYYMMDD (China time) the declaration was made. */
+  customs_clearance_date: string;
+  /** When the sandbox customs channel's next step is due. */
+  resolve_at: Int8 | null;
+  error_code: string | null;
+  error_msg: string | null;
+  created_at: Int8;
+  updated_at: Int8;
+  submitted_at: Int8 | null;
+  completed_at: Int8 | null;
+}
+
+/** The transfer to one merchant for one settle date and order currency. */
+export interface SettlementsTable {
+  id: string;
+  merchant_id: string;
+  settle_date: string;
+  currency: string;
+  cutoff_at: Int8;
+  /** CNY per one unit of `currency` at the exchange (the FX feed's rate at the run). */
+  exchange_rate: string;
+  exchange_date: string;
+  payment_count: number;
+  refund_count: number;
+  gross_cny_minor: Int8;
+  refund_cny_minor: Int8;
+  fee_minor: Int8;
+  net_cny_minor: Int8;
+  /** What was transferred, in `currency` minor units. */
+  net_minor: Int8;
+  created_at: Int8;
+}
+
+export interface SettlementRunsTable {
+  settle_date: string;
+  /** RUNNING, DONE */
+  state: string;
+  cutoff_at: Int8;
+  started_at: Int8;
+  finished_at: Int8 | null;
+  settlement_count: number;
 }
 
 export interface Database {
@@ -258,6 +327,9 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   ledger_lines: LedgerLinesTable;
   refunds: RefundsTable;
+  customs_declarations: CustomsDeclarationsTable;
+  settlements: SettlementsTable;
+  settlement_runs: SettlementRunsTable;
 }
 
 /** Reads a bigint money column whatever the driver returned. */

@@ -1,0 +1,66 @@
+/**
+ * The query parameters of the report endpoints (transactions, reconciliation statements, customs
+ * list): a date `YYYYMMDD` that exists in the calendar, and `page_number` / `page_size` (reference
+ * 3.16, 3.17: page numbers start at 1, default page size 500). Anything else is 00060700 naming the
+ * parameter.
+ */
+import { RET, UmfError } from '../errors/catalogue.ts';
+
+export const DEFAULT_PAGE_SIZE = 500;
+export const MAX_PAGE_SIZE = 5000;
+
+type Query = Record<string, unknown>;
+
+function single(query: Query, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new UmfError(RET.VALIDATION, `${name} must be given once`);
+  return value.trim();
+}
+
+/** True for a real calendar date written YYYYMMDD (years 2000-2999). */
+export function isCalendarDate(text: string): boolean {
+  const m = /^(2\d{3})(\d{2})(\d{2})$/.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+/** The date parameter `name` (the first of `names` present), required, YYYYMMDD. */
+export function dateParam(query: Query, ...names: string[]): string {
+  for (const name of names) {
+    const value = single(query, name);
+    if (value === undefined || value === '') continue;
+    if (!isCalendarDate(value)) throw new UmfError(RET.VALIDATION, `${name} must be a date written YYYYMMDD, got ${JSON.stringify(value.slice(0, 20))}`);
+    return value;
+  }
+  throw new UmfError(RET.VALIDATION, `${names[0]} is required (YYYYMMDD)`);
+}
+
+export interface Page {
+  readonly pageNumber: number;
+  readonly pageSize: number;
+  /** Rows to skip. */
+  readonly offset: number;
+}
+
+function positiveInt(query: Query, name: string, fallback: number, max: number): number {
+  const value = single(query, name);
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new UmfError(RET.VALIDATION, `${name} must be a whole number from 1`);
+  const n = Number(value);
+  if (n > max) throw new UmfError(RET.VALIDATION, `${name} must be at most ${max}`);
+  return n;
+}
+
+export function pageParams(query: Query): Page {
+  const pageSize = positiveInt(query, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+  const pageNumber = positiveInt(query, 'page_number', 1, 1_000_000);
+  return { pageNumber, pageSize, offset: (pageNumber - 1) * pageSize };
+}
+
+/** The reference's pagination object. */
+export function pagination(page: Page, totalCount: number): { total_count: number; page_number: number; page_size: number } {
+  return { total_count: totalCount, page_number: page.pageNumber, page_size: page.pageSize };
+}
