@@ -13,6 +13,9 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { referenceDataRoutes, staticRoutes } from './routes/reference-data.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { refundRoutes } from './routes/refunds.ts';
+import { customsRoutes } from './routes/customs.ts';
+import { transactionRoutes } from './routes/transactions.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 
 export interface AppOptions {
@@ -53,6 +56,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         await authed.register(referenceDataRoutes(ctx));
         await authed.register(paymentRoutes(ctx, notify));
         await authed.register(refundRoutes(ctx, notify));
+        await authed.register(customsRoutes(ctx, notify));
+        await authed.register(reconciliationRoutes(ctx));
+        await authed.register(transactionRoutes(ctx));
       });
     },
     { prefix: API_PREFIX },

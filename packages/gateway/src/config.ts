@@ -1,5 +1,7 @@
 /** Process configuration from CLI flags and environment variables, resolved once at start-up. */
 import { join, resolve } from 'node:path';
+import { parseTimeOfDay } from './settlement/settlement-dates.ts';
+import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from './workers/settlement-jobs.ts';
 
 export interface ProcessConfig {
   readonly host: string;
@@ -11,6 +13,8 @@ export interface ProcessConfig {
   readonly sandbox: boolean;
   readonly tokenTtlSeconds: number;
   readonly logLevel: string;
+  /** UMF_SETTLEMENT_CUTOFF (HH:MM China time, default 00:00) and UMF_SETTLEMENT_TIME (HH:MM or off, default 02:00). */
+  readonly settlement: SettlementSchedule;
 }
 
 export interface ConfigFlags {
@@ -37,5 +41,15 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
     sandbox: (env.UMF_MODE ?? 'sandbox') === 'sandbox',
     tokenTtlSeconds: Number(env.UMF_TOKEN_TTL_SECONDS ?? 3600),
     logLevel: env.LOG_LEVEL ?? 'info',
+    settlement: settlementSchedule(env),
+  };
+}
+
+function settlementSchedule(env: NodeJS.ProcessEnv): SettlementSchedule {
+  const cutoff = env.UMF_SETTLEMENT_CUTOFF;
+  const time = env.UMF_SETTLEMENT_TIME;
+  return {
+    cutoffMinutes: cutoff ? parseTimeOfDay(cutoff, 'UMF_SETTLEMENT_CUTOFF') : DEFAULT_SETTLEMENT_SCHEDULE.cutoffMinutes,
+    runAtMinutes: time === 'off' ? undefined : time ? parseTimeOfDay(time, 'UMF_SETTLEMENT_TIME') : DEFAULT_SETTLEMENT_SCHEDULE.runAtMinutes,
   };
 }

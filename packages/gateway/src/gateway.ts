@@ -20,6 +20,11 @@ import { PaymentService } from './domain/payments.ts';
 import { PaymentJobs } from './workers/payment-jobs.ts';
 import { RefundService } from './domain/refunds.ts';
 import { RefundJobs } from './workers/refund-jobs.ts';
+import { CustomsService } from './domain/customs.ts';
+import { CustomsJobs } from './workers/customs-jobs.ts';
+import { SandboxCustoms } from './channels/sandbox-customs.ts';
+import { SettlementService } from './settlement/settlements.ts';
+import { DEFAULT_SETTLEMENT_SCHEDULE, SettlementJobs, type SettlementSchedule } from './workers/settlement-jobs.ts';
 
 export interface GatewayOptions {
   readonly databaseUrl: string;
@@ -35,6 +40,10 @@ export interface GatewayOptions {
   /** Sandbox bank: how late the late-answering test card answers. */
   readonly lateBankDelayMs?: number;
   readonly notifierPollMs?: number;
+  /** When settlement runs on its own (default: 02:00 China time, cut-off 00:00). */
+  readonly settlement?: SettlementSchedule;
+  /** How often the settlement worker checks whether today's run is due (default 60 s). */
+  readonly settlementCheckMs?: number;
 }
 
 export interface Gateway {
@@ -43,6 +52,8 @@ export interface Gateway {
   readonly notifier: NotificationWorker;
   readonly jobs: PaymentJobs;
   readonly refundJobs: RefundJobs;
+  readonly customsJobs: CustomsJobs;
+  readonly settlementJobs: SettlementJobs;
   listen(port: number, host: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -72,6 +83,7 @@ export async function createContext(options: GatewayOptions, store: Store): Prom
       sms: new SandboxSmsGateway(),
       cardBank: new SandboxCardBank(store.db, options.lateBankDelayMs === undefined ? {} : { lateDelayMs: options.lateBankDelayMs }),
       wallet: new SandboxWallet({ publicUrl: () => config.publicUrl, tokens: pageTokens }),
+      customs: new SandboxCustoms(),
     },
   };
 }
@@ -83,10 +95,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const app = await buildApp({ context, logger: options.logger ?? false, onNotification: () => notifier.kick() });
   const jobs = new PaymentJobs({ payments: new PaymentService(context, () => notifier.kick()), logger: app.log });
   const refundJobs = new RefundJobs({ refunds: new RefundService(context, () => notifier.kick()), logger: app.log });
+  const customsJobs = new CustomsJobs({ customs: new CustomsService(context, () => notifier.kick()), logger: app.log });
+  const settlementJobs = new SettlementJobs({
+    settlements: new SettlementService({ db: store.db, fx: context.channels.fx, clock: context.clock }),
+    schedule: options.settlement ?? DEFAULT_SETTLEMENT_SCHEDULE,
+    clock: context.clock,
+    intervalMs: options.settlementCheckMs,
+    logger: app.log,
+  });
   if (options.workers ?? true) {
+    settlementJobs.start();
     notifier.start();
     jobs.start();
     refundJobs.start();
+    customsJobs.start();
   }
   return {
     app,
@@ -94,6 +116,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     notifier,
     jobs,
     refundJobs,
+    customsJobs,
+    settlementJobs,
     async listen(port, host) {
       return app.listen({ port, host });
     },
@@ -101,6 +125,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await app.close();
       await jobs.stop();
       await refundJobs.stop();
+      await customsJobs.stop();
+      await settlementJobs.stop();
       await notifier.stop();
       await store.close();
     },

@@ -7,10 +7,13 @@ import type { CertificateInput, PrivateKeyInput } from './keys.ts';
 import { notificationReply, verifyNotification } from './notifications.ts';
 import type { NotificationReply, UmfNotification } from './notifications.ts';
 import { Banks } from './resources/banks.ts';
+import { Customs } from './resources/customs.ts';
 import type { ClientContext } from './resources/context.ts';
 import { ExchangeRates } from './resources/exchange-rates.ts';
 import { Payments } from './resources/payments.ts';
 import { Refunds } from './resources/refunds.ts';
+import { Transactions } from './resources/transactions.ts';
+import { Reconciliation } from './resources/reconciliation.ts';
 import { Wechat } from './resources/wechat.ts';
 import { DEFAULT_RETRY_POLICY } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
@@ -72,6 +75,12 @@ export class UmfClient {
   readonly payments: Payments;
   /** Refunds of payments (create, get, waitFor). */
   readonly refunds: Refunds;
+  /** Customs declarations of paid payments (declare, get, waitFor) and the daily customs file. */
+  readonly customs: Customs;
+  /** The successful transactions of a merchant date: list pages, every page, the daily file. */
+  readonly transactions: Transactions;
+  /** Reconciliation statements of settle dates (what was transferred to you, and what it is made of) and their file. */
+  readonly reconciliation: Reconciliation;
   /** WeChat official-account authorisation (open_id for WECHAT_WEB payments). */
   readonly wechat: Wechat;
   readonly notifications: {
@@ -135,6 +144,9 @@ export class UmfClient {
     this.exchangeRates = new ExchangeRates(ctx);
     this.payments = new Payments(ctx);
     this.refunds = new Refunds(ctx);
+    this.customs = new Customs(ctx);
+    this.transactions = new Transactions(ctx);
+    this.reconciliation = new Reconciliation(ctx);
     this.wechat = new Wechat(ctx);
     this.notifications = {
       verify: (params) => verifyNotification({ ...params, platformCertificate: platformPublicKey }),

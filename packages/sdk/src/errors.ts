@@ -166,6 +166,8 @@ export const RetCodes = Object.freeze({
   CUSTOMS_ITEMS_ABSENT: '00202016',
   CUSTOMS_PERIOD_OVER: '00202017',
   CUSTOMS_NOT_FOUND: '00060772',
+  /** Not an error answer: the `error.ret_code` of a FAIL customs declaration (the office refused it). */
+  CUSTOMS_REJECTED: '00202018',
   RECONCILIATION_NOT_FOUND: '00060773',
 } as const);
 

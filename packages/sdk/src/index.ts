@@ -58,6 +58,21 @@ export type { Banks } from './resources/banks.ts';
 export type { ExchangeRates } from './resources/exchange-rates.ts';
 export type { Payments } from './resources/payments.ts';
 export type { Refunds, RefundPredicate } from './resources/refunds.ts';
+export type { Customs, CustomsPredicate } from './resources/customs.ts';
+export type { Transactions } from './resources/transactions.ts';
+export type {
+  Reconciliation,
+  ReconciliationStatement,
+  StatementAmount,
+  StatementSettlement,
+  SettledPaymentSummary,
+  SettledRefundSummary,
+  StatementItem,
+  GetStatementParams,
+} from './resources/reconciliation.ts';
+export { parseReconciliationLine } from './reconciliation-file.ts';
+export type { ReconciliationLine, ReconciliationItemLine, ReconciliationSettlementLine } from './reconciliation-file.ts';
+export { parseTransactionFile, parseTransactionLine, TransactionFileError } from './transaction-file.ts';
 export type { Wechat } from './resources/wechat.ts';
 
 export {
@@ -71,7 +86,7 @@ export {
   renderQrCode,
 } from './wallets.ts';
 
-export { FINAL_PAYMENT_STATES, FINAL_REFUND_STATES } from './types.ts';
+export { FINAL_PAYMENT_STATES, FINAL_REFUND_STATES, FINAL_CUSTOMS_STATES } from './types.ts';
 export type * from './types.ts';
 
 export { formatMerDate } from './dates.ts';

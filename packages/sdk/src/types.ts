@@ -422,10 +422,82 @@ export interface RefundResponse {
   meta: ResponseMeta;
 }
 
+// ---- Customs declarations (reference 3.9-3.10) ---------------------------------------------------
+
+/** ACCEPTED -> SUBMITED (spelt as the platform spells it) -> SUCCESS | FAIL. */
+export type CustomsState = OpenEnum<'ACCEPTED' | 'SUBMITED' | 'SUCCESS' | 'FAIL'>;
+
+/** States after which a customs declaration no longer changes. */
+export const FINAL_CUSTOMS_STATES: readonly string[] = Object.freeze(['SUCCESS', 'FAIL']);
+
+/**
+ * An amount declared to customs, in the payment's currency or in CNY. `total_cny` may be left out: a
+ * CNY amount's is its total, another currency's is its total at the payment's locked rate.
+ */
+export interface CustomsAmount {
+  /** Decimal string, e.g. "10.00" ("0" for no tax). */
+  total: DecimalString;
+  currency: string;
+  total_cny?: DecimalString;
+}
+
+/** The payment's sub-order declared (created with `is_customs: 'TRUE'`) and which of its items. */
+export interface CustomsSubOrder {
+  mer_sub_reference_id: string;
+  /** At least one; each `mer_item_id` an item of the sub-order. */
+  items: Array<{ mer_item_id: string }>;
+}
+
+export interface DeclareCustomsParams {
+  /** The customs office: HZ, NB, GZ, ZZ, CQ, SH, TJ, SZ, XA or FZ. */
+  customs_id: string;
+  /** Your enterprise's registration code with that customs office. */
+  mer_customs_code: string;
+  /** The e-commerce platform's account in the customs system. */
+  ec_plat_id: string;
+  freight_amount: CustomsAmount;
+  tax_amount: CustomsAmount;
+  sub_order_amount: CustomsAmount;
+  sub_order: CustomsSubOrder;
+  /** Where the final state (SUCCESS / FAIL) is POSTed; the payment's notify_url when omitted. */
+  notify_url?: string;
+}
+
+/** A customs declaration as the platform returns and notifies it (objs.md `customs_declaration`). */
 export interface CustomsDeclaration {
   id: string;
-  state: string;
+  state: CustomsState;
+  customs_id?: string;
+  mer_customs_code?: string;
+  ec_plat_id?: string;
+  /** Every member a decimal string; `total_cny` always present. */
+  freight_amount?: Required<CustomsAmount>;
+  tax_amount?: Required<CustomsAmount>;
+  sub_order_amount?: Required<CustomsAmount>;
+  sub_order?: CustomsSubOrder;
+  notify_url?: string;
+  /** YYYYMMDD (China time) the declaration was made. */
+  customs_clearance_date?: string;
+  /** The id of the declared payment. */
+  parent_payment?: string;
+  created_time?: string;
+  submitted_time?: string;
+  completed_time?: string;
+  /** Why a FAIL declaration failed (`00202018`: the customs office refused it). */
+  error?: { ret_code: string; ret_msg: string };
+  /** `parent_payment`, then `self`. */
+  links?: Link[];
   [key: string]: unknown;
+}
+
+/** What `customs.declare|get` resolve to. */
+export interface CustomsDeclarationResponse {
+  declaration: CustomsDeclaration;
+  /** The response's `customs_declarations` array, as the platform sends it (one declaration). */
+  declarations: CustomsDeclaration[];
+  /** The response's top-level links (parent_payment, self), or `declaration.links`. */
+  links: Link[];
+  meta: ResponseMeta;
 }
 
 /** Plaintext card data for `payments.verifyCard`; the SDK encrypts the sensitive fields. */
@@ -515,4 +587,135 @@ export interface OpenIdRedirect {
   openId: string;
   /** The state of the link from `client.wechat.openIdLink`: compare it with the link's. */
   state: string;
+}
+
+// ---- Transactions of a merchant date (reference 3.16 list, 3.11 file) ---------------------------
+
+/** The amount of a payment or refund summary, every member a decimal string. */
+export interface SummaryAmount {
+  /** In the order currency, with its digits ("100.02", JPY "1000"). */
+  total: DecimalString;
+  /** CNY, two decimals. */
+  total_cny: DecimalString;
+  currency: string;
+  /** The payment's locked rate: CNY per one unit of `currency`, e.g. "7.1234". */
+  exchange_rate: DecimalString;
+}
+
+/** A successful payment in a transactions list (objs.md `payment_summary`). */
+export interface PaymentSummary {
+  payment_id: string;
+  /** "" when the payment has no phone number. */
+  phone_number: string;
+  /** The order's mer_date (YYYYMMDD). */
+  order_date: string;
+  mer_reference_id: string;
+  amount: SummaryAmount;
+  settle_date: string;
+  execute_success_time: string;
+  state: PaymentState;
+  /** The UMF product, e.g. "Payment Gateway - Alipay QR code". */
+  product_id: string;
+  [key: string]: unknown;
+}
+
+/** A successful refund in a transactions list (objs.md `refund_summary`). */
+export interface RefundSummary {
+  refund_id: string;
+  payment_id: string;
+  phone_number: string;
+  amount: SummaryAmount;
+  /** YYYYMMDD (China time) the refund was accepted. */
+  settle_date: string;
+  execute_success_time: string;
+  state: RefundState;
+  /** Your refund number (the `refundNo` of the transaction file) and its date. */
+  mer_reference_id?: string;
+  mer_date?: string;
+  /** The sub-order refunded, when the refund names exactly one. */
+  mer_sub_reference_id?: string;
+  [key: string]: unknown;
+}
+
+export interface Pagination {
+  total_count: number;
+  /** Starts at 1. */
+  page_number: number;
+  page_size: number;
+}
+
+/** One page of a merchant date: its payments first, then its refunds. */
+export interface TransactionsPage {
+  payment_summaries: PaymentSummary[];
+  refund_summaries: RefundSummary[];
+  pagination: Pagination;
+  meta: ResponseMeta;
+}
+
+export interface ListTransactionsParams {
+  /** The merchant date (YYYYMMDD) of the payments, and of the refund numbers. */
+  merDate: string;
+  /** Default 1. */
+  pageNumber?: number;
+  /** Default 500 (the platform's), at most 5000. */
+  pageSize?: number;
+}
+
+/** What `transactions.listAll` yields: each summary with its kind. */
+export type TransactionSummary = { kind: 'payment'; summary: PaymentSummary } | { kind: 'refund'; summary: RefundSummary };
+
+/** First line of a transaction file: `TRANSDETAIL-START,<merchant id>,<mer_date>`. */
+export interface TransactionFileHeader {
+  type: 'header';
+  merchantId: string;
+  merDate: string;
+}
+
+/** A transaction line of the file, fields named as in the reference's 3.11 table. */
+export interface TransactionFileLine {
+  type: 'transaction';
+  /** The payment id, or the refund id for a refund. */
+  tradeNo: string;
+  /** The payer's phone ("" when none). */
+  mobileId: string;
+  /** The payment's order number (for a refund: the refunded payment's). */
+  orderId: string;
+  /** The payment's mer_date (for a refund: the refunded payment's). */
+  orderDate: string;
+  /** YYYYMMDD, China time of the success. */
+  platDate: string;
+  /** HHmmss, China time of the success. */
+  platTime: string;
+  currency: string;
+  /** Order-currency amount, two decimals ("1000.00" for JPY 1000). */
+  cb_amount: DecimalString;
+  /** CNY amount, two decimals. */
+  amount: DecimalString;
+  exchangeRate: DecimalString;
+  /** "0" success (-99 generated, 1 failure, 3 processing, 4 authorisation, -1 reversal). */
+  transState: string;
+  /** P payment, T refund. */
+  transType: 'P' | 'T';
+  productId: string;
+  /** Your refund number (refunds only; "" for payments). */
+  refundNo: string;
+  /** Only in a 15-field line (the reference's prose order), the reconciliation date. */
+  reconciliationDate?: string;
+}
+
+/** Last line: `TRANSDETAIL-End,<merchant id>,<mer_date>,<total>`; total = CNY of P lines - CNY of T lines. */
+export interface TransactionFileFooter {
+  type: 'footer';
+  merchantId: string;
+  merDate: string;
+  total: DecimalString;
+}
+
+export type TransactionFileRecord = TransactionFileHeader | TransactionFileLine | TransactionFileFooter;
+
+/** A whole transaction file, checked (see `parseTransactionFile`). */
+export interface TransactionFile {
+  header: TransactionFileHeader;
+  transactions: TransactionFileLine[];
+  footer: TransactionFileFooter;
 }

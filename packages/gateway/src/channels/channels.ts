@@ -98,9 +98,55 @@ export interface WalletChannel {
   refund(request: RefundRequest): Promise<RefundResult>;
 }
 
+/**
+ * A customs declaration as the customs office's platform receives it (reference 3.9): the payment's
+ * sub-order, its items and its amounts in CNY fen, for the merchant registered with the office as
+ * `merCustomsCode` on the e-commerce platform `ecPlatId`.
+ */
+export interface CustomsSubmission {
+  readonly declarationId: string;
+  readonly paymentId: string;
+  /** The office (reference/customs-offices.ts), e.g. "NB". */
+  readonly customsId: string;
+  readonly merCustomsCode: string;
+  readonly ecPlatId: string;
+  readonly merSubReferenceId: string;
+  readonly itemIds: readonly string[];
+  readonly subOrderFen: bigint;
+  readonly freightFen: bigint;
+  readonly taxFen: bigint;
+  /** When the gateway accepted the declaration. */
+  readonly acceptedAt: number;
+  readonly now: number;
+}
+
+export type CustomsSubmitResult =
+  /** Handed to the office; its answer is expected from `answerAt`. */
+  | { readonly outcome: 'submitted'; readonly answerAt: number }
+  /** Not handed over yet: try again at `retryAt`. */
+  | { readonly outcome: 'pending'; readonly retryAt: number };
+
+export type CustomsAnswer =
+  | { readonly outcome: 'success' }
+  /** Refused by the office: `error` is the gateway's code, `reason` the office's words. */
+  | { readonly outcome: 'failed'; readonly error: RetCodeEntry; readonly reason: string }
+  /** No answer yet: ask again at `retryAt`. */
+  | { readonly outcome: 'pending'; readonly retryAt: number };
+
+/**
+ * The customs offices' platforms. Both calls are idempotent per `declarationId` (several gateway
+ * processes may ask about the same declaration): a declaration is handed over once, and asking
+ * again gives the same answer.
+ */
+export interface CustomsChannel {
+  submit(declaration: CustomsSubmission): Promise<CustomsSubmitResult>;
+  inquire(declaration: CustomsSubmission & { readonly submittedAt: number }): Promise<CustomsAnswer>;
+}
+
 export interface Channels {
   readonly fx: FxFeed;
   readonly sms: SmsGateway;
   readonly cardBank: CardBank;
   readonly wallet: WalletChannel;
+  readonly customs: CustomsChannel;
 }

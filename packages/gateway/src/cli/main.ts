@@ -10,7 +10,9 @@ import { parseArgs } from 'node:util';
 import { resolveConfig, type ProcessConfig } from '../config.ts';
 import { openStore, type Store } from '../store/database.ts';
 import { createContext, startGateway } from '../gateway.ts';
-import { addMerchantKey, createMerchant, revokeMerchantKey } from '../merchants/merchants.ts';
+import { addMerchantKey, createMerchant, revokeMerchantKey, setServiceFee } from '../merchants/merchants.ts';
+import { formatBp, parseFeeRate } from '../settlement/settlement-math.ts';
+import { settleCommand } from '../settlement/cli.ts';
 import { setSandboxRate } from '../channels/fx/sandbox-fx-feed.ts';
 import { listAttempts, redeliver } from '../notifications/outbox.ts';
 import type { FieldEncryption } from '../crypto/field-decryption.ts';
@@ -20,14 +22,19 @@ const USAGE = `usage: umf-gateway <command> [options]
 
 commands:
   serve [--port N] [--host H]                 run the gateway (sandbox mode by default)
-  merchant create --name NAME [--public-key FILE] [--encryption oaep|pkcs1] [--currencies USD,EUR] [--json]
+  merchant create --name NAME [--public-key FILE] [--encryption oaep|pkcs1] [--currencies USD,EUR]
+                  [--service-fee 1.00%] [--json]
   merchant add-key --merchant ID --public-key FILE   add a public key (rotation)
   merchant revoke-key --merchant ID --key KEY_ID     revoke a public key
   platform cert                               print the platform certificate (PEM)
   fx set CURRENCY RATE                        set a sandbox exchange rate (CNY per unit)
   notifications list --object ID              notifications of a payment and their attempts
   notifications redeliver NTF_ID              send a notification again now
-  settle [--date YYYYMMDD]                    run settlement now
+  merchant set-fee --merchant ID --service-fee 1.25%   the service fee taken at settlement (or 125bp)
+  settle [--date YYYYMMDD] [--cutoff HH:MM|now] [--json]
+                                              run settlement now for a settle date (default today, China
+                                              time); settles what completed before the cut-off
+                                              (UMF_SETTLEMENT_CUTOFF, default 00:00 of that date)
   ledger check [--json]                       verify the ledger balances; print every account's balance
 
 common options:
@@ -54,6 +61,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         object: { type: 'string' },
         key: { type: 'string' },
         date: { type: 'string' },
+        cutoff: { type: 'string' },
+        'service-fee': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -95,8 +104,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         if (sub !== 'check') break;
         return await withStore(config, (store) => ledgerCheckCommand(store, values.json === true, out));
       case 'settle':
-        err('settlement is not available yet in this version of umf-gateway (it comes with refunds and reconciliation)\n');
-        return 3;
+        if (sub !== undefined) break;
+        return await withStore(config, (store) => settleCommand(store, config, values, out, err));
     }
   } catch (error) {
     err(`error: ${(error as Error).message}\n`);
@@ -136,7 +145,14 @@ async function merchantCommand(
     }
     const publicKeyPem = typeof values['public-key'] === 'string' ? readFileSync(values['public-key'], 'utf8') : undefined;
     const currencies = typeof values.currencies === 'string' ? values.currencies.split(',').map((c) => c.trim().toUpperCase()) : null;
-    const created = await createMerchant(store.db, { name, encryption: encryption as FieldEncryption, acceptedCurrencies: currencies, ...(publicKeyPem ? { publicKeyPem } : {}) });
+    const serviceFeeBp = typeof values['service-fee'] === 'string' ? parseFeeRate(values['service-fee']) : undefined;
+    const created = await createMerchant(store.db, {
+      name,
+      encryption: encryption as FieldEncryption,
+      acceptedCurrencies: currencies,
+      ...(publicKeyPem ? { publicKeyPem } : {}),
+      ...(serviceFeeBp !== undefined ? { serviceFeeBp } : {}),
+    });
     const result: Record<string, string> = {
       merchant_id: created.merchant.id,
       client_id: created.merchant.clientId,
@@ -155,6 +171,19 @@ async function merchantCommand(
     }
     if (values.json) out(JSON.stringify(result, null, 2) + '\n');
     else for (const [k, v] of Object.entries(result)) out(`${k}: ${v}\n`);
+    return 0;
+  }
+  if (sub === 'set-fee') {
+    if (typeof values.merchant !== 'string' || typeof values['service-fee'] !== 'string') {
+      err('merchant set-fee needs --merchant ID --service-fee RATE (e.g. 1.25% or 125bp)\n');
+      return 2;
+    }
+    const bp = parseFeeRate(values['service-fee']);
+    if (!(await setServiceFee(store.db, values.merchant, bp))) {
+      err(`no merchant ${values.merchant}\n`);
+      return 1;
+    }
+    out(`service fee of ${values.merchant}: ${formatBp(bp)} (${bp} bp)\n`);
     return 0;
   }
   if (sub === 'add-key') {
@@ -192,6 +221,7 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
     sandbox: config.sandbox,
     tokenTtlSeconds: config.tokenTtlSeconds,
     logger: { level: config.logLevel },
+    settlement: config.settlement,
   });
   const address = await gateway.listen(config.port, config.host);
   err(`umf-gateway listening on ${address} (${config.sandbox ? 'sandbox' : 'live'} mode, database ${gateway.context.store.url}, API ${config.publicUrl}/cberest/v1)\n`);

@@ -73,6 +73,8 @@ export const RET = {
   CUSTOMS_ITEMS_ABSENT: entry('00202016', 400, 'The cross-border cargo information sheet is absent'),
   CUSTOMS_PERIOD_OVER: entry('00202017', 409, 'Customs declarations are accepted within one month of the order date', 'ours'),
   CUSTOMS_NOT_FOUND: entry('00060772', 404, 'Customs declaration not exist', 'ours'),
+  /** Only in a FAIL declaration's `error`: the customs office refused it (never an HTTP answer). */
+  CUSTOMS_REJECTED: entry('00202018', 422, 'The customs office rejected the declaration', 'ours'),
 
   // Reports and settlement (reference 3.11, 3.12, 3.16, 3.17)
   RECONCILIATION_NOT_FOUND: entry('00060773', 404, 'No reconciliation statement for this date: nothing was settled to the merchant on it', 'ours'),

@@ -9,9 +9,13 @@
  *      failed entry iff REFUND_FAIL;
  *    - a payment's refunded_minor / refunded_cny_minor are the sums of its non-failed refunds, never above
  *      the payment, and a fully refunded payment has given back exactly its total_cny;
- *    - merchant_payable:<m>:CNY = -(CNY of m's successful payments - CNY of m's non-failed refunds),
+ *    - merchant_payable:<m>:CNY = -(CNY of m's successful payments - CNY of m's non-failed refunds)
+ *      + what m's settlements paid out of it (their G - R),
  *      refunds_payable:CNY = -(CNY of refunds in process),
- *      platform_clearing:CNY = CNY of successful payments - CNY of successful refunds.
+ *      platform_clearing:CNY = CNY of successful payments - CNY of successful refunds - CNY settled (N),
+ *      service_fees:CNY = -(fees of all settlements), merchant_settled:<m>:<X> = transfers to m in X;
+ *    - each settlement has exactly one entry, and its figures are the sums of the items it settled
+ *      (payments' CNY, refunds' CNY, fees, each item's exchanged amount).
  *
  * Sums are computed by the database and read as text, so they are exact whatever the driver does with
  * 64-bit integers.
@@ -146,6 +150,10 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
   for (const r of paidByMerchant.rows) expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) - big(r.cny));
   for (const r of refundedByMerchant.rows) expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) + big(r.cny));
   const merchantAccounts = new Set(balances.filter((b) => b.account.startsWith('merchant_payable:') && b.currency === 'CNY').map((b) => b.account));
+  const settledByMerchant = await sql<{ merchant_id: string; payable: string }>`
+    select merchant_id, cast(sum(gross_cny_minor - refund_cny_minor) as text) as payable from settlements group by merchant_id
+  `.execute(db);
+  for (const r of settledByMerchant.rows) expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) + big(r.payable));
   for (const [merchantId, expected] of expectedPayable) {
     const account = ACCOUNTS.merchantPayable(merchantId, 'CNY');
     merchantAccounts.delete(account);
@@ -154,15 +162,70 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
   }
   for (const account of merchantAccounts) if (balanceOf(account) !== 0n) problems.push(`${account} is ${balanceOf(account)} but the merchant has no payments`);
 
-  const totals = await sql<{ paid: string; refunded_ok: string; in_process: string }>`
+  const totals = await sql<{ paid: string; refunded_ok: string; in_process: string; settled_cny: string; fees: string }>`
     select
       (select cast(coalesce(sum(total_cny_minor), 0) as text) from payments where state = 'TRADE_SUCCESS') as paid,
       (select cast(coalesce(sum(cny_minor), 0) as text) from refunds where state = 'REFUND_SUCCESS') as refunded_ok,
-      (select cast(coalesce(sum(cny_minor), 0) as text) from refunds where state = 'REFUND_PROCESS') as in_process
+      (select cast(coalesce(sum(cny_minor), 0) as text) from refunds where state = 'REFUND_PROCESS') as in_process,
+      (select cast(coalesce(sum(net_cny_minor), 0) as text) from settlements) as settled_cny,
+      (select cast(coalesce(sum(fee_minor), 0) as text) from settlements) as fees
   `.execute(db);
   const t = totals.rows[0]!;
   const clearing = balanceOf(ACCOUNTS.platformClearing('CNY'));
-  if (clearing !== big(t.paid) - big(t.refunded_ok)) problems.push(`platform_clearing:CNY is ${clearing}, expected ${big(t.paid) - big(t.refunded_ok)} (paid ${t.paid} - refunded ${t.refunded_ok})`);
+  const expectedClearing = big(t.paid) - big(t.refunded_ok) - big(t.settled_cny);
+  if (clearing !== expectedClearing) problems.push(`platform_clearing:CNY is ${clearing}, expected ${expectedClearing} (paid ${t.paid} - refunded ${t.refunded_ok} - settled ${t.settled_cny})`);
+  const fees = balanceOf(ACCOUNTS.serviceFees('CNY'));
+  if (fees !== -big(t.fees)) problems.push(`service_fees:CNY is ${fees}, expected ${-big(t.fees)} (fees of the settlements)`);
+
+  // 3e. Settlements: one entry each, figures that are the sums of their items, transfers per account.
+  const settlementRows = await sql<{ id: string; merchant_id: string; currency: string; payment_count: unknown; refund_count: unknown; gross: string; refund: string; fee: string; net_cny: string; net: string; n_entries: unknown; p_count: unknown; p_gross: string; p_fee: string; p_settled: string; r_count: unknown; r_cny: string; r_settled: string }>`
+    select s.id, s.merchant_id, s.currency, s.payment_count, s.refund_count,
+      cast(s.gross_cny_minor as text) as gross, cast(s.refund_cny_minor as text) as refund, cast(s.fee_minor as text) as fee,
+      cast(s.net_cny_minor as text) as net_cny, cast(s.net_minor as text) as net,
+      (select count(*) from ledger_entries e where e.kind = 'settlement' and e.object_id = s.id) as n_entries,
+      (select count(*) from payments p where p.settlement_id = s.id) as p_count,
+      (select cast(coalesce(sum(p.total_cny_minor), 0) as text) from payments p where p.settlement_id = s.id) as p_gross,
+      (select cast(coalesce(sum(p.service_fee_minor), 0) as text) from payments p where p.settlement_id = s.id) as p_fee,
+      (select cast(coalesce(sum(p.settled_minor), 0) as text) from payments p where p.settlement_id = s.id) as p_settled,
+      (select count(*) from refunds r where r.settlement_id = s.id) as r_count,
+      (select cast(coalesce(sum(r.cny_minor), 0) as text) from refunds r where r.settlement_id = s.id) as r_cny,
+      (select cast(coalesce(sum(r.settled_minor), 0) as text) from refunds r where r.settlement_id = s.id) as r_settled
+    from settlements s
+  `.execute(db);
+  const transfers = new Map<string, bigint>();
+  const funding = new Map<string, bigint>();
+  for (const s of settlementRows.rows) {
+    const wrong: string[] = [];
+    if (Number(s.n_entries) !== 1) wrong.push(`${Number(s.n_entries)} ledger entries`);
+    if (Number(s.p_count) !== Number(s.payment_count)) wrong.push(`${Number(s.p_count)} payments point at it, it counts ${Number(s.payment_count)}`);
+    if (Number(s.r_count) !== Number(s.refund_count)) wrong.push(`${Number(s.r_count)} refunds point at it, it counts ${Number(s.refund_count)}`);
+    if (big(s.p_gross) !== big(s.gross)) wrong.push(`payments' CNY ${s.p_gross} but gross ${s.gross}`);
+    if (big(s.r_cny) !== big(s.refund)) wrong.push(`refunds' CNY ${s.r_cny} but refunds ${s.refund}`);
+    if (big(s.p_fee) !== big(s.fee)) wrong.push(`payments' fees ${s.p_fee} but fee ${s.fee}`);
+    if (big(s.gross) - big(s.refund) - big(s.fee) !== big(s.net_cny)) wrong.push(`net CNY ${s.net_cny} is not gross - refunds - fee`);
+    if (big(s.p_settled) - big(s.r_settled) !== big(s.net)) wrong.push(`items come to ${big(s.p_settled) - big(s.r_settled)} ${s.currency} but the transfer is ${s.net}`);
+    if (wrong.length > 0 && problems.length < LIMIT * 4) problems.push(`settlement ${s.id}: ${wrong.join('; ')}`);
+    const account = ACCOUNTS.merchantSettled(s.merchant_id, s.currency);
+    transfers.set(account, (transfers.get(account) ?? 0n) + big(s.net));
+    funding.set(s.currency, (funding.get(s.currency) ?? 0n) + big(s.net));
+  }
+  for (const [account, expected] of transfers) {
+    if (balanceOf(account) !== expected) problems.push(`${account} is ${balanceOf(account)}, expected ${expected} (the merchant's transfers)`);
+  }
+  for (const b of balances) {
+    if (b.account.startsWith('merchant_settled:') && !transfers.has(b.account) && b.balance !== 0n) problems.push(`${b.account} is ${b.balance} but no settlement transferred anything`);
+  }
+  for (const [currency, expected] of funding) {
+    const account = ACCOUNTS.settlementFunding(currency);
+    if (balanceOf(account) !== -expected) problems.push(`${account} is ${balanceOf(account)}, expected ${-expected}`);
+  }
+  const unsettled = await sql<{ id: string }>`
+    select p.id from payments p where p.settlement_id is not null and (p.state <> 'TRADE_SUCCESS' or not exists (select 1 from settlements s where s.id = p.settlement_id))
+    union all
+    select r.id from refunds r where r.settlement_id is not null and (r.state <> 'REFUND_SUCCESS' or not exists (select 1 from settlements s where s.id = r.settlement_id))
+    limit ${LIMIT}
+  `.execute(db);
+  for (const r of unsettled.rows) problems.push(`${r.id} points at a settlement but is not a successful item of an existing settlement`);
   const refundsPayable = balanceOf(ACCOUNTS.refundsPayable('CNY'));
   if (refundsPayable !== -big(t.in_process)) problems.push(`refunds_payable:CNY is ${refundsPayable}, expected ${-big(t.in_process)} (refunds in process)`);
 

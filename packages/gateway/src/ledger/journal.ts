@@ -12,10 +12,13 @@
  * | `platform_clearing:CNY`           | asset     | CNY the platform holds in its clearing account (Dr)   |
  * | `merchant_payable:<merchant>:CNY` | liability | CNY the platform owes the merchant (Cr, negative)     |
  * | `refunds_payable:CNY`             | liability | refunds accepted, not yet paid back to payers (Cr)    |
+ * | `service_fees:CNY`                | income    | service fees taken at settlement (Cr)                 |
+ * | `merchant_settled:<merchant>:<X>` | memo      | transferred to the merchant in currency X, all time (Dr) |
+ * | `settlement_funding:<X>`          | memo      | where those transfers came from: X bought from the FX desk, or CNY paid out of clearing (Cr) |
  *
- * (FX positions and service fees come with settlement.) The payer is the outside party: money from
- * payers arrives in `platform_clearing`, money back to payers leaves it. So the sum of all balances of
- * a currency is always zero, assets equal liabilities.
+ * The payer is the outside party: money from payers arrives in `platform_clearing`, money back to
+ * payers leaves it, and so does the CNY sold to the FX desk (or paid to a CNY merchant) at settlement.
+ * So the sum of all balances of a currency is always zero, assets equal liabilities.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
@@ -28,6 +31,9 @@ export const ACCOUNTS = {
   platformClearing: (currency: string) => `platform_clearing:${currency}`,
   merchantPayable: (merchantId: string, currency: string) => `merchant_payable:${merchantId}:${currency}`,
   refundsPayable: (currency: string) => `refunds_payable:${currency}`,
+  serviceFees: (currency: string) => `service_fees:${currency}`,
+  merchantSettled: (merchantId: string, currency: string) => `merchant_settled:${merchantId}:${currency}`,
+  settlementFunding: (currency: string) => `settlement_funding:${currency}`,
 } as const;
 
 /** The currency an account is kept in (its last segment). */
@@ -35,7 +41,7 @@ export function accountCurrency(account: string): string {
   return account.slice(account.lastIndexOf(':') + 1);
 }
 
-export type EntryKind = 'payment_success' | 'refund_accepted' | 'refund_succeeded' | 'refund_failed';
+export type EntryKind = 'payment_success' | 'refund_accepted' | 'refund_succeeded' | 'refund_failed' | 'settlement';
 
 export interface LedgerLine {
   readonly account: string;
@@ -45,7 +51,7 @@ export interface LedgerLine {
 
 export interface JournalEntry {
   readonly kind: EntryKind;
-  readonly objectType: 'payment' | 'refund';
+  readonly objectType: 'payment' | 'refund' | 'settlement';
   readonly objectId: string;
   readonly paymentId?: string | undefined;
   readonly merchantId?: string | undefined;

@@ -87,3 +87,35 @@ export async function postRefundFailed(trx: Trx, r: RefundPosting): Promise<stri
     now: r.now,
   });
 }
+
+export interface SettlementPosting {
+  readonly settlementId: string;
+  readonly merchantId: string;
+  readonly currency: string;
+  /** G - R: CNY of the settled payments less CNY of the settled refunds. */
+  readonly payableCnyMinor: bigint;
+  readonly feeMinor: bigint;
+  /** N = G - R - F */
+  readonly netCnyMinor: bigint;
+  /** T: the transfer in `currency`. */
+  readonly netMinor: bigint;
+  readonly now: number;
+}
+
+export async function postSettlement(trx: Trx, s: SettlementPosting): Promise<string> {
+  return postEntry(trx, {
+    kind: 'settlement',
+    objectType: 'settlement',
+    objectId: s.settlementId,
+    merchantId: s.merchantId,
+    memo: `settlement in ${s.currency}`,
+    lines: [
+      { account: ACCOUNTS.merchantPayable(s.merchantId, CNY), amountMinor: s.payableCnyMinor },
+      { account: ACCOUNTS.serviceFees(CNY), amountMinor: -s.feeMinor },
+      { account: ACCOUNTS.platformClearing(CNY), amountMinor: -s.netCnyMinor },
+      { account: ACCOUNTS.merchantSettled(s.merchantId, s.currency), amountMinor: s.netMinor },
+      { account: ACCOUNTS.settlementFunding(s.currency), amountMinor: -s.netMinor },
+    ],
+    now: s.now,
+  });
+}

@@ -30,6 +30,8 @@ export interface CreateMerchantInput {
   readonly publicKeyPem?: string;
   readonly encryption?: FieldEncryption;
   readonly acceptedCurrencies?: readonly string[] | null;
+  /** Service fee in basis points of the CNY collected, taken at settlement (default 100 = 1.00 %). */
+  readonly serviceFeeBp?: number;
 }
 
 export async function createMerchant(db: Kysely<Database>, input: CreateMerchantInput, now = Date.now()): Promise<CreatedMerchant> {
@@ -67,6 +69,7 @@ export async function createMerchant(db: Kysely<Database>, input: CreateMerchant
         accepted_currencies: merchant.acceptedCurrencies ? JSON.stringify(merchant.acceptedCurrencies) : null,
         status: merchant.status,
         created_at: now,
+        ...(input.serviceFeeBp === undefined ? {} : { service_fee_bp: checkFeeBp(input.serviceFeeBp) }),
       })
       .execute();
     await trx
@@ -85,6 +88,17 @@ export async function addMerchantKey(db: Kysely<Database>, merchantId: string, p
     .values({ id, merchant_id: merchantId, public_key_pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), fingerprint: keyFingerprint(publicKey), status: 'active', created_at: now })
     .execute();
   return id;
+}
+
+function checkFeeBp(bp: number): number {
+  if (!Number.isInteger(bp) || bp < 0 || bp > 10_000) throw new Error(`a service fee must be 0 to 10000 basis points, got ${bp}`);
+  return bp;
+}
+
+/** Sets the merchant's service fee (basis points) for the settlements to come; false if no such merchant. */
+export async function setServiceFee(db: Kysely<Database>, merchantId: string, bp: number): Promise<boolean> {
+  const result = await db.updateTable('merchants').set({ service_fee_bp: checkFeeBp(bp) }).where('id', '=', merchantId).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }
 
 export async function revokeMerchantKey(db: Kysely<Database>, merchantId: string, keyId: string): Promise<boolean> {

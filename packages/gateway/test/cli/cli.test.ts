@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startHarness, type Harness } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { signSha256WithRsa } from '../../src/crypto/rsa-signature.ts';
+import { paidWalletPayment } from '../helpers/refunds.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../../bin/umf-gateway.js', import.meta.url).pathname;
@@ -101,6 +102,34 @@ for (const kind of testDatabaseUrls()) {
       const res = await h.call(m, 'GET', '/exchange_rate?currency=EUR');
       assert.deepEqual(res.json.exchange_rates, [{ currency: 'EUR', rate: '7.5000' }]);
       await assert.rejects(cli('fx', 'set', 'XXX', '1'), /unknown currency/);
+    });
+
+    test('merchant set-fee and settle --cutoff now: the running gateway serves the statement of what the command settled', async (t) => {
+      if (h.gateway.context.store.url === 'pglite:') return t.skip('in-memory PGlite cannot be shared with another process');
+      const m = await h.merchant({ name: 'Settle CLI Shop' });
+      const fee = await cli('merchant', 'set-fee', '--merchant', m.id, '--service-fee', '2.5%');
+      assert.match(fee.stdout, /2\.50 % \(250 bp\)/);
+      const paid = await paidWalletPayment(h, m, '40.00', 'USD');
+      const { stdout } = await cli('settle', '--cutoff', 'now', '--json');
+      const result = JSON.parse(stdout) as { settle_date: string; settlements: Array<Record<string, any>> };
+      const mine = result.settlements.find((s) => s.merchant_id === m.id);
+      assert.ok(mine, `a settlement for the shop in ${stdout}`);
+      const cny = paid.order.amount.total_cny as string;
+      const cnyFen = BigInt(cny.replace('.', ''));
+      const feeFen = (cnyFen * 250n * 2n + 10_000n) / 20_000n; // 2.50 %, half up
+      assert.equal(mine.gross_cny, cny);
+      assert.equal(mine.service_fee, `${feeFen / 100n}.${String(feeFen % 100n).padStart(2, '0')}`);
+      assert.equal(mine.payments, 1);
+      const statement = await h.call(m, 'GET', `/payments/reconciliation_statement?settle_date=${result.settle_date}`);
+      assert.equal(statement.status, 200, statement.text);
+      assert.equal(statement.json.reconciliations.payment_summaries[0].payment_id, paid.id);
+      assert.equal(statement.json.reconciliations.amount.total, mine.amount);
+
+      const again = await cli('settle', '--cutoff', 'now');
+      assert.doesNotMatch(again.stdout, new RegExp(m.id), 'nothing of the shop is settled twice');
+      await assert.rejects(cli('settle', '--date', '2026'), (e: { code: number; stderr: string }) => e.code === 2 && /YYYYMMDD/.test(e.stderr));
+      await assert.rejects(cli('settle', '--date', '20991231'), (e: { code: number; stderr: string }) => e.code === 1 && /has not come yet/.test(e.stderr));
+      await assert.rejects(cli('merchant', 'set-fee', '--merchant', m.id, '--service-fee', 'lots'), (e: { code: number; stderr: string }) => e.code === 1 && /percentage/.test(e.stderr));
     });
 
     test('bad usage exits non-zero with a message', async () => {

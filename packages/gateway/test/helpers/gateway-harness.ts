@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
+import type { SettlementSchedule } from '../../src/workers/settlement-jobs.ts';
 import { createMerchant } from '../../src/merchants/merchants.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { encryptField, type FieldEncryption } from '../../src/crypto/field-decryption.ts';
@@ -55,7 +56,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(kind: TestDatabaseKind, options: { lateBankDelayMs?: number; workers?: boolean; tokenTtlSeconds?: number; logger?: any } = {}): Promise<Harness> {
+export async function startHarness(kind: TestDatabaseKind, options: { lateBankDelayMs?: number; workers?: boolean; tokenTtlSeconds?: number; logger?: any; settlement?: SettlementSchedule; settlementCheckMs?: number } = {}): Promise<Harness> {
   const database = await kind.open();
   const dataDir = mkdtempSync(join(tmpdir(), 'umf-harness-'));
   const clock = new TestClock();
@@ -66,6 +67,9 @@ export async function startHarness(kind: TestDatabaseKind, options: { lateBankDe
     clock,
     workers: options.workers ?? true,
     notifierPollMs: 50,
+    // Settlement runs only when a test asks for it (a test clock moved past 02:00 would start it).
+    settlement: options.settlement ?? { cutoffMinutes: 0, runAtMinutes: undefined },
+    ...(options.settlementCheckMs !== undefined ? { settlementCheckMs: options.settlementCheckMs } : {}),
     ...(options.lateBankDelayMs !== undefined ? { lateBankDelayMs: options.lateBankDelayMs } : {}),
     ...(options.tokenTtlSeconds !== undefined ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),

@@ -1,9 +1,10 @@
 /**
  * Property-based tests (fast-check) of the refund rules and the ledger, through the API, on SQLite
  * and PostgreSQL: random payments (paid, failed, unpaid; USD, EUR, JPY) and random sequences of
- * refunds in the three shapes, bursts of concurrent refunds (Promise.all) and channel answers
- * (amounts ending in .13 fail) never over-refund, refuse exactly what does not fit, release what
- * failed, and always leave the ledger balanced and in agreement with payments and refunds.
+ * refunds in the three shapes, bursts of concurrent refunds (Promise.all), channel answers (amounts
+ * ending in .13 fail) and settlement runs (also two at once) never over-refund, refuse exactly what
+ * does not fit, release what failed, settle every item at most once, and always leave the ledger
+ * balanced and in agreement with payments, refunds and settlements.
  */
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,11 @@ import fc from 'fast-check';
 import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { paymentBody, payOnSandbox, refund, refundBody, settleRefunds, type RefundShape } from '../helpers/refunds.ts';
-import { checkLedger } from '../../src/ledger/check.ts';
-import { formatAmount } from '../../src/money/decimal.ts';
+import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
+import { SettlementService } from '../../src/settlement/settlements.ts';
+import { setServiceFee } from '../../src/merchants/merchants.ts';
+import { setSandboxRate, DEFAULT_SANDBOX_RATES } from '../../src/channels/fx/sandbox-fx-feed.ts';
+import { formatAmount, formatScaled } from '../../src/money/decimal.ts';
 import type { Currency } from '../../src/money/currencies.ts';
 
 const NUM_RUNS = Number(process.env['UMF_PROPERTY_RUNS'] ?? 25);
@@ -27,7 +31,8 @@ interface PaymentSpec {
 type Command =
   | { kind: 'refund'; p: number; amount: number; shape: RefundShape }
   | { kind: 'concurrent'; p: number; amounts: number[] }
-  | { kind: 'settle' };
+  | { kind: 'settle' }
+  | { kind: 'settlement'; concurrent: boolean; fxMove: number };
 
 /** Refund amounts in minor units, biased towards the sandbox's failing ".13" endings. */
 const refundAmount = fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 20 }).map((n) => n * 100 + 13));
@@ -42,7 +47,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('refund' as const), p: fc.nat(), amount: refundAmount, shape: fc.constantFrom<RefundShape>('order', 'orders', 'refund_info') }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('concurrent' as const), p: fc.nat(), amounts: fc.array(refundAmount, { minLength: 2, maxLength: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('settle' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('settlement' as const), concurrent: fc.boolean(), fxMove: fc.integer({ min: -300, max: 300 }) }) },
 );
+
+/** A fresh settle date for every run (settlements are unique per merchant, date and currency). */
+let settleDay = 0;
+/** Settlements the runs made, to check the property exercised settlement at all. */
+let settlementsMade = 0;
+function nextSettleDate(): string {
+  return new Date(Date.UTC(2031, 0, 1 + settleDay++)).toISOString().slice(0, 10).replaceAll('-', '');
+}
 
 interface ModelPayment {
   id: string;
@@ -62,6 +76,7 @@ for (const kind of testDatabaseUrls()) {
       // No background workers: the test decides when the channel's answers are collected.
       h = await startHarness(kind, { workers: false });
       shop = await h.merchant({ name: 'Property Shop' });
+      await setServiceFee(h.gateway.context.db, shop.id, 175);
     });
     after(async () => {
       await h?.close();
@@ -89,7 +104,43 @@ for (const kind of testDatabaseUrls()) {
       assert.ok(check.ok, `${where}: ledger balanced`);
     }
 
+    async function runSettlement(payments: ModelPayment[], cmd: Extract<Command, { kind: 'settlement' }>): Promise<void> {
+      const ctx = h.gateway.context;
+      for (const currency of ['USD', 'EUR', 'JPY'] as const) {
+        // Move the rate of the exchange away from the payments' locked rates (±3 %).
+        const base = BigInt(DEFAULT_SANDBOX_RATES[currency].replace('.', ''));
+        const scale = DEFAULT_SANDBOX_RATES[currency].split('.')[1]!.length;
+        const moved = (base * BigInt(10_000 + cmd.fxMove)) / 10_000n;
+        await setSandboxRate(ctx.db, currency, formatScaled(moved, scale));
+      }
+      const payableBefore = await accountBalance(ctx.db, `merchant_payable:${shop.id}:CNY`);
+      const eligible = await ctx.db.selectFrom('payments').select(['id']).where('merchant_id', '=', shop.id).where('state', '=', 'TRADE_SUCCESS').where('settlement_id', 'is', null).execute();
+      h.clock.advance(1000);
+      const service = () => new SettlementService({ db: ctx.db, fx: ctx.channels.fx, clock: ctx.clock });
+      const settleDate = nextSettleDate();
+      const cutoffAt = h.clock.now();
+      const runs = cmd.concurrent ? await Promise.all([service().run({ settleDate, cutoffAt }), service().run({ settleDate, cutoffAt })]) : [await service().run({ settleDate, cutoffAt })];
+      const made = runs.flatMap((r) => r.settlements).filter((s) => s.merchantId === shop.id);
+      // At most one transfer per currency and date, whatever ran at the same time.
+      assert.equal(new Set(made.map((s) => s.currency)).size, made.length, `one settlement per currency: ${JSON.stringify(made.map((s) => s.currency))}`);
+      const settledRows = await ctx.db.selectFrom('payments').select(['id', 'settlement_id']).where('id', 'in', eligible.length ? eligible.map((e) => e.id) : ['-']).execute();
+      const madeIds = new Set(made.map((s) => s.id));
+      for (const row of settledRows) {
+        if (row.settlement_id !== null) assert.ok(madeIds.has(row.settlement_id), `payment ${row.id} settled by this run's settlement`);
+      }
+      // What the run paid out of the merchant's payable is exactly what its settlements say.
+      const payableAfter = await accountBalance(ctx.db, `merchant_payable:${shop.id}:CNY`);
+      assert.equal(payableAfter - payableBefore, made.reduce((s, x) => s + x.grossCnyMinor - x.refundCnyMinor, 0n), 'payable goes down by what was settled');
+      settlementsMade += made.length;
+      for (const s of made) {
+        assert.ok(s.netMinor > 0n && s.netCnyMinor > 0n, `settlement ${s.id} transfers a positive amount`);
+        assert.equal(s.netCnyMinor, s.grossCnyMinor - s.refundCnyMinor - s.feeMinor, 'net = gross - refunds - fee');
+      }
+      void payments;
+    }
+
     async function runCommand(payments: ModelPayment[], cmd: Command): Promise<void> {
+      if (cmd.kind === 'settlement') return runSettlement(payments, cmd);
       if (cmd.kind === 'settle') {
         await settleRefunds(h);
         for (const p of payments) {
@@ -135,7 +186,7 @@ for (const kind of testDatabaseUrls()) {
       if (amounts.reduce((s, a) => s + a, 0) <= remainingBefore) assert.equal(accepted, amounts.reduce((s, a) => s + a, 0), 'all accepted when they all fit');
     }
 
-    test(`random payments, refunds (sequential and concurrent) and channel answers never over-refund and keep the ledger balanced (${NUM_RUNS} runs)`, { timeout: 600_000 }, async () => {
+    test(`random payments, refunds (sequential and concurrent), channel answers and settlements never over-refund and keep the ledger balanced (${NUM_RUNS} runs)`, { timeout: 600_000 }, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(paymentSpec, { minLength: 1, maxLength: 3 }), fc.array(command, { minLength: 1, maxLength: 8 }), async (specs, commands) => {
           const payments: ModelPayment[] = [];
@@ -151,6 +202,7 @@ for (const kind of testDatabaseUrls()) {
         }),
         { numRuns: NUM_RUNS },
       );
+      assert.ok(settlementsMade > 0, 'the random runs settled something');
     });
   });
 }

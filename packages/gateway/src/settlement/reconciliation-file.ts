@@ -1,0 +1,71 @@
+/**
+ * The reconciliation statement file (GET /payments/reconciliation_statement_download). The reference
+ * (3.12) says only that it follows "the same logic" as the transaction list (3.11); this is that file
+ * for a settle date, one line per settled item, with the settlement columns added:
+ *
+ *   RECONDETAIL-START,<merchant id>,<settle date>
+ *   tradeNo,orderId,orderDate,platDate,platTime,currency,cb_amount,amount,exchangeRate,settleDate,transType,
+ *     serviceFee,exchangeCnyAmount,exchangeAmount,settleExchangeRate,exchangeDate,refundNo      (one line per item)
+ *   SETTLEMENT,<currency>,<payments>,<refunds>,<gross CNY>,<refunds CNY>,<service fee>,<net CNY>,<rate>,<exchange date>,<transfer>
+ *   RECONDETAIL-End,<merchant id>,<settle date>,<item count>,<net CNY of the date>
+ *
+ * Items: payments (transType P) then refunds (T), each by completion time, as in the statement. Amounts
+ * are written with two decimals as in 3.11 (cb_amount, exchangeAmount and the transfer in the order
+ * currency, the rest in CNY). exchangeCnyAmount is what the line puts into (P: CNY - fee) or takes off
+ * (T: the refund's CNY) the exchange; exchangeAmount the same in the order currency at the settlement's
+ * rate. Per currency: Σ P exchangeAmount - Σ T exchangeAmount = the SETTLEMENT line's transfer, and
+ * Σ P exchangeCnyAmount - Σ T exchangeCnyAmount = its net CNY. Lines end with "\n".
+ */
+import { minorUnits } from '../money/currencies.ts';
+import { isCurrency } from '../money/currencies.ts';
+import { formatScaled } from '../money/decimal.ts';
+import { chinaDate } from '../domain/payment-view.ts';
+import type { Statement } from './reconciliation.ts';
+
+/** An amount in minor units of `currency`, written with exactly two decimals (reference 3.11). */
+export function twoDecimals(minor: bigint, currency: string): string {
+  const digits = isCurrency(currency) ? minorUnits(currency) : 2;
+  if (digits === 2) return formatScaled(minor, 2);
+  if (digits < 2) return formatScaled(minor * 10n ** BigInt(2 - digits), 2);
+  throw new RangeError(`${currency} has ${digits} minor digits: two decimals would lose precision`);
+}
+
+function hhmmss(epochMs: number): string {
+  return new Date(epochMs + 8 * 3600_000).toISOString().slice(11, 19).replaceAll(':', '');
+}
+
+function line(fields: readonly string[]): string {
+  for (const f of fields) if (/[,\r\n]/.test(f)) throw new Error(`a reconciliation file field may not contain a comma or line break: ${JSON.stringify(f)}`);
+  return fields.join(',') + '\n';
+}
+
+export function reconciliationFile(statement: Statement): string {
+  const { merchantId, settleDate } = statement;
+  let out = line(['RECONDETAIL-START', merchantId, settleDate]);
+  for (const p of statement.payments) {
+    const s = p.settlement;
+    out += line([
+      p.id, p.merReferenceId, p.merDate, chinaDate(p.successAt), hhmmss(p.successAt), p.currency,
+      twoDecimals(p.amount, p.currency), formatScaled(p.cny, 2), p.rate, settleDate, 'P',
+      formatScaled(p.fee, 2), formatScaled(p.cny - p.fee, 2), twoDecimals(p.settled, p.currency), s.exchangeRate, s.exchangeDate, '',
+    ]);
+  }
+  for (const r of statement.refunds) {
+    const s = r.settlement;
+    out += line([
+      r.id, r.paymentReferenceId, r.paymentMerDate, chinaDate(r.successAt), hhmmss(r.successAt), r.currency,
+      twoDecimals(r.amount, r.currency), formatScaled(r.cny, 2), r.rate, settleDate, 'T',
+      '0.00', formatScaled(r.cny, 2), twoDecimals(r.settled, r.currency), s.exchangeRate, s.exchangeDate, r.merReferenceId,
+    ]);
+  }
+  let netCny = 0n;
+  for (const s of statement.settlements) {
+    netCny += s.netCny;
+    out += line([
+      'SETTLEMENT', s.currency, String(s.paymentCount), String(s.refundCount), formatScaled(s.grossCny, 2), formatScaled(s.refundCny, 2),
+      formatScaled(s.fee, 2), formatScaled(s.netCny, 2), s.exchangeRate, s.exchangeDate, twoDecimals(s.net, s.currency),
+    ]);
+  }
+  out += line(['RECONDETAIL-End', merchantId, settleDate, String(statement.paymentCount + statement.refundCount), formatScaled(netCny, 2)]);
+  return out;
+}
