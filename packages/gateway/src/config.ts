@@ -1,6 +1,6 @@
 /** Process configuration from CLI flags and environment variables, resolved once at start-up. */
 import { join, resolve } from 'node:path';
-import { parseTimeOfDay } from './settlement/settlement-dates.ts';
+import { parseTimeOfDay } from './time/china-time.ts';
 import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from './workers/settlement-jobs.ts';
 
 export interface ProcessConfig {

@@ -133,7 +133,9 @@ export class SignedDownload implements AsyncIterable<string> {
       await rename(partial, path);
       return { path, bytes };
     } catch (err) {
-      out.destroy();
+      // Wait until the stream has closed its file: removing it before the open completes would let
+      // the stream create it again afterwards.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()).destroy());
       await rm(partial, { force: true });
       throw err;
     }

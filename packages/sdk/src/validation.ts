@@ -20,6 +20,19 @@ function checkAmount(amount: Amount | undefined, where: string): void {
   }
 }
 
+/** `value` if it is a YYYYMMDD string; `name` names it in the error, e.g. `transactions.list: merDate`. */
+export function requireDate(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !/^\d{8}$/.test(value)) throw new TypeError(`${name} must be a YYYYMMDD string`);
+  return value;
+}
+
+/** An optional positive integer as a query parameter: its decimal text, or undefined when not given. */
+export function optionalPositiveInteger(value: number | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer`);
+  return String(value);
+}
+
 export function requireNonEmpty(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${name} must be a non-empty string`);
   return value;
@@ -38,9 +51,7 @@ export function validateCreatePayment(params: CreatePaymentParams): void {
   const order = params.order;
   if (!order || typeof order !== 'object') throw new TypeError('order is required');
   requireNonEmpty(order.mer_reference_id, 'order.mer_reference_id');
-  if (typeof order.mer_date !== 'string' || !/^\d{8}$/.test(order.mer_date)) {
-    throw new TypeError('order.mer_date must be a YYYYMMDD string');
-  }
+  requireDate(order.mer_date, 'order.mer_date');
   checkAmount(order.amount, 'order.amount');
   if (!Array.isArray(order.sub_orders) || order.sub_orders.length === 0) {
     throw new TypeError('order.sub_orders must be a non-empty array');

@@ -15,7 +15,8 @@
  */
 import type { Selectable } from 'kysely';
 import type { CustomsDeclarationsTable } from '../store/schema.ts';
-import { chinaTime, link, type Link } from './payment-view.ts';
+import { link, type Link } from './payment-view.ts';
+import { chinaTime } from '../time/china-time.ts';
 
 export type CustomsRow = Selectable<CustomsDeclarationsTable>;
 

@@ -24,24 +24,25 @@
  * final states, the signed `{"customs_declaration":{...}}` notification to the declaration's
  * notify_url.
  */
-import { randomBytes } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import type { GatewayContext } from '../context.ts';
 import { apiUrl } from '../context.ts';
-import type { Database } from '../store/schema.ts';
-import { newId } from '../store/ids.ts';
+import { randomId } from '../store/ids.ts';
+import { isUniqueViolation } from '../store/unique-violation.ts';
 import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
 import type { Merchant } from '../merchants/merchants.ts';
 import { isCurrency } from '../money/currencies.ts';
 import { parseAmount, parseRate } from '../money/decimal.ts';
-import { enqueueNotification } from '../notifications/outbox.ts';
-import { signSha256WithRsa } from '../crypto/rsa-signature.ts';
 import type { CustomsSubmission } from '../channels/channels.ts';
 import type { SignedFile } from '../http/signed-file.ts';
-import { chinaDate, type PaymentRow } from './payment-view.ts';
+import type { PaymentRow } from './payment-view.ts';
+import { chinaDate } from '../time/china-time.ts';
 import { customsDeclarationView, parseCustomsRequest, type CustomsDraft } from './customs-request.ts';
 import { renderCustomsDeclaration, type CustomsRow, type CustomsState } from './customs-view.ts';
 import { customsFile } from './customs-file.ts';
+import { findMerchantPayment } from './merchant-payment.ts';
+import { recordPaymentEvent } from './payment-events.ts';
+import { applyStateMove } from './state-move.ts';
+import { advanceDue } from './due-steps.ts';
 
 /** The customs declaration state machine: the only moves there are. */
 export const CUSTOMS_TRANSITIONS: Readonly<Record<CustomsState, readonly CustomsState[]>> = {
@@ -52,18 +53,6 @@ export const CUSTOMS_TRANSITIONS: Readonly<Record<CustomsState, readonly Customs
 };
 
 const FINAL_STATES: readonly CustomsState[] = ['SUCCESS', 'FAIL'];
-
-function randomDeclarationId(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let out = 'CUST_';
-  for (const b of randomBytes(21)) out += alphabet[b & 31];
-  return out;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /unique constraint|UNIQUE constraint/i.test(e.message ?? '');
-}
 
 /**
  * The last China date (YYYYMMDD) on which an order of `merDate` can be declared: the same day one
@@ -115,7 +104,7 @@ export class CustomsService {
 
   async declare(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<CustomsRow> {
     const { db, clock } = this.#ctx;
-    const payment = await this.#payment(merchant, paymentId);
+    const payment = await findMerchantPayment(db, merchant, paymentId);
     const rate = parseRate(payment.exchange_rate);
     if (!isCurrency(payment.currency) || !rate) throw new UmfError(RET.SYSTEM_ERROR);
     const draft = parseCustomsRequest(body, { currency: payment.currency, rate });
@@ -136,7 +125,7 @@ export class CustomsService {
       .executeTakeFirst();
     if (live) throw alreadyDeclared(draft, `declaration ${live.id} is ${live.state}`);
 
-    const id = randomDeclarationId();
+    const id = randomId('CUST_');
     try {
       await db.transaction().execute(async (trx) => {
         await trx
@@ -162,7 +151,7 @@ export class CustomsService {
             completed_at: null,
           })
           .execute();
-        await this.#event(trx, payment.id, now, 'customs_accepted', `${id} ${draft.merSubReferenceId} to ${draft.customsId} customs`);
+        await recordPaymentEvent(trx, payment.id, now, 'customs_accepted', `${id} ${draft.merSubReferenceId} to ${draft.customsId} customs`);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw alreadyDeclared(draft, 'another declaration of it was accepted at the same time');
@@ -250,53 +239,27 @@ export class CustomsService {
       .orderBy('resolve_at')
       .limit(limit)
       .execute();
-    let moved = 0;
-    for (const row of rows) {
-      try {
-        if (await this.advance(row)) moved++;
-      } catch (error) {
-        onError?.(row.id, error);
-      }
-    }
-    return moved;
+    return advanceDue(rows, (row) => this.advance(row), onError);
   }
 
   // ---- internals --------------------------------------------------------------------------------
 
   /**
-   * Moves a declaration along CUSTOMS_TRANSITIONS in one transaction with its event and, for a final
-   * state, its notification. Conditional on the state it was read in: false when someone else moved
-   * it first.
+   * Moves a declaration along CUSTOMS_TRANSITIONS (state-move.ts: conditional on the state it was read
+   * in, in one transaction with its event and, for a final state, its notification). False when
+   * someone else moved it first.
    */
   async #move(row: CustomsRow, to: CustomsState, now: number, fields: SubmitFields | FinalFields, detail: string): Promise<boolean> {
-    const from = row.state as CustomsState;
-    if (!CUSTOMS_TRANSITIONS[from]?.includes(to)) return false;
-    const final = FINAL_STATES.includes(to);
-    const done = await this.#ctx.db.transaction().execute(async (trx) => {
-      const moved = await trx
-        .updateTable('customs_declarations')
-        .set({ state: to, updated_at: now, ...fields })
-        .where('id', '=', row.id)
-        .where('state', '=', from)
-        .executeTakeFirst();
-      if (moved.numUpdatedRows !== 1n) return false;
-      await this.#event(trx, row.payment_id, now, `customs_${to.toLowerCase()}`, detail);
-      if (final) {
-        const updated = await trx.selectFrom('customs_declarations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-        await enqueueNotification(trx, {
-          merchantId: row.merchant_id,
-          objectType: 'customs_declaration',
-          objectId: row.id,
-          url: row.notify_url,
-          payload: { customs_declaration: this.render(updated) },
-          signer: (body) => signSha256WithRsa(this.#ctx.platform.privateKey, body),
-          now,
-        });
-      }
-      return true;
+    return applyStateMove(this.#ctx, this.#notify, {
+      table: 'customs_declarations',
+      row,
+      transitions: CUSTOMS_TRANSITIONS,
+      to,
+      now,
+      changes: fields,
+      event: { type: `customs_${to.toLowerCase()}`, detail },
+      notification: FINAL_STATES.includes(to) ? { objectType: 'customs_declaration', render: (updated) => this.render(updated) } : undefined,
     });
-    if (done && final) this.#notify();
-    return done;
   }
 
   async #retryAt(row: CustomsRow, at: number): Promise<false> {
@@ -327,19 +290,8 @@ export class CustomsService {
     };
   }
 
-  async #payment(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
-    if (!/^PAY_[A-Z0-9]{1,40}$/.test(paymentId)) throw new UmfError(RET.PAYMENT_NOT_FOUND);
-    const row = await this.#ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).where('merchant_id', '=', merchant.id).executeTakeFirst();
-    if (!row) throw new UmfError(RET.PAYMENT_NOT_FOUND);
-    return row;
-  }
-
   async #get(id: string): Promise<CustomsRow> {
     return this.#ctx.db.selectFrom('customs_declarations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  }
-
-  async #event(trx: Transaction<Database>, paymentId: string, at: number, type: string, detail: string | null): Promise<void> {
-    await trx.insertInto('payment_events').values({ id: newId('EVT_'), payment_id: paymentId, at, type, detail }).execute();
   }
 }
 

@@ -7,6 +7,7 @@ import type { PaymentsTable } from '../store/schema.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { isCurrency } from '../money/currencies.ts';
 import { toMinor } from '../store/schema.ts';
+import { chinaTime } from '../time/china-time.ts';
 
 export type PaymentRow = Selectable<PaymentsTable>;
 
@@ -26,18 +27,6 @@ export interface AgreementView {
   usr_pay_agreement_id: string;
   gate_id: string;
   last_four_cardid: string;
-}
-
-const CHINA_OFFSET_MS = 8 * 3600_000;
-
-/** ISO 8601 in China time, as UMF writes times: 2017-03-17T19:20:30+08:00 */
-export function chinaTime(epochMs: number): string {
-  return new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(0, 19) + '+08:00';
-}
-
-/** YYYYMMDD in China time. */
-export function chinaDate(epochMs: number): string {
-  return new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
 /** Where a payment's links point. */
@@ -60,7 +49,12 @@ export function paymentLinks(row: PaymentRow, urls: PaymentUrls): Link[] {
     if (row.stage === 'created') links.push(link('sms_verify', 'POST', `${self}/verify`));
     if (row.stage === 'sms_sent') links.push(link('confirm', 'POST', `${self}/execute`));
   }
-  if (row.state === 'TRADE_SUCCESS') links.push(link('refund', 'POST', `${self}/refund`));
+  if (row.state === 'TRADE_SUCCESS') {
+    links.push(link('refund', 'POST', `${self}/refund`));
+    // Payments store is_customs as "TRUE"/"FALSE" (payments.ts): a paid order with a customs
+    // sub-order can be declared.
+    if (row.order_json.includes('"is_customs":"TRUE"')) links.push(link('apply_to_customs', 'POST', `${self}/apply_to_customs`));
+  }
   return links;
 }
 

@@ -3,13 +3,14 @@
  * late bank's answer. Every state change goes through payment-state.ts and commits together with
  * its timeline event and its merchant notification (outbox).
  */
-import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { GatewayContext } from '../context.ts';
 import { apiUrl } from '../context.ts';
 import type { Database } from '../store/schema.ts';
 import { toMinor } from '../store/schema.ts';
-import { newId } from '../store/ids.ts';
+import { newId, randomId } from '../store/ids.ts';
+import { isUniqueViolation } from '../store/unique-violation.ts';
 import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
 import { convertToCny, formatAmount, parseRate } from '../money/decimal.ts';
 import type { Merchant } from '../merchants/merchants.ts';
@@ -18,8 +19,11 @@ import { postPaymentSuccess } from '../ledger/postings.ts';
 import { signSha256WithRsa } from '../crypto/rsa-signature.ts';
 import { FieldDecryptionError } from '../crypto/field-decryption.ts';
 import { parseCreatePayment, type PaymentDraft } from './payment-request.ts';
-import { chinaDate, renderPayment, type AgreementView, type PaymentRow, type PaymentUrls } from './payment-view.ts';
+import { renderPayment, type AgreementView, type PaymentRow, type PaymentUrls } from './payment-view.ts';
+import { chinaDate } from '../time/china-time.ts';
 import { transition, type PaymentStage, type PaymentState } from './payment-state.ts';
+import { findMerchantPayment } from './merchant-payment.ts';
+import { recordPaymentEvent } from './payment-events.ts';
 import { citizenIdValid, expiryEnd, last4, luhnValid, normalisePhone } from './cards.ts';
 import type { CardCheck, CardData, WalletProvider } from '../channels/channels.ts';
 
@@ -29,19 +33,6 @@ export const SMS_CODE_TTL_MS = 5 * 60_000;
 export const MAX_WRONG_CODES = 5;
 
 type Db = GatewayContext['db'] | Transaction<Database>;
-
-function randomPaymentId(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const bytes = randomBytes(21);
-  let out = 'PAY_';
-  for (const b of bytes) out += alphabet[b & 31];
-  return out;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /unique constraint|UNIQUE constraint/i.test(e.message ?? '');
-}
 
 export class PaymentService {
   readonly #ctx: GatewayContext;
@@ -67,7 +58,7 @@ export class PaymentService {
     const rate = quoted ? parseRate(quoted.rate) : null;
     if (!quoted || !rate) throw new UmfError(RET.EXCHANGE_RATE_ERROR, `no exchange rate for ${draft.currency}`);
     const totalCny = convertToCny(draft.amountMinor, draft.currency, rate);
-    const id = randomPaymentId();
+    const id = randomId('PAY_');
     const wallet = await this.#walletData(merchant, id, draft, now);
     const row = {
       id,
@@ -114,7 +105,7 @@ export class PaymentService {
     try {
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('payments').values(row).execute();
-        await this.#event(trx, id, now, 'created', `${formatAmount(draft.amountMinor, draft.currency)} ${draft.currency} at ${quoted.rate}`);
+        await recordPaymentEvent(trx, id, now, 'created', `${formatAmount(draft.amountMinor, draft.currency)} ${draft.currency} at ${quoted.rate}`);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new UmfError(RET.DUPLICATE_ORDER, `${draft.merReferenceId} / ${draft.merDate}`);
@@ -152,7 +143,7 @@ export class PaymentService {
 
   /** A merchant's payment (404 for anyone else's), closing it first if it has expired. */
   async get(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
-    const row = await this.#find(merchant, paymentId);
+    const row = await findMerchantPayment(this.#ctx.db, merchant, paymentId);
     if (row.state === 'WAIT_BUYER_PAY' && Number(row.expire_at) <= this.#ctx.clock.now()) {
       await this.closeExpired(row);
       return this.#get(row.id);
@@ -197,7 +188,7 @@ export class PaymentService {
     // A payer agreement stands for the bank's earlier check of this card, whose CVV2 is never kept.
     const check = card.agreementId ? agreementCardCheck(card.data, now) : await channels.cardBank.checkCard(card.data, now);
     if (!check.ok) {
-      await this.#event(db, row.id, now, 'card_rejected', `${check.error.code} card ending ${last4(card.data.number)}`);
+      await recordPaymentEvent(db, row.id, now, 'card_rejected', `${check.error.code} card ending ${last4(card.data.number)}`);
       throw new UmfError(check.error);
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -229,7 +220,7 @@ export class PaymentService {
       const result = await query.executeTakeFirst();
       if (result.numUpdatedRows !== 1n) throw new UmfError(RET.SMS_TOO_FREQUENT, 'another verification request for this payment is in progress');
       await channels.sms.send(trx, { phone: card.data.phone, code, paymentId: row.id, sentAt: now });
-      await this.#event(trx, row.id, now, 'sms_sent', `code sent to ${maskPhone(card.data.phone)} (${row.sms_sent_count + 1}/${SMS_MAX_PER_PAYMENT})`);
+      await recordPaymentEvent(trx, row.id, now, 'sms_sent', `code sent to ${maskPhone(card.data.phone)} (${row.sms_sent_count + 1}/${SMS_MAX_PER_PAYMENT})`);
     });
     return this.#get(row.id);
   }
@@ -284,7 +275,7 @@ export class PaymentService {
         await this.#finish(row, 'sms_sent', 'TRADE_FAIL', now, { error: RET.SMS_CODE_LOCKED });
         throw new UmfError(RET.SMS_CODE_LOCKED);
       }
-      await this.#event(db, row.id, now, 'wrong_code', `${failures}/${MAX_WRONG_CODES}`);
+      await recordPaymentEvent(db, row.id, now, 'wrong_code', `${failures}/${MAX_WRONG_CODES}`);
       throw new UmfError(RET.SMS_CODE_INCORRECT, `${MAX_WRONG_CODES - failures} attempts left`);
     }
 
@@ -303,7 +294,7 @@ export class PaymentService {
       const resealed = cardVault.seal(JSON.stringify(withoutCvv2), `payment:${row.id}`);
       await db.transaction().execute(async (trx) => {
         const ok = await transition(trx, row.id, { state: 'WAIT_BUYER_PAY', stage: 'processing' }, { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' }, { card_secret_enc: resealed, bank_resolve_at: result.retryAt }, now);
-        if (ok) await this.#event(trx, row.id, now, 'bank_pending', 'the bank has not answered yet');
+        if (ok) await recordPaymentEvent(trx, row.id, now, 'bank_pending', 'the bank has not answered yet');
       });
       return this.#get(row.id);
     }
@@ -444,7 +435,7 @@ export class PaymentService {
       );
       if (!ok) return false;
       if (state === 'TRADE_SUCCESS') await postPaymentSuccess(trx, { paymentId: row.id, merchantId: row.merchant_id, cnyMinor: toMinor(row.total_cny_minor), now });
-      await this.#event(trx, row.id, now, state, extra.error ? `${extra.error.code} ${extra.error.message}` : null);
+      await recordPaymentEvent(trx, row.id, now, state, extra.error ? `${extra.error.code} ${extra.error.message}` : null);
       const updated = await trx.selectFrom('payments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
       const payload = { payment: renderPayment(updated, this.#urls, await this.#agreementView(updated, trx)) };
       await enqueueNotification(trx, {
@@ -495,7 +486,7 @@ export class PaymentService {
         created_at: now,
       })
       .execute();
-    await this.#event(trx, row.id, now, 'agreement_issued', `${payId} for card ending ${last4(card.number)}`);
+    await recordPaymentEvent(trx, row.id, now, 'agreement_issued', `${payId} for card ending ${last4(card.number)}`);
     return payId;
   }
 
@@ -567,7 +558,7 @@ export class PaymentService {
   }
 
   async #openForPayer(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
-    const row = await this.#find(merchant, paymentId);
+    const row = await findMerchantPayment(this.#ctx.db, merchant, paymentId);
     // A web payment (whatever its method, NOT_APPLICABLE included) is paid on the hosted checkout.
     if (row.interface_type === 'SERVER_TO_WEB' || row.interface_type === 'SERVER_TO_H5WEB') throw new UmfError(RET.VALIDATION, `${row.interface_type} payments are paid on the hosted checkout page (the upay link), not with verify/execute`);
     if (row.payment_method !== 'CREDIT_CARD' && row.payment_method !== 'DEBIT_CARD') throw new UmfError(RET.VALIDATION, `${row.payment_method} payments are not paid with verify/execute`);
@@ -580,19 +571,8 @@ export class PaymentService {
     throw finalStateError(row.state);
   }
 
-  async #find(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
-    if (!/^PAY_[A-Z0-9]{1,40}$/.test(paymentId)) throw new UmfError(RET.PAYMENT_NOT_FOUND);
-    const row = await this.#ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).where('merchant_id', '=', merchant.id).executeTakeFirst();
-    if (!row) throw new UmfError(RET.PAYMENT_NOT_FOUND);
-    return row;
-  }
-
   async #get(id: string): Promise<PaymentRow> {
     return this.#ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  }
-
-  async #event(db: Db, paymentId: string, at: number, type: string, detail: string | null): Promise<void> {
-    await db.insertInto('payment_events').values({ id: newId('EVT_'), payment_id: paymentId, at, type, detail }).execute();
   }
 
   #codeHash(paymentId: string, code: string): string {

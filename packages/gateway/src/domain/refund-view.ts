@@ -17,7 +17,8 @@ import type { RefundsTable } from '../store/schema.ts';
 import { toMinor } from '../store/schema.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { isCurrency } from '../money/currencies.ts';
-import { chinaDate, chinaTime, link, type Link } from './payment-view.ts';
+import { link, type Link } from './payment-view.ts';
+import { chinaDate, chinaTime } from '../time/china-time.ts';
 
 export type RefundRow = Selectable<RefundsTable>;
 

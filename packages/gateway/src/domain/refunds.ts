@@ -19,24 +19,25 @@
  * states, the signed `{"refund":{...}}` notification to the refund's notify_url. A failed refund
  * releases its amount (refundable again).
  */
-import { randomBytes } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { GatewayContext } from '../context.ts';
 import { apiUrl } from '../context.ts';
-import type { Database } from '../store/schema.ts';
 import { toMinor } from '../store/schema.ts';
-import { newId } from '../store/ids.ts';
+import { randomId } from '../store/ids.ts';
+import { isUniqueViolation } from '../store/unique-violation.ts';
 import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
 import type { Merchant } from '../merchants/merchants.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { convertToCny, formatAmount, formatScaled, parseAmount, parseRate } from '../money/decimal.ts';
-import { enqueueNotification } from '../notifications/outbox.ts';
-import { signSha256WithRsa } from '../crypto/rsa-signature.ts';
 import { postRefundAccepted, postRefundFailed, postRefundSucceeded } from '../ledger/postings.ts';
 import type { RefundRequest, RefundResult } from '../channels/channels.ts';
 import type { PaymentRow } from './payment-view.ts';
 import { parseRefundRequest, refundOrderView, type RefundDraft } from './refund-request.ts';
 import { renderRefund, type RefundRow, type RefundState } from './refund-view.ts';
+import { findMerchantPayment } from './merchant-payment.ts';
+import { recordPaymentEvent } from './payment-events.ts';
+import { applyStateMove } from './state-move.ts';
+import { advanceDue } from './due-steps.ts';
 
 const CARD_METHODS = ['CREDIT_CARD', 'DEBIT_CARD'];
 const WALLET_METHODS = ['WECHAT_SCAN', 'ALIPAY_SCAN', 'WECHAT_WEB', 'WECHAT_IN_APP'];
@@ -48,18 +49,6 @@ const REFUND_TRANSITIONS: Readonly<Record<RefundState, readonly RefundState[]>> 
   REFUND_FAIL: [],
   REFUND_CLOSE: [],
 };
-
-function randomRefundId(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let out = 'REFUND_';
-  for (const b of randomBytes(21)) out += alphabet[b & 31];
-  return out;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /unique constraint|UNIQUE constraint/i.test(e.message ?? '');
-}
 
 /** Thrown inside the reserving transaction when the conditional update matched no row. */
 class NotReserved extends Error {}
@@ -84,7 +73,7 @@ export class RefundService {
 
   async create(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<RefundRow> {
     const { db, clock } = this.#ctx;
-    const payment = await this.#payment(merchant, paymentId);
+    const payment = await findMerchantPayment(db, merchant, paymentId);
     if (!isCurrency(payment.currency)) throw new UmfError(RET.SYSTEM_ERROR);
     const currency = payment.currency;
     const draft = parseRefundRequest(body, currency);
@@ -107,7 +96,7 @@ export class RefundService {
     if (!rate) throw new UmfError(RET.SYSTEM_ERROR);
 
     const now = clock.now();
-    const id = randomRefundId();
+    const id = randomId('REFUND_');
     try {
       await db.transaction().execute(async (trx) => {
         // Reserve the amount: one conditional update, so concurrent refunds can never take more than the payment.
@@ -156,11 +145,11 @@ export class RefundService {
           })
           .execute();
         await postRefundAccepted(trx, { refundId: id, paymentId: payment.id, merchantId: merchant.id, cnyMinor: cny, now });
-        await this.#event(trx, payment.id, now, 'refund_accepted', `${id} ${formatAmount(draft.amountMinor, currency)} ${currency} = ${formatScaled(cny, 2)} CNY${completes ? ' (completes the payment)' : ''}`);
+        await recordPaymentEvent(trx, payment.id, now, 'refund_accepted', `${id} ${formatAmount(draft.amountMinor, currency)} ${currency} = ${formatScaled(cny, 2)} CNY${completes ? ' (completes the payment)' : ''}`);
       });
     } catch (error) {
       if (error instanceof NotReserved) {
-        const current = await this.#payment(merchant, paymentId);
+        const current = await findMerchantPayment(db, merchant, paymentId);
         if (current.state !== 'TRADE_SUCCESS') throw new UmfError(RET.NO_REFUND_ALLOWED, `the payment is ${current.state}`);
         throw overRefund(draft.amountMinor, toMinor(current.amount_minor) - toMinor(current.refunded_minor), toMinor(current.amount_minor), currency);
       }
@@ -223,47 +212,32 @@ export class RefundService {
   async resolveDueBatch(limit = 100, onError?: (refundId: string, error: unknown) => void): Promise<number> {
     const now = this.#ctx.clock.now();
     const rows = await this.#ctx.db.selectFrom('refunds').selectAll().where('state', '=', 'REFUND_PROCESS').where('resolve_at', '<=', now).orderBy('resolve_at').limit(limit).execute();
-    let done = 0;
-    for (const row of rows) {
-      try {
-        if (await this.advance(row)) done++;
-      } catch (error) {
-        onError?.(row.id, error);
-      }
-    }
-    return done;
+    return advanceDue(rows, (row) => this.advance(row), onError);
   }
 
   // ---- internals --------------------------------------------------------------------------------
 
   /**
-   * Moves a refund to its final state in one transaction with its ledger entry, the release of a
-   * failed refund's amount, its event and its notification.
+   * Moves a refund to its final state (state-move.ts: conditional on the state it was read in, in one
+   * transaction with its ledger entry, the release of a failed refund's amount, its event and its
+   * notification).
    */
   async #finish(row: RefundRow, state: 'REFUND_SUCCESS' | 'REFUND_FAIL', now: number, error?: RetCodeEntry): Promise<boolean> {
-    if (!REFUND_TRANSITIONS[row.state as RefundState]?.includes(state)) return false;
-    const { db } = this.#ctx;
     const amount = toMinor(row.amount_minor);
     const cny = toMinor(row.cny_minor);
-    const done = await db.transaction().execute(async (trx) => {
-      const moved = await trx
-        .updateTable('refunds')
-        .set({
-          state,
-          updated_at: now,
-          resolve_at: null,
-          completed_at: now,
-          error_code: error?.code ?? null,
-          error_msg: error?.message ?? null,
-        })
-        .where('id', '=', row.id)
-        .where('state', '=', row.state)
-        .executeTakeFirst();
-      if (moved.numUpdatedRows !== 1n) return false;
-      const posting = { refundId: row.id, paymentId: row.payment_id, merchantId: row.merchant_id, cnyMinor: cny, now };
-      if (state === 'REFUND_SUCCESS') {
-        await postRefundSucceeded(trx, posting);
-      } else {
+    const posting = { refundId: row.id, paymentId: row.payment_id, merchantId: row.merchant_id, cnyMinor: cny, now };
+    return applyStateMove(this.#ctx, this.#notify, {
+      table: 'refunds',
+      row,
+      transitions: REFUND_TRANSITIONS,
+      to: state,
+      now,
+      changes: { resolve_at: null, completed_at: now, error_code: error?.code ?? null, error_msg: error?.message ?? null },
+      alsoWrite: async (trx) => {
+        if (state === 'REFUND_SUCCESS') {
+          await postRefundSucceeded(trx, posting);
+          return;
+        }
         // A failed refund gives its amount back to what can be refunded.
         const released = await trx
           .updateTable('payments')
@@ -274,37 +248,14 @@ export class RefundService {
           .executeTakeFirst();
         if (released.numUpdatedRows !== 1n) throw new Error(`refund ${row.id}: payment ${row.payment_id} has less reserved than the refund`);
         await postRefundFailed(trx, posting);
-      }
-      await this.#event(trx, row.payment_id, now, state, `${row.id}${error ? ` ${error.code} ${error.message}` : ''}`);
-      const updated = await trx.selectFrom('refunds').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-      await enqueueNotification(trx, {
-        merchantId: row.merchant_id,
-        objectType: 'refund',
-        objectId: row.id,
-        url: row.notify_url,
-        payload: { refund: this.render(updated) },
-        signer: (body) => signSha256WithRsa(this.#ctx.platform.privateKey, body),
-        now,
-      });
-      return true;
+      },
+      event: { type: state, detail: `${row.id}${error ? ` ${error.code} ${error.message}` : ''}` },
+      notification: { objectType: 'refund', render: (updated) => this.render(updated) },
     });
-    if (done) this.#notify();
-    return done;
-  }
-
-  async #payment(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
-    if (!/^PAY_[A-Z0-9]{1,40}$/.test(paymentId)) throw new UmfError(RET.PAYMENT_NOT_FOUND);
-    const row = await this.#ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).where('merchant_id', '=', merchant.id).executeTakeFirst();
-    if (!row) throw new UmfError(RET.PAYMENT_NOT_FOUND);
-    return row;
   }
 
   async #get(id: string): Promise<RefundRow> {
     return this.#ctx.db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  }
-
-  async #event(trx: Transaction<Database>, paymentId: string, at: number, type: string, detail: string | null): Promise<void> {
-    await trx.insertInto('payment_events').values({ id: newId('EVT_'), payment_id: paymentId, at, type, detail }).execute();
   }
 }
 

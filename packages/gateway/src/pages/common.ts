@@ -10,6 +10,7 @@ import type { PaymentRow } from '../domain/payment-view.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { isCurrency } from '../money/currencies.ts';
 import { toMinor } from '../store/schema.ts';
+import { chinaTime } from '../time/china-time.ts';
 
 /** 1234567.8 -> "1,234,567.8" (the integer part only). */
 export function groupDigits(amount: string): string {
@@ -83,7 +84,7 @@ export function orderCurrencyLine(lang: Lang, facts: PaymentFacts): string {
 
 /** "2025-06-01 18:20" in China time. */
 export function chinaClock(epochMs: number): string {
-  return new Date(epochMs + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+  return chinaTime(epochMs).slice(0, 16).replace('T', ' ');
 }
 
 /** Why a payment can no longer be paid, as a domain error and a sentence for the payer. */

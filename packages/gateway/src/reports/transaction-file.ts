@@ -22,52 +22,36 @@
  * - total of the End line: CNY of the P lines minus CNY of the T lines, two decimals (negative when
  *   the day's refunds exceed its payments).
  * - every line ends with "\n", the End line too. A field never holds a comma or a line break (ids are
- *   restricted to [A-Za-z0-9_.-]; any such character would be written as a space).
+ *   restricted to [A-Za-z0-9_.-]; any such character would be written as a space: file-lines.ts).
  * - money is bigint minor units throughout.
  */
-import { minorUnits } from '../money/currencies.ts';
 import { formatScaled } from '../money/decimal.ts';
-import { chinaTime } from '../domain/payment-view.ts';
+import { chinaDate, chinaTimeOfDay } from '../time/china-time.ts';
 import type { SignedFile } from '../http/signed-file.ts';
 import type { Transaction } from './transactions.ts';
+import { fileLine, twoDecimals } from './file-lines.ts';
 
 export const FILE_START = 'TRANSDETAIL-START';
 export const FILE_END = 'TRANSDETAIL-End';
 
-/** A field as written: commas and line breaks could not be told from the file's separators. */
-function field(value: string): string {
-  return value.replace(/[,\r\n]/g, ' ');
-}
-
-/** Minor units of a currency with 0 or 2 digits, written with two decimal places. */
-export function twoDecimals(minor: bigint, digits: number): string {
-  if (digits > 2) throw new Error(`a currency with ${digits} minor digits cannot be written with two decimals exactly`);
-  return formatScaled(minor * 10n ** BigInt(2 - digits), 2);
-}
-
-/** One line of a transaction (without its line end). */
+/** The line of a transaction (with its line end). */
 export function transactionLine(t: Transaction): string {
-  const time = chinaTime(t.successAt); // 2017-03-17T19:20:30+08:00
-  const platDate = time.slice(0, 10).replaceAll('-', '');
-  const platTime = time.slice(11, 19).replaceAll(':', '');
-  return [
+  return fileLine([
     t.id,
     t.phone,
     t.orderId,
     t.orderDate,
-    platDate,
-    platTime,
+    chinaDate(t.successAt),
+    chinaTimeOfDay(t.successAt),
     t.currency,
-    twoDecimals(t.amountMinor, minorUnits(t.currency)),
+    twoDecimals(t.amountMinor, t.currency),
     formatScaled(t.cnyMinor, 2),
     t.exchangeRate,
     '0',
     t.kind === 'payment' ? 'P' : 'T',
     t.productId,
     t.kind === 'refund' ? t.refundNo : '',
-  ]
-    .map(field)
-    .join(',');
+  ]);
 }
 
 export function transactionFileName(merchantId: string, merDate: string): string {
@@ -76,12 +60,12 @@ export function transactionFileName(merchantId: string, merDate: string): string
 
 /** The whole file of a merchant date from its transactions in list order. */
 export async function buildTransactionFile(merchantId: string, merDate: string, transactions: AsyncIterable<Transaction>): Promise<SignedFile> {
-  const lines = [[FILE_START, merchantId, merDate].map(field).join(',')];
+  let body = fileLine([FILE_START, merchantId, merDate]);
   let net = 0n;
   for await (const t of transactions) {
-    lines.push(transactionLine(t));
+    body += transactionLine(t);
     net += t.kind === 'payment' ? t.cnyMinor : -t.cnyMinor;
   }
-  lines.push([FILE_END, merchantId, merDate, formatScaled(net, 2)].map(field).join(','));
-  return { filename: transactionFileName(merchantId, merDate), body: lines.join('\n') + '\n' };
+  body += fileLine([FILE_END, merchantId, merDate, formatScaled(net, 2)]);
+  return { filename: transactionFileName(merchantId, merDate), body };
 }

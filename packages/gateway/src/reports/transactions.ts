@@ -21,7 +21,7 @@ import type { Database } from '../store/schema.ts';
 import { toMinor } from '../store/schema.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
-import { chinaDate, chinaTime } from '../domain/payment-view.ts';
+import { chinaDate, chinaTime } from '../time/china-time.ts';
 import type { Page } from '../http/report-query.ts';
 import { productIdOf } from './product-ids.ts';
 

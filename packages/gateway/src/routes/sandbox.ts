@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { RET, UmfError } from '../errors/catalogue.ts';
-import { chinaTime } from '../domain/payment-view.ts';
+import { chinaTime } from '../time/china-time.ts';
 import { PaymentService, checkoutMethods } from '../domain/payments.ts';
 import { parseJsonObject } from '../http/request-json.ts';
 

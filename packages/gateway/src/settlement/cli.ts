@@ -13,7 +13,7 @@ import { isCalendarDate } from '../http/report-query.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { isCurrency } from '../money/currencies.ts';
 import { SettlementService } from './settlements.ts';
-import { chinaDateOf, chinaInstant, parseTimeOfDay } from './settlement-dates.ts';
+import { chinaDate, chinaInstant, parseTimeOfDay } from '../time/china-time.ts';
 
 export async function settleCommand(
   store: Store,
@@ -23,7 +23,7 @@ export async function settleCommand(
   err: (s: string) => void,
 ): Promise<number> {
   const now = systemClock.now();
-  const today = chinaDateOf(now);
+  const today = chinaDate(now);
   const settleDate = typeof values.date === 'string' ? values.date : today;
   if (!isCalendarDate(settleDate)) {
     err(`--date must be a date written YYYYMMDD, got ${settleDate}\n`);

@@ -14,46 +14,29 @@
  * currency, the rest in CNY). exchangeCnyAmount is what the line puts into (P: CNY - fee) or takes off
  * (T: the refund's CNY) the exchange; exchangeAmount the same in the order currency at the settlement's
  * rate. Per currency: Σ P exchangeAmount - Σ T exchangeAmount = the SETTLEMENT line's transfer, and
- * Σ P exchangeCnyAmount - Σ T exchangeCnyAmount = its net CNY. Lines end with "\n".
+ * Σ P exchangeCnyAmount - Σ T exchangeCnyAmount = its net CNY. Lines end with "\n"; a comma or line
+ * break inside a field would be written as a space (file-lines.ts).
  */
-import { minorUnits } from '../money/currencies.ts';
-import { isCurrency } from '../money/currencies.ts';
 import { formatScaled } from '../money/decimal.ts';
-import { chinaDate } from '../domain/payment-view.ts';
+import { chinaDate, chinaTimeOfDay } from '../time/china-time.ts';
+import { fileLine, twoDecimals } from '../reports/file-lines.ts';
 import type { Statement } from './reconciliation.ts';
-
-/** An amount in minor units of `currency`, written with exactly two decimals (reference 3.11). */
-export function twoDecimals(minor: bigint, currency: string): string {
-  const digits = isCurrency(currency) ? minorUnits(currency) : 2;
-  if (digits === 2) return formatScaled(minor, 2);
-  if (digits < 2) return formatScaled(minor * 10n ** BigInt(2 - digits), 2);
-  throw new RangeError(`${currency} has ${digits} minor digits: two decimals would lose precision`);
-}
-
-function hhmmss(epochMs: number): string {
-  return new Date(epochMs + 8 * 3600_000).toISOString().slice(11, 19).replaceAll(':', '');
-}
-
-function line(fields: readonly string[]): string {
-  for (const f of fields) if (/[,\r\n]/.test(f)) throw new Error(`a reconciliation file field may not contain a comma or line break: ${JSON.stringify(f)}`);
-  return fields.join(',') + '\n';
-}
 
 export function reconciliationFile(statement: Statement): string {
   const { merchantId, settleDate } = statement;
-  let out = line(['RECONDETAIL-START', merchantId, settleDate]);
+  let out = fileLine(['RECONDETAIL-START', merchantId, settleDate]);
   for (const p of statement.payments) {
     const s = p.settlement;
-    out += line([
-      p.id, p.merReferenceId, p.merDate, chinaDate(p.successAt), hhmmss(p.successAt), p.currency,
+    out += fileLine([
+      p.id, p.merReferenceId, p.merDate, chinaDate(p.successAt), chinaTimeOfDay(p.successAt), p.currency,
       twoDecimals(p.amount, p.currency), formatScaled(p.cny, 2), p.rate, settleDate, 'P',
       formatScaled(p.fee, 2), formatScaled(p.cny - p.fee, 2), twoDecimals(p.settled, p.currency), s.exchangeRate, s.exchangeDate, '',
     ]);
   }
   for (const r of statement.refunds) {
     const s = r.settlement;
-    out += line([
-      r.id, r.paymentReferenceId, r.paymentMerDate, chinaDate(r.successAt), hhmmss(r.successAt), r.currency,
+    out += fileLine([
+      r.id, r.paymentReferenceId, r.paymentMerDate, chinaDate(r.successAt), chinaTimeOfDay(r.successAt), r.currency,
       twoDecimals(r.amount, r.currency), formatScaled(r.cny, 2), r.rate, settleDate, 'T',
       '0.00', formatScaled(r.cny, 2), twoDecimals(r.settled, r.currency), s.exchangeRate, s.exchangeDate, r.merReferenceId,
     ]);
@@ -61,11 +44,11 @@ export function reconciliationFile(statement: Statement): string {
   let netCny = 0n;
   for (const s of statement.settlements) {
     netCny += s.netCny;
-    out += line([
+    out += fileLine([
       'SETTLEMENT', s.currency, String(s.paymentCount), String(s.refundCount), formatScaled(s.grossCny, 2), formatScaled(s.refundCny, 2),
       formatScaled(s.fee, 2), formatScaled(s.netCny, 2), s.exchangeRate, s.exchangeDate, twoDecimals(s.net, s.currency),
     ]);
   }
-  out += line(['RECONDETAIL-End', merchantId, settleDate, String(statement.paymentCount + statement.refundCount), formatScaled(netCny, 2)]);
+  out += fileLine(['RECONDETAIL-End', merchantId, settleDate, String(statement.paymentCount + statement.refundCount), formatScaled(netCny, 2)]);
   return out;
 }

@@ -20,7 +20,7 @@ import { toMinor } from '../store/schema.ts';
 import { RET, UmfError } from '../errors/catalogue.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
-import { chinaDate, chinaTime } from '../domain/payment-view.ts';
+import { chinaDate, chinaTime } from '../time/china-time.ts';
 import { productIdOf } from '../reports/product-ids.ts';
 import { pagination, type Page } from '../http/report-query.ts';
 

@@ -20,13 +20,14 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { toMinor } from '../store/schema.ts';
 import { newId } from '../store/ids.ts';
+import { isUniqueViolation } from '../store/unique-violation.ts';
 import type { Clock } from '../context.ts';
 import type { FxFeed } from '../channels/channels.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { parseRate } from '../money/decimal.ts';
 import { postSettlement } from '../ledger/postings.ts';
 import { exchangeFromCny, serviceFee } from './settlement-math.ts';
-import { chinaDateOf, chinaInstant } from './settlement-dates.ts';
+import { chinaDate, chinaInstant } from '../time/china-time.ts';
 
 export interface SettlementDeps {
   readonly db: Kysely<Database>;
@@ -228,7 +229,7 @@ export class SettlementService {
             currency: group.currency,
             cutoff_at: cutoffAt,
             exchange_rate: rateText,
-            exchange_date: chinaDateOf(now),
+            exchange_date: chinaDate(now),
             payment_count: payments.length,
             refund_count: refunds.length,
             gross_cny_minor: gross,
@@ -281,8 +282,3 @@ export class SettlementService {
 }
 
 class AlreadySettled extends Error {}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /unique constraint|UNIQUE constraint/i.test(e.message ?? '');
-}

@@ -51,3 +51,15 @@ export function newId(prefix: string, now: number = Date.now()): string {
   }
   return prefix + time + random;
 }
+
+const PUBLIC_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/**
+ * The id of a payment, refund or customs declaration: `prefix` + 21 random characters of the RFC 4648
+ * base32 alphabet (A-Z, 2-7), 105 random bits, no time in it. Example: `randomId('PAY_')`.
+ */
+export function randomId(prefix: string): string {
+  let out = prefix;
+  for (const b of randomBytes(21)) out += PUBLIC_ALPHABET[b & 31];
+  return out;
+}

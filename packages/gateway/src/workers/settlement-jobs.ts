@@ -8,7 +8,7 @@
  */
 import type { SettlementService } from '../settlement/settlements.ts';
 import { SettlementService as Settlements } from '../settlement/settlements.ts';
-import { chinaDateOf, chinaMinuteOfDay } from '../settlement/settlement-dates.ts';
+import { chinaDate, chinaMinuteOfDay } from '../time/china-time.ts';
 import type { Clock } from '../context.ts';
 import { PeriodicJob } from './periodic-job.ts';
 
@@ -40,7 +40,7 @@ export class SettlementJobs extends PeriodicJob {
         if (schedule.runAtMinutes === undefined) return 0;
         const now = clock.now();
         if (chinaMinuteOfDay(now) < schedule.runAtMinutes) return 0;
-        const today = chinaDateOf(now);
+        const today = chinaDate(now);
         const cutoffAt = Settlements.cutoffOf(today, schedule.cutoffMinutes);
         if (cutoffAt > now || (await settlements.isDone(today))) return 0;
         const result = await settlements.run({ settleDate: today, cutoffAt });

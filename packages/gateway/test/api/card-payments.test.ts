@@ -188,6 +188,7 @@ for (const kind of testDatabaseUrls()) {
           assertLinks(x, [
             ['self', 'GET', ''],
             ['refund', 'POST', '/refund'],
+            ['apply_to_customs', 'POST', '/apply_to_customs'],
           ]);
           assert.equal(x.json.payment.order.amount.total_cny, expectedCny('100.02', rate));
           assert.match(x.json.payment.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
@@ -205,7 +206,7 @@ for (const kind of testDatabaseUrls()) {
           assert.deepEqual(q.json.payment.payer.payer_info.payer_agreement, agreement);
           assert.deepEqual(
             q.json.payment.links.map((l: { rel: string }) => l.rel),
-            ['self', 'refund'],
+            ['self', 'refund', 'apply_to_customs'], // sampleOrder's sub-order is is_customs TRUE
           );
 
           const rows = await ledger(payment.id);
@@ -364,6 +365,7 @@ for (const kind of testDatabaseUrls()) {
         assertLinks(done, [
           ['self', 'GET', ''],
           ['refund', 'POST', '/refund'],
+            ['apply_to_customs', 'POST', '/apply_to_customs'],
         ]);
         assert.ok(done.json.payment.execute_success_time);
         const rows = await ledger(paymentId);

@@ -363,6 +363,23 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(res.json.customs_declarations[0].parent_payment, id);
     });
 
+    test('a paid QR payment with a customs sub-order advertises apply_to_customs after refund; unpaid or customs-free payments do not', async () => {
+      const paid = await customsPayment(h, shop, server.notifyUrl);
+      assert.deepEqual(paid.payment.links.map((l: any) => l.ref), ['self', 'refund', 'apply_to_customs']);
+      const link = paid.payment.links[2];
+      assert.equal(link.href, `${h.api}/payments/payment/${paid.id}/apply_to_customs`);
+      ok(await h.call(shop, 'POST', link.href, declarationBody(paid.customsSub)), 201);
+      const unpaid = await customsPayment(h, shop, server.notifyUrl, { pay: false });
+      assert.deepEqual(unpaid.payment.links.map((l: any) => l.ref), ['self']);
+      const plain = customsPaymentBody(h, server.notifyUrl);
+      for (const sub of (plain as any).order.sub_orders) sub.is_customs = 'FALSE';
+      const created = await h.call(shop, 'POST', '/payments/payment', plain);
+      ok(created, 201);
+      await payOnSandbox(h, created.json.payment.id, 'success');
+      const got = await h.call(shop, 'GET', `/payments/payment/${created.json.payment.id}`);
+      assert.deepEqual(got.json.payment.links.map((l: any) => l.ref), ['self', 'refund']);
+    });
+
     test("00060772: another merchant's declaration, an unknown one and a malformed id are 404", async () => {
       const p = await paid();
       const d = await declared(p);

@@ -15,6 +15,7 @@ import { checkLedger, accountBalance } from '../../src/ledger/check.ts';
 import { ACCOUNTS } from '../../src/ledger/journal.ts';
 import { setSandboxRate } from '../../src/channels/fx/sandbox-fx-feed.ts';
 import { verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
+import { fen } from '../helpers/decimals.ts';
 
 /** ROUND_HALF_UP of amount x rate to the fen, in fen, with decimal strings only. */
 function cnyFen(total: string, rate: string): bigint {
@@ -23,11 +24,6 @@ function cnyFen(total: string, rate: string): bigint {
   const numerator = BigInt(tw! + tf) * BigInt(rw! + rf) * 100n;
   const denominator = 10n ** BigInt(tf.length + rf.length);
   return (numerator * 2n + denominator) / (denominator * 2n);
-}
-
-function fen(decimal: string): bigint {
-  const [w, f = ''] = decimal.split('.');
-  return BigInt(w! + f.padEnd(2, '0'));
 }
 
 for (const kind of testDatabaseUrls()) {

@@ -15,17 +15,8 @@ import { setSandboxRate } from '../../src/channels/fx/sandbox-fx-feed.ts';
 import { setServiceFee } from '../../src/merchants/merchants.ts';
 import { SettlementService } from '../../src/settlement/settlements.ts';
 import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
+import { decimal, units } from '../helpers/decimals.ts';
 
-/** Decimal string -> integer of its minor units at `digits` (test-side, no library code). */
-function units(text: string, digits: number): bigint {
-  const [whole, frac = ''] = text.split('.');
-  return BigInt(whole! + frac.padEnd(digits, '0').slice(0, digits));
-}
-function decimal(minor: bigint, digits: number): string {
-  const neg = minor < 0n;
-  const s = (neg ? -minor : minor).toString().padStart(digits + 1, '0');
-  return (neg ? '-' : '') + (digits ? `${s.slice(0, -digits)}.${s.slice(-digits)}` : s);
-}
 /** ROUND_HALF_UP of a / b for a >= 0, b > 0. */
 function halfUp(a: bigint, b: bigint): bigint {
   return (a * 2n + b) / (b * 2n);

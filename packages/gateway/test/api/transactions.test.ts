@@ -11,35 +11,12 @@ import assert from 'node:assert/strict';
 
 import { startHarness, expectOk, expectError, expectedCny, type ApiResponse, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { paymentBody, payOnSandbox, refund, refundBody, settleRefunds, uniqueRef, type RefundShape, type RefundSpec, type SubOrderSpec } from '../helpers/refunds.ts';
+import { chinaDay, paymentBody, payOnSandbox, refund, refundBody, settleRefunds, uniqueRef, type RefundShape, type RefundSpec, type SubOrderSpec } from '../helpers/refunds.ts';
 import { verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
+import { decimal, fen, twoDecimals } from '../helpers/decimals.ts';
 
 const PHONE = '13800138000';
 const PHONE2 = '13900139000';
-const DAY_MS = 86_400_000;
-
-/** YYYYMMDD in China time, `days` from today. */
-function chinaDay(days: number): string {
-  return new Date(Date.now() + days * DAY_MS + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
-}
-
-/** A decimal string in fen (at most two decimals). */
-function fen(decimal: string): bigint {
-  const [w, f = ''] = decimal.split('.');
-  assert.ok(f.length <= 2, `at most two decimals: ${decimal}`);
-  return BigInt(w! + f.padEnd(2, '0'));
-}
-
-function fenText(value: bigint): string {
-  const digits = (value < 0n ? -value : value).toString().padStart(3, '0');
-  return `${value < 0n ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
-}
-
-/** An order-currency amount as the file writes it: two decimals whatever the currency ("1000" JPY -> "1000.00"). */
-function twoDecimals(total: string): string {
-  const [w, f = ''] = total.split('.');
-  return `${w}.${f.padEnd(2, '0')}`;
-}
 
 const PAYMENT_KEYS = ['payment_id', 'phone_number', 'order_date', 'mer_reference_id', 'amount', 'settle_date', 'execute_success_time', 'state', 'product_id'];
 const REFUND_KEYS = ['refund_id', 'payment_id', 'phone_number', 'amount', 'settle_date', 'execute_success_time', 'state', 'mer_reference_id', 'mer_date'];
@@ -444,7 +421,7 @@ for (const kind of testDatabaseUrls()) {
       // The End total from the API's own objects: CNY of the payments less CNY of the refunds.
       const fromObjects = payments.reduce((s, p) => s + fen(p.payment.order.amount.total_cny), 0n) - refunds.reduce((s, r) => s + fen(r.refund.order.amount.total_cny), 0n);
       assert.equal(net, fromObjects, 'the lines carry the CNY of the objects');
-      assert.equal(lines[lines.length - 1], `TRANSDETAIL-End,${shop.id},${D},${fenText(fromObjects)}`);
+      assert.equal(lines[lines.length - 1], `TRANSDETAIL-End,${shop.id},${D},${decimal(fromObjects)}`);
     });
 
     test('the file of the day before nets to a negative total; an empty day has only START and End', async () => {
@@ -460,7 +437,7 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(lines[1]!.split(',')[11], 'P');
       assert.equal(lines[2]!.split(',')[0], prevRefund.refund.id);
       assert.equal(lines[2]!.split(',')[13], prevRefund.number, 'refundNo: the merchant refund number');
-      assert.equal(lines[3], `TRANSDETAIL-End,${shop.id},${PREV},${fenText(net)}`);
+      assert.equal(lines[3], `TRANSDETAIL-End,${shop.id},${PREV},${decimal(net)}`);
 
       const empty = await download(shop, `mer_date=${EMPTY}`);
       assert.equal(empty.status, 200, empty.text);

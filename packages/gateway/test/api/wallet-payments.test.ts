@@ -471,8 +471,8 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(got.json.payment.execute_success_time, res.json.payment.execute_success_time);
       assert.deepEqual(
         got.json.payment.links.map((l: { ref: string }) => l.ref),
-        ['self', 'refund'],
-        'a paid payment can be refunded',
+        ['self', 'refund', 'apply_to_customs'],
+        'a paid payment can be refunded, and declared (its sub-order is is_customs TRUE)',
       );
 
       const delivery = await merchant.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });

@@ -47,10 +47,20 @@ test('the README curl/openssl walkthrough takes a card payment and verifies the 
       });
       server.on('exit', (code) => reject(new Error(`gateway exited ${code}: ${serverErr}`)));
     });
-    const script = ['set -eu', ...blocks].join('\n');
+    // Then the settlement section's block, in the same shell (it uses $API and $TOKEN).
+    const settlementSection = readme.split('## Settlement and reconciliation')[1]!.split('\n## ')[0]!;
+    const settlementBlocks = [...settlementSection.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    assert.equal(settlementBlocks.length, 1, 'one shell block in the settlement section');
+    const script = ['set -eu', ...blocks, 'echo "---settlement---"', ...settlementBlocks].join('\n');
     const run = spawnSync('bash', ['-c', script], { cwd: root, env, encoding: 'utf8', timeout: 90_000 });
     assert.equal(run.status, 0, `walkthrough failed:\n${run.stdout}\n${run.stderr}`);
-    const lines = run.stdout.trim().split('\n');
+    const [walkthrough, settlement] = run.stdout.split('---settlement---\n') as [string, string];
+    const paymentId = /^payment: (PAY_[A-Z0-9]+)$/m.exec(walkthrough)?.[1];
+    assert.match(settlement, /^STL_\w+ M\d{11} USD [\d.]+ \(1 payments /m, `settle prints the transfer:\n${settlement}`);
+    const statement = JSON.parse(settlement.slice(settlement.indexOf('{'))) as { meta: { ret_code: string }; reconciliations: { payment_summaries: Array<{ payment_id: string }> } };
+    assert.equal(statement.meta.ret_code, '0000', settlement);
+    assert.deepEqual(statement.reconciliations.payment_summaries.map((p) => p.payment_id), [paymentId]);
+    const lines = walkthrough.trim().split('\n');
     assert.equal(lines.at(-2), 'Verified OK');
     assert.equal(lines.at(-1), '"state":"TRADE_SUCCESS"');
     assert.match(run.stdout, /^token: [0-9a-f]{64}$/m);

@@ -19,22 +19,9 @@ import { paidCardPayment, paidWalletPayment, paymentBody, payOnSandbox, refund, 
 import { setServiceFee } from '../../src/merchants/merchants.ts';
 import { SettlementService } from '../../src/settlement/settlements.ts';
 import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
+import { cents, decimal, twoDecimals } from '../helpers/decimals.ts';
 
-/** "12.30" -> 1230n (amounts of the files are written with two decimals). */
-function cents(text: string): bigint {
-  assert.match(text, /^\d+\.\d{2}$/, `two decimals: ${text}`);
-  return BigInt(text.replace('.', ''));
-}
-function fmt(c: bigint): string {
-  const neg = c < 0n;
-  const s = (neg ? -c : c).toString().padStart(3, '0');
-  return `${neg ? '-' : ''}${s.slice(0, -2)}.${s.slice(-2)}`;
-}
 const DIGITS: Record<string, number> = { USD: 2, EUR: 2, JPY: 0, CNY: 2 };
-/** An API amount ("12345" JPY, "100.02" USD) written with two decimals. */
-function twoDecimals(total: string, currency: string): string {
-  return DIGITS[currency] === 0 ? `${total}.00` : total;
-}
 
 async function download(h: Harness, m: TestMerchant, path: string): Promise<{ lines: string[]; bytes: Buffer; signature: string }> {
   const res = await fetch(`${h.api}${path}`, { headers: { authorization: `Bearer${await h.token(m)}` } });
@@ -117,7 +104,7 @@ for (const kind of testDatabaseUrls()) {
           const a = p.order.amount;
           assert.deepEqual(
             [f[1], f[2], f[3], f[6], f[7], f[8], f[9], f[12]],
-            [p.payer?.payer_info?.phone ?? '', p.order.mer_reference_id, p.order.mer_date, a.currency, twoDecimals(a.total, a.currency), a.total_cny, a.exchange_rate.rate, f[12]],
+            [p.payer?.payer_info?.phone ?? '', p.order.mer_reference_id, p.order.mer_date, a.currency, twoDecimals(a.total), a.total_cny, a.exchange_rate.rate, f[12]],
             `payment line of ${p.id}`,
           );
         }
@@ -129,12 +116,12 @@ for (const kind of testDatabaseUrls()) {
           const parent = paidToday.find((p) => p.id === r.parent_payment)!;
           assert.equal(f[2], parent.order.mer_reference_id, 'a refund line carries its order');
           assert.equal(f[3], parent.order.mer_date);
-          assert.equal(f[7], twoDecimals(r.order.amount.total, r.order.amount.currency));
+          assert.equal(f[7], twoDecimals(r.order.amount.total));
           assert.equal(f[8], r.order.amount.total_cny);
           assert.equal(f[13], r.order.mer_reference_id, 'refundNo is the merchant refund number');
         }
         const net = payLines.reduce((s, f) => s + cents(f[8]!), 0n) - refundLines.reduce((s, f) => s + cents(f[8]!), 0n);
-        assert.equal(lines.at(-1), `TRANSDETAIL-End,${shop.id},${day},${fmt(net)}`, 'last line with the day\'s net CNY');
+        assert.equal(lines.at(-1), `TRANSDETAIL-End,${shop.id},${day},${decimal(net)}`, 'last line with the day\'s net CNY');
 
         // The list API says the same.
         const list = await h.call(shop, 'GET', `/payments/transactions?mer_date=${day}`);
@@ -158,7 +145,7 @@ for (const kind of testDatabaseUrls()) {
         assert.equal(await accountBalance(db, 'platform_clearing:CNY'), clearingBefore - netCnyAll, 'clearing went down by what was exchanged and paid out');
         assert.equal(await accountBalance(db, 'service_fees:CNY'), feesBefore - feesAll, 'fees taken');
         const shopNetCny = rec.settlements.reduce((s: bigint, x: any) => s + cents(x.net_cny), 0n);
-        assert.equal(rec.amount.total_cny, fmt(shopNetCny));
+        assert.equal(rec.amount.total_cny, decimal(shopNetCny));
         assert.equal(shopNetCny, allRuns.filter((s) => s.merchantId === shop.id).reduce((s, x) => s + x.netCnyMinor, 0n));
         const shopFees = rec.payment_summaries.reduce((s: bigint, p: any) => s + cents(p.service_fee), 0n);
         assert.equal(shopFees, rec.settlements.reduce((s: bigint, x: any) => s + cents(x.service_fee), 0n), 'fees of the lines = fees of the transfers');
@@ -188,7 +175,7 @@ for (const kind of testDatabaseUrls()) {
         // The statement file agrees with the statement.
         const recFile = await download(h, shop, `/payments/reconciliation_statement_download?mer_date=${day}`);
         assert.ok(verify('sha256', recFile.bytes, h.platformCert.publicKey, Buffer.from(recFile.signature, 'base64')));
-        assert.equal(recFile.lines.at(-1), `RECONDETAIL-End,${shop.id},${day},${settledPayLines.length + settledRefundLines.length},${fmt(shopNetCny)}`);
+        assert.equal(recFile.lines.at(-1), `RECONDETAIL-End,${shop.id},${day},${settledPayLines.length + settledRefundLines.length},${decimal(shopNetCny)}`);
 
         const check = await checkLedger(db);
         assert.deepEqual(check.problems, [], 'the ledger balances and agrees with payments, refunds and settlements');

@@ -30,6 +30,7 @@ import {
 
 import { startHarness, type Harness, type TestMerchant, expectedCny } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
+import { sdkClient } from '../helpers/sdk-client.ts';
 import { startMerchantServer, type Delivery, type MerchantServer } from '../helpers/merchant-server.ts';
 
 const PHONE = '13800138000';
@@ -73,15 +74,10 @@ for (const kind of testDatabaseUrls()) {
     let startedAt = Date.now();
 
     function clientFor(m: TestMerchant, options: { certificate?: 'pem' | 'der'; privateKey?: KeyObject; fetch?: FetchLike } = {}): UmfClient {
-      return new UmfClient({
-        baseUrl: h.api,
-        clientId: m.clientId,
-        clientSecret: m.clientSecret,
-        // What real clients load: the .key.p8 (PKCS#8 DER) and the .crt.
-        merchantPrivateKey: (options.privateKey ?? m.privateKey).export({ type: 'pkcs8', format: 'der' }),
-        platformCertificate: options.certificate === 'der' ? new X509Certificate(certPem).raw : certPem,
-        encryption: m.encryption,
+      return sdkClient(h, m, {
+        platformCertificate: options.certificate === 'der' ? h.platformCert.raw : certPem,
         acceptLanguage: 'EN',
+        ...(options.privateKey ? { merchantPrivateKey: options.privateKey.export({ type: 'pkcs8', format: 'der' }) } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
     }

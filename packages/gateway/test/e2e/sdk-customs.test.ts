@@ -7,7 +7,6 @@
  */
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import {
 import { startHarness, expectedCny, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
+import { sdkClient } from '../helpers/sdk-client.ts';
 import { customsNotification, customsPaymentBody, type CustomsPayment } from '../helpers/customs.ts';
 import { payOnSandbox } from '../helpers/refunds.ts';
 import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox-customs.ts';
@@ -68,14 +68,7 @@ for (const kind of testDatabaseUrls()) {
       h = await startHarness(kind);
       shop = await startMerchantServer(h.platformCert.toString());
       merchant = await h.merchant({ name: 'SDK Customs Shop' });
-      client = new UmfClient({
-        baseUrl: h.api,
-        clientId: merchant.clientId,
-        clientSecret: merchant.clientSecret,
-        merchantPrivateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'der' }),
-        platformCertificate: new X509Certificate(h.gateway.context.platform.certificatePem).raw,
-        encryption: merchant.encryption,
-      });
+      client = sdkClient(h, merchant);
       dir = mkdtempSync(join(tmpdir(), 'umf-customs-e2e-'));
     });
     after(async () => {
@@ -149,12 +142,7 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(formatMerDate(new Date(h.clock.now())), date);
 
       // A file altered on the way is refused, and saveTo leaves nothing behind.
-      const tampering = new UmfClient({
-        baseUrl: h.api,
-        clientId: merchant.clientId,
-        clientSecret: merchant.clientSecret,
-        merchantPrivateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'der' }),
-        platformCertificate: new X509Certificate(h.gateway.context.platform.certificatePem).raw,
+      const tampering = sdkClient(h, merchant, {
         fetch: async (url, init) => {
           const res = await fetch(url, init);
           if (!url.includes('customs_download')) return res;

@@ -6,7 +6,6 @@
  */
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +14,10 @@ import { RetCodes, UmfClient, UmfNotFoundError, parseReconciliationLine, type Re
 
 import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
+import { sdkClient } from '../helpers/sdk-client.ts';
+import { cents } from '../helpers/decimals.ts';
 import { paidWalletPayment, refund, refundBody, settleRefunds, today } from '../helpers/refunds.ts';
 import { SettlementService } from '../../src/settlement/settlements.ts';
-
-function cents(text: string): bigint {
-  return BigInt(text.replace('.', ''));
-}
 
 for (const kind of testDatabaseUrls()) {
   describe(`SDK reconciliation statements end to end (${kind.name})`, () => {
@@ -35,15 +32,7 @@ for (const kind of testDatabaseUrls()) {
     before(async () => {
       h = await startHarness(kind, { workers: false });
       merchant = await h.merchant({ name: 'SDK Statement Shop' });
-      client = new UmfClient({
-        baseUrl: h.api,
-        clientId: merchant.clientId,
-        clientSecret: merchant.clientSecret,
-        merchantPrivateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'der' }),
-        platformCertificate: new X509Certificate(h.gateway.context.platform.certificatePem).raw,
-        encryption: merchant.encryption,
-        maxRetries: 0,
-      });
+      client = sdkClient(h, merchant, { maxRetries: 0 });
       dir = mkdtempSync(join(tmpdir(), 'umf-sdk-recon-'));
       for (const total of ['10.00', '20.50', '33.33']) paymentIds.push((await paidWalletPayment(h, merchant, total, 'USD')).id);
       const r = await refund(h, merchant, paymentIds[1]!, refundBody('order', { total: '5.50' }));

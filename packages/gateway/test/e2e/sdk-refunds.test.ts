@@ -6,13 +6,13 @@
  */
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RetCodes, UmfClient, UmfConflictError, UmfInvalidRequestError, UmfNotFoundError, UmfPaymentStateError, formatMerDate, type Order } from 'umf-sdk';
 
 import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
+import { sdkClient } from '../helpers/sdk-client.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
 import { uniqueRef } from '../helpers/refunds.ts';
 import { checkLedger } from '../../src/ledger/check.ts';
@@ -58,14 +58,7 @@ for (const kind of testDatabaseUrls()) {
       h = await startHarness(kind);
       shop = await startMerchantServer(h.platformCert.toString());
       merchant = await h.merchant({ name: 'SDK Refund Shop' });
-      client = new UmfClient({
-        baseUrl: h.api,
-        clientId: merchant.clientId,
-        clientSecret: merchant.clientSecret,
-        merchantPrivateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'der' }),
-        platformCertificate: new X509Certificate(h.gateway.context.platform.certificatePem).raw,
-        encryption: merchant.encryption,
-      });
+      client = sdkClient(h, merchant);
     });
     after(async () => {
       await shop?.close();

@@ -7,7 +7,6 @@
  */
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,20 +26,10 @@ import {
 
 import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { uniqueRef } from '../helpers/refunds.ts';
+import { sdkClient } from '../helpers/sdk-client.ts';
+import { fen } from '../helpers/decimals.ts';
+import { chinaDay, uniqueRef } from '../helpers/refunds.ts';
 import { SANDBOX_REFUND_DELAY_MS } from '../../src/channels/sandbox-refunds.ts';
-
-/** YYYYMMDD in China time, `days` from today. */
-function chinaDay(days: number): string {
-  return new Date(Date.now() + days * 86_400_000 + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
-}
-
-function fen(decimal: string): bigint {
-  const negative = decimal.startsWith('-');
-  const [w, f = ''] = decimal.replace('-', '').split('.');
-  const units = BigInt(w! + f.padEnd(2, '0'));
-  return negative ? -units : units;
-}
 
 for (const kind of testDatabaseUrls()) {
   describe(`SDK transactions end to end (${kind.name})`, () => {
@@ -56,16 +45,7 @@ for (const kind of testDatabaseUrls()) {
     let listRequests: string[] = [];
 
     function makeClient(fetchImpl?: FetchLike): UmfClient {
-      return new UmfClient({
-        baseUrl: h.api,
-        clientId: merchant.clientId,
-        clientSecret: merchant.clientSecret,
-        merchantPrivateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'der' }),
-        platformCertificate: new X509Certificate(h.gateway.context.platform.certificatePem).raw,
-        encryption: merchant.encryption,
-        maxRetries: 0,
-        ...(fetchImpl ? { fetch: fetchImpl } : {}),
-      });
+      return sdkClient(h, merchant, { maxRetries: 0, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
     }
 
     function order(id: string, total: string, currency: string, merDate: string): Order {

@@ -8,7 +8,6 @@
  */
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
 
 import {
   UmfClient,
@@ -26,6 +25,7 @@ import {
 
 import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
+import { sdkClient } from '../helpers/sdk-client.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
 import { issueOpenId, openIdRedirect } from '../../src/domain/wechat-open-id.ts';
 
@@ -68,15 +68,7 @@ for (const kind of testDatabaseUrls()) {
       h = await startHarness(kind);
       shop = await startMerchantServer(h.platformCert.toString());
       merchant = await h.merchant({ name: 'SDK Wallet Shop' });
-      const certPem = h.gateway.context.platform.certificatePem;
-      client = new UmfClient({
-        baseUrl: h.api,
-        clientId: merchant.clientId,
-        clientSecret: merchant.clientSecret,
-        merchantPrivateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'der' }),
-        platformCertificate: new X509Certificate(certPem).raw,
-        encryption: merchant.encryption,
-      });
+      client = sdkClient(h, merchant);
     });
 
     after(async () => {

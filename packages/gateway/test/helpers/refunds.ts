@@ -13,8 +13,13 @@ export function uniqueRef(label: string): string {
   return `${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
+/** YYYYMMDD in China time, `days` from today (of the real clock). */
+export function chinaDay(days: number): string {
+  return new Date(Date.now() + days * 86_400_000 + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
+}
+
 export function today(): string {
-  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
+  return chinaDay(0);
 }
 
 export interface SubOrderSpec {

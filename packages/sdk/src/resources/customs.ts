@@ -4,15 +4,15 @@
 //   const done = await umf.customs.waitFor(declaration.id);          // SUCCESS or FAIL (declaration.error)
 //   const file = await umf.customs.download({ customsDate: '20261123' });
 //   for await (const line of file) ...                              // verified when the file ends
-import { UmfApiError, UmfWaitTimeoutError } from '../errors.ts';
+import { UmfApiError } from '../errors.ts';
 import { formatMerDate } from '../dates.ts';
 import type { SignedDownload } from '../download.ts';
-import { sleep } from '../retry.ts';
 import type { SignedResult } from '../transport.ts';
 import { FINAL_CUSTOMS_STATES } from '../types.ts';
 import type { CustomsAmount, CustomsDeclaration, CustomsDeclarationResponse, CustomsState, DeclareCustomsParams, Link, RequestOptions, WaitForOptions } from '../types.ts';
 import { requireNonEmpty } from '../validation.ts';
 import type { ClientContext } from './context.ts';
+import { pollUntil } from './polling.ts';
 
 const DECIMAL_RE = /^\d{1,10}(\.\d{1,2})?$/;
 const CUSTOMS_CODE_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -105,17 +105,7 @@ export class Customs {
    */
   async waitFor(declarationId: string, until: CustomsPredicate | CustomsState | readonly CustomsState[] = FINAL_CUSTOMS_STATES, options: WaitForOptions = {}): Promise<CustomsDeclaration> {
     requireNonEmpty(declarationId, 'declarationId');
-    const predicate: CustomsPredicate = typeof until === 'function' ? until : typeof until === 'string' ? (d) => d.state === until : (d) => until.includes(d.state);
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const intervalMs = options.intervalMs ?? 1_000;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { declaration } = await this.get(declarationId, { signal: options.signal });
-      if (predicate(declaration)) return declaration;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new UmfWaitTimeoutError(`customs.waitFor: declaration ${declarationId} still in state ${declaration.state} after ${timeoutMs} ms`, declaration);
-      await sleep(Math.min(intervalMs, remaining), options.signal);
-    }
+    return pollUntil(async (signal) => (await this.get(declarationId, { signal })).declaration, until, options, `customs.waitFor: declaration ${declarationId}`);
   }
 
   /**

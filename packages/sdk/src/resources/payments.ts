@@ -1,6 +1,5 @@
-import { UmfApiError, UmfWaitTimeoutError } from '../errors.ts';
+import { UmfApiError } from '../errors.ts';
 import { encryptCard, encryptPayerInfo } from '../encryption.ts';
-import { sleep } from '../retry.ts';
 import type { SignedResult } from '../transport.ts';
 import type {
   CheckoutPayerInput,
@@ -23,6 +22,7 @@ import type {
 } from '../types.ts';
 import { requireNonEmpty, validateCreatePayment } from '../validation.ts';
 import type { ClientContext } from './context.ts';
+import { pollUntil } from './polling.ts';
 
 function paymentPath(paymentId: string, action?: 'verify' | 'execute'): string {
   requireNonEmpty(paymentId, 'paymentId');
@@ -156,28 +156,6 @@ export class Payments {
     options: WaitForOptions = {},
   ): Promise<Payment> {
     requireNonEmpty(paymentId, 'paymentId');
-    const predicate: PaymentPredicate =
-      typeof until === 'function'
-        ? until
-        : typeof until === 'string'
-          ? (p) => p.state === until
-          : (p) => until.includes(p.state);
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const intervalMs = options.intervalMs ?? 1_000;
-    const deadline = Date.now() + timeoutMs;
-    let last: Payment | undefined;
-    for (;;) {
-      const { payment } = await this.get(paymentId, { signal: options.signal });
-      last = payment;
-      if (predicate(payment)) return payment;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new UmfWaitTimeoutError(
-          `payments.waitFor: payment ${paymentId} still in state ${payment.state} after ${timeoutMs} ms`,
-          last,
-        );
-      }
-      await sleep(Math.min(intervalMs, remaining), options.signal);
-    }
+    return pollUntil(async (signal) => (await this.get(paymentId, { signal })).payment, until, options, `payments.waitFor: payment ${paymentId}`);
   }
 }

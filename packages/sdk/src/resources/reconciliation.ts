@@ -12,7 +12,9 @@
 import type { SignedDownload } from '../download.ts';
 import { UmfApiError } from '../errors.ts';
 import type { RequestOptions, ResponseMeta } from '../types.ts';
+import { optionalPositiveInteger, requireDate } from '../validation.ts';
 import type { ClientContext } from './context.ts';
+import { allSummaries } from './paging.ts';
 
 /** An amount object of a statement: strings, `total` in `currency`, `total_cny` in CNY. */
 export interface StatementAmount {
@@ -91,17 +93,6 @@ export interface GetStatementParams {
   pageSize?: number;
 }
 
-function checkDate(value: unknown, operation: string): string {
-  if (typeof value !== 'string' || !/^\d{8}$/.test(value)) throw new TypeError(`${operation}: settleDate must be a YYYYMMDD string`);
-  return value;
-}
-
-function checkPositive(value: number | undefined, name: string, operation: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${operation}: ${name} must be a positive integer`);
-  return String(value);
-}
-
 /** `client.reconciliation`. */
 export class Reconciliation {
   readonly #ctx: ClientContext;
@@ -114,9 +105,9 @@ export class Reconciliation {
     const operation = 'reconciliation.get';
     if (!params || typeof params !== 'object') throw new TypeError(`${operation}: params are required`);
     const query = {
-      settle_date: checkDate(params.settleDate, operation),
-      page_number: checkPositive(params.pageNumber, 'pageNumber', operation),
-      page_size: checkPositive(params.pageSize, 'pageSize', operation),
+      settle_date: requireDate(params.settleDate, `${operation}: settleDate`),
+      page_number: optionalPositiveInteger(params.pageNumber, `${operation}: pageNumber`),
+      page_size: optionalPositiveInteger(params.pageSize, `${operation}: pageSize`),
     };
     const path = '/payments/reconciliation_statement';
     const res = await this.#ctx.transport.requestSigned({ method: 'GET', path, query }, options, this.#ctx.tokens);
@@ -131,14 +122,8 @@ export class Reconciliation {
   }
 
   /** Every payment, then every refund of the statement, page after page. */
-  async *listAll(params: Omit<GetStatementParams, 'pageNumber'>, options: RequestOptions = {}): AsyncGenerator<StatementItem> {
-    for (let pageNumber = 1; ; pageNumber++) {
-      const page = await this.get({ ...params, pageNumber }, options);
-      for (const summary of page.payment_summaries) yield { kind: 'payment', summary };
-      for (const summary of page.refund_summaries) yield { kind: 'refund', summary };
-      const onPage = page.payment_summaries.length + page.refund_summaries.length;
-      if (onPage === 0 || pageNumber * page.pagination.page_size >= page.pagination.total_count) return;
-    }
+  listAll(params: Omit<GetStatementParams, 'pageNumber'>, options: RequestOptions = {}): AsyncGenerator<StatementItem> {
+    return allSummaries((pageNumber) => this.get({ ...params, pageNumber }, options));
   }
 
   /**
@@ -149,7 +134,7 @@ export class Reconciliation {
     const operation = 'reconciliation.download';
     if (!params || typeof params !== 'object') throw new TypeError(`${operation}: params are required`);
     // The reference names the parameter mer_date; it is the statement's (settle) date.
-    const query = { mer_date: checkDate(params.settleDate, operation) };
+    const query = { mer_date: requireDate(params.settleDate, `${operation}: settleDate`) };
     return this.#ctx.transport.download({ path: '/payments/reconciliation_statement_download', query }, options, this.#ctx.tokens);
   }
 }

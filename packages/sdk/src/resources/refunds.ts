@@ -1,10 +1,10 @@
-import { UmfApiError, UmfWaitTimeoutError } from '../errors.ts';
-import { sleep } from '../retry.ts';
+import { UmfApiError } from '../errors.ts';
 import type { SignedResult } from '../transport.ts';
 import { FINAL_REFUND_STATES } from '../types.ts';
 import type { Amount, CreateRefundParams, Link, Refund, RefundResponse, RefundState, RequestOptions, WaitForOptions } from '../types.ts';
-import { requireNonEmpty } from '../validation.ts';
+import { requireDate, requireNonEmpty } from '../validation.ts';
 import type { ClientContext } from './context.ts';
+import { pollUntil } from './polling.ts';
 
 const DECIMAL_RE = /^\d{1,10}(\.\d{1,2})?$/;
 
@@ -20,7 +20,7 @@ function validateCreateRefund(params: CreateRefundParams): void {
   if (!params || typeof params !== 'object' || !params.order || typeof params.order !== 'object') throw new TypeError('refunds.create: params.order is required');
   const { order } = params;
   requireNonEmpty(order.mer_reference_id, 'order.mer_reference_id (your refund number)');
-  if (typeof order.mer_date !== 'string' || !/^\d{8}$/.test(order.mer_date)) throw new TypeError('order.mer_date must be YYYYMMDD');
+  requireDate(order.mer_date, 'order.mer_date');
   checkAmount(order.amount, 'order.amount');
   order.sub_orders?.forEach((sub, i) => {
     checkAmount(sub.amount, `order.sub_orders[${i}].amount`);
@@ -78,16 +78,6 @@ export class Refunds {
    */
   async waitFor(refundId: string, until: RefundPredicate | RefundState | readonly RefundState[] = FINAL_REFUND_STATES, options: WaitForOptions = {}): Promise<Refund> {
     requireNonEmpty(refundId, 'refundId');
-    const predicate: RefundPredicate = typeof until === 'function' ? until : typeof until === 'string' ? (r) => r.state === until : (r) => until.includes(r.state);
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const intervalMs = options.intervalMs ?? 1_000;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { refund } = await this.get(refundId, { signal: options.signal });
-      if (predicate(refund)) return refund;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new UmfWaitTimeoutError(`refunds.waitFor: refund ${refundId} still in state ${refund.state} after ${timeoutMs} ms`, refund);
-      await sleep(Math.min(intervalMs, remaining), options.signal);
-    }
+    return pollUntil(async (signal) => (await this.get(refundId, { signal })).refund, until, options, `refunds.waitFor: refund ${refundId}`);
   }
 }

@@ -11,20 +11,9 @@
 import type { SignedDownload } from '../download.ts';
 import { UmfApiError } from '../errors.ts';
 import type { ListTransactionsParams, Pagination, RequestOptions, TransactionSummary, TransactionsPage } from '../types.ts';
+import { optionalPositiveInteger, requireDate } from '../validation.ts';
 import type { ClientContext } from './context.ts';
-
-const MER_DATE_RE = /^\d{8}$/;
-
-function checkMerDate(merDate: unknown, operation: string): string {
-  if (typeof merDate !== 'string' || !MER_DATE_RE.test(merDate)) throw new TypeError(`${operation}: merDate must be a YYYYMMDD string`);
-  return merDate;
-}
-
-function checkPositive(value: number | undefined, name: string, operation: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${operation}: ${name} must be a positive integer`);
-  return String(value);
-}
+import { allSummaries } from './paging.ts';
 
 /** `client.transactions`. */
 export class Transactions {
@@ -38,9 +27,9 @@ export class Transactions {
     const operation = 'transactions.list';
     if (!params || typeof params !== 'object') throw new TypeError(`${operation}: params are required`);
     const query = {
-      mer_date: checkMerDate(params.merDate, operation),
-      page_number: checkPositive(params.pageNumber, 'pageNumber', operation),
-      page_size: checkPositive(params.pageSize, 'pageSize', operation),
+      mer_date: requireDate(params.merDate, `${operation}: merDate`),
+      page_number: optionalPositiveInteger(params.pageNumber, `${operation}: pageNumber`),
+      page_size: optionalPositiveInteger(params.pageSize, `${operation}: pageSize`),
     };
     const path = '/payments/transactions';
     const res = await this.#ctx.transport.requestSigned({ method: 'GET', path, query }, options, this.#ctx.tokens);
@@ -56,15 +45,8 @@ export class Transactions {
    * Every payment, then every refund of a merchant date, fetching page after page (`pageSize` per
    * request, default the platform's 500). Stops at an empty page or once `total_count` is reached.
    */
-  async *listAll(params: Omit<ListTransactionsParams, 'pageNumber'>, options: RequestOptions = {}): AsyncGenerator<TransactionSummary> {
-    for (let pageNumber = 1; ; pageNumber++) {
-      const page = await this.list({ ...params, pageNumber }, options);
-      for (const summary of page.payment_summaries) yield { kind: 'payment', summary };
-      for (const summary of page.refund_summaries) yield { kind: 'refund', summary };
-      const { total_count, page_size } = page.pagination;
-      const onPage = page.payment_summaries.length + page.refund_summaries.length;
-      if (onPage === 0 || pageNumber * page_size >= total_count) return;
-    }
+  listAll(params: Omit<ListTransactionsParams, 'pageNumber'>, options: RequestOptions = {}): AsyncGenerator<TransactionSummary> {
+    return allSummaries((pageNumber) => this.list({ ...params, pageNumber }, options));
   }
 
   /**
@@ -75,7 +57,7 @@ export class Transactions {
   async download(params: { merDate: string }, options: RequestOptions = {}): Promise<SignedDownload> {
     const operation = 'transactions.download';
     if (!params || typeof params !== 'object') throw new TypeError(`${operation}: params are required`);
-    const query = { mer_date: checkMerDate(params.merDate, operation) };
+    const query = { mer_date: requireDate(params.merDate, `${operation}: merDate`) };
     return this.#ctx.transport.download({ path: '/payments/transactions_download', query }, options, this.#ctx.tokens);
   }
 }

@@ -11,6 +11,7 @@ import type { PageTokens } from '../../http/page-tokens.ts';
 import type { RefundRequest, RefundResult, WalletChannel, WalletPayInfo, WalletProvider } from '../channels.ts';
 import { sandboxRefundOutcome } from '../sandbox-refunds.ts';
 import { appPayInfo, jsapiPayInfo, payInfoValid } from './wechat-pay-sign.ts';
+import { chinaTimestamp } from '../../time/china-time.ts';
 
 export class SandboxWallet implements WalletChannel {
   readonly #publicUrl: () => string;
@@ -36,7 +37,7 @@ export class SandboxWallet implements WalletChannel {
   }
 
   prepay(request: { paymentId: string; kind: 'JSAPI' | 'APP'; openId?: string; now: number }): { prepayId: string; payInfo: WalletPayInfo } {
-    const stamp = new Date(request.now + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14);
+    const stamp = chinaTimestamp(request.now);
     const prepayId = `wx${stamp}${randomBytes(9).toString('hex')}`;
     const common = { appId: this.appId, prepayId, timeStamp: String(Math.floor(request.now / 1000)), nonceStr: randomBytes(16).toString('hex'), apiKey: this.#apiKey };
     const payInfo = request.kind === 'JSAPI' ? jsapiPayInfo(common) : appPayInfo({ ...common, partnerId: this.partnerId });

@@ -1,0 +1,12 @@
+/**
+ * A payment's timeline (payment_events): one row per thing that happened to the payment or to its
+ * refunds and customs declarations. Written through `db`, which should be the transaction of the
+ * change it records, so the timeline never says more or less than what committed.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import { newId } from '../store/ids.ts';
+
+export async function recordPaymentEvent(db: Kysely<Database> | Transaction<Database>, paymentId: string, at: number, type: string, detail: string | null): Promise<void> {
+  await db.insertInto('payment_events').values({ id: newId('EVT_'), payment_id: paymentId, at, type, detail }).execute();
+}
