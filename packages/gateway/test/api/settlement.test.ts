@@ -233,6 +233,23 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(fifth.settlements.find((s) => s.merchantId === shop2.id)?.paymentCount, 1, 'the payment waited for the next date');
     });
 
+    test('CNY orders are transferred in CNY at rate 1: the transfer is the CNY less the fee', async () => {
+      const shop4 = await h.merchant({ name: 'Yuan Shop' });
+      const p = await paidWalletPayment(h, shop4, '88.88', 'CNY');
+      assert.equal(p.order.amount.total_cny, '88.88');
+      h.clock.advance(1000);
+      const run = await service.run({ settleDate: nextDay(settleDate, 30), cutoffAt: h.clock.now() });
+      const s = run.settlements.find((x) => x.merchantId === shop4.id);
+      assert.ok(s, 'settled');
+      const fee = (8888n * 100n * 2n + 10_000n) / 20_000n; // default 1.00 %, half up: 0.89
+      assert.equal(s.currency, 'CNY');
+      assert.equal(s.feeMinor, fee);
+      assert.equal(s.netMinor, 8888n - fee, 'no exchange: the transfer is the net CNY');
+      assert.equal(s.netCnyMinor, 8888n - fee);
+      assert.equal(await accountBalance(h.gateway.context.db, `merchant_settled:${shop4.id}:CNY`), 8888n - fee);
+      assert.deepEqual((await checkLedger(h.gateway.context.db)).problems, []);
+    });
+
     test('the cut-off: what completes after it waits; a cut-off in the future is refused', async () => {
       const shop3 = await h.merchant({ name: 'Cutoff Shop' });
       const before = await paidWalletPayment(h, shop3, '10.00', 'USD');
