@@ -1,8 +1,10 @@
 /**
  * POST /oauth/authorize: OAuth2 client credentials. JSON or form-encoded body, or HTTP Basic
  * credentials. The answer is compact JSON with `access_token` FIRST (a real integration reads it by
- * position). A new token replaces the merchant's previous one. Failed attempts are counted per
- * client_id: after 10 within 15 minutes the client is locked out for 15 minutes.
+ * position). A new token replaces the merchant's previous one. Attempts are counted per client_id:
+ * after 10 failures within 15 minutes the client is locked out for 15 minutes. Each attempt is
+ * counted (reserved) in one atomic statement BEFORE its secret is checked, and a success clears
+ * the count: so even a burst of parallel guesses gets at most 10 secrets checked per window.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
@@ -57,11 +59,14 @@ export function oauthRoutes(ctx: GatewayContext): FastifyPluginAsync {
   return async (app) => {
   const { db, clock } = ctx;
 
-  /** Counts one failed attempt in a single statement, so concurrent failures are all counted. */
-  async function recordFailure(clientId: string, now: number): Promise<void> {
+  /**
+   * Counts one attempt in a single statement (concurrent attempts are all counted) and returns how
+   * many the window holds now; the attempt that reaches the limit locks the client.
+   */
+  async function reserveAttempt(clientId: string, now: number): Promise<number> {
     const windowOpenedBefore = now - FAILURE_WINDOW_MS;
     const stale = sql<boolean>`auth_failures.window_start < ${windowOpenedBefore}`;
-    await db
+    return db
       .insertInto('auth_failures')
       .values({ client_id: clientId, failures: 1, window_start: now, locked_until: 0 })
       .onConflict((oc) =>
@@ -71,7 +76,9 @@ export function oauthRoutes(ctx: GatewayContext): FastifyPluginAsync {
           locked_until: sql<number>`CASE WHEN ${stale} THEN 0 WHEN auth_failures.failures + 1 >= ${MAX_FAILURES} THEN ${now + LOCKOUT_MS} ELSE auth_failures.locked_until END`,
         }),
       )
-      .execute();
+      .returning('failures')
+      .executeTakeFirstOrThrow()
+      .then((row) => Number(row.failures));
   }
 
   app.post('/oauth/authorize', async (request, reply) => {
@@ -85,12 +92,14 @@ export function oauthRoutes(ctx: GatewayContext): FastifyPluginAsync {
       reply.header('retry-after', String(Math.ceil((Number(failures.locked_until) - now) / 1000)));
       throw new UmfError(RET.TOO_MANY_AUTH_ATTEMPTS);
     }
+    if ((await reserveAttempt(clientId, now)) > MAX_FAILURES) {
+      // Attempts beyond the limit, in flight at the same time as the one that locked: refused unchecked.
+      reply.header('retry-after', String(Math.ceil(LOCKOUT_MS / 1000)));
+      throw new UmfError(RET.TOO_MANY_AUTH_ATTEMPTS);
+    }
     const merchant = await db.selectFrom('merchants').select(['id', 'client_secret_hash', 'status']).where('client_id', '=', clientId).executeTakeFirst();
     const ok = merchant ? await verifySecret(clientSecret, merchant.client_secret_hash) : false;
-    if (!merchant || !ok) {
-      await recordFailure(clientId, now);
-      throw new UmfError(RET.INVALID_CLIENT);
-    }
+    if (!merchant || !ok) throw new UmfError(RET.INVALID_CLIENT); // the attempt stays counted
     if (merchant.status !== 'active') throw new UmfError(RET.MERCHANT_NOT_REGISTERED);
     await db.deleteFrom('auth_failures').where('client_id', '=', clientId).execute();
     const token = randomBytes(32).toString('hex');

@@ -178,6 +178,22 @@ for (const kind of testDatabaseUrls()) {
       assertUmfError(await jsonCredentials(m), 429, '00280704');
     });
 
+    test('a burst of 40 parallel guesses gets at most 10 secrets checked: the rest are refused unchecked, and the right secret is locked out too', async () => {
+      const m = await h.merchant();
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => jsonCredentials(m, `guess-${i}`)));
+      const codes = results.map((r) => r.json?.meta?.ret_code as string);
+      const checked = codes.filter((c) => c === '00280701').length;
+      assert.ok(checked <= 10, `at most 10 secrets checked, ${checked} were`);
+      assert.equal(codes.filter((c) => c === '00280704').length, 40 - checked, `the others are 00280704: ${codes.join(' ')}`);
+      assertUmfError(await jsonCredentials(m), 429, '00280704');
+      // The window passes: the right secret works again and clears the count.
+      h.clock.advance(15 * 60_000 + 1000);
+      tokenOf(await jsonCredentials(m));
+      for (let i = 0; i < 9; i++) assertUmfError(await jsonCredentials(m, `wrong-${i}`), 401, '00280701');
+      tokenOf(await jsonCredentials(m));
+      assertUmfError(await jsonCredentials(m, 'wrong-after-success'), 401, '00280701');
+    });
+
     test('Accept-Language: ZH, Charsert/Charset: UTF-8 and Content-Type: application/json on a GET without body cause no error', async () => {
       const m = await h.merchant();
       const token = tokenOf(await jsonCredentials(m));
