@@ -14,7 +14,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { GatewayContext } from '../context.ts';
-import { signSha256WithRsa } from '../crypto/rsa-signature.ts';
+import { signSha256WithRsaOffThread } from './signed-body.ts';
 
 export interface SignedFile {
   /** File name offered to the client (ASCII letters, digits, `_`, `-`, `.`). */
@@ -26,11 +26,12 @@ export interface SignedFile {
 export function sendSignedFile(reply: FastifyReply, ctx: GatewayContext, file: SignedFile): FastifyReply {
   if (!/^[A-Za-z0-9_.-]{1,200}$/.test(file.filename)) throw new Error(`unsafe download file name: ${file.filename}`);
   const bytes = Buffer.from(file.body, 'utf8');
-  return reply
+  reply
     .code(200)
     .header('content-type', 'text/plain; charset=utf-8')
     .header('content-disposition', `attachment; filename="${file.filename}"`)
-    .header('cache-control', 'no-store')
-    .header('signature', signSha256WithRsa(ctx.platform.privateKey, bytes))
-    .send(bytes);
+    .header('cache-control', 'no-store');
+  // Signed off the event loop (a file may be large); the route returns the reply, which Fastify awaits.
+  signSha256WithRsaOffThread(ctx.platform.privateKey, bytes).then((signature) => reply.header('signature', signature).send(bytes));
+  return reply;
 }

@@ -31,9 +31,9 @@ export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void 
     return cache.parsedUmfBody;
   });
   app.decorateReply('umf', function (this: FastifyReply, result: Record<string, unknown>, entry: RetCodeEntry = RET.SUCCESS, status?: number) {
-    return this.code(status ?? entry.http)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(buildSignedBody(ctx.signer, entry, result));
+    this.code(status ?? entry.http).header('content-type', 'application/json; charset=utf-8');
+    // Only GET answers are worth remembering (polling); a POST's answer is new every time.
+    return sendBody(this, buildSignedBody(ctx.signer, entry, result, undefined, this.request.method === 'GET'));
   });
 
   // Every body is kept as raw bytes; routes parse it themselves (JSON or form) after the signature
@@ -54,11 +54,22 @@ export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void 
       request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'unhandled error');
     }
     const message = umf.detail ? `${umf.entry.message}: ${umf.detail}` : umf.entry.message;
-    reply
-      .code(umf.entry.http)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(buildSignedBody(ctx.signer, umf.entry, errorResult(umf.entry, message), message));
+    reply.code(umf.entry.http).header('content-type', 'application/json; charset=utf-8');
+    sendBody(reply, buildSignedBody(ctx.signer, umf.entry, errorResult(umf.entry, message), message, request.method === 'GET'));
   });
+}
+
+/**
+ * Sends a body now, or when its signature is ready. Handlers `return reply.umf(...)`: a reply is a
+ * thenable that settles when the response is finished, so Fastify waits for the deferred send.
+ */
+function sendBody(reply: FastifyReply, body: string | Promise<string>): FastifyReply {
+  if (typeof body === 'string') return reply.send(body);
+  body.then(
+    (text) => reply.send(text),
+    (error: unknown) => reply.send(error instanceof Error ? error : new Error(String(error))),
+  );
+  return reply;
 }
 
 /**
