@@ -48,6 +48,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(async (authed) => {
         const authenticate = makeAuthenticate(ctx);
         const verifySignature = makeVerifySignature(ctx);
+        authed.decorateRequest('merchantKeyPems', undefined);
         authed.addHook('onRequest', async (request) => authenticate(request));
         authed.addHook('preHandler', async (request) => {
           if (request.method === 'POST') await verifySignature(request);

@@ -6,7 +6,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { newId } from '../store/ids.ts';
+import { PreparedInsert } from '../store/prepared.ts';
+
+const insertEvent = new PreparedInsert('payment_events', ['id', 'payment_id', 'at', 'type', 'detail']);
 
 export async function recordPaymentEvent(db: Kysely<Database> | Transaction<Database>, paymentId: string, at: number, type: string, detail: string | null): Promise<void> {
-  await db.insertInto('payment_events').values({ id: newId('EVT_'), payment_id: paymentId, at, type, detail }).execute();
+  await insertEvent.run(db, { id: newId('EVT_'), payment_id: paymentId, at, type, detail });
 }

@@ -58,10 +58,23 @@ export function paymentLinks(row: PaymentRow, urls: PaymentUrls): Link[] {
   return links;
 }
 
+/** The objects a row's order_json and payer_json were written from, for rows made in this process. */
+const parsedViews = new WeakMap<PaymentRow, { order: Record<string, unknown>; payer: Record<string, unknown> }>();
+
+/**
+ * Remembers the objects `row.order_json` and `row.payer_json` are the JSON of (create), so that
+ * rendering the new row does not parse them back. They must not be changed afterwards.
+ */
+export function rememberViews(row: PaymentRow, order: Record<string, unknown>, payer: Record<string, unknown>): PaymentRow {
+  parsedViews.set(row, { order, payer });
+  return row;
+}
+
 export function renderPayment(row: PaymentRow, urls: PaymentUrls, agreement?: AgreementView): Record<string, unknown> {
   const currency = isCurrency(row.currency) ? row.currency : 'CNY';
-  const order = JSON.parse(row.order_json) as Record<string, unknown>;
-  const payer = JSON.parse(row.payer_json) as Record<string, unknown>;
+  const views = parsedViews.get(row);
+  const order = views?.order ?? (JSON.parse(row.order_json) as Record<string, unknown>);
+  const payer = views?.payer ?? (JSON.parse(row.payer_json) as Record<string, unknown>);
   const payerInfo: Record<string, unknown> = {};
   if (row.phone) payerInfo.phone = row.phone;
   if (agreement) payerInfo.payer_agreement = agreement;

@@ -11,6 +11,7 @@ import type { Database } from '../store/schema.ts';
 import { toMinor } from '../store/schema.ts';
 import { newId, randomId } from '../store/ids.ts';
 import { isUniqueViolation } from '../store/unique-violation.ts';
+import { PreparedInsert } from '../store/prepared.ts';
 import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
 import { convertToCny, formatAmount, parseRate } from '../money/decimal.ts';
 import type { Merchant } from '../merchants/merchants.ts';
@@ -19,7 +20,7 @@ import { postPaymentSuccess } from '../ledger/postings.ts';
 import { signSha256WithRsa } from '../crypto/rsa-signature.ts';
 import { FieldDecryptionError } from '../crypto/field-decryption.ts';
 import { parseCreatePayment, type PaymentDraft } from './payment-request.ts';
-import { renderPayment, type AgreementView, type PaymentRow, type PaymentUrls } from './payment-view.ts';
+import { rememberViews, renderPayment, type AgreementView, type PaymentRow, type PaymentUrls } from './payment-view.ts';
 import { chinaDate } from '../time/china-time.ts';
 import { transition, type PaymentStage, type PaymentState } from './payment-state.ts';
 import { findMerchantPayment } from './merchant-payment.ts';
@@ -33,6 +34,17 @@ export const SMS_CODE_TTL_MS = 5 * 60_000;
 export const MAX_WRONG_CODES = 5;
 
 type Db = GatewayContext['db'] | Transaction<Database>;
+
+/** The columns create writes: every column but those with defaults (migrations 003, 004). */
+const insertPayment = new PreparedInsert('payments', [
+  'id', 'merchant_id', 'mer_reference_id', 'mer_date', 'state', 'stage', 'payment_method',
+  'interface_type', 'business_type', 'bank_code', 'currency', 'amount_minor', 'total_cny_minor',
+  'exchange_rate', 'order_json', 'payer_json', 'notify_url', 'ret_url', 'expire_at', 'created_at',
+  'updated_at', 'version', 'execute_success_at', 'settle_date', 'card_last4', 'card_fingerprint',
+  'agreement_id', 'phone', 'sms_sent_count', 'sms_last_sent_at', 'sms_code_hash', 'sms_code_expires_at',
+  'verify_failures', 'card_secret_enc', 'bank_resolve_at', 'bank_outcome', 'error_code', 'error_msg',
+  'channel', 'wallet_json',
+]);
 
 export class PaymentService {
   readonly #ctx: GatewayContext;
@@ -60,7 +72,9 @@ export class PaymentService {
     const totalCny = convertToCny(draft.amountMinor, draft.currency, rate);
     const id = randomId('PAY_');
     const wallet = await this.#walletData(merchant, id, draft, now);
-    const row = {
+    const order = orderView(draft);
+    const payer = payerView(draft);
+    const values = {
       id,
       merchant_id: merchant.id,
       mer_reference_id: draft.merReferenceId,
@@ -75,8 +89,8 @@ export class PaymentService {
       amount_minor: draft.amountMinor,
       total_cny_minor: totalCny,
       exchange_rate: quoted.rate,
-      order_json: JSON.stringify(orderView(draft)),
-      payer_json: JSON.stringify(payerView(draft)),
+      order_json: JSON.stringify(order),
+      payer_json: JSON.stringify(payer),
       notify_url: draft.notifyUrl,
       ret_url: draft.retUrl ?? null,
       expire_at: draft.expireAt,
@@ -103,15 +117,17 @@ export class PaymentService {
       wallet_json: wallet ? JSON.stringify(wallet) : null,
     };
     try {
-      await db.transaction().execute(async (trx) => {
-        await trx.insertInto('payments').values(row).execute();
+      await this.#ctx.store.write(async (trx) => {
+        await insertPayment.run(trx, values);
         await recordPaymentEvent(trx, id, now, 'created', `${formatAmount(draft.amountMinor, draft.currency)} ${draft.currency} at ${quoted.rate}`);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new UmfError(RET.DUPLICATE_ORDER, `${draft.merReferenceId} / ${draft.merDate}`);
       throw error;
     }
-    return this.#get(id);
+    // The row just inserted, with the column defaults of migrations 003 and 004, is the payment as
+    // the database now holds it: no need to read it back.
+    return rememberViews({ ...values, refunded_minor: 0, refunded_cny_minor: 0, settlement_id: null, service_fee_minor: null, settled_minor: null }, order, payer);
   }
 
   /** What the wallet needs for this payment: a QR URL, or a WeChat prepay order and its pay_info. */

@@ -12,7 +12,11 @@ const ALIASES: Record<string, string> = {
   busi_agreement_id: 'usr_busi_agreement_id',
 };
 
+/** Keys that are already snake_case and no alias (nearly all of them): returned as they are. */
+const PLAIN_KEY = /^[a-z0-9_]+$/;
+
 export function canonicalKey(key: string): string {
+  if (PLAIN_KEY.test(key) && !Object.hasOwn(ALIASES, key)) return key;
   const snake = key
     .trim()
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')

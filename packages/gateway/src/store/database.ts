@@ -4,7 +4,7 @@
  * - `postgres://...` / `postgresql://...` (a PostgreSQL server, for several gateway processes)
  * - `pglite:` or `pglite:<dir>` (PostgreSQL in process, used by tests where no server runs)
  */
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type Transaction } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -22,6 +22,13 @@ export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
   readonly url: string;
+  /**
+   * Runs `fn` in a write transaction. On SQLite, the write transactions asked for in the same turn
+   * of the event loop share one transaction and one commit (group commit, see GroupCommit); each
+   * caller's promise settles after that commit. `fn` must only write through `trx`, and may run
+   * again (in a later group) when a group-mate fails. On PostgreSQL: one transaction per call.
+   */
+  write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -78,12 +85,109 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw new Error(`unsupported database URL ${redactUrl(url)}: use sqlite:<path>, postgres://... or pglite:`);
   }
   await migrate(db);
+  const group = dialect === 'sqlite' && !url.startsWith('pglite:') ? new GroupCommit(db) : undefined;
   return {
     db,
     dialect,
     url: redactUrl(url),
-    close: () => db.destroy(),
+    write: group ? (fn) => group.run(fn) : (fn) => db.transaction().execute(fn),
+    close: async () => {
+      await group?.drain();
+      await db.destroy();
+    },
   };
+}
+
+interface QueuedWrite {
+  readonly fn: (trx: Transaction<Database>) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for the one SQLite connection: a commit (the WAL append) costs more than the inserts of
+ * a create, and every query waits for it on the event loop. Writes queued while the event loop was
+ * busy run together in one transaction, one after the other, and commit once; each caller's promise
+ * settles after that commit, so a caller never answers before its data is durable as before. When
+ * one write of a group throws, the group is rolled back, that write fails with its error (it failed
+ * against the writes before it, which run again) and the others run again in the next group.
+ */
+export class GroupCommit {
+  static readonly MAX_GROUP = 64;
+  readonly #db: Kysely<Database>;
+  #queue: QueuedWrite[] = [];
+  #running: Promise<void> | undefined;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  run<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.#running ??= new Promise<void>((done) => setImmediate(() => void this.#flushAll().finally(done)));
+    });
+  }
+
+  /** Settles every queued write (store close). */
+  async drain(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async #flushAll(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, GroupCommit.MAX_GROUP);
+        await this.#flush(group);
+      }
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  async #flush(group: QueuedWrite[]): Promise<void> {
+    if (group.length === 1) {
+      const [only] = group as [QueuedWrite];
+      await this.#db.transaction().execute(only.fn).then(only.resolve, only.reject);
+      return;
+    }
+    let pending = group;
+    while (pending.length > 0) {
+      const results: unknown[] = [];
+      let failedAt = -1;
+      let failure: unknown;
+      let trx;
+      try {
+        trx = await this.#db.startTransaction().execute();
+      } catch (error) {
+        for (const w of pending) w.reject(error);
+        return;
+      }
+      for (let i = 0; i < pending.length; i++) {
+        try {
+          results.push(await pending[i]!.fn(trx));
+        } catch (error) {
+          failedAt = i;
+          failure = error;
+          break;
+        }
+      }
+      if (failedAt >= 0) {
+        await trx.rollback().execute().catch(() => {});
+        pending[failedAt]!.reject(failure);
+        pending = pending.filter((_, i) => i !== failedAt);
+        continue;
+      }
+      try {
+        await trx.commit().execute();
+      } catch (error) {
+        await trx.rollback().execute().catch(() => {});
+        for (const w of pending) w.reject(error);
+        return;
+      }
+      pending.forEach((w, i) => w.resolve(results[i]));
+      return;
+    }
+  }
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

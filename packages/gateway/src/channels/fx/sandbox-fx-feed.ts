@@ -8,6 +8,11 @@ import type { Database } from '../../store/schema.ts';
 import type { FxFeed } from '../channels.ts';
 import { CURRENCIES, type Currency } from '../../money/currencies.ts';
 import { parseRate } from '../../money/decimal.ts';
+import { PreparedQuery } from '../../store/prepared.ts';
+
+const rateOf = new PreparedQuery<[currency: string], { rate: string; updated_at: number | string | bigint }>(1, (db, [currency]) =>
+  db.selectFrom('fx_rates').select(['rate', 'updated_at']).where('currency', '=', currency),
+);
 
 /** CNY per one unit; fixed sandbox defaults (not market data). */
 export const DEFAULT_SANDBOX_RATES: Readonly<Record<Currency, string>> = {
@@ -35,7 +40,8 @@ export class SandboxFxFeed implements FxFeed {
   }
   async rate(currency: Currency): Promise<{ rate: string; updatedAt: number } | undefined> {
     if (currency === 'CNY') return { rate: '1', updatedAt: 0 };
-    const row = await this.#db.selectFrom('fx_rates').select(['rate', 'updated_at']).where('currency', '=', currency).executeTakeFirst();
+    // Read on every call: `umf-gateway fx set` counts from the next payment on.
+    const row = await rateOf.takeFirst(this.#db, currency);
     if (row) return { rate: row.rate, updatedAt: Number(row.updated_at) };
     const fallback = DEFAULT_SANDBOX_RATES[currency];
     return fallback ? { rate: fallback, updatedAt: 0 } : undefined;
