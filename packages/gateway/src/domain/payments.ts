@@ -487,7 +487,7 @@ export class PaymentService {
     const payId = newId('P');
     const busiId = samePayer?.usr_busi_agreement_id ?? newId('UB');
     const { cvv2: _destroyed, ...keep } = card;
-    await trx
+    const inserted = await trx
       .insertInto('payer_agreements')
       .values({
         usr_pay_agreement_id: payId,
@@ -501,7 +501,19 @@ export class PaymentService {
         card_enc: this.#ctx.cardVault.seal(JSON.stringify(keep), `agreement:${payId}`),
         created_at: now,
       })
-      .execute();
+      // A concurrent first payment with the same card may have issued it meanwhile: use that one
+      // (a failed insert would roll back the whole final-state transaction).
+      .onConflict((oc) => oc.columns(['merchant_id', 'card_fingerprint']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
+      const winner = await trx
+        .selectFrom('payer_agreements')
+        .select('usr_pay_agreement_id')
+        .where('merchant_id', '=', row.merchant_id)
+        .where('card_fingerprint', '=', row.card_fingerprint!)
+        .executeTakeFirstOrThrow();
+      return winner.usr_pay_agreement_id;
+    }
     await recordPaymentEvent(trx, row.id, now, 'agreement_issued', `${payId} for card ending ${last4(card.number)}`);
     return payId;
   }

@@ -252,6 +252,22 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(usd.json.payment.order.amount.total_cny, expectedCny('100.02', rate));
     });
 
+    test('first payments with the same card executed at the same time all succeed and share one payer agreement (no 500 after the debit)', async () => {
+      const m = await h.merchant({ name: 'Same Card Shop' });
+      const card = '6225760000070008'; // Luhn-valid, succeeds
+      await h.token(m); // one token for the concurrent calls (a new token disables the previous one)
+      const ready = await Promise.all(Array.from({ length: 6 }, (_, i) => verified(m, 'CREDIT_CARD', card, ref(`SC${i}`))));
+      const answers = await Promise.all(ready.map((v) => execute(m, v.paymentId, v.code)));
+      for (const res of answers) {
+        ok(res);
+        assert.equal(res.json.payment.state, 'TRADE_SUCCESS', res.text);
+      }
+      const agreements = new Set(answers.map((res) => res.json.payment.payer.payer_info.payer_agreement?.usr_pay_agreement_id));
+      assert.equal(agreements.size, 1, `one agreement for the card: ${[...agreements].join(', ')}`);
+      const rows = await h.gateway.context.db.selectFrom('payer_agreements').select('usr_pay_agreement_id').where('merchant_id', '=', m.id).execute();
+      assert.equal(rows.length, 1, 'one agreement row');
+    });
+
     test('a payer agreement pays a second payment through verify/execute without card data', async () => {
       const first = await verified(shop, 'CREDIT_CARD', CREDIT.ok, ref('AGR1'));
       const paid = await execute(shop, first.paymentId, first.code);
