@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite/pglite-dialect.ts';
+import { registerDirectSqlite } from './prepared.ts';
 import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-wallets-and-checkout.ts';
 import * as m003 from './migrations/003-ledger-and-refunds.ts';
@@ -63,7 +64,15 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const cached = withStatementCache(sqlite);
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+    const prepare = cached.prepare;
+    registerDirectSqlite(db, {
+      prepare: (source) => prepare(source),
+      get inTransaction() {
+        return sqlite.inTransaction;
+      },
+    });
     dialect = 'sqlite';
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({

@@ -14,6 +14,21 @@ import type { Database } from './schema.ts';
 
 const MARK = '\u0000umf-prepared-parameter:';
 
+/** What a prepared query needs of a better-sqlite3 connection to run on it directly. */
+export interface DirectSqlite {
+  /** Compiled statements, cached by SQL text (see withStatementCache in database.ts). */
+  prepare(sql: string): { readonly reader: boolean; all(params: readonly unknown[]): unknown[]; run(params: readonly unknown[]): unknown };
+  /** True between BEGIN and COMMIT / ROLLBACK on the connection. */
+  readonly inTransaction: boolean;
+}
+
+/** The SQLite connection behind a Kysely dialect adapter (registered by openStore). */
+const directByAdapter = new WeakMap<object, DirectSqlite>();
+
+export function registerDirectSqlite(db: Kysely<Database>, sqlite: DirectSqlite): void {
+  directByAdapter.set(db.getExecutor().adapter, sqlite);
+}
+
 interface Compiled {
   readonly query: CompiledQuery<unknown>;
   /** For each compiled parameter, the index of the value that replaces it, or -1 to keep it. */
@@ -37,6 +52,18 @@ export class PreparedQuery<P extends readonly unknown[], R> {
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
       parameters[i] = slot < 0 ? query.parameters[i] : params[slot];
+    }
+    // SQLite runs synchronously on this thread: Kysely's executor (connection mutex, several promises
+    // per query) costs more than the statement. Run it on the connection directly when that is safe:
+    // inside a transaction `db` is (Kysely holds the connection for it), or when no transaction is
+    // open on the connection (a statement outside a transaction commits on its own). Otherwise,
+    // another caller's transaction is open and the query waits for it through Kysely.
+    const direct = directByAdapter.get(db.getExecutor().adapter);
+    if (direct && (db.isTransaction || !direct.inTransaction)) {
+      const statement = direct.prepare(query.sql);
+      if (statement.reader) return statement.all(parameters) as R[];
+      statement.run(parameters);
+      return [];
     }
     const result = await db.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
     return result.rows;
