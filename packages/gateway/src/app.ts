@@ -50,8 +50,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         const verifySignature = makeVerifySignature(ctx);
         authed.decorateRequest('merchantKeyPems', undefined);
         authed.addHook('onRequest', async (request) => authenticate(request));
-        authed.addHook('preHandler', async (request) => {
-          if (request.method === 'POST') await verifySignature(request);
+        // Callback-style hooks: a GET costs no promise here.
+        authed.addHook('preHandler', (request, _reply, done) => {
+          if (request.method !== 'POST') return done();
+          verifySignature(request).then(() => done(), done);
         });
         idempotency(authed, ctx);
         await authed.register(referenceDataRoutes(ctx));

@@ -58,21 +58,25 @@ export function paymentLinks(row: PaymentRow, urls: PaymentUrls): Link[] {
   return links;
 }
 
-/** The objects a row's order_json and payer_json were written from, for rows made in this process. */
-const parsedViews = new WeakMap<PaymentRow, { order: Record<string, unknown>; payer: Record<string, unknown> }>();
+/** Where a row made in this process keeps the objects its order_json and payer_json are the JSON of. */
+const VIEWS = Symbol('payment views');
+
+interface WithViews {
+  [VIEWS]?: { order: Record<string, unknown>; payer: Record<string, unknown> };
+}
 
 /**
  * Remembers the objects `row.order_json` and `row.payer_json` are the JSON of (create), so that
  * rendering the new row does not parse them back. They must not be changed afterwards.
  */
 export function rememberViews(row: PaymentRow, order: Record<string, unknown>, payer: Record<string, unknown>): PaymentRow {
-  parsedViews.set(row, { order, payer });
+  Object.defineProperty(row, VIEWS, { value: { order, payer } });
   return row;
 }
 
 export function renderPayment(row: PaymentRow, urls: PaymentUrls, agreement?: AgreementView): Record<string, unknown> {
   const currency = isCurrency(row.currency) ? row.currency : 'CNY';
-  const views = parsedViews.get(row);
+  const views = (row as WithViews)[VIEWS];
   const order = views?.order ?? (JSON.parse(row.order_json) as Record<string, unknown>);
   const payer = views?.payer ?? (JSON.parse(row.payer_json) as Record<string, unknown>);
   const payerInfo: Record<string, unknown> = {};

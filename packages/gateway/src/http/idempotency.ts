@@ -6,7 +6,7 @@
  * over after two minutes. 5xx answers are not stored, so the client may retry.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RET, UmfError } from '../errors/catalogue.ts';
 import type { GatewayContext } from '../context.ts';
 
@@ -38,8 +38,14 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
   const { db, clock } = ctx;
   app.decorateRequest('idempotency', undefined);
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST' || !request.merchant) return;
+  // Callback-style entry points: a request without an Idempotency-Key costs no promise.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method !== 'POST' || !request.merchant || request.headers['idempotency-key'] === undefined) return done();
+    claim(request, reply).then(() => done(), done);
+  });
+
+  async function claim(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    if (!request.merchant) return;
     const header = request.headers['idempotency-key'];
     const key = (Array.isArray(header) ? header[0] : header)?.trim();
     if (!key) return;
@@ -81,12 +87,16 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
       .code(row.http_status)
       .header('content-type', 'application/json; charset=utf-8')
       .send(row.response_body);
+  }
+
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const state = request.idempotency;
+    if (!state) return done(null, payload);
+    request.idempotency = undefined;
+    record(state, reply, payload).then((sent) => done(null, sent), done);
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    const state = request.idempotency;
-    if (!state) return payload;
-    request.idempotency = undefined;
+  async function record(state: IdempotencyState, reply: FastifyReply, payload: unknown): Promise<unknown> {
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
       await db.deleteFrom('idempotency_keys').where('merchant_id', '=', state.merchantId).where('idem_key', '=', state.key).execute();
       return payload;
@@ -98,5 +108,5 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
       .where('idem_key', '=', state.key)
       .execute();
     return payload;
-  });
+  }
 }
