@@ -6,12 +6,16 @@
  * Each server runs in its own process; the load generator in this one. Prints a table; asserts
  * nothing (a benchmark is a script that prints figures).
  *
+ * Besides req/s and latency, each row shows the server's CPU per request (all threads, and its main
+ * thread alone, from /proc): a figure that another process competing for the cores disturbs less.
+ * The load average before and after is printed too: compare runs on a quiet machine only.
+ *
  * Options (env): BENCH_REQUESTS (default 6000), BENCH_CONNECTIONS (default 16), BENCH_CPU_PROF=DIR
  * (writes a V8 CPU profile of the gateway process into DIR).
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPublicKey } from 'node:crypto';
@@ -100,7 +104,44 @@ function rssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+/** CPU time (ms) of a process (all its threads) and of its main thread, from /proc. */
+function cpuMs(pid: number): { all: number; main: number } {
+  const ticks = (stat: string) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms clock ticks
+  };
+  return { all: ticks(readFileSync(`/proc/${pid}/stat`, 'utf8')), main: ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) };
+}
+
+/** BENCH_THREADS=1: CPU ticks of each thread of a process, by thread name. */
+function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(`${name}#${tid}`, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+function threadCpu(pid: number, before: Map<string, number>, requests: number): string {
+  const byName = new Map<string, number>();
+  for (const [key, ticks] of threadTicks(pid)) {
+    const name = key.endsWith(`#${pid}`) ? 'main' : key;
+    byName.set(name, (byName.get(name) ?? 0) + ticks - (before.get(key) ?? 0));
+  }
+  return [...byName].filter(([, t]) => t > 0).sort((a, b) => b[1] - a[1]).map(([n, t]) => `${n} ${((t * 10) / requests).toFixed(3)}`).join(', ') + ' ms/req';
+}
+
 interface Figures {
+  /** CPU per request, ms: the whole server process, and its main (event loop) thread. */
+  cpu: number;
+  main: number;
   rps: number;
   p50: number;
   p99: number;
@@ -110,6 +151,8 @@ interface Figures {
 }
 
 async function load(url: string, pid: number, requests: Array<{ method: 'POST' | 'GET'; path: string; body?: string; headers: Record<string, string> }>, amount: number): Promise<Figures> {
+  const cpu0 = cpuMs(pid);
+  const threads0 = process.env.BENCH_THREADS ? threadTicks(pid) : new Map<string, number>();
   let i = 0;
   let first = 0;
   let last = 0;
@@ -139,10 +182,14 @@ async function load(url: string, pid: number, requests: Array<{ method: 'POST' |
   // requests.average (and its start/finish) count whole seconds, which on runs of a few seconds
   // quantises throughput to amount / seconds (1900, 950, ...).
   const elapsed = (last - first) / 1000;
-  return { rps: Math.round(result.requests.total / elapsed), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, rss: rssMb(pid) };
+  const cpu1 = cpuMs(pid);
+  if (process.env.BENCH_THREADS) process.stderr.write(`  threads of ${pid}: ${threadCpu(pid, threads0, result.requests.total)}\n`);
+  const per = (ms: number) => Math.round((ms / result.requests.total) * 1000) / 1000;
+  return { cpu: per(cpu1.all - cpu0.all), main: per(cpu1.main - cpu0.main), rps: Math.round(result.requests.total / elapsed), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, rss: rssMb(pid) };
 }
 
 async function main(): Promise<void> {
+  const loadStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const dir = mkdtempSync(join(tmpdir(), 'umf-bench-'));
   const env: NodeJS.ProcessEnv = { ...process.env, UMF_DATA_DIR: dir, LOG_LEVEL: 'warn', PORT: '0' };
   delete env.DATABASE_URL;
@@ -192,15 +239,17 @@ async function main(): Promise<void> {
     const floorGet = await load(floor.url, floor.child.pid!, getReq, n);
     const gatewayGet = await load(gateway.url, gateway.child.pid!, getReq, n);
 
-    const row = (name: string, f: Figures) => `${name.padEnd(28)} ${String(f.rps).padStart(8)} ${String(f.p50).padStart(8)} ${String(f.p99).padStart(8)} ${String(f.non2xx + f.errors).padStart(8)} ${String(f.rss).padStart(8)}`;
+    const row = (name: string, f: Figures) =>
+      `${name.padEnd(28)} ${String(f.rps).padStart(8)} ${String(f.p50).padStart(8)} ${String(f.p99).padStart(8)} ${String(f.non2xx + f.errors).padStart(8)} ${String(f.rss).padStart(8)} ${f.cpu.toFixed(3).padStart(10)} ${f.main.toFixed(3).padStart(10)}`;
     console.log(`\ncreate-payment and query, ${n} requests each, ${CONNECTIONS} connections, node ${process.version}`);
-    console.log(`${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(8)} ${'RSS MB'.padStart(8)}`);
+    console.log(`${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(8)} ${'RSS MB'.padStart(8)} ${'cpu ms/req'.padStart(10)} ${'main ms/req'.padStart(10)}`);
     console.log(row('floor create', floorCreate));
     console.log(row('gateway create (sqlite)', gatewayCreate));
     console.log(row('floor query', floorGet));
     console.log(row('gateway query (sqlite)', gatewayGet));
     const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
-    console.log(`\ncreate: throughput ${ratio(gatewayCreate.rps, floorCreate.rps)} x floor (target >= 0.8), p99 ${ratio(gatewayCreate.p99, floorCreate.p99)} x floor (target <= 1.5)`);
+    console.log(`\nload average: ${loadStart} before, ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} after`);
+    console.log(`create: throughput ${ratio(gatewayCreate.rps, floorCreate.rps)} x floor (target >= 0.8), p99 ${ratio(gatewayCreate.p99, floorCreate.p99)} x floor (target <= 1.5)`);
     console.log(`query:  throughput ${ratio(gatewayGet.rps, floorGet.rps)} x floor (target >= 2)`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
