@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite/pglite-dialect.ts';
 import { registerDirectSqlite } from './prepared.ts';
+import { WalCheckpointer } from './checkpointer.ts';
 import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-wallets-and-checkout.ts';
 import * as m003 from './migrations/003-ledger-and-refunds.ts';
@@ -50,12 +51,15 @@ export interface OpenStoreOptions {
   readonly url: string;
   /** Pool size for PostgreSQL. */
   readonly poolSize?: number;
+  /** SQLite files: checkpoint the WAL on a worker thread (default true; see checkpointer.ts). */
+  readonly walCheckpointer?: boolean;
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { url } = options;
   let db: Kysely<Database>;
   let dialect: DialectName;
+  let startCheckpointer: (() => Promise<WalCheckpointer | undefined>) | undefined;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -74,6 +78,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       },
     });
     dialect = 'sqlite';
+    if (path !== ':memory:' && options.walCheckpointer !== false) startCheckpointer = () => WalCheckpointer.start(sqlite, path);
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({
       connectionString: url,
@@ -94,6 +99,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw new Error(`unsupported database URL ${redactUrl(url)}: use sqlite:<path>, postgres://... or pglite:`);
   }
   await migrate(db);
+  const checkpointer = startCheckpointer ? await startCheckpointer() : undefined;
   const group = dialect === 'sqlite' && !url.startsWith('pglite:') ? new GroupCommit(db) : undefined;
   return {
     db,
@@ -102,6 +108,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     write: group ? (fn) => group.run(fn) : (fn) => db.transaction().execute(fn),
     close: async () => {
       await group?.drain();
+      await checkpointer?.stop();
       await db.destroy();
     },
   };
