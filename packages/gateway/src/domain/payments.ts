@@ -28,6 +28,15 @@ import { recordPaymentEvent } from './payment-events.ts';
 import { citizenIdValid, expiryEnd, last4, luhnValid, normalisePhone } from './cards.ts';
 import type { CardCheck, CardData, WalletProvider } from '../channels/channels.ts';
 
+/**
+ * `resumed`: this is the same request (same Idempotency-Key, same bytes) as an attempt that crashed
+ * before its answer was stored (http/idempotency.ts). If that attempt's work committed, the answer
+ * is the object it produced rather than a duplicate or state error.
+ */
+export interface Resumable {
+  readonly resumed?: boolean;
+}
+
 export const SMS_MAX_PER_PAYMENT = 5;
 export const SMS_MIN_INTERVAL_MS = 60_000;
 export const SMS_CODE_TTL_MS = 5 * 60_000;
@@ -61,7 +70,7 @@ export class PaymentService {
 
   // ---- create -------------------------------------------------------------------------------
 
-  async create(merchant: Merchant, body: Record<string, unknown>): Promise<PaymentRow> {
+  async create(merchant: Merchant, body: Record<string, unknown>, options: Resumable = {}): Promise<PaymentRow> {
     const { db, clock, config, channels } = this.#ctx;
     const now = clock.now();
     const draft = parseCreatePayment(body, { now, defaultExpireMinutes: config.defaultExpireMinutes, acceptedCurrencies: merchant.acceptedCurrencies });
@@ -122,7 +131,14 @@ export class PaymentService {
         await recordPaymentEvent(trx, id, now, 'created', `${formatAmount(draft.amountMinor, draft.currency)} ${draft.currency} at ${quoted.rate}`);
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new UmfError(RET.DUPLICATE_ORDER, `${draft.merReferenceId} / ${draft.merDate}`);
+      if (isUniqueViolation(error)) {
+        if (options.resumed) {
+          // The crashed first attempt of this very request created it: answer with that payment.
+          const first = await db.selectFrom('payments').selectAll().where('merchant_id', '=', merchant.id).where('mer_reference_id', '=', draft.merReferenceId).where('mer_date', '=', draft.merDate).executeTakeFirst();
+          if (first && toMinor(first.amount_minor) === draft.amountMinor && first.currency === draft.currency) return first;
+        }
+        throw new UmfError(RET.DUPLICATE_ORDER, `${draft.merReferenceId} / ${draft.merDate}`);
+      }
       throw error;
     }
     // The row just inserted, with the column defaults of migrations 003 and 004, is the payment as
@@ -173,7 +189,12 @@ export class PaymentService {
 
   // ---- card verification (SMS) ----------------------------------------------------------------
 
-  async verify(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<PaymentRow> {
+  async verify(merchant: Merchant, paymentId: string, body: Record<string, unknown>, options: Resumable = {}): Promise<PaymentRow> {
+    if (options.resumed) {
+      // The crashed first attempt of this very request sent the code: answer as it would have.
+      const first = await findMerchantPayment(this.#ctx.db, merchant, paymentId);
+      if (first.state === 'WAIT_BUYER_PAY' && first.stage === 'sms_sent') return first;
+    }
     const row = await this.#openForPayer(merchant, paymentId);
     this.#checkSmsAllowed(row);
     const card = await this.#cardFromRequest(merchant, row, body);
@@ -243,7 +264,15 @@ export class PaymentService {
 
   // ---- execute -----------------------------------------------------------------------------------
 
-  async execute(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<PaymentRow> {
+  async execute(merchant: Merchant, paymentId: string, body: Record<string, unknown>, options: Resumable = {}): Promise<PaymentRow> {
+    if (options.resumed) {
+      // The crashed first attempt of this very request paid it, or the bank said it answers later:
+      // answer with the payment as that attempt would have. (One cut off while the bank was being
+      // asked is still 00060761 "in process" until the bank poller finishes it; its notification
+      // tells the outcome.)
+      const first = await findMerchantPayment(this.#ctx.db, merchant, paymentId);
+      if (first.state === 'TRADE_SUCCESS' || (first.state === 'WAIT_BUYER_PAY' && first.stage === 'bank_pending')) return first;
+    }
     const row = await this.#openForPayer(merchant, paymentId);
     const code = verifyCodeOf(body);
     if (!code) throw new UmfError(RET.VALIDATION, 'payer.payer_info.verify_code is required');

@@ -35,6 +35,7 @@ import type { PaymentRow } from './payment-view.ts';
 import { parseRefundRequest, refundOrderView, type RefundDraft } from './refund-request.ts';
 import { renderRefund, type RefundRow, type RefundState } from './refund-view.ts';
 import { findMerchantPayment } from './merchant-payment.ts';
+import type { Resumable } from './payments.ts';
 import { recordPaymentEvent } from './payment-events.ts';
 import { applyStateMove } from './state-move.ts';
 import { advanceDue } from './due-steps.ts';
@@ -71,12 +72,18 @@ export class RefundService {
 
   // ---- create -------------------------------------------------------------------------------
 
-  async create(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<RefundRow> {
+  async create(merchant: Merchant, paymentId: string, body: Record<string, unknown>, options: Resumable = {}): Promise<RefundRow> {
     const { db, clock } = this.#ctx;
     const payment = await findMerchantPayment(db, merchant, paymentId);
     if (!isCurrency(payment.currency)) throw new UmfError(RET.SYSTEM_ERROR);
     const currency = payment.currency;
     const draft = parseRefundRequest(body, currency);
+    if (options.resumed) {
+      // The crashed first attempt of this very request may have created it: answer with that refund
+      // (before the amount checks, which it now takes part in).
+      const first = await db.selectFrom('refunds').selectAll().where('merchant_id', '=', merchant.id).where('mer_reference_id', '=', draft.merReferenceId).where('mer_date', '=', draft.merDate).executeTakeFirst();
+      if (first && first.payment_id === payment.id && toMinor(first.amount_minor) === draft.amountMinor) return first;
+    }
     if (draft.parentPayment !== undefined && draft.parentPayment !== payment.id) {
       throw new UmfError(RET.VALIDATION, `parent_payment ${draft.parentPayment} is not the payment of the URL (${payment.id})`);
     }

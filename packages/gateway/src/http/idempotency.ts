@@ -4,6 +4,11 @@
  * key with a different request (method, path or body), or while the first is still running, is a
  * 409. Keys are per merchant, kept 24 hours. A key left "in flight" by a crashed process is taken
  * over after two minutes. 5xx answers are not stored, so the client may retry.
+ *
+ * A takeover by the same request (same key, same bytes) is marked `resumed`: the crashed attempt may
+ * have committed its work before it could store its answer. The routes then answer with the object
+ * that work created or reached (the payment, the refund, the paid payment) instead of refusing the
+ * request as a duplicate (see `Resumable` in domain/payments.ts and domain/refunds.ts).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,6 +21,8 @@ const RETENTION_MS = 24 * 3600_000;
 interface IdempotencyState {
   merchantId: string;
   key: string;
+  /** The same request taken over from a crashed attempt (see the header). */
+  resumed?: boolean;
 }
 
 declare module 'fastify' {
@@ -75,7 +82,7 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
         .where('created_at', '=', row.created_at)
         .executeTakeFirst();
       if (taken.numUpdatedRows === 1n) {
-        request.idempotency = { merchantId, key };
+        request.idempotency = { merchantId, key, resumed: abandoned && !expired && row.request_hash === hash };
         return;
       }
       throw new UmfError(RET.IDEMPOTENCY_IN_FLIGHT);

@@ -16,8 +16,10 @@ export function paymentRoutes(ctx: GatewayContext, notify: () => void): FastifyP
       return request.merchant;
     };
 
+    const resumed = (request: { idempotency: { resumed?: boolean } | undefined }) => ({ resumed: request.idempotency?.resumed === true });
+
     app.post('/payments/payment', async (request, reply) => {
-      const row = await payments.create(merchantOf(request), request.umfBody());
+      const row = await payments.create(merchantOf(request), request.umfBody(), resumed(request));
       const payment = await payments.render(row);
       return reply.umf({ payment, links: payment.links }, RET.SUCCESS, 201);
     });
@@ -37,13 +39,13 @@ export function paymentRoutes(ctx: GatewayContext, notify: () => void): FastifyP
     });
 
     app.post<IdParams>('/payments/payment/:id/verify', async (request, reply) => {
-      const row = await payments.verify(merchantOf(request), request.params.id, request.umfBody());
+      const row = await payments.verify(merchantOf(request), request.params.id, request.umfBody(), resumed(request));
       const payment = await payments.render(row);
       return reply.umf({ payment, links: payment.links });
     });
 
     app.post<IdParams>('/payments/payment/:id/execute', async (request, reply) => {
-      const row = await payments.execute(merchantOf(request), request.params.id, request.umfBody());
+      const row = await payments.execute(merchantOf(request), request.params.id, request.umfBody(), resumed(request));
       const payment = await payments.render(row);
       return reply.umf({ payment, links: payment.links });
     });
