@@ -99,12 +99,19 @@ for (const kind of testDatabaseUrls()) {
           else assert.match(refundNo, /^[A-Z0-9]+$/, 'refundNo on a refund');
         }
         assert.deepEqual(payLines.map((f) => f[0]).sort(), paidToday.map((p) => p.id).sort(), 'the successful payments, not the failed, unpaid or other merchant\'s');
+        const productOf = new Map<string, string>([
+          [card1.id, 'Payment Gateway - Credit card'],
+          [card2.id, 'Payment Gateway - Credit card'],
+          [wechat.id, 'Payment Gateway - WeChat QR code'],
+          [yen.id, 'Payment Gateway - WeChat QR code'],
+          [alipay.id, 'Payment Gateway - Alipay QR code'],
+        ]);
         for (const p of paidToday) {
           const f = payLines.find((l) => l[0] === p.id)!;
           const a = p.order.amount;
           assert.deepEqual(
             [f[1], f[2], f[3], f[6], f[7], f[8], f[9], f[12]],
-            [p.payer?.payer_info?.phone ?? '', p.order.mer_reference_id, p.order.mer_date, a.currency, twoDecimals(a.total), a.total_cny, a.exchange_rate.rate, f[12]],
+            [p.payer?.payer_info?.phone ?? '', p.order.mer_reference_id, p.order.mer_date, a.currency, twoDecimals(a.total), a.total_cny, a.exchange_rate.rate, productOf.get(p.id)],
             `payment line of ${p.id}`,
           );
         }
@@ -174,7 +181,7 @@ for (const kind of testDatabaseUrls()) {
 
         // The statement file agrees with the statement.
         const recFile = await download(h, shop, `/payments/reconciliation_statement_download?mer_date=${day}`);
-        assert.ok(verify('sha256', recFile.bytes, h.platformCert.publicKey, Buffer.from(recFile.signature, 'base64')));
+        assert.ok(verify('sha256', recFile.bytes, h.platformCert.publicKey, Buffer.from(recFile.signature, 'base64')), 'the statement file is signed by the platform');
         assert.equal(recFile.lines.at(-1), `RECONDETAIL-End,${shop.id},${day},${settledPayLines.length + settledRefundLines.length},${decimal(shopNetCny)}`);
 
         const check = await checkLedger(db);
