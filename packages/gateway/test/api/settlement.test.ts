@@ -113,6 +113,7 @@ for (const kind of testDatabaseUrls()) {
       assert.deepEqual(Object.keys(rec.amount), ['total_cny'], 'several currencies: amount carries the CNY total only');
       const netCnyAll = Object.values(expected).reduce((s, e) => s + e.gross - e.refunds - e.fees, 0n);
       assert.equal(rec.amount.total_cny, decimal(netCnyAll, 2));
+      assert.deepEqual(rec.settlements.map((s: any) => s.currency).sort(), ['EUR', 'JPY', 'USD'], 'one statement transfer per currency');
       for (const s of rec.settlements) {
         const e = expected[s.currency as keyof typeof expected];
         assert.equal(s.amount.total, decimal(e.net, DIGITS[s.currency]!), `${s.currency} amount.total`);
@@ -163,6 +164,7 @@ for (const kind of testDatabaseUrls()) {
       assert.deepEqual(items[3]!.slice(5, 8), ['JPY', '12345.00', jpy.order.amount.total_cny], 'JPY with two decimals as in 3.11');
       assert.equal(items[4]![16], ok.json.refund.order.mer_reference_id, 'refundNo');
       const settlementLines = lines.slice(6, 9).map((l) => l.split(','));
+      assert.deepEqual(settlementLines.map((f) => [f[0], f[1]]).sort(), [['SETTLEMENT', 'EUR'], ['SETTLEMENT', 'JPY'], ['SETTLEMENT', 'USD']], 'one SETTLEMENT line per currency');
       for (const f of settlementLines) {
         assert.equal(f[0], 'SETTLEMENT');
         const e = expected[f[1] as keyof typeof expected];
@@ -183,6 +185,7 @@ for (const kind of testDatabaseUrls()) {
       const db = h.gateway.context.db;
       assert.equal(await accountBalance(db, `merchant_payable:${shop.id}:CNY`), 0n, 'everything owed to the shop was settled');
       assert.equal(await accountBalance(db, `merchant_settled:${shop.id}:USD`), expected.USD.net);
+      assert.equal(await accountBalance(db, `merchant_settled:${shop.id}:EUR`), expected.EUR.net);
       assert.equal(await accountBalance(db, `merchant_settled:${shop.id}:JPY`), expected.JPY.net);
       const otherFee = halfUp(units(otherPaid.order.amount.total_cny, 2) * 100n, 10_000n); // default fee 1.00 %
       assert.equal(await accountBalance(db, 'service_fees:CNY'), -(expected.USD.fees + expected.EUR.fees + expected.JPY.fees + otherFee));
@@ -282,6 +285,8 @@ for (const kind of testDatabaseUrls()) {
       // The reference's 3.17 parameter works on the download too, and the statement's settle_date on the list.
       const alt = await h.call(shop, 'GET', `/payments/reconciliation_statement_download?settle_date=${settleDate}`);
       assert.equal(alt.status, 200, alt.text);
+      assert.ok(alt.text.startsWith(`RECONDETAIL-START,${shop.id},${settleDate}\n`), `the statement file of the date: ${alt.text.slice(0, 80)}`);
+      assert.ok(alt.headers.get('signature'), 'the file carries its Signature');
     });
   });
 }
@@ -312,6 +317,7 @@ for (const kind of testDatabaseUrls()) {
         assert.equal(run.state, 'DONE');
         const statement = await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=${tomorrow}`);
         expectOk(h, statement);
+        assert.deepEqual(statement.json.reconciliations.payment_summaries.map((p: any) => p.payment_id), [paid.id], 'the statement lists the payment the scheduled run settled');
         assert.deepEqual((await checkLedger(db)).problems, []);
       } finally {
         await h.close();
