@@ -33,6 +33,11 @@ for (const kind of testDatabaseUrls()) {
         const created = await h.call(shop, 'POST', '/payments/payment', order);
         expectOk(h, created, 201);
         const id = created.json.payment.id as string;
+        const sent = (order as { order: { mer_reference_id: string; amount: unknown }; payer: { payment_method: string } });
+        assert.match(id, /^PAY_[A-Z0-9]+$/, `a payment id: ${id}`);
+        assert.equal(created.json.payment.state, 'WAIT_BUYER_PAY', created.text);
+        assert.equal(created.json.payment.order.mer_reference_id, sent.order.mer_reference_id, 'the payment of the order sent');
+        assert.equal(created.json.payment.payer.payment_method, sent.payer.payment_method, 'with the method sent');
         const queried = await h.call(shop, 'GET', `/payments/payment/${id}`);
         expectOk(h, queried);
         assert.equal(JSON.stringify(created.json.payment), JSON.stringify(queried.json.payment), 'the same payment member, in the same order');
@@ -49,6 +54,7 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(created.length, refs.length, `one payment per reference: ${answers.map((a) => a.status).join(',')}`);
       assert.equal(refused.length, 2, 'the two repeats are refused');
       for (const a of created) expectOk(h, a, 201);
+      assert.deepEqual(created.map((a) => a.json.payment.order.mer_reference_id).sort(), [...refs].sort(), 'each reference created once');
       for (const a of refused) expectError(h, a, 409, '00060741');
       for (const a of created) {
         const q = await h.call(shop, 'GET', `/payments/payment/${a.json.payment.id}`);
