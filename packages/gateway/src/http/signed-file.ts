@@ -23,15 +23,17 @@ export interface SignedFile {
   readonly body: string;
 }
 
-export function sendSignedFile(reply: FastifyReply, ctx: GatewayContext, file: SignedFile): FastifyReply {
+export async function sendSignedFile(reply: FastifyReply, ctx: GatewayContext, file: SignedFile): Promise<FastifyReply> {
   if (!/^[A-Za-z0-9_.-]{1,200}$/.test(file.filename)) throw new Error(`unsafe download file name: ${file.filename}`);
   const bytes = Buffer.from(file.body, 'utf8');
-  reply
+  // Signed off the event loop (a file may be large). A signing failure rejects, so it reaches the error
+  // handler as an ordinary error (not an unhandled rejection), and no download header is set by then.
+  const signature = await signSha256WithRsaOffThread(ctx.platform.privateKey, bytes);
+  return reply
     .code(200)
     .header('content-type', 'text/plain; charset=utf-8')
     .header('content-disposition', `attachment; filename="${file.filename}"`)
-    .header('cache-control', 'no-store');
-  // Signed off the event loop (a file may be large); the route returns the reply, which Fastify awaits.
-  signSha256WithRsaOffThread(ctx.platform.privateKey, bytes).then((signature) => reply.header('signature', signature).send(bytes));
-  return reply;
+    .header('cache-control', 'no-store')
+    .header('signature', signature)
+    .send(bytes);
 }
