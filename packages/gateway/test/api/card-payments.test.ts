@@ -194,8 +194,8 @@ for (const kind of testDatabaseUrls()) {
           assert.match(x.json.payment.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
           const agreement = x.json.payment.payer.payer_info.payer_agreement;
           assert.ok(agreement, `payer agreement issued: ${x.text}`);
-          assert.ok(agreement.usr_busi_agreement_id);
-          assert.ok(agreement.usr_pay_agreement_id);
+          assert.ok(agreement.usr_busi_agreement_id, `usr_busi_agreement_id issued: ${x.text}`);
+          assert.ok(agreement.usr_pay_agreement_id, `usr_pay_agreement_id issued: ${x.text}`);
           assert.equal(agreement.gate_id, 'CCB');
           assert.equal(agreement.last_four_cardid, number.slice(-4));
 
@@ -375,7 +375,7 @@ for (const kind of testDatabaseUrls()) {
         // A second execute while the bank has not answered is refused.
         const again = await execute(shop, paymentId, code);
         assert.ok(['00060761', '00200005', '00060750'].includes(again.json?.meta?.ret_code), again.text);
-        assert.ok(again.status >= 400 && again.status < 500);
+        assert.ok(again.status >= 400 && again.status < 500, `a second execute is a 4xx refusal: ${again.status} ${again.text}`);
         const done = await waitForState(shop, paymentId, 'TRADE_SUCCESS');
         assert.equal(done.json.payment.state, 'TRADE_SUCCESS', done.text);
         assertLinks(done, [
@@ -383,7 +383,7 @@ for (const kind of testDatabaseUrls()) {
           ['refund', 'POST', '/refund'],
             ['apply_to_customs', 'POST', '/apply_to_customs'],
         ]);
-        assert.ok(done.json.payment.execute_success_time);
+        assert.match(done.json.payment.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'a late success has its execute_success_time');
         const rows = await ledger(paymentId);
         assert.equal(rows.length, 1);
         const agreement = done.json.payment.payer.payer_info.payer_agreement;
@@ -578,7 +578,7 @@ for (const kind of testDatabaseUrls()) {
       const createdOnes = results.filter((r) => r.status === 201);
       assert.equal(createdOnes.length, 1, results.map((r) => `${r.status} ${r.text.slice(0, 100)}`).join('\n'));
       for (const r of results) {
-        assert.ok(h.verifies(r.text));
+        assert.ok(h.verifies(r.text), `the answer is signed: ${r.text.slice(0, 200)}`);
         if (r.status !== 201) fails(r, 409, '00060741');
       }
       const rows = await h.gateway.context.db.selectFrom('payments').select('id').where('mer_reference_id', '=', id).execute();
@@ -618,7 +618,7 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(winners.length, 1, results.map((r) => r.text).join('\n'));
       assert.equal(winners[0]!.json.payment.state, 'TRADE_SUCCESS');
       for (const r of results) {
-        assert.ok(h.verifies(r.text));
+        assert.ok(h.verifies(r.text), `the answer is signed: ${r.text.slice(0, 200)}`);
         if (r === winners[0]) continue;
         assert.ok(['00060761', '00060750', '00200005'].includes(r.json?.meta?.ret_code), r.text);
         assert.ok(r.status >= 400 && r.status < 500, r.text);

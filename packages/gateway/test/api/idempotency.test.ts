@@ -31,7 +31,7 @@ for (const kind of testDatabaseUrls()) {
     function fresh(res: ApiResponse, status: number): void {
       assert.equal(res.status, status, res.text);
       assert.equal(res.json.meta.ret_code, '0000', res.text);
-      assert.ok(h.verifies(res.text));
+      assert.ok(h.verifies(res.text), `the answer is signed: ${res.text.slice(0, 200)}`);
       assert.equal(res.headers.get('idempotent-replayed'), null, 'a first answer is not marked replayed');
     }
 
@@ -40,13 +40,13 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(res.text, original.text, 'the stored response, byte for byte');
       assert.equal(res.headers.get('idempotent-replayed'), 'true');
       assert.match(res.headers.get('content-type') ?? '', /application\/json/);
-      assert.ok(h.verifies(res.text));
+      assert.ok(h.verifies(res.text), `the answer is signed: ${res.text.slice(0, 200)}`);
     }
 
     function conflict(res: ApiResponse, code: string): void {
       assert.equal(res.status, 409, res.text);
       assert.equal(res.json.meta.ret_code, code, res.text);
-      assert.ok(h.verifies(res.text));
+      assert.ok(h.verifies(res.text), `the answer is signed: ${res.text.slice(0, 200)}`);
     }
 
     before(async () => {
@@ -105,7 +105,7 @@ for (const kind of testDatabaseUrls()) {
         assert.equal(created.length, 1, results.map((r) => `${r.status} ${r.text.slice(0, 80)}`).join('\n'));
         const original = created[0]!;
         for (const r of results) {
-          assert.ok(h.verifies(r.text));
+          assert.ok(h.verifies(r.text), `the answer is signed: ${r.text.slice(0, 200)}`);
           if (r === original) continue;
           if (r.status === 409) assert.equal(r.json.meta.ret_code, '00060743', r.text);
           else replayOf(r, original);
@@ -265,7 +265,7 @@ for (const kind of testDatabaseUrls()) {
       const long = await create(shop, sampleOrder(ref('LONG')), 'k'.repeat(256));
       assert.equal(long.status, 400, long.text);
       assert.equal(long.json.meta.ret_code, '00060700');
-      assert.ok(h.verifies(long.text));
+      assert.ok(h.verifies(long.text), 'the refusal is signed');
       const id = ref('BLANKKEY');
       fresh(await create(shop, sampleOrder(id), '   '), 201);
       conflict(await create(shop, sampleOrder(id), '   '), '00060741');
