@@ -445,6 +445,7 @@ for (const kind of testDatabaseUrls()) {
       assert.ok(verifySha256WithRsa(h.platformCert.publicKey, Buffer.from(empty.text, 'utf8'), empty.headers.get('signature') ?? ''), 'signed');
 
       const other = await download(otherShop, `mer_date=${D}`);
+      assert.equal(other.status, 200, other.text);
       const otherLines = other.text.slice(0, -1).split('\n');
       assert.deepEqual(otherLines.slice(1, -1).map((l) => l.split(',')[0]), [otherPayment.payment.id, otherRefund.refund.id], "the other merchant's file holds only its own");
       assert.equal(otherLines[0], `TRANSDETAIL-START,${otherShop.id},${D}`);
