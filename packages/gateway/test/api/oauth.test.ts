@@ -45,6 +45,14 @@ for (const kind of testDatabaseUrls()) {
       return match[1]!;
     }
 
+    /** The token opened the API: 200, ret_code 0000, a bank list, signed. */
+    function opensApi(res: RawResponse, what = 'the token opens the API'): void {
+      assert.equal(res.status, 200, `${what}: ${res.text}`);
+      assert.equal(res.json?.meta?.ret_code, '0000', `${what}: ${res.text}`);
+      assert.ok(Array.isArray(res.json.banks), `${what}: a bank list: ${res.text.slice(0, 200)}`);
+      assert.ok(h.verifies(res.text), `${what}: signed`);
+    }
+
     function assertUmfError(res: RawResponse, status: number, code: string): void {
       assert.equal(res.status, status, res.text);
       assert.equal(res.json?.meta?.ret_code, code, res.text);
@@ -67,34 +75,34 @@ for (const kind of testDatabaseUrls()) {
       const banks = await bankList(`Bearer ${token}`);
       assert.equal(banks.status, 200, banks.text);
       assert.equal(banks.json.meta.ret_code, '0000');
-      assert.ok(h.verifies(banks.text));
+      assert.ok(h.verifies(banks.text), 'the bank list is signed');
     });
 
     test('form-encoded body', async () => {
       const m = await h.merchant();
       const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: m.clientId, client_secret: m.clientSecret }).toString();
       const token = tokenOf(await authorize(body, { 'content-type': 'application/x-www-form-urlencoded' }));
-      assert.equal((await bankList(`Bearer ${token}`)).status, 200);
+      opensApi(await bankList(`Bearer ${token}`));
     });
 
     test('HTTP Basic credentials with grant_type in a form body', async () => {
       const m = await h.merchant();
       const basic = Buffer.from(`${m.clientId}:${m.clientSecret}`).toString('base64');
       const token = tokenOf(await authorize('grant_type=client_credentials', { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }));
-      assert.equal((await bankList(`Bearer ${token}`)).status, 200);
+      opensApi(await bankList(`Bearer ${token}`));
     });
 
     test('HTTP Basic credentials with grant_type in a JSON body', async () => {
       const m = await h.merchant();
       const basic = Buffer.from(`${m.clientId}:${m.clientSecret}`).toString('base64');
       const token = tokenOf(await authorize('{"grant_type":"client_credentials"}', { 'content-type': 'application/json', authorization: `Basic ${basic}` }));
-      assert.equal((await bankList(`Bearer ${token}`)).status, 200);
+      opensApi(await bankList(`Bearer ${token}`));
     });
 
     test('a second token disables the first', async () => {
       const m = await h.merchant();
       const first = tokenOf(await jsonCredentials(m));
-      assert.equal((await bankList(`Bearer ${first}`)).status, 200);
+      opensApi(await bankList(`Bearer ${first}`));
       const second = tokenOf(await jsonCredentials(m));
       assert.notEqual(first, second);
       assertUmfError(await bankList(`Bearer ${first}`), 401, '00280703');
@@ -110,8 +118,8 @@ for (const kind of testDatabaseUrls()) {
         const res = await bankList(header);
         assert.equal(res.status, 200, `${header.slice(0, 8)}...: ${res.text}`);
         assert.equal(res.json.meta.ret_code, '0000');
-        assert.ok(Array.isArray(res.json.banks) && res.json.banks.length > 0);
-        assert.ok(h.verifies(res.text));
+        assert.ok(Array.isArray(res.json.banks) && res.json.banks.length > 0, `a non-empty bank list: ${res.text.slice(0, 200)}`);
+        assert.ok(h.verifies(res.text), `the answer is signed: ${res.text.slice(0, 200)}`);
       }
       // Signed POSTs take the no-space form too.
       const body = '{}';
@@ -135,11 +143,11 @@ for (const kind of testDatabaseUrls()) {
       const m = await h.merchant();
       const token = tokenOf(await jsonCredentials(m));
       h.clock.advance(3599_000);
-      assert.equal((await bankList(`Bearer ${token}`)).status, 200, 'still valid just before expiry');
+      opensApi(await bankList(`Bearer ${token}`), 'still valid just before expiry');
       h.clock.advance(2_000);
       assertUmfError(await bankList(`Bearer ${token}`), 401, '00280703');
       const fresh = tokenOf(await jsonCredentials(m));
-      assert.equal((await bankList(`Bearer ${fresh}`)).status, 200);
+      opensApi(await bankList(`Bearer ${fresh}`));
     });
 
     test('wrong secret -> 401 00280701; unknown client_id -> 401 00280701', async () => {
@@ -202,7 +210,7 @@ for (const kind of testDatabaseUrls()) {
         const res = await raw(`${h.api}${path}`, { method: 'GET', headers: { authorization: `Bearer${token}`, ...headers } });
         assert.equal(res.status, 200, `${path}: ${res.text}`);
         assert.equal(res.json.meta.ret_code, '0000');
-        assert.ok(h.verifies(res.text));
+        assert.ok(h.verifies(res.text), `the answer is signed: ${res.text.slice(0, 200)}`);
       }
       const missing = await raw(`${h.api}/payments/payment/PAY_NOSUCHPAYMENT`, { method: 'GET', headers: { authorization: `Bearer ${token}`, ...headers } });
       assertUmfError(missing, 404, '00060760');
