@@ -38,12 +38,12 @@ for (const kind of testDatabaseUrls()) {
       assert.match(created.client_id!, /^[0-9a-f]{40}$/);
       assert.match(created.client_secret!, /^[0-9a-f]{40}$/);
       assert.equal(created.encryption, 'oaep');
-      assert.ok(created.private_key_file!.startsWith(join(h.dataDir, 'merchants')));
+      assert.ok(created.private_key_file!.startsWith(join(h.dataDir, 'merchants')), `the PEM key is under the data directory: ${created.private_key_file}`);
       assert.equal(statSync(created.private_key_file!).mode & 0o777, 0o600);
-      assert.ok(created.private_key_der_file!.endsWith('.key.p8'));
+      assert.ok(created.private_key_der_file!.endsWith('.key.p8'), `the DER key file is .key.p8: ${created.private_key_der_file}`);
       const der = createPrivateKey({ key: readFileSync(created.private_key_der_file!), format: 'der', type: 'pkcs8' });
       const pem = createPrivateKey(readFileSync(created.private_key_file!, 'utf8'));
-      assert.ok(der.equals(pem));
+      assert.ok(der.equals(pem), 'the DER and PEM files hold the same key');
 
       const res = await fetch(`${h.api}/oauth/authorize`, { method: 'POST', body: JSON.stringify({ client_id: created.client_id, client_secret: created.client_secret, grant_type: 'client_credentials' }), headers: { 'content-type': 'application/json' } });
       assert.equal(res.status, 200);
@@ -87,10 +87,10 @@ for (const kind of testDatabaseUrls()) {
       if (h.gateway.context.store.url === 'pglite:') return t.skip('in-memory PGlite cannot be shared with another process');
       const { stdout } = await cli('platform', 'cert');
       const cert = new X509Certificate(stdout);
-      assert.ok(cert.publicKey.equals(h.platformCert.publicKey));
+      assert.ok(cert.publicKey.equals(h.platformCert.publicKey), 'the printed certificate holds the key that signs the responses');
       assert.equal(cert.publicKey.asymmetricKeyDetails?.modulusLength, 2048);
       const row = await h.gateway.context.db.selectFrom('platform_keys').selectAll().executeTakeFirstOrThrow();
-      assert.ok(!row.private_key_enc.includes('PRIVATE KEY'));
+      assert.ok(!row.private_key_enc.includes('PRIVATE KEY'), 'the platform private key is not stored in the clear');
       assert.match(row.private_key_enc, /^v1\./);
       assert.equal(statSync(join(h.dataDir, 'master.key')).mode & 0o777, 0o600);
     });
