@@ -122,12 +122,20 @@ export class SignedDownload implements AsyncIterable<string> {
   async saveTo(path: string): Promise<{ path: string; bytes: number }> {
     const partial = `${path}.part`;
     const out = createWriteStream(partial, { flags: 'w', mode: 0o600 });
+    // Listen for errors all along: a failed open (no such directory) or write can be emitted while the
+    // loop waits for the network, and an 'error' nobody listens to would crash the process.
+    let failed: unknown;
+    out.on('error', (err) => {
+      failed ??= err;
+    });
     let bytes = 0;
     try {
       for await (const chunk of this.chunks()) {
+        if (failed !== undefined) throw failed;
         bytes += chunk.byteLength;
         if (!out.write(chunk)) await once(out, 'drain');
       }
+      if (failed !== undefined) throw failed;
       out.end();
       await once(out, 'finish');
       await rename(partial, path);
