@@ -58,18 +58,18 @@ export async function applyStateMove<T extends MovableTable, S extends string>(c
   const from = row.state as S;
   if (!move.transitions[from]?.includes(to)) return false;
   const done = await ctx.db.transaction().execute(async (trx) => {
-    const moved = await trx
+    // The row of `move.table` as the move left it (none when another process moved it first).
+    const updated = (await trx
       .updateTable(table)
       .set({ ...move.changes, state: to, updated_at: now })
       .where('id', '=', row.id)
       .where('state', '=', from)
-      .executeTakeFirst();
-    if (moved.numUpdatedRows !== 1n) return false;
+      .returningAll()
+      .executeTakeFirst()) as MovableRows[T] | undefined;
+    if (!updated) return false;
     await move.alsoWrite?.(trx);
     await recordPaymentEvent(trx, row.payment_id, now, move.event.type, move.event.detail);
     if (notification) {
-      // The row of `move.table` as the move left it.
-      const updated = (await trx.selectFrom(table).selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()) as MovableRows[T];
       await enqueueNotification(trx, {
         merchantId: row.merchant_id,
         objectType: notification.objectType,
