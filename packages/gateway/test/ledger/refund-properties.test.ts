@@ -164,6 +164,7 @@ for (const kind of testDatabaseUrls()) {
       results.forEach((res, i) => {
         const amount = amounts[i]!;
         if (p.spec.outcome !== 'paid') {
+          assert.equal(res.status, 409, res.text);
           assert.equal(res.json?.meta?.ret_code, '00060766', res.text);
           return;
         }
@@ -172,6 +173,7 @@ for (const kind of testDatabaseUrls()) {
           p.inProcess.set(res.json.refund.id, amount);
           accepted += amount;
         } else {
+          assert.equal(res.status, 409, res.text);
           assert.equal(res.json?.meta?.ret_code, '00202010', res.text);
         }
       });
