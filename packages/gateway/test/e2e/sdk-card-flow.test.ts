@@ -249,6 +249,7 @@ for (const kind of testDatabaseUrls()) {
         assert.equal(executed.payment.id, payment.id);
         assert.equal(executed.payment.state, 'TRADE_SUCCESS');
         assert.ok(executed.payment.execute_success_time, 'execute_success_time is set');
+        assert.match(executed.payment.execute_success_time!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'execute_success_time in China time');
         assert.equal(executed.payment.error, undefined);
 
         const got = await client.payments.get(payment.id);
@@ -326,6 +327,7 @@ for (const kind of testDatabaseUrls()) {
         const final = await oaepClient.payments.waitFor(id, ['TRADE_SUCCESS', 'TRADE_FAIL', 'TRADE_CLOSED'], { timeoutMs: 10_000, intervalMs: 100 });
         assert.equal(final.state, 'TRADE_SUCCESS');
         assert.ok(final.execute_success_time, 'execute_success_time is set');
+        assert.match(final.execute_success_time!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'execute_success_time in China time');
         await notified(id, 'TRADE_SUCCESS');
       });
 

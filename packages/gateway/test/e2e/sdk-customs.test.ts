@@ -95,6 +95,7 @@ for (const kind of testDatabaseUrls()) {
       const done = await client.customs.waitFor(declaration.id, undefined, { timeoutMs: 10_000, intervalMs: 50 });
       assert.equal(done.state, 'SUCCESS');
       assert.ok(done.completed_time, 'completed_time');
+      assert.match(done.completed_time!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'completed_time in China time');
 
       const got = await client.customs.get(declaration.id);
       assert.deepEqual(got.declaration, done);

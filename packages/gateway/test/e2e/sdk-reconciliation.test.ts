@@ -88,6 +88,7 @@ for (const kind of testDatabaseUrls()) {
       const saved = await (await client.reconciliation.download({ settleDate })).saveTo(path);
       assert.equal(readFileSync(path, 'utf8').split('\n').length - 1, parsed.length);
       assert.ok(saved.bytes > 0, 'bytes written');
+      assert.equal(saved.bytes, readFileSync(path).length, 'the byte count reported is the size of the file written');
     });
 
     test('a date without a transfer is UmfNotFoundError 00060773; a bad date never leaves the client', async () => {

@@ -77,12 +77,14 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(refund.order?.mer_reference_id, number);
       assert.equal(refund.order?.amount.total, '12.50');
       assert.ok(refund.order?.amount.total_cny, 'total_cny at the locked rate');
+      assert.match(refund.order!.amount.total_cny!, /^\d+\.\d{2}$/, 'total_cny in CNY with two decimals');
       assert.deepEqual(links.map((l) => l.ref), ['parent_payment', 'self']);
 
       h.clock.advance(SANDBOX_REFUND_DELAY_MS);
       const done = await client.refunds.waitFor(refund.id, 'REFUND_SUCCESS', { timeoutMs: 10_000, intervalMs: 100 });
       assert.equal(done.state, 'REFUND_SUCCESS');
       assert.ok(done.execute_success_time, 'execute_success_time');
+      assert.match(done.execute_success_time!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'execute_success_time in China time');
       const got = await client.refunds.get(refund.id);
       assert.equal(got.refund.id, refund.id);
 

@@ -103,6 +103,7 @@ for (const kind of testDatabaseUrls()) {
       const paid = await client.payments.waitFor(payment.id, 'TRADE_SUCCESS', { timeoutMs: 10_000, intervalMs: 100 });
       assert.equal(paid.state, 'TRADE_SUCCESS');
       assert.ok(paid.execute_success_time, 'execute_success_time is set');
+      assert.match(paid.execute_success_time!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'execute_success_time in China time');
 
       const delivery = await shop.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
       assert.equal(delivery.verifyError, undefined, 'the notification verified with the SDK');
