@@ -127,8 +127,8 @@ export class CustomsService {
 
     const id = randomId('CUST_');
     try {
-      await db.transaction().execute(async (trx) => {
-        await trx
+      return await db.transaction().execute(async (trx) => {
+        const inserted = await trx
           .insertInto('customs_declarations')
           .values({
             id,
@@ -150,14 +150,15 @@ export class CustomsService {
             submitted_at: null,
             completed_at: null,
           })
-          .execute();
+          .returningAll()
+          .executeTakeFirstOrThrow();
         await recordPaymentEvent(trx, payment.id, now, 'customs_accepted', `${id} ${draft.merSubReferenceId} to ${draft.customsId} customs`);
+        return inserted;
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw alreadyDeclared(draft, 'another declaration of it was accepted at the same time');
       throw error;
     }
-    return this.#get(id);
   }
 
   // ---- query --------------------------------------------------------------------------------
@@ -288,10 +289,6 @@ export class CustomsService {
       acceptedAt: Number(row.created_at),
       now,
     };
-  }
-
-  async #get(id: string): Promise<CustomsRow> {
-    return this.#ctx.db.selectFrom('customs_declarations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   }
 }
 
