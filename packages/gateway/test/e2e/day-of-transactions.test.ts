@@ -19,7 +19,7 @@ import { paidCardPayment, paidWalletPayment, paymentBody, payOnSandbox, refund, 
 import { setServiceFee } from '../../src/merchants/merchants.ts';
 import { SettlementService } from '../../src/settlement/settlements.ts';
 import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
-import { cents, decimal, twoDecimals } from '../helpers/decimals.ts';
+import { cents, decimal, twoDecimals, units } from '../helpers/decimals.ts';
 
 const DIGITS: Record<string, number> = { USD: 2, EUR: 2, JPY: 0, CNY: 2 };
 
@@ -160,10 +160,10 @@ for (const kind of testDatabaseUrls()) {
           const transferred = await accountBalance(db, `merchant_settled:${shop.id}:${s.currency}`);
           const digits = DIGITS[s.currency]!;
           const lineSum =
-            rec.payment_summaries.filter((p: any) => p.amount.currency === s.currency).reduce((t: bigint, p: any) => t + BigInt(p.exchange_amount.total.replace('.', '')), 0n) -
-            rec.refund_summaries.filter((r: any) => r.amount.currency === s.currency).reduce((t: bigint, r: any) => t + BigInt(r.exchange_amount.total.replace('.', '')), 0n);
+            rec.payment_summaries.filter((p: any) => p.amount.currency === s.currency).reduce((t: bigint, p: any) => t + units(p.exchange_amount.total, digits), 0n) -
+            rec.refund_summaries.filter((r: any) => r.amount.currency === s.currency).reduce((t: bigint, r: any) => t + units(r.exchange_amount.total, digits), 0n);
           assert.equal(transferred, lineSum, `${s.currency}: the ledger's transfer = the statement's lines (${digits} digits)`);
-          assert.equal(BigInt(s.amount.total.replace('.', '')), lineSum, `${s.currency}: the transfer shown = the ledger's`);
+          assert.equal(units(s.amount.total, digits), lineSum, `${s.currency}: the transfer shown = the ledger's`);
         }
         // The JPY sale was refunded in full: its fee makes the group negative, so it waits (carried).
         assert.ok(run.skipped.some((s) => s.merchantId === shop.id && s.currency === 'JPY' && /carried/.test(s.reason)), JSON.stringify(run.skipped));
@@ -177,7 +177,7 @@ for (const kind of testDatabaseUrls()) {
         for (const r of rec.refund_summaries) assert.equal(r.amount.total_cny, refundLines.find((f) => f[0] === r.refund_id)![8], 'same CNY as the file');
         const fileNetSettled = settledPayLines.reduce((t, f) => t + cents(f[8]!), 0n) - settledRefundLines.reduce((t, f) => t + cents(f[8]!), 0n);
         assert.equal(shopNetCny, fileNetSettled - shopFees, 'the CNY exchanged = the file\'s CNY of those lines less the fees');
-        assert.equal(await accountBalance(db, `merchant_payable:${shop.id}:CNY`), BigInt(pending.json.refund.order.amount.total_cny.replace('.', '')), 'what stays with the platform: the refund under way, reserved');
+        assert.equal(await accountBalance(db, `merchant_payable:${shop.id}:CNY`), cents(pending.json.refund.order.amount.total_cny), 'what stays with the platform: the refund under way, reserved');
 
         // The statement file agrees with the statement.
         const recFile = await download(h, shop, `/payments/reconciliation_statement_download?mer_date=${day}`);
