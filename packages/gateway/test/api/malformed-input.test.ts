@@ -15,6 +15,7 @@ import { startHarness, type ApiResponse, type Harness, type TestMerchant } from 
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { customsPayment, declarationBody } from '../helpers/customs.ts';
 import { refundBody } from '../helpers/refunds.ts';
+import { verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 
 const RUNS = Number(process.env['UMF_PROPERTY_RUNS'] ?? 40);
 const STATUS_OF = new Map(RET_CODES.map((e) => [e.code, e.http]));
@@ -106,8 +107,12 @@ for (const kind of testDatabaseUrls()) {
     test(`customs declarations, mutated (${RUNS} runs)`, { timeout: 300_000 }, async () => {
       await fc.assert(
         fc.asyncProperty(mutate(declarationBody(customsSub)), async (body) => {
+          const count = () => h.gateway.context.db.selectFrom('customs_declarations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+          const before = await count();
           const res = await h.call(shop, 'POST', `/payments/payment/${paymentId}/apply_to_customs`, body);
           assertDocumented(res, h, `customs ${JSON.stringify(body).slice(0, 200)}`);
+          const after = await count();
+          if (res.status !== 201) assert.equal(Number(after.n), Number(before.n), 'a refused declaration creates nothing');
         }),
         { numRuns: RUNS },
       );
@@ -129,6 +134,7 @@ for (const kind of testDatabaseUrls()) {
           const res = await h.call(shop, 'GET', `${p}${query ? `?${query}` : ''}`);
           if (res.status === 200 && !res.headers.get('content-type')?.includes('json')) {
             assert.ok(res.headers.get('signature'), `${p}?${query}: a file carries its Signature`);
+            assert.ok(verifySha256WithRsa(h.platformCert.publicKey, Buffer.from(res.text, 'utf8'), res.headers.get('signature')!), `${p}?${query}: the file verifies with the platform certificate`);
             return;
           }
           assertDocumented(res, h, `${p}?${query}`);
