@@ -368,7 +368,10 @@ for (const kind of testDatabaseUrls()) {
       assert.deepEqual(paid.payment.links.map((l: any) => l.ref), ['self', 'refund', 'apply_to_customs']);
       const link = paid.payment.links[2];
       assert.equal(link.href, `${h.api}/payments/payment/${paid.id}/apply_to_customs`);
-      ok(await h.call(shop, 'POST', link.href, declarationBody(paid.customsSub)), 201);
+      const viaLink = await h.call(shop, 'POST', link.href, declarationBody(paid.customsSub));
+      ok(viaLink, 201);
+      assert.equal(viaLink.json.customs_declarations[0].parent_payment, paid.id, 'the link declares that payment');
+      assert.equal(viaLink.json.customs_declarations[0].state, 'ACCEPTED', viaLink.text);
       const unpaid = await customsPayment(h, shop, server.notifyUrl, { pay: false });
       assert.deepEqual(unpaid.payment.links.map((l: any) => l.ref), ['self']);
       const plain = customsPaymentBody(h, server.notifyUrl);
@@ -386,7 +389,9 @@ for (const kind of testDatabaseUrls()) {
       fails(await getDeclaration(otherShop, d.id), 404, '00060772');
       fails(await getDeclaration(shop, 'CUST_AAAAAAAAAAAAAAAAAAAAA'), 404, '00060772');
       fails(await getDeclaration(shop, 'REFUND_X'), 404, '00060772');
-      ok(await getDeclaration(shop, d.id));
+      const own = await getDeclaration(shop, d.id);
+      ok(own);
+      assert.equal(own.json.customs_declarations[0].id, d.id, 'the owner gets its declaration');
     });
 
     // ---- the customs list file --------------------------------------------------------------------
