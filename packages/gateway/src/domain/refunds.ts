@@ -104,8 +104,9 @@ export class RefundService {
 
     const now = clock.now();
     const id = randomId('REFUND_');
+    let accepted: RefundRow;
     try {
-      await db.transaction().execute(async (trx) => {
+      accepted = await db.transaction().execute(async (trx) => {
         // Reserve the amount: one conditional update, so concurrent refunds can never take more than the payment.
         const reserved = await trx
           .updateTable('payments')
@@ -127,7 +128,7 @@ export class RefundService {
           .where(sql<boolean>`refunded_cny_minor + ${cny} <= total_cny_minor`)
           .executeTakeFirst();
         if (cnyReserved.numUpdatedRows !== 1n) throw new Error(`refund ${id}: the CNY reservation of ${cny} fen does not fit payment ${payment.id}`);
-        await trx
+        const inserted = await trx
           .insertInto('refunds')
           .values({
             id,
@@ -150,9 +151,11 @@ export class RefundService {
             updated_at: now,
             completed_at: null,
           })
-          .execute();
+          .returningAll()
+          .executeTakeFirstOrThrow();
         await postRefundAccepted(trx, { refundId: id, paymentId: payment.id, merchantId: merchant.id, cnyMinor: cny, now });
         await recordPaymentEvent(trx, payment.id, now, 'refund_accepted', `${id} ${formatAmount(draft.amountMinor, currency)} ${currency} = ${formatScaled(cny, 2)} CNY${completes ? ' (completes the payment)' : ''}`);
+        return inserted;
       });
     } catch (error) {
       if (error instanceof NotReserved) {
@@ -165,9 +168,8 @@ export class RefundService {
     }
 
     // Submit to the channel now; if that fails or has no answer yet, the refund job asks again.
-    const row = await this.#get(id);
     try {
-      await this.advance(row);
+      await this.advance(accepted);
     } catch {
       // Left REFUND_PROCESS with resolve_at due: the refund job retries.
     }
