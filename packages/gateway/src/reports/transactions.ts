@@ -178,8 +178,11 @@ export class TransactionReport {
     const counts = await this.count(merchantId, merDate);
     const paymentLimit = Math.max(0, Math.min(page.pageSize, counts.payments - page.offset));
     const refundOffset = Math.max(0, page.offset - counts.payments);
-    const payments = await this.payments(merchantId, merDate, page.offset, paymentLimit);
-    const refunds = await this.refunds(merchantId, merDate, refundOffset, page.pageSize - payments.length);
+    // Both windows follow from the counts, so both are read at once.
+    const [payments, refunds] = await Promise.all([
+      this.payments(merchantId, merDate, page.offset, paymentLimit),
+      this.refunds(merchantId, merDate, refundOffset, page.pageSize - paymentLimit),
+    ]);
     return { payments, refunds, totalCount: counts.payments + counts.refunds };
   }
 
