@@ -160,6 +160,8 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(unsigned.json.meta.ret_code, '00060710');
       const signed = await create(shop, body, key);
       fresh(signed, 201);
+      assert.equal(signed.json.payment.order.mer_reference_id, id, 'the key ran the signed request');
+      assert.deepEqual(await paymentsWithReference(shop, id), [signed.json.payment.id], 'one payment: the refused request created none');
     });
 
     test('execute with a key: a replay returns the same result and debits once', async () => {
