@@ -104,10 +104,11 @@ export function oauthRoutes(ctx: GatewayContext): FastifyPluginAsync {
     await db.deleteFrom('auth_failures').where('client_id', '=', clientId).execute();
     const token = randomBytes(32).toString('hex');
     const ttl = ctx.config.tokenTtlSeconds;
+    const stored = { token_hash: hashToken(token), expires_at: now + ttl * 1000, created_at: now };
     await db
       .insertInto('access_tokens')
-      .values({ merchant_id: merchant.id, token_hash: hashToken(token), expires_at: now + ttl * 1000, created_at: now })
-      .onConflict((oc) => oc.column('merchant_id').doUpdateSet({ token_hash: hashToken(token), expires_at: now + ttl * 1000, created_at: now }))
+      .values({ merchant_id: merchant.id, ...stored })
+      .onConflict((oc) => oc.column('merchant_id').doUpdateSet(stored))
       .execute();
     reply
       .code(200)
