@@ -130,6 +130,19 @@ export class SignedDownload implements AsyncIterable<string> {
     });
     let bytes = 0;
     try {
+      // Open the file before reading the body: a path that cannot be written fails at once, and the
+      // download is then dropped unread.
+      if (out.pending) await once(out, 'ready');
+    } catch (err) {
+      if (!this.#consumed) {
+        this.#consumed = true;
+        await this.#init.body?.cancel().catch(() => {});
+        this.#init.onDone?.();
+      }
+      await rm(partial, { force: true });
+      throw err;
+    }
+    try {
       for await (const chunk of this.chunks()) {
         if (failed !== undefined) throw failed;
         bytes += chunk.byteLength;
