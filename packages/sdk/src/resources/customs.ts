@@ -4,15 +4,15 @@
 //   const done = await umf.customs.waitFor(declaration.id);          // SUCCESS or FAIL (declaration.error)
 //   const file = await umf.customs.download({ customsDate: '20261123' });
 //   for await (const line of file) ...                              // verified when the file ends
-import { UmfApiError } from '../errors.ts';
 import { formatMerDate } from '../dates.ts';
 import type { SignedDownload } from '../download.ts';
 import type { SignedResult } from '../transport.ts';
 import { FINAL_CUSTOMS_STATES } from '../types.ts';
-import type { CustomsAmount, CustomsDeclaration, CustomsDeclarationResponse, CustomsState, DeclareCustomsParams, Link, RequestOptions, WaitForOptions } from '../types.ts';
+import type { CustomsAmount, CustomsDeclaration, CustomsDeclarationResponse, CustomsState, DeclareCustomsParams, RequestOptions, WaitForOptions } from '../types.ts';
 import { requireNonEmpty } from '../validation.ts';
 import type { ClientContext } from './context.ts';
 import { pollUntil } from './polling.ts';
+import { checkedObject } from './signed-object.ts';
 
 const DECIMAL_RE = /^\d{1,10}(\.\d{1,2})?$/;
 const CUSTOMS_CODE_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -57,14 +57,9 @@ function validateDeclare(params: DeclareCustomsParams): void {
 
 function toResponse(res: SignedResult, operation: string, expectedId?: string): CustomsDeclarationResponse {
   const list = res.data.customs_declarations;
-  const declaration = (Array.isArray(list) ? list[0] : res.data.customs_declaration) as CustomsDeclaration | undefined;
-  if (!declaration || typeof declaration !== 'object' || typeof declaration.id !== 'string' || typeof declaration.state !== 'string') {
-    throw new UmfApiError(`${operation}: the response has no customs declaration with an id and a state`, { httpStatus: res.httpStatus, requestId: res.requestId });
-  }
-  if (expectedId !== undefined && declaration.id !== expectedId) {
-    throw new UmfApiError(`${operation}: the response is about customs declaration ${declaration.id}, not ${expectedId}`, { httpStatus: res.httpStatus, requestId: res.requestId });
-  }
-  const links = Array.isArray(res.data.links) ? (res.data.links as Link[]) : Array.isArray(declaration.links) ? declaration.links : [];
+  const found = (Array.isArray(list) ? list[0] : res.data.customs_declaration) as CustomsDeclaration | undefined;
+  const names = { missing: 'customs declaration', noun: 'customs declaration' };
+  const { object: declaration, links } = checkedObject(res, found, names, operation, expectedId);
   return { declaration, declarations: Array.isArray(list) ? (list as CustomsDeclaration[]) : [declaration], links, meta: res.meta };
 }
 

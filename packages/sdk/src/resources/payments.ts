@@ -1,11 +1,9 @@
-import { UmfApiError } from '../errors.ts';
 import { encryptCard, encryptPayerInfo } from '../encryption.ts';
 import type { SignedResult } from '../transport.ts';
 import type {
   CheckoutPayerInput,
   CheckoutPayment,
   CreatePaymentParams,
-  Link,
   Payment,
   PaymentResponse,
   PaymentState,
@@ -23,6 +21,7 @@ import type {
 import { requireNonEmpty, validateCreatePayment } from '../validation.ts';
 import type { ClientContext } from './context.ts';
 import { pollUntil } from './polling.ts';
+import { checkedObject } from './signed-object.ts';
 
 function paymentPath(paymentId: string, action?: 'verify' | 'execute'): string {
   requireNonEmpty(paymentId, 'paymentId');
@@ -30,21 +29,7 @@ function paymentPath(paymentId: string, action?: 'verify' | 'execute'): string {
 }
 
 function toPaymentResponse(res: SignedResult, operation: string, expectedId?: string): PaymentResponse {
-  const payment = res.data.payment as Payment | undefined;
-  if (!payment || typeof payment !== 'object' || typeof payment.id !== 'string' || typeof payment.state !== 'string') {
-    throw new UmfApiError(`${operation}: the response has no payment object with an id and a state`, {
-      httpStatus: res.httpStatus,
-      requestId: res.requestId,
-    });
-  }
-  // Signatures carry no nonce: make sure a (replayed) signed response is at least about this payment.
-  if (expectedId !== undefined && payment.id !== expectedId) {
-    throw new UmfApiError(`${operation}: the response is about payment ${payment.id}, not ${expectedId}`, {
-      httpStatus: res.httpStatus,
-      requestId: res.requestId,
-    });
-  }
-  const links = Array.isArray(res.data.links) ? (res.data.links as Link[]) : Array.isArray(payment.links) ? payment.links : [];
+  const { object: payment, links } = checkedObject(res, res.data.payment as Payment | undefined, { missing: 'payment object', noun: 'payment' }, operation, expectedId);
   return { payment, links, meta: res.meta };
 }
 

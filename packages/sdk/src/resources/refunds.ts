@@ -1,10 +1,10 @@
-import { UmfApiError } from '../errors.ts';
 import type { SignedResult } from '../transport.ts';
 import { FINAL_REFUND_STATES } from '../types.ts';
-import type { Amount, CreateRefundParams, Link, Refund, RefundResponse, RefundState, RequestOptions, WaitForOptions } from '../types.ts';
+import type { Amount, CreateRefundParams, Refund, RefundResponse, RefundState, RequestOptions, WaitForOptions } from '../types.ts';
 import { requireDate, requireNonEmpty } from '../validation.ts';
 import type { ClientContext } from './context.ts';
 import { pollUntil } from './polling.ts';
+import { checkedObject } from './signed-object.ts';
 
 const DECIMAL_RE = /^\d{1,10}(\.\d{1,2})?$/;
 
@@ -29,14 +29,7 @@ function validateCreateRefund(params: CreateRefundParams): void {
 }
 
 function toRefundResponse(res: SignedResult, operation: string, expectedId?: string): RefundResponse {
-  const refund = res.data.refund as Refund | undefined;
-  if (!refund || typeof refund !== 'object' || typeof refund.id !== 'string' || typeof refund.state !== 'string') {
-    throw new UmfApiError(`${operation}: the response has no refund object with an id and a state`, { httpStatus: res.httpStatus, requestId: res.requestId });
-  }
-  if (expectedId !== undefined && refund.id !== expectedId) {
-    throw new UmfApiError(`${operation}: the response is about refund ${refund.id}, not ${expectedId}`, { httpStatus: res.httpStatus, requestId: res.requestId });
-  }
-  const links = Array.isArray(res.data.links) ? (res.data.links as Link[]) : Array.isArray(refund.links) ? refund.links : [];
+  const { object: refund, links } = checkedObject(res, res.data.refund as Refund | undefined, { missing: 'refund object', noun: 'refund' }, operation, expectedId);
   return { refund, links, meta: res.meta };
 }
 
