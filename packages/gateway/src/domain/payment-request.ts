@@ -11,6 +11,7 @@ import { isTransCode } from '../reference/trans-codes.ts';
 import { findBank } from '../reference/banks.ts';
 import { normalisePhone } from './cards.ts';
 import { fail, str } from './request-fields.ts';
+import { calendarDay } from '../time/china-time.ts';
 
 export const PAYMENT_METHODS = ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'B2B_ONLINE_BANKING', 'B2C_ONLINE_BANKING', 'WECHAT_IN_APP', 'WECHAT_WEB', 'NOT_APPLICABLE'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
@@ -130,13 +131,10 @@ function amount(value: unknown, path: string, currency: Currency | undefined): {
 
 function merDate(value: unknown, now: number): string {
   const text = str(value, 'order.mer_date', { required: true, pattern: /^\d{8}$/ })!;
-  const y = Number(text.slice(0, 4));
-  const m = Number(text.slice(4, 6));
-  const d = Number(text.slice(6, 8));
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) fail('order.mer_date', 'is not a valid date (YYYYMMDD)');
+  const day = calendarDay(text);
+  if (day === undefined) fail('order.mer_date', 'is not a valid date (YYYYMMDD)');
   // A merchant's date may differ from ours by time zone; more than a couple of days is a mistake.
-  if (Math.abs(date.getTime() - now) > 40 * 86_400_000) fail('order.mer_date', 'must be within 40 days of today');
+  if (Math.abs(day - now) > 40 * 86_400_000) fail('order.mer_date', 'must be within 40 days of today');
   return text;
 }
 

@@ -18,6 +18,7 @@ import { isCurrency, type Currency } from '../money/currencies.ts';
 import { formatAmount, parseAmount } from '../money/decimal.ts';
 import { url } from './payment-request.ts';
 import { fail, isObject, str } from './request-fields.ts';
+import { calendarDay } from '../time/china-time.ts';
 
 export type RefundShape = 'orders' | 'order' | 'refund_info';
 
@@ -83,11 +84,7 @@ function amount(value: unknown, path: string, currency: Currency): bigint {
 
 function merDate(value: unknown, path: string): string {
   const text = str(value, path, { required: true, pattern: /^\d{8}$/ })!;
-  const y = Number(text.slice(0, 4));
-  const m = Number(text.slice(4, 6));
-  const d = Number(text.slice(6, 8));
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) fail(path, 'is not a valid date (YYYYMMDD)');
+  if (calendarDay(text) === undefined) fail(path, 'is not a valid date (YYYYMMDD)');
   return text;
 }
 

@@ -5,6 +5,7 @@
  * parameter.
  */
 import { RET, UmfError } from '../errors/catalogue.ts';
+import { calendarDay } from '../time/china-time.ts';
 
 export const DEFAULT_PAGE_SIZE = 500;
 export const MAX_PAGE_SIZE = 5000;
@@ -20,11 +21,7 @@ function single(query: Query, name: string): string | undefined {
 
 /** True for a real calendar date written YYYYMMDD (years 2000-2999). */
 export function isCalendarDate(text: string): boolean {
-  const m = /^(2\d{3})(\d{2})(\d{2})$/.exec(text);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+  return /^2\d{7}$/.test(text) && calendarDay(text) !== undefined;
 }
 
 /** The date parameter `name` (the first of `names` present), required, YYYYMMDD. */

@@ -10,6 +10,7 @@
  *   chinaMinuteOfDay(ms)   1160                        minutes after China midnight
  *   chinaInstant(date, m)  the instant of minute m after China midnight of YYYYMMDD `date`
  *   parseTimeOfDay(text)   "19:20" -> 1160             HH:MM of configuration and commands
+ *   calendarDay(text)      "20170317" -> its UTC midnight, undefined unless a real calendar date
  */
 const CHINA_OFFSET_MS = 8 * 3600_000;
 
@@ -57,4 +58,14 @@ export function parseTimeOfDay(text: string, what: string): number {
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text.trim());
   if (!m) throw new RangeError(`${what} must be a time of day written HH:MM (China time), got ${JSON.stringify(text)}`);
   return Number(m[1]) * 60 + Number(m[2]);
+}
+
+/** The UTC midnight (epoch ms) of `YYYYMMDD` when it is a date that exists in the calendar, else undefined. */
+export function calendarDay(text: string): number | undefined {
+  if (!/^\d{8}$/.test(text)) return undefined;
+  const y = Number(text.slice(0, 4));
+  const m = Number(text.slice(4, 6));
+  const d = Number(text.slice(6, 8));
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d ? date.getTime() : undefined;
 }
