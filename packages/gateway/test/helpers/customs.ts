@@ -71,6 +71,7 @@ export async function customsPayment(h: Harness, m: TestMerchant, notifyUrl: str
   if (options.pay ?? true) await payOnSandbox(h, id, 'success');
   const res = await h.call(m, 'GET', `/payments/payment/${id}`);
   assert.equal(res.status, 200, res.text);
+  assert.equal(res.json.payment.state, (options.pay ?? true) ? 'TRADE_SUCCESS' : 'WAIT_BUYER_PAY', `the customs payment is ${(options.pay ?? true) ? 'paid' : 'unpaid'}: ${res.text}`);
   const order = (body as { order: { mer_reference_id: string; mer_date: string } }).order;
   return {
     id,
