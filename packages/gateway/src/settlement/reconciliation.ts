@@ -41,8 +41,8 @@ export interface SettlementView {
   readonly net: bigint;
 }
 
-/** A payment line of a statement, with its settlement. */
-export interface SettledPayment {
+/** What every line of a statement has: its item, its amounts and its settlement. */
+interface StatementLine {
   readonly id: string;
   readonly merReferenceId: string;
   readonly merDate: string;
@@ -55,31 +55,21 @@ export interface SettledPayment {
   readonly successAt: number;
   readonly state: string;
   readonly productId: string;
-  readonly fee: bigint;
   readonly settled: bigint;
   readonly settlement: SettlementView;
+}
+
+/** A payment line of a statement, with its settlement. */
+export interface SettledPayment extends StatementLine {
+  readonly fee: bigint;
 }
 
 /** A refund line of a statement, with its parent payment and settlement. */
-export interface SettledRefund {
-  readonly id: string;
+export interface SettledRefund extends StatementLine {
   readonly paymentId: string;
-  readonly merReferenceId: string;
-  readonly merDate: string;
   readonly paymentReferenceId: string;
   readonly paymentMerDate: string;
   readonly subOrderId: string | undefined;
-  readonly phone: string;
-  readonly currency: string;
-  readonly amount: bigint;
-  readonly cny: bigint;
-  readonly rate: string;
-  readonly settleDate: string;
-  readonly successAt: number;
-  readonly state: string;
-  readonly productId: string;
-  readonly settled: bigint;
-  readonly settlement: SettlementView;
 }
 
 export interface Statement {
