@@ -119,10 +119,11 @@ export async function loadStatement(db: Kysely<Database>, merchantId: string, se
   const refundSkip = Math.max(0, offset - paymentCount);
   const refundTake = Math.max(0, limit - paymentTake);
 
-  const paymentRows =
+  // Both windows follow from the counts, so both are read at once.
+  const [paymentRows, refundRows] = await Promise.all([
     paymentTake === 0
       ? []
-      : await db
+      : db
           .selectFrom('payments')
           .select(['id', 'mer_reference_id', 'mer_date', 'phone', 'currency', 'amount_minor', 'total_cny_minor', 'exchange_rate', 'settle_date', 'execute_success_at', 'state', 'payment_method', 'channel', 'service_fee_minor', 'settled_minor', 'settlement_id'])
           .where('settlement_id', 'in', ids)
@@ -130,11 +131,10 @@ export async function loadStatement(db: Kysely<Database>, merchantId: string, se
           .orderBy('id')
           .limit(paymentTake)
           .offset(paymentSkip)
-          .execute();
-  const refundRows =
+          .execute(),
     refundTake === 0 || refundSkip >= refundCount
       ? []
-      : await db
+      : db
           .selectFrom('refunds as r')
           .innerJoin('payments as p', 'p.id', 'r.payment_id')
           .select([
@@ -163,7 +163,8 @@ export async function loadStatement(db: Kysely<Database>, merchantId: string, se
           .orderBy('r.id')
           .limit(refundTake)
           .offset(refundSkip)
-          .execute();
+          .execute(),
+  ]);
 
   const payments: SettledPayment[] = paymentRows.map((p) => ({
     id: p.id,
