@@ -4,11 +4,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createSign } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignedDownload } from '../src/download.ts';
 import { UmfSignatureVerificationError } from '../src/errors.ts';
+import { UmfClient } from '../src/index.ts';
+import type { FetchLike } from '../src/index.ts';
 import { makeTestKeys } from './helpers/keys.ts';
 
 const keys = makeTestKeys();
@@ -199,4 +202,59 @@ test('saveTo into a directory that does not exist rejects before reading the bod
   assert.equal(cancelled, true);
   assert.equal(done, 1);
   assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('missing')), []);
+});
+
+// ---- through the client: the caller's signal covers the body, and its listener is removed after ----
+
+function clientServing(file: Uint8Array, signature: string): UmfClient {
+  const fetch: FetchLike = async (url, init) => {
+    if (String(url).includes('/oauth/')) return new Response(JSON.stringify({ access_token: 'tok', expires_in: 3600 }), { headers: { 'content-type': 'application/json' } });
+    const signal = init?.signal ?? undefined;
+    let sent = false;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true });
+      },
+      pull(controller) {
+        if (sent) return new Promise<void>(() => {}); // the rest never comes: only an abort ends it
+        sent = true;
+        controller.enqueue(file.subarray(0, 40));
+      },
+    });
+    return new Response(stream, { headers: { 'content-type': 'text/plain', signature } });
+  };
+  return new UmfClient({
+    baseUrl: 'https://umf.test',
+    clientId: 'c',
+    clientSecret: 's',
+    merchantPrivateKey: keys.merchantKeyP8,
+    platformCertificate: keys.platformCertDer,
+    fetch,
+  });
+}
+
+test('client download: aborting mid-body rejects the loop with the reason and removes the listener on the signal', async () => {
+  const ac = new AbortController();
+  const file = await clientServing(BYTES, sign(BYTES)).transactions.download({ merDate: '20261122' }, { signal: ac.signal });
+  assert.equal(getEventListeners(ac.signal, 'abort').length, 1, 'the signal covers the body while it is read');
+  const reason = new Error('user cancelled');
+  const lines: string[] = [];
+  await assert.rejects(
+    async () => {
+      for await (const line of file) {
+        lines.push(line);
+        ac.abort(reason);
+      }
+    },
+    (err: unknown) => err === reason,
+  );
+  assert.deepEqual(lines, ['TRANSDETAIL-START,MER_1,20261122']);
+  assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
+});
+
+test('client download: breaking out early removes the listener on the signal too', async () => {
+  const ac = new AbortController();
+  const file = await clientServing(BYTES, sign(BYTES)).transactions.download({ merDate: '20261122' }, { signal: ac.signal });
+  for await (const _ of file) break;
+  assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
 });
