@@ -266,12 +266,13 @@ export class PaymentService {
 
   async execute(merchant: Merchant, paymentId: string, body: Record<string, unknown>, options: Resumable = {}): Promise<PaymentRow> {
     if (options.resumed) {
-      // The crashed first attempt of this very request paid it, or the bank said it answers later:
+      // The crashed first attempt of this very request paid it, was declined (answered 200
+      // TRADE_FAIL), or the bank said it answers later:
       // answer with the payment as that attempt would have. (One cut off while the bank was being
       // asked is still 00060761 "in process" until the bank poller finishes it; its notification
       // tells the outcome.)
       const first = await findMerchantPayment(this.#ctx.db, merchant, paymentId);
-      if (first.state === 'TRADE_SUCCESS' || (first.state === 'WAIT_BUYER_PAY' && first.stage === 'bank_pending')) return first;
+      if (first.state === 'TRADE_SUCCESS' || first.state === 'TRADE_FAIL' || (first.state === 'WAIT_BUYER_PAY' && first.stage === 'bank_pending')) return first;
     }
     const row = await this.#openForPayer(merchant, paymentId);
     const code = verifyCodeOf(body);
