@@ -9,14 +9,14 @@ import { API_PREFIX } from './context.ts';
 import { umfConventions } from './http/umf-plugin.ts';
 import { makeAuthenticate, makeVerifySignature } from './http/authenticate.ts';
 import { idempotency } from './http/idempotency.ts';
-import { oauthRoutes } from './routes/oauth.ts';
-import { referenceDataRoutes, staticRoutes } from './routes/reference-data.ts';
-import { paymentRoutes } from './routes/payments.ts';
-import { refundRoutes } from './routes/refunds.ts';
-import { customsRoutes } from './routes/customs.ts';
-import { transactionRoutes } from './routes/transactions.ts';
-import { reconciliationRoutes } from './routes/reconciliation.ts';
-import { sandboxRoutes } from './routes/sandbox.ts';
+import { oauthRoutes } from './oauth/oauth-routes.ts';
+import { referenceDataRoutes, staticRoutes } from './reference/reference-routes.ts';
+import { paymentRoutes } from './payments/payment-routes.ts';
+import { refundRoutes } from './refunds/refund-routes.ts';
+import { customsRoutes } from './customs/customs-routes.ts';
+import { transactionRoutes } from './reports/transaction-routes.ts';
+import { reconciliationRoutes } from './settlement/reconciliation-routes.ts';
+import { sandboxRoutes } from './channels/sandbox/sandbox-routes.ts';
 
 export interface AppOptions {
   readonly context: GatewayContext;
@@ -67,6 +67,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: API_PREFIX },
   );
   if (ctx.config.sandbox) await app.register(sandboxRoutes(ctx, notify));
-  await app.register((await import('./routes/pages.ts')).pageRoutes(ctx, notify)); // people's pages: /checkout always, /sandbox/* pages in sandbox mode
+  await app.register((await import('./checkout/checkout-routes.ts')).pageRoutes(ctx, notify)); // people's pages: /checkout always, /sandbox/* pages in sandbox mode
   return app;
 }

@@ -81,8 +81,8 @@ export type RefundResult =
 export type WalletProvider = 'WECHAT' | 'ALIPAY';
 
 /** WeChat Pay's pay_info (reference `pay_info` object) for the JS-API or the native APP SDK. */
-export type { PayInfo as WalletPayInfo } from './wallet/wechat-pay-sign.ts';
-import type { PayInfo as WalletPayInfo } from './wallet/wechat-pay-sign.ts';
+export type { PayInfo as WalletPayInfo } from './wechat-pay-sign.ts';
+import type { PayInfo as WalletPayInfo } from './wechat-pay-sign.ts';
 
 /** The wallets (WeChat Pay, Alipay): where a payer pays a QR code, a JS-API or an in-app order. */
 export interface WalletChannel {

@@ -8,16 +8,16 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { resolveConfig, type ProcessConfig } from '../config.ts';
+import { resolveConfig, type ProcessConfig } from '../config/process-config.ts';
 import { openStore, type Store } from '../store/database.ts';
 import { createContext, startGateway } from '../gateway.ts';
-import { addMerchantKey, createMerchant, revokeMerchantKey, setServiceFee } from '../merchants/merchants.ts';
+import { addMerchantKey, createMerchant, revokeMerchantKey, setServiceFee } from '../merchants/merchant-service.ts';
 import { formatBp, parseFeeRate } from '../settlement/settlement-math.ts';
-import { settleCommand } from '../settlement/cli.ts';
-import { setSandboxRate } from '../channels/fx/sandbox-fx-feed.ts';
+import { settleCommand } from './settle-command.ts';
+import { setSandboxRate } from '../channels/sandbox/sandbox-fx-feed.ts';
 import { listAttempts, redeliver } from '../notifications/outbox.ts';
 import type { FieldEncryption } from '../crypto/field-decryption.ts';
-import { ledgerCheckCommand } from '../ledger/cli.ts';
+import { ledgerCheckCommand } from './ledger-command.ts';
 
 const USAGE = `usage: umf-gateway <command> [options]
 

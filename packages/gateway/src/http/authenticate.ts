@@ -9,7 +9,7 @@ import type { Selectable } from 'kysely';
 import type { AccessTokensTable, MerchantsTable } from '../store/schema.ts';
 import { RET, UmfError } from '../errors/catalogue.ts';
 import type { GatewayContext } from '../context.ts';
-import { rowToMerchant } from '../merchants/merchants.ts';
+import { rowToMerchant } from '../merchants/merchant-service.ts';
 import { parsePublicKey, verifySha256WithRsa } from '../crypto/rsa-signature.ts';
 import { PreparedQuery } from '../store/prepared.ts';
 

@@ -7,7 +7,7 @@ import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
 import { buildSignedBody } from './signed-body.ts';
 import { parseJsonObject } from './request-json.ts';
 import type { GatewayContext } from '../context.ts';
-import type { Merchant } from '../merchants/merchants.ts';
+import type { Merchant } from '../merchants/merchant-service.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -6,7 +6,7 @@
 import { html, raw, renderPage, type Lang, type Raw } from './layout.ts';
 import { t, payerMessage, type PayerMessage, type TextKey } from './i18n.ts';
 import { RET } from '../errors/catalogue.ts';
-import type { PaymentRow } from '../domain/payment-view.ts';
+import type { PaymentRow } from '../payments/payment-view.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { isCurrency } from '../money/currencies.ts';
 import { toMinor } from '../store/schema.ts';

@@ -28,7 +28,7 @@
 import { formatScaled } from '../money/decimal.ts';
 import { chinaDate, chinaTimeOfDay } from '../time/china-time.ts';
 import type { SignedFile } from '../http/signed-file.ts';
-import type { Transaction } from './transactions.ts';
+import type { Transaction } from './transaction-report.ts';
 import { fileLine, twoDecimals } from './file-lines.ts';
 
 export const FILE_START = 'TRANSDETAIL-START';

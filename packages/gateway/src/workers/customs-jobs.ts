@@ -4,7 +4,7 @@
  * every gateway process; each move is a conditional update (`WHERE state = :from`), so two
  * processes cannot both apply it, and the customs channel is idempotent per declaration.
  */
-import type { CustomsService } from '../domain/customs.ts';
+import type { CustomsService } from '../customs/customs-service.ts';
 import { PeriodicJob } from './periodic-job.ts';
 
 export interface CustomsJobsOptions {

@@ -3,7 +3,7 @@
  * answers. Runs in every gateway process; each step is a conditional update, so two processes
  * working the same rows cannot both apply a change.
  */
-import type { PaymentService } from '../domain/payments.ts';
+import type { PaymentService } from '../payments/payment-service.ts';
 import { PeriodicJob } from './periodic-job.ts';
 
 export interface PaymentJobsOptions {

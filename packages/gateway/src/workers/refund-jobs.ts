@@ -4,7 +4,7 @@
  * gateway process; the final move is a conditional update, so two processes cannot both apply it,
  * and the channels are idempotent per refund.
  */
-import type { RefundService } from '../domain/refunds.ts';
+import type { RefundService } from '../refunds/refund-service.ts';
 import { PeriodicJob } from './periodic-job.ts';
 
 export interface RefundJobsOptions {

@@ -6,8 +6,8 @@
  * the next run (items are never lost, only later). Several processes may run it at once: settlement
  * is safe under concurrency (see settlement/settlements.ts).
  */
-import type { SettlementService } from '../settlement/settlements.ts';
-import { SettlementService as Settlements } from '../settlement/settlements.ts';
+import type { SettlementService } from '../settlement/settlement-service.ts';
+import { SettlementService as Settlements } from '../settlement/settlement-service.ts';
 import { chinaDate, chinaMinuteOfDay } from '../time/china-time.ts';
 import type { Clock } from '../context.ts';
 import { PeriodicJob } from './periodic-job.ts';

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError, expectedCny } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { setSandboxRate } from '../../src/channels/fx/sandbox-fx-feed.ts';
+import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 
 const PHONE = '13800138000';
 const CITIZEN_ID = '11010519491231002X';

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { startHarness, sampleOrder, expectOk, expectError, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { addMerchantKey, revokeMerchantKey } from '../../src/merchants/merchants.ts';
-import { setSandboxRate } from '../../src/channels/fx/sandbox-fx-feed.ts';
+import { addMerchantKey, revokeMerchantKey } from '../../src/merchants/merchant-service.ts';
+import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 
 let seq = 0;
 const ref = (label: string) => `CP${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');

@@ -15,8 +15,8 @@ import { startMerchantServer, type MerchantServer } from '../helpers/merchant-se
 import { answerDue, chinaDateOf, customsNotification, customsPayment, customsPaymentBody, declarationBody, submitDue, type CustomsPayment } from '../helpers/customs.ts';
 import { payOnSandbox } from '../helpers/refunds.ts';
 import { verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
-import { CustomsService, lastCustomsDate } from '../../src/domain/customs.ts';
-import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox-customs.ts';
+import { CustomsService, lastCustomsDate } from '../../src/customs/customs-service.ts';
+import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox/sandbox-customs.ts';
 import { CUSTOMS_OFFICES } from '../../src/reference/customs-offices.ts';
 
 const DAY = 86_400_000;

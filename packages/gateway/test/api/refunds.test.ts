@@ -13,7 +13,7 @@ import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { paidCardPayment, paidWalletPayment, paymentBody, payOnSandbox, refund, refundBody, settleRefunds, today, uniqueRef } from '../helpers/refunds.ts';
 import { checkLedger, accountBalance } from '../../src/ledger/check.ts';
 import { ACCOUNTS } from '../../src/ledger/journal.ts';
-import { setSandboxRate } from '../../src/channels/fx/sandbox-fx-feed.ts';
+import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 import { verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { fen } from '../helpers/decimals.ts';
 

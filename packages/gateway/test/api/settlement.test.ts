@@ -11,9 +11,9 @@ import { verify } from 'node:crypto';
 import { startHarness, expectError, expectOk, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { paidWalletPayment, paymentBody, refund, refundBody, settleRefunds, today } from '../helpers/refunds.ts';
-import { setSandboxRate } from '../../src/channels/fx/sandbox-fx-feed.ts';
-import { setServiceFee } from '../../src/merchants/merchants.ts';
-import { SettlementService } from '../../src/settlement/settlements.ts';
+import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
+import { setServiceFee } from '../../src/merchants/merchant-service.ts';
+import { SettlementService } from '../../src/settlement/settlement-service.ts';
 import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
 import { decimal, units } from '../helpers/decimals.ts';
 

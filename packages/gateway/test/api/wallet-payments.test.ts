@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
-import { issueOpenId, readOpenIdState } from '../../src/domain/wechat-open-id.ts';
+import { issueOpenId, readOpenIdState } from '../../src/payments/wechat-open-id.ts';
 import type { WalletPayInfo } from '../../src/channels/channels.ts';
 
 const PHONE = '13800138000';

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appPayInfo, jsapiPayInfo, payInfoValid, wechatSign } from '../../src/channels/wallet/wechat-pay-sign.ts';
+import { appPayInfo, jsapiPayInfo, payInfoValid, wechatSign } from '../../src/channels/wechat-pay-sign.ts';
 
 test('WeChat Pay v2 signature: sorted k=v pairs, &key=, MD5, upper-case hex (worked example of the WeChat Pay docs)', () => {
   // The example of WeChat Pay's "安全规范" page: these parameters and key give this signature.

@@ -16,8 +16,8 @@ import { verify } from 'node:crypto';
 import { startHarness, expectOk, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { paidCardPayment, paidWalletPayment, paymentBody, payOnSandbox, refund, refundBody, settleRefunds, today } from '../helpers/refunds.ts';
-import { setServiceFee } from '../../src/merchants/merchants.ts';
-import { SettlementService } from '../../src/settlement/settlements.ts';
+import { setServiceFee } from '../../src/merchants/merchant-service.ts';
+import { SettlementService } from '../../src/settlement/settlement-service.ts';
 import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
 import { cents, decimal, twoDecimals, units } from '../helpers/decimals.ts';
 

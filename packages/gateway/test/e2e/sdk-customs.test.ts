@@ -30,7 +30,7 @@ import { startMerchantServer, type MerchantServer } from '../helpers/merchant-se
 import { sdkClient } from '../helpers/sdk-client.ts';
 import { customsNotification, customsPaymentBody, type CustomsPayment } from '../helpers/customs.ts';
 import { payOnSandbox } from '../helpers/refunds.ts';
-import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox-customs.ts';
+import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox/sandbox-customs.ts';
 
 for (const kind of testDatabaseUrls()) {
   describe(`SDK customs end to end (${kind.name})`, () => {

@@ -17,7 +17,7 @@ import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { sdkClient } from '../helpers/sdk-client.ts';
 import { cents } from '../helpers/decimals.ts';
 import { paidWalletPayment, refund, refundBody, settleRefunds, today } from '../helpers/refunds.ts';
-import { SettlementService } from '../../src/settlement/settlements.ts';
+import { SettlementService } from '../../src/settlement/settlement-service.ts';
 
 for (const kind of testDatabaseUrls()) {
   describe(`SDK reconciliation statements end to end (${kind.name})`, () => {

@@ -16,7 +16,7 @@ import { sdkClient } from '../helpers/sdk-client.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
 import { uniqueRef } from '../helpers/refunds.ts';
 import { checkLedger } from '../../src/ledger/check.ts';
-import { SANDBOX_REFUND_DELAY_MS } from '../../src/channels/sandbox-refunds.ts';
+import { SANDBOX_REFUND_DELAY_MS } from '../../src/channels/sandbox/sandbox-refunds.ts';
 
 for (const kind of testDatabaseUrls()) {
   describe(`SDK refunds end to end (${kind.name})`, () => {

@@ -29,7 +29,7 @@ import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { sdkClient } from '../helpers/sdk-client.ts';
 import { fen } from '../helpers/decimals.ts';
 import { chinaDay, uniqueRef } from '../helpers/refunds.ts';
-import { SANDBOX_REFUND_DELAY_MS } from '../../src/channels/sandbox-refunds.ts';
+import { SANDBOX_REFUND_DELAY_MS } from '../../src/channels/sandbox/sandbox-refunds.ts';
 
 for (const kind of testDatabaseUrls()) {
   describe(`SDK transactions end to end (${kind.name})`, () => {

@@ -27,7 +27,7 @@ import { startHarness, type Harness, type TestMerchant } from '../helpers/gatewa
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { sdkClient } from '../helpers/sdk-client.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
-import { issueOpenId, openIdRedirect } from '../../src/domain/wechat-open-id.ts';
+import { issueOpenId, openIdRedirect } from '../../src/payments/wechat-open-id.ts';
 
 const PHONE = '13800138000';
 let seq = 0;

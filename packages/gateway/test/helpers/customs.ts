@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Harness, TestMerchant } from './gateway-harness.ts';
 import type { MerchantServer } from './merchant-server.ts';
 import { payOnSandbox, uniqueRef } from './refunds.ts';
-import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox-customs.ts';
+import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox/sandbox-customs.ts';
 
 export function chinaDateOf(epochMs: number): string {
   return new Date(epochMs + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import type { SettlementSchedule } from '../../src/workers/settlement-jobs.ts';
-import { createMerchant } from '../../src/merchants/merchants.ts';
+import { createMerchant } from '../../src/merchants/merchant-service.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { encryptField, type FieldEncryption } from '../../src/crypto/field-decryption.ts';
 import { signedTextOf } from '../../src/http/signed-body.ts';

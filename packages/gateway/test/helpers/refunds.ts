@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ApiResponse, Harness, TestMerchant } from './gateway-harness.ts';
-import { SANDBOX_REFUND_DELAY_MS } from '../../src/channels/sandbox-refunds.ts';
+import { SANDBOX_REFUND_DELAY_MS } from '../../src/channels/sandbox/sandbox-refunds.ts';
 
 let seq = 0;
 /** A unique merchant reference (order or refund number). */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 import { testDatabaseUrls, type TestDatabase } from '../helpers/test-databases.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
-import { createMerchant } from '../../src/merchants/merchants.ts';
+import { createMerchant } from '../../src/merchants/merchant-service.ts';
 import { ACCOUNTS, UnbalancedEntryError, assertBalanced, postEntry } from '../../src/ledger/journal.ts';
 import { postPaymentSuccess } from '../../src/ledger/postings.ts';
 import { accountBalance, checkLedger } from '../../src/ledger/check.ts';

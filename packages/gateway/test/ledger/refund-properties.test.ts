@@ -14,9 +14,9 @@ import { startHarness, type Harness, type TestMerchant } from '../helpers/gatewa
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { paymentBody, payOnSandbox, refund, refundBody, settleRefunds, type RefundShape } from '../helpers/refunds.ts';
 import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
-import { SettlementService } from '../../src/settlement/settlements.ts';
-import { setServiceFee } from '../../src/merchants/merchants.ts';
-import { setSandboxRate, DEFAULT_SANDBOX_RATES } from '../../src/channels/fx/sandbox-fx-feed.ts';
+import { SettlementService } from '../../src/settlement/settlement-service.ts';
+import { setServiceFee } from '../../src/merchants/merchant-service.ts';
+import { setSandboxRate, DEFAULT_SANDBOX_RATES } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 import { formatAmount, formatScaled } from '../../src/money/decimal.ts';
 import type { Currency } from '../../src/money/currencies.ts';
 

@@ -1,0 +1,55 @@
+/** Process configuration from CLI flags and environment variables, resolved once at start-up. */
+import { join, resolve } from 'node:path';
+import { parseTimeOfDay } from '../time/china-time.ts';
+import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from '../workers/settlement-jobs.ts';
+
+export interface ProcessConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly publicUrl: string;
+  readonly masterKeyEnv: string | undefined;
+  readonly sandbox: boolean;
+  readonly tokenTtlSeconds: number;
+  readonly logLevel: string;
+  /** UMF_SETTLEMENT_CUTOFF (HH:MM China time, default 00:00) and UMF_SETTLEMENT_TIME (HH:MM or off, default 02:00). */
+  readonly settlement: SettlementSchedule;
+}
+
+export interface ConfigFlags {
+  readonly host?: string | undefined;
+  readonly port?: string | undefined;
+  readonly dataDir?: string | undefined;
+  readonly database?: string | undefined;
+}
+
+export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): ProcessConfig {
+  const host = flags.host ?? env.HOST ?? '127.0.0.1';
+  const port = Number(flags.port ?? env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${flags.port ?? env.PORT}`);
+  const dataDir = resolve(flags.dataDir ?? env.UMF_DATA_DIR ?? './data');
+  const databaseUrl = flags.database || env.DATABASE_URL || `sqlite:${join(dataDir, 'umf-gateway.sqlite')}`;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return {
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    publicUrl: (env.UMF_PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`).replace(/\/+$/, ''),
+    masterKeyEnv: env.UMF_MASTER_KEY,
+    sandbox: (env.UMF_MODE ?? 'sandbox') === 'sandbox',
+    tokenTtlSeconds: Number(env.UMF_TOKEN_TTL_SECONDS ?? 3600),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    settlement: settlementSchedule(env),
+  };
+}
+
+function settlementSchedule(env: NodeJS.ProcessEnv): SettlementSchedule {
+  const cutoff = env.UMF_SETTLEMENT_CUTOFF;
+  const time = env.UMF_SETTLEMENT_TIME;
+  return {
+    cutoffMinutes: cutoff ? parseTimeOfDay(cutoff, 'UMF_SETTLEMENT_CUTOFF') : DEFAULT_SETTLEMENT_SCHEDULE.cutoffMinutes,
+    runAtMinutes: time === 'off' ? undefined : time ? parseTimeOfDay(time, 'UMF_SETTLEMENT_TIME') : DEFAULT_SETTLEMENT_SCHEDULE.runAtMinutes,
+  };
+}

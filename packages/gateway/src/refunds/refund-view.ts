@@ -1,0 +1,61 @@
+/**
+ * The refund object as the API and notifications show it (objs.md `refund`, reference 3.7-3.8):
+ *
+ *   { id, state, parent_payment,
+ *     order:  { mer_reference_id, mer_date, amount: { total, currency, total_cny, exchange_rate }, refund_summary?, sub_orders? },
+ *     orders: [ the same order ],            // the reference 3.7 response's shape
+ *     notify_url, created_time, settle_date, execute_success_time?, error?,
+ *     links: [ parent_payment, self ] }
+ *
+ * `order` is what objs.md and the Java client read, `orders[]` what the reference's sample shows;
+ * both carry the same content. `total` is in the order currency, `total_cny` is the CNY paid back to
+ * the payer at the payment's locked rate. `settle_date` is the China date the refund was accepted
+ * (refund_summary: "the date of refund request submitted").
+ */
+import type { Selectable } from 'kysely';
+import type { RefundsTable } from '../store/schema.ts';
+import { toMinor } from '../store/schema.ts';
+import { formatAmount, formatScaled } from '../money/decimal.ts';
+import { isCurrency } from '../money/currencies.ts';
+import { link, type Link } from '../payments/payment-view.ts';
+import { chinaDate, chinaTime } from '../time/china-time.ts';
+
+export type RefundRow = Selectable<RefundsTable>;
+
+export type RefundState = 'REFUND_PROCESS' | 'REFUND_SUCCESS' | 'REFUND_FAIL' | 'REFUND_CLOSE';
+
+/** Links of a refund: the reference's order, `parent_payment` then `self`. */
+export function refundLinks(row: Pick<RefundRow, 'id' | 'payment_id'>, api: string): Link[] {
+  return [link('parent_payment', 'GET', `${api}/payments/payment/${row.payment_id}`), link('self', 'GET', `${api}/payments/refund/${row.id}`)];
+}
+
+export function renderRefund(row: RefundRow, api: string): Record<string, unknown> {
+  const currency = isCurrency(row.currency) ? row.currency : 'CNY';
+  const stored = JSON.parse(row.order_json) as Record<string, unknown>;
+  const { mer_reference_id, mer_date, ...rest } = stored;
+  const order: Record<string, unknown> = {
+    mer_reference_id,
+    mer_date,
+    amount: {
+      total: formatAmount(toMinor(row.amount_minor), currency),
+      currency,
+      total_cny: formatScaled(toMinor(row.cny_minor), 2),
+      exchange_rate: { rate: row.exchange_rate, currency },
+    },
+    ...rest,
+  };
+  const refund: Record<string, unknown> = {
+    id: row.id,
+    state: row.state,
+    parent_payment: row.payment_id,
+    order,
+    orders: [order],
+    notify_url: row.notify_url,
+    created_time: chinaTime(Number(row.created_at)),
+    settle_date: chinaDate(Number(row.created_at)),
+  };
+  if (row.completed_at !== null && row.state === 'REFUND_SUCCESS') refund.execute_success_time = chinaTime(Number(row.completed_at));
+  if (row.error_code) refund.error = { ret_code: row.error_code, ret_msg: row.error_msg ?? '' };
+  refund.links = refundLinks(row, api);
+  return refund;
+}
