@@ -21,7 +21,11 @@ function walk(dir, out) {
 const files = [];
 for (const pkg of readdirSync(join(root, 'packages'))) {
   const testDir = join(root, 'packages', pkg, 'test');
-  try { statSync(testDir); } catch { continue; }
+  try {
+    statSync(testDir);
+  } catch {
+    continue;
+  }
   walk(testDir, files);
 }
 const selected = files

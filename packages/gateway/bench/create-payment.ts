@@ -59,7 +59,15 @@ function orderBody(ref: string, date: string): string {
           mer_sub_reference_id: `${ref}-1`,
           amount: { total: '100.02', currency: 'USD' },
           trans_code: '01122030',
-          items: [{ mer_item_id: 'tee', type: 'CLOTHING', name: 'T-shirt', quantity: '2', amount: { total: '100.02', currency: 'USD' } }],
+          items: [
+            {
+              mer_item_id: 'tee',
+              type: 'CLOTHING',
+              name: 'T-shirt',
+              quantity: '2',
+              amount: { total: '100.02', currency: 'USD' },
+            },
+          ],
         },
       ],
     },
@@ -76,7 +84,17 @@ async function signBodies(keyPem: string, prefix: string, count: number): Promis
     [0, 1].map(
       (w) =>
         new Promise<Signed[]>((resolve, reject) => {
-          const worker = new Worker(SIGNING_WORKER, { eval: true, workerData: { keyPem, prefix, from: w * half, to: Math.min(count, (w + 1) * half), date, template: orderBody('@REF@', '@DATE@') } });
+          const worker = new Worker(SIGNING_WORKER, {
+            eval: true,
+            workerData: {
+              keyPem,
+              prefix,
+              from: w * half,
+              to: Math.min(count, (w + 1) * half),
+              date,
+              template: orderBody('@REF@', '@DATE@'),
+            },
+          });
           worker.once('message', resolve);
           worker.once('error', reject);
         }),
@@ -110,7 +128,10 @@ function cpuMs(pid: number): { all: number; main: number } {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms clock ticks
   };
-  return { all: ticks(readFileSync(`/proc/${pid}/stat`, 'utf8')), main: ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) };
+  return {
+    all: ticks(readFileSync(`/proc/${pid}/stat`, 'utf8')),
+    main: ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')),
+  };
 }
 
 /** BENCH_THREADS=1: CPU ticks of each thread of a process, by thread name. */
@@ -135,7 +156,13 @@ function threadCpu(pid: number, before: Map<string, number>, requests: number): 
     const name = key.endsWith(`#${pid}`) ? 'main' : key;
     byName.set(name, (byName.get(name) ?? 0) + ticks - (before.get(key) ?? 0));
   }
-  return [...byName].filter(([, t]) => t > 0).sort((a, b) => b[1] - a[1]).map(([n, t]) => `${n} ${((t * 10) / requests).toFixed(3)}`).join(', ') + ' ms/req';
+  return (
+    [...byName]
+      .filter(([, t]) => t > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([n, t]) => `${n} ${((t * 10) / requests).toFixed(3)}`)
+      .join(', ') + ' ms/req'
+  );
 }
 
 interface Figures {
@@ -150,7 +177,12 @@ interface Figures {
   rss: number;
 }
 
-async function load(url: string, pid: number, requests: Array<{ method: 'POST' | 'GET'; path: string; body?: string; headers: Record<string, string> }>, amount: number): Promise<Figures> {
+async function load(
+  url: string,
+  pid: number,
+  requests: Array<{ method: 'POST' | 'GET'; path: string; body?: string; headers: Record<string, string> }>,
+  amount: number,
+): Promise<Figures> {
   const cpu0 = cpuMs(pid);
   const threads0 = process.env.BENCH_THREADS ? threadTicks(pid) : new Map<string, number>();
   let i = 0;
@@ -183,9 +215,19 @@ async function load(url: string, pid: number, requests: Array<{ method: 'POST' |
   // quantises throughput to amount / seconds (1900, 950, ...).
   const elapsed = (last - first) / 1000;
   const cpu1 = cpuMs(pid);
-  if (process.env.BENCH_THREADS) process.stderr.write(`  threads of ${pid}: ${threadCpu(pid, threads0, result.requests.total)}\n`);
+  if (process.env.BENCH_THREADS)
+    process.stderr.write(`  threads of ${pid}: ${threadCpu(pid, threads0, result.requests.total)}\n`);
   const per = (ms: number) => Math.round((ms / result.requests.total) * 1000) / 1000;
-  return { cpu: per(cpu1.all - cpu0.all), main: per(cpu1.main - cpu0.main), rps: Math.round(result.requests.total / elapsed), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, rss: rssMb(pid) };
+  return {
+    cpu: per(cpu1.all - cpu0.all),
+    main: per(cpu1.main - cpu0.main),
+    rps: Math.round(result.requests.total / elapsed),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    rss: rssMb(pid),
+  };
 }
 
 async function main(): Promise<void> {
@@ -195,7 +237,11 @@ async function main(): Promise<void> {
   delete env.DATABASE_URL;
   const children: ChildProcess[] = [];
   try {
-    const created = spawn(process.execPath, [join(bin, 'umf-gateway.js'), 'merchant', 'create', '--name', 'Bench', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const created = spawn(
+      process.execPath,
+      [join(bin, 'umf-gateway.js'), 'merchant', 'create', '--name', 'Bench', '--json'],
+      { env, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     created.stdout!.on('data', (d: Buffer) => (out += d));
     await new Promise((r) => created.once('exit', r));
@@ -205,7 +251,10 @@ async function main(): Promise<void> {
     writeFileSync(publicPemFile, createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }));
 
     process.stderr.write(`signing ${REQUESTS * 2} request bodies...\n`);
-    const [floorBodies, gatewayBodies] = await Promise.all([signBodies(keyPem, 'F', REQUESTS), signBodies(keyPem, 'G', REQUESTS)]);
+    const [floorBodies, gatewayBodies] = await Promise.all([
+      signBodies(keyPem, 'F', REQUESTS),
+      signBodies(keyPem, 'G', REQUESTS),
+    ]);
 
     const floor = await startProcess(['--import', 'tsx', join(here, 'protocol-floor.ts'), publicPemFile], env);
     children.push(floor.child);
@@ -216,40 +265,92 @@ async function main(): Promise<void> {
     const tokenRes = await fetch(`${gateway.url}/cberest/v1/oauth/authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: merchant.client_id, client_secret: merchant.client_secret, grant_type: 'client_credentials' }),
+      body: JSON.stringify({
+        client_id: merchant.client_id,
+        client_secret: merchant.client_secret,
+        grant_type: 'client_credentials',
+      }),
     });
     const { access_token: token } = (await tokenRes.json()) as { access_token: string };
-    const headers = (s: Signed) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}`, signature: s.signature });
+    const headers = (s: Signed) => ({
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      signature: s.signature,
+    });
 
     // Warm-up: JIT, SQLite page cache, connection set-up (not counted).
     const warm = 300;
-    await load(floor.url, floor.child.pid!, floorBodies.slice(0, warm).map((s) => ({ method: 'POST', path: '/cberest/v1/payments/payment', body: s.body, headers: headers(s) })), warm);
-    await load(gateway.url, gateway.child.pid!, gatewayBodies.slice(0, warm).map((s) => ({ method: 'POST', path: '/cberest/v1/payments/payment', body: s.body, headers: headers(s) })), warm);
+    await load(
+      floor.url,
+      floor.child.pid!,
+      floorBodies
+        .slice(0, warm)
+        .map((s) => ({ method: 'POST', path: '/cberest/v1/payments/payment', body: s.body, headers: headers(s) })),
+      warm,
+    );
+    await load(
+      gateway.url,
+      gateway.child.pid!,
+      gatewayBodies
+        .slice(0, warm)
+        .map((s) => ({ method: 'POST', path: '/cberest/v1/payments/payment', body: s.body, headers: headers(s) })),
+      warm,
+    );
 
     const n = REQUESTS - warm;
-    const floorCreate = await load(floor.url, floor.child.pid!, floorBodies.slice(warm).map((s) => ({ method: 'POST', path: '/cberest/v1/payments/payment', body: s.body, headers: headers(s) })), n);
-    const gatewayCreate = await load(gateway.url, gateway.child.pid!, gatewayBodies.slice(warm).map((s) => ({ method: 'POST', path: '/cberest/v1/payments/payment', body: s.body, headers: headers(s) })), n);
+    const floorCreate = await load(
+      floor.url,
+      floor.child.pid!,
+      floorBodies
+        .slice(warm)
+        .map((s) => ({ method: 'POST', path: '/cberest/v1/payments/payment', body: s.body, headers: headers(s) })),
+      n,
+    );
+    const gatewayCreate = await load(
+      gateway.url,
+      gateway.child.pid!,
+      gatewayBodies
+        .slice(warm)
+        .map((s) => ({ method: 'POST', path: '/cberest/v1/payments/payment', body: s.body, headers: headers(s) })),
+      n,
+    );
 
     // Hot query polling: GET one unchanged payment (created with a body the gateway has not seen).
     const fresh = floorBodies[0]!;
-    const created1 = await fetch(`${gateway.url}/cberest/v1/payments/payment`, { method: 'POST', headers: headers(fresh), body: fresh.body });
+    const created1 = await fetch(`${gateway.url}/cberest/v1/payments/payment`, {
+      method: 'POST',
+      headers: headers(fresh),
+      body: fresh.body,
+    });
     const paymentId = /"id":"(PAY_[A-Z0-9]+)"/.exec(await created1.text())?.[1];
     if (!paymentId) throw new Error('could not create the payment to poll');
-    const getReq = [{ method: 'GET' as const, path: `/cberest/v1/payments/payment/${paymentId}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }];
+    const getReq = [
+      {
+        method: 'GET' as const,
+        path: `/cberest/v1/payments/payment/${paymentId}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      },
+    ];
     const floorGet = await load(floor.url, floor.child.pid!, getReq, n);
     const gatewayGet = await load(gateway.url, gateway.child.pid!, getReq, n);
 
     const row = (name: string, f: Figures) =>
       `${name.padEnd(28)} ${String(f.rps).padStart(8)} ${String(f.p50).padStart(8)} ${String(f.p99).padStart(8)} ${String(f.non2xx + f.errors).padStart(8)} ${String(f.rss).padStart(8)} ${f.cpu.toFixed(3).padStart(10)} ${f.main.toFixed(3).padStart(10)}`;
     console.log(`\ncreate-payment and query, ${n} requests each, ${CONNECTIONS} connections, node ${process.version}`);
-    console.log(`${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(8)} ${'RSS MB'.padStart(8)} ${'cpu ms/req'.padStart(10)} ${'main ms/req'.padStart(10)}`);
+    console.log(
+      `${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(8)} ${'RSS MB'.padStart(8)} ${'cpu ms/req'.padStart(10)} ${'main ms/req'.padStart(10)}`,
+    );
     console.log(row('floor create', floorCreate));
     console.log(row('gateway create (sqlite)', gatewayCreate));
     console.log(row('floor query', floorGet));
     console.log(row('gateway query (sqlite)', gatewayGet));
     const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
-    console.log(`\nload average: ${loadStart} before, ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} after`);
-    console.log(`create: throughput ${ratio(gatewayCreate.rps, floorCreate.rps)} x floor (target >= 0.8), p99 ${ratio(gatewayCreate.p99, floorCreate.p99)} x floor (target <= 1.5)`);
+    console.log(
+      `\nload average: ${loadStart} before, ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} after`,
+    );
+    console.log(
+      `create: throughput ${ratio(gatewayCreate.rps, floorCreate.rps)} x floor (target >= 0.8), p99 ${ratio(gatewayCreate.p99, floorCreate.p99)} x floor (target <= 1.5)`,
+    );
     console.log(`query:  throughput ${ratio(gatewayGet.rps, floorGet.rps)} x floor (target >= 2)`);
   } finally {
     for (const child of children) child.kill('SIGTERM');

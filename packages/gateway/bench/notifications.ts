@@ -73,7 +73,9 @@ const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(0)} MB`;
 
 async function main(): Promise<void> {
   const merchant = new Worker(MERCHANT_SOURCE, { eval: true });
-  const port = await new Promise<number>((resolve) => merchant.once('message', (m: { port: number }) => resolve(m.port)));
+  const port = await new Promise<number>((resolve) =>
+    merchant.once('message', (m: { port: number }) => resolve(m.port)),
+  );
   const stats = (): Promise<{ hits: number; latencies: number[] }> =>
     new Promise((resolve) => {
       merchant.once('message', resolve);
@@ -109,12 +111,22 @@ async function main(): Promise<void> {
     for (let start = 0; start < COUNT; start += BATCH) {
       await store.db.transaction().execute(async (trx) => {
         for (let i = start; i < Math.min(COUNT, start + BATCH); i++) {
-          await enqueueNotification(trx, { merchantId: 'M000000000001', objectType: 'payment', objectId: `PAY_${i}`, url, payload: payload(i), signer, now: Date.now() });
+          await enqueueNotification(trx, {
+            merchantId: 'M000000000001',
+            objectType: 'payment',
+            objectId: `PAY_${i}`,
+            url,
+            payload: payload(i),
+            signer,
+            now: Date.now(),
+          });
         }
       });
     }
     const enqueueSeconds = (performance.now() - t) / 1000;
-    console.log(`enqueued ${COUNT} in ${enqueueSeconds.toFixed(2)} s (${Math.round(COUNT / enqueueSeconds)}/s, RSA signing included)`);
+    console.log(
+      `enqueued ${COUNT} in ${enqueueSeconds.toFixed(2)} s (${Math.round(COUNT / enqueueSeconds)}/s, RSA signing included)`,
+    );
 
     const worker = new NotificationWorker({ db: store.db, concurrency: CONCURRENCY, pollIntervalMs: 200 });
     let peakRss = 0;
@@ -142,8 +154,14 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuBefore);
     const elu = performance.eventLoopUtilization(eluBefore);
     await stats(); // reset
-    const durations = (await store.db.selectFrom('notification_attempts').select('duration_ms').execute()).map((r) => Number(r.duration_ms)).sort((a, b) => a - b);
-    const notDelivered = await store.db.selectFrom('notification_attempts').select('id').where('outcome', '!=', 'delivered').execute();
+    const durations = (await store.db.selectFrom('notification_attempts').select('duration_ms').execute())
+      .map((r) => Number(r.duration_ms))
+      .sort((a, b) => a - b);
+    const notDelivered = await store.db
+      .selectFrom('notification_attempts')
+      .select('id')
+      .where('outcome', '!=', 'delivered')
+      .execute();
     console.log(
       `backlog: delivered ${COUNT} in ${drainSeconds.toFixed(2)} s = ${Math.round(COUNT / drainSeconds)} notifications/s; ` +
         `attempts ${durations.length} (failed ${notDelivered.length}); HTTP attempt duration p50 ${percentile(durations, 50)} ms, p99 ${percentile(durations, 99)} ms; peak RSS ${mb(peakRss)} (main heap used ${mb(peakHeap)})`,

@@ -85,5 +85,7 @@ const x = summary(invalidTimes);
 console.log(`pkcs1 implicit-rejection decrypt, RSA-2048, ${count} + ${count} interleaved (node ${process.version})`);
 console.log(`valid padding:   mean ${v.mean.toFixed(1)} us   p50 ${v.p50.toFixed(1)} us`);
 console.log(`invalid padding: mean ${x.mean.toFixed(1)} us   p50 ${x.p50.toFixed(1)} us`);
-console.log(`difference (invalid - valid): mean ${(x.mean - v.mean).toFixed(1)} us   p50 ${(x.p50 - v.p50).toFixed(1)} us`);
+console.log(
+  `difference (invalid - valid): mean ${(x.mean - v.mean).toFixed(1)} us   p50 ${(x.p50 - v.p50).toFixed(1)} us`,
+);
 if (sink < 0) console.log(sink); // keep results observable

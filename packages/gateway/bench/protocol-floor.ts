@@ -14,11 +14,20 @@ import { parsePublicKey, signSha256WithRsa, verifySha256WithRsa } from '../src/c
 const merchantKey = parsePublicKey(readFileSync(process.argv[2]!, 'utf8'));
 const { privateKey: platformKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-function respond(res: import('node:http').ServerResponse, status: number, result: Record<string, unknown>, code = '0000', msg = 'Successful'): void {
+function respond(
+  res: import('node:http').ServerResponse,
+  status: number,
+  result: Record<string, unknown>,
+  code = '0000',
+  msg = 'Successful',
+): void {
   const json = JSON.stringify(result);
   const sign = signSha256WithRsa(platformKey, json);
   const body = `{"meta":{"ret_code":"${code}","ret_msg":"${msg}","sign":"${sign}"},${json.slice(1)}`;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

@@ -26,7 +26,11 @@ export interface AppOptions {
   readonly onNotification?: () => void;
 }
 
-export const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.signature', 'req.headers["idempotency-key"]'];
+export const REDACTED_HEADERS = [
+  'req.headers.authorization',
+  'req.headers.signature',
+  'req.headers["idempotency-key"]',
+];
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { context: ctx } = options;

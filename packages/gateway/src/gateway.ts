@@ -63,11 +63,11 @@ export async function createContext(options: GatewayOptions, store: Store): Prom
   const platform = await loadOrCreatePlatformKeys(store.db, master.derive('platform key'));
   const pageTokens = new PageTokens(master);
   const config = {
-      publicUrl: options.publicUrl,
-      sandbox: options.sandbox ?? true,
-      tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
-      bodyLimit: 256 * 1024,
-      defaultExpireMinutes: 360,
+    publicUrl: options.publicUrl,
+    sandbox: options.sandbox ?? true,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+    bodyLimit: 256 * 1024,
+    defaultExpireMinutes: 360,
   };
   return {
     store,
@@ -81,7 +81,10 @@ export async function createContext(options: GatewayOptions, store: Store): Prom
     channels: {
       fx: new SandboxFxFeed(store.db),
       sms: new SandboxSmsGateway(),
-      cardBank: new SandboxCardBank(store.db, options.lateBankDelayMs === undefined ? {} : { lateDelayMs: options.lateBankDelayMs }),
+      cardBank: new SandboxCardBank(
+        store.db,
+        options.lateBankDelayMs === undefined ? {} : { lateDelayMs: options.lateBankDelayMs },
+      ),
       wallet: new SandboxWallet({ publicUrl: () => config.publicUrl, tokens: pageTokens }),
       customs: new SandboxCustoms(),
     },
@@ -91,7 +94,11 @@ export async function createContext(options: GatewayOptions, store: Store): Prom
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store = await openStore({ url: options.databaseUrl });
   const context = await createContext(options, store);
-  const notifier = new NotificationWorker({ db: store.db, clock: context.clock, pollIntervalMs: options.notifierPollMs ?? 250 });
+  const notifier = new NotificationWorker({
+    db: store.db,
+    clock: context.clock,
+    pollIntervalMs: options.notifierPollMs ?? 250,
+  });
   const app = await buildApp({ context, logger: options.logger ?? false, onNotification: () => notifier.kick() });
   const jobs = new PaymentJobs({ payments: new PaymentService(context, () => notifier.kick()), logger: app.log });
   const refundJobs = new RefundJobs({ refunds: new RefundService(context, () => notifier.kick()), logger: app.log });

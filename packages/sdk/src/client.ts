@@ -85,7 +85,10 @@ export class UmfClient {
   readonly wechat: Wechat;
   readonly notifications: {
     /** Verifies and parses a notification with this client's platform certificate. */
-    verify(params: { rawBody: string | Uint8Array; signature: string | readonly string[] | null | undefined }): UmfNotification;
+    verify(params: {
+      rawBody: string | Uint8Array;
+      signature: string | readonly string[] | null | undefined;
+    }): UmfNotification;
     /** See `notificationReply`. */
     reply(ok?: boolean, message?: string, format?: 'json' | 'text'): NotificationReply;
   };

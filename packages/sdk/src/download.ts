@@ -42,7 +42,8 @@ export class SignedDownload implements AsyncIterable<string> {
 
   /** The raw chunks of the body as they arrive, verified when the body ends. Can be read once. */
   async *chunks(): AsyncGenerator<Uint8Array> {
-    if (this.#consumed) throw new Error(`${this.#init.operation}: the download was already read; a SignedDownload can be read once`);
+    if (this.#consumed)
+      throw new Error(`${this.#init.operation}: the download was already read; a SignedDownload can be read once`);
     this.#consumed = true;
     const { body, signature, platformPublicKey, operation } = this.#init;
     try {

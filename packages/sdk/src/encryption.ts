@@ -38,16 +38,22 @@ export function encryptField(plaintext: string, platformPublicKey: KeyObject, mo
   try {
     return publicEncrypt(options, Buffer.from(plaintext, 'utf8')).toString('base64');
   } catch (err) {
-    throw new TypeError(`field encryption (${mode}) failed: the value is too long for the platform key or the key is unusable`, {
-      cause: err,
-    });
+    throw new TypeError(
+      `field encryption (${mode}) failed: the value is too long for the platform key or the key is unusable`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
 function encryptSensitive(obj: Record<string, unknown>, key: KeyObject, mode: EncryptionMode): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(obj)) {
-    out[name] = SENSITIVE_FIELDS.includes(name) && typeof value === 'string' && value !== '' ? encryptField(value, key, mode) : value;
+    out[name] =
+      SENSITIVE_FIELDS.includes(name) && typeof value === 'string' && value !== ''
+        ? encryptField(value, key, mode)
+        : value;
   }
   return out;
 }
@@ -76,7 +82,11 @@ export function encryptPayerInfo(
 }
 
 /** The wire bank_card (encrypted) for the SDK's camelCase plaintext card details. */
-export function encryptCard(card: CardDetails, platformPublicKey: KeyObject, mode: EncryptionMode): Record<string, string> {
+export function encryptCard(
+  card: CardDetails,
+  platformPublicKey: KeyObject,
+  mode: EncryptionMode,
+): Record<string, string> {
   for (const field of ['number', 'holderName', 'citizenIdNumber', 'phone'] as const) {
     if (typeof card[field] !== 'string' || card[field].trim() === '') {
       throw new TypeError(`card.${field} is required`);

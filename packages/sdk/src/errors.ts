@@ -181,12 +181,38 @@ type ErrorClass = new (message: string, options?: UmfErrorOptions) => UmfError;
 const CLASS_BY_CODE: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
   ...codes(UmfAuthenticationError, '00280703', '00280701', '00280704', '00060711'),
   ...codes(UmfSignatureError, '00060710'),
-  ...codes(UmfInvalidRequestError, '00060700', '00060701', '00060702', '00060703', '00202001', '00202002', '00202003', '00281017', '00202009', '00202011', '00202012', '00202014', '00202015', '00202016'),
+  ...codes(
+    UmfInvalidRequestError,
+    '00060700',
+    '00060701',
+    '00060702',
+    '00060703',
+    '00202001',
+    '00202002',
+    '00202003',
+    '00281017',
+    '00202009',
+    '00202011',
+    '00202012',
+    '00202014',
+    '00202015',
+    '00202016',
+  ),
   ...codes(UmfNotFoundError, '00060760', '00060771', '00060772', '00060773', '00060704'),
   ...codes(UmfConflictError, '00060741', '00060742', '00060743', '00060744', '00202013', '00202017'),
   ...codes(UmfCardError, '00200025', '00200026', '00060875', '00060730', '00290502', '00060022', '00060076'),
   ...codes(UmfVerificationCodeError, '00200005', '00200007', '00200008', '00080706', '00080707'),
-  ...codes(UmfPaymentStateError, '00060751', '00060761', '00060762', '00060763', '00060764', '00060765', '00060766', '00202010'),
+  ...codes(
+    UmfPaymentStateError,
+    '00060751',
+    '00060761',
+    '00060762',
+    '00060763',
+    '00060764',
+    '00060765',
+    '00060766',
+    '00202010',
+  ),
   ...codes(UmfApiError, '00060999'),
 ]);
 
@@ -201,7 +227,8 @@ const HINTS: Readonly<Record<string, string>> = {
     'public key is registered for this client_id, and that nothing (a proxy or middleware) modifies the request ' +
     'body after the SDK signed it.',
   '00280701': 'Check clientId and clientSecret.',
-  '00280703': 'The access token was rejected even after fetching a new one. Another process may be requesting tokens ' +
+  '00280703':
+    'The access token was rejected even after fetching a new one. Another process may be requesting tokens ' +
     'for the same client_id (a new token disables the previous one): share one client per client_id.',
   '00060711': 'This client_id is not registered as a merchant on the platform you are calling (check baseUrl).',
   '00060742': 'The same Idempotency-Key was used with a different request body: use a new key for a new request.',

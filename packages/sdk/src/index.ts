@@ -71,7 +71,11 @@ export type {
   GetStatementParams,
 } from './resources/reconciliation.ts';
 export { parseReconciliationLine } from './reconciliation-file.ts';
-export type { ReconciliationLine, ReconciliationItemLine, ReconciliationSettlementLine } from './reconciliation-file.ts';
+export type {
+  ReconciliationLine,
+  ReconciliationItemLine,
+  ReconciliationSettlementLine,
+} from './reconciliation-file.ts';
 export { parseTransactionFile, parseTransactionLine, TransactionFileError } from './transaction-file.ts';
 export type { Wechat } from './resources/wechat.ts';
 

@@ -11,7 +11,9 @@ const PEM_MARKER = '-----BEGIN';
 
 function isPem(input: string | Uint8Array): boolean {
   if (typeof input === 'string') return input.includes(PEM_MARKER);
-  return Buffer.from(input.buffer, input.byteOffset, Math.min(input.byteLength, 64)).toString('latin1').includes(PEM_MARKER);
+  return Buffer.from(input.buffer, input.byteOffset, Math.min(input.byteLength, 64))
+    .toString('latin1')
+    .includes(PEM_MARKER);
 }
 
 function notAFilePath(what: string): TypeError {

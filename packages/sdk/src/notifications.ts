@@ -23,7 +23,7 @@ export interface VerifyNotificationParams {
 
 const RAW_BODY_HINT =
   'Verify the RAW request body bytes exactly as received. If a framework parsed the JSON for you ' +
-  '(e.g. express.json(), body-parser, fastify\'s default parser) and you re-serialised it with JSON.stringify, ' +
+  "(e.g. express.json(), body-parser, fastify's default parser) and you re-serialised it with JSON.stringify, " +
   'the bytes differ and the signature cannot verify: capture the raw body instead ' +
   '(express.raw({ type: "*/*" }), or read the request stream yourself).';
 
@@ -35,7 +35,8 @@ export function verifyNotification(params: VerifyNotificationParams): UmfNotific
   const { rawBody, platformCertificate } = params;
   if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array)) {
     throw new UmfSignatureVerificationError(
-      `verifyNotification: rawBody must be a string or a Buffer, got ${rawBody === null ? 'null' : typeof rawBody}. ` + RAW_BODY_HINT,
+      `verifyNotification: rawBody must be a string or a Buffer, got ${rawBody === null ? 'null' : typeof rawBody}. ` +
+        RAW_BODY_HINT,
     );
   }
   const header = Array.isArray(params.signature) ? params.signature[0] : params.signature;

@@ -49,7 +49,8 @@ export function readTokenResponse(raw: RawResponse): AccessToken {
     parsed = undefined;
   }
   const obj = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
-  const meta = obj?.meta && typeof obj.meta === 'object' ? (obj.meta as { ret_code?: unknown; ret_msg?: unknown }) : undefined;
+  const meta =
+    obj?.meta && typeof obj.meta === 'object' ? (obj.meta as { ret_code?: unknown; ret_msg?: unknown }) : undefined;
   const ok = raw.status >= 200 && raw.status < 300 && (meta === undefined || meta.ret_code === '0000');
   if (ok && typeof obj?.access_token === 'string' && obj.access_token !== '') {
     const exp = Number(obj.expires_in);

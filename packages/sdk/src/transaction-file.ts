@@ -9,7 +9,13 @@
 // merchant and date in both, and the End line's total equal to the CNY of the P lines minus the CNY of
 // the T lines. A line of 15 fields (the order of the reference's prose, with a reconciliation date before
 // transState) is read too. Anything else is a TransactionFileError naming the line.
-import type { TransactionFile, TransactionFileFooter, TransactionFileHeader, TransactionFileLine, TransactionFileRecord } from './types.ts';
+import type {
+  TransactionFile,
+  TransactionFileFooter,
+  TransactionFileHeader,
+  TransactionFileLine,
+  TransactionFileRecord,
+} from './types.ts';
 
 export class TransactionFileError extends Error {
   override name = 'TransactionFileError';
@@ -42,22 +48,33 @@ export function parseTransactionLine(line: string, lineNumber?: number): Transac
   if (tag === 'TRANSDETAIL-START') {
     if (fields.length !== 3) fail(`the START line has ${fields.length} fields, expected 3`, lineNumber);
     const header: TransactionFileHeader = { type: 'header', merchantId: fields[1]!, merDate: fields[2]! };
-    if (!DATE_RE.test(header.merDate)) fail(`the START line's date is not YYYYMMDD: ${JSON.stringify(header.merDate)}`, lineNumber);
+    if (!DATE_RE.test(header.merDate))
+      fail(`the START line's date is not YYYYMMDD: ${JSON.stringify(header.merDate)}`, lineNumber);
     return header;
   }
   if (tag === 'TRANSDETAIL-END') {
     if (fields.length !== 4) fail(`the End line has ${fields.length} fields, expected 4`, lineNumber);
-    const footer: TransactionFileFooter = { type: 'footer', merchantId: fields[1]!, merDate: fields[2]!, total: decimal(fields[3]!, 'the End line total', lineNumber) };
-    if (!DATE_RE.test(footer.merDate)) fail(`the End line's date is not YYYYMMDD: ${JSON.stringify(footer.merDate)}`, lineNumber);
+    const footer: TransactionFileFooter = {
+      type: 'footer',
+      merchantId: fields[1]!,
+      merDate: fields[2]!,
+      total: decimal(fields[3]!, 'the End line total', lineNumber),
+    };
+    if (!DATE_RE.test(footer.merDate))
+      fail(`the End line's date is not YYYYMMDD: ${JSON.stringify(footer.merDate)}`, lineNumber);
     return footer;
   }
-  if (fields.length !== 14 && fields.length !== 15) fail(`a transaction line has 14 fields, this one ${fields.length}`, lineNumber);
+  if (fields.length !== 14 && fields.length !== 15)
+    fail(`a transaction line has 14 fields, this one ${fields.length}`, lineNumber);
   const long = fields.length === 15;
-  if (long && !DATE_RE.test(fields[10]!)) fail(`a 15-field line has its reconciliation date (YYYYMMDD) 11th, got ${JSON.stringify(fields[10])}`, lineNumber);
-  const [tradeNo, mobileId, orderId, orderDate, platDate, platTime, currency, cbAmount, amount, exchangeRate] = fields as [string, string, string, string, string, string, string, string, string, string];
+  if (long && !DATE_RE.test(fields[10]!))
+    fail(`a 15-field line has its reconciliation date (YYYYMMDD) 11th, got ${JSON.stringify(fields[10])}`, lineNumber);
+  const [tradeNo, mobileId, orderId, orderDate, platDate, platTime, currency, cbAmount, amount, exchangeRate] =
+    fields as [string, string, string, string, string, string, string, string, string, string];
   const rest = fields.slice(long ? 11 : 10) as [string, string, string, string];
   const [transState, transType, productId, refundNo] = rest;
-  if (transType !== 'P' && transType !== 'T') fail(`transType must be P or T, got ${JSON.stringify(transType)}`, lineNumber);
+  if (transType !== 'P' && transType !== 'T')
+    fail(`transType must be P or T, got ${JSON.stringify(transType)}`, lineNumber);
   if (tradeNo === '') fail('tradeNo is empty', lineNumber);
   const record: TransactionFileLine = {
     type: 'transaction',
@@ -107,11 +124,15 @@ export function parseTransactionFile(text: string): TransactionFile {
   if (footer.type !== 'footer') fail('the file does not end with TRANSDETAIL-End', records.length);
   const transactions: TransactionFileLine[] = [];
   records.slice(1, -1).forEach((record, i) => {
-    if (record.type !== 'transaction') fail(`a ${record.type === 'header' ? 'START' : 'End'} line inside the file`, i + 2);
+    if (record.type !== 'transaction')
+      fail(`a ${record.type === 'header' ? 'START' : 'End'} line inside the file`, i + 2);
     transactions.push(record);
   });
   if (footer.merchantId !== header.merchantId || footer.merDate !== header.merDate) {
-    fail(`the End line is about ${footer.merchantId} ${footer.merDate}, the START line about ${header.merchantId} ${header.merDate}`, records.length);
+    fail(
+      `the End line is about ${footer.merchantId} ${footer.merDate}, the START line about ${header.merchantId} ${header.merDate}`,
+      records.length,
+    );
   }
   let net: bigint | undefined = 0n;
   for (const t of transactions) {

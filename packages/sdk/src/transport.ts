@@ -167,7 +167,16 @@ export class Transport {
           if (signature !== undefined) headers.Signature = signature;
           if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
 
-          const raw = await this.#exchange(url, spec.method, headers, bodyBytes, operation, timeoutMs, options.signal, spec.download === true);
+          const raw = await this.#exchange(
+            url,
+            spec.method,
+            headers,
+            bodyBytes,
+            operation,
+            timeoutMs,
+            options.signal,
+            spec.download === true,
+          );
           try {
             return read(raw);
           } catch (err) {
@@ -230,7 +239,12 @@ export class Transport {
         // The timeout covers the wait for the headers; the caller's signal keeps covering the body.
         handedOver = true;
         clearTimeout(timer);
-        return { ...common, text: '', stream: res.body, release: () => callerSignal?.removeEventListener('abort', onCallerAbort) };
+        return {
+          ...common,
+          text: '',
+          stream: res.body,
+          release: () => callerSignal?.removeEventListener('abort', onCallerAbort),
+        };
       }
       const text = await res.text();
       return {
@@ -264,11 +278,18 @@ export class Transport {
    * An authenticated GET of a download file, retried like any GET until the headers arrive. A JSON
    * answer is a UMF error (thrown typed, as for every call); a file is returned unread.
    */
-  download(spec: Omit<CallSpec, 'method' | 'download'>, options: RequestOptions, tokens: TokenSource): Promise<SignedDownload> {
+  download(
+    spec: Omit<CallSpec, 'method' | 'download'>,
+    options: RequestOptions,
+    tokens: TokenSource,
+  ): Promise<SignedDownload> {
     return this.send({ ...spec, method: 'GET', download: true }, options, tokens, (raw) => {
       if (raw.stream === undefined) {
         this.readSigned(raw); // throws the typed error (a success here would be a JSON answer to a download)
-        throw new UmfApiError(`${raw.operation}: expected a download file, got a JSON response`, { httpStatus: raw.status, requestId: raw.requestId });
+        throw new UmfApiError(`${raw.operation}: expected a download file, got a JSON response`, {
+          httpStatus: raw.status,
+          requestId: raw.requestId,
+        });
       }
       return new SignedDownload({
         body: raw.stream,
@@ -282,4 +303,3 @@ export class Transport {
     });
   }
 }
-

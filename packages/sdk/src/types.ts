@@ -662,7 +662,8 @@ export interface ListTransactionsParams {
 }
 
 /** What `transactions.listAll` yields: each summary with its kind. */
-export type TransactionSummary = { kind: 'payment'; summary: PaymentSummary } | { kind: 'refund'; summary: RefundSummary };
+export type TransactionSummary =
+  { kind: 'payment'; summary: PaymentSummary } | { kind: 'refund'; summary: RefundSummary };
 
 /** First line of a transaction file: `TRANSDETAIL-START,<merchant id>,<mer_date>`. */
 export interface TransactionFileHeader {

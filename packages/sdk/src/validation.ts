@@ -13,7 +13,9 @@ function checkAmount(amount: Amount | undefined, where: string): void {
     );
   }
   if (!DECIMAL_RE.test(amount.total)) {
-    throw new TypeError(`${where}.total must look like "100.02" (digits, at most two decimals); got ${JSON.stringify(amount.total)}`);
+    throw new TypeError(
+      `${where}.total must look like "100.02" (digits, at most two decimals); got ${JSON.stringify(amount.total)}`,
+    );
   }
   if (typeof amount.currency !== 'string' || !/^[A-Z]{3}$/.test(amount.currency)) {
     throw new TypeError(`${where}.currency must be an ISO 4217 code such as "USD"`);
@@ -45,7 +47,9 @@ export function validateCreatePayment(params: CreatePaymentParams): void {
   if (params.payer.payment_method === 'WECHAT_WEB') {
     const openId = params.payer.payer_info?.wechat_in_app_web?.open_id;
     if (typeof openId !== 'string' || openId.trim() === '') {
-      throw new TypeError('payer.payer_info.wechat_in_app_web.open_id is required for WECHAT_WEB: get it with client.wechat.openIdLink and parseOpenIdRedirect');
+      throw new TypeError(
+        'payer.payer_info.wechat_in_app_web.open_id is required for WECHAT_WEB: get it with client.wechat.openIdLink and parseOpenIdRedirect',
+      );
     }
   }
   const order = params.order;

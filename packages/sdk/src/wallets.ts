@@ -14,9 +14,12 @@ import type {
 type PaymentLike = Payment | PaymentResponse;
 
 function paymentOf(value: PaymentLike, helper: string): Payment {
-  if (!value || typeof value !== 'object') throw new TypeError(`${helper}: pass a payment (or the response of payments.create/get)`);
-  const candidate = 'payment' in value && value.payment && typeof value.payment === 'object' ? value.payment : (value as Payment);
-  if (typeof candidate.id !== 'string') throw new TypeError(`${helper}: pass a payment (or the response of payments.create/get)`);
+  if (!value || typeof value !== 'object')
+    throw new TypeError(`${helper}: pass a payment (or the response of payments.create/get)`);
+  const candidate =
+    'payment' in value && value.payment && typeof value.payment === 'object' ? value.payment : (value as Payment);
+  if (typeof candidate.id !== 'string')
+    throw new TypeError(`${helper}: pass a payment (or the response of payments.create/get)`);
   return candidate;
 }
 
@@ -52,7 +55,9 @@ export function payInfo(payment: PaymentLike): PayInfo {
   const p = paymentOf(payment, 'payInfo');
   const info = p.payer?.payer_info?.wechat_in_app_web?.pay_info ?? p.payer?.payer_info?.wechat_in_app?.pay_info;
   if (!info || typeof info !== 'object') {
-    throw new TypeError(`payInfo: ${describe(p)} has no pay_info. Only WECHAT_WEB (wechat_in_app_web) and WECHAT_IN_APP (wechat_in_app) payments have one.`);
+    throw new TypeError(
+      `payInfo: ${describe(p)} has no pay_info. Only WECHAT_WEB (wechat_in_app_web) and WECHAT_IN_APP (wechat_in_app) payments have one.`,
+    );
   }
   return info;
 }
@@ -71,7 +76,9 @@ export function checkoutUrl(payment: PaymentLike): string {
   const links = [...(p.links ?? []), ...('payment' in payment && Array.isArray(payment.links) ? payment.links : [])];
   const upay = links.find((l) => l && typeof l === 'object' && linkRef(l) === 'upay' && typeof l.href === 'string');
   if (!upay) {
-    throw new TypeError(`checkoutUrl: ${describe(p)} has no upay link. Only payments with interface_type SERVER_TO_WEB or SERVER_TO_H5WEB are paid on the hosted checkout.`);
+    throw new TypeError(
+      `checkoutUrl: ${describe(p)} has no upay link. Only payments with interface_type SERVER_TO_WEB or SERVER_TO_H5WEB are paid on the hosted checkout.`,
+    );
   }
   return upay.href;
 }
@@ -79,9 +86,11 @@ export function checkoutUrl(payment: PaymentLike): string {
 const PAY_INFO_FIELDS = ['app_id', 'time_stamp', 'nonce_str', 'package', 'sign_type', 'pay_sign'] as const;
 
 function checkPayInfo(info: PayInfo, helper: string): void {
-  if (!info || typeof info !== 'object') throw new TypeError(`${helper}: pass a pay_info object (see payInfo(payment))`);
+  if (!info || typeof info !== 'object')
+    throw new TypeError(`${helper}: pass a pay_info object (see payInfo(payment))`);
   for (const field of PAY_INFO_FIELDS) {
-    if (typeof info[field] !== 'string' || info[field] === '') throw new TypeError(`${helper}: pay_info.${field} is missing`);
+    if (typeof info[field] !== 'string' || info[field] === '')
+      throw new TypeError(`${helper}: pay_info.${field} is missing`);
   }
 }
 
@@ -98,7 +107,9 @@ function isAppPayInfo(info: PayInfo): boolean {
 export function payInfoToJsApiParams(info: PayInfo): JsApiPayParams {
   checkPayInfo(info, 'payInfoToJsApiParams');
   if (isAppPayInfo(info)) {
-    throw new TypeError('payInfoToJsApiParams: this pay_info is for the native WeChat SDK (WECHAT_IN_APP, package Sign=WXPay); use payInfoToAppPayReq');
+    throw new TypeError(
+      'payInfoToJsApiParams: this pay_info is for the native WeChat SDK (WECHAT_IN_APP, package Sign=WXPay); use payInfoToAppPayReq',
+    );
   }
   return {
     appId: info.app_id,
@@ -117,10 +128,14 @@ export function payInfoToJsApiParams(info: PayInfo): JsApiPayParams {
 export function payInfoToAppPayReq(info: PayInfo): AppPayReq {
   checkPayInfo(info, 'payInfoToAppPayReq');
   if (!isAppPayInfo(info)) {
-    throw new TypeError('payInfoToAppPayReq: this pay_info is for the WeChat JS-API (WECHAT_WEB, package prepay_id=...); use payInfoToJsApiParams');
+    throw new TypeError(
+      'payInfoToAppPayReq: this pay_info is for the WeChat JS-API (WECHAT_WEB, package prepay_id=...); use payInfoToJsApiParams',
+    );
   }
   if (typeof info.partner_id !== 'string' || typeof info.prepay_id !== 'string') {
-    throw new TypeError('payInfoToAppPayReq: pay_info.partner_id and pay_info.prepay_id are required for the native SDK');
+    throw new TypeError(
+      'payInfoToAppPayReq: pay_info.partner_id and pay_info.prepay_id are required for the native SDK',
+    );
   }
   return {
     appId: info.app_id,
@@ -154,7 +169,8 @@ export function parseOpenIdRedirect(url: string | URL, options: { expectedState?
   }
   const q = parsed.searchParams;
   const openId = q.get('open_id') ?? q.get('openid') ?? q.get('openId');
-  if (!openId) throw new TypeError('parseOpenIdRedirect: the redirect has no open_id (did the payer decline the authorisation?)');
+  if (!openId)
+    throw new TypeError('parseOpenIdRedirect: the redirect has no open_id (did the payer decline the authorisation?)');
   if (!OPEN_ID_RE.test(openId)) throw new TypeError('parseOpenIdRedirect: the open_id is malformed');
   const state = q.get('state');
   if (!state) throw new TypeError('parseOpenIdRedirect: the redirect has no state');
@@ -182,7 +198,10 @@ function loadQrCode(): Promise<QrCodeModule> {
     (m) => ((m as unknown as { default?: QrCodeModule }).default ?? m) as QrCodeModule,
     (err: unknown) => {
       qrcodeModule = undefined;
-      throw new Error('renderQrCode needs the "qrcode" package (a dependency of umf-sdk): reinstall your dependencies', { cause: err });
+      throw new Error(
+        'renderQrCode needs the "qrcode" package (a dependency of umf-sdk): reinstall your dependencies',
+        { cause: err },
+      );
     },
   );
   return qrcodeModule;
@@ -196,11 +215,14 @@ function loadQrCode(): Promise<QrCodeModule> {
 export async function renderQrCode(text: string, options: RenderQrCodeOptions = {}): Promise<string> {
   if (typeof text !== 'string' || text === '') throw new TypeError('renderQrCode: text must be a non-empty string');
   const format = options.format ?? 'svg';
-  if (format !== 'svg' && format !== 'png') throw new TypeError(`renderQrCode: format must be 'svg' or 'png' (got ${JSON.stringify(format)})`);
+  if (format !== 'svg' && format !== 'png')
+    throw new TypeError(`renderQrCode: format must be 'svg' or 'png' (got ${JSON.stringify(format)})`);
   const level = options.errorCorrectionLevel ?? 'M';
-  if (!['L', 'M', 'Q', 'H'].includes(level)) throw new TypeError("renderQrCode: errorCorrectionLevel must be 'L', 'M', 'Q' or 'H'");
+  if (!['L', 'M', 'Q', 'H'].includes(level))
+    throw new TypeError("renderQrCode: errorCorrectionLevel must be 'L', 'M', 'Q' or 'H'");
   const margin = options.margin ?? 4;
-  if (!Number.isInteger(margin) || margin < 0 || margin > 64) throw new TypeError('renderQrCode: margin must be an integer from 0 to 64');
+  if (!Number.isInteger(margin) || margin < 0 || margin > 64)
+    throw new TypeError('renderQrCode: margin must be an integer from 0 to 64');
   const width = options.width ?? (format === 'png' ? 256 : undefined);
   if (width !== undefined && (!Number.isInteger(width) || width < 21 || width > 4096)) {
     throw new TypeError('renderQrCode: width must be an integer from 21 to 4096 pixels');
@@ -213,9 +235,17 @@ export async function renderQrCode(text: string, options: RenderQrCodeOptions = 
       const scale = Math.max(1, Math.floor((width ?? 256) / units));
       return await QRCode.toDataURL(text, { errorCorrectionLevel: level, margin, scale, type: 'image/png' });
     }
-    const svg = await QRCode.toString(text, { errorCorrectionLevel: level, margin, ...(width !== undefined ? { width } : {}), type: 'svg' });
+    const svg = await QRCode.toString(text, {
+      errorCorrectionLevel: level,
+      margin,
+      ...(width !== undefined ? { width } : {}),
+      type: 'svg',
+    });
     return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
   } catch (err) {
-    throw new TypeError(`renderQrCode: cannot draw this text as a QR code (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new TypeError(
+      `renderQrCode: cannot draw this text as a QR code (${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
   }
 }

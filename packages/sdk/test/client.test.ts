@@ -77,7 +77,14 @@ function paymentParams(overrides: Partial<CreatePaymentParams['order']> = {}): C
           trans_code: '01121990',
           is_customs: 'FALSE',
           items: [
-            { mer_item_id: 'ITEM1', type: 'OTHER', name: 'Tea set', description: 'porcelain', quantity: '2', amount: { total: '50.01', currency: 'USD' } },
+            {
+              mer_item_id: 'ITEM1',
+              type: 'OTHER',
+              name: 'Tea set',
+              description: 'porcelain',
+              quantity: '2',
+              amount: { total: '50.01', currency: 'USD' },
+            },
           ],
         },
       ],
@@ -96,7 +103,8 @@ const card = {
   phone: '13800000000',
 };
 
-const isPath = (path: string, method?: string) => (r: RecordedRequest) => r.path === path && (!method || r.method === method);
+const isPath = (path: string, method?: string) => (r: RecordedRequest) =>
+  r.path === path && (!method || r.method === method);
 
 test('POST: Signature verifies over the exact bytes sent; headers as specified', async () => {
   const client = newClient({ acceptLanguage: 'ZH', userAgent: 'test-shop/1.0' });
@@ -105,7 +113,10 @@ test('POST: Signature verifies over the exact bytes sent; headers as specified',
   assert.ok(rec, 'rec');
   assert.equal(rec.signatureValid, true);
   // Check again here, explicitly: SHA256withRSA over the raw UTF-8 body bytes with the merchant public key.
-  assert.ok(verify('sha256', rec.body, keys.merchantPublicKey, Buffer.from(String(rec.headers['signature']), 'base64')), 'verify(\'sha256\', rec.body, keys.merchantPublicKey, Buffer.from(String(rec.headers[\'signature\']), \'base64\'))');
+  assert.ok(
+    verify('sha256', rec.body, keys.merchantPublicKey, Buffer.from(String(rec.headers['signature']), 'base64')),
+    "verify('sha256', rec.body, keys.merchantPublicKey, Buffer.from(String(rec.headers['signature']), 'base64'))",
+  );
   const body = JSON.parse(rec.body.toString('utf8'));
   assert.equal(body.order.order_summary, 'Tea set 茶具 🍵');
   assert.equal(body.payer.interface_type, 'SERVER_TO_SERVER');
@@ -120,19 +131,29 @@ test('POST: Signature verifies over the exact bytes sent; headers as specified',
   assert.match(payment.id, /^PAY_/);
   assert.equal(payment.state, 'WAIT_BUYER_PAY');
   assert.equal(payment.order.amount.total_cny, '690.37');
-  assert.deepEqual(links.map((l) => l.ref), ['self', 'sms_verify']);
+  assert.deepEqual(
+    links.map((l) => l.ref),
+    ['self', 'sms_verify'],
+  );
   // The token request is signed too and carries no Authorization / Idempotency-Key.
   const [tok] = platform.requestsTo('/oauth/authorize');
   assert.equal(tok?.signatureValid, true);
   assert.equal(tok?.headers['authorization'], undefined);
   assert.equal(tok?.headers['idempotency-key'], undefined);
-  assert.deepEqual(JSON.parse(tok!.body.toString()), { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_type: 'client_credentials' });
+  assert.deepEqual(JSON.parse(tok!.body.toString()), {
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+    grant_type: 'client_credentials',
+  });
 });
 
 test('GET: banks and exchange rates, verified; Content-Type and Accept-Language sent, no Signature', async () => {
   const client = newClient({ acceptLanguage: 'EN', baseUrl: platform.baseUrl + '/' });
   const banks = await client.banks.list('DEBIT_CARD');
-  assert.deepEqual(banks.map((b) => b.code), ['CCB', 'BOC']);
+  assert.deepEqual(
+    banks.map((b) => b.code),
+    ['CCB', 'BOC'],
+  );
   assert.deepEqual(banks[0]?.types, ['DEBIT_CARD']);
   assert.equal(banks[0]?.name_zh, '建设银行');
   const rate = await client.exchangeRates.get('usd');
@@ -148,7 +169,10 @@ test('GET: banks and exchange rates, verified; Content-Type and Accept-Language 
 
 test('exchange rates: reads exchangeRates (camelCase) when exchange_rates is absent', async () => {
   const client = newClient();
-  platform.override(isPath('/exchange_rate'), { status: 200, result: { exchangeRates: [{ currency: 'EUR', rate: '7.81' }] } });
+  platform.override(isPath('/exchange_rate'), {
+    status: 200,
+    result: { exchangeRates: [{ currency: 'EUR', rate: '7.81' }] },
+  });
   assert.deepEqual(await client.exchangeRates.get('EUR'), { currency: 'EUR', rate: '7.81' });
 });
 
@@ -244,7 +268,7 @@ test('bad client credentials: UmfAuthenticationError 00280701, not retried', asy
     assert.ok(err instanceof UmfAuthenticationError, 'err instanceof UmfAuthenticationError');
     assert.equal(err.retCode, '00280701');
     assert.match(err.message, /clientSecret/);
-    assert.ok(!err.message.includes('wrong'), '!err.message.includes(\'wrong\')');
+    assert.ok(!err.message.includes('wrong'), "!err.message.includes('wrong')");
     return true;
   });
   assert.equal(platform.requestsTo('/oauth/authorize').length, 1);
@@ -271,11 +295,14 @@ test('caller-provided Idempotency-Key is sent; the replay returns the same payme
   const again = await client.payments.create(params, { idempotencyKey: 'order-42-attempt-1' });
   assert.equal(again.payment.id, first.payment.id);
   assert.equal(platform.requestsTo('/payments/payment')[0]?.headers['idempotency-key'], 'order-42-attempt-1');
-  await assert.rejects(client.payments.create(paymentParams(), { idempotencyKey: 'order-42-attempt-1' }), (err: unknown) => {
-    assert.ok(err instanceof UmfConflictError, 'err instanceof UmfConflictError');
-    assert.equal(err.retCode, '00060742');
-    return true;
-  });
+  await assert.rejects(
+    client.payments.create(paymentParams(), { idempotencyKey: 'order-42-attempt-1' }),
+    (err: unknown) => {
+      assert.ok(err instanceof UmfConflictError, 'err instanceof UmfConflictError');
+      assert.equal(err.retCode, '00060742');
+      return true;
+    },
+  );
   await assert.rejects(client.payments.create(params, { idempotencyKey: 'has space' }), TypeError);
 });
 
@@ -307,7 +334,11 @@ test('retries: maxRetries is honoured (client option and per call)', async () =>
 test('redirects are not followed (credentials and card data are never re-sent elsewhere)', async () => {
   const client = newClient();
   await client.tokens.getToken();
-  platform.override(isPath('/bank'), { status: 302, rawBody: '', headers: { Location: 'https://elsewhere.example/cberest/v1/bank' } });
+  platform.override(isPath('/bank'), {
+    status: 302,
+    rawBody: '',
+    headers: { Location: 'https://elsewhere.example/cberest/v1/bank' },
+  });
   await assert.rejects(client.banks.list('CREDIT_CARD'), (err: unknown) => {
     assert.ok(err instanceof UmfApiError, 'err instanceof UmfApiError');
     assert.equal(err.httpStatus, 302);
@@ -334,7 +365,12 @@ test('retries: client errors (4xx) are not retried', async () => {
 
 test('retries: Retry-After is honoured; 429 surfaces as UmfRateLimitError', async () => {
   const client = newClient();
-  platform.override(isPath('/bank'), { status: 429, retCode: '99999999', retMsg: 'slow down', headers: { 'Retry-After': '1' } });
+  platform.override(isPath('/bank'), {
+    status: 429,
+    retCode: '99999999',
+    retMsg: 'slow down',
+    headers: { 'Retry-After': '1' },
+  });
   const t0 = Date.now();
   await client.banks.list('CREDIT_CARD');
   const elapsed = Date.now() - t0;
@@ -342,7 +378,11 @@ test('retries: Retry-After is honoured; 429 surfaces as UmfRateLimitError', asyn
   assert.equal(platform.requestsTo('/bank').length, 2);
 
   platform.reset();
-  platform.override(isPath('/bank'), { status: 429, rawBody: 'Too Many Requests', headers: { 'Retry-After': '7' } }, 10);
+  platform.override(
+    isPath('/bank'),
+    { status: 429, rawBody: 'Too Many Requests', headers: { 'Retry-After': '7' } },
+    10,
+  );
   await assert.rejects(client.banks.list('CREDIT_CARD', { maxRetries: 0 }), (err: unknown) => {
     assert.ok(err instanceof UmfRateLimitError, 'err instanceof UmfRateLimitError');
     assert.equal(err.retryAfterMs, 7000);
@@ -408,15 +448,18 @@ test('typed errors from real responses: not found, duplicate order, wrong SMS co
   await assert.rejects(client.payments.execute(payment.id, '000000'), UmfVerificationCodeError);
   const { payment: p2 } = await client.payments.create(paymentParams());
   const declinedNumber = '6217000010045990004';
-  await assert.rejects(client.payments.verifyCard(p2.id, { card: { ...card, number: declinedNumber } }), (err: unknown) => {
-    assert.ok(err instanceof UmfCardError, 'err instanceof UmfCardError');
-    assert.equal(err.retCode, '00200025');
-    // No card data in the error, whichever way it is logged.
-    const everything = [err.message, err.rawBody, JSON.stringify(err), inspect(err)].join('\n');
-    assert.ok(!everything.includes(declinedNumber), '!everything.includes(declinedNumber)');
-    assert.ok(!everything.includes(card.citizenIdNumber), '!everything.includes(card.citizenIdNumber)');
-    return true;
-  });
+  await assert.rejects(
+    client.payments.verifyCard(p2.id, { card: { ...card, number: declinedNumber } }),
+    (err: unknown) => {
+      assert.ok(err instanceof UmfCardError, 'err instanceof UmfCardError');
+      assert.equal(err.retCode, '00200025');
+      // No card data in the error, whichever way it is logged.
+      const everything = [err.message, err.rawBody, JSON.stringify(err), inspect(err)].join('\n');
+      assert.ok(!everything.includes(declinedNumber), '!everything.includes(declinedNumber)');
+      assert.ok(!everything.includes(card.citizenIdNumber), '!everything.includes(card.citizenIdNumber)');
+      return true;
+    },
+  );
 });
 
 test('timeouts: UmfConnectionError (timedOut), retried per maxRetries', async () => {
@@ -466,7 +509,10 @@ test('card flow: create -> verifyCard (OAEP, server decrypts) -> execute -> get 
   const created = await client.payments.create(paymentParams());
   const id = created.payment.id;
   const verified = await client.payments.verifyCard(id, { card });
-  assert.deepEqual(verified.links.map((l) => l.ref), ['self', 'confirm']);
+  assert.deepEqual(
+    verified.links.map((l) => l.ref),
+    ['self', 'confirm'],
+  );
   assert.deepEqual(platform.lastVerifyPlaintexts, {
     number: card.number,
     valid_date: card.validDate,
@@ -486,7 +532,9 @@ test('card flow: create -> verifyCard (OAEP, server decrypts) -> execute -> get 
   const executed = await client.payments.execute(id, '123456');
   assert.equal(executed.payment.state, 'TRADE_SUCCESS');
   const execBody = JSON.parse(platform.requestsTo(`/payments/payment/${id}/execute`)[0]!.body.toString());
-  assert.deepEqual(execBody, { payer: { payer_info: { verify_code: '123456', bank_card: { verify_code: '123456' } } } });
+  assert.deepEqual(execBody, {
+    payer: { payer_info: { verify_code: '123456', bank_card: { verify_code: '123456' } } },
+  });
   const got = await client.payments.get(id);
   assert.equal(got.payment.state, 'TRADE_SUCCESS');
   assert.equal(got.links[0]?.ref, 'self', 'falls back to payment.links');
@@ -510,7 +558,11 @@ test('verifyCard in pkcs1 mode: fields decrypt with openssl (PKCS#1 v1.5)', asyn
 test('create with plaintext bank_card and payer name: the SDK encrypts them', async () => {
   const client = newClient();
   const params = paymentParams();
-  params.payer.payer_info = { phone: '13800000000', name: 'Payer Name', bank_card: { number: card.number, phone: '13800000000' } };
+  params.payer.payer_info = {
+    phone: '13800000000',
+    name: 'Payer Name',
+    bank_card: { number: card.number, phone: '13800000000' },
+  };
   await client.payments.create(params);
   const body = JSON.parse(platform.requestsTo('/payments/payment')[0]!.body.toString());
   assert.equal(opensslDecrypt(keys, body.payer.payer_info.name, 'oaep'), 'Payer Name');
@@ -522,9 +574,18 @@ test('create with plaintext bank_card and payer name: the SDK encrypts them', as
 test('verifyAgreement sends the payer agreement in clear', async () => {
   const client = newClient();
   const { payment } = await client.payments.create(paymentParams());
-  await client.payments.verifyAgreement(payment.id, { usrBusiAgreementId: 'UB2024', usrPayAgreementId: 'P2024', phone: '13800000000' });
+  await client.payments.verifyAgreement(payment.id, {
+    usrBusiAgreementId: 'UB2024',
+    usrPayAgreementId: 'P2024',
+    phone: '13800000000',
+  });
   assert.deepEqual(platform.lastVerifyBody, {
-    payer: { payer_info: { phone: '13800000000', payer_agreement: { usr_busi_agreement_id: 'UB2024', usr_pay_agreement_id: 'P2024' } } },
+    payer: {
+      payer_info: {
+        phone: '13800000000',
+        payer_agreement: { usr_busi_agreement_id: 'UB2024', usr_pay_agreement_id: 'P2024' },
+      },
+    },
   });
 });
 
@@ -532,8 +593,14 @@ test('a signed response about another payment is refused', async () => {
   const client = newClient();
   const { payment: a } = await client.payments.create(paymentParams());
   const { payment: b } = await client.payments.create(paymentParams());
-  platform.override(isPath(`/payments/payment/${a.id}`, 'GET'), { status: 200, result: { payment: platform.payments.get(b.id)! } });
-  await assert.rejects(client.payments.get(a.id), (err: unknown) => err instanceof UmfApiError && /not PAY_/.test(err.message));
+  platform.override(isPath(`/payments/payment/${a.id}`, 'GET'), {
+    status: 200,
+    result: { payment: platform.payments.get(b.id)! },
+  });
+  await assert.rejects(
+    client.payments.get(a.id),
+    (err: unknown) => err instanceof UmfApiError && /not PAY_/.test(err.message),
+  );
 });
 
 test('waitFor: predicate, and UmfWaitTimeoutError with the last payment', async () => {
@@ -541,12 +608,18 @@ test('waitFor: predicate, and UmfWaitTimeoutError with the last payment', async 
   const { payment } = await client.payments.create(paymentParams());
   const p = await client.payments.waitFor(payment.id, (x) => x.state === 'WAIT_BUYER_PAY', { intervalMs: 5 });
   assert.equal(p.id, payment.id);
-  await assert.rejects(client.payments.waitFor(payment.id, 'TRADE_SUCCESS', { timeoutMs: 60, intervalMs: 20 }), (err: unknown) => {
-    assert.ok(err instanceof UmfWaitTimeoutError, 'err instanceof UmfWaitTimeoutError');
-    assert.equal((err.lastPayment as { state: string }).state, 'WAIT_BUYER_PAY');
-    return true;
-  });
-  assert.ok(platform.requestsTo(`/payments/payment/${payment.id}`).length >= 3, 'platform.requestsTo(`/payments/payment/${payment.id}`).length >= 3');
+  await assert.rejects(
+    client.payments.waitFor(payment.id, 'TRADE_SUCCESS', { timeoutMs: 60, intervalMs: 20 }),
+    (err: unknown) => {
+      assert.ok(err instanceof UmfWaitTimeoutError, 'err instanceof UmfWaitTimeoutError');
+      assert.equal((err.lastPayment as { state: string }).state, 'WAIT_BUYER_PAY');
+      return true;
+    },
+  );
+  assert.ok(
+    platform.requestsTo(`/payments/payment/${payment.id}`).length >= 3,
+    'platform.requestsTo(`/payments/payment/${payment.id}`).length >= 3',
+  );
 });
 
 test('client-side validation: amounts must be decimal strings; nothing is sent', async () => {
@@ -610,7 +683,7 @@ test('options validation', () => {
   assert.throws(() => new UmfClient({ ...base, maxRetries: -1 }), /maxRetries/);
   assert.throws(() => new UmfClient({ ...base, merchantPrivateKey: 'merchant.key.p8' }), /file path/);
   assert.ok(new UmfClient(base) instanceof UmfClient, 'new UmfClient(base) instanceof UmfClient');
-  assert.ok(new UmfError('x') instanceof Error, 'new UmfError(\'x\') instanceof Error');
+  assert.ok(new UmfError('x') instanceof Error, "new UmfError('x') instanceof Error");
 });
 
 test('injectable fetch: every request goes through it', async () => {

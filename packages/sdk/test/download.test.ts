@@ -100,14 +100,24 @@ test('a file that does not match its signature: the lines arrive, then UmfSignat
     async () => {
       for await (const line of download(body(cut(altered, 10)), sign(BYTES), () => done++)) lines.push(line);
     },
-    (err: unknown) => err instanceof UmfSignatureVerificationError && /does not match its Signature/.test(err.message) && err.requestId === 'req-1',
+    (err: unknown) =>
+      err instanceof UmfSignatureVerificationError &&
+      /does not match its Signature/.test(err.message) &&
+      err.requestId === 'req-1',
   );
-  assert.deepEqual(lines, ['TRANSDETAIL-START,MER_1,20261122', 'PAY_A,商户订单,999.99'], 'the ended lines reached the loop; the unterminated last one waits for the end');
+  assert.deepEqual(
+    lines,
+    ['TRANSDETAIL-START,MER_1,20261122', 'PAY_A,商户订单,999.99'],
+    'the ended lines reached the loop; the unterminated last one waits for the end',
+  );
   assert.equal(done, 1);
 });
 
 test('a file cut short (truncated body) fails verification', async () => {
-  await assert.rejects(download(body([BYTES.subarray(0, BYTES.length - 5)]), sign(BYTES)).text(), UmfSignatureVerificationError);
+  await assert.rejects(
+    download(body([BYTES.subarray(0, BYTES.length - 5)]), sign(BYTES)).text(),
+    UmfSignatureVerificationError,
+  );
 });
 
 test('a garbage signature fails verification instead of throwing something else', async () => {
@@ -135,7 +145,8 @@ test('a body that fails mid-way: the read error surfaces (not a signature error)
   const lines: string[] = [];
   await assert.rejects(
     async () => {
-      for await (const line of download(body([BYTES.subarray(0, 40)], boom), sign(BYTES), () => done++)) lines.push(line);
+      for await (const line of download(body([BYTES.subarray(0, 40)], boom), sign(BYTES), () => done++))
+        lines.push(line);
     },
     (err: unknown) => err === boom,
   );
@@ -177,9 +188,17 @@ test('saveTo: a verified file appears under its name with its size, and no .part
 
 test('saveTo: a bad signature, a missing one or a body failing mid-way leaves no file and no .part', async () => {
   const cases: Array<[string, SignedDownload, (err: unknown) => boolean]> = [
-    ['bad.txt', download(body(cut(BYTES, 20)), sign(enc.encode('other'))), (e) => e instanceof UmfSignatureVerificationError],
+    [
+      'bad.txt',
+      download(body(cut(BYTES, 20)), sign(enc.encode('other'))),
+      (e) => e instanceof UmfSignatureVerificationError,
+    ],
     ['unsigned.txt', download(body([BYTES]), null), (e) => e instanceof UmfSignatureVerificationError],
-    ['cut.txt', download(body(cut(BYTES, 20), new Error('reset')), sign(BYTES)), (e) => e instanceof Error && e.message === 'reset'],
+    [
+      'cut.txt',
+      download(body(cut(BYTES, 20), new Error('reset')), sign(BYTES)),
+      (e) => e instanceof Error && e.message === 'reset',
+    ],
   ];
   for (const [name, d, check] of cases) {
     const path = join(dir, name);
@@ -198,17 +217,28 @@ test('saveTo into a directory that does not exist rejects before reading the bod
       cancelled = true;
     },
   });
-  await assert.rejects(download({ stream: stalled, cancelled: () => cancelled }, sign(BYTES), () => done++).saveTo(join(dir, 'missing', 'x.txt')), /ENOENT/);
+  await assert.rejects(
+    download({ stream: stalled, cancelled: () => cancelled }, sign(BYTES), () => done++).saveTo(
+      join(dir, 'missing', 'x.txt'),
+    ),
+    /ENOENT/,
+  );
   assert.equal(cancelled, true);
   assert.equal(done, 1);
-  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('missing')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.startsWith('missing')),
+    [],
+  );
 });
 
 // ---- through the client: the caller's signal covers the body, and its listener is removed after ----
 
 function clientServing(file: Uint8Array, signature: string): UmfClient {
   const fetch: FetchLike = async (url, init) => {
-    if (String(url).includes('/oauth/')) return new Response(JSON.stringify({ access_token: 'tok', expires_in: 3600 }), { headers: { 'content-type': 'application/json' } });
+    if (String(url).includes('/oauth/'))
+      return new Response(JSON.stringify({ access_token: 'tok', expires_in: 3600 }), {
+        headers: { 'content-type': 'application/json' },
+      });
     const signal = init?.signal ?? undefined;
     let sent = false;
     const stream = new ReadableStream<Uint8Array>({
@@ -235,7 +265,10 @@ function clientServing(file: Uint8Array, signature: string): UmfClient {
 
 test('client download: aborting mid-body rejects the loop with the reason and removes the listener on the signal', async () => {
   const ac = new AbortController();
-  const file = await clientServing(BYTES, sign(BYTES)).transactions.download({ merDate: '20261122' }, { signal: ac.signal });
+  const file = await clientServing(BYTES, sign(BYTES)).transactions.download(
+    { merDate: '20261122' },
+    { signal: ac.signal },
+  );
   assert.equal(getEventListeners(ac.signal, 'abort').length, 1, 'the signal covers the body while it is read');
   const reason = new Error('user cancelled');
   const lines: string[] = [];
@@ -254,7 +287,10 @@ test('client download: aborting mid-body rejects the loop with the reason and re
 
 test('client download: breaking out early removes the listener on the signal too', async () => {
   const ac = new AbortController();
-  const file = await clientServing(BYTES, sign(BYTES)).transactions.download({ merDate: '20261122' }, { signal: ac.signal });
+  const file = await clientServing(BYTES, sign(BYTES)).transactions.download(
+    { merDate: '20261122' },
+    { signal: ac.signal },
+  );
   for await (const _ of file) break;
   assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
 });

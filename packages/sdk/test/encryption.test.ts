@@ -43,11 +43,26 @@ test('pkcs1: round trip via openssl pkeyutl -decrypt (Node 20 refuses PKCS#1 v1.
 
 test('encryptCard encrypts exactly the sensitive fields; phone and id type stay in clear', () => {
   const wire = encryptCard(
-    { number: '6217 0000 1004 5997 833', validDate: '3012', cvv2: '123', holderName: 'Test Holder', citizenIdNumber: '110101199001011234', phone: '13800000000' },
+    {
+      number: '6217 0000 1004 5997 833',
+      validDate: '3012',
+      cvv2: '123',
+      holderName: 'Test Holder',
+      citizenIdNumber: '110101199001011234',
+      phone: '13800000000',
+    },
     platformKey,
     'oaep',
   );
-  assert.deepEqual(Object.keys(wire).sort(), ['citizen_id_number', 'citizen_id_type', 'cvv2', 'number', 'payer_name', 'phone', 'valid_date']);
+  assert.deepEqual(Object.keys(wire).sort(), [
+    'citizen_id_number',
+    'citizen_id_type',
+    'cvv2',
+    'number',
+    'payer_name',
+    'phone',
+    'valid_date',
+  ]);
   assert.equal(wire.phone, '13800000000');
   assert.equal(wire.citizen_id_type, 'IDENTITY_CARD');
   assert.equal(oaepDecrypt(keys, wire.number!), '6217000010045997833', 'spaces stripped from the number');
@@ -56,11 +71,18 @@ test('encryptCard encrypts exactly the sensitive fields; phone and id type stay 
   assert.equal(oaepDecrypt(keys, wire.payer_name!), 'Test Holder');
   assert.equal(oaepDecrypt(keys, wire.citizen_id_number!), '110101199001011234');
   // Debit cards: no expiry/cvv2 -> not sent.
-  const debit = encryptCard({ number: '6217580100004222451', holderName: 'X', citizenIdNumber: '1', phone: '2' }, platformKey, 'pkcs1');
+  const debit = encryptCard(
+    { number: '6217580100004222451', holderName: 'X', citizenIdNumber: '1', phone: '2' },
+    platformKey,
+    'pkcs1',
+  );
   assert.equal('cvv2' in debit, false);
   assert.equal('valid_date' in debit, false);
   assert.equal(opensslDecrypt(keys, debit.number!, 'pkcs1'), '6217580100004222451');
-  assert.throws(() => encryptCard({ number: '', holderName: 'X', citizenIdNumber: '1', phone: '2' }, platformKey, 'oaep'), /card\.number/);
+  assert.throws(
+    () => encryptCard({ number: '', holderName: 'X', citizenIdNumber: '1', phone: '2' }, platformKey, 'oaep'),
+    /card\.number/,
+  );
 });
 
 test('encryptPayerInfo: name and nested sensitive fields encrypted, agreement and phone in clear', () => {

@@ -18,7 +18,10 @@ import {
 const table: Array<[new (...args: never[]) => UmfError, string[]]> = [
   [UmfAuthenticationError, ['00280703', '00280701', '00280704', '00060711']],
   [UmfSignatureError, ['00060710']],
-  [UmfInvalidRequestError, ['00060700', '00060701', '00060702', '00060703', '00202001', '00202002', '00202003', '00281017']],
+  [
+    UmfInvalidRequestError,
+    ['00060700', '00060701', '00060702', '00060703', '00202001', '00202002', '00202003', '00281017'],
+  ],
   [UmfNotFoundError, ['00060760']],
   [UmfConflictError, ['00060741', '00060742', '00060743']],
   [UmfCardError, ['00200025', '00200026', '00060875', '00060730', '00290502', '00060022', '00060076']],
@@ -57,17 +60,38 @@ test('the classes are distinct: a card error is not a conflict error', () => {
 });
 
 test('HTTP status drives the class when the code is unknown or missing', () => {
-  assert.ok(errorFromResponse({ httpStatus: 429 }) instanceof UmfRateLimitError, 'errorFromResponse({ httpStatus: 429 }) instanceof UmfRateLimitError');
-  assert.ok(errorFromResponse({ httpStatus: 429, meta: { ret_code: '99999999', ret_msg: 'slow down' } }) instanceof UmfRateLimitError, 'errorFromResponse({ httpStatus: 429, meta: { ret_code: \'99999999\', ret_msg: \'slow down\' } }) instanceof UmfRateLimitError');
+  assert.ok(
+    errorFromResponse({ httpStatus: 429 }) instanceof UmfRateLimitError,
+    'errorFromResponse({ httpStatus: 429 }) instanceof UmfRateLimitError',
+  );
+  assert.ok(
+    errorFromResponse({ httpStatus: 429, meta: { ret_code: '99999999', ret_msg: 'slow down' } }) instanceof
+      UmfRateLimitError,
+    "errorFromResponse({ httpStatus: 429, meta: { ret_code: '99999999', ret_msg: 'slow down' } }) instanceof UmfRateLimitError",
+  );
   const nf = errorFromResponse({ httpStatus: 404, rawBody: '<html>Not Found</html>' });
   assert.ok(nf instanceof UmfNotFoundError, 'nf instanceof UmfNotFoundError');
   assert.match(nf.message, /baseUrl/);
-  assert.ok(errorFromResponse({ httpStatus: 401 }) instanceof UmfAuthenticationError, 'errorFromResponse({ httpStatus: 401 }) instanceof UmfAuthenticationError');
-  assert.ok(errorFromResponse({ httpStatus: 502, rawBody: 'Bad Gateway' }) instanceof UmfApiError, 'errorFromResponse({ httpStatus: 502, rawBody: \'Bad Gateway\' }) instanceof UmfApiError');
+  assert.ok(
+    errorFromResponse({ httpStatus: 401 }) instanceof UmfAuthenticationError,
+    'errorFromResponse({ httpStatus: 401 }) instanceof UmfAuthenticationError',
+  );
+  assert.ok(
+    errorFromResponse({ httpStatus: 502, rawBody: 'Bad Gateway' }) instanceof UmfApiError,
+    "errorFromResponse({ httpStatus: 502, rawBody: 'Bad Gateway' }) instanceof UmfApiError",
+  );
   // A known code wins over the status.
-  assert.ok(errorFromResponse({ httpStatus: 429, meta: { ret_code: '00280704', ret_msg: 'x' } }) instanceof UmfAuthenticationError, 'errorFromResponse({ httpStatus: 429, meta: { ret_code: \'00280704\', ret_msg: \'x\' } }) instanceof UmfAuthenticationError');
+  assert.ok(
+    errorFromResponse({ httpStatus: 429, meta: { ret_code: '00280704', ret_msg: 'x' } }) instanceof
+      UmfAuthenticationError,
+    "errorFromResponse({ httpStatus: 429, meta: { ret_code: '00280704', ret_msg: 'x' } }) instanceof UmfAuthenticationError",
+  );
   // Other request-shape codes of the 000607xx family.
-  assert.ok(errorFromResponse({ httpStatus: 400, meta: { ret_code: '00060709', ret_msg: 'x' } }) instanceof UmfInvalidRequestError, 'errorFromResponse({ httpStatus: 400, meta: { ret_code: \'00060709\', ret_msg: \'x\' } }) instanceof UmfInvalidRequestError');
+  assert.ok(
+    errorFromResponse({ httpStatus: 400, meta: { ret_code: '00060709', ret_msg: 'x' } }) instanceof
+      UmfInvalidRequestError,
+    "errorFromResponse({ httpStatus: 400, meta: { ret_code: '00060709', ret_msg: 'x' } }) instanceof UmfInvalidRequestError",
+  );
   // A redirect is explained, not followed.
   assert.match(errorFromResponse({ httpStatus: 301, location: 'https://elsewhere/' }).message, /redirect.*elsewhere/);
 });
@@ -76,11 +100,20 @@ test('messages explain the likely fix for our-side problems', () => {
   const sig = errorFromResponse({ httpStatus: 400, meta: { ret_code: '00060710', ret_msg: 'bad signature' } });
   assert.match(sig.message, /merchantPrivateKey/);
   assert.match(sig.message, /modifies the request\s+body/);
-  assert.match(errorFromResponse({ httpStatus: 401, meta: { ret_code: '00280701', ret_msg: 'x' } }).message, /clientSecret/);
+  assert.match(
+    errorFromResponse({ httpStatus: 401, meta: { ret_code: '00280701', ret_msg: 'x' } }).message,
+    /clientSecret/,
+  );
 });
 
 test('toJSON exposes the useful fields and no raw body', () => {
   const err = errorFromResponse({ httpStatus: 409, meta: { ret_code: '00060741', ret_msg: 'dup' }, rawBody: 'RAW' });
   const json = JSON.parse(JSON.stringify(err)) as Record<string, unknown>;
-  assert.deepEqual(json, { name: 'UmfConflictError', message: err.message, retCode: '00060741', retMsg: 'dup', httpStatus: 409 });
+  assert.deepEqual(json, {
+    name: 'UmfConflictError',
+    message: err.message,
+    retCode: '00060741',
+    retMsg: 'dup',
+    httpStatus: 409,
+  });
 });

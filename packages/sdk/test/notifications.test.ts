@@ -23,7 +23,11 @@ after(() => keys.cleanup());
 const payment = {
   id: 'PAY_000123',
   state: 'TRADE_SUCCESS',
-  order: { mer_reference_id: 'ORDER1', mer_date: '20240101', amount: { total: '100.02', currency: 'USD', total_cny: '690.37' } },
+  order: {
+    mer_reference_id: 'ORDER1',
+    mer_date: '20240101',
+    amount: { total: '100.02', currency: 'USD', total_cny: '690.37' },
+  },
   notify_url: 'https://merchant.example/notify',
 };
 
@@ -48,9 +52,15 @@ test('verifyNotification: a genuine payment notification is parsed into a typed 
   }
   // Pretty-printed bodies verify too, as long as the raw bytes are used.
   const pretty = platformNotification({ payment }, true);
-  assert.equal(verifyNotification({ ...pretty, rawBody: pretty.body, platformCertificate: keys.platformCertPem }).type, 'payment');
+  assert.equal(
+    verifyNotification({ ...pretty, rawBody: pretty.body, platformCertificate: keys.platformCertPem }).type,
+    'payment',
+  );
   // Header arrays (node's IncomingHttpHeaders for repeated headers) are accepted.
-  assert.equal(verifyNotification({ rawBody: body, signature: [signature], platformCertificate: keys.platformCertPem }).type, 'payment');
+  assert.equal(
+    verifyNotification({ rawBody: body, signature: [signature], platformCertificate: keys.platformCertPem }).type,
+    'payment',
+  );
 });
 
 test('verifyNotification: refund, customs declaration and unknown events', () => {
@@ -61,7 +71,11 @@ test('verifyNotification: refund, customs declaration and unknown events', () =>
   ];
   for (const [payload, type] of cases) {
     const n = platformNotification(payload);
-    const event = verifyNotification({ rawBody: n.body, signature: n.signature, platformCertificate: keys.platformCertPem });
+    const event = verifyNotification({
+      rawBody: n.body,
+      signature: n.signature,
+      platformCertificate: keys.platformCertPem,
+    });
     assert.equal(event.type, type);
     if (event.type === 'refund') assert.equal(event.refund.parent_payment, 'PAY_1');
     if (event.type === 'customs_declaration') assert.equal(event.customs_declaration.id, 'CUS_1');
@@ -71,17 +85,32 @@ test('verifyNotification: refund, customs declaration and unknown events', () =>
 test('verifyNotification: a tampered notification is rejected', () => {
   const { body, signature } = platformNotification({ payment });
   assert.throws(
-    () => verifyNotification({ rawBody: body.replace('TRADE_SUCCESS', 'TRADE_FAIL'), signature, platformCertificate: keys.platformCertPem }),
+    () =>
+      verifyNotification({
+        rawBody: body.replace('TRADE_SUCCESS', 'TRADE_FAIL'),
+        signature,
+        platformCertificate: keys.platformCertPem,
+      }),
     UmfSignatureVerificationError,
   );
   assert.throws(
-    () => verifyNotification({ rawBody: body.replace('100.02', '1.02'), signature, platformCertificate: keys.platformCertPem }),
+    () =>
+      verifyNotification({
+        rawBody: body.replace('100.02', '1.02'),
+        signature,
+        platformCertificate: keys.platformCertPem,
+      }),
     UmfSignatureVerificationError,
   );
   // Signed by someone else.
   const forged = { body, signature: sign('sha256', Buffer.from(body), keys.merchantPrivateKey).toString('base64') };
   assert.throws(
-    () => verifyNotification({ rawBody: forged.body, signature: forged.signature, platformCertificate: keys.platformCertPem }),
+    () =>
+      verifyNotification({
+        rawBody: forged.body,
+        signature: forged.signature,
+        platformCertificate: keys.platformCertPem,
+      }),
     UmfSignatureVerificationError,
   );
 });
@@ -91,11 +120,24 @@ test('verifyNotification: messages explain the fix (re-serialised body, parsed o
   // The classic mistake: the framework parsed the JSON and the handler re-serialised it.
   const reserialised = JSON.stringify(JSON.parse(pretty.body));
   assert.throws(
-    () => verifyNotification({ rawBody: reserialised, signature: pretty.signature, platformCertificate: keys.platformCertPem }),
-    (err: unknown) => err instanceof UmfSignatureVerificationError && /RAW request body/.test(err.message) && /JSON\.stringify/.test(err.message),
+    () =>
+      verifyNotification({
+        rawBody: reserialised,
+        signature: pretty.signature,
+        platformCertificate: keys.platformCertPem,
+      }),
+    (err: unknown) =>
+      err instanceof UmfSignatureVerificationError &&
+      /RAW request body/.test(err.message) &&
+      /JSON\.stringify/.test(err.message),
   );
   assert.throws(
-    () => verifyNotification({ rawBody: JSON.parse(pretty.body), signature: pretty.signature, platformCertificate: keys.platformCertPem }),
+    () =>
+      verifyNotification({
+        rawBody: JSON.parse(pretty.body),
+        signature: pretty.signature,
+        platformCertificate: keys.platformCertPem,
+      }),
     (err: unknown) => err instanceof UmfSignatureVerificationError && /got object/.test(err.message),
   );
   assert.throws(
@@ -105,7 +147,12 @@ test('verifyNotification: messages explain the fix (re-serialised body, parsed o
   const other = makeTestKeys();
   try {
     assert.throws(
-      () => verifyNotification({ rawBody: pretty.body, signature: pretty.signature, platformCertificate: other.platformCertPem }),
+      () =>
+        verifyNotification({
+          rawBody: pretty.body,
+          signature: pretty.signature,
+          platformCertificate: other.platformCertPem,
+        }),
       (err: unknown) => err instanceof UmfSignatureVerificationError && /platformCertificate/.test(err.message),
     );
   } finally {
@@ -121,7 +168,10 @@ test('signTestNotification round trip (object and string payloads, PEM and KeyOb
   const raw = '{ "payment": { "id": "PAY_9", "state": "TRADE_FAIL" } }';
   const b = signTestNotification({ payload: raw, platformPrivateKey: keys.platformPrivateKey });
   assert.equal(b.body, raw);
-  assert.equal(verifyNotification({ rawBody: b.body, signature: b.signature, platformCertificate: keys.platformCertDer }).type, 'payment');
+  assert.equal(
+    verifyNotification({ rawBody: b.body, signature: b.signature, platformCertificate: keys.platformCertDer }).type,
+    'payment',
+  );
   // Same signature as the platform would compute.
   assert.equal(a.signature, platformNotification({ payment }).signature);
 });
@@ -154,7 +204,9 @@ test('end to end: a merchant http server verifies a notification and replies', a
     req.on('end', () => {
       let reply;
       try {
-        received.push(client.notifications.verify({ rawBody: Buffer.concat(chunks), signature: req.headers['signature'] }));
+        received.push(
+          client.notifications.verify({ rawBody: Buffer.concat(chunks), signature: req.headers['signature'] }),
+        );
         reply = client.notifications.reply(true);
       } catch {
         reply = client.notifications.reply(false, 'bad signature');
@@ -167,7 +219,11 @@ test('end to end: a merchant http server verifies a notification and replies', a
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
   try {
     const n = platformNotification({ payment });
-    const good = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Signature: n.signature }, body: n.body });
+    const good = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Signature: n.signature },
+      body: n.body,
+    });
     assert.equal(good.status, 200);
     assert.deepEqual(await good.json(), { meta: { ret_code: '0000', ret_msg: 'success' } });
     const bad = await fetch(url, {

@@ -20,7 +20,11 @@ test('backoffDelay: full jitter under a capped exponential ceiling', () => {
   assert.equal(backoffDelay(1, policy, top), 399);
   assert.equal(backoffDelay(3, policy, top), 1599);
   assert.equal(backoffDelay(10, policy, top), 4999, 'capped at maxDelayMs');
-  assert.equal(backoffDelay(5, policy, () => 0), 0, 'full jitter reaches zero');
+  assert.equal(
+    backoffDelay(5, policy, () => 0),
+    0,
+    'full jitter reaches zero',
+  );
   for (let i = 0; i < 200; i++) {
     const d = backoffDelay(2, policy);
     assert.ok(d >= 0 && d < 800, 'd >= 0 && d < 800');
@@ -38,7 +42,8 @@ test('parseRetryAfter: seconds and HTTP dates', () => {
 });
 
 test('isRetryable: network, 429, 5xx, 00060743 — only for idempotent calls', () => {
-  const http = (status: number, code?: string): UmfApiError => new UmfApiError('x', { httpStatus: status, retCode: code });
+  const http = (status: number, code?: string): UmfApiError =>
+    new UmfApiError('x', { httpStatus: status, retCode: code });
   assert.equal(isRetryable(new UmfConnectionError('x'), true), true);
   for (const s of [429, 500, 502, 503, 504]) assert.equal(isRetryable(http(s), true), true, String(s));
   for (const s of [400, 401, 402, 404, 409]) assert.equal(isRetryable(http(s), true), false, String(s));
@@ -47,9 +52,16 @@ test('isRetryable: network, 429, 5xx, 00060743 — only for idempotent calls', (
   assert.equal(isRetryable(new UmfCardError('x', { httpStatus: 402, retCode: '00200025' }), true), false);
   // Specific answers are not retried even when they come with 429/5xx.
   for (const code of ['00280704', '00080706', '00080707']) {
-    assert.equal(isRetryable(errorFromResponse({ httpStatus: 429, meta: { ret_code: code, ret_msg: 'x' } }), true), false, code);
+    assert.equal(
+      isRetryable(errorFromResponse({ httpStatus: 429, meta: { ret_code: code, ret_msg: 'x' } }), true),
+      false,
+      code,
+    );
   }
-  assert.equal(isRetryable(errorFromResponse({ httpStatus: 500, meta: { ret_code: '00060999', ret_msg: 'x' } }), true), true);
+  assert.equal(
+    isRetryable(errorFromResponse({ httpStatus: 500, meta: { ret_code: '00060999', ret_msg: 'x' } }), true),
+    true,
+  );
   assert.equal(isRetryable(errorFromResponse({ httpStatus: 429, rawBody: 'slow down' }), true), true);
   assert.equal(isRetryable(new UmfConnectionError('x'), false), false);
   assert.equal(isRetryable(http(503), false), false);
@@ -107,7 +119,12 @@ test('withRetries: an abort during the backoff wait stops the loop', async () =>
       calls++;
       throw new UmfConnectionError('down');
     },
-    { policy: { ...policy, baseDelayMs: 10_000, maxDelayMs: 10_000 }, idempotent: true, signal: controller.signal, random: () => 0.5 },
+    {
+      policy: { ...policy, baseDelayMs: 10_000, maxDelayMs: 10_000 },
+      idempotent: true,
+      signal: controller.signal,
+      random: () => 0.5,
+    },
   );
   setTimeout(() => controller.abort(new Error('caller gave up')), 20);
   await assert.rejects(p, /caller gave up/);

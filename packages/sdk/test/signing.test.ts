@@ -26,10 +26,19 @@ after(() => keys.cleanup());
 test('signBytes produces a SHA256withRSA signature over the UTF-8 bytes', () => {
   const body = '{"order_summary":"中文 summary","amount":{"total":"100.02"}}';
   const sig = signBytes(body, keys.merchantPrivateKey);
-  assert.ok(verify('sha256', Buffer.from(body, 'utf8'), keys.merchantPublicKey, Buffer.from(sig, 'base64')), 'verify(\'sha256\', Buffer.from(body, \'utf8\'), keys.merchantPublicKey, Buffer.from(sig, \'base64\'))');
+  assert.ok(
+    verify('sha256', Buffer.from(body, 'utf8'), keys.merchantPublicKey, Buffer.from(sig, 'base64')),
+    "verify('sha256', Buffer.from(body, 'utf8'), keys.merchantPublicKey, Buffer.from(sig, 'base64'))",
+  );
   // Not over some other encoding of the same text.
-  assert.equal(verify('sha256', Buffer.from(body, 'latin1'), keys.merchantPublicKey, Buffer.from(sig, 'base64')), false);
-  assert.ok(verifyBytes(Buffer.from(body, 'utf8'), sig, keys.merchantPublicKey), 'verifyBytes(Buffer.from(body, \'utf8\'), sig, keys.merchantPublicKey)');
+  assert.equal(
+    verify('sha256', Buffer.from(body, 'latin1'), keys.merchantPublicKey, Buffer.from(sig, 'base64')),
+    false,
+  );
+  assert.ok(
+    verifyBytes(Buffer.from(body, 'utf8'), sig, keys.merchantPublicKey),
+    "verifyBytes(Buffer.from(body, 'utf8'), sig, keys.merchantPublicKey)",
+  );
   assert.equal(verifyBytes(body + ' ', sig, keys.merchantPublicKey), false);
 });
 
@@ -39,7 +48,10 @@ test('verifyBytes returns false (never throws) for garbage signatures', () => {
   }
   // Whitespace inside (76-column wrapped base64) is tolerated.
   const sig = signBytes('x', keys.merchantPrivateKey);
-  assert.ok(verifyBytes('x', sig.slice(0, 76) + '\r\n' + sig.slice(76), keys.merchantPublicKey), 'verifyBytes(\'x\', sig.slice(0, 76) + \'\\r\\n\' + sig.slice(76), keys.merchantPublicKey)');
+  assert.ok(
+    verifyBytes('x', sig.slice(0, 76) + '\r\n' + sig.slice(76), keys.merchantPublicKey),
+    "verifyBytes('x', sig.slice(0, 76) + '\\r\\n' + sig.slice(76), keys.merchantPublicKey)",
+  );
 });
 
 test('extractSignedParts follows the wire rule', () => {
@@ -95,7 +107,9 @@ test('verifyResponseBody rejects tampering, wrong certificates, missing signatur
     assert.throws(
       () => verifyResponseBody(body, loadPublicKey(other.platformCertPem)),
       (err: unknown) =>
-        err instanceof UmfSignatureVerificationError && /platformCertificate/.test(err.message) && /proxy/.test(err.message),
+        err instanceof UmfSignatureVerificationError &&
+        /platformCertificate/.test(err.message) &&
+        /proxy/.test(err.message),
     );
   } finally {
     other.cleanup();
@@ -110,10 +124,15 @@ test('keys: merchant key as PKCS#8 DER, PEM string and PEM Buffer; certificate a
   const fromPkcs1 = loadPrivateKey(pkcs1Der);
   for (const k of [fromDer, fromPem, fromPemBuf, fromPkcs1]) {
     const sig = signBytes('hello', k);
-    assert.ok(verifyBytes('hello', sig, keys.merchantPublicKey), 'verifyBytes(\'hello\', sig, keys.merchantPublicKey)');
+    assert.ok(verifyBytes('hello', sig, keys.merchantPublicKey), "verifyBytes('hello', sig, keys.merchantPublicKey)");
   }
   const expected = createPublicKey(keys.platformPrivateKey).export({ format: 'der', type: 'spki' });
-  for (const input of [keys.platformCertPem, keys.platformCertDer, Buffer.from(keys.platformCertPem), new X509Certificate(keys.platformCertPem)]) {
+  for (const input of [
+    keys.platformCertPem,
+    keys.platformCertDer,
+    Buffer.from(keys.platformCertPem),
+    new X509Certificate(keys.platformCertPem),
+  ]) {
     assert.deepEqual(loadPublicKey(input).export({ format: 'der', type: 'spki' }), expected);
   }
 });

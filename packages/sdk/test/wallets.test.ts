@@ -40,13 +40,33 @@ function wechatMd5(params: Record<string, string>, key = API_KEY): string {
 
 /** A JS-API pay_info as the platform issues it (pay_sign over appId, nonceStr, package, signType, timeStamp). */
 function jsapiInfo(): PayInfo {
-  const base = { appId: 'wx2421b1c4370ec43b', nonceStr: 'e61463f8efa94090b1f366cccfbbb444', package: 'prepay_id=wx2017033010242291fcfe0db70013231072', signType: 'MD5', timeStamp: '1395712654' };
-  return { app_id: base.appId, time_stamp: base.timeStamp, nonce_str: base.nonceStr, package: base.package, sign_type: 'MD5', pay_sign: wechatMd5(base) };
+  const base = {
+    appId: 'wx2421b1c4370ec43b',
+    nonceStr: 'e61463f8efa94090b1f366cccfbbb444',
+    package: 'prepay_id=wx2017033010242291fcfe0db70013231072',
+    signType: 'MD5',
+    timeStamp: '1395712654',
+  };
+  return {
+    app_id: base.appId,
+    time_stamp: base.timeStamp,
+    nonce_str: base.nonceStr,
+    package: base.package,
+    sign_type: 'MD5',
+    pay_sign: wechatMd5(base),
+  };
 }
 
 /** An APP pay_info (pay_sign over appid, noncestr, package, partnerid, prepayid, timestamp). */
 function appInfo(): PayInfo {
-  const base = { appid: 'wxb4ba3c02aa476ea1', noncestr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS', package: 'Sign=WXPay', partnerid: '1900006771', prepayid: 'wx201410272009395522657a690389285100', timestamp: '1412000000' };
+  const base = {
+    appid: 'wxb4ba3c02aa476ea1',
+    noncestr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+    package: 'Sign=WXPay',
+    partnerid: '1900006771',
+    prepayid: 'wx201410272009395522657a690389285100',
+    timestamp: '1412000000',
+  };
   return {
     app_id: base.appid,
     time_stamp: base.timestamp,
@@ -61,7 +81,10 @@ function appInfo(): PayInfo {
 
 const BASE = 'https://gateway.example';
 
-function samplePayment(payer: Record<string, unknown>, links: Link[] = [{ ref: 'self', rel: 'self', method: 'GET', href: `${BASE}/cberest/v1/payments/payment/PAY_1` }]): Payment {
+function samplePayment(
+  payer: Record<string, unknown>,
+  links: Link[] = [{ ref: 'self', rel: 'self', method: 'GET', href: `${BASE}/cberest/v1/payments/payment/PAY_1` }],
+): Payment {
   return {
     id: 'PAY_1',
     state: 'WAIT_BUYER_PAY',
@@ -72,11 +95,21 @@ function samplePayment(payer: Record<string, unknown>, links: Link[] = [{ ref: '
 }
 
 const qrPayment = () =>
-  samplePayment({ payment_method: 'WECHAT_SCAN', interface_type: 'SERVER_TO_SERVER', business_type: 'B2C', payer_info: { qr_code_scan: { qr_code_url: `${BASE}/sandbox/wallet/wechat/PAY_1?t=abc` } } });
+  samplePayment({
+    payment_method: 'WECHAT_SCAN',
+    interface_type: 'SERVER_TO_SERVER',
+    business_type: 'B2C',
+    payer_info: { qr_code_scan: { qr_code_url: `${BASE}/sandbox/wallet/wechat/PAY_1?t=abc` } },
+  });
 const webLinks = (id = 'PAY_1'): Link[] => [
   { ref: 'self', rel: 'self', method: 'GET', href: `${BASE}/cberest/v1/payments/payment/${id}` },
   { ref: 'refund', rel: 'refund', method: 'POST', href: `${BASE}/cberest/v1/payments/payment/${id}/refund` },
-  { ref: 'apply_to_customs', rel: 'apply_to_customs', method: 'POST', href: `${BASE}/cberest/v1/payments/payment/${id}/apply_to_customs` },
+  {
+    ref: 'apply_to_customs',
+    rel: 'apply_to_customs',
+    method: 'POST',
+    href: `${BASE}/cberest/v1/payments/payment/${id}/apply_to_customs`,
+  },
   { ref: 'upay', rel: 'upay', method: 'GET', href: `${BASE}/checkout/${id}?t=tok` },
 ];
 
@@ -151,13 +184,20 @@ function svgDarkCells(svg: string): { viewBox: number; dark: Set<string> } {
 }
 
 /** The QR symbol's module matrix as qrcode computes it for `text`, plus the structure every QR code has. */
-function expectedModules(text: string, level: 'L' | 'M' | 'Q' | 'H' = 'M'): { size: number; dark(r: number, c: number): boolean } {
+function expectedModules(
+  text: string,
+  level: 'L' | 'M' | 'Q' | 'H' = 'M',
+): { size: number; dark(r: number, c: number): boolean } {
   const qr = QRCode.create(text, { errorCorrectionLevel: level });
   const size = qr.modules.size;
   const dark = (r: number, c: number): boolean => Boolean(qr.modules.get(r, c));
   assert.equal((size - 17) % 4, 0, 'size = 17 + 4 x version');
   // Finder patterns (7x7: dark ring, light ring, dark 3x3) in three corners; the timing patterns.
-  for (const [r0, c0] of [[0, 0], [0, size - 7], [size - 7, 0]] as const) {
+  for (const [r0, c0] of [
+    [0, 0],
+    [0, size - 7],
+    [size - 7, 0],
+  ] as const) {
     for (let r = 0; r < 7; r++) {
       for (let c = 0; c < 7; c++) {
         const ring = Math.max(Math.abs(r - 3), Math.abs(c - 3));
@@ -175,12 +215,25 @@ describe('qrCodeUrl, payInfo, checkoutUrl', () => {
   test('qrCodeUrl reads payer.payer_info.qr_code_scan.qr_code_url (from a payment or a response)', () => {
     const payment = qrPayment();
     assert.equal(qrCodeUrl(payment), `${BASE}/sandbox/wallet/wechat/PAY_1?t=abc`);
-    assert.equal(qrCodeUrl({ payment, links: payment.links!, meta: { ret_code: '0000', ret_msg: 'ok' } }), `${BASE}/sandbox/wallet/wechat/PAY_1?t=abc`);
+    assert.equal(
+      qrCodeUrl({ payment, links: payment.links!, meta: { ret_code: '0000', ret_msg: 'ok' } }),
+      `${BASE}/sandbox/wallet/wechat/PAY_1?t=abc`,
+    );
   });
 
   test('qrCodeUrl of a payment without a QR code throws a TypeError that says why', () => {
-    const web = samplePayment({ payment_method: 'WECHAT_SCAN', interface_type: 'SERVER_TO_WEB', payer_info: {} }, webLinks());
-    assert.throws(() => qrCodeUrl(web), (err: Error) => err instanceof TypeError && /PAY_1/.test(err.message) && /SERVER_TO_WEB/.test(err.message) && /checkoutUrl/.test(err.message));
+    const web = samplePayment(
+      { payment_method: 'WECHAT_SCAN', interface_type: 'SERVER_TO_WEB', payer_info: {} },
+      webLinks(),
+    );
+    assert.throws(
+      () => qrCodeUrl(web),
+      (err: Error) =>
+        err instanceof TypeError &&
+        /PAY_1/.test(err.message) &&
+        /SERVER_TO_WEB/.test(err.message) &&
+        /checkoutUrl/.test(err.message),
+    );
     assert.throws(() => qrCodeUrl(samplePayment({ payment_method: 'CREDIT_CARD' })), TypeError);
     assert.throws(() => qrCodeUrl(null as unknown as Payment), TypeError);
     assert.throws(() => qrCodeUrl({} as Payment), TypeError);
@@ -189,9 +242,23 @@ describe('qrCodeUrl, payInfo, checkoutUrl', () => {
   test('payInfo reads wechat_in_app_web.pay_info (WECHAT_WEB) or wechat_in_app.pay_info (WECHAT_IN_APP)', () => {
     const js = jsapiInfo();
     const app = appInfo();
-    assert.deepEqual(payInfo(samplePayment({ payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: 'oX', pay_info: js } } })), js);
-    assert.deepEqual(payInfo(samplePayment({ payment_method: 'WECHAT_IN_APP', payer_info: { wechat_in_app: { pay_info: app } } })), app);
-    assert.throws(() => payInfo(qrPayment()), (err: Error) => err instanceof TypeError && /no pay_info/.test(err.message) && /WECHAT_SCAN/.test(err.message));
+    assert.deepEqual(
+      payInfo(
+        samplePayment({
+          payment_method: 'WECHAT_WEB',
+          payer_info: { wechat_in_app_web: { open_id: 'oX', pay_info: js } },
+        }),
+      ),
+      js,
+    );
+    assert.deepEqual(
+      payInfo(samplePayment({ payment_method: 'WECHAT_IN_APP', payer_info: { wechat_in_app: { pay_info: app } } })),
+      app,
+    );
+    assert.throws(
+      () => payInfo(qrPayment()),
+      (err: Error) => err instanceof TypeError && /no pay_info/.test(err.message) && /WECHAT_SCAN/.test(err.message),
+    );
   });
 
   test('checkoutUrl is the href of the upay link (links[3] of a web payment)', () => {
@@ -202,8 +269,14 @@ describe('qrCodeUrl, payInfo, checkoutUrl', () => {
     const relOnly = samplePayment({}, [{ rel: 'upay', href: `${BASE}/checkout/PAY_1?t=x` }]);
     assert.equal(checkoutUrl(relOnly), `${BASE}/checkout/PAY_1?t=x`);
     const bare = { ...payment, links: undefined };
-    assert.equal(checkoutUrl({ payment: bare, links: webLinks(), meta: { ret_code: '0000', ret_msg: 'ok' } }), `${BASE}/checkout/PAY_1?t=tok`);
-    assert.throws(() => checkoutUrl(qrPayment()), (err: Error) => err instanceof TypeError && /no upay link/.test(err.message) && /SERVER_TO_WEB/.test(err.message));
+    assert.equal(
+      checkoutUrl({ payment: bare, links: webLinks(), meta: { ret_code: '0000', ret_msg: 'ok' } }),
+      `${BASE}/checkout/PAY_1?t=tok`,
+    );
+    assert.throws(
+      () => checkoutUrl(qrPayment()),
+      (err: Error) => err instanceof TypeError && /no upay link/.test(err.message) && /SERVER_TO_WEB/.test(err.message),
+    );
   });
 });
 
@@ -227,10 +300,17 @@ describe('payInfoToJsApiParams, payInfoToAppPayReq', () => {
   });
 
   test('JS-API: an APP pay_info or an incomplete one is refused', () => {
-    assert.throws(() => payInfoToJsApiParams(appInfo()), (err: Error) => err instanceof TypeError && /payInfoToAppPayReq/.test(err.message));
+    assert.throws(
+      () => payInfoToJsApiParams(appInfo()),
+      (err: Error) => err instanceof TypeError && /payInfoToAppPayReq/.test(err.message),
+    );
     for (const field of ['app_id', 'time_stamp', 'nonce_str', 'package', 'sign_type', 'pay_sign'] as const) {
       const info = { ...jsapiInfo(), [field]: '' };
-      assert.throws(() => payInfoToJsApiParams(info), (err: Error) => err instanceof TypeError && err.message.includes(field), field);
+      assert.throws(
+        () => payInfoToJsApiParams(info),
+        (err: Error) => err instanceof TypeError && err.message.includes(field),
+        field,
+      );
     }
     assert.throws(() => payInfoToJsApiParams(undefined as unknown as PayInfo), TypeError);
   });
@@ -247,11 +327,24 @@ describe('payInfoToJsApiParams, payInfoToAppPayReq', () => {
       timeStamp: '1412000000',
       sign: info.pay_sign,
     });
-    const recomputed = wechatMd5({ appid: req.appId, noncestr: req.nonceStr, package: req.packageValue, partnerid: req.partnerId, prepayid: req.prepayId, timestamp: req.timeStamp });
+    const recomputed = wechatMd5({
+      appid: req.appId,
+      noncestr: req.nonceStr,
+      package: req.packageValue,
+      partnerid: req.partnerId,
+      prepayid: req.prepayId,
+      timestamp: req.timeStamp,
+    });
     assert.equal(recomputed, req.sign);
-    assert.throws(() => payInfoToAppPayReq(jsapiInfo()), (err: Error) => err instanceof TypeError && /payInfoToJsApiParams/.test(err.message));
+    assert.throws(
+      () => payInfoToAppPayReq(jsapiInfo()),
+      (err: Error) => err instanceof TypeError && /payInfoToJsApiParams/.test(err.message),
+    );
     const { prepay_id: _dropped, ...noPrepay } = info;
-    assert.throws(() => payInfoToAppPayReq(noPrepay), (err: Error) => err instanceof TypeError && /prepay_id/.test(err.message));
+    assert.throws(
+      () => payInfoToAppPayReq(noPrepay),
+      (err: Error) => err instanceof TypeError && /prepay_id/.test(err.message),
+    );
   });
 });
 
@@ -260,9 +353,18 @@ describe('parseOpenIdRedirect', () => {
 
   test('reads open_id and state from a full URL, a path with query, or a bare query', () => {
     const expected = { openId: 'oAbC_12-xyz', state };
-    assert.deepEqual(parseOpenIdRedirect(`https://shop.example/wechat/cb?order=7&open_id=oAbC_12-xyz&state=${state}`), expected);
-    assert.deepEqual(parseOpenIdRedirect(new URL(`https://shop.example/cb?state=${state}&open_id=oAbC_12-xyz`)), expected);
-    assert.deepEqual(parseOpenIdRedirect(`/wechat/cb?open_id=oAbC_12-xyz&state=${encodeURIComponent(state)}`), expected);
+    assert.deepEqual(
+      parseOpenIdRedirect(`https://shop.example/wechat/cb?order=7&open_id=oAbC_12-xyz&state=${state}`),
+      expected,
+    );
+    assert.deepEqual(
+      parseOpenIdRedirect(new URL(`https://shop.example/cb?state=${state}&open_id=oAbC_12-xyz`)),
+      expected,
+    );
+    assert.deepEqual(
+      parseOpenIdRedirect(`/wechat/cb?open_id=oAbC_12-xyz&state=${encodeURIComponent(state)}`),
+      expected,
+    );
     assert.deepEqual(parseOpenIdRedirect(`?open_id=oAbC_12-xyz&state=${state}`), expected);
     assert.deepEqual(parseOpenIdRedirect(`open_id=oAbC_12-xyz&state=${state}`), expected);
     // The spellings other integrations use.
@@ -274,20 +376,36 @@ describe('parseOpenIdRedirect', () => {
     const href = `https://gateway.example/sandbox/wechat/oauth2/authorize?appid=wx1&redirect_uri=x&state=${state}#wechat_redirect`;
     assert.equal(openIdLinkState(href), state);
     assert.equal(openIdLinkState('not a url'), undefined);
-    assert.deepEqual(parseOpenIdRedirect(`/cb?open_id=o1&state=${state}`, { expectedState: openIdLinkState(href)! }), { openId: 'o1', state });
-    assert.throws(() => parseOpenIdRedirect(`/cb?open_id=o1&state=other`, { expectedState: state }), (err: Error) => err instanceof TypeError && /does not match/.test(err.message));
+    assert.deepEqual(parseOpenIdRedirect(`/cb?open_id=o1&state=${state}`, { expectedState: openIdLinkState(href)! }), {
+      openId: 'o1',
+      state,
+    });
+    assert.throws(
+      () => parseOpenIdRedirect(`/cb?open_id=o1&state=other`, { expectedState: state }),
+      (err: Error) => err instanceof TypeError && /does not match/.test(err.message),
+    );
   });
 
   test('a redirect without open_id (declined), without state, or with a malformed open_id is refused', () => {
-    assert.throws(() => parseOpenIdRedirect(`/cb?error=access_denied&state=${state}`), (err: Error) => err instanceof TypeError && /no open_id/.test(err.message));
-    assert.throws(() => parseOpenIdRedirect('/cb?open_id=o1'), (err: Error) => err instanceof TypeError && /no state/.test(err.message));
-    assert.throws(() => parseOpenIdRedirect(`/cb?open_id=${encodeURIComponent('<script>')}&state=s`), (err: Error) => err instanceof TypeError && /malformed/.test(err.message));
+    assert.throws(
+      () => parseOpenIdRedirect(`/cb?error=access_denied&state=${state}`),
+      (err: Error) => err instanceof TypeError && /no open_id/.test(err.message),
+    );
+    assert.throws(
+      () => parseOpenIdRedirect('/cb?open_id=o1'),
+      (err: Error) => err instanceof TypeError && /no state/.test(err.message),
+    );
+    assert.throws(
+      () => parseOpenIdRedirect(`/cb?open_id=${encodeURIComponent('<script>')}&state=s`),
+      (err: Error) => err instanceof TypeError && /malformed/.test(err.message),
+    );
     assert.throws(() => parseOpenIdRedirect(42 as unknown as string), TypeError);
   });
 });
 
 describe('renderQrCode', () => {
-  const text = 'http://127.0.0.1:8080/sandbox/wallet/wechat/PAY_ABCDEFGHIJKLMNOPQRSTU?t=0123456789abcdef0123456789abcdef';
+  const text =
+    'http://127.0.0.1:8080/sandbox/wallet/wechat/PAY_ABCDEFGHIJKLMNOPQRSTU?t=0123456789abcdef0123456789abcdef';
 
   test('SVG (default): a data URL whose dark modules are exactly the QR symbol of the text', async () => {
     const url = await renderQrCode(text);
@@ -309,20 +427,29 @@ describe('renderQrCode', () => {
   });
 
   /** Every pixel of the PNG is its module's colour (modules are whole pixels), the quiet zone light. */
-  function checkPng(url: string, text: string, opts: { maxWidth: number; margin: number; level?: 'L' | 'M' | 'Q' | 'H' }): number {
+  function checkPng(
+    url: string,
+    text: string,
+    opts: { maxWidth: number; margin: number; level?: 'L' | 'M' | 'Q' | 'H' },
+  ): number {
     assert.match(url, /^data:image\/png;base64,/);
     const png = decodePng(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'));
     const { size, dark } = expectedModules(text, opts.level);
     const units = size + 2 * opts.margin;
     const scale = Math.max(1, Math.floor(opts.maxWidth / units));
-    assert.equal(png.width, units * scale, `the largest whole-pixel width up to ${opts.maxWidth} (at least a pixel per module)`);
+    assert.equal(
+      png.width,
+      units * scale,
+      `the largest whole-pixel width up to ${opts.maxWidth} (at least a pixel per module)`,
+    );
     assert.equal(png.height, png.width);
     for (let y = 0; y < png.height; y++) {
       for (let x = 0; x < png.width; x++) {
         const r = Math.floor(y / scale) - opts.margin;
         const c = Math.floor(x / scale) - opts.margin;
         const inside = r >= 0 && c >= 0 && r < size && c < size;
-        if (png.dark(x, y) !== (inside && dark(r, c))) assert.fail(`pixel ${x},${y} (module ${r},${c}) has the wrong colour`);
+        if (png.dark(x, y) !== (inside && dark(r, c)))
+          assert.fail(`pixel ${x},${y} (module ${r},${c}) has the wrong colour`);
       }
     }
     return png.width;
@@ -334,10 +461,19 @@ describe('renderQrCode', () => {
   });
 
   test('options: width, margin and error correction level', async () => {
-    checkPng(await renderQrCode('PAY_1', { format: 'png', width: 100, margin: 0, errorCorrectionLevel: 'H' }), 'PAY_1', { maxWidth: 100, margin: 0, level: 'H' });
+    checkPng(
+      await renderQrCode('PAY_1', { format: 'png', width: 100, margin: 0, errorCorrectionLevel: 'H' }),
+      'PAY_1',
+      { maxWidth: 100, margin: 0, level: 'H' },
+    );
     // Narrower than the symbol: one pixel per module.
-    assert.equal(checkPng(await renderQrCode(text, { format: 'png', width: 21 }), text, { maxWidth: 21, margin: 4 }), expectedModules(text).size + 8);
-    const svg = Buffer.from((await renderQrCode('PAY_1', { margin: 1, width: 300 })).split(',')[1]!, 'base64').toString('utf8');
+    assert.equal(
+      checkPng(await renderQrCode(text, { format: 'png', width: 21 }), text, { maxWidth: 21, margin: 4 }),
+      expectedModules(text).size + 8,
+    );
+    const svg = Buffer.from((await renderQrCode('PAY_1', { margin: 1, width: 300 })).split(',')[1]!, 'base64').toString(
+      'utf8',
+    );
     assert.match(svg, /width="300" height="300"/);
     assert.equal(svgDarkCells(svg).viewBox, expectedModules('PAY_1').size + 2);
   });
@@ -345,8 +481,14 @@ describe('renderQrCode', () => {
   test('bad input is a TypeError: empty text, too much text, unknown format or options', async () => {
     await assert.rejects(renderQrCode(''), TypeError);
     await assert.rejects(renderQrCode(undefined as unknown as string), TypeError);
-    await assert.rejects(renderQrCode('x'.repeat(8000)), (err: Error) => err instanceof TypeError && /cannot draw/.test(err.message));
-    await assert.rejects(renderQrCode('x', { format: 'gif' as 'png' }), (err: Error) => err instanceof TypeError && /format/.test(err.message));
+    await assert.rejects(
+      renderQrCode('x'.repeat(8000)),
+      (err: Error) => err instanceof TypeError && /cannot draw/.test(err.message),
+    );
+    await assert.rejects(
+      renderQrCode('x', { format: 'gif' as 'png' }),
+      (err: Error) => err instanceof TypeError && /format/.test(err.message),
+    );
     await assert.rejects(renderQrCode('x', { margin: -1 }), TypeError);
     await assert.rejects(renderQrCode('x', { width: 5 }), TypeError);
     await assert.rejects(renderQrCode('x', { errorCorrectionLevel: 'Z' as 'L' }), TypeError);
@@ -389,7 +531,9 @@ describe('client: wallet payments and WeChat open_id', () => {
         mer_date: '20240101',
         amount: { total: '10.00', currency: 'USD' },
         order_summary: 'Tea',
-        sub_orders: [{ mer_sub_reference_id: `S${seq}`, amount: { total: '10.00', currency: 'USD' }, trans_code: '01121990' }],
+        sub_orders: [
+          { mer_sub_reference_id: `S${seq}`, amount: { total: '10.00', currency: 'USD' }, trans_code: '01121990' },
+        ],
       },
       notify_url: 'https://shop.example/notify',
     };
@@ -407,12 +551,27 @@ describe('client: wallet payments and WeChat open_id', () => {
   }
 
   const decrypt = (b64: string): string =>
-    privateDecrypt({ key: keys.platformPrivateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(b64, 'base64')).toString('utf8');
+    privateDecrypt(
+      { key: keys.platformPrivateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      Buffer.from(b64, 'base64'),
+    ).toString('utf8');
 
   test('QR: create is typed with qr_code_scan.qr_code_url; the citizen id in qr_code_scan is encrypted', async () => {
-    answerCreate((body) => samplePayment({ ...body.payer, payer_info: { qr_code_scan: { qr_code_url: `${BASE}/sandbox/wallet/alipay/PAY_1?t=q` } } }));
+    answerCreate((body) =>
+      samplePayment({
+        ...body.payer,
+        payer_info: { qr_code_scan: { qr_code_url: `${BASE}/sandbox/wallet/alipay/PAY_1?t=q` } },
+      }),
+    );
     const res = await client().payments.create(
-      params({ payment_method: 'ALIPAY_SCAN', interface_type: 'DIRECT_TO_BANK', payer_info: { phone: '13800000000', qr_code_scan: { citizen_id_type: 'IDENTITY_CARD', citizen_id_number: '110101199001011237' } } }),
+      params({
+        payment_method: 'ALIPAY_SCAN',
+        interface_type: 'DIRECT_TO_BANK',
+        payer_info: {
+          phone: '13800000000',
+          qr_code_scan: { citizen_id_type: 'IDENTITY_CARD', citizen_id_number: '110101199001011237' },
+        },
+      }),
     );
     const url: string = res.payment.payer.payer_info.qr_code_scan.qr_code_url; // typed: no optional chaining needed
     assert.equal(url, qrCodeUrl(res.payment));
@@ -429,8 +588,15 @@ describe('client: wallet payments and WeChat open_id', () => {
 
   test('WECHAT_WEB: open_id is sent in clear; create is typed with wechat_in_app_web.pay_info', async () => {
     const js = jsapiInfo();
-    answerCreate((body) => samplePayment({ ...body.payer, payer_info: { wechat_in_app_web: { open_id: body.payer.payer_info.wechat_in_app_web.open_id, pay_info: js } } }));
-    const res = await client().payments.create(params({ payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: 'oPayer_123' } } }));
+    answerCreate((body) =>
+      samplePayment({
+        ...body.payer,
+        payer_info: { wechat_in_app_web: { open_id: body.payer.payer_info.wechat_in_app_web.open_id, pay_info: js } },
+      }),
+    );
+    const res = await client().payments.create(
+      params({ payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: 'oPayer_123' } } }),
+    );
     const info: PayInfo = res.payment.payer.payer_info.wechat_in_app_web.pay_info;
     assert.deepEqual(info, js);
     assert.equal(res.payment.payer.payer_info.wechat_in_app_web.open_id, 'oPayer_123');
@@ -442,7 +608,10 @@ describe('client: wallet payments and WeChat open_id', () => {
   test('WECHAT_WEB without an open_id is a TypeError before anything is sent', async () => {
     const c = client();
     const noOpenId = params({ payment_method: 'WECHAT_WEB', payer_info: {} } as PayerInput);
-    await assert.rejects(c.payments.create(noOpenId), (err: Error) => err instanceof TypeError && /open_id/.test(err.message) && /openIdLink/.test(err.message));
+    await assert.rejects(
+      c.payments.create(noOpenId),
+      (err: Error) => err instanceof TypeError && /open_id/.test(err.message) && /openIdLink/.test(err.message),
+    );
     const blank = params({ payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: ' ' } } });
     await assert.rejects(c.payments.create(blank), TypeError);
     assert.equal(platform.requestsTo('/payments/payment').length, 0);
@@ -460,9 +629,15 @@ describe('client: wallet payments and WeChat open_id', () => {
     for (const interface_type of ['SERVER_TO_WEB', 'SERVER_TO_H5WEB'] as const) {
       platform.reset();
       answerCreate((body) => samplePayment(body.payer, webLinks('PAY_W')));
-      const res = await client().payments.create({ ...params({ payment_method: 'NOT_APPLICABLE', interface_type }), ret_url: 'https://shop.example/done' });
+      const res = await client().payments.create({
+        ...params({ payment_method: 'NOT_APPLICABLE', interface_type }),
+        ret_url: 'https://shop.example/done',
+      });
       const links: Link[] = res.payment.links; // typed: present
-      assert.deepEqual(links.map((l) => l.ref), ['self', 'refund', 'apply_to_customs', 'upay']);
+      assert.deepEqual(
+        links.map((l) => l.ref),
+        ['self', 'refund', 'apply_to_customs', 'upay'],
+      );
       assert.equal(checkoutUrl(res.payment), `${BASE}/checkout/PAY_W?t=tok`);
       assert.equal(checkoutUrl(res), `${BASE}/checkout/PAY_W?t=tok`);
       const sent = JSON.parse(platform.requestsTo('/payments/payment')[0]!.body.toString('utf8'));
@@ -482,14 +657,21 @@ describe('client: wallet payments and WeChat open_id', () => {
 
   test('wechat.openIdLink: GET /payments/wechat_openid?notify_url=... -> links[0].href', async () => {
     const href = `${BASE}/sandbox/wechat/oauth2/authorize?appid=wx1&redirect_uri=${encodeURIComponent('https://shop.example/wx?a=1&b=2')}&response_type=code&scope=snsapi_base&state=st.1#wechat_redirect`;
-    platform.override((r) => r.path === '/payments/wechat_openid', { status: 200, result: { links: [{ ref: 'weChat', method: 'GET', href }] } });
+    platform.override((r) => r.path === '/payments/wechat_openid', {
+      status: 200,
+      result: { links: [{ ref: 'weChat', method: 'GET', href }] },
+    });
     const link = await client().wechat.openIdLink('https://shop.example/wx?a=1&b=2');
     assert.equal(link, href);
     assert.equal(openIdLinkState(link), 'st.1');
     const [rec] = platform.requestsTo('/payments/wechat_openid');
     assert.ok(rec, 'the request was made');
     assert.equal(rec.method, 'GET');
-    assert.equal(rec.url.searchParams.get('notify_url'), 'https://shop.example/wx?a=1&b=2', 'notify_url is query-encoded');
+    assert.equal(
+      rec.url.searchParams.get('notify_url'),
+      'https://shop.example/wx?a=1&b=2',
+      'notify_url is query-encoded',
+    );
     assert.match(String(rec.headers['authorization']), /^Bearer tok_/);
   });
 
@@ -499,9 +681,18 @@ describe('client: wallet payments and WeChat open_id', () => {
       await assert.rejects(c.wechat.openIdLink(bad as string), TypeError);
     }
     assert.equal(platform.requestsTo('/payments/wechat_openid').length, 0, 'nothing was sent');
-    platform.override((r) => r.path === '/payments/wechat_openid', { status: 400, retCode: '00060700', retMsg: 'Data validation failure: notify_url is required' });
+    platform.override((r) => r.path === '/payments/wechat_openid', {
+      status: 400,
+      retCode: '00060700',
+      retMsg: 'Data validation failure: notify_url is required',
+    });
     await assert.rejects(c.wechat.openIdLink('https://shop.example/wx'), UmfInvalidRequestError);
-    for (const result of [{}, { links: [] }, { links: [{ ref: 'weChat' }] }, { links: [{ href: 'javascript:alert(1)' }] }]) {
+    for (const result of [
+      {},
+      { links: [] },
+      { links: [{ ref: 'weChat' }] },
+      { links: [{ href: 'javascript:alert(1)' }] },
+    ]) {
       platform.override((r) => r.path === '/payments/wechat_openid', { status: 200, result });
       await assert.rejects(c.wechat.openIdLink('https://shop.example/wx'), UmfApiError, JSON.stringify(result));
     }

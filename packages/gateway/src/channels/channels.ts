@@ -43,7 +43,13 @@ export interface CardBank {
   /** Checks the card before an SMS code is sent (card number, expiry, holder, phone). */
   checkCard(card: CardData, now: number): Promise<CardCheck>;
   /** Debits `amountFen` CNY for `paymentId`. Idempotent per payment id: never debits twice. */
-  debit(request: { paymentId: string; card: CardData; cardFingerprint: string; amountFen: bigint; now: number }): Promise<DebitResult>;
+  debit(request: {
+    paymentId: string;
+    card: CardData;
+    cardFingerprint: string;
+    amountFen: bigint;
+    now: number;
+  }): Promise<DebitResult>;
   /** Asks for the outcome of an earlier debit that was pending or whose answer was lost. */
   inquire(request: { paymentId: string; cardFingerprint: string; last4: string; now: number }): Promise<DebitResult>;
   /** Credits a refund back to the card of the payment (see RefundRequest). */
@@ -89,7 +95,10 @@ export interface WalletChannel {
   /** The URL the payer's wallet opens when it scans the payment's QR code. */
   qrCodeUrl(paymentId: string, provider: WalletProvider): string;
   /** A WeChat prepay order: pay_info for the JS-API (with the payer's open_id) or the APP SDK. */
-  prepay(request: { paymentId: string; kind: 'JSAPI' | 'APP'; openId?: string; now: number }): { prepayId: string; payInfo: WalletPayInfo };
+  prepay(request: { paymentId: string; kind: 'JSAPI' | 'APP'; openId?: string; now: number }): {
+    prepayId: string;
+    payInfo: WalletPayInfo;
+  };
   /** Checks a pay_info's signature as the WeChat client does before paying. */
   payInfoValid(info: WalletPayInfo): boolean;
   /** The official-account authorisation link for open_id (WeChat OAuth snsapi_base). */

@@ -17,7 +17,11 @@ export function wechatSign(params: Readonly<Record<string, string | undefined>>,
   return createHash('md5').update(`${text}&key=${apiKey}`, 'utf8').digest('hex').toUpperCase();
 }
 
-export function wechatSignValid(params: Readonly<Record<string, string | undefined>>, apiKey: string, sign: string): boolean {
+export function wechatSignValid(
+  params: Readonly<Record<string, string | undefined>>,
+  apiKey: string,
+  sign: string,
+): boolean {
   const expected = Buffer.from(wechatSign(params, apiKey));
   const actual = Buffer.from(sign.toUpperCase());
   return expected.length === actual.length && timingSafeEqual(expected, actual);
@@ -36,15 +40,45 @@ export interface PayInfo {
   prepay_id?: string;
 }
 
-export function jsapiPayInfo(input: { appId: string; prepayId: string; timeStamp: string; nonceStr: string; apiKey: string }): PayInfo {
+export function jsapiPayInfo(input: {
+  appId: string;
+  prepayId: string;
+  timeStamp: string;
+  nonceStr: string;
+  apiKey: string;
+}): PayInfo {
   const pkg = `prepay_id=${input.prepayId}`;
-  const paySign = wechatSign({ appId: input.appId, nonceStr: input.nonceStr, package: pkg, signType: 'MD5', timeStamp: input.timeStamp }, input.apiKey);
-  return { app_id: input.appId, time_stamp: input.timeStamp, nonce_str: input.nonceStr, package: pkg, sign_type: 'MD5', pay_sign: paySign };
+  const paySign = wechatSign(
+    { appId: input.appId, nonceStr: input.nonceStr, package: pkg, signType: 'MD5', timeStamp: input.timeStamp },
+    input.apiKey,
+  );
+  return {
+    app_id: input.appId,
+    time_stamp: input.timeStamp,
+    nonce_str: input.nonceStr,
+    package: pkg,
+    sign_type: 'MD5',
+    pay_sign: paySign,
+  };
 }
 
-export function appPayInfo(input: { appId: string; partnerId: string; prepayId: string; timeStamp: string; nonceStr: string; apiKey: string }): PayInfo {
+export function appPayInfo(input: {
+  appId: string;
+  partnerId: string;
+  prepayId: string;
+  timeStamp: string;
+  nonceStr: string;
+  apiKey: string;
+}): PayInfo {
   const paySign = wechatSign(
-    { appid: input.appId, noncestr: input.nonceStr, package: 'Sign=WXPay', partnerid: input.partnerId, prepayid: input.prepayId, timestamp: input.timeStamp },
+    {
+      appid: input.appId,
+      noncestr: input.nonceStr,
+      package: 'Sign=WXPay',
+      partnerid: input.partnerId,
+      prepayid: input.prepayId,
+      timestamp: input.timeStamp,
+    },
     input.apiKey,
   );
   return {
@@ -65,10 +99,27 @@ export function payInfoValid(info: PayInfo, apiKey: string): boolean {
   if (info.sign_type !== 'MD5') return false;
   if (info.partner_id !== undefined || info.package === 'Sign=WXPay') {
     return wechatSignValid(
-      { appid: info.app_id, noncestr: info.nonce_str, package: info.package, partnerid: info.partner_id, prepayid: info.prepay_id, timestamp: info.time_stamp },
+      {
+        appid: info.app_id,
+        noncestr: info.nonce_str,
+        package: info.package,
+        partnerid: info.partner_id,
+        prepayid: info.prepay_id,
+        timestamp: info.time_stamp,
+      },
       apiKey,
       info.pay_sign,
     );
   }
-  return wechatSignValid({ appId: info.app_id, nonceStr: info.nonce_str, package: info.package, signType: info.sign_type, timeStamp: info.time_stamp }, apiKey, info.pay_sign);
+  return wechatSignValid(
+    {
+      appId: info.app_id,
+      nonceStr: info.nonce_str,
+      package: info.package,
+      signType: info.sign_type,
+      timeStamp: info.time_stamp,
+    },
+    apiKey,
+    info.pay_sign,
+  );
 }

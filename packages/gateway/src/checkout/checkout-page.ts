@@ -9,7 +9,17 @@
  */
 import { html, raw, renderPage, type Lang, type Raw } from '../pages/layout.ts';
 import { t, type PayerMessage, type TextKey } from '../pages/i18n.ts';
-import { chinaClock, cnyText, errorNotice, groupDigits, langLink, mark, paymentFacts, unpayable, type PaymentFacts } from '../pages/common.ts';
+import {
+  chinaClock,
+  cnyText,
+  errorNotice,
+  groupDigits,
+  langLink,
+  mark,
+  paymentFacts,
+  unpayable,
+  type PaymentFacts,
+} from '../pages/common.ts';
 import { ONE_CLICK_SCRIPT } from '../channels/sandbox/wallet-pages.ts';
 import type { PaymentRow } from '../payments/payment-view.ts';
 
@@ -40,10 +50,18 @@ const POLL_SCRIPT = `(function(){var b=document.body,u=b.getAttribute('data-stat
 function tick(){fetch(u,{cache:'no-store',credentials:'same-origin',headers:{accept:'application/json'}}).then(function(r){return r.ok?r.json():null;}).then(function(s){if(s&&s.state&&s.state!=='WAIT_BUYER_PAY'){location.replace(d);return;}setTimeout(tick,1500);},function(){setTimeout(tick,3000);});}
 setTimeout(tick,1500);})();`;
 
-const CARD_ICON = '<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="#fff" stroke-width="2"><rect x="3" y="6" width="18" height="12" rx="2"/><path d="M3 10h18"/></svg>';
+const CARD_ICON =
+  '<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="#fff" stroke-width="2"><rect x="3" y="6" width="18" height="12" rx="2"/><path d="M3 10h18"/></svg>';
 
 function methodLabel(lang: Lang, method: string): string {
-  return method === 'CREDIT_CARD' || method === 'DEBIT_CARD' || method === 'WECHAT_SCAN' || method === 'ALIPAY_SCAN' || method === 'WECHAT_WEB' || method === 'WECHAT_IN_APP' ? t(lang, method as TextKey) : method;
+  return method === 'CREDIT_CARD' ||
+    method === 'DEBIT_CARD' ||
+    method === 'WECHAT_SCAN' ||
+    method === 'ALIPAY_SCAN' ||
+    method === 'WECHAT_WEB' ||
+    method === 'WECHAT_IN_APP'
+    ? t(lang, method as TextKey)
+    : method;
 }
 
 function withQuery(url: string, query: Readonly<Record<string, string>>): string {
@@ -54,38 +72,87 @@ function withQuery(url: string, query: Readonly<Record<string, string>>): string
 
 function topbar(input: CheckoutPageInput): Raw {
   const { lang } = input;
-  return html`<header class="topbar"><span class="logo" aria-hidden="true">U</span>
-<span><span class="title">${t(lang, 'checkout')}</span><br><small data-testid="merchant">${input.merchantName}</small></span>
-${input.sandbox ? html`<span class="badge">${t(lang, 'sandbox')}</span>` : ''}
-${langLink(lang, withQuery(input.selfUrl, input.selected ? { method: input.selected } : {}))}</header>`;
+  return html`<header class="topbar">
+    <span class="logo" aria-hidden="true">U</span>
+    <span
+      ><span class="title">${t(lang, 'checkout')}</span><br /><small data-testid="merchant"
+        >${input.merchantName}</small
+      ></span
+    >
+    ${input.sandbox ? html`<span class="badge">${t(lang, 'sandbox')}</span>` : ''}
+    ${langLink(lang, withQuery(input.selfUrl, input.selected ? { method: input.selected } : {}))}
+  </header>`;
 }
 
 function summaryCard(lang: Lang, f: PaymentFacts, merchantName: string): Raw {
   return html`<section class="card" aria-labelledby="summary-title">
-<h2 id="summary-title">${t(lang, 'orderSummary')}</h2>
-<div class="muted">${t(lang, 'merchant')}</div><div class="strong">${merchantName}</div>
-${f.summary ? html`<p class="summary-line">${f.summary}</p>` : ''}
-${f.items.length > 0
-  ? html`<table class="items" aria-label="${t(lang, 'items')}">${f.items.map((item) => html`<tr><td>${item.name} × ${item.quantity}</td><td>${f.currency} ${groupDigits(item.amount)}</td></tr>`)}</table>`
-  : ''}
-<table class="kv">
-<tr><td>${t(lang, 'orderNo')}</td><td>${f.merReferenceId}</td></tr>
-<tr><td>${t(lang, 'orderAmount')}</td><td data-testid="order-amount">${f.currency} ${groupDigits(f.amount)}</td></tr>
-${f.currency === 'CNY' ? '' : html`<tr><td>${t(lang, 'rate')}</td><td data-testid="rate">1 ${f.currency} = ${f.rate} CNY</td></tr>`}
-<tr><td>${t(lang, 'payBefore')}</td><td>${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}</td></tr>
-</table>
-<div class="total"><span>${t(lang, 'toPay')}</span><strong data-testid="total">${cnyText(f)}</strong></div>
-</section>`;
+    <h2 id="summary-title">${t(lang, 'orderSummary')}</h2>
+    <div class="muted">${t(lang, 'merchant')}</div>
+    <div class="strong">${merchantName}</div>
+    ${f.summary ? html`<p class="summary-line">${f.summary}</p>` : ''}
+    ${
+      f.items.length > 0
+        ? html`<table class="items" aria-label="${t(lang, 'items')}">
+            ${f.items.map(
+              (item) =>
+                html`<tr>
+                  <td>${item.name} × ${item.quantity}</td>
+                  <td>${f.currency} ${groupDigits(item.amount)}</td>
+                </tr>`,
+            )}
+          </table>`
+        : ''
+    }
+    <table class="kv">
+      <tr>
+        <td>${t(lang, 'orderNo')}</td>
+        <td>${f.merReferenceId}</td>
+      </tr>
+      <tr>
+        <td>${t(lang, 'orderAmount')}</td>
+        <td data-testid="order-amount">${f.currency} ${groupDigits(f.amount)}</td>
+      </tr>
+      ${
+        f.currency === 'CNY'
+          ? ''
+          : html`<tr>
+              <td>${t(lang, 'rate')}</td>
+              <td data-testid="rate">1 ${f.currency} = ${f.rate} CNY</td>
+            </tr>`
+      }
+      <tr>
+        <td>${t(lang, 'payBefore')}</td>
+        <td>${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}</td>
+      </tr>
+    </table>
+    <div class="total"><span>${t(lang, 'toPay')}</span><strong data-testid="total">${cnyText(f)}</strong></div>
+  </section>`;
 }
 
 function tabs(input: CheckoutPageInput): Raw {
   const { lang } = input;
   if (input.methods.length < 2) return html``;
   const dot = (m: CheckoutMethod) =>
-    m === 'WECHAT_SCAN' ? html`<span class="dot wechat" aria-hidden="true">微</span>` : m === 'ALIPAY_SCAN' ? html`<span class="dot alipay" aria-hidden="true">支</span>` : html`<span class="${`dot bankcard ${m === 'DEBIT_CARD' ? 'debit' : ''}`.trim()}" aria-hidden="true">${raw(CARD_ICON)}</span>`;
-  return html`<nav class="tabs" role="tablist">${input.methods.map(
-    (m) => html`<a class="tab" role="tab" aria-selected="${m === input.selected ? 'true' : 'false'}" href="${withQuery(input.selfUrl, { method: m, lang })}" data-method="${m}">${dot(m)}${methodLabel(lang, m)}</a>`,
-  )}</nav>`;
+    m === 'WECHAT_SCAN'
+      ? html`<span class="dot wechat" aria-hidden="true">微</span>`
+      : m === 'ALIPAY_SCAN'
+        ? html`<span class="dot alipay" aria-hidden="true">支</span>`
+        : html`<span class="${`dot bankcard ${m === 'DEBIT_CARD' ? 'debit' : ''}`.trim()}" aria-hidden="true"
+            >${raw(CARD_ICON)}</span
+          >`;
+  return html`<nav class="tabs" role="tablist">
+    ${input.methods.map(
+      (m) =>
+        html`<a
+          class="tab"
+          role="tab"
+          aria-selected="${m === input.selected ? 'true' : 'false'}"
+          href="${withQuery(input.selfUrl, { method: m, lang })}"
+          data-method="${m}"
+          >${dot(m)}${methodLabel(lang, m)}</a
+        >`,
+    )}
+  </nav>`;
 }
 
 function maskPhone(phone: string | null): string {
@@ -95,40 +162,111 @@ function maskPhone(phone: string | null): string {
 function cardPanel(input: CheckoutPageInput, f: PaymentFacts): Raw {
   const { lang, row } = input;
   const method = input.selected as 'CREDIT_CARD' | 'DEBIT_CARD';
-  const codeStep = row.stage === 'sms_sent' && !input.editCard && (row.channel === method || !input.methods.includes(row.channel as CheckoutMethod));
+  const codeStep =
+    row.stage === 'sms_sent' &&
+    !input.editCard &&
+    (row.channel === method || !input.methods.includes(row.channel as CheckoutMethod));
   if (codeStep) {
-    return html`<div class="sent" role="status" data-testid="code-sent">${t(lang, 'codeSent', { phone: maskPhone(row.phone), last4: row.card_last4 ?? '' })}</div>
-${errorNotice(input.error, lang)}
-<form method="post" action="${input.payAction}">
-<input type="hidden" name="t" value="${input.token}"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="method" value="${method}">
-<label for="sms_code">${t(lang, 'smsCode')}</label>
-<input id="sms_code" name="sms_code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" pattern="[0-9]{4,8}" required autofocus>
-<div class="mt"><button class="btn umf" type="submit" data-testid="pay">${t(lang, 'payCard', { amount: cnyText(f) })}</button></div>
-</form>
-<a class="linkbtn center" href="${withQuery(input.selfUrl, { method, edit: '1', lang })}" data-testid="other-card">${t(lang, 'otherCard')}</a>`;
+    return html`<div class="sent" role="status" data-testid="code-sent">
+        ${t(lang, 'codeSent', { phone: maskPhone(row.phone), last4: row.card_last4 ?? '' })}
+      </div>
+      ${errorNotice(input.error, lang)}
+      <form method="post" action="${input.payAction}">
+        <input type="hidden" name="t" value="${input.token}" /><input type="hidden" name="lang" value="${lang}" /><input
+          type="hidden"
+          name="method"
+          value="${method}"
+        />
+        <label for="sms_code">${t(lang, 'smsCode')}</label>
+        <input
+          id="sms_code"
+          name="sms_code"
+          inputmode="numeric"
+          autocomplete="one-time-code"
+          maxlength="8"
+          pattern="[0-9]{4,8}"
+          required
+          autofocus
+        />
+        <div class="mt">
+          <button class="btn umf" type="submit" data-testid="pay">${t(lang, 'payCard', { amount: cnyText(f) })}</button>
+        </div>
+      </form>
+      <a class="linkbtn center" href="${withQuery(input.selfUrl, { method, edit: '1', lang })}" data-testid="other-card"
+        >${t(lang, 'otherCard')}</a
+      >`;
   }
   const credit = method === 'CREDIT_CARD';
   return html`${errorNotice(input.error, lang)}
-<form method="post" action="${input.cardAction}" autocomplete="on">
-<input type="hidden" name="t" value="${input.token}"><input type="hidden" name="lang" value="${lang}"><input type="hidden" name="method" value="${method}">
-<label for="card_number">${t(lang, 'cardNumber')}</label>
-<input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" maxlength="23" placeholder="${t(lang, credit ? 'cardNumberCredit' : 'cardNumberDebit')}" required>
-${input.sandbox ? html`<div class="hint" data-testid="test-card">${t(lang, 'testCard', { card: credit ? '6225 7600 0004 0001' : '6217 0000 1000 0020 001' })}</div>` : ''}
-${credit
-  ? html`<div class="grid">
-<div><label for="valid_date">${t(lang, 'validDate')}</label><input id="valid_date" name="valid_date" inputmode="numeric" autocomplete="off" maxlength="4" pattern="[0-9]{4}" placeholder="YYMM" required></div>
-<div><label for="cvv2">${t(lang, 'cvv2')}</label><input id="cvv2" name="cvv2" inputmode="numeric" autocomplete="cc-csc" maxlength="4" pattern="[0-9]{3,4}" placeholder="•••" required></div>
-</div>`
-  : ''}
-<label for="holder_name">${t(lang, 'holderName')}</label>
-<input id="holder_name" name="holder_name" autocomplete="cc-name" maxlength="64" required>
-<label for="citizen_id">${t(lang, 'citizenId')}</label>
-<input id="citizen_id" name="citizen_id" autocomplete="off" maxlength="18" required>
-<label for="phone">${t(lang, 'phone')}</label>
-<input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" value="${row.phone ?? ''}" required>
-<div class="mt"><button class="btn umf" type="submit" data-testid="send-code">${t(lang, 'sendCode')}</button></div>
-<p class="hint">${t(lang, 'secureNote')}</p>
-</form>`;
+    <form method="post" action="${input.cardAction}" autocomplete="on">
+      <input type="hidden" name="t" value="${input.token}" /><input type="hidden" name="lang" value="${lang}" /><input
+        type="hidden"
+        name="method"
+        value="${method}"
+      />
+      <label for="card_number">${t(lang, 'cardNumber')}</label>
+      <input
+        id="card_number"
+        name="card_number"
+        inputmode="numeric"
+        autocomplete="cc-number"
+        maxlength="23"
+        placeholder="${t(lang, credit ? 'cardNumberCredit' : 'cardNumberDebit')}"
+        required
+      />
+      ${input.sandbox ? html`<div class="hint" data-testid="test-card">${t(lang, 'testCard', { card: credit ? '6225 7600 0004 0001' : '6217 0000 1000 0020 001' })}</div>` : ''}
+      ${
+        credit
+          ? html`<div class="grid">
+              <div>
+                <label for="valid_date">${t(lang, 'validDate')}</label
+                ><input
+                  id="valid_date"
+                  name="valid_date"
+                  inputmode="numeric"
+                  autocomplete="off"
+                  maxlength="4"
+                  pattern="[0-9]{4}"
+                  placeholder="YYMM"
+                  required
+                />
+              </div>
+              <div>
+                <label for="cvv2">${t(lang, 'cvv2')}</label
+                ><input
+                  id="cvv2"
+                  name="cvv2"
+                  inputmode="numeric"
+                  autocomplete="cc-csc"
+                  maxlength="4"
+                  pattern="[0-9]{3,4}"
+                  placeholder="•••"
+                  required
+                />
+              </div>
+            </div>`
+          : ''
+      }
+      <label for="holder_name">${t(lang, 'holderName')}</label>
+      <input id="holder_name" name="holder_name" autocomplete="cc-name" maxlength="64" required />
+      <label for="citizen_id">${t(lang, 'citizenId')}</label>
+      <input id="citizen_id" name="citizen_id" autocomplete="off" maxlength="18" required />
+      <label for="phone">${t(lang, 'phone')}</label>
+      <input
+        id="phone"
+        name="phone"
+        type="tel"
+        inputmode="tel"
+        autocomplete="tel"
+        maxlength="20"
+        value="${row.phone ?? ''}"
+        required
+      />
+      <div class="mt">
+        <button class="btn umf" type="submit" data-testid="send-code">${t(lang, 'sendCode')}</button>
+      </div>
+      <p class="hint">${t(lang, 'secureNote')}</p>
+    </form>`;
 }
 
 function walletPanel(input: CheckoutPageInput, f: PaymentFacts): Raw {
@@ -138,35 +276,79 @@ function walletPanel(input: CheckoutPageInput, f: PaymentFacts): Raw {
   const wallet = t(lang, wechat ? 'wechat' : 'alipay');
   if (!input.wallet) return html``;
   return html`${errorNotice(input.error, lang)}
-<div class="qrbox">
-<img src="${input.wallet.qrDataUri}" width="${input.wallet.qrSize}" height="${input.wallet.qrSize}" alt="${`QR ${wallet}`}" data-testid="qr">
-<div class="strong" data-testid="scan-text">${t(lang, 'scanWith', { wallet, amount: cnyText(f) })}</div>
-<div class="status" role="status" data-testid="waiting"><span class="spinner" aria-hidden="true"></span>${t(lang, 'waiting')}</div>
-</div>
-<a class="${`btn link ${wechat ? 'wechat' : ''}`.trim()}" href="${input.wallet.url}" target="_blank" rel="noopener noreferrer" data-testid="open-wallet">${t(lang, 'openInWallet', { wallet })}</a>
-<p class="hint center">${t(lang, 'openHint')}</p>`;
+    <div class="qrbox">
+      <img
+        src="${input.wallet.qrDataUri}"
+        width="${input.wallet.qrSize}"
+        height="${input.wallet.qrSize}"
+        alt="${`QR ${wallet}`}"
+        data-testid="qr"
+      />
+      <div class="strong" data-testid="scan-text">${t(lang, 'scanWith', { wallet, amount: cnyText(f) })}</div>
+      <div class="status" role="status" data-testid="waiting">
+        <span class="spinner" aria-hidden="true"></span>${t(lang, 'waiting')}
+      </div>
+    </div>
+    <a
+      class="${`btn link ${wechat ? 'wechat' : ''}`.trim()}"
+      href="${input.wallet.url}"
+      target="_blank"
+      rel="noopener noreferrer"
+      data-testid="open-wallet"
+      >${t(lang, 'openInWallet', { wallet })}</a
+    >
+    <p class="hint center">${t(lang, 'openHint')}</p>`;
 }
 
 function resultCard(input: CheckoutPageInput, f: PaymentFacts): Raw {
   const { lang, row } = input;
   const ok = row.state === 'TRADE_SUCCESS';
   const blocked = unpayable(lang, row)!;
-  const back = row.ret_url ? html`<a class="btn umf" href="${row.ret_url}" data-testid="back">${t(lang, 'backToMerchant', { merchant: input.merchantName })}</a>` : '';
+  const back = row.ret_url
+    ? html`<a class="btn umf" href="${row.ret_url}" data-testid="back"
+        >${t(lang, 'backToMerchant', { merchant: input.merchantName })}</a
+      >`
+    : '';
   return html`<section class="card result-card">
-${mark(ok ? 'ok' : blocked.mark, 'umf')}
-<div class="headline" data-testid="result-title">${t(lang, ok ? 'paidTitle' : blocked.title)}</div>
-<div class="amount" data-testid="amount">${cnyText(f)}</div>
-${ok ? '' : errorNotice(blocked.error, lang)}
-<table class="kv">
-<tr><td>${t(lang, 'merchant')}</td><td>${input.merchantName}</td></tr>
-<tr><td>${t(lang, 'orderNo')}</td><td>${f.merReferenceId}</td></tr>
-<tr><td>${t(lang, 'orderAmount')}</td><td>${f.currency} ${groupDigits(f.amount)}</td></tr>
-${ok && f.paidAt !== undefined ? html`<tr><td>${t(lang, 'paidAt')}</td><td>${chinaClock(f.paidAt)} ${t(lang, 'chinaTime')}</td></tr>` : ''}
-${ok && row.channel ? html`<tr><td>${t(lang, 'paidWith')}</td><td>${methodLabel(lang, row.channel)}${row.card_last4 && (row.channel === 'CREDIT_CARD' || row.channel === 'DEBIT_CARD') ? ` •••• ${row.card_last4}` : ''}</td></tr>` : ''}
-</table>
-${back}
-${ok && row.ret_url ? html`<p class="muted center">${t(lang, 'redirecting')}</p>` : html`<p class="muted center">${row.ret_url ? '' : t(lang, 'canClose')}</p>`}
-</section>`;
+    ${mark(ok ? 'ok' : blocked.mark, 'umf')}
+    <div class="headline" data-testid="result-title">${t(lang, ok ? 'paidTitle' : blocked.title)}</div>
+    <div class="amount" data-testid="amount">${cnyText(f)}</div>
+    ${ok ? '' : errorNotice(blocked.error, lang)}
+    <table class="kv">
+      <tr>
+        <td>${t(lang, 'merchant')}</td>
+        <td>${input.merchantName}</td>
+      </tr>
+      <tr>
+        <td>${t(lang, 'orderNo')}</td>
+        <td>${f.merReferenceId}</td>
+      </tr>
+      <tr>
+        <td>${t(lang, 'orderAmount')}</td>
+        <td>${f.currency} ${groupDigits(f.amount)}</td>
+      </tr>
+      ${
+        ok && f.paidAt !== undefined
+          ? html`<tr>
+              <td>${t(lang, 'paidAt')}</td>
+              <td>${chinaClock(f.paidAt)} ${t(lang, 'chinaTime')}</td>
+            </tr>`
+          : ''
+      }
+      ${
+        ok && row.channel
+          ? html`<tr>
+              <td>${t(lang, 'paidWith')}</td>
+              <td>
+                ${methodLabel(lang, row.channel)}${row.card_last4 && (row.channel === 'CREDIT_CARD' || row.channel === 'DEBIT_CARD') ? ` •••• ${row.card_last4}` : ''}
+              </td>
+            </tr>`
+          : ''
+      }
+    </table>
+    ${back}
+    ${ok && row.ret_url ? html`<p class="muted center">${t(lang, 'redirecting')}</p>` : html`<p class="muted center">${row.ret_url ? '' : t(lang, 'canClose')}</p>`}
+  </section>`;
 }
 
 export function checkoutPage(input: CheckoutPageInput): string {
@@ -180,15 +362,20 @@ export function checkoutPage(input: CheckoutPageInput): string {
       lang,
       title,
       frame: 'page',
-      ...(ok && row.ret_url ? { head: html`<meta http-equiv="refresh" content="${`5;url=${row.ret_url}`}">` } : {}),
+      ...(ok && row.ret_url ? { head: html`<meta http-equiv="refresh" content="${`5;url=${row.ret_url}`}" />` } : {}),
       body: html`${topbar(input)}${resultCard(input, f)}`,
     });
   }
   let panel: Raw;
   let poll = false;
   if (row.stage === 'processing' || row.stage === 'bank_pending') {
-    panel = html`<div class="center">${mark('wait')}<div class="headline">${t(lang, 'processingTitle')}</div>
-<div class="status" role="status"><span class="spinner" aria-hidden="true"></span>${t(lang, 'bankProcessing')}</div></div>`;
+    panel = html`<div class="center">
+      ${mark('wait')}
+      <div class="headline">${t(lang, 'processingTitle')}</div>
+      <div class="status" role="status">
+        <span class="spinner" aria-hidden="true"></span>${t(lang, 'bankProcessing')}
+      </div>
+    </div>`;
     poll = true;
   } else if (input.methods.length === 0 || !input.selected) {
     panel = html`<div class="notice error" role="alert">${t(lang, 'noMethods')}</div>`;
@@ -207,15 +394,13 @@ export function checkoutPage(input: CheckoutPageInput): string {
     script: poll ? `${ONE_CLICK_SCRIPT}\n${POLL_SCRIPT}` : ONE_CLICK_SCRIPT,
     ...(poll ? { bodyData: { status: input.statusUrl, done: selfWithMethod } } : {}),
     body: html`${topbar(input)}
-<div class="columns">
-${summaryCard(lang, f, input.merchantName)}
-<section class="card" aria-labelledby="pay-title">
-<h2 id="pay-title">${t(lang, 'choose')}</h2>
-${row.stage === 'processing' || row.stage === 'bank_pending' ? '' : tabs(input)}
-${panel}
-</section>
-</div>
-<p class="foot">${input.sandbox ? t(lang, 'sandboxNote') : ''} ${raw('&nbsp;')}</p>`,
+      <div class="columns">
+        ${summaryCard(lang, f, input.merchantName)}
+        <section class="card" aria-labelledby="pay-title">
+          <h2 id="pay-title">${t(lang, 'choose')}</h2>
+          ${row.stage === 'processing' || row.stage === 'bank_pending' ? '' : tabs(input)} ${panel}
+        </section>
+      </div>
+      <p class="foot">${input.sandbox ? t(lang, 'sandboxNote') : ''} ${raw('&nbsp;')}</p>`,
   });
 }
-

@@ -46,17 +46,19 @@ function nonce(): string {
 }
 
 function sendHtml(reply: FastifyReply, status: number, body: string, scriptNonce?: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', pageCsp(scriptNonce))
-    .header('cache-control', 'no-store')
-    .header('x-content-type-options', 'nosniff')
-    .header('x-frame-options', 'DENY')
-    // Page URLs carry their tokens: never hand them to another site in a Referer.
-    .header('referrer-policy', 'no-referrer')
-    .header('vary', 'Accept-Language')
-    .send(body);
+  return (
+    reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('content-security-policy', pageCsp(scriptNonce))
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('x-frame-options', 'DENY')
+      // Page URLs carry their tokens: never hand them to another site in a Referer.
+      .header('referrer-policy', 'no-referrer')
+      .header('vary', 'Accept-Language')
+      .send(body)
+  );
 }
 
 function sendError(reply: FastifyReply, lang: Lang, kind: ErrorKind, detail?: string): FastifyReply {
@@ -106,7 +108,11 @@ export async function paymentIdByPrepayId(ctx: GatewayContext, prepayId: string)
   if (!/^wx\d{14}[0-9a-f]{18}$/.test(prepayId)) return undefined;
   const needle = `%"prepay_id":"${prepayId}"%`;
   for (const unpaidOnly of [true, false]) {
-    let query = ctx.db.selectFrom('payments').select(['id', 'wallet_json']).where('payment_method', '=', 'WECHAT_WEB').where('wallet_json', 'like', needle);
+    let query = ctx.db
+      .selectFrom('payments')
+      .select(['id', 'wallet_json'])
+      .where('payment_method', '=', 'WECHAT_WEB')
+      .where('wallet_json', 'like', needle);
     if (unpaidOnly) query = query.where('state', '=', 'WAIT_BUYER_PAY');
     for (const row of await query.limit(5).execute()) {
       const wallet = JSON.parse(row.wallet_json ?? '{}') as { prepay_id?: string };
@@ -125,7 +131,13 @@ const QR_MARGIN = 2;
 async function qrSvg(text: string, pixelsPerModule: number): Promise<{ svg: string; size: number }> {
   const modules = QRCode.create(text, { errorCorrectionLevel: 'M' }).modules.size + 2 * QR_MARGIN;
   const size = modules * pixelsPerModule;
-  const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: QR_MARGIN, width: size, color: { dark: '#000000', light: '#ffffff' } });
+  const svg = await QRCode.toString(text, {
+    type: 'svg',
+    errorCorrectionLevel: 'M',
+    margin: QR_MARGIN,
+    width: size,
+    color: { dark: '#000000', light: '#ffffff' },
+  });
   return { svg, size };
 }
 
@@ -143,8 +155,10 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       const lang = langOf(request);
       if (error instanceof UmfError && error.entry === RET.PAYMENT_NOT_FOUND) return sendError(reply, lang, 'notFound');
       const status = (error as { statusCode?: number }).statusCode;
-      if (!(error instanceof UmfError) && status !== undefined && status >= 400 && status < 500) return sendError(reply, lang, 'badRequest', t(lang, 'badRequestTitle'));
-      if (error instanceof UmfError && error.entry.http < 500) return sendError(reply, lang, 'badRequest', payerMessage(lang, error).text);
+      if (!(error instanceof UmfError) && status !== undefined && status >= 400 && status < 500)
+        return sendError(reply, lang, 'badRequest', t(lang, 'badRequestTitle'));
+      if (error instanceof UmfError && error.entry.http < 500)
+        return sendError(reply, lang, 'badRequest', payerMessage(lang, error).text);
       request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'page error');
       return sendError(reply, lang, 'error');
     });
@@ -162,15 +176,25 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       lang: Lang,
       options: { method?: string | undefined; editCard?: boolean; error?: PayerMessage; status?: number },
     ): Promise<FastifyReply> {
-      const methods = checkoutMethods(row).filter((m): m is CheckoutMethod => (CHECKOUT_METHODS as readonly string[]).includes(m));
+      const methods = checkoutMethods(row).filter((m): m is CheckoutMethod =>
+        (CHECKOUT_METHODS as readonly string[]).includes(m),
+      );
       const wanted = options.method as CheckoutMethod | undefined;
       const selected =
-        wanted && methods.includes(wanted) ? wanted : row.stage === 'sms_sent' && methods.includes(row.channel as CheckoutMethod) ? (row.channel as CheckoutMethod) : methods[0];
+        wanted && methods.includes(wanted)
+          ? wanted
+          : row.stage === 'sms_sent' && methods.includes(row.channel as CheckoutMethod)
+            ? (row.channel as CheckoutMethod)
+            : methods[0];
       let wallet: { url: string; qrDataUri: string; qrSize: number } | undefined;
       if (row.state === 'WAIT_BUYER_PAY' && (selected === 'WECHAT_SCAN' || selected === 'ALIPAY_SCAN')) {
         const url = ctx.channels.wallet.qrCodeUrl(row.id, selected === 'WECHAT_SCAN' ? 'WECHAT' : 'ALIPAY');
         const qr = await qrSvg(url, 5);
-        wallet = { url, qrDataUri: `data:image/svg+xml;base64,${Buffer.from(qr.svg).toString('base64')}`, qrSize: qr.size };
+        wallet = {
+          url,
+          qrDataUri: `data:image/svg+xml;base64,${Buffer.from(qr.svg).toString('base64')}`,
+          qrSize: qr.size,
+        };
       }
       const scriptNonce = nonce();
       const base = pathWith(checkoutPath(row.id), { t: token });
@@ -195,7 +219,12 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
     }
 
     /** The payment of a checkout URL, or the error page already sent. */
-    async function checkoutRow(request: FastifyRequest<CheckoutParams>, reply: FastifyReply, token: string, lang: Lang): Promise<PaymentRow | undefined> {
+    async function checkoutRow(
+      request: FastifyRequest<CheckoutParams>,
+      reply: FastifyReply,
+      token: string,
+      lang: Lang,
+    ): Promise<PaymentRow | undefined> {
       const { id } = request.params;
       if (!ctx.pageTokens.valid('checkout', id, token)) {
         sendError(reply, lang, 'forbidden');
@@ -211,12 +240,16 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       const token = request.query.t ?? '';
       const row = await checkoutRow(request, reply, token, lang);
       if (!row) return reply;
-      return renderCheckout(reply, row, token, lang, { method: request.query.method, editCard: request.query.edit === '1' });
+      return renderCheckout(reply, row, token, lang, {
+        method: request.query.method,
+        editCard: request.query.edit === '1',
+      });
     });
 
     app.get<CheckoutParams>('/checkout/:id/status', async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      if (!ctx.pageTokens.valid('checkout', request.params.id, request.query.t)) return reply.code(403).send({ error: 'forbidden' });
+      if (!ctx.pageTokens.valid('checkout', request.params.id, request.query.t))
+        return reply.code(403).send({ error: 'forbidden' });
       const row = await payments.findById(request.params.id);
       if (!row) return reply.code(404).send({ error: 'not_found' });
       return reply.send({ state: row.state });
@@ -247,7 +280,10 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       if (!input.citizenIdNumber) missing.push(t(lang, 'citizenId'));
       if (!input.phone) missing.push(t(lang, 'phone'));
       if (missing.length > 0) {
-        const error = { code: RET.VALIDATION.code, text: t(lang, 'fieldRequired', { fields: missing.join(lang === 'zh' ? '、' : ', ') }) };
+        const error = {
+          code: RET.VALIDATION.code,
+          text: t(lang, 'fieldRequired', { fields: missing.join(lang === 'zh' ? '、' : ', ') }),
+        };
         return renderCheckout(reply, row, token, lang, { method, editCard: true, error, status: 400 });
       }
       try {
@@ -255,7 +291,12 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       } catch (error) {
         const umf = asUmf(error);
         const current = (await payments.findById(row.id)) ?? row;
-        return renderCheckout(reply, current, token, lang, { method, editCard: true, error: payerMessage(lang, umf), status: umf.entry.http });
+        return renderCheckout(reply, current, token, lang, {
+          method,
+          editCard: true,
+          error: payerMessage(lang, umf),
+          status: umf.entry.http,
+        });
       }
       return reply.redirect(pathWith(checkoutPath(row.id), { t: token, method, lang }), 303);
     });
@@ -272,7 +313,11 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       } catch (error) {
         const umf = asUmf(error);
         const current = (await payments.findById(row.id)) ?? row;
-        return renderCheckout(reply, current, token, lang, { method, error: payerMessage(lang, umf), status: umf.entry.http });
+        return renderCheckout(reply, current, token, lang, {
+          method,
+          error: payerMessage(lang, umf),
+          status: umf.entry.http,
+        });
       }
       return reply.redirect(pathWith(checkoutPath(row.id), { t: token, ...(method ? { method } : {}), lang }), 303);
     });
@@ -286,7 +331,12 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
     const walletPath = (provider: WalletProvider, id: string) => `/sandbox/wallet/${providerSlug(provider)}/${id}`;
 
     /** The provider and payment of a wallet URL, or the error page already sent. */
-    async function walletRow(request: FastifyRequest<WalletParams>, reply: FastifyReply, token: string, lang: Lang): Promise<{ provider: WalletProvider; row: PaymentRow } | undefined> {
+    async function walletRow(
+      request: FastifyRequest<WalletParams>,
+      reply: FastifyReply,
+      token: string,
+      lang: Lang,
+    ): Promise<{ provider: WalletProvider; row: PaymentRow } | undefined> {
       const provider = providerOf(request.params.provider);
       if (!provider) {
         sendError(reply, lang, 'pageNotFound');
@@ -306,10 +356,20 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
 
     function walletTakes(row: PaymentRow, provider: WalletProvider): boolean {
       const methods = checkoutMethods(row);
-      return provider === 'ALIPAY' ? methods.includes('ALIPAY_SCAN') : methods.some((m) => m === 'WECHAT_SCAN' || m === 'WECHAT_WEB' || m === 'WECHAT_IN_APP');
+      return provider === 'ALIPAY'
+        ? methods.includes('ALIPAY_SCAN')
+        : methods.some((m) => m === 'WECHAT_SCAN' || m === 'WECHAT_WEB' || m === 'WECHAT_IN_APP');
     }
 
-    async function renderWallet(reply: FastifyReply, provider: WalletProvider, row: PaymentRow, token: string, lang: Lang, error?: PayerMessage, status = 200): Promise<FastifyReply> {
+    async function renderWallet(
+      reply: FastifyReply,
+      provider: WalletProvider,
+      row: PaymentRow,
+      token: string,
+      lang: Lang,
+      error?: PayerMessage,
+      status = 200,
+    ): Promise<FastifyReply> {
       const scriptNonce = nonce();
       const page = walletPage({
         lang,
@@ -357,16 +417,29 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       const found = await walletRow(request, reply, token, lang);
       if (!found) return reply;
       const { provider, row } = found;
-      if (row.state === 'WAIT_BUYER_PAY') return reply.redirect(pathWith(walletPath(provider, row.id), { t: token, lang }), 303);
-      const page = walletResultPage({ lang, provider, row, merchantName: await merchantName(ctx, row.merchant_id), selfUrl: pathWith(`${walletPath(provider, row.id)}/result`, { t: token }) });
+      if (row.state === 'WAIT_BUYER_PAY')
+        return reply.redirect(pathWith(walletPath(provider, row.id), { t: token, lang }), 303);
+      const page = walletResultPage({
+        lang,
+        provider,
+        row,
+        merchantName: await merchantName(ctx, row.merchant_id),
+        selfUrl: pathWith(`${walletPath(provider, row.id)}/result`, { t: token }),
+      });
       return sendHtml(reply, 200, page);
     });
 
     app.get<WalletParams>('/sandbox/wallet/:provider/:id/qr.svg', async (request, reply) => {
       const provider = providerOf(request.params.provider);
-      const plain = (status: number, text: string) => reply.code(status).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store').send(text);
+      const plain = (status: number, text: string) =>
+        reply
+          .code(status)
+          .header('content-type', 'text/plain; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(text);
       if (!provider) return plain(404, 'not found');
-      if (!ctx.pageTokens.valid(`wallet-${provider}`, request.params.id, request.query.t)) return plain(403, 'forbidden: the token does not match this payment');
+      if (!ctx.pageTokens.valid(`wallet-${provider}`, request.params.id, request.query.t))
+        return plain(403, 'forbidden: the token does not match this payment');
       const row = await payments.findById(request.params.id);
       if (!row) return plain(404, 'payment not found');
       const { svg } = await qrSvg(ctx.channels.wallet.qrCodeUrl(row.id, provider), 8);
@@ -402,10 +475,20 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       const { lang: _lang, ...rest } = request.query;
       const selfUrl = pathWith(AUTHORIZE_PATH, rest);
       const parsed = readState(state);
-      if (!parsed || !appIdOk(appid)) return sendHtml(reply, 403, wechatErrorPage(lang, 'authTitle', t(lang, 'authBadState'), selfUrl));
-      if (redirectUri !== undefined && redirectUri !== parsed.notifyUrl) return sendHtml(reply, 403, wechatErrorPage(lang, 'authTitle', t(lang, 'authBadRedirect'), selfUrl));
+      if (!parsed || !appIdOk(appid))
+        return sendHtml(reply, 403, wechatErrorPage(lang, 'authTitle', t(lang, 'authBadState'), selfUrl));
+      if (redirectUri !== undefined && redirectUri !== parsed.notifyUrl)
+        return sendHtml(reply, 403, wechatErrorPage(lang, 'authTitle', t(lang, 'authBadRedirect'), selfUrl));
       const scriptNonce = nonce();
-      const page = authorizePage({ lang, merchantName: await merchantName(ctx, parsed.merchantId), state: state!, action: AUTHORIZE_PATH, selfUrl, userName: DEFAULT_SANDBOX_USER, nonce: scriptNonce });
+      const page = authorizePage({
+        lang,
+        merchantName: await merchantName(ctx, parsed.merchantId),
+        state: state!,
+        action: AUTHORIZE_PATH,
+        selfUrl,
+        userName: DEFAULT_SANDBOX_USER,
+        nonce: scriptNonce,
+      });
       return sendHtml(reply, 200, page, scriptNonce);
     });
 
@@ -422,7 +505,8 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
         url.searchParams.set('state', state);
         return reply.redirect(url.toString(), 302);
       }
-      const userName = Array.from(field(form, 'user_name').replace(/\s+/g, ' ')).slice(0, 64).join('') || DEFAULT_SANDBOX_USER;
+      const userName =
+        Array.from(field(form, 'user_name').replace(/\s+/g, ' ')).slice(0, 64).join('') || DEFAULT_SANDBOX_USER;
       const openId = await issueOpenId(ctx, parsed.merchantId, userName);
       return reply.redirect(openIdRedirect(parsed.notifyUrl, openId, state), 302);
     });
@@ -431,7 +515,9 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
 
     const JSAPI_PATH = '/sandbox/wechat/jsapi';
 
-    function jsapiParams(source: (name: string) => string | undefined): { params: Record<string, string>; info: WalletPayInfo; redirectUrl: string | undefined } | undefined {
+    function jsapiParams(
+      source: (name: string) => string | undefined,
+    ): { params: Record<string, string>; info: WalletPayInfo; redirectUrl: string | undefined } | undefined {
       const params: Record<string, string> = {};
       for (const name of JSAPI_PARAMS) {
         const value = source(name);
@@ -451,13 +537,17 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       return { params, info, redirectUrl: httpUrl(redirect) };
     }
 
-    type JsapiResult = { kind: 'ok'; row: PaymentRow; params: Record<string, string>; redirectUrl: string | undefined } | { kind: 'error'; status: number; message: string };
+    type JsapiResult =
+      | { kind: 'ok'; row: PaymentRow; params: Record<string, string>; redirectUrl: string | undefined }
+      | { kind: 'error'; status: number; message: string };
 
     async function jsapiPayment(lang: Lang, source: (name: string) => string | undefined): Promise<JsapiResult> {
       const parsed = jsapiParams(source);
-      if (!parsed) return { kind: 'error', status: 400, message: `${t(lang, 'badRequestTitle')}: ${JSAPI_PARAMS.join(', ')}` };
+      if (!parsed)
+        return { kind: 'error', status: 400, message: `${t(lang, 'badRequestTitle')}: ${JSAPI_PARAMS.join(', ')}` };
       // Like the WeChat client: the signature first, and nothing is paid when it does not match.
-      if (parsed.info.sign_type !== 'MD5' || !ctx.channels.wallet.payInfoValid(parsed.info)) return { kind: 'error', status: 403, message: t(lang, 'badPaySign') };
+      if (parsed.info.sign_type !== 'MD5' || !ctx.channels.wallet.payInfoValid(parsed.info))
+        return { kind: 'error', status: 403, message: t(lang, 'badPaySign') };
       const prepayId = /^prepay_id=(.+)$/.exec(parsed.info.package)?.[1];
       const id = prepayId ? await paymentIdByPrepayId(ctx, prepayId) : undefined;
       const row = id ? await payments.findById(id) : undefined;
@@ -465,10 +555,22 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       return { kind: 'ok', row, params: parsed.params, redirectUrl: parsed.redirectUrl };
     }
 
-    async function renderJsapi(reply: FastifyReply, lang: Lang, found: Extract<JsapiResult, { kind: 'ok' }>, error?: PayerMessage, status = 200): Promise<FastifyReply> {
+    async function renderJsapi(
+      reply: FastifyReply,
+      lang: Lang,
+      found: Extract<JsapiResult, { kind: 'ok' }>,
+      error?: PayerMessage,
+      status = 200,
+    ): Promise<FastifyReply> {
       const { row } = found;
       const wallet = JSON.parse(row.wallet_json ?? '{}') as { open_id?: string };
-      const payer = wallet.open_id ? await ctx.db.selectFrom('wechat_open_ids').select('user_name').where('open_id', '=', wallet.open_id).executeTakeFirst() : undefined;
+      const payer = wallet.open_id
+        ? await ctx.db
+            .selectFrom('wechat_open_ids')
+            .select('user_name')
+            .where('open_id', '=', wallet.open_id)
+            .executeTakeFirst()
+        : undefined;
       const scriptNonce = nonce();
       const page = jsapiPage({
         lang,
@@ -490,7 +592,11 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       const found = await jsapiPayment(lang, (name) => request.query[name]);
       if (found.kind === 'error') {
         const { lang: _lang, ...rest } = request.query;
-        return sendHtml(reply, found.status, wechatErrorPage(lang, 'wechatPay', found.message, pathWith(JSAPI_PATH, rest)));
+        return sendHtml(
+          reply,
+          found.status,
+          wechatErrorPage(lang, 'wechatPay', found.message, pathWith(JSAPI_PATH, rest)),
+        );
       }
       return renderJsapi(reply, lang, found);
     });
@@ -499,7 +605,8 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
       const form = formOf(request);
       const lang = langOf(request, form);
       const found = await jsapiPayment(lang, (name) => form.get(name) ?? undefined);
-      if (found.kind === 'error') return sendHtml(reply, found.status, wechatErrorPage(lang, 'wechatPay', found.message));
+      if (found.kind === 'error')
+        return sendHtml(reply, found.status, wechatErrorPage(lang, 'wechatPay', found.message));
       try {
         await payments.payByWallet(found.row.id, 'WECHAT', 'success');
       } catch (error) {
@@ -507,7 +614,13 @@ export function pageRoutes(ctx: GatewayContext, notify: () => void): FastifyPlug
         const current = (await payments.findById(found.row.id)) ?? found.row;
         return renderJsapi(reply, lang, { ...found, row: current }, payerMessage(lang, umf), umf.entry.http);
       }
-      const target = found.redirectUrl ?? found.row.ret_url ?? pathWith(`${walletPath('WECHAT', found.row.id)}/result`, { t: ctx.pageTokens.token('wallet-WECHAT', found.row.id), lang });
+      const target =
+        found.redirectUrl ??
+        found.row.ret_url ??
+        pathWith(`${walletPath('WECHAT', found.row.id)}/result`, {
+          t: ctx.pageTokens.token('wallet-WECHAT', found.row.id),
+          lang,
+        });
       return reply.redirect(target, 303);
     });
   };

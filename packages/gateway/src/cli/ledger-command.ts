@@ -6,7 +6,8 @@ import { checkLedger } from '../ledger/check.ts';
 
 export async function ledgerCheckCommand(store: Store, json: boolean, out: (s: string) => void): Promise<number> {
   const result = await checkLedger(store.db);
-  const format = (balance: bigint, currency: string) => formatScaled(balance, isCurrency(currency) ? minorUnits(currency) : 2);
+  const format = (balance: bigint, currency: string) =>
+    formatScaled(balance, isCurrency(currency) ? minorUnits(currency) : 2);
   if (json) {
     out(
       JSON.stringify(
@@ -14,7 +15,12 @@ export async function ledgerCheckCommand(store: Store, json: boolean, out: (s: s
           ok: result.ok,
           entries: result.entries,
           lines: result.lines,
-          balances: result.balances.map((b) => ({ account: b.account, currency: b.currency, balance: format(b.balance, b.currency), balance_minor: b.balance.toString() })),
+          balances: result.balances.map((b) => ({
+            account: b.account,
+            currency: b.currency,
+            balance: format(b.balance, b.currency),
+            balance_minor: b.balance.toString(),
+          })),
           problems: result.problems,
         },
         null,
@@ -24,8 +30,12 @@ export async function ledgerCheckCommand(store: Store, json: boolean, out: (s: s
   } else {
     out(`${result.entries} entries, ${result.lines} lines\n`);
     const width = Math.max(0, ...result.balances.map((b) => b.account.length));
-    for (const b of result.balances) out(`  ${b.account.padEnd(width)}  ${format(b.balance, b.currency).padStart(16)}  (${b.balance >= 0n ? 'Dr' : 'Cr'})\n`);
-    if (result.ok) out('ledger OK: every entry balances and the ledger agrees with payments, refunds and settlements\n');
+    for (const b of result.balances)
+      out(
+        `  ${b.account.padEnd(width)}  ${format(b.balance, b.currency).padStart(16)}  (${b.balance >= 0n ? 'Dr' : 'Cr'})\n`,
+      );
+    if (result.ok)
+      out('ledger OK: every entry balances and the ledger agrees with payments, refunds and settlements\n');
     else {
       out(`ledger NOT OK: ${result.problems.length} problem(s)\n`);
       for (const p of result.problems) out(`  - ${p}\n`);

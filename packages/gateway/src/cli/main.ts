@@ -43,7 +43,11 @@ common options:
   --database URL    sqlite:<path> (default) or postgres://... (DATABASE_URL)
 `;
 
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -78,7 +82,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     out(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const config = resolveConfig({ host: values.host, port: values.port, dataDir: values['data-dir'], database: values.database });
+  const config = resolveConfig({
+    host: values.host,
+    port: values.port,
+    dataDir: values['data-dir'],
+    database: values.database,
+  });
   try {
     switch (command) {
       case 'serve':
@@ -88,7 +97,15 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       case 'platform':
         if (sub !== 'cert') break;
         return await withStore(config, async (store) => {
-          const ctx = await createContext({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, publicUrl: config.publicUrl, masterKeyEnv: config.masterKeyEnv }, store);
+          const ctx = await createContext(
+            {
+              databaseUrl: config.databaseUrl,
+              dataDir: config.dataDir,
+              publicUrl: config.publicUrl,
+              masterKeyEnv: config.masterKeyEnv,
+            },
+            store,
+          );
           out(ctx.platform.certificatePem);
           return 0;
         });
@@ -144,8 +161,10 @@ async function merchantCommand(
       err('--encryption must be oaep or pkcs1\n');
       return 2;
     }
-    const publicKeyPem = typeof values['public-key'] === 'string' ? readFileSync(values['public-key'], 'utf8') : undefined;
-    const currencies = typeof values.currencies === 'string' ? values.currencies.split(',').map((c) => c.trim().toUpperCase()) : null;
+    const publicKeyPem =
+      typeof values['public-key'] === 'string' ? readFileSync(values['public-key'], 'utf8') : undefined;
+    const currencies =
+      typeof values.currencies === 'string' ? values.currencies.split(',').map((c) => c.trim().toUpperCase()) : null;
     const serviceFeeBp = typeof values['service-fee'] === 'string' ? parseFeeRate(values['service-fee']) : undefined;
     const created = await createMerchant(store.db, {
       name,
@@ -224,7 +243,8 @@ async function merchantCommand(
 const HEAP_GROWING_PERCENT = 50;
 
 async function serve(config: ProcessConfig, err: (s: string) => void): Promise<number> {
-  if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent')))
+    setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const gateway = await startGateway({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -236,7 +256,9 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
     settlement: config.settlement,
   });
   const address = await gateway.listen(config.port, config.host);
-  err(`umf-gateway listening on ${address} (${config.sandbox ? 'sandbox' : 'live'} mode, database ${gateway.context.store.url}, API ${config.publicUrl}/cberest/v1)\n`);
+  err(
+    `umf-gateway listening on ${address} (${config.sandbox ? 'sandbox' : 'live'} mode, database ${gateway.context.store.url}, API ${config.publicUrl}/cberest/v1)\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -255,11 +277,30 @@ async function notificationsCommand(
   err: (s: string) => void,
 ): Promise<number> {
   if (sub === 'list' && typeof values.object === 'string') {
-    const rows = await store.db.selectFrom('outbox').select(['id', 'object_type', 'object_id', 'url', 'state', 'attempts', 'next_attempt_at', 'delivered_at', 'last_error']).where('object_id', '=', values.object).orderBy('id').execute();
+    const rows = await store.db
+      .selectFrom('outbox')
+      .select([
+        'id',
+        'object_type',
+        'object_id',
+        'url',
+        'state',
+        'attempts',
+        'next_attempt_at',
+        'delivered_at',
+        'last_error',
+      ])
+      .where('object_id', '=', values.object)
+      .orderBy('id')
+      .execute();
     for (const row of rows) {
-      out(`${row.id} ${row.object_type} ${row.object_id} ${row.state} attempts=${row.attempts} url=${row.url}${row.last_error ? ` last_error=${row.last_error}` : ''}\n`);
+      out(
+        `${row.id} ${row.object_type} ${row.object_id} ${row.state} attempts=${row.attempts} url=${row.url}${row.last_error ? ` last_error=${row.last_error}` : ''}\n`,
+      );
       for (const a of await listAttempts(store.db, row.id)) {
-        out(`  #${a.attempt} ${new Date(Number(a.at)).toISOString()} ${a.outcome}${a.httpStatus ? ` http=${a.httpStatus}` : ''} ${a.durationMs}ms${a.error ? ` ${a.error}` : ''}\n`);
+        out(
+          `  #${a.attempt} ${new Date(Number(a.at)).toISOString()} ${a.outcome}${a.httpStatus ? ` http=${a.httpStatus}` : ''} ${a.durationMs}ms${a.error ? ` ${a.error}` : ''}\n`,
+        );
       }
     }
     if (rows.length === 0) out('no notifications\n');

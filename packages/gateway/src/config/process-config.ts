@@ -36,7 +36,9 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
     port,
     dataDir,
     databaseUrl,
-    publicUrl: (env.UMF_PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`).replace(/\/+$/, ''),
+    publicUrl: (
+      env.UMF_PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`
+    ).replace(/\/+$/, ''),
     masterKeyEnv: env.UMF_MASTER_KEY,
     sandbox: (env.UMF_MODE ?? 'sandbox') === 'sandbox',
     tokenTtlSeconds: Number(env.UMF_TOKEN_TTL_SECONDS ?? 3600),
@@ -50,6 +52,11 @@ function settlementSchedule(env: NodeJS.ProcessEnv): SettlementSchedule {
   const time = env.UMF_SETTLEMENT_TIME;
   return {
     cutoffMinutes: cutoff ? parseTimeOfDay(cutoff, 'UMF_SETTLEMENT_CUTOFF') : DEFAULT_SETTLEMENT_SCHEDULE.cutoffMinutes,
-    runAtMinutes: time === 'off' ? undefined : time ? parseTimeOfDay(time, 'UMF_SETTLEMENT_TIME') : DEFAULT_SETTLEMENT_SCHEDULE.runAtMinutes,
+    runAtMinutes:
+      time === 'off'
+        ? undefined
+        : time
+          ? parseTimeOfDay(time, 'UMF_SETTLEMENT_TIME')
+          : DEFAULT_SETTLEMENT_SCHEDULE.runAtMinutes,
   };
 }

@@ -65,14 +65,7 @@
  * input (bad base64, empty ciphertext, ciphertext longer than the modulus);
  * a bad padding or a wrong key NEVER throws.
  */
-import {
-  constants,
-  createHash,
-  createHmac,
-  createSecretKey,
-  privateDecrypt,
-  publicEncrypt,
-} from 'node:crypto';
+import { constants, createHash, createHmac, createSecretKey, privateDecrypt, publicEncrypt } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 export type FieldEncryption = 'oaep' | 'pkcs1';
@@ -133,7 +126,10 @@ function prf(kdk: Buffer, label: string, outLength: number): Buffer {
   const out = Buffer.alloc(blocks * SHA256_LEN);
   for (let i = 0; i < blocks; i++) {
     header.writeUInt16BE(i, 0);
-    createHmac('sha256', kdk).update(header).digest().copy(out, i * SHA256_LEN);
+    createHmac('sha256', kdk)
+      .update(header)
+      .digest()
+      .copy(out, i * SHA256_LEN);
   }
   const result = Buffer.from(out.subarray(0, outLength));
   out.fill(0);
@@ -313,9 +309,7 @@ export function encryptField(publicKey: KeyObject, plaintext: string, mode: Fiel
         data,
       ).toString('base64');
     case 'pkcs1':
-      return publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, data).toString(
-        'base64',
-      );
+      return publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, data).toString('base64');
     default: {
       const unknown: never = mode;
       throw new TypeError(`unsupported field encryption mode: ${String(unknown)}`);

@@ -24,7 +24,9 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join(
+      '.',
+    );
   }
   open(sealed: string, context = ''): string {
     const [version, iv, tag, data] = sealed.split('.');
@@ -53,7 +55,8 @@ export function loadMasterKey(source: MasterKeySource): SecretBox {
   }
   if (existsSync(source.keyFile)) {
     const mode = statSync(source.keyFile).mode & 0o777;
-    if (mode & 0o077) throw new Error(`${source.keyFile} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+    if (mode & 0o077)
+      throw new Error(`${source.keyFile} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
     const key = Buffer.from(readFileSync(source.keyFile, 'utf8').trim(), 'base64');
     if (key.length !== 32) throw new Error(`${source.keyFile} does not hold a base64 32-byte key`);
     return new SecretBox(key);

@@ -3,7 +3,14 @@
  * kept in the database (so every gateway process on one PostgreSQL signs with the same key), the
  * private key sealed under the master key. Parsed once into KeyObjects.
  */
-import { generateKeyPairSync, createPrivateKey, createPublicKey, X509Certificate, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  generateKeyPairSync,
+  createPrivateKey,
+  createPublicKey,
+  X509Certificate,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import forge from 'node-forge';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
@@ -27,7 +34,13 @@ export async function loadOrCreatePlatformKeys(db: Kysely<Database>, box: Secret
     const { privatePem, certificatePem } = createPlatformKeyPair();
     await db
       .insertInto('platform_keys')
-      .values({ id: KEY_ID, private_key_enc: box.seal(privatePem, SEAL_CONTEXT), certificate_pem: certificatePem, active: 1, created_at: Date.now() })
+      .values({
+        id: KEY_ID,
+        private_key_enc: box.seal(privatePem, SEAL_CONTEXT),
+        certificate_pem: certificatePem,
+        active: 1,
+        created_at: Date.now(),
+      })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
     row = await db.selectFrom('platform_keys').selectAll().where('id', '=', KEY_ID).executeTakeFirstOrThrow();
@@ -36,7 +49,9 @@ export async function loadOrCreatePlatformKeys(db: Kysely<Database>, box: Secret
   try {
     privatePem = box.open(row.private_key_enc, SEAL_CONTEXT);
   } catch {
-    throw new Error('the platform private key cannot be opened with this master key: start with the UMF_MASTER_KEY / master.key that created it');
+    throw new Error(
+      'the platform private key cannot be opened with this master key: start with the UMF_MASTER_KEY / master.key that created it',
+    );
   }
   const privateKey = createPrivateKey(privatePem);
   const certificate = new X509Certificate(row.certificate_pem);
@@ -50,7 +65,10 @@ export async function loadOrCreatePlatformKeys(db: Kysely<Database>, box: Secret
 }
 
 /** Generates an RSA-2048 key pair and a self-signed certificate valid for ten years. */
-export function createPlatformKeyPair(commonName = 'umf-gateway platform'): { privatePem: string; certificatePem: string } {
+export function createPlatformKeyPair(commonName = 'umf-gateway platform'): {
+  privatePem: string;
+  certificatePem: string;
+} {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const forgePrivate = forge.pki.privateKeyFromPem(privatePem);

@@ -34,7 +34,13 @@ export function parsePublicKey(input: string | Buffer): KeyObject {
 export function parsePrivateKey(input: string | Buffer): KeyObject {
   const text = Buffer.isBuffer(input) ? input.toString('latin1') : input;
   if (text.includes('-----BEGIN')) return assertRsa(createPrivateKey(text));
-  return assertRsa(createPrivateKey({ key: Buffer.isBuffer(input) ? input : Buffer.from(input, 'base64'), format: 'der', type: 'pkcs8' }));
+  return assertRsa(
+    createPrivateKey({
+      key: Buffer.isBuffer(input) ? input : Buffer.from(input, 'base64'),
+      format: 'der',
+      type: 'pkcs8',
+    }),
+  );
 }
 
 function assertRsa(key: KeyObject): KeyObject {

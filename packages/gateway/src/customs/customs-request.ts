@@ -64,19 +64,24 @@ export interface CustomsPaymentTerms {
 }
 
 function amount(value: unknown, path: string, terms: CustomsPaymentTerms, positive: boolean): CustomsAmountDraft {
-  if (value === undefined || value === null || value === '') fail(path, 'is required: an amount object {"total","total_cny","currency"}');
+  if (value === undefined || value === null || value === '')
+    fail(path, 'is required: an amount object {"total","total_cny","currency"}');
   if (!isObject(value)) fail(path, 'must be an amount object {"total","total_cny","currency"}');
   const code = str(value.currency, `${path}.currency`, { required: true })!.toUpperCase();
   if (!isCurrency(code)) fail(`${path}.currency`, `${JSON.stringify(code.slice(0, 8))} is not a currency code`);
-  if (code !== terms.currency && code !== 'CNY') fail(`${path}.currency`, `is ${code}: customs amounts are in the payment's currency (${terms.currency}) or in CNY`);
+  if (code !== terms.currency && code !== 'CNY')
+    fail(`${path}.currency`, `is ${code}: customs amounts are in the payment's currency (${terms.currency}) or in CNY`);
   const total = decimal(value.total, `${path}.total`, code, positive);
   let cnyFen: bigint;
   const cnyGiven = value.total_cny !== undefined && value.total_cny !== null && value.total_cny !== '';
   if (code === 'CNY') {
     cnyFen = total;
-    if (cnyGiven && decimal(value.total_cny, `${path}.total_cny`, 'CNY', false) !== total) fail(`${path}.total_cny`, `must equal total (${formatAmount(total, 'CNY')}) for a CNY amount`);
+    if (cnyGiven && decimal(value.total_cny, `${path}.total_cny`, 'CNY', false) !== total)
+      fail(`${path}.total_cny`, `must equal total (${formatAmount(total, 'CNY')}) for a CNY amount`);
   } else {
-    cnyFen = cnyGiven ? decimal(value.total_cny, `${path}.total_cny`, 'CNY', false) : convertToCny(total, code, terms.rate);
+    cnyFen = cnyGiven
+      ? decimal(value.total_cny, `${path}.total_cny`, 'CNY', false)
+      : convertToCny(total, code, terms.rate);
   }
   if (positive && cnyFen <= 0n) fail(`${path}.total_cny`, 'must be larger than 0');
   return { currency: code, minor: total, cnyFen };
@@ -114,17 +119,32 @@ export function parseCustomsRequest(body: Record<string, unknown>, terms: Custom
   const customsIdText = str(input.customs_id, 'customs_id', { required: true, max: 16 })!;
   const office = findCustomsOffice(customsIdText);
   if (!office) {
-    fail('customs_id', `${JSON.stringify(customsIdText)} is not a customs office of the platform (one of ${CUSTOMS_OFFICES.map((o) => o.code).join(', ')})`, RET.CUSTOMS_UNAVAILABLE);
+    fail(
+      'customs_id',
+      `${JSON.stringify(customsIdText)} is not a customs office of the platform (one of ${CUSTOMS_OFFICES.map((o) => o.code).join(', ')})`,
+      RET.CUSTOMS_UNAVAILABLE,
+    );
   }
   const merCustomsCode = identifier(input.mer_customs_code, 'mer_customs_code');
   const ecPlatId = identifier(input.ec_plat_id, 'ec_plat_id');
 
   const subOrder = input.sub_order;
-  if (subOrder === undefined || subOrder === null || subOrder === '') fail('sub_order', 'is required: {"mer_sub_reference_id","items":[{"mer_item_id"}]}', RET.CUSTOMS_SUB_ORDER_ABSENT);
-  if (!isObject(subOrder)) fail('sub_order', 'must be an object {"mer_sub_reference_id","items":[{"mer_item_id"}]}', RET.CUSTOMS_SUB_ORDER_ABSENT);
-  const merSubReferenceId = identifier(subOrder.mer_sub_reference_id, 'sub_order.mer_sub_reference_id', RET.CUSTOMS_SUB_ORDER_ABSENT);
+  if (subOrder === undefined || subOrder === null || subOrder === '')
+    fail('sub_order', 'is required: {"mer_sub_reference_id","items":[{"mer_item_id"}]}', RET.CUSTOMS_SUB_ORDER_ABSENT);
+  if (!isObject(subOrder))
+    fail(
+      'sub_order',
+      'must be an object {"mer_sub_reference_id","items":[{"mer_item_id"}]}',
+      RET.CUSTOMS_SUB_ORDER_ABSENT,
+    );
+  const merSubReferenceId = identifier(
+    subOrder.mer_sub_reference_id,
+    'sub_order.mer_sub_reference_id',
+    RET.CUSTOMS_SUB_ORDER_ABSENT,
+  );
   const itemsIn = subOrder.items;
-  if (!Array.isArray(itemsIn) || itemsIn.length === 0) fail('sub_order.items', 'must be a non-empty array of {"mer_item_id"}', RET.CUSTOMS_ITEMS_ABSENT);
+  if (!Array.isArray(itemsIn) || itemsIn.length === 0)
+    fail('sub_order.items', 'must be a non-empty array of {"mer_item_id"}', RET.CUSTOMS_ITEMS_ABSENT);
   if (itemsIn.length > MAX_ITEMS) fail('sub_order.items', `has more than ${MAX_ITEMS} entries`);
   const itemIds: string[] = [];
   itemsIn.forEach((raw, i) => {
@@ -163,6 +183,9 @@ export function customsDeclarationView(draft: CustomsDraft): Record<string, unkn
     freight_amount: customsAmountView(draft.freight),
     tax_amount: customsAmountView(draft.tax),
     sub_order_amount: customsAmountView(draft.subOrderAmount),
-    sub_order: { mer_sub_reference_id: draft.merSubReferenceId, items: draft.itemIds.map((mer_item_id) => ({ mer_item_id })) },
+    sub_order: {
+      mer_sub_reference_id: draft.merSubReferenceId,
+      items: draft.itemIds.map((mer_item_id) => ({ mer_item_id })),
+    },
   };
 }

@@ -108,12 +108,19 @@ export class CustomsService {
     const rate = parseRate(payment.exchange_rate);
     if (!isCurrency(payment.currency) || !rate) throw new UmfError(RET.SYSTEM_ERROR);
     const draft = parseCustomsRequest(body, { currency: payment.currency, rate });
-    if (payment.state !== 'TRADE_SUCCESS') throw new UmfError(RET.ORDER_NOT_PAID, `the payment is ${payment.state}: only a TRADE_SUCCESS payment can be declared to customs`);
+    if (payment.state !== 'TRADE_SUCCESS')
+      throw new UmfError(
+        RET.ORDER_NOT_PAID,
+        `the payment is ${payment.state}: only a TRADE_SUCCESS payment can be declared to customs`,
+      );
     const now = clock.now();
     const today = chinaDate(now);
     const last = lastCustomsDate(payment.mer_date);
     if (today > last) {
-      throw new UmfError(RET.CUSTOMS_PERIOD_OVER, `the order's mer_date is ${payment.mer_date}: it could be declared until ${last}, today is ${today} (China time)`);
+      throw new UmfError(
+        RET.CUSTOMS_PERIOD_OVER,
+        `the order's mer_date is ${payment.mer_date}: it could be declared until ${last}, today is ${today} (China time)`,
+      );
     }
     checkSubOrder(draft, payment);
     const live = await db
@@ -152,11 +159,18 @@ export class CustomsService {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        await recordPaymentEvent(trx, payment.id, now, 'customs_accepted', `${id} ${draft.merSubReferenceId} to ${draft.customsId} customs`);
+        await recordPaymentEvent(
+          trx,
+          payment.id,
+          now,
+          'customs_accepted',
+          `${id} ${draft.merSubReferenceId} to ${draft.customsId} customs`,
+        );
         return inserted;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw alreadyDeclared(draft, 'another declaration of it was accepted at the same time');
+      if (isUniqueViolation(error))
+        throw alreadyDeclared(draft, 'another declaration of it was accepted at the same time');
       throw error;
     }
   }
@@ -166,7 +180,12 @@ export class CustomsService {
   /** A merchant's declaration (404 for anyone else's). */
   async get(merchant: Merchant, declarationId: string): Promise<CustomsRow> {
     if (!/^CUST_[A-Z0-9]{1,40}$/.test(declarationId)) throw new UmfError(RET.CUSTOMS_NOT_FOUND);
-    const row = await this.#ctx.db.selectFrom('customs_declarations').selectAll().where('id', '=', declarationId).where('merchant_id', '=', merchant.id).executeTakeFirst();
+    const row = await this.#ctx.db
+      .selectFrom('customs_declarations')
+      .selectAll()
+      .where('id', '=', declarationId)
+      .where('merchant_id', '=', merchant.id)
+      .executeTakeFirst();
     if (!row) throw new UmfError(RET.CUSTOMS_NOT_FOUND);
     return row;
   }
@@ -176,7 +195,20 @@ export class CustomsService {
     const rows = await this.#ctx.db
       .selectFrom('customs_declarations as c')
       .innerJoin('payments as p', 'p.id', 'c.payment_id')
-      .select(['c.id', 'c.payment_id', 'p.mer_reference_id', 'p.mer_date', 'c.mer_sub_reference_id', 'c.customs_id', 'c.mer_customs_code', 'c.ec_plat_id', 'c.declaration_json', 'c.state', 'c.customs_clearance_date', 'c.updated_at'])
+      .select([
+        'c.id',
+        'c.payment_id',
+        'p.mer_reference_id',
+        'p.mer_date',
+        'c.mer_sub_reference_id',
+        'c.customs_id',
+        'c.mer_customs_code',
+        'c.ec_plat_id',
+        'c.declaration_json',
+        'c.state',
+        'c.customs_clearance_date',
+        'c.updated_at',
+      ])
       .where('c.merchant_id', '=', merchant.id)
       .where('c.customs_clearance_date', '=', customsDate)
       .orderBy('c.created_at')
@@ -201,7 +233,10 @@ export class CustomsService {
         updatedAt: Number(r.updated_at),
       };
     });
-    return { filename: `CUSTOMS_${merchant.id}_${customsDate}.txt`, body: customsFile(merchant.id, customsDate, lines) };
+    return {
+      filename: `CUSTOMS_${merchant.id}_${customsDate}.txt`,
+      body: customsFile(merchant.id, customsDate, lines),
+    };
   }
 
   // ---- the customs office --------------------------------------------------------------------
@@ -218,13 +253,35 @@ export class CustomsService {
     if (row.state === 'ACCEPTED') {
       const result = await channels.customs.submit(submission);
       if (result.outcome === 'pending') return this.#retryAt(row, result.retryAt);
-      return this.#move(row, 'SUBMITED', now, { submitted_at: now, resolve_at: result.answerAt }, `${row.id} to ${row.customs_id} customs`);
+      return this.#move(
+        row,
+        'SUBMITED',
+        now,
+        { submitted_at: now, resolve_at: result.answerAt },
+        `${row.id} to ${row.customs_id} customs`,
+      );
     }
     if (row.state === 'SUBMITED') {
-      const answer = await channels.customs.inquire({ ...submission, submittedAt: Number(row.submitted_at ?? row.updated_at) });
+      const answer = await channels.customs.inquire({
+        ...submission,
+        submittedAt: Number(row.submitted_at ?? row.updated_at),
+      });
       if (answer.outcome === 'pending') return this.#retryAt(row, answer.retryAt);
-      if (answer.outcome === 'success') return this.#move(row, 'SUCCESS', now, { completed_at: now, resolve_at: null, error_code: null, error_msg: null }, row.id);
-      return this.#move(row, 'FAIL', now, failFields(answer.error, answer.reason, now), `${row.id} ${answer.error.code} ${answer.reason}`);
+      if (answer.outcome === 'success')
+        return this.#move(
+          row,
+          'SUCCESS',
+          now,
+          { completed_at: now, resolve_at: null, error_code: null, error_msg: null },
+          row.id,
+        );
+      return this.#move(
+        row,
+        'FAIL',
+        now,
+        failFields(answer.error, answer.reason, now),
+        `${row.id} ${answer.error.code} ${answer.reason}`,
+      );
     }
     return false;
   }
@@ -250,7 +307,13 @@ export class CustomsService {
    * in, in one transaction with its event and, for a final state, its notification). False when
    * someone else moved it first.
    */
-  async #move(row: CustomsRow, to: CustomsState, now: number, fields: SubmitFields | FinalFields, detail: string): Promise<boolean> {
+  async #move(
+    row: CustomsRow,
+    to: CustomsState,
+    now: number,
+    fields: SubmitFields | FinalFields,
+    detail: string,
+  ): Promise<boolean> {
     return applyStateMove(this.#ctx, this.#notify, {
       table: 'customs_declarations',
       row,
@@ -259,17 +322,26 @@ export class CustomsService {
       now,
       changes: fields,
       event: { type: `customs_${to.toLowerCase()}`, detail },
-      notification: FINAL_STATES.includes(to) ? { objectType: 'customs_declaration', render: (updated) => this.render(updated) } : undefined,
+      notification: FINAL_STATES.includes(to)
+        ? { objectType: 'customs_declaration', render: (updated) => this.render(updated) }
+        : undefined,
     });
   }
 
   async #retryAt(row: CustomsRow, at: number): Promise<false> {
-    await this.#ctx.db.updateTable('customs_declarations').set({ resolve_at: at }).where('id', '=', row.id).where('state', '=', row.state).execute();
+    await this.#ctx.db
+      .updateTable('customs_declarations')
+      .set({ resolve_at: at })
+      .where('id', '=', row.id)
+      .where('state', '=', row.state)
+      .execute();
     return false;
   }
 
   #submission(row: CustomsRow, now: number): CustomsSubmission {
-    const stored = JSON.parse(row.declaration_json) as { sub_order?: { items?: Array<{ mer_item_id: string }> } } & Record<string, { total_cny?: string }>;
+    const stored = JSON.parse(row.declaration_json) as {
+      sub_order?: { items?: Array<{ mer_item_id: string }> };
+    } & Record<string, { total_cny?: string }>;
     const fen = (name: string): bigint => {
       const parsed = parseAmount(stored[name]?.total_cny, 'CNY');
       if (!parsed.ok) throw new Error(`declaration ${row.id}: ${name}.total_cny is not stored`);
@@ -297,18 +369,30 @@ function failFields(error: RetCodeEntry, reason: string, now: number): FinalFiel
 }
 
 function alreadyDeclared(draft: CustomsDraft, why: string): UmfError {
-  return new UmfError(RET.CUSTOMS_ALREADY_DECLARED, `sub_order.mer_sub_reference_id ${draft.merSubReferenceId} is already declared (${why}); a new declaration is possible only after a FAIL`);
+  return new UmfError(
+    RET.CUSTOMS_ALREADY_DECLARED,
+    `sub_order.mer_sub_reference_id ${draft.merSubReferenceId} is already declared (${why}); a new declaration is possible only after a FAIL`,
+  );
 }
 
 /** The declared sub-order and items against the payment's order as it was created. */
 function checkSubOrder(draft: CustomsDraft, payment: PaymentRow): void {
   const order = JSON.parse(payment.order_json) as { sub_orders?: StoredSubOrder[] };
   const sub = order.sub_orders?.find((s) => s.mer_sub_reference_id === draft.merSubReferenceId);
-  if (!sub) throw new UmfError(RET.CUSTOMS_SUB_ORDER_ABSENT, `sub_order.mer_sub_reference_id ${draft.merSubReferenceId} is not a sub-order of payment ${payment.id}`);
+  if (!sub)
+    throw new UmfError(
+      RET.CUSTOMS_SUB_ORDER_ABSENT,
+      `sub_order.mer_sub_reference_id ${draft.merSubReferenceId} is not a sub-order of payment ${payment.id}`,
+    );
   if (!isCustomsSubOrder(sub.is_customs)) {
-    throw new UmfError(RET.CUSTOMS_NOT_REQUIRED, `sub_order.mer_sub_reference_id ${draft.merSubReferenceId}: the payment's sub-order was not created with is_customs TRUE`);
+    throw new UmfError(
+      RET.CUSTOMS_NOT_REQUIRED,
+      `sub_order.mer_sub_reference_id ${draft.merSubReferenceId}: the payment's sub-order was not created with is_customs TRUE`,
+    );
   }
-  const known = new Set((sub.items ?? []).map((i) => i.mer_item_id).filter((id): id is string => typeof id === 'string'));
+  const known = new Set(
+    (sub.items ?? []).map((i) => i.mer_item_id).filter((id): id is string => typeof id === 'string'),
+  );
   draft.itemIds.forEach((itemId, i) => {
     if (!known.has(itemId)) {
       throw new UmfError(

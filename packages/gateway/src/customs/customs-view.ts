@@ -24,7 +24,10 @@ export type CustomsState = 'ACCEPTED' | 'SUBMITED' | 'SUCCESS' | 'FAIL';
 
 /** Links of a declaration: the reference's order, `parent_payment` then `self`. */
 export function customsLinks(row: Pick<CustomsRow, 'id' | 'payment_id'>, api: string): Link[] {
-  return [link('parent_payment', 'GET', `${api}/payments/payment/${row.payment_id}`), link('self', 'GET', `${api}/payments/customs_declarations/${row.id}`)];
+  return [
+    link('parent_payment', 'GET', `${api}/payments/payment/${row.payment_id}`),
+    link('self', 'GET', `${api}/payments/customs_declarations/${row.id}`),
+  ];
 }
 
 export function renderCustomsDeclaration(row: CustomsRow, api: string): Record<string, unknown> {

@@ -53,8 +53,16 @@ export const RET = {
   DUPLICATE_REFUND: entry('00060744', 409, 'A refund with this mer_reference_id and mer_date already exists', 'ours'),
   REFUND_NOT_FOUND: entry('00060771', 404, 'Refund not exist', 'ours'),
   REFUND_AMOUNT_INCORRECT: entry('00202009', 400, 'The refund amount in the refund application is incorrect'),
-  REFUND_AMOUNT_INCONSISTENT: entry('00202010', 409, 'The refund amount in the refund application is inconsistent with the original order amount'),
-  REFUND_CURRENCY_MISMATCH: entry('00202011', 400, 'The currency in the refund application is inconsistent with the original order currency'),
+  REFUND_AMOUNT_INCONSISTENT: entry(
+    '00202010',
+    409,
+    'The refund amount in the refund application is inconsistent with the original order amount',
+  ),
+  REFUND_CURRENCY_MISMATCH: entry(
+    '00202011',
+    400,
+    'The currency in the refund application is inconsistent with the original order currency',
+  ),
   ID_NUMBER_INVALID: entry('00060022', 400, 'ID number is not legitimate'),
   CARD_UNSUPPORTED: entry('00060076', 400, 'Unsupported bank card account'),
   CARD_BIN_INVALID: entry('00060875', 400, 'Failed to validate the card bin (incorrect card number)'),
@@ -67,17 +75,31 @@ export const RET = {
 
   // Customs declarations (reference 3.9-3.10)
   CUSTOMS_UNAVAILABLE: entry('00202012', 400, 'Customs unavailable'),
-  CUSTOMS_ALREADY_DECLARED: entry('00202013', 409, 'The customs information has been updated and shall not be updated again'),
+  CUSTOMS_ALREADY_DECLARED: entry(
+    '00202013',
+    409,
+    'The customs information has been updated and shall not be updated again',
+  ),
   CUSTOMS_NOT_REQUIRED: entry('00202014', 400, 'The customs declaration is not required for the order'),
   CUSTOMS_SUB_ORDER_ABSENT: entry('00202015', 400, 'The cross-border sub-order is absent'),
   CUSTOMS_ITEMS_ABSENT: entry('00202016', 400, 'The cross-border cargo information sheet is absent'),
-  CUSTOMS_PERIOD_OVER: entry('00202017', 409, 'Customs declarations are accepted within one month of the order date', 'ours'),
+  CUSTOMS_PERIOD_OVER: entry(
+    '00202017',
+    409,
+    'Customs declarations are accepted within one month of the order date',
+    'ours',
+  ),
   CUSTOMS_NOT_FOUND: entry('00060772', 404, 'Customs declaration not exist', 'ours'),
   /** Only in a FAIL declaration's `error`: the customs office refused it (never an HTTP answer). */
   CUSTOMS_REJECTED: entry('00202018', 422, 'The customs office rejected the declaration', 'ours'),
 
   // Reports and settlement (reference 3.11, 3.12, 3.16, 3.17)
-  RECONCILIATION_NOT_FOUND: entry('00060773', 404, 'No reconciliation statement for this date: nothing was settled to the merchant on it', 'ours'),
+  RECONCILIATION_NOT_FOUND: entry(
+    '00060773',
+    404,
+    'No reconciliation statement for this date: nothing was settled to the merchant on it',
+    'ours',
+  ),
 
   // Card verification (SMS)
   SMS_CODE_NOT_FOUND: entry('00200005', 400, 'SMS verification code not found'),

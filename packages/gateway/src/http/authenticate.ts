@@ -46,11 +46,16 @@ const tokenMerchant = new PreparedQuery<[tokenHash: string], MerchantRowWithExpi
  * The same with the merchant's active public keys, for signed requests: one row per active key (and
  * one row with a NULL key when the merchant has none; a stored key is never NULL).
  */
-const tokenMerchantKeys = new PreparedQuery<[tokenHash: string], MerchantRowWithExpiry & { public_key_pem: string | null }>(1, (db, [tokenHash]) =>
+const tokenMerchantKeys = new PreparedQuery<
+  [tokenHash: string],
+  MerchantRowWithExpiry & { public_key_pem: string | null }
+>(1, (db, [tokenHash]) =>
   db
     .selectFrom('access_tokens')
     .innerJoin('merchants', 'merchants.id', 'access_tokens.merchant_id')
-    .leftJoin('merchant_keys', (join) => join.onRef('merchant_keys.merchant_id', '=', 'merchants.id').on('merchant_keys.status', '=', 'active'))
+    .leftJoin('merchant_keys', (join) =>
+      join.onRef('merchant_keys.merchant_id', '=', 'merchants.id').on('merchant_keys.status', '=', 'active'),
+    )
     .selectAll('merchants')
     .select(['access_tokens.expires_at', 'merchant_keys.public_key_pem'])
     .where('access_tokens.token_hash', '=', tokenHash),
@@ -106,7 +111,14 @@ export function makeVerifySignature(ctx: GatewayContext) {
     if (!signature) throw new UmfError(RET.SIGNATURE_INVALID, 'the Signature header is missing');
     const pems =
       request.merchantKeyPems ??
-      (await ctx.db.selectFrom('merchant_keys').select('public_key_pem').where('merchant_id', '=', merchant.id).where('status', '=', 'active').execute()).map((k) => k.public_key_pem);
+      (
+        await ctx.db
+          .selectFrom('merchant_keys')
+          .select('public_key_pem')
+          .where('merchant_id', '=', merchant.id)
+          .where('status', '=', 'active')
+          .execute()
+      ).map((k) => k.public_key_pem);
     const body = request.rawBody ?? Buffer.alloc(0);
     for (const pem of pems) {
       if (verifySha256WithRsa(publicKeyOf(pem), body, signature)) return;

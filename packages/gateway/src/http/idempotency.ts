@@ -47,7 +47,8 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
 
   // Callback-style entry points: a request without an Idempotency-Key costs no promise.
   app.addHook('preHandler', (request, reply, done) => {
-    if (request.method !== 'POST' || !request.merchant || request.headers['idempotency-key'] === undefined) return done();
+    if (request.method !== 'POST' || !request.merchant || request.headers['idempotency-key'] === undefined)
+      return done();
     claim(request, reply).then(() => done(), done);
   });
 
@@ -62,14 +63,27 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
     const now = clock.now();
     const inserted = await db
       .insertInto('idempotency_keys')
-      .values({ merchant_id: merchantId, idem_key: key, request_hash: hash, state: 'in_flight', http_status: null, response_body: null, created_at: now })
+      .values({
+        merchant_id: merchantId,
+        idem_key: key,
+        request_hash: hash,
+        state: 'in_flight',
+        http_status: null,
+        response_body: null,
+        created_at: now,
+      })
       .onConflict((oc) => oc.columns(['merchant_id', 'idem_key']).doNothing())
       .executeTakeFirst();
     if (inserted.numInsertedOrUpdatedRows === 1n) {
       request.idempotency = { merchantId, key };
       return;
     }
-    const row = await db.selectFrom('idempotency_keys').selectAll().where('merchant_id', '=', merchantId).where('idem_key', '=', key).executeTakeFirst();
+    const row = await db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('idem_key', '=', key)
+      .executeTakeFirst();
     if (!row) throw new UmfError(RET.IDEMPOTENCY_IN_FLIGHT);
     const expired = Number(row.created_at) < now - RETENTION_MS;
     const abandoned = row.state === 'in_flight' && Number(row.created_at) < now - IN_FLIGHT_TAKEOVER_MS;
@@ -88,7 +102,8 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
       throw new UmfError(RET.IDEMPOTENCY_IN_FLIGHT);
     }
     if (row.request_hash !== hash) throw new UmfError(RET.IDEMPOTENCY_MISMATCH);
-    if (row.state !== 'done' || row.response_body === null || row.http_status === null) throw new UmfError(RET.IDEMPOTENCY_IN_FLIGHT);
+    if (row.state !== 'done' || row.response_body === null || row.http_status === null)
+      throw new UmfError(RET.IDEMPOTENCY_IN_FLIGHT);
     reply.header('idempotent-replayed', 'true');
     return reply
       .code(row.http_status)
@@ -105,7 +120,11 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
 
   async function record(state: IdempotencyState, reply: FastifyReply, payload: unknown): Promise<unknown> {
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      await db.deleteFrom('idempotency_keys').where('merchant_id', '=', state.merchantId).where('idem_key', '=', state.key).execute();
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('merchant_id', '=', state.merchantId)
+        .where('idem_key', '=', state.key)
+        .execute();
       return payload;
     }
     await db

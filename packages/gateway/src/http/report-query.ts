@@ -29,7 +29,11 @@ export function dateParam(query: Query, ...names: string[]): string {
   for (const name of names) {
     const value = single(query, name);
     if (value === undefined || value === '') continue;
-    if (!isCalendarDate(value)) throw new UmfError(RET.VALIDATION, `${name} must be a date written YYYYMMDD, got ${JSON.stringify(value.slice(0, 20))}`);
+    if (!isCalendarDate(value))
+      throw new UmfError(
+        RET.VALIDATION,
+        `${name} must be a date written YYYYMMDD, got ${JSON.stringify(value.slice(0, 20))}`,
+      );
     return value;
   }
   throw new UmfError(RET.VALIDATION, `${names[0]} is required (YYYYMMDD)`);
@@ -45,7 +49,8 @@ export interface Page {
 function positiveInt(query: Query, name: string, fallback: number, max: number): number {
   const value = single(query, name);
   if (value === undefined || value === '') return fallback;
-  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new UmfError(RET.VALIDATION, `${name} must be a whole number from 1`);
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
+    throw new UmfError(RET.VALIDATION, `${name} must be a whole number from 1`);
   const n = Number(value);
   if (n > max) throw new UmfError(RET.VALIDATION, `${name} must be at most ${max}`);
   return n;
@@ -58,6 +63,9 @@ export function pageParams(query: Query): Page {
 }
 
 /** The reference's pagination object. */
-export function pagination(page: Page, totalCount: number): { total_count: number; page_number: number; page_size: number } {
+export function pagination(
+  page: Page,
+  totalCount: number,
+): { total_count: number; page_number: number; page_size: number } {
   return { total_count: totalCount, page_number: page.pageNumber, page_size: page.pageSize };
 }

@@ -13,7 +13,11 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** A string field (numbers are accepted and turned to text), trimmed; undefined when absent. */
-export function str(value: unknown, path: string, opts: { required?: boolean; max?: number; pattern?: RegExp } = {}): string | undefined {
+export function str(
+  value: unknown,
+  path: string,
+  opts: { required?: boolean; max?: number; pattern?: RegExp } = {},
+): string | undefined {
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
     if (opts.required) fail(path, 'is required');
     return undefined;

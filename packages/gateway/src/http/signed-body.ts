@@ -40,7 +40,9 @@ export function signSha256WithRsaOffThread(privateKey: KeyObject, text: string |
       }
     };
     try {
-      cryptoSign('sha256', data, privateKey, (error, signature) => (error ? onEventLoop() : resolve(signature.toString('base64'))));
+      cryptoSign('sha256', data, privateKey, (error, signature) =>
+        error ? onEventLoop() : resolve(signature.toString('base64')),
+      );
     } catch {
       onEventLoop();
     }
@@ -72,7 +74,10 @@ export class CachingResponseSigner implements ResponseSigner {
     this.#offThread = options.offThread ?? true;
   }
   sign(resultJson: string, remember = true): string | Promise<string> {
-    if (!remember) return this.#offThread ? signSha256WithRsaOffThread(this.#key, resultJson) : signSha256WithRsa(this.#key, resultJson);
+    if (!remember)
+      return this.#offThread
+        ? signSha256WithRsaOffThread(this.#key, resultJson)
+        : signSha256WithRsa(this.#key, resultJson);
     const digest = createHash('sha256').update(resultJson).digest('base64');
     const hit = this.#cache.get(digest);
     if (hit !== undefined) return hit;
@@ -138,7 +143,9 @@ export function buildSignedBody(
   const resultJson = JSON.stringify(result);
   const sign = signer.sign(resultJson, remember);
   const msg = message ?? entry.message;
-  return typeof sign === 'string' ? withMeta(entry.code, msg, sign, resultJson) : sign.then((s) => withMeta(entry.code, msg, s, resultJson));
+  return typeof sign === 'string'
+    ? withMeta(entry.code, msg, sign, resultJson)
+    : sign.then((s) => withMeta(entry.code, msg, s, resultJson));
 }
 
 function withMeta(code: string, message: string, sign: string, resultJson: string): string {

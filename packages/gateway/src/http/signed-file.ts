@@ -23,7 +23,11 @@ export interface SignedFile {
   readonly body: string;
 }
 
-export async function sendSignedFile(reply: FastifyReply, ctx: GatewayContext, file: SignedFile): Promise<FastifyReply> {
+export async function sendSignedFile(
+  reply: FastifyReply,
+  ctx: GatewayContext,
+  file: SignedFile,
+): Promise<FastifyReply> {
   if (!/^[A-Za-z0-9_.-]{1,200}$/.test(file.filename)) throw new Error(`unsafe download file name: ${file.filename}`);
   const bytes = Buffer.from(file.body, 'utf8');
   // Signed off the event loop (a file may be large). A signing failure rejects, so it reaches the error

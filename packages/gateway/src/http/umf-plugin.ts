@@ -30,11 +30,14 @@ export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void 
     cache.parsedUmfBody ??= parseJsonObject(this.rawBody);
     return cache.parsedUmfBody;
   });
-  app.decorateReply('umf', function (this: FastifyReply, result: Record<string, unknown>, entry: RetCodeEntry = RET.SUCCESS, status?: number) {
-    this.code(status ?? entry.http).header('content-type', 'application/json; charset=utf-8');
-    // Only GET answers are worth remembering (polling); a POST's answer is new every time.
-    return sendBody(this, buildSignedBody(ctx.signer, entry, result, undefined, this.request.method === 'GET'));
-  });
+  app.decorateReply(
+    'umf',
+    function (this: FastifyReply, result: Record<string, unknown>, entry: RetCodeEntry = RET.SUCCESS, status?: number) {
+      this.code(status ?? entry.http).header('content-type', 'application/json; charset=utf-8');
+      // Only GET answers are worth remembering (polling); a POST's answer is new every time.
+      return sendBody(this, buildSignedBody(ctx.signer, entry, result, undefined, this.request.method === 'GET'));
+    },
+  );
 
   // Every body is kept as raw bytes; routes parse it themselves (JSON or form) after the signature
   // check, so a GET with `Content-Type: application/json` and no body is fine.
@@ -51,11 +54,17 @@ export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void 
   app.setErrorHandler((error, request, reply) => {
     const umf = toUmfError(error);
     if (umf.entry === RET.SYSTEM_ERROR) {
-      request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'unhandled error');
+      request.log.error(
+        { err: { message: (error as Error).message, stack: (error as Error).stack } },
+        'unhandled error',
+      );
     }
     const message = umf.detail ? `${umf.entry.message}: ${umf.detail}` : umf.entry.message;
     reply.code(umf.entry.http).header('content-type', 'application/json; charset=utf-8');
-    sendBody(reply, buildSignedBody(ctx.signer, umf.entry, errorResult(umf.entry, message), message, request.method === 'GET'));
+    sendBody(
+      reply,
+      buildSignedBody(ctx.signer, umf.entry, errorResult(umf.entry, message), message, request.method === 'GET'),
+    );
   });
 }
 
@@ -99,6 +108,7 @@ function toUmfError(error: unknown): UmfError {
   if (status === 405) return new UmfError(RET.METHOD_NOT_ALLOWED);
   if (status === 413) return new UmfError(RET.BODY_TOO_LARGE);
   if (status === 415) return new UmfError(RET.UNSUPPORTED_MEDIA_TYPE);
-  if (status !== undefined && status >= 400 && status < 500) return new UmfError(RET.VALIDATION, (error as Error).message);
+  if (status !== undefined && status >= 400 && status < 500)
+    return new UmfError(RET.VALIDATION, (error as Error).message);
   return new UmfError(RET.SYSTEM_ERROR);
 }

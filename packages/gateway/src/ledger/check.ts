@@ -65,20 +65,26 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     from ledger_lines group by entry_id, currency having sum(amount_minor) <> 0
     order by entry_id limit ${LIMIT}
   `.execute(db);
-  for (const r of unbalanced.rows) problems.push(`entry ${r.entry_id} does not balance in ${r.currency}: off by ${r.off}`);
+  for (const r of unbalanced.rows)
+    problems.push(`entry ${r.entry_id} does not balance in ${r.currency}: off by ${r.off}`);
 
   // Balances.
   const balanceRows = await sql<{ account: string; currency: string; balance: string }>`
     select account, currency, cast(sum(amount_minor) as text) as balance
     from ledger_lines group by account, currency order by account
   `.execute(db);
-  const balances: AccountBalance[] = balanceRows.rows.map((r) => ({ account: r.account, currency: r.currency, balance: big(r.balance) }));
+  const balances: AccountBalance[] = balanceRows.rows.map((r) => ({
+    account: r.account,
+    currency: r.currency,
+    balance: big(r.balance),
+  }));
   const balanceOf = (account: string) => balances.find((b) => b.account === account)?.balance ?? 0n;
 
   // 2. Each currency sums to zero.
   const perCurrency = new Map<string, bigint>();
   for (const b of balances) perCurrency.set(b.currency, (perCurrency.get(b.currency) ?? 0n) + b.balance);
-  for (const [currency, sum] of perCurrency) if (sum !== 0n) problems.push(`the balances of ${currency} sum to ${sum}, not 0`);
+  for (const [currency, sum] of perCurrency)
+    if (sum !== 0n) problems.push(`the balances of ${currency} sum to ${sum}, not 0`);
 
   // 3a. Payments and their entries.
   const payments = await sql<{ id: string; expected: string; posted: string; n: unknown }>`
@@ -91,16 +97,29 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     ) x where x.n <> 1 or x.posted <> x.expected limit ${LIMIT}
   `.execute(db);
   for (const r of payments.rows) {
-    problems.push(Number(r.n) === 0 ? `payment ${r.id} is TRADE_SUCCESS but has no ledger entry` : `payment ${r.id}: ${Number(r.n)} payment entries posting ${r.posted} fen, expected one of ${r.expected}`);
+    problems.push(
+      Number(r.n) === 0
+        ? `payment ${r.id} is TRADE_SUCCESS but has no ledger entry`
+        : `payment ${r.id}: ${Number(r.n)} payment entries posting ${r.posted} fen, expected one of ${r.expected}`,
+    );
   }
   const strayPayments = await sql<{ object_id: string; state: string | null }>`
     select e.object_id, p.state from ledger_entries e left join payments p on p.id = e.object_id
     where e.kind = 'payment_success' and (p.id is null or p.state <> 'TRADE_SUCCESS') limit ${LIMIT}
   `.execute(db);
-  for (const r of strayPayments.rows) problems.push(`payment entry for ${r.object_id}, which is ${r.state ?? 'missing'}`);
+  for (const r of strayPayments.rows)
+    problems.push(`payment entry for ${r.object_id}, which is ${r.state ?? 'missing'}`);
 
   // 3b. Refunds and their entries.
-  const refunds = await sql<{ id: string; state: string; cny: string; accepted: string; n_acc: unknown; n_ok: unknown; n_fail: unknown }>`
+  const refunds = await sql<{
+    id: string;
+    state: string;
+    cny: string;
+    accepted: string;
+    n_acc: unknown;
+    n_ok: unknown;
+    n_fail: unknown;
+  }>`
     select x.id, x.state, cast(x.cny as text) as cny, cast(x.accepted as text) as accepted, x.n_acc, x.n_ok, x.n_fail from (
       select r.id, r.state, r.cny_minor as cny,
         coalesce((select sum(l.amount_minor) from ledger_entries e join ledger_lines l on l.entry_id = e.id
@@ -116,11 +135,21 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     limit ${LIMIT}
   `.execute(db);
   for (const r of refunds.rows) {
-    problems.push(`refund ${r.id} (${r.state}, ${r.cny} fen): accepted entries ${Number(r.n_acc)} for ${r.accepted} fen, succeeded entries ${Number(r.n_ok)}, failed entries ${Number(r.n_fail)}`);
+    problems.push(
+      `refund ${r.id} (${r.state}, ${r.cny} fen): accepted entries ${Number(r.n_acc)} for ${r.accepted} fen, succeeded entries ${Number(r.n_ok)}, failed entries ${Number(r.n_fail)}`,
+    );
   }
 
   // 3c. What each payment has given back.
-  const refunded = await sql<{ id: string; amount: string; total_cny: string; refunded: string; refunded_cny: string; sum_amount: string; sum_cny: string }>`
+  const refunded = await sql<{
+    id: string;
+    amount: string;
+    total_cny: string;
+    refunded: string;
+    refunded_cny: string;
+    sum_amount: string;
+    sum_cny: string;
+  }>`
     select x.id, cast(x.amount_minor as text) as amount, cast(x.total_cny_minor as text) as total_cny,
       cast(x.refunded_minor as text) as refunded, cast(x.refunded_cny_minor as text) as refunded_cny,
       cast(x.sum_amount as text) as sum_amount, cast(x.sum_cny as text) as sum_cny from (
@@ -136,7 +165,9 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     limit ${LIMIT}
   `.execute(db);
   for (const r of refunded.rows) {
-    problems.push(`payment ${r.id} (${r.amount} / ${r.total_cny} fen) records ${r.refunded} / ${r.refunded_cny} fen refunded; its non-failed refunds take ${r.sum_amount} / ${r.sum_cny} fen`);
+    problems.push(
+      `payment ${r.id} (${r.amount} / ${r.total_cny} fen) records ${r.refunded} / ${r.refunded_cny} fen refunded; its non-failed refunds take ${r.sum_amount} / ${r.sum_cny} fen`,
+    );
   }
 
   // 3d. Account balances against the payments and refunds.
@@ -147,22 +178,36 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     select merchant_id, cast(sum(cny_minor) as text) as cny from refunds where state <> 'REFUND_FAIL' group by merchant_id
   `.execute(db);
   const expectedPayable = new Map<string, bigint>();
-  for (const r of paidByMerchant.rows) expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) - big(r.cny));
-  for (const r of refundedByMerchant.rows) expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) + big(r.cny));
-  const merchantAccounts = new Set(balances.filter((b) => b.account.startsWith('merchant_payable:') && b.currency === 'CNY').map((b) => b.account));
+  for (const r of paidByMerchant.rows)
+    expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) - big(r.cny));
+  for (const r of refundedByMerchant.rows)
+    expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) + big(r.cny));
+  const merchantAccounts = new Set(
+    balances.filter((b) => b.account.startsWith('merchant_payable:') && b.currency === 'CNY').map((b) => b.account),
+  );
   const settledByMerchant = await sql<{ merchant_id: string; payable: string }>`
     select merchant_id, cast(sum(gross_cny_minor - refund_cny_minor) as text) as payable from settlements group by merchant_id
   `.execute(db);
-  for (const r of settledByMerchant.rows) expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) + big(r.payable));
+  for (const r of settledByMerchant.rows)
+    expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) + big(r.payable));
   for (const [merchantId, expected] of expectedPayable) {
     const account = ACCOUNTS.merchantPayable(merchantId, 'CNY');
     merchantAccounts.delete(account);
     const actual = balanceOf(account);
-    if (actual !== expected) problems.push(`${account} is ${actual}, expected ${expected} from the payments and refunds`);
+    if (actual !== expected)
+      problems.push(`${account} is ${actual}, expected ${expected} from the payments and refunds`);
   }
-  for (const account of merchantAccounts) if (balanceOf(account) !== 0n) problems.push(`${account} is ${balanceOf(account)} but the merchant has no payments`);
+  for (const account of merchantAccounts)
+    if (balanceOf(account) !== 0n)
+      problems.push(`${account} is ${balanceOf(account)} but the merchant has no payments`);
 
-  const totals = await sql<{ paid: string; refunded_ok: string; in_process: string; settled_cny: string; fees: string }>`
+  const totals = await sql<{
+    paid: string;
+    refunded_ok: string;
+    in_process: string;
+    settled_cny: string;
+    fees: string;
+  }>`
     select
       (select cast(coalesce(sum(total_cny_minor), 0) as text) from payments where state = 'TRADE_SUCCESS') as paid,
       (select cast(coalesce(sum(cny_minor), 0) as text) from refunds where state = 'REFUND_SUCCESS') as refunded_ok,
@@ -173,12 +218,35 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
   const t = totals.rows[0]!;
   const clearing = balanceOf(ACCOUNTS.platformClearing('CNY'));
   const expectedClearing = big(t.paid) - big(t.refunded_ok) - big(t.settled_cny);
-  if (clearing !== expectedClearing) problems.push(`platform_clearing:CNY is ${clearing}, expected ${expectedClearing} (paid ${t.paid} - refunded ${t.refunded_ok} - settled ${t.settled_cny})`);
+  if (clearing !== expectedClearing)
+    problems.push(
+      `platform_clearing:CNY is ${clearing}, expected ${expectedClearing} (paid ${t.paid} - refunded ${t.refunded_ok} - settled ${t.settled_cny})`,
+    );
   const fees = balanceOf(ACCOUNTS.serviceFees('CNY'));
-  if (fees !== -big(t.fees)) problems.push(`service_fees:CNY is ${fees}, expected ${-big(t.fees)} (fees of the settlements)`);
+  if (fees !== -big(t.fees))
+    problems.push(`service_fees:CNY is ${fees}, expected ${-big(t.fees)} (fees of the settlements)`);
 
   // 3e. Settlements: one entry each, figures that are the sums of their items, transfers per account.
-  const settlementRows = await sql<{ id: string; merchant_id: string; currency: string; payment_count: unknown; refund_count: unknown; gross: string; refund: string; fee: string; net_cny: string; net: string; n_entries: unknown; p_count: unknown; p_gross: string; p_fee: string; p_settled: string; r_count: unknown; r_cny: string; r_settled: string }>`
+  const settlementRows = await sql<{
+    id: string;
+    merchant_id: string;
+    currency: string;
+    payment_count: unknown;
+    refund_count: unknown;
+    gross: string;
+    refund: string;
+    fee: string;
+    net_cny: string;
+    net: string;
+    n_entries: unknown;
+    p_count: unknown;
+    p_gross: string;
+    p_fee: string;
+    p_settled: string;
+    r_count: unknown;
+    r_cny: string;
+    r_settled: string;
+  }>`
     select s.id, s.merchant_id, s.currency, s.payment_count, s.refund_count,
       cast(s.gross_cny_minor as text) as gross, cast(s.refund_cny_minor as text) as refund, cast(s.fee_minor as text) as fee,
       cast(s.net_cny_minor as text) as net_cny, cast(s.net_minor as text) as net,
@@ -197,23 +265,29 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
   for (const s of settlementRows.rows) {
     const wrong: string[] = [];
     if (Number(s.n_entries) !== 1) wrong.push(`${Number(s.n_entries)} ledger entries`);
-    if (Number(s.p_count) !== Number(s.payment_count)) wrong.push(`${Number(s.p_count)} payments point at it, it counts ${Number(s.payment_count)}`);
-    if (Number(s.r_count) !== Number(s.refund_count)) wrong.push(`${Number(s.r_count)} refunds point at it, it counts ${Number(s.refund_count)}`);
+    if (Number(s.p_count) !== Number(s.payment_count))
+      wrong.push(`${Number(s.p_count)} payments point at it, it counts ${Number(s.payment_count)}`);
+    if (Number(s.r_count) !== Number(s.refund_count))
+      wrong.push(`${Number(s.r_count)} refunds point at it, it counts ${Number(s.refund_count)}`);
     if (big(s.p_gross) !== big(s.gross)) wrong.push(`payments' CNY ${s.p_gross} but gross ${s.gross}`);
     if (big(s.r_cny) !== big(s.refund)) wrong.push(`refunds' CNY ${s.r_cny} but refunds ${s.refund}`);
     if (big(s.p_fee) !== big(s.fee)) wrong.push(`payments' fees ${s.p_fee} but fee ${s.fee}`);
-    if (big(s.gross) - big(s.refund) - big(s.fee) !== big(s.net_cny)) wrong.push(`net CNY ${s.net_cny} is not gross - refunds - fee`);
-    if (big(s.p_settled) - big(s.r_settled) !== big(s.net)) wrong.push(`items come to ${big(s.p_settled) - big(s.r_settled)} ${s.currency} but the transfer is ${s.net}`);
+    if (big(s.gross) - big(s.refund) - big(s.fee) !== big(s.net_cny))
+      wrong.push(`net CNY ${s.net_cny} is not gross - refunds - fee`);
+    if (big(s.p_settled) - big(s.r_settled) !== big(s.net))
+      wrong.push(`items come to ${big(s.p_settled) - big(s.r_settled)} ${s.currency} but the transfer is ${s.net}`);
     if (wrong.length > 0 && problems.length < LIMIT * 4) problems.push(`settlement ${s.id}: ${wrong.join('; ')}`);
     const account = ACCOUNTS.merchantSettled(s.merchant_id, s.currency);
     transfers.set(account, (transfers.get(account) ?? 0n) + big(s.net));
     funding.set(s.currency, (funding.get(s.currency) ?? 0n) + big(s.net));
   }
   for (const [account, expected] of transfers) {
-    if (balanceOf(account) !== expected) problems.push(`${account} is ${balanceOf(account)}, expected ${expected} (the merchant's transfers)`);
+    if (balanceOf(account) !== expected)
+      problems.push(`${account} is ${balanceOf(account)}, expected ${expected} (the merchant's transfers)`);
   }
   for (const b of balances) {
-    if (b.account.startsWith('merchant_settled:') && !transfers.has(b.account) && b.balance !== 0n) problems.push(`${b.account} is ${b.balance} but no settlement transferred anything`);
+    if (b.account.startsWith('merchant_settled:') && !transfers.has(b.account) && b.balance !== 0n)
+      problems.push(`${b.account} is ${b.balance} but no settlement transferred anything`);
   }
   for (const [currency, expected] of funding) {
     const account = ACCOUNTS.settlementFunding(currency);
@@ -225,15 +299,19 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     select r.id from refunds r where r.settlement_id is not null and (r.state <> 'REFUND_SUCCESS' or not exists (select 1 from settlements s where s.id = r.settlement_id))
     limit ${LIMIT}
   `.execute(db);
-  for (const r of unsettled.rows) problems.push(`${r.id} points at a settlement but is not a successful item of an existing settlement`);
+  for (const r of unsettled.rows)
+    problems.push(`${r.id} points at a settlement but is not a successful item of an existing settlement`);
   const refundsPayable = balanceOf(ACCOUNTS.refundsPayable('CNY'));
-  if (refundsPayable !== -big(t.in_process)) problems.push(`refunds_payable:CNY is ${refundsPayable}, expected ${-big(t.in_process)} (refunds in process)`);
+  if (refundsPayable !== -big(t.in_process))
+    problems.push(`refunds_payable:CNY is ${refundsPayable}, expected ${-big(t.in_process)} (refunds in process)`);
 
   return { ok: problems.length === 0, entries, lines, balances, problems };
 }
 
 /** One account's balance (debit positive), derived from the ledger. */
 export async function accountBalance(db: Kysely<Database>, account: string): Promise<bigint> {
-  const row = await sql<{ balance: string | null }>`select cast(sum(amount_minor) as text) as balance from ledger_lines where account = ${account}`.execute(db);
+  const row = await sql<{
+    balance: string | null;
+  }>`select cast(sum(amount_minor) as text) as balance from ledger_lines where account = ${account}`.execute(db);
   return big(row.rows[0]?.balance);
 }

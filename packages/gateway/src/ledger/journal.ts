@@ -69,7 +69,8 @@ export function assertBalanced(lines: readonly LedgerLine[]): void {
   for (const line of lines) {
     const currency = accountCurrency(line.account);
     if (!isCurrency(currency)) throw new UnbalancedEntryError(`account ${line.account} names no currency`);
-    if (typeof line.amountMinor !== 'bigint') throw new UnbalancedEntryError(`line of ${line.account} is not in bigint minor units`);
+    if (typeof line.amountMinor !== 'bigint')
+      throw new UnbalancedEntryError(`line of ${line.account} is not in bigint minor units`);
     sums.set(currency, (sums.get(currency) ?? 0n) + line.amountMinor);
   }
   for (const [currency, sum] of sums) {
@@ -102,7 +103,15 @@ export async function postEntry(db: Db, entry: JournalEntry): Promise<string> {
   if (lines.length > 0) {
     await db
       .insertInto('ledger_lines')
-      .values(lines.map((l, i) => ({ entry_id: id, line_no: i + 1, account: l.account, currency: accountCurrency(l.account), amount_minor: l.amountMinor })))
+      .values(
+        lines.map((l, i) => ({
+          entry_id: id,
+          line_no: i + 1,
+          account: l.account,
+          currency: accountCurrency(l.account),
+          amount_minor: l.amountMinor,
+        })),
+      )
       .execute();
   }
   return id;

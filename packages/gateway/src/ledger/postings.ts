@@ -19,7 +19,10 @@ type Trx = Transaction<Database>;
 
 const CNY = 'CNY';
 
-export async function postPaymentSuccess(trx: Trx, p: { paymentId: string; merchantId: string; cnyMinor: bigint; now: number }): Promise<string> {
+export async function postPaymentSuccess(
+  trx: Trx,
+  p: { paymentId: string; merchantId: string; cnyMinor: bigint; now: number },
+): Promise<string> {
   return postEntry(trx, {
     kind: 'payment_success',
     objectType: 'payment',

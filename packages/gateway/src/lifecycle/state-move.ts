@@ -51,7 +51,11 @@ export interface StateMove<T extends MovableTable, S extends string> {
 }
 
 /** Applies `move` (see above). False when its state machine does not allow it or another process moved the object first. */
-export async function applyStateMove<T extends MovableTable, S extends string>(ctx: GatewayContext, wakeNotifier: () => void, move: StateMove<T, S>): Promise<boolean> {
+export async function applyStateMove<T extends MovableTable, S extends string>(
+  ctx: GatewayContext,
+  wakeNotifier: () => void,
+  move: StateMove<T, S>,
+): Promise<boolean> {
   const { to, now, notification } = move;
   const table: MovableTable = move.table;
   const row: MovableRows[MovableTable] = move.row;

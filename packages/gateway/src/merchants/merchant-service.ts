@@ -2,7 +2,15 @@
  * Merchants, their credentials and their public keys. Client secrets are stored as scrypt hashes;
  * a merchant may have several active public keys (rotation: add the new one, then revoke the old).
  */
-import { createHash, generateKeyPairSync, randomBytes, scrypt, scryptSync, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  generateKeyPairSync,
+  randomBytes,
+  scrypt,
+  scryptSync,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, MerchantsTable } from '../store/schema.ts';
 import { newId } from '../store/ids.ts';
@@ -34,7 +42,11 @@ export interface CreateMerchantInput {
   readonly serviceFeeBp?: number;
 }
 
-export async function createMerchant(db: Kysely<Database>, input: CreateMerchantInput, now = Date.now()): Promise<CreatedMerchant> {
+export async function createMerchant(
+  db: Kysely<Database>,
+  input: CreateMerchantInput,
+  now = Date.now(),
+): Promise<CreatedMerchant> {
   const name = input.name.trim();
   if (!name) throw new Error('a merchant needs a name');
   let generatedPrivateKey: KeyObject | undefined;
@@ -74,35 +86,64 @@ export async function createMerchant(db: Kysely<Database>, input: CreateMerchant
       .execute();
     await trx
       .insertInto('merchant_keys')
-      .values({ id: newId('KEY_'), merchant_id: merchant.id, public_key_pem: normalisedPem, fingerprint: keyFingerprint(publicKey), status: 'active', created_at: now })
+      .values({
+        id: newId('KEY_'),
+        merchant_id: merchant.id,
+        public_key_pem: normalisedPem,
+        fingerprint: keyFingerprint(publicKey),
+        status: 'active',
+        created_at: now,
+      })
       .execute();
   });
   return generatedPrivateKey ? { merchant, clientSecret, generatedPrivateKey } : { merchant, clientSecret };
 }
 
-export async function addMerchantKey(db: Kysely<Database>, merchantId: string, publicKeyPem: string, now = Date.now()): Promise<string> {
+export async function addMerchantKey(
+  db: Kysely<Database>,
+  merchantId: string,
+  publicKeyPem: string,
+  now = Date.now(),
+): Promise<string> {
   const publicKey = parsePublicKey(publicKeyPem);
   const id = newId('KEY_');
   await db
     .insertInto('merchant_keys')
-    .values({ id, merchant_id: merchantId, public_key_pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), fingerprint: keyFingerprint(publicKey), status: 'active', created_at: now })
+    .values({
+      id,
+      merchant_id: merchantId,
+      public_key_pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      fingerprint: keyFingerprint(publicKey),
+      status: 'active',
+      created_at: now,
+    })
     .execute();
   return id;
 }
 
 function checkFeeBp(bp: number): number {
-  if (!Number.isInteger(bp) || bp < 0 || bp > 10_000) throw new Error(`a service fee must be 0 to 10000 basis points, got ${bp}`);
+  if (!Number.isInteger(bp) || bp < 0 || bp > 10_000)
+    throw new Error(`a service fee must be 0 to 10000 basis points, got ${bp}`);
   return bp;
 }
 
 /** Sets the merchant's service fee (basis points) for the settlements to come; false if no such merchant. */
 export async function setServiceFee(db: Kysely<Database>, merchantId: string, bp: number): Promise<boolean> {
-  const result = await db.updateTable('merchants').set({ service_fee_bp: checkFeeBp(bp) }).where('id', '=', merchantId).executeTakeFirst();
+  const result = await db
+    .updateTable('merchants')
+    .set({ service_fee_bp: checkFeeBp(bp) })
+    .where('id', '=', merchantId)
+    .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
 
 export async function revokeMerchantKey(db: Kysely<Database>, merchantId: string, keyId: string): Promise<boolean> {
-  const result = await db.updateTable('merchant_keys').set({ status: 'revoked' }).where('id', '=', keyId).where('merchant_id', '=', merchantId).executeTakeFirst();
+  const result = await db
+    .updateTable('merchant_keys')
+    .set({ status: 'revoked' })
+    .where('id', '=', keyId)
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
 
@@ -118,7 +159,9 @@ export function rowToMerchant(row: Selectable<MerchantsTable>): Merchant {
 }
 
 export function keyFingerprint(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
@@ -135,7 +178,9 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
   const actual = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(secret, Buffer.from(salt, 'base64'), expected.length, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))),
+    scrypt(secret, Buffer.from(salt, 'base64'), expected.length, SCRYPT, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
   );
   return timingSafeEqual(actual, expected);
 }

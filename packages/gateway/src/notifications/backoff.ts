@@ -13,7 +13,20 @@ const M = 60 * S;
 const H = 60 * M;
 
 export const BACKOFF_SCHEDULE_MS: readonly number[] = Object.freeze([
-  10 * S, 30 * S, 1 * M, 2 * M, 5 * M, 10 * M, 20 * M, 30 * M, 1 * H, 2 * H, 4 * H, 6 * H, 8 * H, 8 * H,
+  10 * S,
+  30 * S,
+  1 * M,
+  2 * M,
+  5 * M,
+  10 * M,
+  20 * M,
+  30 * M,
+  1 * H,
+  2 * H,
+  4 * H,
+  6 * H,
+  8 * H,
+  8 * H,
 ]);
 
 /** Attempts made before a notification is given up. */
@@ -27,7 +40,8 @@ export const JITTER_RATIO = 0.1;
  * attempt and the notification is to be given up. `random` returns a number in [0, 1).
  */
 export function nextDelayMs(attempt: number, random: () => number = Math.random): number | null {
-  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer, got ${attempt}`);
+  if (!Number.isInteger(attempt) || attempt < 1)
+    throw new RangeError(`attempt must be a positive integer, got ${attempt}`);
   const base = BACKOFF_SCHEDULE_MS[attempt - 1];
   if (base === undefined) return null;
   const r = Math.min(Math.max(random(), 0), 1);

@@ -144,7 +144,8 @@ export class NotificationWorker {
     this.#fetch = options.fetchImpl;
     this.#random = options.random ?? Math.random;
     this.#claimThreshold = Math.max(1, Math.floor(this.#concurrency / 4));
-    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1)
+      throw new RangeError('concurrency must be a positive integer');
     if (!(this.#requestTimeoutMs > 0)) throw new RangeError('requestTimeoutMs must be positive');
     if (!(this.#leaseMs > this.#requestTimeoutMs)) throw new RangeError('leaseMs must exceed requestTimeoutMs');
     if (!(this.#pollIntervalMs > 0)) throw new RangeError('pollIntervalMs must be positive');
@@ -277,19 +278,17 @@ export class NotificationWorker {
     });
     const rows = candidates
       .filter((c) => won.has(c.id))
-      .map(
-        (c): ClaimedRow => ({
-          id: c.id,
-          merchantId: c.merchant_id,
-          objectType: c.object_type,
-          objectId: c.object_id,
-          url: c.url,
-          body: c.body,
-          signature: c.signature,
-          attempt: Number(c.attempts) + 1,
-          token,
-        }),
-      );
+      .map((c): ClaimedRow => ({
+        id: c.id,
+        merchantId: c.merchant_id,
+        objectType: c.object_type,
+        objectId: c.object_id,
+        url: c.url,
+        body: c.body,
+        signature: c.signature,
+        attempt: Number(c.attempts) + 1,
+        token,
+      }));
     return { rows, more: candidates.length === limit };
   }
 
@@ -303,10 +302,23 @@ export class NotificationWorker {
     const delivered = result.outcome === 'delivered';
     const delay = delivered ? null : nextDelayMs(row.attempt, this.#random);
     const update: OutboxUpdate = delivered
-      ? { state: 'delivered', attempts: row.attempt, delivered_at: now, last_error: null, lease_owner: null, lease_until: null }
+      ? {
+          state: 'delivered',
+          attempts: row.attempt,
+          delivered_at: now,
+          last_error: null,
+          lease_owner: null,
+          lease_until: null,
+        }
       : delay === null
         ? { state: 'dead', attempts: row.attempt, last_error: result.error, lease_owner: null, lease_until: null }
-        : { attempts: row.attempt, next_attempt_at: now + delay, last_error: result.error, lease_owner: null, lease_until: null };
+        : {
+            attempts: row.attempt,
+            next_attempt_at: now + delay,
+            last_error: result.error,
+            lease_owner: null,
+            lease_until: null,
+          };
     const attemptRow: AttemptRow = {
       id: newId('NTA_', at),
       outbox_id: row.id,
@@ -382,7 +394,7 @@ export class NotificationWorker {
   async #writeRecords(batch: readonly PendingRecord[]): Promise<boolean[]> {
     return this.#db.transaction().execute(async (trx) => {
       // Multi-row inserts in power-of-two chunks: few distinct SQL texts for statement caches.
-      for (let i = 0; i < batch.length; ) {
+      for (let i = 0; i < batch.length;) {
         let size = 1;
         while (size * 2 <= batch.length - i) size *= 2;
         await trx
@@ -422,10 +434,17 @@ export class NotificationWorker {
     };
     let answer: HttpAnswer;
     try {
-      answer = this.#fetch ? await postWithFetch(this.#fetch, url, row.body, headers, signal) : await this.#postWithRetry(url, row.body, headers, signal);
+      answer = this.#fetch
+        ? await postWithFetch(this.#fetch, url, row.body, headers, signal)
+        : await this.#postWithRetry(url, row.body, headers, signal);
     } catch (err) {
       if (signal.aborted) {
-        return { outcome: 'timeout', httpStatus: null, excerpt: null, error: `no answer within ${this.#requestTimeoutMs} ms` };
+        return {
+          outcome: 'timeout',
+          httpStatus: null,
+          excerpt: null,
+          error: `no answer within ${this.#requestTimeoutMs} ms`,
+        };
       }
       return { outcome: 'network_error', httpStatus: null, excerpt: null, error: clean(errorMessage(err)) };
     }
@@ -439,12 +458,20 @@ export class NotificationWorker {
       outcome: 'rejected',
       httpStatus: answer.status,
       excerpt,
-      error: ack.retCode === undefined ? 'answer is not an acknowledgement (ret_code 0000)' : `merchant answered ret_code ${clean(ack.retCode.slice(0, 40))}`,
+      error:
+        ack.retCode === undefined
+          ? 'answer is not an acknowledgement (ret_code 0000)'
+          : `merchant answered ret_code ${clean(ack.retCode.slice(0, 40))}`,
     };
   }
 
   /** POSTs over the keep-alive agent; a request that died on a reused idle socket is sent once more. */
-  async #postWithRetry(url: URL, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
+  async #postWithRetry(
+    url: URL,
+    body: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<HttpAnswer> {
     try {
       return await this.#post(url, body, headers, signal);
     } catch (err) {
@@ -481,7 +508,8 @@ export class NotificationWorker {
           answered = true;
           const chunks: Buffer[] = [];
           let size = 0;
-          const finish = (): void => ok({ status: res.statusCode ?? 0, text: Buffer.concat(chunks, size).toString('utf8') });
+          const finish = (): void =>
+            ok({ status: res.statusCode ?? 0, text: Buffer.concat(chunks, size).toString('utf8') });
           res.on('data', (chunk: Buffer) => {
             if (settled) return;
             if (size + chunk.length > MAX_RESPONSE_BYTES) {
@@ -501,7 +529,8 @@ export class NotificationWorker {
         },
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
-        const stale = !answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal.aborted;
+        const stale =
+          !answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal.aborted;
         fail(stale ? new StaleSocketError(err) : err);
       });
       req.end(body);
@@ -554,7 +583,8 @@ export function acknowledgement(text: string): { ok: boolean; retCode?: string }
       const parsed: unknown = JSON.parse(trimmed);
       if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
         const obj = parsed as { meta?: unknown; ret_code?: unknown };
-        const meta = obj.meta !== null && typeof obj.meta === 'object' ? (obj.meta as { ret_code?: unknown }) : undefined;
+        const meta =
+          obj.meta !== null && typeof obj.meta === 'object' ? (obj.meta as { ret_code?: unknown }) : undefined;
         const code = meta?.ret_code ?? obj.ret_code;
         if (code === '0000') return { ok: true, retCode: '0000' };
         return code === undefined ? { ok: false } : { ok: false, retCode: String(code) };

@@ -25,7 +25,11 @@ interface Credentials {
   grantType?: string | undefined;
 }
 
-function readCredentials(contentType: string | undefined, raw: Buffer | undefined, authorization: string | undefined): Credentials {
+function readCredentials(
+  contentType: string | undefined,
+  raw: Buffer | undefined,
+  authorization: string | undefined,
+): Credentials {
   let fields: Record<string, unknown> = {};
   const text = raw?.toString('utf8').trim() ?? '';
   if (text) {
@@ -34,7 +38,8 @@ function readCredentials(contentType: string | undefined, raw: Buffer | undefine
     } else {
       try {
         const parsed: unknown = JSON.parse(text);
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) fields = normaliseKeys(parsed) as Record<string, unknown>;
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+          fields = normaliseKeys(parsed) as Record<string, unknown>;
         else throw new Error('not an object');
       } catch {
         throw new UmfError(RET.INVALID_JSON);
@@ -42,7 +47,11 @@ function readCredentials(contentType: string | undefined, raw: Buffer | undefine
     }
   }
   const str = (v: unknown) => (typeof v === 'string' ? v.trim() : undefined);
-  const credentials: Credentials = { clientId: str(fields.client_id), clientSecret: str(fields.client_secret), grantType: str(fields.grant_type) };
+  const credentials: Credentials = {
+    clientId: str(fields.client_id),
+    clientSecret: str(fields.client_secret),
+    grantType: str(fields.grant_type),
+  };
   const basic = /^\s*Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
   if (basic?.[1]) {
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
@@ -57,64 +66,77 @@ function readCredentials(contentType: string | undefined, raw: Buffer | undefine
 
 export function oauthRoutes(ctx: GatewayContext): FastifyPluginAsync {
   return async (app) => {
-  const { db, clock } = ctx;
+    const { db, clock } = ctx;
 
-  /**
-   * Counts one attempt in a single statement (concurrent attempts are all counted) and returns how
-   * many the window holds now; the attempt that reaches the limit locks the client.
-   */
-  async function reserveAttempt(clientId: string, now: number): Promise<number> {
-    const windowOpenedBefore = now - FAILURE_WINDOW_MS;
-    const stale = sql<boolean>`auth_failures.window_start < ${windowOpenedBefore}`;
-    return db
-      .insertInto('auth_failures')
-      .values({ client_id: clientId, failures: 1, window_start: now, locked_until: 0 })
-      .onConflict((oc) =>
-        oc.column('client_id').doUpdateSet({
-          failures: sql<number>`CASE WHEN ${stale} THEN 1 ELSE auth_failures.failures + 1 END`,
-          window_start: sql<number>`CASE WHEN ${stale} THEN ${now} ELSE auth_failures.window_start END`,
-          locked_until: sql<number>`CASE WHEN ${stale} THEN 0 WHEN auth_failures.failures + 1 >= ${MAX_FAILURES} THEN ${now + LOCKOUT_MS} ELSE auth_failures.locked_until END`,
-        }),
-      )
-      .returning('failures')
-      .executeTakeFirstOrThrow()
-      .then((row) => Number(row.failures));
-  }
+    /**
+     * Counts one attempt in a single statement (concurrent attempts are all counted) and returns how
+     * many the window holds now; the attempt that reaches the limit locks the client.
+     */
+    async function reserveAttempt(clientId: string, now: number): Promise<number> {
+      const windowOpenedBefore = now - FAILURE_WINDOW_MS;
+      const stale = sql<boolean>`auth_failures.window_start < ${windowOpenedBefore}`;
+      return db
+        .insertInto('auth_failures')
+        .values({ client_id: clientId, failures: 1, window_start: now, locked_until: 0 })
+        .onConflict((oc) =>
+          oc.column('client_id').doUpdateSet({
+            failures: sql<number>`CASE WHEN ${stale} THEN 1 ELSE auth_failures.failures + 1 END`,
+            window_start: sql<number>`CASE WHEN ${stale} THEN ${now} ELSE auth_failures.window_start END`,
+            locked_until: sql<number>`CASE WHEN ${stale} THEN 0 WHEN auth_failures.failures + 1 >= ${MAX_FAILURES} THEN ${now + LOCKOUT_MS} ELSE auth_failures.locked_until END`,
+          }),
+        )
+        .returning('failures')
+        .executeTakeFirstOrThrow()
+        .then((row) => Number(row.failures));
+    }
 
-  app.post('/oauth/authorize', async (request, reply) => {
-    const contentType = request.headers['content-type'];
-    const { clientId, clientSecret, grantType } = readCredentials(contentType, request.rawBody, request.headers.authorization);
-    if (grantType !== 'client_credentials') throw new UmfError(RET.UNSUPPORTED_GRANT_TYPE);
-    if (!clientId || !clientSecret || clientId.length > 128 || clientSecret.length > 256) throw new UmfError(RET.INVALID_CLIENT);
-    const now = clock.now();
-    const failures = await db.selectFrom('auth_failures').select('locked_until').where('client_id', '=', clientId).executeTakeFirst();
-    if (failures && Number(failures.locked_until) > now) {
-      reply.header('retry-after', String(Math.ceil((Number(failures.locked_until) - now) / 1000)));
-      throw new UmfError(RET.TOO_MANY_AUTH_ATTEMPTS);
-    }
-    if ((await reserveAttempt(clientId, now)) > MAX_FAILURES) {
-      // Attempts beyond the limit, in flight at the same time as the one that locked: refused unchecked.
-      reply.header('retry-after', String(Math.ceil(LOCKOUT_MS / 1000)));
-      throw new UmfError(RET.TOO_MANY_AUTH_ATTEMPTS);
-    }
-    const merchant = await db.selectFrom('merchants').select(['id', 'client_secret_hash', 'status']).where('client_id', '=', clientId).executeTakeFirst();
-    const ok = merchant ? await verifySecret(clientSecret, merchant.client_secret_hash) : false;
-    if (!merchant || !ok) throw new UmfError(RET.INVALID_CLIENT); // the attempt stays counted
-    if (merchant.status !== 'active') throw new UmfError(RET.MERCHANT_NOT_REGISTERED);
-    await db.deleteFrom('auth_failures').where('client_id', '=', clientId).execute();
-    const token = randomBytes(32).toString('hex');
-    const ttl = ctx.config.tokenTtlSeconds;
-    const stored = { token_hash: hashToken(token), expires_at: now + ttl * 1000, created_at: now };
-    await db
-      .insertInto('access_tokens')
-      .values({ merchant_id: merchant.id, ...stored })
-      .onConflict((oc) => oc.column('merchant_id').doUpdateSet(stored))
-      .execute();
-    reply
-      .code(200)
-      .header('content-type', 'application/json; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(`{"access_token":"${token}","expires_in":${ttl}}`);
-  });
-}
+    app.post('/oauth/authorize', async (request, reply) => {
+      const contentType = request.headers['content-type'];
+      const { clientId, clientSecret, grantType } = readCredentials(
+        contentType,
+        request.rawBody,
+        request.headers.authorization,
+      );
+      if (grantType !== 'client_credentials') throw new UmfError(RET.UNSUPPORTED_GRANT_TYPE);
+      if (!clientId || !clientSecret || clientId.length > 128 || clientSecret.length > 256)
+        throw new UmfError(RET.INVALID_CLIENT);
+      const now = clock.now();
+      const failures = await db
+        .selectFrom('auth_failures')
+        .select('locked_until')
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      if (failures && Number(failures.locked_until) > now) {
+        reply.header('retry-after', String(Math.ceil((Number(failures.locked_until) - now) / 1000)));
+        throw new UmfError(RET.TOO_MANY_AUTH_ATTEMPTS);
+      }
+      if ((await reserveAttempt(clientId, now)) > MAX_FAILURES) {
+        // Attempts beyond the limit, in flight at the same time as the one that locked: refused unchecked.
+        reply.header('retry-after', String(Math.ceil(LOCKOUT_MS / 1000)));
+        throw new UmfError(RET.TOO_MANY_AUTH_ATTEMPTS);
+      }
+      const merchant = await db
+        .selectFrom('merchants')
+        .select(['id', 'client_secret_hash', 'status'])
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      const ok = merchant ? await verifySecret(clientSecret, merchant.client_secret_hash) : false;
+      if (!merchant || !ok) throw new UmfError(RET.INVALID_CLIENT); // the attempt stays counted
+      if (merchant.status !== 'active') throw new UmfError(RET.MERCHANT_NOT_REGISTERED);
+      await db.deleteFrom('auth_failures').where('client_id', '=', clientId).execute();
+      const token = randomBytes(32).toString('hex');
+      const ttl = ctx.config.tokenTtlSeconds;
+      const stored = { token_hash: hashToken(token), expires_at: now + ttl * 1000, created_at: now };
+      await db
+        .insertInto('access_tokens')
+        .values({ merchant_id: merchant.id, ...stored })
+        .onConflict((oc) => oc.column('merchant_id').doUpdateSet(stored))
+        .execute();
+      reply
+        .code(200)
+        .header('content-type', 'application/json; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(`{"access_token":"${token}","expires_in":${ttl}}`);
+    });
+  };
 }

@@ -43,11 +43,23 @@ export interface PaymentFacts {
 
 export function paymentFacts(row: PaymentRow): PaymentFacts {
   const currency = isCurrency(row.currency) ? row.currency : 'CNY';
-  const order = JSON.parse(row.order_json) as { order_summary?: string; sub_orders?: Array<{ order_summary?: string; items?: Array<{ name?: string; description?: string; quantity?: string; amount?: { total?: string } }>; amount?: { total?: string } }> };
+  const order = JSON.parse(row.order_json) as {
+    order_summary?: string;
+    sub_orders?: Array<{
+      order_summary?: string;
+      items?: Array<{ name?: string; description?: string; quantity?: string; amount?: { total?: string } }>;
+      amount?: { total?: string };
+    }>;
+  };
   const items: OrderItem[] = [];
   for (const sub of order.sub_orders ?? []) {
     if (sub.items && sub.items.length > 0) {
-      for (const item of sub.items) items.push({ name: item.name ?? item.description ?? '-', quantity: item.quantity ?? '1', amount: item.amount?.total ?? '' });
+      for (const item of sub.items)
+        items.push({
+          name: item.name ?? item.description ?? '-',
+          quantity: item.quantity ?? '1',
+          amount: item.amount?.total ?? '',
+        });
     } else if (sub.order_summary) {
       items.push({ name: sub.order_summary, quantity: '1', amount: sub.amount?.total ?? '' });
     }
@@ -101,14 +113,43 @@ export function unpayable(lang: Lang, row: PaymentRow): Unpayable | undefined {
       return undefined;
     case 'TRADE_SUCCESS':
       // What the domain answers a second payment of a paid order (finalStateError).
-      return { title: 'alreadyPaidTitle', notice: 'alreadyPaid', error: payerMessage(lang, RET.PAYMENT_FAILED_TO_PAY), mark: 'ok' };
+      return {
+        title: 'alreadyPaidTitle',
+        notice: 'alreadyPaid',
+        error: payerMessage(lang, RET.PAYMENT_FAILED_TO_PAY),
+        mark: 'ok',
+      };
     case 'TRADE_FAIL':
-      return { title: 'failedTitle', notice: 'failedBefore', error: payerMessage(lang, row.error_code ? { code: row.error_code, message: row.error_msg ?? '' } : RET.PAYMENT_FAILED), mark: 'fail' };
+      return {
+        title: 'failedTitle',
+        notice: 'failedBefore',
+        error: payerMessage(
+          lang,
+          row.error_code ? { code: row.error_code, message: row.error_msg ?? '' } : RET.PAYMENT_FAILED,
+        ),
+        mark: 'fail',
+      };
     case 'TRADE_CLOSED':
-      if (row.error_code === RET.PAYMENT_EXPIRED.code) return { title: 'expiredTitle', notice: 'expiredNotice', error: payerMessage(lang, RET.PAYMENT_EXPIRED), mark: 'info' };
-      return { title: 'closedTitle', notice: 'closedNotice', error: payerMessage(lang, RET.ORDER_CLOSED), mark: 'info' };
+      if (row.error_code === RET.PAYMENT_EXPIRED.code)
+        return {
+          title: 'expiredTitle',
+          notice: 'expiredNotice',
+          error: payerMessage(lang, RET.PAYMENT_EXPIRED),
+          mark: 'info',
+        };
+      return {
+        title: 'closedTitle',
+        notice: 'closedNotice',
+        error: payerMessage(lang, RET.ORDER_CLOSED),
+        mark: 'info',
+      };
     default:
-      return { title: 'closedTitle', notice: 'closedNotice', error: payerMessage(lang, RET.ORDER_CLOSED), mark: 'info' };
+      return {
+        title: 'closedTitle',
+        notice: 'closedNotice',
+        error: payerMessage(lang, RET.ORDER_CLOSED),
+        mark: 'info',
+      };
   }
 }
 
@@ -121,7 +162,9 @@ const ICONS = {
 } as const;
 
 export function mark(kind: keyof typeof ICONS, variant = ''): Raw {
-  return html`<div class="${`mark ${kind} ${variant}`.trim()}" role="img" aria-label="${kind}">${raw(ICONS[kind])}</div>`;
+  return html`<div class="${`mark ${kind} ${variant}`.trim()}" role="img" aria-label="${kind}">
+    ${raw(ICONS[kind])}
+  </div>`;
 }
 
 /** The same page in the other language. `url` is a path with its query (no `lang`). */
@@ -140,13 +183,17 @@ export function pathWith(path: string, query: Readonly<Record<string, string | u
 }
 
 export function langLink(lang: Lang, selfUrl: string): Raw {
-  return html`<a class="lang" href="${otherLangUrl(selfUrl, lang)}" hreflang="${lang === 'zh' ? 'en' : 'zh'}">${t(lang, 'otherLang')}</a>`;
+  return html`<a class="lang" href="${otherLangUrl(selfUrl, lang)}" hreflang="${lang === 'zh' ? 'en' : 'zh'}"
+    >${t(lang, 'otherLang')}</a
+  >`;
 }
 
 /** A payment's state sentence with the domain's return code (labelled as an error unless it is good news). */
 export function stateNotice(lang: Lang, blocked: Unpayable): Raw {
   const good = blocked.mark === 'ok';
-  return html`<div class="${`notice ${good ? 'ok' : 'error'}`}" role="status" data-testid="state-notice">${t(lang, blocked.notice)} <span class="code">${good ? '' : `${t(lang, 'errorCode')} `}${blocked.error.code}</span></div>`;
+  return html`<div class="${`notice ${good ? 'ok' : 'error'}`}" role="status" data-testid="state-notice">
+    ${t(lang, blocked.notice)} <span class="code">${good ? '' : `${t(lang, 'errorCode')} `}${blocked.error.code}</span>
+  </div>`;
 }
 
 /** Sentences joined as each language writes them (no space after Chinese punctuation). */
@@ -156,13 +203,20 @@ export function sentences(lang: Lang, ...parts: string[]): string {
 
 export function errorNotice(message: PayerMessage | undefined, lang: Lang): Raw {
   if (!message) return html``;
-  return html`<div class="notice error" role="alert">${message.text} <span class="code">${t(lang, 'errorCode')} ${message.code}</span></div>`;
+  return html`<div class="notice error" role="alert">
+    ${message.text} <span class="code">${t(lang, 'errorCode')} ${message.code}</span>
+  </div>`;
 }
 
 export type ErrorKind = 'notFound' | 'forbidden' | 'pageNotFound' | 'error' | 'badRequest';
 
 /** A page for a person instead of a stack trace or a JSON error: 404, 403, 400 or 500. */
-export function errorPage(lang: Lang, kind: ErrorKind, detail?: string, selfUrl?: string): { status: number; html: string } {
+export function errorPage(
+  lang: Lang,
+  kind: ErrorKind,
+  detail?: string,
+  selfUrl?: string,
+): { status: number; html: string } {
   const [status, title, body]: [number, TextKey, string] =
     kind === 'notFound'
       ? [404, 'notFoundTitle', t(lang, 'notFound')]
@@ -173,18 +227,20 @@ export function errorPage(lang: Lang, kind: ErrorKind, detail?: string, selfUrl?
           : kind === 'badRequest'
             ? [400, 'badRequestTitle', detail ?? '']
             : [500, 'errorTitle', t(lang, 'errorBody')];
-  const text = kind === 'badRequest' ? body : detail ?? body;
+  const text = kind === 'badRequest' ? body : (detail ?? body);
   const page = renderPage({
     lang,
     title: t(lang, title),
     frame: 'phone',
-    body: html`<div class="bar umf"><span class="brand"><span class="logo">U</span>UMF</span>${selfUrl ? langLink(lang, selfUrl) : ''}</div>
-<div class="content center">
-${mark(status >= 500 ? 'fail' : 'warn')}
-<div class="headline">${t(lang, title)}</div>
-<p class="muted">${text}</p>
-<p class="code">HTTP ${status}</p>
-</div>`,
+    body: html`<div class="bar umf">
+        <span class="brand"><span class="logo">U</span>UMF</span>${selfUrl ? langLink(lang, selfUrl) : ''}
+      </div>
+      <div class="content center">
+        ${mark(status >= 500 ? 'fail' : 'warn')}
+        <div class="headline">${t(lang, title)}</div>
+        <p class="muted">${text}</p>
+        <p class="code">HTTP ${status}</p>
+      </div>`,
   });
   return { status, html: page };
 }

@@ -33,7 +33,10 @@ const TEXT = {
   // wallet page
   payNow: { en: 'Pay {amount}', zh: '确认支付 {amount}' },
   simulateFail: { en: 'Simulate a failed payment', zh: '模拟支付失败' },
-  walletHint: { en: 'This page is what the payer sees after scanning the QR code.', zh: '这是用户扫码后看到的钱包页面。' },
+  walletHint: {
+    en: 'This page is what the payer sees after scanning the QR code.',
+    zh: '这是用户扫码后看到的钱包页面。',
+  },
   paidTitle: { en: 'Payment successful', zh: '支付成功' },
   alreadyPaidTitle: { en: 'Already paid', zh: '订单已支付' },
   failedTitle: { en: 'Payment failed', zh: '支付失败' },
@@ -44,24 +47,45 @@ const TEXT = {
   paidAt: { en: 'Paid at', zh: '支付时间' },
   paidWith: { en: 'Paid with', zh: '支付方式' },
   alreadyPaid: { en: 'This order has already been paid. Nothing more to pay.', zh: '该订单已支付，请勿重复付款。' },
-  failedBefore: { en: 'This payment has failed and cannot be paid any more. Ask the merchant for a new order.', zh: '该笔支付已失败，无法继续付款，请联系商户重新下单。' },
-  expiredNotice: { en: 'This payment has expired: its time to pay is over. Ask the merchant for a new order.', zh: '该笔支付已超时，订单已关闭，请联系商户重新下单。' },
+  failedBefore: {
+    en: 'This payment has failed and cannot be paid any more. Ask the merchant for a new order.',
+    zh: '该笔支付已失败，无法继续付款，请联系商户重新下单。',
+  },
+  expiredNotice: {
+    en: 'This payment has expired: its time to pay is over. Ask the merchant for a new order.',
+    zh: '该笔支付已超时，订单已关闭，请联系商户重新下单。',
+  },
   closedNotice: { en: 'This order has been closed and cannot be paid.', zh: '该订单已关闭，无法付款。' },
-  inProcessNotice: { en: 'This payment is already being paid in another way. Please wait.', zh: '该订单正在以其他方式支付，请稍候。' },
+  inProcessNotice: {
+    en: 'This payment is already being paid in another way. Please wait.',
+    zh: '该订单正在以其他方式支付，请稍候。',
+  },
   notThisWallet: { en: 'This payment cannot be paid with {wallet}.', zh: '该订单不支持{wallet}付款。' },
   errorCode: { en: 'Code', zh: '错误码' },
 
   // WeChat authorisation
   authTitle: { en: 'WeChat authorisation', zh: '微信授权' },
-  authRequest: { en: '{merchant} requests your WeChat identity (open_id)', zh: '{merchant} 申请获取你的微信身份 (open_id)' },
+  authRequest: {
+    en: '{merchant} requests your WeChat identity (open_id)',
+    zh: '{merchant} 申请获取你的微信身份 (open_id)',
+  },
   authPerm1: { en: 'Your open_id for this official account', zh: '你在该公众号下的 open_id' },
   authPerm2: { en: 'Nothing else: no nickname, no avatar, no phone number', zh: '不包含昵称、头像、手机号等其他信息' },
   userName: { en: 'Sandbox WeChat user', zh: '沙箱微信用户' },
-  userNameHint: { en: 'The same name always gets the same open_id from this merchant.', zh: '同一名字在该商户下始终得到同一个 open_id。' },
+  userNameHint: {
+    en: 'The same name always gets the same open_id from this merchant.',
+    zh: '同一名字在该商户下始终得到同一个 open_id。',
+  },
   accept: { en: 'Allow', zh: '允许' },
   deny: { en: 'Deny', zh: '拒绝' },
-  authBadState: { en: 'This authorisation link is not valid or has expired. Go back to the merchant and try again.', zh: '授权链接无效或已过期，请返回商户页面重新发起。' },
-  authBadRedirect: { en: 'The redirect address of this link was changed. Go back to the merchant and try again.', zh: '授权链接的跳转地址被篡改，请返回商户页面重新发起。' },
+  authBadState: {
+    en: 'This authorisation link is not valid or has expired. Go back to the merchant and try again.',
+    zh: '授权链接无效或已过期，请返回商户页面重新发起。',
+  },
+  authBadRedirect: {
+    en: 'The redirect address of this link was changed. Go back to the merchant and try again.',
+    zh: '授权链接的跳转地址被篡改，请返回商户页面重新发起。',
+  },
 
   // JS-API
   jsapiTitle: { en: 'Confirm payment', zh: '确认付款' },
@@ -69,9 +93,18 @@ const TEXT = {
   confirmPay: { en: 'Confirm payment', zh: '确认支付' },
   cancel: { en: 'Cancel', zh: '取消' },
   requestRefused: { en: 'Payment request refused', zh: '支付请求被拒绝' },
-  badPaySign: { en: 'The payment request was not signed by WeChat Pay (paySign does not match). Nothing was paid.', zh: '支付请求签名校验失败 (paySign 不匹配)，未发生扣款。' },
-  badPrepay: { en: 'This payment request is unknown to WeChat Pay. Nothing was paid.', zh: '微信支付找不到该支付请求，未发生扣款。' },
-  jsapiHint: { en: 'What WeixinJSBridge getBrandWCPayRequest shows in the WeChat browser.', zh: '模拟微信内置浏览器中 WeixinJSBridge getBrandWCPayRequest 的支付界面。' },
+  badPaySign: {
+    en: 'The payment request was not signed by WeChat Pay (paySign does not match). Nothing was paid.',
+    zh: '支付请求签名校验失败 (paySign 不匹配)，未发生扣款。',
+  },
+  badPrepay: {
+    en: 'This payment request is unknown to WeChat Pay. Nothing was paid.',
+    zh: '微信支付找不到该支付请求，未发生扣款。',
+  },
+  jsapiHint: {
+    en: 'What WeixinJSBridge getBrandWCPayRequest shows in the WeChat browser.',
+    zh: '模拟微信内置浏览器中 WeixinJSBridge getBrandWCPayRequest 的支付界面。',
+  },
 
   // checkout
   choose: { en: 'Payment method', zh: '选择支付方式' },
@@ -84,33 +117,54 @@ const TEXT = {
   cardNumber: { en: 'Card number', zh: '卡号' },
   cardNumberCredit: { en: '16-digit credit card number', zh: '16 位信用卡号' },
   cardNumberDebit: { en: '19-digit debit card number', zh: '19 位借记卡号' },
-  testCard: { en: 'Sandbox test card: {card} (see the README for cards that fail)', zh: '沙箱测试卡：{card}（失败场景的测试卡见 README）' },
+  testCard: {
+    en: 'Sandbox test card: {card} (see the README for cards that fail)',
+    zh: '沙箱测试卡：{card}（失败场景的测试卡见 README）',
+  },
   validDate: { en: 'Expiry (YYMM)', zh: '有效期 (YYMM)' },
   cvv2: { en: 'CVV2', zh: 'CVV2 安全码' },
   holderName: { en: 'Card holder name', zh: '持卡人姓名' },
   citizenId: { en: 'Citizen ID number', zh: '身份证号' },
   phone: { en: 'Phone number (bank records)', zh: '银行预留手机号' },
   sendCode: { en: 'Send verification code', zh: '获取短信验证码' },
-  codeSent: { en: 'A verification code was sent to {phone} for the card ending {last4}.', zh: '验证码已发送至 {phone}（尾号 {last4} 的银行卡）。' },
+  codeSent: {
+    en: 'A verification code was sent to {phone} for the card ending {last4}.',
+    zh: '验证码已发送至 {phone}（尾号 {last4} 的银行卡）。',
+  },
   smsCode: { en: 'SMS verification code', zh: '短信验证码' },
   payCard: { en: 'Pay {amount}', zh: '确认付款 {amount}' },
   otherCard: { en: 'Use another card or send a new code', zh: '更换银行卡或重新获取验证码' },
   scanWith: { en: 'Scan with {wallet} to pay {amount}', zh: '请使用{wallet}扫一扫，支付 {amount}' },
   openInWallet: { en: 'Open in {wallet}', zh: '打开{wallet}付款' },
-  openHint: { en: 'On a phone: open the payment in the wallet app, then come back to this page.', zh: '在手机上：点击按钮在钱包中付款，完成后返回本页。' },
+  openHint: {
+    en: 'On a phone: open the payment in the wallet app, then come back to this page.',
+    zh: '在手机上：点击按钮在钱包中付款，完成后返回本页。',
+  },
   waiting: { en: 'Waiting for your payment…', zh: '等待付款…' },
-  bankProcessing: { en: 'The bank is processing your payment. This page updates by itself.', zh: '银行正在处理您的付款，本页面会自动更新。' },
+  bankProcessing: {
+    en: 'The bank is processing your payment. This page updates by itself.',
+    zh: '银行正在处理您的付款，本页面会自动更新。',
+  },
   backToMerchant: { en: 'Back to {merchant}', zh: '返回 {merchant}' },
   redirecting: { en: 'You will be sent back to the merchant in a few seconds.', zh: '几秒后将自动返回商户页面。' },
   noMethods: { en: 'This payment is not paid on the checkout page.', zh: '该订单不在收银台付款。' },
   fieldRequired: { en: 'Please fill in: {fields}', zh: '请填写：{fields}' },
-  secureNote: { en: 'Card details go straight to the bank for verification; they are never shown again or stored in clear.', zh: '卡信息仅用于银行验证，不会回显，也不会明文存储。' },
+  secureNote: {
+    en: 'Card details go straight to the bank for verification; they are never shown again or stored in clear.',
+    zh: '卡信息仅用于银行验证，不会回显，也不会明文存储。',
+  },
 
   // errors
   notFoundTitle: { en: 'Payment not found', zh: '找不到该支付' },
-  notFound: { en: 'There is no such payment. Check the link you were given.', zh: '该支付不存在，请检查链接是否正确。' },
+  notFound: {
+    en: 'There is no such payment. Check the link you were given.',
+    zh: '该支付不存在，请检查链接是否正确。',
+  },
   forbiddenTitle: { en: 'Link not valid', zh: '链接无效' },
-  forbidden: { en: 'This link is not valid (its access token does not match). Use the exact link the merchant gave you.', zh: '链接无效（访问令牌不匹配），请使用商户提供的完整链接。' },
+  forbidden: {
+    en: 'This link is not valid (its access token does not match). Use the exact link the merchant gave you.',
+    zh: '链接无效（访问令牌不匹配），请使用商户提供的完整链接。',
+  },
   pageNotFound: { en: 'There is no such page.', zh: '页面不存在。' },
   errorTitle: { en: 'Something went wrong', zh: '出错了' },
   errorBody: { en: 'The page could not be shown. Please try again in a moment.', zh: '页面暂时无法显示，请稍后再试。' },
@@ -139,12 +193,21 @@ const ERRORS: Readonly<Record<string, { en: string; zh: string }>> = {
   '00060875': { en: 'The card number is not correct.', zh: '银行卡号输入有误。' },
   '00200005': { en: 'No valid verification code: send a new one.', zh: '没有找到相关短信验证码，请重新获取。' },
   '00200007': { en: 'The verification code is not correct.', zh: '短信验证码错误。' },
-  '00200008': { en: 'Too many wrong verification codes: the payment is locked.', zh: '验证码错误次数过多，订单已锁定。' },
+  '00200008': {
+    en: 'Too many wrong verification codes: the payment is locked.',
+    zh: '验证码错误次数过多，订单已锁定。',
+  },
   '00200025': { en: 'The card information is not correct.', zh: '银行卡信息有误。' },
   '00200026': { en: 'The card has expired.', zh: '银行卡已过期。' },
   '00200027': { en: 'This bank is not available for the merchant.', zh: '该银行暂未对商户开通。' },
-  '00080706': { en: 'A verification code can be requested once a minute. Please wait a moment.', zh: '验证码一分钟内只可获取一次，请稍后再试。' },
-  '00080707': { en: 'Too many verification codes were requested for this order.', zh: '该订单获取验证码次数已超过上限。' },
+  '00080706': {
+    en: 'A verification code can be requested once a minute. Please wait a moment.',
+    zh: '验证码一分钟内只可获取一次，请稍后再试。',
+  },
+  '00080707': {
+    en: 'Too many verification codes were requested for this order.',
+    zh: '该订单获取验证码次数已超过上限。',
+  },
   '00290502': { en: 'The citizen ID or the name is not correct.', zh: '身份认证信息不一致。' },
   '00060999': { en: 'System error. Please try again later.', zh: '系统失败，请稍后再试。' },
 };
@@ -155,9 +218,14 @@ export interface PayerMessage {
 }
 
 /** A domain error (or a catalogue entry) as a payer reads it, in the page's language. */
-export function payerMessage(lang: Lang, error: UmfError | RetCodeEntry | { code: string; message?: string }): PayerMessage {
+export function payerMessage(
+  lang: Lang,
+  error: UmfError | RetCodeEntry | { code: string; message?: string },
+): PayerMessage {
   const entry = error instanceof UmfError ? error.entry : error;
-  let text = ERRORS[entry.code]?.[lang] ?? (lang === 'zh' ? '支付失败。' : `${'message' in entry && entry.message ? entry.message : 'The payment failed'}.`);
+  let text =
+    ERRORS[entry.code]?.[lang] ??
+    (lang === 'zh' ? '支付失败。' : `${'message' in entry && entry.message ? entry.message : 'The payment failed'}.`);
   // The one detail a payer can act on: how many attempts are left after a wrong code.
   if (error instanceof UmfError && entry.code === '00200007' && error.detail) {
     const left = /^(\d+) attempts? left/.exec(error.detail)?.[1];

@@ -64,6 +64,9 @@ export function citizenIdValid(id: string): boolean {
 
 /** Mainland mobile numbers: 11 digits starting with 1 (a +86 / 86 prefix is accepted). */
 export function normalisePhone(phone: string): string | undefined {
-  const digits = phone.trim().replace(/[\s-]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '');
+  const digits = phone
+    .trim()
+    .replace(/[\s-]/g, '')
+    .replace(/^(\+?86)(?=1\d{10}$)/, '');
   return /^1\d{10}$/.test(digits) ? digits : undefined;
 }

@@ -10,11 +10,17 @@ import type { Merchant } from '../merchants/merchant-service.ts';
 import type { PaymentRow } from './payment-view.ts';
 import { PreparedQuery } from '../store/prepared.ts';
 
-const merchantPayment = new PreparedQuery<[paymentId: string, merchantId: string], PaymentRow>(2, (db, [paymentId, merchantId]) =>
-  db.selectFrom('payments').selectAll().where('id', '=', paymentId).where('merchant_id', '=', merchantId),
+const merchantPayment = new PreparedQuery<[paymentId: string, merchantId: string], PaymentRow>(
+  2,
+  (db, [paymentId, merchantId]) =>
+    db.selectFrom('payments').selectAll().where('id', '=', paymentId).where('merchant_id', '=', merchantId),
 );
 
-export async function findMerchantPayment(db: Kysely<Database>, merchant: Merchant, paymentId: string): Promise<PaymentRow> {
+export async function findMerchantPayment(
+  db: Kysely<Database>,
+  merchant: Merchant,
+  paymentId: string,
+): Promise<PaymentRow> {
   if (!/^PAY_[A-Z0-9]{1,40}$/.test(paymentId)) throw new UmfError(RET.PAYMENT_NOT_FOUND);
   const row = await merchantPayment.takeFirst(db, paymentId, merchant.id);
   if (!row) throw new UmfError(RET.PAYMENT_NOT_FOUND);

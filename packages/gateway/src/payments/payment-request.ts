@@ -13,16 +13,40 @@ import { normalisePhone } from './cards.ts';
 import { fail, str } from '../http/request-fields.ts';
 import { calendarDay } from '../time/china-time.ts';
 
-export const PAYMENT_METHODS = ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'B2B_ONLINE_BANKING', 'B2C_ONLINE_BANKING', 'WECHAT_IN_APP', 'WECHAT_WEB', 'NOT_APPLICABLE'] as const;
+export const PAYMENT_METHODS = [
+  'CREDIT_CARD',
+  'DEBIT_CARD',
+  'WECHAT_SCAN',
+  'ALIPAY_SCAN',
+  'B2B_ONLINE_BANKING',
+  'B2C_ONLINE_BANKING',
+  'WECHAT_IN_APP',
+  'WECHAT_WEB',
+  'NOT_APPLICABLE',
+] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 export const INTERFACE_TYPES = ['SERVER_TO_SERVER', 'SERVER_TO_WEB', 'SERVER_TO_H5WEB', 'DIRECT_TO_BANK'] as const;
 export type InterfaceType = (typeof INTERFACE_TYPES)[number];
 export type BusinessType = 'B2C' | 'B2B';
 
 /** Methods this gateway takes today; the others are valid enums answered with a clear error. */
-export const SUPPORTED_METHODS: readonly PaymentMethod[] = ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'WECHAT_WEB', 'WECHAT_IN_APP', 'NOT_APPLICABLE'];
+export const SUPPORTED_METHODS: readonly PaymentMethod[] = [
+  'CREDIT_CARD',
+  'DEBIT_CARD',
+  'WECHAT_SCAN',
+  'ALIPAY_SCAN',
+  'WECHAT_WEB',
+  'WECHAT_IN_APP',
+  'NOT_APPLICABLE',
+];
 
-const ITEM_TYPES: Record<string, string> = { CLOTHING: 'CLOTHING', FOOD: 'FOOD', ELECTRONIC: 'ELECTRONIC', ELECTRONICS: 'ELECTRONIC', OTHER: 'OTHER' };
+const ITEM_TYPES: Record<string, string> = {
+  CLOTHING: 'CLOTHING',
+  FOOD: 'FOOD',
+  ELECTRONIC: 'ELECTRONIC',
+  ELECTRONICS: 'ELECTRONIC',
+  OTHER: 'OTHER',
+};
 
 export interface ItemDraft {
   readonly mer_item_id?: string;
@@ -147,7 +171,8 @@ export function expireAt(value: unknown, now: number, defaultMinutes: number): n
     if (minutes < 1 || minutes > 43_200) fail('order.expire_time', 'must be between 1 and 43200 minutes');
     return now + minutes * 60_000;
   }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text)) fail('order.expire_time', 'must be minutes ("360") or an ISO 8601 date-time with a time zone');
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text))
+    fail('order.expire_time', 'must be minutes ("360") or an ISO 8601 date-time with a time zone');
   const at = Date.parse(text);
   if (!Number.isFinite(at)) fail('order.expire_time', 'is not a valid date-time');
   if (at <= now) fail('order.expire_time', 'is in the past', RET.PAYMENT_EXPIRED);
@@ -162,24 +187,33 @@ function quantity(value: unknown, path: string): number {
   return Number(text);
 }
 
-export function parseCreatePayment(body: Record<string, unknown>, options: { now: number; defaultExpireMinutes: number; acceptedCurrencies: readonly string[] | null }): PaymentDraft {
+export function parseCreatePayment(
+  body: Record<string, unknown>,
+  options: { now: number; defaultExpireMinutes: number; acceptedCurrencies: readonly string[] | null },
+): PaymentDraft {
   const payer = obj(body.payer, 'payer')!;
   const paymentMethod = enumOf(payer.payment_method, 'payer.payment_method', PAYMENT_METHODS);
   const interfaceType = enumOf(payer.interface_type, 'payer.interface_type', INTERFACE_TYPES, 'SERVER_TO_SERVER');
   const businessType = enumOf(payer.business_type, 'payer.business_type', ['B2C', 'B2B'] as const, 'B2C');
   checkCombination(interfaceType, businessType, paymentMethod);
   if (!SUPPORTED_METHODS.includes(paymentMethod) || businessType === 'B2B') {
-    fail('payer.payment_method', `${paymentMethod} with interface_type ${interfaceType} and business_type ${businessType} is not available on this gateway yet`);
+    fail(
+      'payer.payment_method',
+      `${paymentMethod} with interface_type ${interfaceType} and business_type ${businessType} is not available on this gateway yet`,
+    );
   }
 
   const bankCode = str(payer.bank_code, 'payer.bank_code', { max: 20 })?.toUpperCase();
   if (bankCode) {
     const bank = findBank(bankCode);
-    if (!bank || !bank.types.includes(paymentMethod as 'CREDIT_CARD' | 'DEBIT_CARD')) fail('payer.bank_code', `${bankCode} does not take ${paymentMethod} payments`, RET.BANK_NOT_LINKED);
+    if (!bank || !bank.types.includes(paymentMethod as 'CREDIT_CARD' | 'DEBIT_CARD'))
+      fail('payer.bank_code', `${bankCode} does not take ${paymentMethod} payments`, RET.BANK_NOT_LINKED);
   }
   const payerInfo = obj(payer.payer_info, 'payer.payer_info', false) ?? {};
   const card = obj(payerInfo.bank_card, 'payer.payer_info.bank_card', false) ?? {};
-  const phoneText = str(payerInfo.phone, 'payer.payer_info.phone', { max: 20 }) ?? str(card.phone, 'payer.payer_info.bank_card.phone', { max: 20 });
+  const phoneText =
+    str(payerInfo.phone, 'payer.payer_info.phone', { max: 20 }) ??
+    str(card.phone, 'payer.payer_info.bank_card.phone', { max: 20 });
   let phone: string | undefined;
   if (phoneText !== undefined) {
     phone = normalisePhone(phoneText);
@@ -187,22 +221,39 @@ export function parseCreatePayment(body: Record<string, unknown>, options: { now
   }
   const agreementIn = obj(payerInfo.payer_agreement, 'payer.payer_info.payer_agreement', false);
   let agreement: PaymentDraft['agreement'];
-  const busi = str(agreementIn?.usr_busi_agreement_id, 'payer.payer_info.payer_agreement.usr_busi_agreement_id', { max: 64 });
-  const pay = str(agreementIn?.usr_pay_agreement_id, 'payer.payer_info.payer_agreement.usr_pay_agreement_id', { max: 64 });
+  const busi = str(agreementIn?.usr_busi_agreement_id, 'payer.payer_info.payer_agreement.usr_busi_agreement_id', {
+    max: 64,
+  });
+  const pay = str(agreementIn?.usr_pay_agreement_id, 'payer.payer_info.payer_agreement.usr_pay_agreement_id', {
+    max: 64,
+  });
   if (busi || pay) {
-    if (!busi || !pay) fail('payer.payer_info.payer_agreement', 'needs both usr_busi_agreement_id and usr_pay_agreement_id');
+    if (!busi || !pay)
+      fail('payer.payer_info.payer_agreement', 'needs both usr_busi_agreement_id and usr_pay_agreement_id');
     agreement = { usrBusiAgreementId: busi, usrPayAgreementId: pay };
   }
 
   const web = obj(payerInfo.wechat_in_app_web, 'payer.payer_info.wechat_in_app_web', false);
-  const openId = str(web?.open_id ?? payerInfo.open_id, 'payer.payer_info.wechat_in_app_web.open_id', { max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
-  if (paymentMethod === 'WECHAT_WEB' && !openId) fail('payer.payer_info.wechat_in_app_web.open_id', 'is required for WECHAT_WEB (get one from /payments/wechat_openid)');
+  const openId = str(web?.open_id ?? payerInfo.open_id, 'payer.payer_info.wechat_in_app_web.open_id', {
+    max: 64,
+    pattern: /^[A-Za-z0-9_-]+$/,
+  });
+  if (paymentMethod === 'WECHAT_WEB' && !openId)
+    fail(
+      'payer.payer_info.wechat_in_app_web.open_id',
+      'is required for WECHAT_WEB (get one from /payments/wechat_openid)',
+    );
 
   const order = obj(body.order, 'order')!;
-  const merReferenceId = str(order.mer_reference_id, 'order.mer_reference_id', { required: true, max: 64, pattern: /^[A-Za-z0-9_\-.]+$/ })!;
+  const merReferenceId = str(order.mer_reference_id, 'order.mer_reference_id', {
+    required: true,
+    max: 64,
+    pattern: /^[A-Za-z0-9_\-.]+$/,
+  })!;
   const date = merDate(order.mer_date, options.now);
   const total = amount(order.amount, 'order.amount', undefined);
-  if (options.acceptedCurrencies && !options.acceptedCurrencies.includes(total.currency)) fail('order.amount.currency', `${total.currency} is not accepted by this merchant`, RET.CURRENCY_NOT_ACCEPTED);
+  if (options.acceptedCurrencies && !options.acceptedCurrencies.includes(total.currency))
+    fail('order.amount.currency', `${total.currency} is not accepted by this merchant`, RET.CURRENCY_NOT_ACCEPTED);
 
   const subOrdersIn = order.sub_orders;
   if (!Array.isArray(subOrdersIn) || subOrdersIn.length === 0) fail('order.sub_orders', 'must be a non-empty array');
@@ -226,7 +277,8 @@ export function parseCreatePayment(body: Record<string, unknown>, options: { now
         const item = obj(rawItem, ipath)!;
         const itemAmount = amount(item.amount, `${ipath}.amount`, total.currency);
         const typeText = str(item.type, `${ipath}.type`, {})?.toUpperCase();
-        if (typeText !== undefined && !ITEM_TYPES[typeText]) fail(`${ipath}.type`, 'must be CLOTHING, FOOD, ELECTRONIC or OTHER');
+        if (typeText !== undefined && !ITEM_TYPES[typeText])
+          fail(`${ipath}.type`, 'must be CLOTHING, FOOD, ELECTRONIC or OTHER');
         itemSum += itemAmount.minor;
         items.push(
           compact({
@@ -240,7 +292,10 @@ export function parseCreatePayment(body: Record<string, unknown>, options: { now
         );
       });
       if (items.length > 0 && itemSum !== subAmount.minor) {
-        fail(`${path}.items`, `add up to ${formatAmount(itemSum, total.currency)} but the sub-order amount is ${formatAmount(subAmount.minor, total.currency)}`);
+        fail(
+          `${path}.items`,
+          `add up to ${formatAmount(itemSum, total.currency)} but the sub-order amount is ${formatAmount(subAmount.minor, total.currency)}`,
+        );
       }
     }
     subSum += subAmount.minor;
@@ -257,14 +312,18 @@ export function parseCreatePayment(body: Record<string, unknown>, options: { now
     );
   });
   if (subSum !== total.minor) {
-    fail('order.sub_orders', `add up to ${formatAmount(subSum, total.currency)} but the order amount is ${formatAmount(total.minor, total.currency)}`);
+    fail(
+      'order.sub_orders',
+      `add up to ${formatAmount(subSum, total.currency)} but the order amount is ${formatAmount(total.minor, total.currency)}`,
+    );
   }
 
   let riskInfo: Record<string, string> | undefined;
   const riskIn = obj(body.risk_info, 'risk_info', false);
   if (riskIn) {
     riskInfo = {};
-    for (const [k, v] of Object.entries(riskIn).slice(0, 40)) if (typeof v === 'string' || typeof v === 'number') riskInfo[k] = String(v).slice(0, 256);
+    for (const [k, v] of Object.entries(riskIn).slice(0, 40))
+      if (typeof v === 'string' || typeof v === 'number') riskInfo[k] = String(v).slice(0, 256);
   }
 
   return {
@@ -290,16 +349,30 @@ export function parseCreatePayment(body: Record<string, unknown>, options: { now
 }
 
 /** The reference's table of payment methods valid for each interface_type and business_type. */
-export const VALID_COMBINATIONS: Readonly<Record<InterfaceType, Readonly<Record<BusinessType, readonly PaymentMethod[]>>>> = {
-  SERVER_TO_SERVER: { B2C: ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'WECHAT_IN_APP', 'WECHAT_WEB', 'ALIPAY_SCAN'], B2B: [] },
-  SERVER_TO_WEB: { B2C: ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'NOT_APPLICABLE'], B2B: ['NOT_APPLICABLE', 'B2B_ONLINE_BANKING'] },
+export const VALID_COMBINATIONS: Readonly<
+  Record<InterfaceType, Readonly<Record<BusinessType, readonly PaymentMethod[]>>>
+> = {
+  SERVER_TO_SERVER: {
+    B2C: ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'WECHAT_IN_APP', 'WECHAT_WEB', 'ALIPAY_SCAN'],
+    B2B: [],
+  },
+  SERVER_TO_WEB: {
+    B2C: ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'NOT_APPLICABLE'],
+    B2B: ['NOT_APPLICABLE', 'B2B_ONLINE_BANKING'],
+  },
   SERVER_TO_H5WEB: { B2C: ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'NOT_APPLICABLE'], B2B: [] },
-  DIRECT_TO_BANK: { B2C: ['WECHAT_SCAN', 'ALIPAY_SCAN', 'B2C_ONLINE_BANKING'], B2B: ['NOT_APPLICABLE', 'B2B_ONLINE_BANKING'] },
+  DIRECT_TO_BANK: {
+    B2C: ['WECHAT_SCAN', 'ALIPAY_SCAN', 'B2C_ONLINE_BANKING'],
+    B2B: ['NOT_APPLICABLE', 'B2B_ONLINE_BANKING'],
+  },
 };
 
 function checkCombination(interfaceType: InterfaceType, businessType: BusinessType, method: PaymentMethod): void {
   if (!VALID_COMBINATIONS[interfaceType][businessType].includes(method)) {
-    fail('payer.payment_method', `${method} is not valid with interface_type ${interfaceType} and business_type ${businessType}`);
+    fail(
+      'payer.payment_method',
+      `${method} is not valid with interface_type ${interfaceType} and business_type ${businessType}`,
+    );
   }
 }
 

@@ -16,7 +16,9 @@ export function paymentRoutes(ctx: GatewayContext, notify: () => void): FastifyP
       return request.merchant;
     };
 
-    const resumed = (request: { idempotency: { resumed?: boolean } | undefined }) => ({ resumed: request.idempotency?.resumed === true });
+    const resumed = (request: { idempotency: { resumed?: boolean } | undefined }) => ({
+      resumed: request.idempotency?.resumed === true,
+    });
 
     app.post('/payments/payment', async (request, reply) => {
       const row = await payments.create(merchantOf(request), request.umfBody(), resumed(request));

@@ -46,13 +46,46 @@ type Db = GatewayContext['db'] | Transaction<Database>;
 
 /** The columns create writes: every column but those with defaults (migrations 003, 004). */
 const insertPayment = new PreparedInsert('payments', [
-  'id', 'merchant_id', 'mer_reference_id', 'mer_date', 'state', 'stage', 'payment_method',
-  'interface_type', 'business_type', 'bank_code', 'currency', 'amount_minor', 'total_cny_minor',
-  'exchange_rate', 'order_json', 'payer_json', 'notify_url', 'ret_url', 'expire_at', 'created_at',
-  'updated_at', 'version', 'execute_success_at', 'settle_date', 'card_last4', 'card_fingerprint',
-  'agreement_id', 'phone', 'sms_sent_count', 'sms_last_sent_at', 'sms_code_hash', 'sms_code_expires_at',
-  'verify_failures', 'card_secret_enc', 'bank_resolve_at', 'bank_outcome', 'error_code', 'error_msg',
-  'channel', 'wallet_json',
+  'id',
+  'merchant_id',
+  'mer_reference_id',
+  'mer_date',
+  'state',
+  'stage',
+  'payment_method',
+  'interface_type',
+  'business_type',
+  'bank_code',
+  'currency',
+  'amount_minor',
+  'total_cny_minor',
+  'exchange_rate',
+  'order_json',
+  'payer_json',
+  'notify_url',
+  'ret_url',
+  'expire_at',
+  'created_at',
+  'updated_at',
+  'version',
+  'execute_success_at',
+  'settle_date',
+  'card_last4',
+  'card_fingerprint',
+  'agreement_id',
+  'phone',
+  'sms_sent_count',
+  'sms_last_sent_at',
+  'sms_code_hash',
+  'sms_code_expires_at',
+  'verify_failures',
+  'card_secret_enc',
+  'bank_resolve_at',
+  'bank_outcome',
+  'error_code',
+  'error_msg',
+  'channel',
+  'wallet_json',
 ]);
 
 export class PaymentService {
@@ -65,7 +98,10 @@ export class PaymentService {
 
   get #urls(): PaymentUrls {
     const ctx = this.#ctx;
-    return { api: apiUrl(ctx, ''), checkout: (id) => `${ctx.config.publicUrl}/checkout/${id}?t=${ctx.pageTokens.token('checkout', id)}` };
+    return {
+      api: apiUrl(ctx, ''),
+      checkout: (id) => `${ctx.config.publicUrl}/checkout/${id}?t=${ctx.pageTokens.token('checkout', id)}`,
+    };
   }
 
   // ---- create -------------------------------------------------------------------------------
@@ -73,8 +109,13 @@ export class PaymentService {
   async create(merchant: Merchant, body: Record<string, unknown>, options: Resumable = {}): Promise<PaymentRow> {
     const { db, clock, config, channels } = this.#ctx;
     const now = clock.now();
-    const draft = parseCreatePayment(body, { now, defaultExpireMinutes: config.defaultExpireMinutes, acceptedCurrencies: merchant.acceptedCurrencies });
-    if (draft.agreement) await this.#loadAgreement(merchant, draft.agreement.usrBusiAgreementId, draft.agreement.usrPayAgreementId);
+    const draft = parseCreatePayment(body, {
+      now,
+      defaultExpireMinutes: config.defaultExpireMinutes,
+      acceptedCurrencies: merchant.acceptedCurrencies,
+    });
+    if (draft.agreement)
+      await this.#loadAgreement(merchant, draft.agreement.usrBusiAgreementId, draft.agreement.usrPayAgreementId);
     const quoted = await channels.fx.rate(draft.currency);
     const rate = quoted ? parseRate(quoted.rate) : null;
     if (!quoted || !rate) throw new UmfError(RET.EXCHANGE_RATE_ERROR, `no exchange rate for ${draft.currency}`);
@@ -122,20 +163,38 @@ export class PaymentService {
       bank_outcome: null,
       error_code: null,
       error_msg: null,
-      channel: draft.interfaceType === 'SERVER_TO_SERVER' || draft.interfaceType === 'DIRECT_TO_BANK' ? draft.paymentMethod : draft.paymentMethod === 'NOT_APPLICABLE' ? null : draft.paymentMethod,
+      channel:
+        draft.interfaceType === 'SERVER_TO_SERVER' || draft.interfaceType === 'DIRECT_TO_BANK'
+          ? draft.paymentMethod
+          : draft.paymentMethod === 'NOT_APPLICABLE'
+            ? null
+            : draft.paymentMethod,
       wallet_json: wallet ? JSON.stringify(wallet) : null,
     };
     try {
       await this.#ctx.store.write(async (trx) => {
         await insertPayment.run(trx, values);
-        await recordPaymentEvent(trx, id, now, 'created', `${formatAmount(draft.amountMinor, draft.currency)} ${draft.currency} at ${quoted.rate}`);
+        await recordPaymentEvent(
+          trx,
+          id,
+          now,
+          'created',
+          `${formatAmount(draft.amountMinor, draft.currency)} ${draft.currency} at ${quoted.rate}`,
+        );
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
         if (options.resumed) {
           // The crashed first attempt of this very request created it: answer with that payment.
-          const first = await db.selectFrom('payments').selectAll().where('merchant_id', '=', merchant.id).where('mer_reference_id', '=', draft.merReferenceId).where('mer_date', '=', draft.merDate).executeTakeFirst();
-          if (first && toMinor(first.amount_minor) === draft.amountMinor && first.currency === draft.currency) return first;
+          const first = await db
+            .selectFrom('payments')
+            .selectAll()
+            .where('merchant_id', '=', merchant.id)
+            .where('mer_reference_id', '=', draft.merReferenceId)
+            .where('mer_date', '=', draft.merDate)
+            .executeTakeFirst();
+          if (first && toMinor(first.amount_minor) === draft.amountMinor && first.currency === draft.currency)
+            return first;
         }
         throw new UmfError(RET.DUPLICATE_ORDER, `${draft.merReferenceId} / ${draft.merDate}`);
       }
@@ -143,11 +202,27 @@ export class PaymentService {
     }
     // The row just inserted, with the column defaults of migrations 003 and 004, is the payment as
     // the database now holds it: no need to read it back.
-    return rememberViews({ ...values, refunded_minor: 0, refunded_cny_minor: 0, settlement_id: null, service_fee_minor: null, settled_minor: null }, order, payer);
+    return rememberViews(
+      {
+        ...values,
+        refunded_minor: 0,
+        refunded_cny_minor: 0,
+        settlement_id: null,
+        service_fee_minor: null,
+        settled_minor: null,
+      },
+      order,
+      payer,
+    );
   }
 
   /** What the wallet needs for this payment: a QR URL, or a WeChat prepay order and its pay_info. */
-  async #walletData(merchant: Merchant, paymentId: string, draft: PaymentDraft, now: number): Promise<Record<string, unknown> | undefined> {
+  async #walletData(
+    merchant: Merchant,
+    paymentId: string,
+    draft: PaymentDraft,
+    now: number,
+  ): Promise<Record<string, unknown> | undefined> {
     const { wallet } = this.#ctx.channels;
     const web = draft.interfaceType === 'SERVER_TO_WEB' || draft.interfaceType === 'SERVER_TO_H5WEB';
     if (web) return undefined;
@@ -157,8 +232,17 @@ export class PaymentService {
       case 'ALIPAY_SCAN':
         return { qr_code_url: wallet.qrCodeUrl(paymentId, 'ALIPAY') };
       case 'WECHAT_WEB': {
-        const known = await this.#ctx.db.selectFrom('wechat_open_ids').select('open_id').where('open_id', '=', draft.openId!).where('merchant_id', '=', merchant.id).executeTakeFirst();
-        if (!known) throw new UmfError(RET.VALIDATION, 'payer.payer_info.wechat_in_app_web.open_id was not issued to this merchant: get it from /payments/wechat_openid');
+        const known = await this.#ctx.db
+          .selectFrom('wechat_open_ids')
+          .select('open_id')
+          .where('open_id', '=', draft.openId!)
+          .where('merchant_id', '=', merchant.id)
+          .executeTakeFirst();
+        if (!known)
+          throw new UmfError(
+            RET.VALIDATION,
+            'payer.payer_info.wechat_in_app_web.open_id was not issued to this merchant: get it from /payments/wechat_openid',
+          );
         const { prepayId, payInfo } = wallet.prepay({ paymentId, kind: 'JSAPI', openId: draft.openId!, now });
         return { open_id: draft.openId, prepay_id: prepayId, pay_info: payInfo };
       }
@@ -189,7 +273,12 @@ export class PaymentService {
 
   // ---- card verification (SMS) ----------------------------------------------------------------
 
-  async verify(merchant: Merchant, paymentId: string, body: Record<string, unknown>, options: Resumable = {}): Promise<PaymentRow> {
+  async verify(
+    merchant: Merchant,
+    paymentId: string,
+    body: Record<string, unknown>,
+    options: Resumable = {},
+  ): Promise<PaymentRow> {
     if (options.resumed) {
       // The crashed first attempt of this very request sent the code: answer as it would have.
       const first = await findMerchantPayment(this.#ctx.db, merchant, paymentId);
@@ -205,27 +294,45 @@ export class PaymentService {
   async checkoutSendCode(paymentId: string, input: CheckoutCardInput): Promise<PaymentRow> {
     const row = await this.#openById(paymentId);
     const methods = checkoutMethods(row);
-    if (!methods.includes(input.cardType)) throw new UmfError(RET.CARD_UNSUPPORTED, `this payment does not take ${input.cardType}`);
+    if (!methods.includes(input.cardType))
+      throw new UmfError(RET.CARD_UNSUPPORTED, `this payment does not take ${input.cardType}`);
     this.#checkSmsAllowed(row);
     const data = validateCard({ ...input, citizenIdType: 'IDENTITY_CARD' });
-    return this.#sendCode(row, { data, fingerprint: this.#ctx.cardVault.fingerprint(`pan:${data.number}`) }, input.cardType);
+    return this.#sendCode(
+      row,
+      { data, fingerprint: this.#ctx.cardVault.fingerprint(`pan:${data.number}`) },
+      input.cardType,
+    );
   }
 
   #checkSmsAllowed(row: PaymentRow): void {
     if (row.stage !== 'created' && row.stage !== 'sms_sent') throw new UmfError(RET.PAYMENT_IN_PROCESS);
     const now = this.#ctx.clock.now();
     if (row.sms_sent_count >= SMS_MAX_PER_PAYMENT) throw new UmfError(RET.SMS_TOO_MANY);
-    if (row.sms_last_sent_at !== null && now - Number(row.sms_last_sent_at) < SMS_MIN_INTERVAL_MS) throw new UmfError(RET.SMS_TOO_FREQUENT);
+    if (row.sms_last_sent_at !== null && now - Number(row.sms_last_sent_at) < SMS_MIN_INTERVAL_MS)
+      throw new UmfError(RET.SMS_TOO_FREQUENT);
   }
 
   /** Has the bank check the card, then sends an SMS code and keeps the card sealed until execute. */
-  async #sendCode(row: PaymentRow, card: { data: CardData; fingerprint: string; agreementId?: string }, channel?: string): Promise<PaymentRow> {
+  async #sendCode(
+    row: PaymentRow,
+    card: { data: CardData; fingerprint: string; agreementId?: string },
+    channel?: string,
+  ): Promise<PaymentRow> {
     const { db, clock, channels, cardVault } = this.#ctx;
     const now = clock.now();
     // A payer agreement stands for the bank's earlier check of this card, whose CVV2 is never kept.
-    const check = card.agreementId ? agreementCardCheck(card.data, now) : await channels.cardBank.checkCard(card.data, now);
+    const check = card.agreementId
+      ? agreementCardCheck(card.data, now)
+      : await channels.cardBank.checkCard(card.data, now);
     if (!check.ok) {
-      await recordPaymentEvent(db, row.id, now, 'card_rejected', `${check.error.code} card ending ${last4(card.data.number)}`);
+      await recordPaymentEvent(
+        db,
+        row.id,
+        now,
+        'card_rejected',
+        `${check.error.code} card ending ${last4(card.data.number)}`,
+      );
       throw new UmfError(check.error);
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -255,16 +362,28 @@ export class PaymentService {
         .where('state', '=', 'WAIT_BUYER_PAY')
         .where('sms_sent_count', '=', row.sms_sent_count);
       const result = await query.executeTakeFirst();
-      if (result.numUpdatedRows !== 1n) throw new UmfError(RET.SMS_TOO_FREQUENT, 'another verification request for this payment is in progress');
+      if (result.numUpdatedRows !== 1n)
+        throw new UmfError(RET.SMS_TOO_FREQUENT, 'another verification request for this payment is in progress');
       await channels.sms.send(trx, { phone: card.data.phone, code, paymentId: row.id, sentAt: now });
-      await recordPaymentEvent(trx, row.id, now, 'sms_sent', `code sent to ${maskPhone(card.data.phone)} (${row.sms_sent_count + 1}/${SMS_MAX_PER_PAYMENT})`);
+      await recordPaymentEvent(
+        trx,
+        row.id,
+        now,
+        'sms_sent',
+        `code sent to ${maskPhone(card.data.phone)} (${row.sms_sent_count + 1}/${SMS_MAX_PER_PAYMENT})`,
+      );
     });
     return this.#get(row.id);
   }
 
   // ---- execute -----------------------------------------------------------------------------------
 
-  async execute(merchant: Merchant, paymentId: string, body: Record<string, unknown>, options: Resumable = {}): Promise<PaymentRow> {
+  async execute(
+    merchant: Merchant,
+    paymentId: string,
+    body: Record<string, unknown>,
+    options: Resumable = {},
+  ): Promise<PaymentRow> {
     if (options.resumed) {
       // The crashed first attempt of this very request paid it, was declined (answered 200
       // TRADE_FAIL), or the bank said it answers later:
@@ -272,7 +391,12 @@ export class PaymentService {
       // asked is still 00060761 "in process" until the bank poller finishes it; its notification
       // tells the outcome.)
       const first = await findMerchantPayment(this.#ctx.db, merchant, paymentId);
-      if (first.state === 'TRADE_SUCCESS' || first.state === 'TRADE_FAIL' || (first.state === 'WAIT_BUYER_PAY' && first.stage === 'bank_pending')) return first;
+      if (
+        first.state === 'TRADE_SUCCESS' ||
+        first.state === 'TRADE_FAIL' ||
+        (first.state === 'WAIT_BUYER_PAY' && first.stage === 'bank_pending')
+      )
+        return first;
     }
     const row = await this.#openForPayer(merchant, paymentId);
     const code = verifyCodeOf(body);
@@ -283,7 +407,8 @@ export class PaymentService {
   /** The hosted checkout's last card step: the payer types the SMS code. */
   async checkoutExecute(paymentId: string, code: string): Promise<PaymentRow> {
     const row = await this.#openById(paymentId);
-    if (!checkoutMethods(row).some((m) => m === 'CREDIT_CARD' || m === 'DEBIT_CARD')) throw new UmfError(RET.VALIDATION, 'this payment is not paid by card');
+    if (!checkoutMethods(row).some((m) => m === 'CREDIT_CARD' || m === 'DEBIT_CARD'))
+      throw new UmfError(RET.VALIDATION, 'this payment is not paid by card');
     if (!/^\d{4,8}$/.test(code.trim())) throw new UmfError(RET.SMS_CODE_INCORRECT);
     return this.#executeWithCode(row, code.trim());
   }
@@ -291,9 +416,11 @@ export class PaymentService {
   async #executeWithCode(row: PaymentRow, code: string): Promise<PaymentRow> {
     const { db, clock, channels, cardVault } = this.#ctx;
     if (row.stage === 'processing' || row.stage === 'bank_pending') throw new UmfError(RET.PAYMENT_IN_PROCESS);
-    if (row.stage !== 'sms_sent' || !row.sms_code_hash) throw new UmfError(RET.SMS_CODE_NOT_FOUND, 'request a verification code first (verify)');
+    if (row.stage !== 'sms_sent' || !row.sms_code_hash)
+      throw new UmfError(RET.SMS_CODE_NOT_FOUND, 'request a verification code first (verify)');
     const now = clock.now();
-    if (row.sms_code_expires_at !== null && Number(row.sms_code_expires_at) <= now) throw new UmfError(RET.SMS_CODE_NOT_FOUND, 'the verification code has expired: request a new one');
+    if (row.sms_code_expires_at !== null && Number(row.sms_code_expires_at) <= now)
+      throw new UmfError(RET.SMS_CODE_NOT_FOUND, 'the verification code has expired: request a new one');
 
     // Each guess takes one of the MAX_WRONG_CODES attempts in a single conditional update before it
     // is compared, so concurrent guesses are all counted and never more than the limit are compared.
@@ -326,20 +453,40 @@ export class PaymentService {
     }
 
     // Claim the payment for this execution: only one concurrent execute gets past this update.
-    const claimed = await transition(db, row.id, { state: 'WAIT_BUYER_PAY', stage: 'sms_sent', version: row.version }, { state: 'WAIT_BUYER_PAY', stage: 'processing' }, { sms_code_hash: null }, now);
+    const claimed = await transition(
+      db,
+      row.id,
+      { state: 'WAIT_BUYER_PAY', stage: 'sms_sent', version: row.version },
+      { state: 'WAIT_BUYER_PAY', stage: 'processing' },
+      { sms_code_hash: null },
+      now,
+    );
     if (!claimed) throw new UmfError(RET.PAYMENT_IN_PROCESS);
     const processing = await this.#get(row.id);
 
     if (!row.card_secret_enc || !row.card_fingerprint) throw new UmfError(RET.SYSTEM_ERROR);
     const card = JSON.parse(cardVault.open(row.card_secret_enc, `payment:${row.id}`)) as CardData;
-    const result = await channels.cardBank.debit({ paymentId: row.id, card, cardFingerprint: row.card_fingerprint, amountFen: toMinor(row.total_cny_minor), now });
+    const result = await channels.cardBank.debit({
+      paymentId: row.id,
+      card,
+      cardFingerprint: row.card_fingerprint,
+      amountFen: toMinor(row.total_cny_minor),
+      now,
+    });
     if (result.outcome === 'pending') {
       // The bank has the card data now: the CVV2 is destroyed here. The rest stays sealed until the
       // bank's final answer, so that a late success still issues the payer agreement.
       const { cvv2: _destroyed, ...withoutCvv2 } = card;
       const resealed = cardVault.seal(JSON.stringify(withoutCvv2), `payment:${row.id}`);
       await db.transaction().execute(async (trx) => {
-        const ok = await transition(trx, row.id, { state: 'WAIT_BUYER_PAY', stage: 'processing' }, { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' }, { card_secret_enc: resealed, bank_resolve_at: result.retryAt }, now);
+        const ok = await transition(
+          trx,
+          row.id,
+          { state: 'WAIT_BUYER_PAY', stage: 'processing' },
+          { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' },
+          { card_secret_enc: resealed, bank_resolve_at: result.retryAt },
+          now,
+        );
         if (ok) await recordPaymentEvent(trx, row.id, now, 'bank_pending', 'the bank has not answered yet');
       });
       return this.#get(row.id);
@@ -360,12 +507,19 @@ export class PaymentService {
     const row = await this.#openById(paymentId);
     const methods = checkoutMethods(row);
     const method = walletMethodFor(row, provider);
-    if (!method || !methods.includes(method)) throw new UmfError(RET.VALIDATION, `this payment is not paid with ${provider === 'WECHAT' ? 'WeChat Pay' : 'Alipay'}`);
+    if (!method || !methods.includes(method))
+      throw new UmfError(
+        RET.VALIDATION,
+        `this payment is not paid with ${provider === 'WECHAT' ? 'WeChat Pay' : 'Alipay'}`,
+      );
     // A checkout buyer who asked for a card's SMS code (sms_sent) may still change their mind and pay
     // with a wallet: nothing was debited yet, and #finish destroys the sealed card and the code.
     if (row.stage !== 'created' && row.stage !== 'sms_sent') throw new UmfError(RET.PAYMENT_IN_PROCESS);
     const now = this.#ctx.clock.now();
-    const done = await this.#finish(row, row.stage, outcome === 'success' ? 'TRADE_SUCCESS' : 'TRADE_FAIL', now, { channel: method, ...(outcome === 'fail' ? { error: RET.PAYMENT_FAILED_TO_PAY } : {}) });
+    const done = await this.#finish(row, row.stage, outcome === 'success' ? 'TRADE_SUCCESS' : 'TRADE_FAIL', now, {
+      channel: method,
+      ...(outcome === 'fail' ? { error: RET.PAYMENT_FAILED_TO_PAY } : {}),
+    });
     if (!done) {
       const current = await this.#get(row.id);
       if (current.state !== 'WAIT_BUYER_PAY') throw finalStateError(current.state);
@@ -378,7 +532,12 @@ export class PaymentService {
   async findById(paymentId: string): Promise<PaymentRow | undefined> {
     if (!/^PAY_[A-Z0-9]{1,40}$/.test(paymentId)) return undefined;
     const row = await this.#ctx.db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
-    if (row && row.state === 'WAIT_BUYER_PAY' && Number(row.expire_at) <= this.#ctx.clock.now() && (row.stage === 'created' || row.stage === 'sms_sent')) {
+    if (
+      row &&
+      row.state === 'WAIT_BUYER_PAY' &&
+      Number(row.expire_at) <= this.#ctx.clock.now() &&
+      (row.stage === 'created' || row.stage === 'sms_sent')
+    ) {
       await this.closeExpired(row);
       return this.#get(row.id);
     }
@@ -388,7 +547,8 @@ export class PaymentService {
   async #openById(paymentId: string): Promise<PaymentRow> {
     const row = await this.findById(paymentId);
     if (!row) throw new UmfError(RET.PAYMENT_NOT_FOUND);
-    if (row.state === 'TRADE_CLOSED' && row.error_code === RET.PAYMENT_EXPIRED.code) throw new UmfError(RET.PAYMENT_EXPIRED);
+    if (row.state === 'TRADE_CLOSED' && row.error_code === RET.PAYMENT_EXPIRED.code)
+      throw new UmfError(RET.PAYMENT_EXPIRED);
     if (row.state !== 'WAIT_BUYER_PAY') throw finalStateError(row.state);
     return row;
   }
@@ -426,19 +586,42 @@ export class PaymentService {
     const { db, clock, channels } = this.#ctx;
     const now = clock.now();
     // Two indexed lookups (stage, bank_resolve_at) rather than one OR that would scan the table.
-    const due = await db.selectFrom('payments').selectAll().where('stage', '=', 'bank_pending').where('bank_resolve_at', '<=', now).limit(limit).execute();
-    const stalled = await db.selectFrom('payments').selectAll().where('stage', '=', 'processing').where('updated_at', '<=', now - 60_000).limit(limit).execute();
+    const due = await db
+      .selectFrom('payments')
+      .selectAll()
+      .where('stage', '=', 'bank_pending')
+      .where('bank_resolve_at', '<=', now)
+      .limit(limit)
+      .execute();
+    const stalled = await db
+      .selectFrom('payments')
+      .selectAll()
+      .where('stage', '=', 'processing')
+      .where('updated_at', '<=', now - 60_000)
+      .limit(limit)
+      .execute();
     const rows = [...due, ...stalled];
     let resolved = 0;
     for (const row of rows) {
-      const result = await channels.cardBank.inquire({ paymentId: row.id, cardFingerprint: row.card_fingerprint ?? '', last4: row.card_last4 ?? '', now });
+      const result = await channels.cardBank.inquire({
+        paymentId: row.id,
+        cardFingerprint: row.card_fingerprint ?? '',
+        last4: row.card_last4 ?? '',
+        now,
+      });
       const stage = row.stage as PaymentStage;
       if (result.outcome === 'pending') {
-        await db.updateTable('payments').set({ bank_resolve_at: result.retryAt }).where('id', '=', row.id).where('stage', '=', stage).execute();
+        await db
+          .updateTable('payments')
+          .set({ bank_resolve_at: result.retryAt })
+          .where('id', '=', row.id)
+          .where('stage', '=', stage)
+          .execute();
         continue;
       }
       let card: CardData | undefined;
-      if (row.card_secret_enc) card = JSON.parse(this.#ctx.cardVault.open(row.card_secret_enc, `payment:${row.id}`)) as CardData;
+      if (row.card_secret_enc)
+        card = JSON.parse(this.#ctx.cardVault.open(row.card_secret_enc, `payment:${row.id}`)) as CardData;
       const done =
         result.outcome === 'success'
           ? await this.#finish(row, stage, 'TRADE_SUCCESS', now, card ? { card } : {})
@@ -454,7 +637,13 @@ export class PaymentService {
    * Moves a payment to a final state in one transaction with its event, its payer agreement (card
    * payments that succeed) and its notification. Card data is destroyed in the same update.
    */
-  async #finish(row: PaymentRow, fromStage: PaymentStage, state: PaymentState, now: number, extra: { error?: RetCodeEntry; card?: CardData; channel?: string }): Promise<boolean> {
+  async #finish(
+    row: PaymentRow,
+    fromStage: PaymentStage,
+    state: PaymentState,
+    now: number,
+    extra: { error?: RetCodeEntry; card?: CardData; channel?: string },
+  ): Promise<boolean> {
     const { db, cardVault } = this.#ctx;
     const done = await db.transaction().execute(async (trx) => {
       let agreementId = row.agreement_id;
@@ -480,8 +669,20 @@ export class PaymentService {
         now,
       );
       if (!ok) return false;
-      if (state === 'TRADE_SUCCESS') await postPaymentSuccess(trx, { paymentId: row.id, merchantId: row.merchant_id, cnyMinor: toMinor(row.total_cny_minor), now });
-      await recordPaymentEvent(trx, row.id, now, state, extra.error ? `${extra.error.code} ${extra.error.message}` : null);
+      if (state === 'TRADE_SUCCESS')
+        await postPaymentSuccess(trx, {
+          paymentId: row.id,
+          merchantId: row.merchant_id,
+          cnyMinor: toMinor(row.total_cny_minor),
+          now,
+        });
+      await recordPaymentEvent(
+        trx,
+        row.id,
+        now,
+        state,
+        extra.error ? `${extra.error.code} ${extra.error.message}` : null,
+      );
       const updated = await trx.selectFrom('payments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
       const payload = { payment: renderPayment(updated, this.#urls, await this.#agreementView(updated, trx)) };
       await enqueueNotification(trx, {
@@ -550,9 +751,18 @@ export class PaymentService {
 
   async #agreementView(row: PaymentRow, db: Db = this.#ctx.db): Promise<AgreementView | undefined> {
     if (!row.agreement_id) return undefined;
-    const a = await db.selectFrom('payer_agreements').selectAll().where('usr_pay_agreement_id', '=', row.agreement_id).executeTakeFirst();
+    const a = await db
+      .selectFrom('payer_agreements')
+      .selectAll()
+      .where('usr_pay_agreement_id', '=', row.agreement_id)
+      .executeTakeFirst();
     if (!a) return undefined;
-    return { usr_busi_agreement_id: a.usr_busi_agreement_id, usr_pay_agreement_id: a.usr_pay_agreement_id, gate_id: a.gate_id, last_four_cardid: a.card_last4 };
+    return {
+      usr_busi_agreement_id: a.usr_busi_agreement_id,
+      usr_pay_agreement_id: a.usr_pay_agreement_id,
+      gate_id: a.gate_id,
+      last_four_cardid: a.card_last4,
+    };
   }
 
   async #loadAgreement(merchant: Merchant, busiId: string, payId: string) {
@@ -568,7 +778,11 @@ export class PaymentService {
   }
 
   /** Card data from a verify request: an encrypted bank_card, or a payer agreement. */
-  async #cardFromRequest(merchant: Merchant, row: PaymentRow, body: Record<string, unknown>): Promise<{ data: CardData; fingerprint: string; agreementId?: string }> {
+  async #cardFromRequest(
+    merchant: Merchant,
+    row: PaymentRow,
+    body: Record<string, unknown>,
+  ): Promise<{ data: CardData; fingerprint: string; agreementId?: string }> {
     const payer = (body.payer ?? {}) as Record<string, unknown>;
     const info = ((payer.payer_info ?? body.payer_info ?? {}) as Record<string, unknown>) ?? {};
     const bankCard = info.bank_card as Record<string, unknown> | undefined;
@@ -576,7 +790,9 @@ export class PaymentService {
     const cardType = row.payment_method === 'DEBIT_CARD' ? 'DEBIT_CARD' : 'CREDIT_CARD';
     const phoneText = str(info.phone) ?? str(bankCard?.phone) ?? row.phone ?? undefined;
 
-    const agreementPay = str(agreementIn?.usr_pay_agreement_id) ?? (row.agreement_id && !str(bankCard?.number) ? row.agreement_id : undefined);
+    const agreementPay =
+      str(agreementIn?.usr_pay_agreement_id) ??
+      (row.agreement_id && !str(bankCard?.number) ? row.agreement_id : undefined);
     if (agreementPay && !str(bankCard?.number)) {
       const busi = str(agreementIn?.usr_busi_agreement_id);
       const a = await this.#ctx.db
@@ -585,10 +801,18 @@ export class PaymentService {
         .where('usr_pay_agreement_id', '=', agreementPay)
         .where('merchant_id', '=', merchant.id)
         .executeTakeFirst();
-      if (!a || (busi && a.usr_busi_agreement_id !== busi)) throw new UmfError(RET.VALIDATION, 'payer_agreement: no such agreement for this merchant');
-      if (a.card_type !== cardType) throw new UmfError(RET.CARD_UNSUPPORTED, `the agreement's card is a ${a.card_type}`);
-      const stored = JSON.parse(this.#ctx.cardVault.open(a.card_enc, `agreement:${a.usr_pay_agreement_id}`)) as CardData;
-      return { data: { ...stored, phone: a.phone }, fingerprint: a.card_fingerprint, agreementId: a.usr_pay_agreement_id };
+      if (!a || (busi && a.usr_busi_agreement_id !== busi))
+        throw new UmfError(RET.VALIDATION, 'payer_agreement: no such agreement for this merchant');
+      if (a.card_type !== cardType)
+        throw new UmfError(RET.CARD_UNSUPPORTED, `the agreement's card is a ${a.card_type}`);
+      const stored = JSON.parse(
+        this.#ctx.cardVault.open(a.card_enc, `agreement:${a.usr_pay_agreement_id}`),
+      ) as CardData;
+      return {
+        data: { ...stored, phone: a.phone },
+        fingerprint: a.card_fingerprint,
+        agreementId: a.usr_pay_agreement_id,
+      };
     }
 
     if (!bankCard) throw new UmfError(RET.VALIDATION, 'payer.payer_info.bank_card (or payer_agreement) is required');
@@ -598,7 +822,11 @@ export class PaymentService {
       try {
         return this.#ctx.platform.decryptor.decrypt(text, merchant.encryption).trim();
       } catch (error) {
-        if (error instanceof FieldDecryptionError) throw new UmfError(RET.VALIDATION, `payer.payer_info.bank_card.${field} could not be decrypted: encrypt it with the platform certificate (${merchant.encryption === 'oaep' ? 'RSA-OAEP, SHA-256, MGF1-SHA-256' : 'RSA PKCS#1 v1.5'}) and base64 it`);
+        if (error instanceof FieldDecryptionError)
+          throw new UmfError(
+            RET.VALIDATION,
+            `payer.payer_info.bank_card.${field} could not be decrypted: encrypt it with the platform certificate (${merchant.encryption === 'oaep' ? 'RSA-OAEP, SHA-256, MGF1-SHA-256' : 'RSA PKCS#1 v1.5'}) and base64 it`,
+          );
         throw error;
       }
     };
@@ -618,10 +846,20 @@ export class PaymentService {
   async #openForPayer(merchant: Merchant, paymentId: string): Promise<PaymentRow> {
     const row = await findMerchantPayment(this.#ctx.db, merchant, paymentId);
     // A web payment (whatever its method, NOT_APPLICABLE included) is paid on the hosted checkout.
-    if (row.interface_type === 'SERVER_TO_WEB' || row.interface_type === 'SERVER_TO_H5WEB') throw new UmfError(RET.VALIDATION, `${row.interface_type} payments are paid on the hosted checkout page (the upay link), not with verify/execute`);
-    if (row.payment_method !== 'CREDIT_CARD' && row.payment_method !== 'DEBIT_CARD') throw new UmfError(RET.VALIDATION, `${row.payment_method} payments are not paid with verify/execute`);
-    if (row.interface_type !== 'SERVER_TO_SERVER') throw new UmfError(RET.VALIDATION, `${row.interface_type} payments are not paid with verify/execute`);
-    if (row.state === 'WAIT_BUYER_PAY' && Number(row.expire_at) <= this.#ctx.clock.now() && (row.stage === 'created' || row.stage === 'sms_sent')) {
+    if (row.interface_type === 'SERVER_TO_WEB' || row.interface_type === 'SERVER_TO_H5WEB')
+      throw new UmfError(
+        RET.VALIDATION,
+        `${row.interface_type} payments are paid on the hosted checkout page (the upay link), not with verify/execute`,
+      );
+    if (row.payment_method !== 'CREDIT_CARD' && row.payment_method !== 'DEBIT_CARD')
+      throw new UmfError(RET.VALIDATION, `${row.payment_method} payments are not paid with verify/execute`);
+    if (row.interface_type !== 'SERVER_TO_SERVER')
+      throw new UmfError(RET.VALIDATION, `${row.interface_type} payments are not paid with verify/execute`);
+    if (
+      row.state === 'WAIT_BUYER_PAY' &&
+      Number(row.expire_at) <= this.#ctx.clock.now() &&
+      (row.stage === 'created' || row.stage === 'sms_sent')
+    ) {
       await this.closeExpired(row);
       throw new UmfError(RET.PAYMENT_EXPIRED);
     }
@@ -659,7 +897,11 @@ function validateCard(input: {
   citizenIdNumber: string | undefined;
   phone: string | undefined;
 }): CardData {
-  const field = (name: string) => new UmfError(RET.VALIDATION, `payer.payer_info.bank_card.${name} is required (encrypted with the platform certificate)`);
+  const field = (name: string) =>
+    new UmfError(
+      RET.VALIDATION,
+      `payer.payer_info.bank_card.${name} is required (encrypted with the platform certificate)`,
+    );
   if (!input.number) throw field('number');
   const number = input.number.replace(/[\s-]/g, '');
   if (!luhnValid(number)) throw new UmfError(RET.CARD_BIN_INVALID);
@@ -668,7 +910,8 @@ function validateCard(input: {
   if (isCredit && !input.cvv2) throw field('cvv2');
   if (!input.holderName) throw field('payer_name');
   const idType = input.citizenIdType ?? '1';
-  if (idType !== '1' && idType.toUpperCase() !== 'IDENTITY_CARD') throw new UmfError(RET.VALIDATION, 'payer.payer_info.bank_card.citizen_id_type must be IDENTITY_CARD (or "1")');
+  if (idType !== '1' && idType.toUpperCase() !== 'IDENTITY_CARD')
+    throw new UmfError(RET.VALIDATION, 'payer.payer_info.bank_card.citizen_id_type must be IDENTITY_CARD (or "1")');
   if (!input.citizenIdNumber) throw field('citizen_id_number');
   if (!citizenIdValid(input.citizenIdNumber)) throw new UmfError(RET.ID_NUMBER_INVALID);
   if (!input.phone) throw new UmfError(RET.VALIDATION, 'payer.payer_info.phone is required');
@@ -688,9 +931,11 @@ function validateCard(input: {
 /** The payment methods the payer may use for this payment (on the checkout page or a wallet). */
 export function checkoutMethods(row: Pick<PaymentRow, 'payment_method' | 'interface_type'>): string[] {
   const web = row.interface_type === 'SERVER_TO_WEB' || row.interface_type === 'SERVER_TO_H5WEB';
-  if (web && row.payment_method === 'NOT_APPLICABLE') return ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN'];
+  if (web && row.payment_method === 'NOT_APPLICABLE')
+    return ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN'];
   if (web) return [row.payment_method];
-  if (['WECHAT_SCAN', 'ALIPAY_SCAN', 'WECHAT_WEB', 'WECHAT_IN_APP'].includes(row.payment_method)) return [row.payment_method];
+  if (['WECHAT_SCAN', 'ALIPAY_SCAN', 'WECHAT_WEB', 'WECHAT_IN_APP'].includes(row.payment_method))
+    return [row.payment_method];
   return [];
 }
 
@@ -753,7 +998,13 @@ function orderView(draft: PaymentDraft): Record<string, unknown> {
       is_customs: sub.is_customs ? 'TRUE' : 'FALSE',
       amount: { total: formatAmount(amountMinor, draft.currency), currency: draft.currency },
       ...(items.length > 0
-        ? { items: items.map(({ amountMinor: itemMinor, quantity, ...item }) => ({ ...item, quantity: String(quantity), amount: { total: formatAmount(itemMinor, draft.currency), currency: draft.currency } })) }
+        ? {
+            items: items.map(({ amountMinor: itemMinor, quantity, ...item }) => ({
+              ...item,
+              quantity: String(quantity),
+              amount: { total: formatAmount(itemMinor, draft.currency), currency: draft.currency },
+            })),
+          }
         : {}),
     };
   });

@@ -38,7 +38,10 @@ export function isFinal(state: string): boolean {
   return state !== 'WAIT_BUYER_PAY';
 }
 
-export function canTransition(from: { state: PaymentState; stage: PaymentStage }, to: { state: PaymentState; stage: PaymentStage }): boolean {
+export function canTransition(
+  from: { state: PaymentState; stage: PaymentStage },
+  to: { state: PaymentState; stage: PaymentStage },
+): boolean {
   const stateOk = TRANSITIONS[from.state].includes(to.state);
   const stageOk = from.stage === to.stage ? to.stage !== 'done' : STAGES[from.stage].includes(to.stage);
   const finalOk = isFinal(to.state) === (to.stage === 'done');
@@ -59,7 +62,8 @@ export async function transition(
   changes: Omit<Updateable<PaymentsTable>, 'state' | 'stage' | 'version' | 'id'>,
   now: number,
 ): Promise<boolean> {
-  if (!canTransition(from, to)) throw new IllegalTransitionError(`payment ${from.state}/${from.stage} cannot become ${to.state}/${to.stage}`);
+  if (!canTransition(from, to))
+    throw new IllegalTransitionError(`payment ${from.state}/${from.stage} cannot become ${to.state}/${to.stage}`);
   let query = db
     .updateTable('payments')
     .set((eb) => ({ ...changes, state: to.state, stage: to.stage, updated_at: now, version: eb('version', '+', 1) }))

@@ -10,6 +10,12 @@ import { PreparedInsert } from '../store/prepared.ts';
 
 const insertEvent = new PreparedInsert('payment_events', ['id', 'payment_id', 'at', 'type', 'detail']);
 
-export async function recordPaymentEvent(db: Kysely<Database> | Transaction<Database>, paymentId: string, at: number, type: string, detail: string | null): Promise<void> {
+export async function recordPaymentEvent(
+  db: Kysely<Database> | Transaction<Database>,
+  paymentId: string,
+  at: number,
+  type: string,
+  detail: string | null,
+): Promise<void> {
   await insertEvent.run(db, { id: newId('EVT_'), payment_id: paymentId, at, type, detail });
 }

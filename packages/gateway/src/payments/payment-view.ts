@@ -41,7 +41,11 @@ export function paymentLinks(row: PaymentRow, urls: PaymentUrls): Link[] {
   const links = [link('self', 'GET', self)];
   if (row.interface_type === 'SERVER_TO_WEB' || row.interface_type === 'SERVER_TO_H5WEB') {
     // The reference's order for web payments; clients read links[3] (upay) by position.
-    links.push(link('refund', 'POST', `${self}/refund`), link('apply_to_customs', 'POST', `${self}/apply_to_customs`), link('upay', 'GET', urls.checkout(row.id)));
+    links.push(
+      link('refund', 'POST', `${self}/refund`),
+      link('apply_to_customs', 'POST', `${self}/apply_to_customs`),
+      link('upay', 'GET', urls.checkout(row.id)),
+    );
     return links;
   }
   const isCard = row.payment_method === 'CREDIT_CARD' || row.payment_method === 'DEBIT_CARD';
@@ -53,7 +57,8 @@ export function paymentLinks(row: PaymentRow, urls: PaymentUrls): Link[] {
     links.push(link('refund', 'POST', `${self}/refund`));
     // Payments store is_customs as "TRUE"/"FALSE" (payments.ts): a paid order with a customs
     // sub-order can be declared.
-    if (row.order_json.includes('"is_customs":"TRUE"')) links.push(link('apply_to_customs', 'POST', `${self}/apply_to_customs`));
+    if (row.order_json.includes('"is_customs":"TRUE"'))
+      links.push(link('apply_to_customs', 'POST', `${self}/apply_to_customs`));
   }
   return links;
 }
@@ -69,7 +74,11 @@ interface WithViews {
  * Remembers the objects `row.order_json` and `row.payer_json` are the JSON of (create), so that
  * rendering the new row does not parse them back. They must not be changed afterwards.
  */
-export function rememberViews(row: PaymentRow, order: Record<string, unknown>, payer: Record<string, unknown>): PaymentRow {
+export function rememberViews(
+  row: PaymentRow,
+  order: Record<string, unknown>,
+  payer: Record<string, unknown>,
+): PaymentRow {
   Object.defineProperty(row, VIEWS, { value: { order, payer } });
   return row;
 }
@@ -82,11 +91,18 @@ export function renderPayment(row: PaymentRow, urls: PaymentUrls, agreement?: Ag
   const payerInfo: Record<string, unknown> = {};
   if (row.phone) payerInfo.phone = row.phone;
   if (agreement) payerInfo.payer_agreement = agreement;
-  else if (row.card_last4 && (row.channel === 'CREDIT_CARD' || row.channel === 'DEBIT_CARD')) payerInfo.bank_card = { last_four_cardid: row.card_last4 };
+  else if (row.card_last4 && (row.channel === 'CREDIT_CARD' || row.channel === 'DEBIT_CARD'))
+    payerInfo.bank_card = { last_four_cardid: row.card_last4 };
   if (row.wallet_json) {
-    const wallet = JSON.parse(row.wallet_json) as { qr_code_url?: string; open_id?: string; pay_info?: Record<string, string> };
-    if (row.payment_method === 'WECHAT_SCAN' || row.payment_method === 'ALIPAY_SCAN') payerInfo.qr_code_scan = { qr_code_url: wallet.qr_code_url };
-    if (row.payment_method === 'WECHAT_WEB') payerInfo.wechat_in_app_web = { open_id: wallet.open_id, pay_info: wallet.pay_info };
+    const wallet = JSON.parse(row.wallet_json) as {
+      qr_code_url?: string;
+      open_id?: string;
+      pay_info?: Record<string, string>;
+    };
+    if (row.payment_method === 'WECHAT_SCAN' || row.payment_method === 'ALIPAY_SCAN')
+      payerInfo.qr_code_scan = { qr_code_url: wallet.qr_code_url };
+    if (row.payment_method === 'WECHAT_WEB')
+      payerInfo.wechat_in_app_web = { open_id: wallet.open_id, pay_info: wallet.pay_info };
     if (row.payment_method === 'WECHAT_IN_APP') payerInfo.wechat_in_app = { pay_info: wallet.pay_info };
   }
   const payment: Record<string, unknown> = {

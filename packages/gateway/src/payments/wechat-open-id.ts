@@ -17,22 +17,30 @@ export interface OpenIdState {
 }
 
 export function createOpenIdState(ctx: GatewayContext, merchantId: string, notifyUrl: string): string {
-  const payload = Buffer.from(JSON.stringify({ m: merchantId, u: notifyUrl, e: ctx.clock.now() + STATE_TTL_MS })).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify({ m: merchantId, u: notifyUrl, e: ctx.clock.now() + STATE_TTL_MS }),
+  ).toString('base64url');
   return `${payload}.${ctx.pageTokens.token('wechat-state', payload)}`;
 }
 
 export function readOpenIdState(ctx: GatewayContext, state: unknown): OpenIdState {
   if (typeof state !== 'string') throw new UmfError(RET.VALIDATION, 'state is missing');
   const [payload, mac] = state.split('.');
-  if (!payload || !ctx.pageTokens.valid('wechat-state', payload, mac)) throw new UmfError(RET.VALIDATION, 'state was not issued by the platform');
+  if (!payload || !ctx.pageTokens.valid('wechat-state', payload, mac))
+    throw new UmfError(RET.VALIDATION, 'state was not issued by the platform');
   const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { m: string; u: string; e: number };
-  if (parsed.e <= ctx.clock.now()) throw new UmfError(RET.VALIDATION, 'state has expired: ask the merchant for a new link');
+  if (parsed.e <= ctx.clock.now())
+    throw new UmfError(RET.VALIDATION, 'state has expired: ask the merchant for a new link');
   return { merchantId: parsed.m, notifyUrl: parsed.u, expiresAt: parsed.e };
 }
 
 /** The payer's open_id for one merchant's official account: stable per (merchant, WeChat user). */
 export async function issueOpenId(ctx: GatewayContext, merchantId: string, userName: string): Promise<string> {
-  const openId = 'o' + Buffer.from(ctx.pageTokens.secret(`open_id\0${merchantId}\0${userName}`, 40), 'hex').toString('base64url').slice(0, 27);
+  const openId =
+    'o' +
+    Buffer.from(ctx.pageTokens.secret(`open_id\0${merchantId}\0${userName}`, 40), 'hex')
+      .toString('base64url')
+      .slice(0, 27);
   await ctx.db
     .insertInto('wechat_open_ids')
     .values({ open_id: openId, merchant_id: merchantId, user_name: userName, created_at: ctx.clock.now() })

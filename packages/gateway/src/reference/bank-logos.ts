@@ -33,7 +33,9 @@ function hslToHex(h: number, s: number, l: number): string {
   const channel = (n: number): string => {
     const k = (n + h / 30) % 12;
     const v = l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
-    return Math.round(v * 255).toString(16).padStart(2, '0');
+    return Math.round(v * 255)
+      .toString(16)
+      .padStart(2, '0');
   };
   return `#${channel(0)}${channel(8)}${channel(4)}`;
 }
@@ -43,7 +45,7 @@ export function bankColour(code: string): string {
   const h = hash(code);
   const hue = h % 360;
   const saturation = 0.55 + ((h >>> 9) % 21) / 100; // 0.55 .. 0.75
-  const lightness = 0.30 + ((h >>> 17) % 9) / 100; // 0.30 .. 0.38
+  const lightness = 0.3 + ((h >>> 17) % 9) / 100; // 0.30 .. 0.38
   return hslToHex(hue, saturation, lightness);
 }
 

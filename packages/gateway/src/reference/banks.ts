@@ -98,8 +98,21 @@ const CREDIT_TABLE: ReadonlyArray<readonly [code: string, name: string, nameZh: 
  * entry in DEBIT_ONLY_TABLE below.
  */
 const DEBIT_ORDER: readonly string[] = [
-  'SPDB', 'CCB', 'ABC', 'BOC', 'CITIC', 'CEB', 'CMB', 'ICBC',
-  'CMBC', 'GDB', 'COMM', 'SPAB', 'HXB', 'PSBC', 'CIB',
+  'SPDB',
+  'CCB',
+  'ABC',
+  'BOC',
+  'CITIC',
+  'CEB',
+  'CMB',
+  'ICBC',
+  'CMBC',
+  'GDB',
+  'COMM',
+  'SPAB',
+  'HXB',
+  'PSBC',
+  'CIB',
 ];
 
 /** [code, English name, Chinese name] for debit-table banks absent from the credit table. */
@@ -108,10 +121,7 @@ const DEBIT_ONLY_TABLE: ReadonlyArray<readonly [code: string, name: string, name
 function buildBanks(): readonly Bank[] {
   const creditCodes = new Set(CREDIT_TABLE.map(([code]) => code));
   const debitCodes = new Set(DEBIT_ORDER);
-  const rows = [
-    ...CREDIT_TABLE,
-    ...DEBIT_ONLY_TABLE.filter(([code]) => !creditCodes.has(code)),
-  ];
+  const rows = [...CREDIT_TABLE, ...DEBIT_ONLY_TABLE.filter(([code]) => !creditCodes.has(code))];
   const seen = new Set<string>();
   const banks: Bank[] = [];
   for (const [code, name, nameZh] of rows) {

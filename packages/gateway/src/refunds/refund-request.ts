@@ -55,7 +55,8 @@ export interface RefundDraft {
 }
 
 function obj(value: unknown, path: string): Record<string, unknown> {
-  if (!isObject(value)) fail(path, value === undefined || value === null || value === '' ? 'is required' : 'must be an object');
+  if (!isObject(value))
+    fail(path, value === undefined || value === null || value === '' ? 'is required' : 'must be an object');
   return value;
 }
 
@@ -64,7 +65,12 @@ function amount(value: unknown, path: string, currency: Currency): bigint {
   if (value === undefined || value === null || value === '') fail(`${path}.total`, 'is required', RET.AMOUNT_BLANK);
   const a = obj(value, path);
   const code = str(a.currency, `${path}.currency`, { required: true })!.toUpperCase();
-  if (code !== currency) fail(`${path}.currency`, `is ${isCurrency(code) ? code : `"${code}"`}, the payment is in ${currency}`, RET.REFUND_CURRENCY_MISMATCH);
+  if (code !== currency)
+    fail(
+      `${path}.currency`,
+      `is ${isCurrency(code) ? code : `"${code}"`}, the payment is in ${currency}`,
+      RET.REFUND_CURRENCY_MISMATCH,
+    );
   const parsed = parseAmount(a.total, currency);
   if (!parsed.ok) {
     switch (parsed.reason) {
@@ -89,12 +95,19 @@ function merDate(value: unknown, path: string): string {
 }
 
 /** Finds the refund object in whichever shape the client sent. */
-function locate(body: Record<string, unknown>): { shape: RefundShape; order: Record<string, unknown>; path: string; outer: Record<string, unknown> } {
+function locate(body: Record<string, unknown>): {
+  shape: RefundShape;
+  order: Record<string, unknown>;
+  path: string;
+  outer: Record<string, unknown>;
+} {
   const outer = isObject(body.refund) ? body.refund : body;
-  if (outer.refund_info !== undefined) return { shape: 'refund_info', order: obj(outer.refund_info, 'refund_info'), path: 'refund_info', outer };
+  if (outer.refund_info !== undefined)
+    return { shape: 'refund_info', order: obj(outer.refund_info, 'refund_info'), path: 'refund_info', outer };
   if (outer.order !== undefined) return { shape: 'order', order: obj(outer.order, 'order'), path: 'order', outer };
   if (outer.orders !== undefined) {
-    if (!Array.isArray(outer.orders) || outer.orders.length === 0) fail('orders', 'must be an array with the one order to refund');
+    if (!Array.isArray(outer.orders) || outer.orders.length === 0)
+      fail('orders', 'must be an array with the one order to refund');
     if (outer.orders.length > 1) fail('orders', 'must hold exactly one order: a refund belongs to one payment');
     return { shape: 'orders', order: obj(outer.orders[0], 'orders[0]'), path: 'orders[0]', outer };
   }
@@ -103,10 +116,17 @@ function locate(body: Record<string, unknown>): { shape: RefundShape; order: Rec
 
 export function parseRefundRequest(body: Record<string, unknown>, paymentCurrency: Currency): RefundDraft {
   const { shape, order, path, outer } = locate(body);
-  const merReferenceId = str(order.mer_reference_id, `${path}.mer_reference_id`, { required: true, max: 64, pattern: /^[A-Za-z0-9_\-.]+$/ })!;
+  const merReferenceId = str(order.mer_reference_id, `${path}.mer_reference_id`, {
+    required: true,
+    max: 64,
+    pattern: /^[A-Za-z0-9_\-.]+$/,
+  })!;
   const date = merDate(order.mer_date, `${path}.mer_date`);
   const total = amount(order.amount, `${path}.amount`, paymentCurrency);
-  const orgAmountMinor = outer.org_amount === undefined || outer.org_amount === null || outer.org_amount === '' ? undefined : amount(outer.org_amount, 'org_amount', paymentCurrency);
+  const orgAmountMinor =
+    outer.org_amount === undefined || outer.org_amount === null || outer.org_amount === ''
+      ? undefined
+      : amount(outer.org_amount, 'org_amount', paymentCurrency);
 
   const subOrders: RefundSubOrderDraft[] = [];
   const subOrdersIn = order.sub_orders;
@@ -147,7 +167,11 @@ export function parseRefundRequest(body: Record<string, unknown>, paymentCurrenc
           );
         });
         if (items.length > 0 && itemSum !== subMinor) {
-          fail(`${spath}.items`, `add up to ${formatAmount(itemSum, paymentCurrency)} but the sub-order amount is ${formatAmount(subMinor, paymentCurrency)}`, RET.REFUND_AMOUNT_INCORRECT);
+          fail(
+            `${spath}.items`,
+            `add up to ${formatAmount(itemSum, paymentCurrency)} but the sub-order amount is ${formatAmount(subMinor, paymentCurrency)}`,
+            RET.REFUND_AMOUNT_INCORRECT,
+          );
         }
       }
       subSum += subMinor;
@@ -161,7 +185,11 @@ export function parseRefundRequest(body: Record<string, unknown>, paymentCurrenc
       );
     });
     if (subOrders.length > 0 && subSum !== total) {
-      fail(`${path}.sub_orders`, `add up to ${formatAmount(subSum, paymentCurrency)} but the refund amount is ${formatAmount(total, paymentCurrency)}`, RET.REFUND_AMOUNT_INCORRECT);
+      fail(
+        `${path}.sub_orders`,
+        `add up to ${formatAmount(subSum, paymentCurrency)} but the refund amount is ${formatAmount(total, paymentCurrency)}`,
+        RET.REFUND_AMOUNT_INCORRECT,
+      );
     }
   }
 
@@ -189,7 +217,14 @@ export function refundOrderView(draft: RefundDraft): Record<string, unknown> {
     order.sub_orders = draft.subOrders.map(({ amountMinor, items, ...rest }) => ({
       ...rest,
       amount: { total: formatAmount(amountMinor, draft.currency), currency: draft.currency },
-      ...(items.length > 0 ? { items: items.map(({ amountMinor: itemMinor, ...item }) => ({ ...item, amount: { total: formatAmount(itemMinor, draft.currency), currency: draft.currency } })) } : {}),
+      ...(items.length > 0
+        ? {
+            items: items.map(({ amountMinor: itemMinor, ...item }) => ({
+              ...item,
+              amount: { total: formatAmount(itemMinor, draft.currency), currency: draft.currency },
+            })),
+          }
+        : {}),
     }));
   }
   return order;

@@ -22,7 +22,9 @@ export function refundRoutes(ctx: GatewayContext, notify: () => void): FastifyPl
     };
 
     app.post<IdParams>('/payments/payment/:id/refund', async (request, reply) => {
-      const row = await refunds.create(merchantOf(request), request.params.id, request.umfBody(), { resumed: request.idempotency?.resumed === true });
+      const row = await refunds.create(merchantOf(request), request.params.id, request.umfBody(), {
+        resumed: request.idempotency?.resumed === true,
+      });
       const refund = refunds.render(row);
       return reply.umf({ refund, links: refund.links }, RET.SUCCESS, 201);
     });

@@ -72,7 +72,12 @@ export class RefundService {
 
   // ---- create -------------------------------------------------------------------------------
 
-  async create(merchant: Merchant, paymentId: string, body: Record<string, unknown>, options: Resumable = {}): Promise<RefundRow> {
+  async create(
+    merchant: Merchant,
+    paymentId: string,
+    body: Record<string, unknown>,
+    options: Resumable = {},
+  ): Promise<RefundRow> {
     const { db, clock } = this.#ctx;
     const payment = await findMerchantPayment(db, merchant, paymentId);
     if (!isCurrency(payment.currency)) throw new UmfError(RET.SYSTEM_ERROR);
@@ -81,24 +86,48 @@ export class RefundService {
     if (options.resumed) {
       // The crashed first attempt of this very request may have created it: answer with that refund
       // (before the amount checks, which it now takes part in).
-      const first = await db.selectFrom('refunds').selectAll().where('merchant_id', '=', merchant.id).where('mer_reference_id', '=', draft.merReferenceId).where('mer_date', '=', draft.merDate).executeTakeFirst();
+      const first = await db
+        .selectFrom('refunds')
+        .selectAll()
+        .where('merchant_id', '=', merchant.id)
+        .where('mer_reference_id', '=', draft.merReferenceId)
+        .where('mer_date', '=', draft.merDate)
+        .executeTakeFirst();
       if (first && first.payment_id === payment.id && toMinor(first.amount_minor) === draft.amountMinor) return first;
     }
     if (draft.parentPayment !== undefined && draft.parentPayment !== payment.id) {
-      throw new UmfError(RET.VALIDATION, `parent_payment ${draft.parentPayment} is not the payment of the URL (${payment.id})`);
+      throw new UmfError(
+        RET.VALIDATION,
+        `parent_payment ${draft.parentPayment} is not the payment of the URL (${payment.id})`,
+      );
     }
-    if (payment.state !== 'TRADE_SUCCESS') throw new UmfError(RET.NO_REFUND_ALLOWED, `the payment is ${payment.state}, only a TRADE_SUCCESS payment can be refunded`);
+    if (payment.state !== 'TRADE_SUCCESS')
+      throw new UmfError(
+        RET.NO_REFUND_ALLOWED,
+        `the payment is ${payment.state}, only a TRADE_SUCCESS payment can be refunded`,
+      );
     const channel = payment.channel ?? payment.payment_method;
-    if (!CARD_METHODS.includes(channel) && !WALLET_METHODS.includes(channel)) throw new UmfError(RET.NO_REFUND_ALLOWED, `${channel} payments cannot be refunded on this gateway yet`);
+    if (!CARD_METHODS.includes(channel) && !WALLET_METHODS.includes(channel))
+      throw new UmfError(RET.NO_REFUND_ALLOWED, `${channel} payments cannot be refunded on this gateway yet`);
     const amountMinor = toMinor(payment.amount_minor);
     if (draft.orgAmountMinor !== undefined && draft.orgAmountMinor !== amountMinor) {
-      throw new UmfError(RET.REFUND_AMOUNT_INCONSISTENT, `org_amount is ${formatAmount(draft.orgAmountMinor, currency)} but the payment is ${formatAmount(amountMinor, currency)} ${currency}`);
+      throw new UmfError(
+        RET.REFUND_AMOUNT_INCONSISTENT,
+        `org_amount is ${formatAmount(draft.orgAmountMinor, currency)} but the payment is ${formatAmount(amountMinor, currency)} ${currency}`,
+      );
     }
     checkAgainstPayment(draft, payment);
     const left = amountMinor - toMinor(payment.refunded_minor);
     if (draft.amountMinor > left) throw overRefund(draft.amountMinor, left, amountMinor, currency);
-    const duplicate = await db.selectFrom('refunds').select('id').where('merchant_id', '=', merchant.id).where('mer_reference_id', '=', draft.merReferenceId).where('mer_date', '=', draft.merDate).executeTakeFirst();
-    if (duplicate) throw new UmfError(RET.DUPLICATE_REFUND, `${draft.merReferenceId} / ${draft.merDate} is refund ${duplicate.id}`);
+    const duplicate = await db
+      .selectFrom('refunds')
+      .select('id')
+      .where('merchant_id', '=', merchant.id)
+      .where('mer_reference_id', '=', draft.merReferenceId)
+      .where('mer_date', '=', draft.merDate)
+      .executeTakeFirst();
+    if (duplicate)
+      throw new UmfError(RET.DUPLICATE_REFUND, `${draft.merReferenceId} / ${draft.merDate} is refund ${duplicate.id}`);
     const rate = parseRate(payment.exchange_rate);
     if (!rate) throw new UmfError(RET.SYSTEM_ERROR);
 
@@ -127,7 +156,8 @@ export class RefundService {
           .where('id', '=', payment.id)
           .where(sql<boolean>`refunded_cny_minor + ${cny} <= total_cny_minor`)
           .executeTakeFirst();
-        if (cnyReserved.numUpdatedRows !== 1n) throw new Error(`refund ${id}: the CNY reservation of ${cny} fen does not fit payment ${payment.id}`);
+        if (cnyReserved.numUpdatedRows !== 1n)
+          throw new Error(`refund ${id}: the CNY reservation of ${cny} fen does not fit payment ${payment.id}`);
         const inserted = await trx
           .insertInto('refunds')
           .values({
@@ -153,17 +183,36 @@ export class RefundService {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        await postRefundAccepted(trx, { refundId: id, paymentId: payment.id, merchantId: merchant.id, cnyMinor: cny, now });
-        await recordPaymentEvent(trx, payment.id, now, 'refund_accepted', `${id} ${formatAmount(draft.amountMinor, currency)} ${currency} = ${formatScaled(cny, 2)} CNY${completes ? ' (completes the payment)' : ''}`);
+        await postRefundAccepted(trx, {
+          refundId: id,
+          paymentId: payment.id,
+          merchantId: merchant.id,
+          cnyMinor: cny,
+          now,
+        });
+        await recordPaymentEvent(
+          trx,
+          payment.id,
+          now,
+          'refund_accepted',
+          `${id} ${formatAmount(draft.amountMinor, currency)} ${currency} = ${formatScaled(cny, 2)} CNY${completes ? ' (completes the payment)' : ''}`,
+        );
         return inserted;
       });
     } catch (error) {
       if (error instanceof NotReserved) {
         const current = await findMerchantPayment(db, merchant, paymentId);
-        if (current.state !== 'TRADE_SUCCESS') throw new UmfError(RET.NO_REFUND_ALLOWED, `the payment is ${current.state}`);
-        throw overRefund(draft.amountMinor, toMinor(current.amount_minor) - toMinor(current.refunded_minor), toMinor(current.amount_minor), currency);
+        if (current.state !== 'TRADE_SUCCESS')
+          throw new UmfError(RET.NO_REFUND_ALLOWED, `the payment is ${current.state}`);
+        throw overRefund(
+          draft.amountMinor,
+          toMinor(current.amount_minor) - toMinor(current.refunded_minor),
+          toMinor(current.amount_minor),
+          currency,
+        );
       }
-      if (isUniqueViolation(error)) throw new UmfError(RET.DUPLICATE_REFUND, `${draft.merReferenceId} / ${draft.merDate}`);
+      if (isUniqueViolation(error))
+        throw new UmfError(RET.DUPLICATE_REFUND, `${draft.merReferenceId} / ${draft.merDate}`);
       throw error;
     }
 
@@ -181,7 +230,12 @@ export class RefundService {
   /** A merchant's refund (404 for anyone else's). */
   async get(merchant: Merchant, refundId: string): Promise<RefundRow> {
     if (!/^REFUND_[A-Z0-9]{1,40}$/.test(refundId)) throw new UmfError(RET.REFUND_NOT_FOUND);
-    const row = await this.#ctx.db.selectFrom('refunds').selectAll().where('id', '=', refundId).where('merchant_id', '=', merchant.id).executeTakeFirst();
+    const row = await this.#ctx.db
+      .selectFrom('refunds')
+      .selectAll()
+      .where('id', '=', refundId)
+      .where('merchant_id', '=', merchant.id)
+      .executeTakeFirst();
     if (!row) throw new UmfError(RET.REFUND_NOT_FOUND);
     return row;
   }
@@ -196,7 +250,11 @@ export class RefundService {
   async advance(row: RefundRow): Promise<boolean> {
     if (row.state !== 'REFUND_PROCESS') return false;
     const { db, clock, channels } = this.#ctx;
-    const payment = await db.selectFrom('payments').select(['card_fingerprint']).where('id', '=', row.payment_id).executeTakeFirstOrThrow();
+    const payment = await db
+      .selectFrom('payments')
+      .select(['card_fingerprint'])
+      .where('id', '=', row.payment_id)
+      .executeTakeFirstOrThrow();
     const now = clock.now();
     const request: RefundRequest = {
       refundId: row.id,
@@ -209,18 +267,37 @@ export class RefundService {
       requestedAt: Number(row.created_at),
       now,
     };
-    const result: RefundResult = CARD_METHODS.includes(row.channel) ? await channels.cardBank.refund(request) : await channels.wallet.refund(request);
+    const result: RefundResult = CARD_METHODS.includes(row.channel)
+      ? await channels.cardBank.refund(request)
+      : await channels.wallet.refund(request);
     if (result.outcome === 'pending') {
-      await db.updateTable('refunds').set({ resolve_at: result.retryAt }).where('id', '=', row.id).where('state', '=', 'REFUND_PROCESS').execute();
+      await db
+        .updateTable('refunds')
+        .set({ resolve_at: result.retryAt })
+        .where('id', '=', row.id)
+        .where('state', '=', 'REFUND_PROCESS')
+        .execute();
       return false;
     }
-    return this.#finish(row, result.outcome === 'success' ? 'REFUND_SUCCESS' : 'REFUND_FAIL', now, result.outcome === 'failed' ? result.error : undefined);
+    return this.#finish(
+      row,
+      result.outcome === 'success' ? 'REFUND_SUCCESS' : 'REFUND_FAIL',
+      now,
+      result.outcome === 'failed' ? result.error : undefined,
+    );
   }
 
   /** The refund job's pass: every REFUND_PROCESS refund whose channel answer is due. */
   async resolveDueBatch(limit = 100, onError?: (refundId: string, error: unknown) => void): Promise<number> {
     const now = this.#ctx.clock.now();
-    const rows = await this.#ctx.db.selectFrom('refunds').selectAll().where('state', '=', 'REFUND_PROCESS').where('resolve_at', '<=', now).orderBy('resolve_at').limit(limit).execute();
+    const rows = await this.#ctx.db
+      .selectFrom('refunds')
+      .selectAll()
+      .where('state', '=', 'REFUND_PROCESS')
+      .where('resolve_at', '<=', now)
+      .orderBy('resolve_at')
+      .limit(limit)
+      .execute();
     return advanceDue(rows, (row) => this.advance(row), onError);
   }
 
@@ -231,7 +308,12 @@ export class RefundService {
    * transaction with its ledger entry, the release of a failed refund's amount, its event and its
    * notification).
    */
-  async #finish(row: RefundRow, state: 'REFUND_SUCCESS' | 'REFUND_FAIL', now: number, error?: RetCodeEntry): Promise<boolean> {
+  async #finish(
+    row: RefundRow,
+    state: 'REFUND_SUCCESS' | 'REFUND_FAIL',
+    now: number,
+    error?: RetCodeEntry,
+  ): Promise<boolean> {
     const amount = toMinor(row.amount_minor);
     const cny = toMinor(row.cny_minor);
     const posting = { refundId: row.id, paymentId: row.payment_id, merchantId: row.merchant_id, cnyMinor: cny, now };
@@ -241,7 +323,12 @@ export class RefundService {
       transitions: REFUND_TRANSITIONS,
       to: state,
       now,
-      changes: { resolve_at: null, completed_at: now, error_code: error?.code ?? null, error_msg: error?.message ?? null },
+      changes: {
+        resolve_at: null,
+        completed_at: now,
+        error_code: error?.code ?? null,
+        error_msg: error?.message ?? null,
+      },
       alsoWrite: async (trx) => {
         if (state === 'REFUND_SUCCESS') {
           await postRefundSucceeded(trx, posting);
@@ -250,12 +337,16 @@ export class RefundService {
         // A failed refund gives its amount back to what can be refunded.
         const released = await trx
           .updateTable('payments')
-          .set({ refunded_minor: sql<bigint>`refunded_minor - ${amount}`, refunded_cny_minor: sql<bigint>`refunded_cny_minor - ${cny}` })
+          .set({
+            refunded_minor: sql<bigint>`refunded_minor - ${amount}`,
+            refunded_cny_minor: sql<bigint>`refunded_cny_minor - ${cny}`,
+          })
           .where('id', '=', row.payment_id)
           .where(sql<boolean>`refunded_minor >= ${amount}`)
           .where(sql<boolean>`refunded_cny_minor >= ${cny}`)
           .executeTakeFirst();
-        if (released.numUpdatedRows !== 1n) throw new Error(`refund ${row.id}: payment ${row.payment_id} has less reserved than the refund`);
+        if (released.numUpdatedRows !== 1n)
+          throw new Error(`refund ${row.id}: payment ${row.payment_id} has less reserved than the refund`);
         await postRefundFailed(trx, posting);
       },
       event: { type: state, detail: `${row.id}${error ? ` ${error.code} ${error.message}` : ''}` },
@@ -282,7 +373,13 @@ function overRefund(asked: bigint, left: bigint, paid: bigint, currency: Currenc
  */
 function checkAgainstPayment(draft: RefundDraft, payment: PaymentRow): void {
   if (draft.subOrders.length === 0) return;
-  const order = JSON.parse(payment.order_json) as { sub_orders?: Array<{ mer_sub_reference_id?: string; amount?: { total?: string }; items?: Array<{ mer_item_id?: string; amount?: { total?: string } }> }> };
+  const order = JSON.parse(payment.order_json) as {
+    sub_orders?: Array<{
+      mer_sub_reference_id?: string;
+      amount?: { total?: string };
+      items?: Array<{ mer_item_id?: string; amount?: { total?: string } }>;
+    }>;
+  };
   const minorOf = (total: string | undefined): bigint | undefined => {
     const parsed = parseAmount(total, draft.currency);
     return parsed.ok ? parsed.minor : undefined;
@@ -290,10 +387,17 @@ function checkAgainstPayment(draft: RefundDraft, payment: PaymentRow): void {
   draft.subOrders.forEach((sub, i) => {
     if (sub.mer_sub_reference_id === undefined) return;
     const original = order.sub_orders?.find((s) => s.mer_sub_reference_id === sub.mer_sub_reference_id);
-    if (!original) throw new UmfError(RET.REFUND_AMOUNT_INCORRECT, `sub_orders[${i}].mer_sub_reference_id ${sub.mer_sub_reference_id} is not a sub-order of the payment`);
+    if (!original)
+      throw new UmfError(
+        RET.REFUND_AMOUNT_INCORRECT,
+        `sub_orders[${i}].mer_sub_reference_id ${sub.mer_sub_reference_id} is not a sub-order of the payment`,
+      );
     const originalMinor = minorOf(original.amount?.total);
     if (originalMinor !== undefined && sub.amountMinor > originalMinor) {
-      throw new UmfError(RET.REFUND_AMOUNT_INCONSISTENT, `sub_orders[${i}] gives back ${formatAmount(sub.amountMinor, draft.currency)} but sub-order ${sub.mer_sub_reference_id} cost ${formatAmount(originalMinor, draft.currency)}`);
+      throw new UmfError(
+        RET.REFUND_AMOUNT_INCONSISTENT,
+        `sub_orders[${i}] gives back ${formatAmount(sub.amountMinor, draft.currency)} but sub-order ${sub.mer_sub_reference_id} cost ${formatAmount(originalMinor, draft.currency)}`,
+      );
     }
     sub.items.forEach((item, j) => {
       if (item.mer_item_id === undefined) return;
@@ -301,7 +405,10 @@ function checkAgainstPayment(draft: RefundDraft, payment: PaymentRow): void {
       if (!originalItem) return;
       const itemMinor = minorOf(originalItem.amount?.total);
       if (itemMinor !== undefined && item.amountMinor > itemMinor) {
-        throw new UmfError(RET.REFUND_AMOUNT_INCONSISTENT, `sub_orders[${i}].items[${j}] gives back ${formatAmount(item.amountMinor, draft.currency)} but item ${item.mer_item_id} cost ${formatAmount(itemMinor, draft.currency)}`);
+        throw new UmfError(
+          RET.REFUND_AMOUNT_INCONSISTENT,
+          `sub_orders[${i}].items[${j}] gives back ${formatAmount(item.amountMinor, draft.currency)} but item ${item.mer_item_id} cost ${formatAmount(itemMinor, draft.currency)}`,
+        );
       }
     });
   });

@@ -26,7 +26,10 @@ export type RefundState = 'REFUND_PROCESS' | 'REFUND_SUCCESS' | 'REFUND_FAIL' | 
 
 /** Links of a refund: the reference's order, `parent_payment` then `self`. */
 export function refundLinks(row: Pick<RefundRow, 'id' | 'payment_id'>, api: string): Link[] {
-  return [link('parent_payment', 'GET', `${api}/payments/payment/${row.payment_id}`), link('self', 'GET', `${api}/payments/refund/${row.id}`)];
+  return [
+    link('parent_payment', 'GET', `${api}/payments/payment/${row.payment_id}`),
+    link('self', 'GET', `${api}/payments/refund/${row.id}`),
+  ];
 }
 
 export function renderRefund(row: RefundRow, api: string): Record<string, unknown> {
@@ -54,7 +57,8 @@ export function renderRefund(row: RefundRow, api: string): Record<string, unknow
     created_time: chinaTime(Number(row.created_at)),
     settle_date: chinaDate(Number(row.created_at)),
   };
-  if (row.completed_at !== null && row.state === 'REFUND_SUCCESS') refund.execute_success_time = chinaTime(Number(row.completed_at));
+  if (row.completed_at !== null && row.state === 'REFUND_SUCCESS')
+    refund.execute_success_time = chinaTime(Number(row.completed_at));
   if (row.error_code) refund.error = { ret_code: row.error_code, ret_msg: row.error_msg ?? '' };
   refund.links = refundLinks(row, api);
   return refund;

@@ -17,5 +17,9 @@ const PRODUCTS: Readonly<Record<string, string>> = {
 };
 
 export function productIdOf(payment: { readonly payment_method: string; readonly channel: string | null }): string {
-  return PRODUCTS[payment.channel ?? payment.payment_method] ?? PRODUCTS[payment.payment_method] ?? `Payment Gateway - ${payment.payment_method}`;
+  return (
+    PRODUCTS[payment.channel ?? payment.payment_method] ??
+    PRODUCTS[payment.payment_method] ??
+    `Payment Gateway - ${payment.payment_method}`
+  );
 }

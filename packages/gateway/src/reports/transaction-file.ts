@@ -59,7 +59,11 @@ export function transactionFileName(merchantId: string, merDate: string): string
 }
 
 /** The whole file of a merchant date from its transactions in list order. */
-export async function buildTransactionFile(merchantId: string, merDate: string, transactions: AsyncIterable<Transaction>): Promise<SignedFile> {
+export async function buildTransactionFile(
+  merchantId: string,
+  merDate: string,
+  transactions: AsyncIterable<Transaction>,
+): Promise<SignedFile> {
   let body = fileLine([FILE_START, merchantId, merDate]);
   let net = 0n;
   for await (const t of transactions) {

@@ -92,17 +92,29 @@ export class TransactionReport {
   }
 
   #payments(merchantId: string, merDate: string) {
-    return this.#db.selectFrom('payments').where('merchant_id', '=', merchantId).where('mer_date', '=', merDate).where('state', '=', 'TRADE_SUCCESS');
+    return this.#db
+      .selectFrom('payments')
+      .where('merchant_id', '=', merchantId)
+      .where('mer_date', '=', merDate)
+      .where('state', '=', 'TRADE_SUCCESS');
   }
 
   #refunds(merchantId: string, merDate: string) {
-    return this.#db.selectFrom('refunds as r').where('r.merchant_id', '=', merchantId).where('r.mer_date', '=', merDate).where('r.state', '=', 'REFUND_SUCCESS');
+    return this.#db
+      .selectFrom('refunds as r')
+      .where('r.merchant_id', '=', merchantId)
+      .where('r.mer_date', '=', merDate)
+      .where('r.state', '=', 'REFUND_SUCCESS');
   }
 
   async count(merchantId: string, merDate: string): Promise<{ payments: number; refunds: number }> {
     const [p, r] = await Promise.all([
-      this.#payments(merchantId, merDate).select((eb) => eb.fn.countAll<Int>().as('n')).executeTakeFirstOrThrow(),
-      this.#refunds(merchantId, merDate).select((eb) => eb.fn.countAll<Int>().as('n')).executeTakeFirstOrThrow(),
+      this.#payments(merchantId, merDate)
+        .select((eb) => eb.fn.countAll<Int>().as('n'))
+        .executeTakeFirstOrThrow(),
+      this.#refunds(merchantId, merDate)
+        .select((eb) => eb.fn.countAll<Int>().as('n'))
+        .executeTakeFirstOrThrow(),
     ]);
     return { payments: Number(p.n), refunds: Number(r.n) };
   }
@@ -111,7 +123,20 @@ export class TransactionReport {
   async payments(merchantId: string, merDate: string, offset: number, limit: number): Promise<PaymentTransaction[]> {
     if (limit <= 0) return [];
     const rows = await this.#payments(merchantId, merDate)
-      .select(['id', 'phone', 'mer_reference_id', 'mer_date', 'currency', 'amount_minor', 'total_cny_minor', 'exchange_rate', 'settle_date', 'state', 'payment_method', 'channel'])
+      .select([
+        'id',
+        'phone',
+        'mer_reference_id',
+        'mer_date',
+        'currency',
+        'amount_minor',
+        'total_cny_minor',
+        'exchange_rate',
+        'settle_date',
+        'state',
+        'payment_method',
+        'channel',
+      ])
       .select(sql<Int>`coalesce(execute_success_at, updated_at)`.as('success_at'))
       .orderBy('success_at')
       .orderBy('id')
@@ -144,8 +169,26 @@ export class TransactionReport {
     if (limit <= 0) return [];
     const rows = await this.#refunds(merchantId, merDate)
       .innerJoin('payments as p', 'p.id', 'r.payment_id')
-      .select(['r.id', 'r.payment_id', 'r.mer_reference_id', 'r.mer_date', 'r.currency', 'r.amount_minor', 'r.cny_minor', 'r.exchange_rate', 'r.created_at', 'r.state', 'r.order_json'])
-      .select(['p.phone', 'p.mer_reference_id as payment_reference_id', 'p.mer_date as payment_date', 'p.payment_method', 'p.channel'])
+      .select([
+        'r.id',
+        'r.payment_id',
+        'r.mer_reference_id',
+        'r.mer_date',
+        'r.currency',
+        'r.amount_minor',
+        'r.cny_minor',
+        'r.exchange_rate',
+        'r.created_at',
+        'r.state',
+        'r.order_json',
+      ])
+      .select([
+        'p.phone',
+        'p.mer_reference_id as payment_reference_id',
+        'p.mer_date as payment_date',
+        'p.payment_method',
+        'p.channel',
+      ])
       .select(sql<Int>`coalesce(r.completed_at, r.updated_at)`.as('success_at'))
       .orderBy('success_at')
       .orderBy('r.id')
@@ -202,7 +245,12 @@ export class TransactionReport {
 }
 
 function amountView(t: Transaction): Record<string, string> {
-  return { total: formatAmount(t.amountMinor, t.currency), total_cny: formatScaled(t.cnyMinor, 2), currency: t.currency, exchange_rate: t.exchangeRate };
+  return {
+    total: formatAmount(t.amountMinor, t.currency),
+    total_cny: formatScaled(t.cnyMinor, 2),
+    currency: t.currency,
+    exchange_rate: t.exchangeRate,
+  };
 }
 
 /** objs.md payment_summary, as in a transactions object. */

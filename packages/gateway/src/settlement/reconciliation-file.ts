@@ -28,27 +28,70 @@ export function reconciliationFile(statement: Statement): string {
   for (const p of statement.payments) {
     const s = p.settlement;
     out += fileLine([
-      p.id, p.merReferenceId, p.merDate, chinaDate(p.successAt), chinaTimeOfDay(p.successAt), p.currency,
-      twoDecimals(p.amount, p.currency), formatScaled(p.cny, 2), p.rate, settleDate, 'P',
-      formatScaled(p.fee, 2), formatScaled(p.cny - p.fee, 2), twoDecimals(p.settled, p.currency), s.exchangeRate, s.exchangeDate, '',
+      p.id,
+      p.merReferenceId,
+      p.merDate,
+      chinaDate(p.successAt),
+      chinaTimeOfDay(p.successAt),
+      p.currency,
+      twoDecimals(p.amount, p.currency),
+      formatScaled(p.cny, 2),
+      p.rate,
+      settleDate,
+      'P',
+      formatScaled(p.fee, 2),
+      formatScaled(p.cny - p.fee, 2),
+      twoDecimals(p.settled, p.currency),
+      s.exchangeRate,
+      s.exchangeDate,
+      '',
     ]);
   }
   for (const r of statement.refunds) {
     const s = r.settlement;
     out += fileLine([
-      r.id, r.paymentReferenceId, r.paymentMerDate, chinaDate(r.successAt), chinaTimeOfDay(r.successAt), r.currency,
-      twoDecimals(r.amount, r.currency), formatScaled(r.cny, 2), r.rate, settleDate, 'T',
-      '0.00', formatScaled(r.cny, 2), twoDecimals(r.settled, r.currency), s.exchangeRate, s.exchangeDate, r.merReferenceId,
+      r.id,
+      r.paymentReferenceId,
+      r.paymentMerDate,
+      chinaDate(r.successAt),
+      chinaTimeOfDay(r.successAt),
+      r.currency,
+      twoDecimals(r.amount, r.currency),
+      formatScaled(r.cny, 2),
+      r.rate,
+      settleDate,
+      'T',
+      '0.00',
+      formatScaled(r.cny, 2),
+      twoDecimals(r.settled, r.currency),
+      s.exchangeRate,
+      s.exchangeDate,
+      r.merReferenceId,
     ]);
   }
   let netCny = 0n;
   for (const s of statement.settlements) {
     netCny += s.netCny;
     out += fileLine([
-      'SETTLEMENT', s.currency, String(s.paymentCount), String(s.refundCount), formatScaled(s.grossCny, 2), formatScaled(s.refundCny, 2),
-      formatScaled(s.fee, 2), formatScaled(s.netCny, 2), s.exchangeRate, s.exchangeDate, twoDecimals(s.net, s.currency),
+      'SETTLEMENT',
+      s.currency,
+      String(s.paymentCount),
+      String(s.refundCount),
+      formatScaled(s.grossCny, 2),
+      formatScaled(s.refundCny, 2),
+      formatScaled(s.fee, 2),
+      formatScaled(s.netCny, 2),
+      s.exchangeRate,
+      s.exchangeDate,
+      twoDecimals(s.net, s.currency),
     ]);
   }
-  out += fileLine(['RECONDETAIL-End', merchantId, settleDate, String(statement.paymentCount + statement.refundCount), formatScaled(netCny, 2)]);
+  out += fileLine([
+    'RECONDETAIL-End',
+    merchantId,
+    settleDate,
+    String(statement.paymentCount + statement.refundCount),
+    formatScaled(netCny, 2),
+  ]);
   return out;
 }

@@ -31,7 +31,10 @@ export function reconciliationRoutes(ctx: GatewayContext): FastifyPluginAsync {
       if (!merchant) throw new UmfError(RET.TOKEN_INVALID);
       const settleDate = dateParam(request.query, 'mer_date', 'settle_date');
       const statement = await loadStatement(ctx.db, merchant.id, settleDate);
-      return sendSignedFile(reply, ctx, { filename: `RECON_${merchant.id}_${settleDate}.txt`, body: reconciliationFile(statement) });
+      return sendSignedFile(reply, ctx, {
+        filename: `RECON_${merchant.id}_${settleDate}.txt`,
+        body: reconciliationFile(statement),
+      });
     });
   };
 }

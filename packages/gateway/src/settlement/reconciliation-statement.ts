@@ -25,7 +25,8 @@ import { productIdOf } from '../reports/product-ids.ts';
 import { pagination, type Page } from '../http/report-query.ts';
 
 const cny = (minor: bigint): string => formatScaled(minor, 2);
-const money = (minor: bigint, currency: string): string => formatAmount(minor, isCurrency(currency) ? currency : ('CNY' as Currency));
+const money = (minor: bigint, currency: string): string =>
+  formatAmount(minor, isCurrency(currency) ? currency : ('CNY' as Currency));
 
 export interface SettlementView {
   readonly id: string;
@@ -86,8 +87,19 @@ export interface Statement {
  * The statement of `settleDate` for a merchant, items sliced by `page` (all items without one).
  * 00060773 when nothing was settled to the merchant on that date.
  */
-export async function loadStatement(db: Kysely<Database>, merchantId: string, settleDate: string, page?: Page): Promise<Statement> {
-  const rows = await db.selectFrom('settlements').selectAll().where('merchant_id', '=', merchantId).where('settle_date', '=', settleDate).orderBy('currency').execute();
+export async function loadStatement(
+  db: Kysely<Database>,
+  merchantId: string,
+  settleDate: string,
+  page?: Page,
+): Promise<Statement> {
+  const rows = await db
+    .selectFrom('settlements')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('settle_date', '=', settleDate)
+    .orderBy('currency')
+    .execute();
   if (rows.length === 0) throw new UmfError(RET.RECONCILIATION_NOT_FOUND, settleDate);
   const settlements = new Map<string, SettlementView>(
     rows.map((s) => [
@@ -125,7 +137,24 @@ export async function loadStatement(db: Kysely<Database>, merchantId: string, se
       ? []
       : db
           .selectFrom('payments')
-          .select(['id', 'mer_reference_id', 'mer_date', 'phone', 'currency', 'amount_minor', 'total_cny_minor', 'exchange_rate', 'settle_date', 'execute_success_at', 'state', 'payment_method', 'channel', 'service_fee_minor', 'settled_minor', 'settlement_id'])
+          .select([
+            'id',
+            'mer_reference_id',
+            'mer_date',
+            'phone',
+            'currency',
+            'amount_minor',
+            'total_cny_minor',
+            'exchange_rate',
+            'settle_date',
+            'execute_success_at',
+            'state',
+            'payment_method',
+            'channel',
+            'service_fee_minor',
+            'settled_minor',
+            'settlement_id',
+          ])
           .where('settlement_id', 'in', ids)
           .orderBy('execute_success_at')
           .orderBy('id')
@@ -207,7 +236,15 @@ export async function loadStatement(db: Kysely<Database>, merchantId: string, se
       settlement: settlements.get(r.settlement_id!)!,
     };
   });
-  return { merchantId, settleDate, settlements: [...settlements.values()], paymentCount, refundCount, payments, refunds };
+  return {
+    merchantId,
+    settleDate,
+    settlements: [...settlements.values()],
+    paymentCount,
+    refundCount,
+    payments,
+    refunds,
+  };
 }
 
 function amountObject(minor: bigint, cnyMinor: bigint, currency: string, rate: string): Record<string, string> {

@@ -15,7 +15,8 @@ import { divRoundHalfUp, type ScaledDecimal } from '../money/decimal.ts';
 export const MAX_FEE_BP = 10_000;
 
 export function serviceFee(cnyMinor: bigint, feeBp: number): bigint {
-  if (!Number.isInteger(feeBp) || feeBp < 0 || feeBp > MAX_FEE_BP) throw new RangeError(`service fee must be 0..${MAX_FEE_BP} basis points, got ${feeBp}`);
+  if (!Number.isInteger(feeBp) || feeBp < 0 || feeBp > MAX_FEE_BP)
+    throw new RangeError(`service fee must be 0..${MAX_FEE_BP} basis points, got ${feeBp}`);
   if (cnyMinor <= 0n) return 0n;
   return divRoundHalfUp(cnyMinor * BigInt(feeBp), 10_000n);
 }
@@ -49,5 +50,7 @@ export function parseFeeRate(text: string): number {
     if (bp > MAX_FEE_BP) throw new RangeError(`a service fee of ${text} is more than 100 %`);
     return bp;
   }
-  throw new RangeError(`service fee must be a percentage such as 1.25% or basis points such as 125bp, got ${JSON.stringify(text)}`);
+  throw new RangeError(
+    `service fee must be a percentage such as 1.25% or basis points such as 125bp, got ${JSON.stringify(text)}`,
+  );
 }

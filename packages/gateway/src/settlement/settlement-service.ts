@@ -99,11 +99,21 @@ export class SettlementService {
     const { db, clock } = this.#deps;
     const { settleDate, cutoffAt } = options;
     const now = clock.now();
-    if (cutoffAt > now) throw new SettlementError(`the cut-off of ${settleDate} (${new Date(cutoffAt).toISOString()}) has not come yet: settle it after the cut-off`);
+    if (cutoffAt > now)
+      throw new SettlementError(
+        `the cut-off of ${settleDate} (${new Date(cutoffAt).toISOString()}) has not come yet: settle it after the cut-off`,
+      );
 
     await db
       .insertInto('settlement_runs')
-      .values({ settle_date: settleDate, state: 'RUNNING', cutoff_at: cutoffAt, started_at: now, finished_at: null, settlement_count: 0 })
+      .values({
+        settle_date: settleDate,
+        state: 'RUNNING',
+        cutoff_at: cutoffAt,
+        started_at: now,
+        finished_at: null,
+        settlement_count: 0,
+      })
       .onConflict((oc) => oc.column('settle_date').doUpdateSet({ state: 'RUNNING', started_at: now }))
       .execute();
 
@@ -116,7 +126,11 @@ export class SettlementService {
       if (rate === undefined) {
         rate = (await this.#deps.fx.rate(group.currency))?.rate;
         if (rate === undefined || !parseRate(rate)) {
-          skipped.push({ merchantId: group.merchantId, currency: group.currency, reason: `no exchange rate for ${group.currency}` });
+          skipped.push({
+            merchantId: group.merchantId,
+            currency: group.currency,
+            reason: `no exchange rate for ${group.currency}`,
+          });
           continue;
         }
         rates.set(group.currency, rate);
@@ -126,7 +140,11 @@ export class SettlementService {
       else settlements.push(outcome);
     }
 
-    const count = await db.selectFrom('settlements').select((eb) => eb.fn.countAll<number>().as('n')).where('settle_date', '=', settleDate).executeTakeFirst();
+    const count = await db
+      .selectFrom('settlements')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('settle_date', '=', settleDate)
+      .executeTakeFirst();
     await db
       .updateTable('settlement_runs')
       .set({ state: 'DONE', finished_at: clock.now(), settlement_count: Number(count?.n ?? 0), cutoff_at: cutoffAt })
@@ -137,7 +155,11 @@ export class SettlementService {
 
   /** Whether the run of `settleDate` has finished (the scheduler's question). */
   async isDone(settleDate: string): Promise<boolean> {
-    const row = await this.#deps.db.selectFrom('settlement_runs').select('state').where('settle_date', '=', settleDate).executeTakeFirst();
+    const row = await this.#deps.db
+      .selectFrom('settlement_runs')
+      .select('state')
+      .where('settle_date', '=', settleDate)
+      .executeTakeFirst();
     return row?.state === 'DONE';
   }
 
@@ -169,15 +191,27 @@ export class SettlementService {
       if (!g) groups.set(key, (g = { merchantId, currency, payments: [], refunds: [] }));
       return g;
     };
-    for (const p of payments) groupOf(p.merchant_id, p.currency)?.payments.push({ id: p.id, cny: toMinor(p.total_cny_minor) });
+    for (const p of payments)
+      groupOf(p.merchant_id, p.currency)?.payments.push({ id: p.id, cny: toMinor(p.total_cny_minor) });
     for (const r of refunds) groupOf(r.merchant_id, r.currency)?.refunds.push({ id: r.id, cny: toMinor(r.cny_minor) });
-    return [...groups.values()].sort((a, b) => (a.merchantId === b.merchantId ? a.currency.localeCompare(b.currency) : a.merchantId.localeCompare(b.merchantId)));
+    return [...groups.values()].sort((a, b) =>
+      a.merchantId === b.merchantId ? a.currency.localeCompare(b.currency) : a.merchantId.localeCompare(b.merchantId),
+    );
   }
 
-  async #settleGroup(group: Group, settleDate: string, cutoffAt: number, rateText: string): Promise<SettlementSummary | SkippedGroup> {
+  async #settleGroup(
+    group: Group,
+    settleDate: string,
+    cutoffAt: number,
+    rateText: string,
+  ): Promise<SettlementSummary | SkippedGroup> {
     const { db, clock } = this.#deps;
     const rate = parseRate(rateText)!;
-    const merchant = await db.selectFrom('merchants').select('service_fee_bp').where('id', '=', group.merchantId).executeTakeFirst();
+    const merchant = await db
+      .selectFrom('merchants')
+      .select('service_fee_bp')
+      .where('id', '=', group.merchantId)
+      .executeTakeFirst();
     const feeBp = Number(merchant?.service_fee_bp ?? 0);
 
     const payments = group.payments.map((p) => {
@@ -191,7 +225,11 @@ export class SettlementService {
     const netCny = gross - refunded - fees;
     const net = payments.reduce((s, p) => s + p.settled, 0n) - refunds.reduce((s, r) => s + r.settled, 0n);
     if (netCny <= 0n || net <= 0n) {
-      return { merchantId: group.merchantId, currency: group.currency, reason: `nothing to transfer (net ${netCny} fen, ${net} ${group.currency} minor units): carried to the next run` };
+      return {
+        merchantId: group.merchantId,
+        currency: group.currency,
+        reason: `nothing to transfer (net ${netCny} fen, ${net} ${group.currency} minor units): carried to the next run`,
+      };
     }
 
     const now = clock.now();
@@ -219,7 +257,10 @@ export class SettlementService {
           .where('settle_date', '=', settleDate)
           .where('currency', '=', group.currency)
           .executeTakeFirst();
-        if (taken) throw new AlreadySettled(`merchant ${group.merchantId} already has its ${group.currency} settlement of ${settleDate} (${taken.id}): later items wait for the next settle date`);
+        if (taken)
+          throw new AlreadySettled(
+            `merchant ${group.merchantId} already has its ${group.currency} settlement of ${settleDate} (${taken.id}): later items wait for the next settle date`,
+          );
         await trx
           .insertInto('settlements')
           .values({
@@ -273,7 +314,11 @@ export class SettlementService {
       });
     } catch (error) {
       if (error instanceof AlreadySettled || isUniqueViolation(error)) {
-        return { merchantId: group.merchantId, currency: group.currency, reason: error instanceof AlreadySettled ? error.message : 'settled by another run at the same time' };
+        return {
+          merchantId: group.merchantId,
+          currency: group.currency,
+          reason: error instanceof AlreadySettled ? error.message : 'settled by another run at the same time',
+        };
       }
       throw error;
     }

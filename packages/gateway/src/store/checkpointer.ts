@@ -59,7 +59,10 @@ export class WalCheckpointer {
   static async start(sqlite: SQLite.Database, path: string, intervalMs = 250): Promise<WalCheckpointer | undefined> {
     let worker: Worker;
     try {
-      worker = new Worker(WORKER, { eval: true, workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, intervalMs } });
+      worker = new Worker(WORKER, {
+        eval: true,
+        workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, intervalMs },
+      });
     } catch {
       return undefined;
     }

@@ -4,7 +4,15 @@
  * - `postgres://...` / `postgresql://...` (a PostgreSQL server, for several gateway processes)
  * - `pglite:` or `pglite:<dir>` (PostgreSQL in process, used by tests where no server runs)
  */
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type Transaction } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type Migration,
+  type MigrationProvider,
+  type Transaction,
+} from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -78,7 +86,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       },
     });
     dialect = 'sqlite';
-    if (path !== ':memory:' && options.walCheckpointer !== false) startCheckpointer = () => WalCheckpointer.start(sqlite, path);
+    if (path !== ':memory:' && options.walCheckpointer !== false)
+      startCheckpointer = () => WalCheckpointer.start(sqlite, path);
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({
       connectionString: url,
@@ -188,7 +197,10 @@ export class GroupCommit {
         }
       }
       if (failedAt >= 0) {
-        await trx.rollback().execute().catch(() => {});
+        await trx
+          .rollback()
+          .execute()
+          .catch(() => {});
         pending[failedAt]!.reject(failure);
         pending = pending.filter((_, i) => i !== failedAt);
         continue;
@@ -196,7 +208,10 @@ export class GroupCommit {
       try {
         await trx.commit().execute();
       } catch (error) {
-        await trx.rollback().execute().catch(() => {});
+        await trx
+          .rollback()
+          .execute()
+          .catch(() => {});
         for (const w of pending) w.reject(error);
         return;
       }

@@ -28,7 +28,8 @@ function randomChunk(): Buffer {
 }
 
 export function newId(prefix: string, now: number = Date.now()): string {
-  if (!Number.isSafeInteger(now) || now < 0 || now > MAX_TIME) throw new RangeError(`cannot encode time ${now} in an id`);
+  if (!Number.isSafeInteger(now) || now < 0 || now > MAX_TIME)
+    throw new RangeError(`cannot encode time ${now} in an id`);
   let time = '';
   let t = now;
   for (let i = 0; i < TIME_CHARS; i++) {

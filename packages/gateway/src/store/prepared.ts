@@ -17,7 +17,11 @@ const MARK = '\u0000umf-prepared-parameter:';
 /** What a prepared query needs of a better-sqlite3 connection to run on it directly. */
 export interface DirectSqlite {
   /** Compiled statements, cached by SQL text (see withStatementCache in database.ts). */
-  prepare(sql: string): { readonly reader: boolean; all(params: readonly unknown[]): unknown[]; run(params: readonly unknown[]): unknown };
+  prepare(sql: string): {
+    readonly reader: boolean;
+    all(params: readonly unknown[]): unknown[];
+    run(params: readonly unknown[]): unknown;
+  };
   /** True between BEGIN and COMMIT / ROLLBACK on the connection. */
   readonly inTransaction: boolean;
 }
@@ -80,9 +84,12 @@ export class PreparedQuery<P extends readonly unknown[], R> {
     if (!compiled) {
       const marks = Array.from({ length: this.#arity }, (_, i) => `${MARK}${i}`) as unknown as P;
       const query = this.#build(db, marks).compile() as CompiledQuery<unknown>;
-      const slots = query.parameters.map((value) => (typeof value === 'string' && value.startsWith(MARK) ? Number(value.slice(MARK.length)) : -1));
+      const slots = query.parameters.map((value) =>
+        typeof value === 'string' && value.startsWith(MARK) ? Number(value.slice(MARK.length)) : -1,
+      );
       const used = new Set(slots.filter((s) => s >= 0));
-      if (used.size !== this.#arity) throw new Error(`prepared query uses ${used.size} of its ${this.#arity} values: ${query.sql}`);
+      if (used.size !== this.#arity)
+        throw new Error(`prepared query uses ${used.size} of its ${this.#arity} values: ${query.sql}`);
       compiled = { query, slots };
       this.#compiled.set(adapter, compiled);
     }

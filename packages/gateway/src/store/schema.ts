@@ -100,9 +100,17 @@ export interface PaymentsTable {
   /** The settlement that paid this payment out (NULL until then); migration 004. */
   settlement_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The service fee taken at settlement, CNY fen. */
-  service_fee_minor: ColumnType<number | string | bigint | null, number | bigint | null | undefined, number | bigint | null>;
+  service_fee_minor: ColumnType<
+    number | string | bigint | null,
+    number | bigint | null | undefined,
+    number | bigint | null
+  >;
   /** What the payment came to in the order currency at the settlement's exchange (less the fee). */
-  settled_minor: ColumnType<number | string | bigint | null, number | bigint | null | undefined, number | bigint | null>;
+  settled_minor: ColumnType<
+    number | string | bigint | null,
+    number | bigint | null | undefined,
+    number | bigint | null
+  >;
 }
 
 export interface PayerAgreementsTable {
@@ -247,7 +255,11 @@ export interface RefundsTable {
   /** The settlement that took this refund off a transfer (NULL until then); migration 004. */
   settlement_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The refund in the order currency at the settlement's exchange. */
-  settled_minor: ColumnType<number | string | bigint | null, number | bigint | null | undefined, number | bigint | null>;
+  settled_minor: ColumnType<
+    number | string | bigint | null,
+    number | bigint | null | undefined,
+    number | bigint | null
+  >;
 }
 
 /** A declaration of one sub-order of a payment to a customs office (reference 3.9-3.10). */

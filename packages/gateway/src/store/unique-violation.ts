@@ -6,5 +6,9 @@
  */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
-  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /unique constraint|UNIQUE constraint/i.test(e.message ?? '');
+  return (
+    e.code === '23505' ||
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /unique constraint|UNIQUE constraint/i.test(e.message ?? '')
+  );
 }

@@ -67,5 +67,7 @@ export function calendarDay(text: string): number | undefined {
   const m = Number(text.slice(4, 6));
   const d = Number(text.slice(6, 8));
   const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d ? date.getTime() : undefined;
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d
+    ? date.getTime()
+    : undefined;
 }

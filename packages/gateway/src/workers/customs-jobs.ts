@@ -20,7 +20,10 @@ export class CustomsJobs extends PeriodicJob {
       name: 'customs jobs',
       intervalMs: options.intervalMs,
       logger: options.logger,
-      runOnce: () => options.customs.resolveDueBatch(100, (declarationId, error) => options.logger?.error({ declarationId, err: (error as Error).message }, 'customs step failed')),
+      runOnce: () =>
+        options.customs.resolveDueBatch(100, (declarationId, error) =>
+          options.logger?.error({ declarationId, err: (error as Error).message }, 'customs step failed'),
+        ),
     });
   }
 }

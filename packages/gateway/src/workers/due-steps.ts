@@ -4,7 +4,11 @@
  * that fails is reported to `onError` with its id without stopping the others (the next pass tries
  * it again). Returns how many moved.
  */
-export async function advanceDue<R extends { readonly id: string }>(rows: readonly R[], advance: (row: R) => Promise<boolean>, onError?: (id: string, error: unknown) => void): Promise<number> {
+export async function advanceDue<R extends { readonly id: string }>(
+  rows: readonly R[],
+  advance: (row: R) => Promise<boolean>,
+  onError?: (id: string, error: unknown) => void,
+): Promise<number> {
   let moved = 0;
   for (const row of rows) {
     try {

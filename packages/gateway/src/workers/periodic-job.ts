@@ -32,7 +32,9 @@ export class PeriodicJob {
       this.#running = this.#options
         .runOnce()
         .then(() => undefined)
-        .catch((error: unknown) => this.#options.logger?.error({ err: (error as Error).message }, `${this.#options.name} failed`))
+        .catch((error: unknown) =>
+          this.#options.logger?.error({ err: (error as Error).message }, `${this.#options.name} failed`),
+        )
         .finally(() => {
           if (!this.#stopped) this.#timer = setTimeout(tick, this.#options.intervalMs ?? 500);
         });

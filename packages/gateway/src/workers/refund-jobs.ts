@@ -20,7 +20,10 @@ export class RefundJobs extends PeriodicJob {
       name: 'refund jobs',
       intervalMs: options.intervalMs,
       logger: options.logger,
-      runOnce: () => options.refunds.resolveDueBatch(100, (refundId, error) => options.logger?.error({ refundId, err: (error as Error).message }, 'refund step failed')),
+      runOnce: () =>
+        options.refunds.resolveDueBatch(100, (refundId, error) =>
+          options.logger?.error({ refundId, err: (error as Error).message }, 'refund step failed'),
+        ),
     });
   }
 }

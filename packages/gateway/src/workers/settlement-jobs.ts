@@ -44,7 +44,10 @@ export class SettlementJobs extends PeriodicJob {
         const cutoffAt = Settlements.cutoffOf(today, schedule.cutoffMinutes);
         if (cutoffAt > now || (await settlements.isDone(today))) return 0;
         const result = await settlements.run({ settleDate: today, cutoffAt });
-        logger?.info?.({ settleDate: today, settlements: result.settlements.length, skipped: result.skipped.length }, 'settlement run finished');
+        logger?.info?.(
+          { settleDate: today, settlements: result.settlements.length, skipped: result.skipped.length },
+          'settlement run finished',
+        );
         return result.settlements.length;
       },
     });

@@ -7,7 +7,16 @@ import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError, expectedCny } from '../helpers/gateway-harness.ts';
+import {
+  startHarness,
+  sampleOrder,
+  type ApiResponse,
+  type Harness,
+  type TestMerchant,
+  expectOk,
+  expectError,
+  expectedCny,
+} from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 
@@ -15,14 +24,27 @@ const PHONE = '13800138000';
 const CITIZEN_ID = '11010519491231002X';
 type Method = 'CREDIT_CARD' | 'DEBIT_CARD';
 
-const CREDIT = { ok: '6225760000040001', declined: '6225760000030002', expired: '6225760000020003', incorrect: '6225760000010004', late: '6225760000000005' };
-const DEBIT = { ok: '6217000010000020001', declined: '6217000010000010002', expired: '6217000010000000003', incorrect: '6217000010000090004', late: '6217000010000080005', demoShop: '6217000010045997833' };
+const CREDIT = {
+  ok: '6225760000040001',
+  declined: '6225760000030002',
+  expired: '6225760000020003',
+  incorrect: '6225760000010004',
+  late: '6225760000000005',
+};
+const DEBIT = {
+  ok: '6217000010000020001',
+  declined: '6217000010000010002',
+  expired: '6217000010000000003',
+  incorrect: '6217000010000090004',
+  late: '6217000010000080005',
+  demoShop: '6217000010045997833',
+};
 const LUHN_INVALID_CREDIT = '6225760000040002';
 const MAX_WRONG = 5;
 
 let seq = 0;
-const ref = (label: string) => `CP${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
-
+const ref = (label: string) =>
+  `CP${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
 for (const kind of testDatabaseUrls()) {
   describe(`card payments (${kind.name})`, () => {
@@ -40,19 +62,36 @@ for (const kind of testDatabaseUrls()) {
       const id = res.json.payment.id as string;
       const self = `${h.api}/payments/payment/${id}`;
       const want = expected.map(([rel, method, suffix]) => ({ rel, method, href: self + suffix }));
-      const got = (res.json.payment.links as Array<{ rel: string; ref: string; method: string; href: string }>).map((l) => {
-        assert.equal(l.ref, l.rel);
-        return { rel: l.rel, method: l.method, href: l.href };
-      });
+      const got = (res.json.payment.links as Array<{ rel: string; ref: string; method: string; href: string }>).map(
+        (l) => {
+          assert.equal(l.ref, l.rel);
+          return { rel: l.rel, method: l.method, href: l.href };
+        },
+      );
       assert.deepEqual(got, want, 'payment.links');
-      if (res.json.links !== undefined) assert.deepEqual(res.json.links, res.json.payment.links, 'top-level links = payment.links');
+      if (res.json.links !== undefined)
+        assert.deepEqual(res.json.links, res.json.payment.links, 'top-level links = payment.links');
     }
 
-    function orderFor(method: Method, id: string, overrides: Record<string, unknown> = {}, payerInfo: Record<string, unknown> = {}): Record<string, unknown> {
-      return sampleOrder(id, { payer: { payment_method: method, bank_code: 'CCB', payer_info: { phone: PHONE, ...payerInfo } }, ...overrides });
+    function orderFor(
+      method: Method,
+      id: string,
+      overrides: Record<string, unknown> = {},
+      payerInfo: Record<string, unknown> = {},
+    ): Record<string, unknown> {
+      return sampleOrder(id, {
+        payer: { payment_method: method, bank_code: 'CCB', payer_info: { phone: PHONE, ...payerInfo } },
+        ...overrides,
+      });
     }
 
-    async function create(m: TestMerchant, method: Method, id = ref('P'), overrides: Record<string, unknown> = {}, payerInfo: Record<string, unknown> = {}): Promise<ApiResponse> {
+    async function create(
+      m: TestMerchant,
+      method: Method,
+      id = ref('P'),
+      overrides: Record<string, unknown> = {},
+      payerInfo: Record<string, unknown> = {},
+    ): Promise<ApiResponse> {
       const res = await h.call(m, 'POST', '/payments/payment', orderFor(method, id, overrides, payerInfo));
       ok(res, 201);
       assert.equal(res.json.payment.state, 'WAIT_BUYER_PAY');
@@ -64,7 +103,12 @@ for (const kind of testDatabaseUrls()) {
       return res;
     }
 
-    function cardBody(m: TestMerchant, number: string, method: Method, cardOverrides: Record<string, unknown> = {}): Record<string, unknown> {
+    function cardBody(
+      m: TestMerchant,
+      number: string,
+      method: Method,
+      cardOverrides: Record<string, unknown> = {},
+    ): Record<string, unknown> {
       const bankCard: Record<string, unknown> = {
         number: h.encrypt(m, number),
         payer_name: h.encrypt(m, 'Zhang San'),
@@ -78,15 +122,22 @@ for (const kind of testDatabaseUrls()) {
       return { payer: { payer_info: { phone: PHONE, bank_card: { ...bankCard, ...cardOverrides } } } };
     }
 
-    const verify = (m: TestMerchant, id: string, body: Record<string, unknown>) => h.call(m, 'POST', `/payments/payment/${id}/verify`, body);
-    const execute = (m: TestMerchant, id: string, code: string) => h.call(m, 'POST', `/payments/payment/${id}/execute`, { payer: { payer_info: { verify_code: code } } });
+    const verify = (m: TestMerchant, id: string, body: Record<string, unknown>) =>
+      h.call(m, 'POST', `/payments/payment/${id}/verify`, body);
+    const execute = (m: TestMerchant, id: string, code: string) =>
+      h.call(m, 'POST', `/payments/payment/${id}/execute`, { payer: { payer_info: { verify_code: code } } });
     const get = (m: TestMerchant, id: string) => h.call(m, 'GET', `/payments/payment/${id}`);
 
-    async function inbox(phone = PHONE): Promise<Array<{ phone: string; code: string; payment_id: string; sent_at: string }>> {
+    async function inbox(
+      phone = PHONE,
+    ): Promise<Array<{ phone: string; code: string; payment_id: string; sent_at: string }>> {
       const res = await fetch(`${h.baseUrl}/sandbox/sms?phone=${phone}`);
       assert.equal(res.status, 200);
-      const body = (await res.json()) as { messages: Array<{ phone: string; code: string; payment_id: string; sent_at: string }> };
-      for (let i = 1; i < body.messages.length; i++) assert.ok(body.messages[i - 1]!.sent_at >= body.messages[i]!.sent_at, 'newest first');
+      const body = (await res.json()) as {
+        messages: Array<{ phone: string; code: string; payment_id: string; sent_at: string }>;
+      };
+      for (let i = 1; i < body.messages.length; i++)
+        assert.ok(body.messages[i - 1]!.sent_at >= body.messages[i]!.sent_at, 'newest first');
       return body.messages;
     }
 
@@ -97,7 +148,12 @@ for (const kind of testDatabaseUrls()) {
       return codes;
     }
 
-    async function verified(m: TestMerchant, method: Method, number: string, id = ref('V')): Promise<{ paymentId: string; code: string; created: ApiResponse }> {
+    async function verified(
+      m: TestMerchant,
+      method: Method,
+      number: string,
+      id = ref('V'),
+    ): Promise<{ paymentId: string; code: string; created: ApiResponse }> {
       const created = await create(m, method, id);
       const paymentId = created.json.payment.id as string;
       const res = await verify(m, paymentId, cardBody(m, number, method));
@@ -113,7 +169,11 @@ for (const kind of testDatabaseUrls()) {
     }
 
     async function ledger(paymentId: string) {
-      return h.gateway.context.db.selectFrom('sandbox_bank_ledger').selectAll().where('payment_id', '=', paymentId).execute();
+      return h.gateway.context.db
+        .selectFrom('sandbox_bank_ledger')
+        .selectAll()
+        .where('payment_id', '=', paymentId)
+        .execute();
     }
 
     async function waitForState(m: TestMerchant, id: string, state: string, timeoutMs = 8_000): Promise<ApiResponse> {
@@ -215,7 +275,11 @@ for (const kind of testDatabaseUrls()) {
           assert.equal(String(rows[0]!.amount_minor), expectedCny('100.02', rate).replace('.', '').replace(/^0+/, ''));
 
           // Card data is gone from the payment once the bank answered; the PAN is nowhere in clear.
-          const stored = await h.gateway.context.db.selectFrom('payments').selectAll().where('id', '=', payment.id).executeTakeFirstOrThrow();
+          const stored = await h.gateway.context.db
+            .selectFrom('payments')
+            .selectAll()
+            .where('id', '=', payment.id)
+            .executeTakeFirstOrThrow();
           assert.equal(stored.card_secret_enc, null);
           assert.equal(JSON.stringify(stored).includes(number), false);
           const agreements = await h.gateway.context.db.selectFrom('payer_agreements').selectAll().execute();
@@ -256,15 +320,23 @@ for (const kind of testDatabaseUrls()) {
       const m = await h.merchant({ name: 'Same Card Shop' });
       const card = '6225760000070008'; // Luhn-valid, succeeds
       await h.token(m); // one token for the concurrent calls (a new token disables the previous one)
-      const ready = await Promise.all(Array.from({ length: 6 }, (_, i) => verified(m, 'CREDIT_CARD', card, ref(`SC${i}`))));
+      const ready = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => verified(m, 'CREDIT_CARD', card, ref(`SC${i}`))),
+      );
       const answers = await Promise.all(ready.map((v) => execute(m, v.paymentId, v.code)));
       for (const res of answers) {
         ok(res);
         assert.equal(res.json.payment.state, 'TRADE_SUCCESS', res.text);
       }
-      const agreements = new Set(answers.map((res) => res.json.payment.payer.payer_info.payer_agreement?.usr_pay_agreement_id));
+      const agreements = new Set(
+        answers.map((res) => res.json.payment.payer.payer_info.payer_agreement?.usr_pay_agreement_id),
+      );
       assert.equal(agreements.size, 1, `one agreement for the card: ${[...agreements].join(', ')}`);
-      const rows = await h.gateway.context.db.selectFrom('payer_agreements').select('usr_pay_agreement_id').where('merchant_id', '=', m.id).execute();
+      const rows = await h.gateway.context.db
+        .selectFrom('payer_agreements')
+        .select('usr_pay_agreement_id')
+        .where('merchant_id', '=', m.id)
+        .execute();
       assert.equal(rows.length, 1, 'one agreement row');
     });
 
@@ -275,7 +347,10 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(paid.json.payment.state, 'TRADE_SUCCESS');
       const agreement = paid.json.payment.payer.payer_info.payer_agreement;
       assert.ok(agreement?.usr_pay_agreement_id, paid.text);
-      const agreementIn = { usr_busi_agreement_id: agreement.usr_busi_agreement_id, usr_pay_agreement_id: agreement.usr_pay_agreement_id };
+      const agreementIn = {
+        usr_busi_agreement_id: agreement.usr_busi_agreement_id,
+        usr_pay_agreement_id: agreement.usr_pay_agreement_id,
+      };
 
       const second = await create(shop, 'CREDIT_CARD', ref('AGR2'), {}, { payer_agreement: agreementIn });
       const id = second.json.payment.id as string;
@@ -302,7 +377,12 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(x3.json.payment.state, 'TRADE_SUCCESS');
 
       // Another merchant cannot use it.
-      const foreign = await h.call(otherShop, 'POST', '/payments/payment', orderFor('CREDIT_CARD', ref('AGR4'), {}, { payer_agreement: agreementIn }));
+      const foreign = await h.call(
+        otherShop,
+        'POST',
+        '/payments/payment',
+        orderFor('CREDIT_CARD', ref('AGR4'), {}, { payer_agreement: agreementIn }),
+      );
       assert.equal(foreign.status, 400, foreign.text);
       assert.equal(foreign.json.meta.ret_code, '00060700');
     });
@@ -375,15 +455,22 @@ for (const kind of testDatabaseUrls()) {
         // A second execute while the bank has not answered is refused.
         const again = await execute(shop, paymentId, code);
         assert.ok(['00060761', '00200005', '00060750'].includes(again.json?.meta?.ret_code), again.text);
-        assert.ok(again.status >= 400 && again.status < 500, `a second execute is a 4xx refusal: ${again.status} ${again.text}`);
+        assert.ok(
+          again.status >= 400 && again.status < 500,
+          `a second execute is a 4xx refusal: ${again.status} ${again.text}`,
+        );
         const done = await waitForState(shop, paymentId, 'TRADE_SUCCESS');
         assert.equal(done.json.payment.state, 'TRADE_SUCCESS', done.text);
         assertLinks(done, [
           ['self', 'GET', ''],
           ['refund', 'POST', '/refund'],
-            ['apply_to_customs', 'POST', '/apply_to_customs'],
+          ['apply_to_customs', 'POST', '/apply_to_customs'],
         ]);
-        assert.match(done.json.payment.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'a late success has its execute_success_time');
+        assert.match(
+          done.json.payment.execute_success_time,
+          /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
+          'a late success has its execute_success_time',
+        );
         const rows = await ledger(paymentId);
         assert.equal(rows.length, 1);
         const agreement = done.json.payment.payer.payer_info.payer_agreement;
@@ -402,9 +489,17 @@ for (const kind of testDatabaseUrls()) {
 
     test('a Luhn-invalid number -> 00060875', async () => {
       const created = await create(shop, 'CREDIT_CARD');
-      fails(await verify(shop, created.json.payment.id, cardBody(shop, LUHN_INVALID_CREDIT, 'CREDIT_CARD')), 400, '00060875');
+      fails(
+        await verify(shop, created.json.payment.id, cardBody(shop, LUHN_INVALID_CREDIT, 'CREDIT_CARD')),
+        400,
+        '00060875',
+      );
       const debit = await create(shop, 'DEBIT_CARD');
-      fails(await verify(shop, debit.json.payment.id, cardBody(shop, '6217000010045997834', 'DEBIT_CARD')), 400, '00060875');
+      fails(
+        await verify(shop, debit.json.payment.id, cardBody(shop, '6217000010045997834', 'DEBIT_CARD')),
+        400,
+        '00060875',
+      );
     });
 
     test('a debit card number on a CREDIT_CARD payment -> 00060076, and a credit number on a DEBIT_CARD payment', async () => {
@@ -467,9 +562,13 @@ for (const kind of testDatabaseUrls()) {
       const { paymentId, code } = await verified(shop, 'CREDIT_CARD', CREDIT.ok);
       const guesses = Array.from({ length: 10 }, (_, i) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'));
       const results = await Promise.all(guesses.map((g) => execute(shop, paymentId, g)));
-      for (const r of results) assert.ok(['00200007', '00200008', '00060765', '00060761'].includes(r.json?.meta?.ret_code), r.text);
+      for (const r of results)
+        assert.ok(['00200007', '00200008', '00060765', '00060761'].includes(r.json?.meta?.ret_code), r.text);
       const told = (code: string) => results.filter((r) => r.json.meta.ret_code === code).length;
-      assert.ok(told('00200007') <= MAX_WRONG - 1, `at most ${MAX_WRONG - 1} guesses are answered "incorrect": ${told('00200007')}`);
+      assert.ok(
+        told('00200007') <= MAX_WRONG - 1,
+        `at most ${MAX_WRONG - 1} guesses are answered "incorrect": ${told('00200007')}`,
+      );
       assert.ok(told('00200008') >= 1, 'the guess that reaches the limit locks the payment');
       const q = await get(shop, paymentId);
       assert.equal(q.json.payment.state, 'TRADE_FAIL', `10 concurrent wrong codes must lock the payment: ${q.text}`);
@@ -500,7 +599,9 @@ for (const kind of testDatabaseUrls()) {
       const { paymentId, code } = await verified(shop, 'CREDIT_CARD', CREDIT.ok);
       fails(await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, {}), 400, '00060700');
       // The verify_code inside bankCard, as the reference's sample sends it, works.
-      const x = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, { payer: { payer_info: { bankCard: { verify_code: code } } } });
+      const x = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, {
+        payer: { payer_info: { bankCard: { verify_code: code } } },
+      });
       ok(x);
       assert.equal(x.json.payment.state, 'TRADE_SUCCESS');
     });
@@ -509,7 +610,9 @@ for (const kind of testDatabaseUrls()) {
 
     test('an expired payment (expire_time in minutes) shows TRADE_CLOSED and cannot be paid', async () => {
       const expId = ref('EXPM');
-      const created = await create(shop, 'CREDIT_CARD', expId, { order: { ...(sampleOrder(expId).order as object), expire_time: '1' } });
+      const created = await create(shop, 'CREDIT_CARD', expId, {
+        order: { ...(sampleOrder(expId).order as object), expire_time: '1' },
+      });
       const id = created.json.payment.id as string;
       ok(await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD')));
       const [code] = await codesFor(id);
@@ -561,34 +664,61 @@ for (const kind of testDatabaseUrls()) {
       fails(await h.call(shop, 'POST', '/payments/payment', orderFor('CREDIT_CARD', id)), 409, '00060741');
       fails(await h.call(shop, 'POST', '/payments/payment', orderFor('DEBIT_CARD', id)), 409, '00060741');
       const order = sampleOrder(id).order as { mer_date: string };
-      const d = new Date(Date.UTC(Number(order.mer_date.slice(0, 4)), Number(order.mer_date.slice(4, 6)) - 1, Number(order.mer_date.slice(6, 8)) - 1));
+      const d = new Date(
+        Date.UTC(
+          Number(order.mer_date.slice(0, 4)),
+          Number(order.mer_date.slice(4, 6)) - 1,
+          Number(order.mer_date.slice(6, 8)) - 1,
+        ),
+      );
       const yesterday = d.toISOString().slice(0, 10).replaceAll('-', '');
-      const other = await h.call(shop, 'POST', '/payments/payment', orderFor('CREDIT_CARD', id, { order: { ...order, mer_date: yesterday } }));
+      const other = await h.call(
+        shop,
+        'POST',
+        '/payments/payment',
+        orderFor('CREDIT_CARD', id, { order: { ...order, mer_date: yesterday } }),
+      );
       ok(other, 201);
       assert.notEqual(other.json.payment.id, first.json.payment.id);
       ok(await h.call(otherShop, 'POST', '/payments/payment', orderFor('CREDIT_CARD', id)), 201);
-      const rows = await h.gateway.context.db.selectFrom('payments').select('id').where('mer_reference_id', '=', id).where('merchant_id', '=', shop.id).execute();
+      const rows = await h.gateway.context.db
+        .selectFrom('payments')
+        .select('id')
+        .where('mer_reference_id', '=', id)
+        .where('merchant_id', '=', shop.id)
+        .execute();
       assert.equal(rows.length, 2);
     });
 
     test('concurrent creates of one (mer_reference_id, mer_date): exactly one payment, the others 409 00060741', async () => {
       const id = ref('DUPC');
       const body = JSON.stringify(orderFor('CREDIT_CARD', id));
-      const results = await Promise.all(Array.from({ length: 6 }, () => h.call(shop, 'POST', '/payments/payment', body)));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => h.call(shop, 'POST', '/payments/payment', body)),
+      );
       const createdOnes = results.filter((r) => r.status === 201);
       assert.equal(createdOnes.length, 1, results.map((r) => `${r.status} ${r.text.slice(0, 100)}`).join('\n'));
       for (const r of results) {
         assert.ok(h.verifies(r.text), `the answer is signed: ${r.text.slice(0, 200)}`);
         if (r.status !== 201) fails(r, 409, '00060741');
       }
-      const rows = await h.gateway.context.db.selectFrom('payments').select('id').where('mer_reference_id', '=', id).execute();
-      assert.deepEqual(rows.map((r) => r.id), [createdOnes[0]!.json.payment.id]);
+      const rows = await h.gateway.context.db
+        .selectFrom('payments')
+        .select('id')
+        .where('mer_reference_id', '=', id)
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [createdOnes[0]!.json.payment.id],
+      );
     });
 
     test('concurrent verifies of one payment send one SMS; the others -> 00080706', async () => {
       const created = await create(shop, 'DEBIT_CARD');
       const id = created.json.payment.id as string;
-      const results = await Promise.all(Array.from({ length: 4 }, () => verify(shop, id, cardBody(shop, DEBIT.ok, 'DEBIT_CARD'))));
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => verify(shop, id, cardBody(shop, DEBIT.ok, 'DEBIT_CARD'))),
+      );
       const sent = results.filter((r) => r.json?.meta?.ret_code === '0000');
       assert.equal(sent.length, 1, results.map((r) => r.text.slice(0, 100)).join('\n'));
       for (const r of results) if (r !== sent[0]) fails(r, 429, '00080706');
@@ -626,7 +756,11 @@ for (const kind of testDatabaseUrls()) {
       const rows = await ledger(paymentId);
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.kind, 'debit');
-      const notifications = await h.gateway.context.db.selectFrom('outbox').select('id').where('object_id', '=', paymentId).execute();
+      const notifications = await h.gateway.context.db
+        .selectFrom('outbox')
+        .select('id')
+        .where('object_id', '=', paymentId)
+        .execute();
       assert.equal(notifications.length, 1, 'one notification for the one success');
       const q = await get(shop, paymentId);
       assert.equal(q.json.payment.state, 'TRADE_SUCCESS');

@@ -7,13 +7,21 @@
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { startHarness, sampleOrder, expectOk, expectError, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import {
+  startHarness,
+  sampleOrder,
+  expectOk,
+  expectError,
+  type Harness,
+  type TestMerchant,
+} from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { addMerchantKey, revokeMerchantKey } from '../../src/merchants/merchant-service.ts';
 import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 
 let seq = 0;
-const ref = (label: string) => `CP${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
+const ref = (label: string) =>
+  `CP${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
 for (const kind of testDatabaseUrls()) {
   describe(`create path (${kind.name})`, () => {
@@ -29,32 +37,56 @@ for (const kind of testDatabaseUrls()) {
     });
 
     test('the 201 says byte for byte what a query of the new payment says', async () => {
-      for (const order of [sampleOrder(ref('SAME')), sampleOrder(ref('QR'), { payer: { payment_method: 'WECHAT_SCAN' } })]) {
+      for (const order of [
+        sampleOrder(ref('SAME')),
+        sampleOrder(ref('QR'), { payer: { payment_method: 'WECHAT_SCAN' } }),
+      ]) {
         const created = await h.call(shop, 'POST', '/payments/payment', order);
         expectOk(h, created, 201);
         const id = created.json.payment.id as string;
-        const sent = (order as { order: { mer_reference_id: string; amount: unknown }; payer: { payment_method: string } });
+        const sent = order as {
+          order: { mer_reference_id: string; amount: unknown };
+          payer: { payment_method: string };
+        };
         assert.match(id, /^PAY_[A-Z0-9]+$/, `a payment id: ${id}`);
         assert.equal(created.json.payment.state, 'WAIT_BUYER_PAY', created.text);
-        assert.equal(created.json.payment.order.mer_reference_id, sent.order.mer_reference_id, 'the payment of the order sent');
+        assert.equal(
+          created.json.payment.order.mer_reference_id,
+          sent.order.mer_reference_id,
+          'the payment of the order sent',
+        );
         assert.equal(created.json.payment.payer.payment_method, sent.payer.payment_method, 'with the method sent');
         const queried = await h.call(shop, 'GET', `/payments/payment/${id}`);
         expectOk(h, queried);
-        assert.equal(JSON.stringify(created.json.payment), JSON.stringify(queried.json.payment), 'the same payment member, in the same order');
-        assert.deepEqual(created.json.links, created.json.payment.links, 'the top-level links repeat the payment links');
+        assert.equal(
+          JSON.stringify(created.json.payment),
+          JSON.stringify(queried.json.payment),
+          'the same payment member, in the same order',
+        );
+        assert.deepEqual(
+          created.json.links,
+          created.json.payment.links,
+          'the top-level links repeat the payment links',
+        );
       }
     });
 
     test('creates in flight together all commit, and a duplicate among them is refused alone', async () => {
       const refs = Array.from({ length: 12 }, (_, i) => ref(`GRP${i}`));
       const dup = refs[3]!;
-      const answers = await Promise.all([...refs, dup, dup].map((r) => h.call(shop, 'POST', '/payments/payment', sampleOrder(r))));
+      const answers = await Promise.all(
+        [...refs, dup, dup].map((r) => h.call(shop, 'POST', '/payments/payment', sampleOrder(r))),
+      );
       const created = answers.filter((a) => a.status === 201);
       const refused = answers.filter((a) => a.status !== 201);
       assert.equal(created.length, refs.length, `one payment per reference: ${answers.map((a) => a.status).join(',')}`);
       assert.equal(refused.length, 2, 'the two repeats are refused');
       for (const a of created) expectOk(h, a, 201);
-      assert.deepEqual(created.map((a) => a.json.payment.order.mer_reference_id).sort(), [...refs].sort(), 'each reference created once');
+      assert.deepEqual(
+        created.map((a) => a.json.payment.order.mer_reference_id).sort(),
+        [...refs].sort(),
+        'each reference created once',
+      );
       for (const a of refused) expectError(h, a, 409, '00060741');
       for (const a of created) {
         const q = await h.call(shop, 'GET', `/payments/payment/${a.json.payment.id}`);
@@ -68,11 +100,20 @@ for (const kind of testDatabaseUrls()) {
       const next = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const withNewKey = { ...merchant, privateKey: next.privateKey };
       expectError(h, await h.call(withNewKey, 'POST', '/payments/payment', sampleOrder(ref('EARLY'))), 401, '00060710');
-      const keyId = await addMerchantKey(h.gateway.context.db, merchant.id, next.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+      const keyId = await addMerchantKey(
+        h.gateway.context.db,
+        merchant.id,
+        next.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      );
       expectOk(h, await h.call(withNewKey, 'POST', '/payments/payment', sampleOrder(ref('NEWKEY'))), 201);
       expectOk(h, await h.call(merchant, 'POST', '/payments/payment', sampleOrder(ref('OLDKEY'))), 201);
       assert.ok(await revokeMerchantKey(h.gateway.context.db, merchant.id, keyId), 'the new key is revoked');
-      expectError(h, await h.call(withNewKey, 'POST', '/payments/payment', sampleOrder(ref('REVOKED'))), 401, '00060710');
+      expectError(
+        h,
+        await h.call(withNewKey, 'POST', '/payments/payment', sampleOrder(ref('REVOKED'))),
+        401,
+        '00060710',
+      );
       expectOk(h, await h.call(merchant, 'POST', '/payments/payment', sampleOrder(ref('STILL'))), 201);
     });
 
@@ -80,7 +121,9 @@ for (const kind of testDatabaseUrls()) {
       const eurOrder = (r: string) => {
         const base = sampleOrder(r).order as Record<string, unknown>;
         const amount = { total: '10.00', currency: 'EUR' };
-        return sampleOrder(r, { order: { ...base, amount, sub_orders: [{ mer_sub_reference_id: `${r}-1`, amount, trans_code: '01122030' }] } });
+        return sampleOrder(r, {
+          order: { ...base, amount, sub_orders: [{ mer_sub_reference_id: `${r}-1`, amount, trans_code: '01122030' }] },
+        });
       };
       await setSandboxRate(h.gateway.context.db, 'EUR', '7.5000');
       const first = await h.call(shop, 'POST', '/payments/payment', eurOrder(ref('EUR1')));

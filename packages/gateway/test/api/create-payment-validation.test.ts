@@ -7,19 +7,29 @@ import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { RET_CODES } from '../../src/errors/catalogue.ts';
-import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import {
+  startHarness,
+  sampleOrder,
+  type ApiResponse,
+  type Harness,
+  type TestMerchant,
+} from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 
 const DOCUMENTED = new Set(RET_CODES.map((e) => e.code));
 const PHONE = '13800138000';
 
 let seq = 0;
-const ref = (label: string) => `VAL${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
+const ref = (label: string) =>
+  `VAL${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
 const clone = <T>(value: T): T => structuredClone(value);
 
 /** Paths to every node of a JSON value (objects' members and arrays' elements), leaves first-class. */
-function paths(value: unknown, prefix: Array<string | number> = []): Array<{ path: Array<string | number>; leaf: boolean }> {
+function paths(
+  value: unknown,
+  prefix: Array<string | number> = [],
+): Array<{ path: Array<string | number>; leaf: boolean }> {
   const out: Array<{ path: Array<string | number>; leaf: boolean }> = [];
   if (Array.isArray(value)) {
     value.forEach((v, i) => {
@@ -72,7 +82,11 @@ for (const kind of testDatabaseUrls()) {
     }
 
     async function countPayments(): Promise<number> {
-      const rows = await h.gateway.context.db.selectFrom('payments').select('id').where('merchant_id', '=', shop.id).execute();
+      const rows = await h.gateway.context.db
+        .selectFrom('payments')
+        .select('id')
+        .where('merchant_id', '=', shop.id)
+        .execute();
       return rows.length;
     }
 
@@ -81,7 +95,12 @@ for (const kind of testDatabaseUrls()) {
       const base = sampleOrder(id) as { order: { mer_date: string } };
       return {
         payer: { payment_method: 'CREDIT_CARD', payer_info: { phone: PHONE } },
-        order: { mer_reference_id: id, mer_date: base.order.mer_date, amount: { total, currency }, sub_orders: [{ amount: { total, currency }, trans_code: '01121990' }] },
+        order: {
+          mer_reference_id: id,
+          mer_date: base.order.mer_date,
+          amount: { total, currency },
+          sub_orders: [{ amount: { total, currency }, trans_code: '01121990' }],
+        },
         notify_url: 'http://127.0.0.1:9/notify',
       };
     }
@@ -108,7 +127,11 @@ for (const kind of testDatabaseUrls()) {
     test('camelCase bankCard / payerAgreement (reference samples) are the snake_case fields', async () => {
       const id = ref('CAMEL');
       const order = sampleOrder(id, {
-        payer: { payment_method: 'DEBIT_CARD', bank_code: 'CCB', payerInfo: { bankCard: { phone: PHONE }, payerAgreement: { agreement_id: '', busi_agreement_id: '' } } },
+        payer: {
+          payment_method: 'DEBIT_CARD',
+          bank_code: 'CCB',
+          payerInfo: { bankCard: { phone: PHONE }, payerAgreement: { agreement_id: '', busi_agreement_id: '' } },
+        },
       });
       const res = await create(order);
       created(res);
@@ -141,7 +164,9 @@ for (const kind of testDatabaseUrls()) {
 
     test('keys with a trailing space ("expire_time ") are the same field', async () => {
       const id = ref('SPACE');
-      const body = JSON.stringify(sampleOrder(id, { 'notify_url ': 'http://127.0.0.1:9/spaced', notify_url: undefined }))
+      const body = JSON.stringify(
+        sampleOrder(id, { 'notify_url ': 'http://127.0.0.1:9/spaced', notify_url: undefined }),
+      )
         .replace('"expire_time":"360"', '"expire_time ":"30"')
         .replace('"mer_reference_id":', '"mer_reference_id ":');
       assert.ok(body.includes('"expire_time ":"30"'));
@@ -221,13 +246,19 @@ for (const kind of testDatabaseUrls()) {
       const order = sampleOrder(ref('PROTO2')) as Record<string, unknown>;
       const payer = order.payer;
       delete order.payer;
-      await rejected(`{"__proto__":{"payer":${JSON.stringify(payer)}},${JSON.stringify(order).slice(1)}`, 400, '00060700');
+      await rejected(
+        `{"__proto__":{"payer":${JSON.stringify(payer)}},${JSON.stringify(order).slice(1)}`,
+        400,
+        '00060700',
+      );
     });
 
     test('a body with a UTF-8 BOM and Content-Type with a charset is accepted', async () => {
       const id = ref('BOM');
       const body = '\ufeff' + JSON.stringify(sampleOrder(id));
-      const res = await h.call(shop, 'POST', '/payments/payment', body, { 'content-type': 'application/json;charset=UTF-8' });
+      const res = await h.call(shop, 'POST', '/payments/payment', body, {
+        'content-type': 'application/json;charset=UTF-8',
+      });
       created(res);
     });
 
@@ -351,7 +382,11 @@ for (const kind of testDatabaseUrls()) {
         { payment_method: 'CASH' },
         { interface_type: 'SERVER_TO_SERVER' },
       ]) {
-        await rejected(sampleOrder(ref('COMBO'), { payer: { ...payer, payer_info: { phone: PHONE } } }), 400, '00060700');
+        await rejected(
+          sampleOrder(ref('COMBO'), { payer: { ...payer, payer_info: { phone: PHONE } } }),
+          400,
+          '00060700',
+        );
       }
     });
 
@@ -365,8 +400,18 @@ for (const kind of testDatabaseUrls()) {
     });
 
     test('an invalid phone -> 00060720; a bank that does not take the method -> 00200027', async () => {
-      await rejected(sampleOrder(ref('PHONE'), { payer: { payment_method: 'CREDIT_CARD', payer_info: { phone: '12345' } } }), 400, '00060720');
-      await rejected(sampleOrder(ref('BANK'), { payer: { payment_method: 'CREDIT_CARD', bank_code: 'NOSUCHBANK', payer_info: { phone: PHONE } } }), 400, '00200027');
+      await rejected(
+        sampleOrder(ref('PHONE'), { payer: { payment_method: 'CREDIT_CARD', payer_info: { phone: '12345' } } }),
+        400,
+        '00060720',
+      );
+      await rejected(
+        sampleOrder(ref('BANK'), {
+          payer: { payment_method: 'CREDIT_CARD', bank_code: 'NOSUCHBANK', payer_info: { phone: PHONE } },
+        }),
+        400,
+        '00200027',
+      );
     });
 
     // ---- the body itself ----------------------------------------------------------------------------
@@ -432,7 +477,8 @@ for (const kind of testDatabaseUrls()) {
           const res = await create(body);
           const code = res.json?.meta?.ret_code;
           const where = `${path.join('.')} = ${JSON.stringify(replacement)}`;
-          if (res.status >= 500 || !DOCUMENTED.has(code) || !h.verifies(res.text)) failures.push(`${where}: ${res.status} ${res.text.slice(0, 300)}`);
+          if (res.status >= 500 || !DOCUMENTED.has(code) || !h.verifies(res.text))
+            failures.push(`${where}: ${res.status} ${res.text.slice(0, 300)}`);
           else if (code === '0000') {
             accepted++;
             if (res.status !== 201) failures.push(`${where}: 0000 with status ${res.status}`);

@@ -9,14 +9,34 @@
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startHarness, expectError, expectOk, expectedCny, type ApiResponse, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import {
+  startHarness,
+  expectError,
+  expectOk,
+  expectedCny,
+  type ApiResponse,
+  type Harness,
+  type TestMerchant,
+} from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
-import { answerDue, chinaDateOf, customsNotification, customsPayment, customsPaymentBody, declarationBody, submitDue, type CustomsPayment } from '../helpers/customs.ts';
+import {
+  answerDue,
+  chinaDateOf,
+  customsNotification,
+  customsPayment,
+  customsPaymentBody,
+  declarationBody,
+  submitDue,
+  type CustomsPayment,
+} from '../helpers/customs.ts';
 import { payOnSandbox } from '../helpers/refunds.ts';
 import { verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { CustomsService, lastCustomsDate } from '../../src/customs/customs-service.ts';
-import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox/sandbox-customs.ts';
+import {
+  SANDBOX_CUSTOMS_ANSWER_DELAY_MS,
+  SANDBOX_CUSTOMS_SUBMIT_DELAY_MS,
+} from '../../src/channels/sandbox/sandbox-customs.ts';
 import { CUSTOMS_OFFICES } from '../../src/reference/customs-offices.ts';
 
 const DAY = 86_400_000;
@@ -36,7 +56,8 @@ test('lastCustomsDate: one calendar month after the order date, the last day of 
 
 test('the customs offices: the reference three and the pilot cities, each code once', () => {
   const codes = CUSTOMS_OFFICES.map((o) => o.code);
-  for (const code of ['HZ', 'NB', 'GZ', 'ZZ', 'CQ', 'SH', 'TJ', 'SZ', 'XA', 'FZ']) assert.ok(codes.includes(code), `${code} is a customs office`);
+  for (const code of ['HZ', 'NB', 'GZ', 'ZZ', 'CQ', 'SH', 'TJ', 'SZ', 'XA', 'FZ'])
+    assert.ok(codes.includes(code), `${code} is a customs office`);
   assert.equal(new Set(codes).size, codes.length, 'codes are unique');
 });
 
@@ -50,14 +71,23 @@ for (const kind of testDatabaseUrls()) {
     const ok = (res: ApiResponse, status = 200): void => expectOk(h, res, status);
     const fails = (res: ApiResponse, status: number, code: string, mentions?: string): void => {
       expectError(h, res, status, code);
-      if (mentions !== undefined) assert.ok(String(res.json.meta.ret_msg).includes(mentions), `ret_msg names ${mentions}: ${res.json.meta.ret_msg}`);
+      if (mentions !== undefined)
+        assert.ok(
+          String(res.json.meta.ret_msg).includes(mentions),
+          `ret_msg names ${mentions}: ${res.json.meta.ret_msg}`,
+        );
     };
-    const declare = (m: TestMerchant, paymentId: string, body: unknown) => h.call(m, 'POST', `/payments/payment/${paymentId}/apply_to_customs`, body);
+    const declare = (m: TestMerchant, paymentId: string, body: unknown) =>
+      h.call(m, 'POST', `/payments/payment/${paymentId}/apply_to_customs`, body);
     const getDeclaration = (m: TestMerchant, id: string) => h.call(m, 'GET', `/payments/customs_declarations/${id}`);
     const download = (m: TestMerchant, query: string) => h.call(m, 'GET', `/payments/customs_download${query}`);
     const paid = (m: TestMerchant = shop) => customsPayment(h, m, server.notifyUrl);
 
-    async function declared(p: CustomsPayment, overrides: Record<string, unknown> = {}, m: TestMerchant = shop): Promise<Record<string, any>> {
+    async function declared(
+      p: CustomsPayment,
+      overrides: Record<string, unknown> = {},
+      m: TestMerchant = shop,
+    ): Promise<Record<string, any>> {
       const res = await declare(m, p.id, declarationBody(p.customsSub, { notify_url: server.notifyUrl, ...overrides }));
       ok(res, 201);
       return res.json.customs_declarations[0];
@@ -94,9 +124,20 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(d.mer_customs_code, '3302961234');
       assert.equal(d.ec_plat_id, '3302960001');
       assert.deepEqual(d.freight_amount, { total: '5.00', currency: 'USD', total_cny: '35.62' }, 'freight as given');
-      assert.deepEqual(d.tax_amount, { total: '0.00', currency: 'CNY', total_cny: '0.00' }, 'a zero CNY tax, numbers turned to strings');
-      assert.deepEqual(d.sub_order_amount, { total: '50.02', currency: 'USD', total_cny: expectedCny('50.02', p.rate) }, 'total_cny at the locked rate when not given');
-      assert.deepEqual(d.sub_order, { mer_sub_reference_id: p.customsSub, items: [{ mer_item_id: 'tee' }, { mer_item_id: 'cap' }] });
+      assert.deepEqual(
+        d.tax_amount,
+        { total: '0.00', currency: 'CNY', total_cny: '0.00' },
+        'a zero CNY tax, numbers turned to strings',
+      );
+      assert.deepEqual(
+        d.sub_order_amount,
+        { total: '50.02', currency: 'USD', total_cny: expectedCny('50.02', p.rate) },
+        'total_cny at the locked rate when not given',
+      );
+      assert.deepEqual(d.sub_order, {
+        mer_sub_reference_id: p.customsSub,
+        items: [{ mer_item_id: 'tee' }, { mer_item_id: 'cap' }],
+      });
       assert.equal(d.notify_url, server.notifyUrl);
       assert.equal(d.customs_clearance_date, chinaDateOf(h.clock.now()), 'the China date of the declaration');
       assert.equal(d.parent_payment, p.id);
@@ -104,9 +145,21 @@ for (const kind of testDatabaseUrls()) {
         ['parent_payment', 'GET', `${h.api}/payments/payment/${p.id}`],
         ['self', 'GET', `${h.api}/payments/customs_declarations/${d.id}`],
       ];
-      assert.deepEqual(res.json.links.map((l: any) => [l.ref, l.method, l.href]), expectedLinks, 'top-level links: parent_payment then self');
-      assert.deepEqual(d.links.map((l: any) => [l.rel, l.method, l.href]), expectedLinks, 'the declaration carries the same links');
-      assert.deepEqual(Object.keys(res.json), ['meta', 'links', 'customs_declarations'], 'the reference 3.9 response members');
+      assert.deepEqual(
+        res.json.links.map((l: any) => [l.ref, l.method, l.href]),
+        expectedLinks,
+        'top-level links: parent_payment then self',
+      );
+      assert.deepEqual(
+        d.links.map((l: any) => [l.rel, l.method, l.href]),
+        expectedLinks,
+        'the declaration carries the same links',
+      );
+      assert.deepEqual(
+        Object.keys(res.json),
+        ['meta', 'links', 'customs_declarations'],
+        'the reference 3.9 response members',
+      );
 
       // GET through the self link: the same object.
       const got = await h.call(shop, 'GET', d.links[1].href);
@@ -127,15 +180,32 @@ for (const kind of testDatabaseUrls()) {
       assert.ok(final.completed_time, 'completed_time');
       assert.equal(final.error, undefined, 'no error on SUCCESS');
       assert.equal(JSON.parse(delivery.rawBody).customs_declaration.id, d.id, 'body is {"customs_declaration":{...}}');
-      assert.ok(verifySha256WithRsa(h.platformCert.publicKey, delivery.rawBody, delivery.signature!), 'notification signed with the platform key');
+      assert.ok(
+        verifySha256WithRsa(h.platformCert.publicKey, delivery.rawBody, delivery.signature!),
+        'notification signed with the platform key',
+      );
       assert.equal(server.rejected.length, 0, 'every notification verified');
 
-      const outbox = await h.gateway.context.db.selectFrom('outbox').selectAll().where('object_id', '=', d.id).execute();
+      const outbox = await h.gateway.context.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('object_id', '=', d.id)
+        .execute();
       assert.equal(outbox.length, 1, 'one notification: the final state');
       assert.equal(outbox[0]!.object_type, 'customs_declaration');
-      const events = await h.gateway.context.db.selectFrom('payment_events').select(['type', 'detail']).where('payment_id', '=', p.id).orderBy('at').orderBy('id').execute();
+      const events = await h.gateway.context.db
+        .selectFrom('payment_events')
+        .select(['type', 'detail'])
+        .where('payment_id', '=', p.id)
+        .orderBy('at')
+        .orderBy('id')
+        .execute();
       const customsEvents = events.filter((e) => e.type.startsWith('customs_')).map((e) => e.type);
-      assert.deepEqual(customsEvents, ['customs_accepted', 'customs_submited', 'customs_success'], 'the timeline of the payment');
+      assert.deepEqual(
+        customsEvents,
+        ['customs_accepted', 'customs_submited', 'customs_success'],
+        'the timeline of the payment',
+      );
     });
 
     test('several processes on one declaration: each move applies once (conditional updates), one event per move, one notification', async () => {
@@ -145,26 +215,48 @@ for (const kind of testDatabaseUrls()) {
       // Two more "processes" working on the same rows, as a second gateway would.
       const first = new CustomsService(h.gateway.context, () => {});
       const second = new CustomsService(h.gateway.context, () => {});
-      const read = () => db.selectFrom('customs_declarations').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow();
+      const read = () =>
+        db.selectFrom('customs_declarations').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow();
 
       const accepted = await read();
       h.clock.advance(SANDBOX_CUSTOMS_SUBMIT_DELAY_MS);
-      const submits = await Promise.all([first.advance(accepted), second.advance(accepted), h.gateway.customsJobs.runOnce()]);
+      const submits = await Promise.all([
+        first.advance(accepted),
+        second.advance(accepted),
+        h.gateway.customsJobs.runOnce(),
+      ]);
       const submitted = await read();
       assert.equal(submitted.state, 'SUBMITED');
       // (The harness's own customs worker may win the race too: at most one of these three moved it.)
-      assert.ok(submits.filter((moved) => moved === true).length + (submits[2] as number) <= 1, `at most one of them moved it: ${JSON.stringify(submits)}`);
+      assert.ok(
+        submits.filter((moved) => moved === true).length + (submits[2] as number) <= 1,
+        `at most one of them moved it: ${JSON.stringify(submits)}`,
+      );
       assert.equal(await first.advance(accepted), false, 'a stale ACCEPTED read cannot move it again');
 
       h.clock.advance(SANDBOX_CUSTOMS_ANSWER_DELAY_MS);
-      const answers = await Promise.all([first.advance(submitted), second.advance(submitted), h.gateway.customsJobs.runOnce()]);
-      assert.ok(answers.filter((moved) => moved === true).length + (answers[2] as number) <= 1, `at most one of them finished it: ${JSON.stringify(answers)}`);
+      const answers = await Promise.all([
+        first.advance(submitted),
+        second.advance(submitted),
+        h.gateway.customsJobs.runOnce(),
+      ]);
+      assert.ok(
+        answers.filter((moved) => moved === true).length + (answers[2] as number) <= 1,
+        `at most one of them finished it: ${JSON.stringify(answers)}`,
+      );
       assert.equal((await read()).state, 'SUCCESS');
       await h.gateway.customsJobs.runOnce();
       assert.equal(await second.advance(submitted), false, 'a stale SUBMITED read cannot move it again');
 
       const events = await db.selectFrom('payment_events').select('type').where('payment_id', '=', p.id).execute();
-      assert.deepEqual(events.map((e) => e.type).filter((t) => t.startsWith('customs_')).sort(), ['customs_accepted', 'customs_submited', 'customs_success'], 'one event per move');
+      assert.deepEqual(
+        events
+          .map((e) => e.type)
+          .filter((t) => t.startsWith('customs_'))
+          .sort(),
+        ['customs_accepted', 'customs_submited', 'customs_success'],
+        'one event per move',
+      );
       const outbox = await db.selectFrom('outbox').select('id').where('object_id', '=', d.id).execute();
       assert.equal(outbox.length, 1, 'one notification');
       await customsNotification(server, d.id, 'SUCCESS');
@@ -191,7 +283,11 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(d.mer_customs_code, '3302961234');
       assert.deepEqual(d.freight_amount, { total: '5.00', currency: 'USD', total_cny: '35.62' });
       assert.deepEqual(d.tax_amount, { total: '0.00', currency: 'USD', total_cny: '0.00' });
-      assert.deepEqual(d.sub_order_amount, { total: '50.02', currency: 'USD', total_cny: '356.32' }, 'a given total_cny is kept');
+      assert.deepEqual(
+        d.sub_order_amount,
+        { total: '50.02', currency: 'USD', total_cny: '356.32' },
+        'a given total_cny is kept',
+      );
       assert.deepEqual(d.sub_order.items, [{ mer_item_id: 'cap' }]);
       assert.equal(d.notify_url, p.payment.notify_url, "the payment's notify_url");
     });
@@ -206,7 +302,11 @@ for (const kind of testDatabaseUrls()) {
       const { declaration } = await customsNotification(server, d.id, 'FAIL');
       assert.equal(declaration.state, 'FAIL');
       assert.equal(declaration.error?.ret_code, '00202018', 'the office refused it');
-      assert.match(declaration.error?.ret_msg ?? '', /Ningbo customs .*3302960013/, 'the reason names the office and the code');
+      assert.match(
+        declaration.error?.ret_msg ?? '',
+        /Ningbo customs .*3302960013/,
+        'the reason names the office and the code',
+      );
       const got = (await getDeclaration(shop, d.id)).json.customs_declarations[0];
       assert.deepEqual(got, declaration, 'GET shows the FAIL declaration as notified');
 
@@ -223,7 +323,7 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- refusals ---------------------------------------------------------------------------------
 
-    test('00060760: an unknown payment, a malformed id, and another merchant\'s payment are 404', async () => {
+    test("00060760: an unknown payment, a malformed id, and another merchant's payment are 404", async () => {
       const p = await paid();
       fails(await declare(shop, 'PAY_NOSUCHPAYMENT', declarationBody(p.customsSub)), 404, '00060760');
       fails(await declare(shop, 'not-a-payment', declarationBody(p.customsSub)), 404, '00060760');
@@ -240,30 +340,80 @@ for (const kind of testDatabaseUrls()) {
 
     test('00202012: a customs office that is not on the list', async () => {
       const p = await paid();
-      fails(await declare(shop, p.id, declarationBody(p.customsSub, { customs_id: 'XX' })), 400, '00202012', 'customs_id');
-      fails(await declare(shop, p.id, declarationBody(p.customsSub, { customs_id: 'NINGBO' })), 400, '00202012', 'customs_id');
+      fails(
+        await declare(shop, p.id, declarationBody(p.customsSub, { customs_id: 'XX' })),
+        400,
+        '00202012',
+        'customs_id',
+      );
+      fails(
+        await declare(shop, p.id, declarationBody(p.customsSub, { customs_id: 'NINGBO' })),
+        400,
+        '00202012',
+        'customs_id',
+      );
     });
 
     test('00202014: a sub-order created without is_customs', async () => {
       const p = await paid();
-      fails(await declare(shop, p.id, declarationBody(p.plainSub, { sub_order: { mer_sub_reference_id: p.plainSub, items: [{ mer_item_id: 'mug' }] } })), 400, '00202014', p.plainSub);
+      fails(
+        await declare(
+          shop,
+          p.id,
+          declarationBody(p.plainSub, {
+            sub_order: { mer_sub_reference_id: p.plainSub, items: [{ mer_item_id: 'mug' }] },
+          }),
+        ),
+        400,
+        '00202014',
+        p.plainSub,
+      );
     });
 
     test('00202015: no sub_order, no mer_sub_reference_id, or a sub-order the payment does not have', async () => {
       const p = await paid();
       const { sub_order: _, ...withoutSub } = declarationBody(p.customsSub);
       fails(await declare(shop, p.id, withoutSub), 400, '00202015', 'sub_order');
-      fails(await declare(shop, p.id, declarationBody(p.customsSub, { sub_order: { items: [{ mer_item_id: 'tee' }] } })), 400, '00202015', 'sub_order.mer_sub_reference_id');
-      fails(await declare(shop, p.id, declarationBody(p.customsSub, { sub_order: { mer_sub_reference_id: 'NOPE-1', items: [{ mer_item_id: 'tee' }] } })), 400, '00202015', 'NOPE-1');
+      fails(
+        await declare(shop, p.id, declarationBody(p.customsSub, { sub_order: { items: [{ mer_item_id: 'tee' }] } })),
+        400,
+        '00202015',
+        'sub_order.mer_sub_reference_id',
+      );
+      fails(
+        await declare(
+          shop,
+          p.id,
+          declarationBody(p.customsSub, {
+            sub_order: { mer_sub_reference_id: 'NOPE-1', items: [{ mer_item_id: 'tee' }] },
+          }),
+        ),
+        400,
+        '00202015',
+        'NOPE-1',
+      );
     });
 
     test('00202016: items absent, empty, without mer_item_id, or not items of the sub-order', async () => {
       const p = await paid();
-      const sub = (items: unknown) => declarationBody(p.customsSub, { sub_order: { mer_sub_reference_id: p.customsSub, ...(items === undefined ? {} : { items }) } });
+      const sub = (items: unknown) =>
+        declarationBody(p.customsSub, {
+          sub_order: { mer_sub_reference_id: p.customsSub, ...(items === undefined ? {} : { items }) },
+        });
       fails(await declare(shop, p.id, sub(undefined)), 400, '00202016', 'sub_order.items');
       fails(await declare(shop, p.id, sub([])), 400, '00202016', 'sub_order.items');
-      fails(await declare(shop, p.id, sub([{ mer_item_id: 'tee' }, { name: 'cap' }])), 400, '00202016', 'sub_order.items[1].mer_item_id');
-      fails(await declare(shop, p.id, sub([{ mer_item_id: 'tee' }, { mer_item_id: 'mug' }])), 400, '00202016', 'sub_order.items[1].mer_item_id mug');
+      fails(
+        await declare(shop, p.id, sub([{ mer_item_id: 'tee' }, { name: 'cap' }])),
+        400,
+        '00202016',
+        'sub_order.items[1].mer_item_id',
+      );
+      fails(
+        await declare(shop, p.id, sub([{ mer_item_id: 'tee' }, { mer_item_id: 'mug' }])),
+        400,
+        '00202016',
+        'sub_order.items[1].mer_item_id mug',
+      );
     });
 
     test('00060700: required fields, identifiers, amounts and currencies, each named in the message', async () => {
@@ -284,10 +434,21 @@ for (const kind of testDatabaseUrls()) {
         [{ sub_order_amount: { total: '-1', currency: 'USD' } }, 'sub_order_amount.total must be a decimal amount'],
         [{ sub_order_amount: { total: '0', currency: 'USD' } }, 'sub_order_amount.total must be larger than 0'],
         [{ sub_order_amount: { total: 1e21, currency: 'USD' } }, 'sub_order_amount.total must be a decimal amount'],
-        [{ freight_amount: { total: '5.00', currency: 'USD', total_cny: 'abc' } }, 'freight_amount.total_cny must be a decimal amount'],
-        [{ tax_amount: { total: '1.00', currency: 'CNY', total_cny: '2.00' } }, 'tax_amount.total_cny must equal total'],
+        [
+          { freight_amount: { total: '5.00', currency: 'USD', total_cny: 'abc' } },
+          'freight_amount.total_cny must be a decimal amount',
+        ],
+        [
+          { tax_amount: { total: '1.00', currency: 'CNY', total_cny: '2.00' } },
+          'tax_amount.total_cny must equal total',
+        ],
         [{ notify_url: 'ftp://shop.example/n' }, 'notify_url must be an absolute http(s) URL'],
-        [{ sub_order: { mer_sub_reference_id: p.customsSub, items: [{ mer_item_id: 'tee' }, { mer_item_id: 'tee' }] } }, 'sub_order.items[1].mer_item_id tee appears twice'],
+        [
+          {
+            sub_order: { mer_sub_reference_id: p.customsSub, items: [{ mer_item_id: 'tee' }, { mer_item_id: 'tee' }] },
+          },
+          'sub_order.items[1].mer_item_id tee appears twice',
+        ],
       ];
       for (const [overrides, mention] of cases) {
         const body = declarationBody(p.customsSub, overrides);
@@ -295,28 +456,65 @@ for (const kind of testDatabaseUrls()) {
         fails(await declare(shop, p.id, body), 400, '00060700', mention);
       }
       fails(await declare(shop, p.id, '{"customs_id":'), 400, '00060701');
-      const rows = await h.gateway.context.db.selectFrom('customs_declarations').select('id').where('payment_id', '=', p.id).execute();
+      const rows = await h.gateway.context.db
+        .selectFrom('customs_declarations')
+        .select('id')
+        .where('payment_id', '=', p.id)
+        .execute();
       assert.equal(rows.length, 0, 'no refused request left a declaration');
     });
 
     test('concurrent declarations of one sub-order: exactly one is accepted, the others are 00202013', async () => {
       const p = await paid();
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => declare(shop, p.id, declarationBody(p.customsSub, { mer_customs_code: `33029600${10 + i}` }))));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          declare(shop, p.id, declarationBody(p.customsSub, { mer_customs_code: `33029600${10 + i}` })),
+        ),
+      );
       const accepted = results.filter((r) => r.status === 201);
       assert.equal(accepted.length, 1, `one winner: ${results.map((r) => r.status).join(' ')}`);
       for (const r of results) if (r.status !== 201) fails(r, 409, '00202013');
-      const rows = await h.gateway.context.db.selectFrom('customs_declarations').select(['id', 'state']).where('payment_id', '=', p.id).execute();
-      assert.deepEqual(rows.map((r) => r.id), [accepted[0]!.json.customs_declarations[0].id], 'one row in the database');
+      const rows = await h.gateway.context.db
+        .selectFrom('customs_declarations')
+        .select(['id', 'state'])
+        .where('payment_id', '=', p.id)
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [accepted[0]!.json.customs_declarations[0].id],
+        'one row in the database',
+      );
     });
 
     test('the partial unique index itself refuses a second live declaration of a sub-order, and allows one next to a FAIL', async () => {
       const p = await paid();
       const d = await declared(p);
       const db = h.gateway.context.db;
-      const stored = await db.selectFrom('customs_declarations').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow();
-      const row = { ...stored, created_at: Number(stored.created_at), updated_at: Number(stored.updated_at), resolve_at: null, submitted_at: null, completed_at: null };
-      await assert.rejects(db.insertInto('customs_declarations').values({ ...row, id: 'CUST_DUPLICATEBYHAND' }).execute(), /unique/i, 'a second live row violates the index');
-      await db.insertInto('customs_declarations').values({ ...row, id: 'CUST_FAILEDBYHAND', state: 'FAIL' }).execute();
+      const stored = await db
+        .selectFrom('customs_declarations')
+        .selectAll()
+        .where('id', '=', d.id)
+        .executeTakeFirstOrThrow();
+      const row = {
+        ...stored,
+        created_at: Number(stored.created_at),
+        updated_at: Number(stored.updated_at),
+        resolve_at: null,
+        submitted_at: null,
+        completed_at: null,
+      };
+      await assert.rejects(
+        db
+          .insertInto('customs_declarations')
+          .values({ ...row, id: 'CUST_DUPLICATEBYHAND' })
+          .execute(),
+        /unique/i,
+        'a second live row violates the index',
+      );
+      await db
+        .insertInto('customs_declarations')
+        .values({ ...row, id: 'CUST_FAILEDBYHAND', state: 'FAIL' })
+        .execute();
       await db.deleteFrom('customs_declarations').where('id', '=', 'CUST_FAILEDBYHAND').execute();
     });
 
@@ -324,7 +522,8 @@ for (const kind of testDatabaseUrls()) {
       const early = await paid();
       const late = await paid();
       const last = lastCustomsDate(early.merDate);
-      const dayNumber = (yyyymmdd: string) => Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8))) / DAY;
+      const dayNumber = (yyyymmdd: string) =>
+        Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8))) / DAY;
       const daysToLast = dayNumber(last) - dayNumber(chinaDateOf(h.clock.now()));
       assert.ok(daysToLast >= 27 && daysToLast <= 31, `the window is a calendar month (${daysToLast} days)`);
       const start = h.clock.offset;
@@ -346,7 +545,10 @@ for (const kind of testDatabaseUrls()) {
     // ---- the payment's link, isolation ---------------------------------------------------------------
 
     test("the hosted-checkout payment's apply_to_customs link declares the payment", async () => {
-      const body = customsPaymentBody(h, server.notifyUrl, { payment_method: 'NOT_APPLICABLE', interface_type: 'SERVER_TO_WEB' });
+      const body = customsPaymentBody(h, server.notifyUrl, {
+        payment_method: 'NOT_APPLICABLE',
+        interface_type: 'SERVER_TO_WEB',
+      });
       const created = await h.call(shop, 'POST', '/payments/payment', body);
       ok(created, 201);
       const id = created.json.payment.id as string;
@@ -365,7 +567,10 @@ for (const kind of testDatabaseUrls()) {
 
     test('a paid QR payment with a customs sub-order advertises apply_to_customs after refund; unpaid or customs-free payments do not', async () => {
       const paid = await customsPayment(h, shop, server.notifyUrl);
-      assert.deepEqual(paid.payment.links.map((l: any) => l.ref), ['self', 'refund', 'apply_to_customs']);
+      assert.deepEqual(
+        paid.payment.links.map((l: any) => l.ref),
+        ['self', 'refund', 'apply_to_customs'],
+      );
       const link = paid.payment.links[2];
       assert.equal(link.href, `${h.api}/payments/payment/${paid.id}/apply_to_customs`);
       const viaLink = await h.call(shop, 'POST', link.href, declarationBody(paid.customsSub));
@@ -373,14 +578,20 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(viaLink.json.customs_declarations[0].parent_payment, paid.id, 'the link declares that payment');
       assert.equal(viaLink.json.customs_declarations[0].state, 'ACCEPTED', viaLink.text);
       const unpaid = await customsPayment(h, shop, server.notifyUrl, { pay: false });
-      assert.deepEqual(unpaid.payment.links.map((l: any) => l.ref), ['self']);
+      assert.deepEqual(
+        unpaid.payment.links.map((l: any) => l.ref),
+        ['self'],
+      );
       const plain = customsPaymentBody(h, server.notifyUrl);
       for (const sub of (plain as any).order.sub_orders) sub.is_customs = 'FALSE';
       const created = await h.call(shop, 'POST', '/payments/payment', plain);
       ok(created, 201);
       await payOnSandbox(h, created.json.payment.id, 'success');
       const got = await h.call(shop, 'GET', `/payments/payment/${created.json.payment.id}`);
-      assert.deepEqual(got.json.payment.links.map((l: any) => l.ref), ['self', 'refund']);
+      assert.deepEqual(
+        got.json.payment.links.map((l: any) => l.ref),
+        ['self', 'refund'],
+      );
     });
 
     test("00060772: another merchant's declaration, an unknown one and a malformed id are 404", async () => {
@@ -396,12 +607,16 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- the customs list file --------------------------------------------------------------------
 
-    test('customs_download: the signed file, line by line, only the merchant\'s declarations of that date', async () => {
+    test("customs_download: the signed file, line by line, only the merchant's declarations of that date", async () => {
       const dl = await h.merchant({ name: 'Download Shop' });
       const p1 = await paid(dl);
       const p2 = await paid(dl);
       const a = await declared(p1, { customs_id: 'GZ' }, dl);
-      const b = await declared(p2, { mer_customs_code: '4401960013', tax_amount: { total: '1.50', currency: 'CNY' } }, dl);
+      const b = await declared(
+        p2,
+        { mer_customs_code: '4401960013', tax_amount: { total: '1.50', currency: 'CNY' } },
+        dl,
+      );
       await submitDue(h);
       await answerDue(h);
       await customsNotification(server, b.id, 'FAIL');
@@ -409,10 +624,19 @@ for (const kind of testDatabaseUrls()) {
       await declared(await paid(otherShop), {}, otherShop);
 
       const db = h.gateway.context.db;
-      const rows = await db.selectFrom('customs_declarations').selectAll().where('merchant_id', '=', dl.id).orderBy('created_at').orderBy('id').execute();
+      const rows = await db
+        .selectFrom('customs_declarations')
+        .selectAll()
+        .where('merchant_id', '=', dl.id)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       assert.deepEqual(rows.map((r) => r.id).sort(), [a.id, b.id].sort());
       const date = rows[0]!.customs_clearance_date;
-      assert.ok(rows.every((r) => r.customs_clearance_date === date), 'made on one China date');
+      assert.ok(
+        rows.every((r) => r.customs_clearance_date === date),
+        'made on one China date',
+      );
 
       const res = await download(dl, `?customs_date=${date}`);
       assert.equal(res.status, 200, res.text);
@@ -420,8 +644,14 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(res.headers.get('content-disposition'), `attachment; filename="CUSTOMS_${dl.id}_${date}.txt"`);
       const signature = res.headers.get('signature');
       assert.ok(signature, 'Signature header');
-      assert.ok(verifySha256WithRsa(h.platformCert.publicKey, Buffer.from(res.text, 'utf8'), signature), 'the file verifies with the platform certificate');
-      assert.ok(!verifySha256WithRsa(h.platformCert.publicKey, Buffer.from(res.text.replace('GZ', 'HZ'), 'utf8'), signature), 'an altered file does not');
+      assert.ok(
+        verifySha256WithRsa(h.platformCert.publicKey, Buffer.from(res.text, 'utf8'), signature),
+        'the file verifies with the platform certificate',
+      );
+      assert.ok(
+        !verifySha256WithRsa(h.platformCert.publicKey, Buffer.from(res.text.replace('GZ', 'HZ'), 'utf8'), signature),
+        'an altered file does not',
+      );
 
       assert.ok(res.text.endsWith('\n'), 'the file ends with a newline');
       assert.ok(!res.text.includes('\r'), 'lines end with \\n only');
@@ -429,11 +659,20 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(lines.length, 4, res.text);
       assert.equal(lines[0], `CUSTOMSDETAIL-START,${dl.id},${date}`);
       assert.equal(lines[3], `CUSTOMSDETAIL-End,${dl.id},${date},2`);
-      const payments = new Map([[p1.id, p1], [p2.id, p2]]);
+      const payments = new Map([
+        [p1.id, p1],
+        [p2.id, p2],
+      ]);
       rows.forEach((row, i) => {
         const p = payments.get(row.payment_id)!;
         const updated = new Date(Number(row.updated_at) + 8 * 3600_000).toISOString();
-        const stamp = updated.slice(0, 4) + updated.slice(5, 7) + updated.slice(8, 10) + updated.slice(11, 13) + updated.slice(14, 16) + updated.slice(17, 19);
+        const stamp =
+          updated.slice(0, 4) +
+          updated.slice(5, 7) +
+          updated.slice(8, 10) +
+          updated.slice(11, 13) +
+          updated.slice(14, 16) +
+          updated.slice(17, 19);
         const isB = row.id === b.id;
         const expected = [
           row.id,
@@ -456,13 +695,19 @@ for (const kind of testDatabaseUrls()) {
 
       const mine = await download(otherShop, `?customs_date=${date}`);
       assert.equal(mine.status, 200, mine.text);
-      assert.ok(!mine.text.includes(a.id) && !mine.text.includes(b.id), "another merchant's file has none of these declarations");
+      assert.ok(
+        !mine.text.includes(a.id) && !mine.text.includes(b.id),
+        "another merchant's file has none of these declarations",
+      );
       assert.ok(mine.text.startsWith(`CUSTOMSDETAIL-START,${otherShop.id},${date}\n`), 'its own header');
 
       const empty = await download(dl, '?customs_date=20200101');
       assert.equal(empty.status, 200, empty.text);
       assert.equal(empty.text, `CUSTOMSDETAIL-START,${dl.id},20200101\nCUSTOMSDETAIL-End,${dl.id},20200101,0\n`);
-      assert.ok(verifySha256WithRsa(h.platformCert.publicKey, empty.text, empty.headers.get('signature')!), 'an empty file is signed too');
+      assert.ok(
+        verifySha256WithRsa(h.platformCert.publicKey, empty.text, empty.headers.get('signature')!),
+        'an empty file is signed too',
+      );
     });
 
     test('customs_download: a missing or malformed customs_date is 00060700 (signed JSON)', async () => {

@@ -7,13 +7,20 @@ import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
-import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
+import {
+  startHarness,
+  sampleOrder,
+  type ApiResponse,
+  type Harness,
+  type TestMerchant,
+} from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 
 const PHONE = '13800138000';
 
 let seq = 0;
-const ref = (label: string) => `IDEM${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
+const ref = (label: string) =>
+  `IDEM${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
 for (const kind of testDatabaseUrls()) {
   describe(`idempotency (${kind.name})`, () => {
@@ -21,10 +28,16 @@ for (const kind of testDatabaseUrls()) {
     let shop: TestMerchant;
     let otherShop: TestMerchant;
 
-    const create = (m: TestMerchant, body: unknown, key?: string) => h.call(m, 'POST', '/payments/payment', body, key === undefined ? {} : { 'idempotency-key': key });
+    const create = (m: TestMerchant, body: unknown, key?: string) =>
+      h.call(m, 'POST', '/payments/payment', body, key === undefined ? {} : { 'idempotency-key': key });
 
     async function paymentsWithReference(m: TestMerchant, merReferenceId: string): Promise<string[]> {
-      const rows = await h.gateway.context.db.selectFrom('payments').select('id').where('merchant_id', '=', m.id).where('mer_reference_id', '=', merReferenceId).execute();
+      const rows = await h.gateway.context.db
+        .selectFrom('payments')
+        .select('id')
+        .where('merchant_id', '=', m.id)
+        .where('mer_reference_id', '=', merReferenceId)
+        .execute();
       return rows.map((r) => r.id);
     }
 
@@ -87,7 +100,13 @@ for (const kind of testDatabaseUrls()) {
       const order = sampleOrder(id);
       const reordered = JSON.stringify({ notify_url: order.notify_url, order: order.order, payer: order.payer });
       conflict(await create(shop, reordered, key), '00060742');
-      const elsewhere = await h.call(shop, 'POST', `/payments/payment/${first.json.payment.id}/verify`, sampleOrder(id), { 'idempotency-key': key });
+      const elsewhere = await h.call(
+        shop,
+        'POST',
+        `/payments/payment/${first.json.payment.id}/verify`,
+        sampleOrder(id),
+        { 'idempotency-key': key },
+      );
       conflict(elsewhere, '00060742');
       assert.deepEqual(await paymentsWithReference(shop, other), []);
       assert.equal((await paymentsWithReference(shop, id)).length, 1);
@@ -155,18 +174,29 @@ for (const kind of testDatabaseUrls()) {
       const key = randomUUID();
       const id = ref('SIG');
       const body = JSON.stringify(sampleOrder(id));
-      const unsigned = await h.call(shop, 'POST', '/payments/payment', body, { 'idempotency-key': key, signature: 'AAAA' });
+      const unsigned = await h.call(shop, 'POST', '/payments/payment', body, {
+        'idempotency-key': key,
+        signature: 'AAAA',
+      });
       assert.equal(unsigned.status, 401, unsigned.text);
       assert.equal(unsigned.json.meta.ret_code, '00060710');
       const signed = await create(shop, body, key);
       fresh(signed, 201);
       assert.equal(signed.json.payment.order.mer_reference_id, id, 'the key ran the signed request');
-      assert.deepEqual(await paymentsWithReference(shop, id), [signed.json.payment.id], 'one payment: the refused request created none');
+      assert.deepEqual(
+        await paymentsWithReference(shop, id),
+        [signed.json.payment.id],
+        'one payment: the refused request created none',
+      );
     });
 
     test('execute with a key: a replay returns the same result and debits once', async () => {
       const id = ref('EXEC');
-      const created = await create(shop, sampleOrder(id, { payer: { payment_method: 'DEBIT_CARD', bank_code: 'CCB', payer_info: { phone: PHONE } } }), randomUUID());
+      const created = await create(
+        shop,
+        sampleOrder(id, { payer: { payment_method: 'DEBIT_CARD', bank_code: 'CCB', payer_info: { phone: PHONE } } }),
+        randomUUID(),
+      );
       fresh(created, 201);
       const paymentId = created.json.payment.id as string;
       const card = {
@@ -183,21 +213,36 @@ for (const kind of testDatabaseUrls()) {
         },
       };
       const verifyKey = randomUUID();
-      const verified = await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, { 'idempotency-key': verifyKey });
+      const verified = await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, {
+        'idempotency-key': verifyKey,
+      });
       fresh(verified, 200);
       // A retried verify does not send a second SMS (which would hit the 60 s limit).
-      replayOf(await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, { 'idempotency-key': verifyKey }), verified);
-      const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${PHONE}`)).json()) as { messages: Array<{ payment_id: string; code: string }> };
+      replayOf(
+        await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, { 'idempotency-key': verifyKey }),
+        verified,
+      );
+      const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${PHONE}`)).json()) as {
+        messages: Array<{ payment_id: string; code: string }>;
+      };
       const codes = inbox.messages.filter((m) => m.payment_id === paymentId);
       assert.equal(codes.length, 1);
       const executeKey = randomUUID();
       const body = { payer: { payer_info: { verify_code: codes[0]!.code } } };
-      const executed = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, { 'idempotency-key': executeKey });
+      const executed = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, {
+        'idempotency-key': executeKey,
+      });
       fresh(executed, 200);
       assert.equal(executed.json.payment.state, 'TRADE_SUCCESS');
-      const replay = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, { 'idempotency-key': executeKey });
+      const replay = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, {
+        'idempotency-key': executeKey,
+      });
       replayOf(replay, executed);
-      const ledger = await h.gateway.context.db.selectFrom('sandbox_bank_ledger').select('id').where('payment_id', '=', paymentId).execute();
+      const ledger = await h.gateway.context.db
+        .selectFrom('sandbox_bank_ledger')
+        .select('id')
+        .where('payment_id', '=', paymentId)
+        .execute();
       assert.equal(ledger.length, 1);
       // Without the key, executing again is refused.
       const again = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body);
@@ -215,7 +260,9 @@ for (const kind of testDatabaseUrls()) {
           .execute();
       };
       const id = ref('CRASH');
-      const order = sampleOrder(id, { payer: { payment_method: 'DEBIT_CARD', bank_code: 'CCB', payer_info: { phone: PHONE } } });
+      const order = sampleOrder(id, {
+        payer: { payment_method: 'DEBIT_CARD', bank_code: 'CCB', payer_info: { phone: PHONE } },
+      });
       const createKey = randomUUID();
       const created = await create(shop, order, createKey);
       fresh(created, 201);
@@ -227,39 +274,94 @@ for (const kind of testDatabaseUrls()) {
       assert.deepEqual(await paymentsWithReference(shop, id), [paymentId]);
       // A different body under the same crashed key is still a duplicate order.
       await crashAfterCommit(createKey);
-      const other = await create(shop, { ...order, order: { ...(order.order as object), order_summary: 'another request' } }, createKey);
+      const other = await create(
+        shop,
+        { ...order, order: { ...(order.order as object), order_summary: 'another request' } },
+        createKey,
+      );
       assert.equal(other.json.meta.ret_code, '00060741', other.text);
 
-      const card = { payer: { payer_info: { phone: PHONE, bank_card: { number: h.encrypt(shop, '6217000010000020001'), payer_name: h.encrypt(shop, 'Wang Wu'), citizen_id_type: 'IDENTITY_CARD', citizen_id_number: h.encrypt(shop, '11010519491231002X') } } } };
+      const card = {
+        payer: {
+          payer_info: {
+            phone: PHONE,
+            bank_card: {
+              number: h.encrypt(shop, '6217000010000020001'),
+              payer_name: h.encrypt(shop, 'Wang Wu'),
+              citizen_id_type: 'IDENTITY_CARD',
+              citizen_id_number: h.encrypt(shop, '11010519491231002X'),
+            },
+          },
+        },
+      };
       const verifyKey = randomUUID();
-      fresh(await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, { 'idempotency-key': verifyKey }), 200);
+      fresh(
+        await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, { 'idempotency-key': verifyKey }),
+        200,
+      );
       await crashAfterCommit(verifyKey);
-      const resumedVerify = await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, { 'idempotency-key': verifyKey });
+      const resumedVerify = await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, {
+        'idempotency-key': verifyKey,
+      });
       fresh(resumedVerify, 200);
-      assert.deepEqual(resumedVerify.json.payment.links.map((l: { ref: string }) => l.ref), ['self', 'confirm'], 'answered as the first verify was: the code was sent');
-      const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${PHONE}`)).json()) as { messages: Array<{ payment_id: string; code: string }> };
+      assert.deepEqual(
+        resumedVerify.json.payment.links.map((l: { ref: string }) => l.ref),
+        ['self', 'confirm'],
+        'answered as the first verify was: the code was sent',
+      );
+      const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${PHONE}`)).json()) as {
+        messages: Array<{ payment_id: string; code: string }>;
+      };
       const codes = inbox.messages.filter((m) => m.payment_id === paymentId);
       assert.equal(codes.length, 1, 'no second SMS');
 
       const executeKey = randomUUID();
       const body = { payer: { payer_info: { verify_code: codes[0]!.code } } };
-      fresh(await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, { 'idempotency-key': executeKey }), 200);
+      fresh(
+        await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, { 'idempotency-key': executeKey }),
+        200,
+      );
       await crashAfterCommit(executeKey);
-      const resumedExecute = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, { 'idempotency-key': executeKey });
+      const resumedExecute = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, {
+        'idempotency-key': executeKey,
+      });
       fresh(resumedExecute, 200);
       assert.equal(resumedExecute.json.payment.state, 'TRADE_SUCCESS', 'the paid payment, not 00060750 "already paid"');
-      const debits = await h.gateway.context.db.selectFrom('sandbox_bank_ledger').select('id').where('payment_id', '=', paymentId).execute();
+      const debits = await h.gateway.context.db
+        .selectFrom('sandbox_bank_ledger')
+        .select('id')
+        .where('payment_id', '=', paymentId)
+        .execute();
       assert.equal(debits.length, 1, 'debited once');
 
       const refundKey = randomUUID();
-      const refundBody = { order: { mer_reference_id: ref('RF'), mer_date: (order.order as { mer_date: string }).mer_date, amount: { total: '100.02', currency: 'USD' } }, notify_url: 'http://127.0.0.1:9/refund' };
-      const refunded = await h.call(shop, 'POST', `/payments/payment/${paymentId}/refund`, refundBody, { 'idempotency-key': refundKey });
+      const refundBody = {
+        order: {
+          mer_reference_id: ref('RF'),
+          mer_date: (order.order as { mer_date: string }).mer_date,
+          amount: { total: '100.02', currency: 'USD' },
+        },
+        notify_url: 'http://127.0.0.1:9/refund',
+      };
+      const refunded = await h.call(shop, 'POST', `/payments/payment/${paymentId}/refund`, refundBody, {
+        'idempotency-key': refundKey,
+      });
       fresh(refunded, 201);
       await crashAfterCommit(refundKey);
-      const resumedRefund = await h.call(shop, 'POST', `/payments/payment/${paymentId}/refund`, refundBody, { 'idempotency-key': refundKey });
+      const resumedRefund = await h.call(shop, 'POST', `/payments/payment/${paymentId}/refund`, refundBody, {
+        'idempotency-key': refundKey,
+      });
       fresh(resumedRefund, 201);
-      assert.equal(resumedRefund.json.refund.id, refunded.json.refund.id, 'the refund the first attempt created, not 00060744 or 00202010');
-      const refunds = await h.gateway.context.db.selectFrom('refunds').select('id').where('payment_id', '=', paymentId).execute();
+      assert.equal(
+        resumedRefund.json.refund.id,
+        refunded.json.refund.id,
+        'the refund the first attempt created, not 00060744 or 00202010',
+      );
+      const refunds = await h.gateway.context.db
+        .selectFrom('refunds')
+        .select('id')
+        .where('payment_id', '=', paymentId)
+        .execute();
       assert.equal(refunds.length, 1, 'one refund');
     });
 

@@ -22,7 +22,26 @@ const STATUS_OF = new Map(RET_CODES.map((e) => [e.code, e.http]));
 
 /** Any JSON value, including deep and odd ones. */
 const anyJson = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -1, 1e308, 0.1, '', ' ', 'TRUE', '1.13', '-5', '１２', '1e3', '0x10', '20261301', 'NB', 'PAY_X'),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1e308,
+    0.1,
+    '',
+    ' ',
+    'TRUE',
+    '1.13',
+    '-5',
+    '１２',
+    '1e3',
+    '0x10',
+    '20261301',
+    'NB',
+    'PAY_X',
+  ),
   fc.string({ maxLength: 40 }),
   fc.integer(),
   fc.double(),
@@ -41,7 +60,11 @@ function mutate(base: unknown): fc.Arbitrary<unknown> {
     }
   };
   walk(base, []);
-  const edit = fc.record({ path: fc.constantFrom(...paths), op: fc.constantFrom('replace', 'drop', 'rename'), value: anyJson });
+  const edit = fc.record({
+    path: fc.constantFrom(...paths),
+    op: fc.constantFrom('replace', 'drop', 'rename'),
+    value: anyJson,
+  });
   return fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => {
     const copy = structuredClone(base) as Record<string, unknown>;
     for (const { path, op, value } of edits) {
@@ -67,7 +90,8 @@ function assertDocumented(res: ApiResponse, h: Harness, what: string): void {
   assert.ok(res.status < 500, `${what}: no 5xx, got ${res.status} ${res.text.slice(0, 300)}`);
   const code = res.json?.meta?.ret_code as string | undefined;
   assert.ok(code && STATUS_OF.has(code), `${what}: a catalogue code, got ${res.text.slice(0, 300)}`);
-  if (code === '0000') assert.ok(res.status === 200 || res.status === 201, `${what}: success is 200 or 201 (created), got ${res.status}`);
+  if (code === '0000')
+    assert.ok(res.status === 200 || res.status === 201, `${what}: success is 200 or 201 (created), got ${res.status}`);
   else assert.equal(res.status, STATUS_OF.get(code), `${what}: the documented status of ${code}`);
   assert.ok(h.verifies(res.text), `${what}: the answer is signed`);
 }
@@ -91,13 +115,21 @@ for (const kind of testDatabaseUrls()) {
     });
 
     test(`refund requests in all three shapes, mutated (${RUNS} runs)`, { timeout: 300_000 }, async () => {
-      const shapes = (['order', 'orders', 'refund_info'] as const).map((shape) => refundBody(shape, { total: '1.00', orgAmount: { total: '100.02', currency: 'USD' } }));
+      const shapes = (['order', 'orders', 'refund_info'] as const).map((shape) =>
+        refundBody(shape, { total: '1.00', orgAmount: { total: '100.02', currency: 'USD' } }),
+      );
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...shapes).chain(mutate), async (body) => {
-          const before = await h.gateway.context.db.selectFrom('refunds').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+          const before = await h.gateway.context.db
+            .selectFrom('refunds')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow();
           const res = await h.call(shop, 'POST', `/payments/payment/${paymentId}/refund`, body);
           assertDocumented(res, h, `refund ${JSON.stringify(body).slice(0, 200)}`);
-          const after = await h.gateway.context.db.selectFrom('refunds').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+          const after = await h.gateway.context.db
+            .selectFrom('refunds')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow();
           if (res.status !== 201) assert.equal(Number(after.n), Number(before.n), 'a refused refund creates nothing');
         }),
         { numRuns: RUNS },
@@ -107,19 +139,41 @@ for (const kind of testDatabaseUrls()) {
     test(`customs declarations, mutated (${RUNS} runs)`, { timeout: 300_000 }, async () => {
       await fc.assert(
         fc.asyncProperty(mutate(declarationBody(customsSub)), async (body) => {
-          const count = () => h.gateway.context.db.selectFrom('customs_declarations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+          const count = () =>
+            h.gateway.context.db
+              .selectFrom('customs_declarations')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow();
           const before = await count();
           const res = await h.call(shop, 'POST', `/payments/payment/${paymentId}/apply_to_customs`, body);
           assertDocumented(res, h, `customs ${JSON.stringify(body).slice(0, 200)}`);
           const after = await count();
-          if (res.status !== 201) assert.equal(Number(after.n), Number(before.n), 'a refused declaration creates nothing');
+          if (res.status !== 201)
+            assert.equal(Number(after.n), Number(before.n), 'a refused declaration creates nothing');
         }),
         { numRuns: RUNS },
       );
     });
 
     test(`report queries with random parameters (${RUNS} runs)`, { timeout: 300_000 }, async () => {
-      const param = fc.oneof(fc.constantFrom('20261122', '2026112', '20260230', '99999999', '', '0', '-1', '1e3', '500', '5001', '%00', '%E4%B8%AD', 'a'.repeat(300)), fc.string({ maxLength: 12 }).map(encodeURIComponent));
+      const param = fc.oneof(
+        fc.constantFrom(
+          '20261122',
+          '2026112',
+          '20260230',
+          '99999999',
+          '',
+          '0',
+          '-1',
+          '1e3',
+          '500',
+          '5001',
+          '%00',
+          '%E4%B8%AD',
+          'a'.repeat(300),
+        ),
+        fc.string({ maxLength: 12 }).map(encodeURIComponent),
+      );
       const path = fc.constantFrom(
         '/payments/transactions',
         '/payments/transactions_download',
@@ -134,7 +188,14 @@ for (const kind of testDatabaseUrls()) {
           const res = await h.call(shop, 'GET', `${p}${query ? `?${query}` : ''}`);
           if (res.status === 200 && !res.headers.get('content-type')?.includes('json')) {
             assert.ok(res.headers.get('signature'), `${p}?${query}: a file carries its Signature`);
-            assert.ok(verifySha256WithRsa(h.platformCert.publicKey, Buffer.from(res.text, 'utf8'), res.headers.get('signature')!), `${p}?${query}: the file verifies with the platform certificate`);
+            assert.ok(
+              verifySha256WithRsa(
+                h.platformCert.publicKey,
+                Buffer.from(res.text, 'utf8'),
+                res.headers.get('signature')!,
+              ),
+              `${p}?${query}: the file verifies with the platform certificate`,
+            );
             return;
           }
           assertDocumented(res, h, `${p}?${query}`);

@@ -30,7 +30,9 @@ for (const kind of testDatabaseUrls()) {
     const authorize = (body: string | undefined, headers: Record<string, string>) =>
       raw(`${h.api}/oauth/authorize`, { method: 'POST', headers, ...(body !== undefined ? { body } : {}) });
     const jsonCredentials = (m: TestMerchant, secret = m.clientSecret, grant = 'client_credentials') =>
-      authorize(JSON.stringify({ client_id: m.clientId, client_secret: secret, grant_type: grant }), { 'content-type': 'application/json' });
+      authorize(JSON.stringify({ client_id: m.clientId, client_secret: secret, grant_type: grant }), {
+        'content-type': 'application/json',
+      });
     const bankList = (authorization: string, extra: Record<string, string> = {}) =>
       raw(`${h.api}/bank?type=CREDIT_CARD`, { method: 'GET', headers: { authorization, ...extra } });
 
@@ -80,7 +82,11 @@ for (const kind of testDatabaseUrls()) {
 
     test('form-encoded body', async () => {
       const m = await h.merchant();
-      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: m.clientId, client_secret: m.clientSecret }).toString();
+      const body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: m.clientId,
+        client_secret: m.clientSecret,
+      }).toString();
       const token = tokenOf(await authorize(body, { 'content-type': 'application/x-www-form-urlencoded' }));
       opensApi(await bankList(`Bearer ${token}`));
     });
@@ -88,14 +94,24 @@ for (const kind of testDatabaseUrls()) {
     test('HTTP Basic credentials with grant_type in a form body', async () => {
       const m = await h.merchant();
       const basic = Buffer.from(`${m.clientId}:${m.clientSecret}`).toString('base64');
-      const token = tokenOf(await authorize('grant_type=client_credentials', { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }));
+      const token = tokenOf(
+        await authorize('grant_type=client_credentials', {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${basic}`,
+        }),
+      );
       opensApi(await bankList(`Bearer ${token}`));
     });
 
     test('HTTP Basic credentials with grant_type in a JSON body', async () => {
       const m = await h.merchant();
       const basic = Buffer.from(`${m.clientId}:${m.clientSecret}`).toString('base64');
-      const token = tokenOf(await authorize('{"grant_type":"client_credentials"}', { 'content-type': 'application/json', authorization: `Basic ${basic}` }));
+      const token = tokenOf(
+        await authorize('{"grant_type":"client_credentials"}', {
+          'content-type': 'application/json',
+          authorization: `Basic ${basic}`,
+        }),
+      );
       opensApi(await bankList(`Bearer ${token}`));
     });
 
@@ -118,14 +134,21 @@ for (const kind of testDatabaseUrls()) {
         const res = await bankList(header);
         assert.equal(res.status, 200, `${header.slice(0, 8)}...: ${res.text}`);
         assert.equal(res.json.meta.ret_code, '0000');
-        assert.ok(Array.isArray(res.json.banks) && res.json.banks.length > 0, `a non-empty bank list: ${res.text.slice(0, 200)}`);
+        assert.ok(
+          Array.isArray(res.json.banks) && res.json.banks.length > 0,
+          `a non-empty bank list: ${res.text.slice(0, 200)}`,
+        );
         assert.ok(h.verifies(res.text), `the answer is signed: ${res.text.slice(0, 200)}`);
       }
       // Signed POSTs take the no-space form too.
       const body = '{}';
       const post = await raw(`${h.api}/payments/payment/PAY_NOSUCHPAYMENT/verify`, {
         method: 'POST',
-        headers: { authorization: `Bearer${token}`, 'content-type': 'application/json', signature: signSha256WithRsa(m.privateKey, body) },
+        headers: {
+          authorization: `Bearer${token}`,
+          'content-type': 'application/json',
+          signature: signSha256WithRsa(m.privateKey, body),
+        },
         body,
       });
       assertUmfError(post, 404, '00060760');
@@ -136,7 +159,15 @@ for (const kind of testDatabaseUrls()) {
       assertUmfError(await bankList('Bearer'), 401, '00280703');
       assertUmfError(await bankList('Basic Zm9vOmJhcg=='), 401, '00280703');
       assertUmfError(await raw(`${h.api}/bank`, { method: 'GET' }), 401, '00280703');
-      assertUmfError(await raw(`${h.api}/payments/payment`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 401, '00280703');
+      assertUmfError(
+        await raw(`${h.api}/payments/payment`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }),
+        401,
+        '00280703',
+      );
     });
 
     test('an expired token -> 401 00280703; a fresh one works again', async () => {
@@ -153,14 +184,30 @@ for (const kind of testDatabaseUrls()) {
     test('wrong secret -> 401 00280701; unknown client_id -> 401 00280701', async () => {
       const m = await h.merchant();
       assertUmfError(await jsonCredentials(m, 'not-the-secret'), 401, '00280701');
-      assertUmfError(await authorize(JSON.stringify({ client_id: 'nobody', client_secret: 'x', grant_type: 'client_credentials' }), { 'content-type': 'application/json' }), 401, '00280701');
-      assertUmfError(await authorize(JSON.stringify({ grant_type: 'client_credentials' }), { 'content-type': 'application/json' }), 401, '00280701');
+      assertUmfError(
+        await authorize(JSON.stringify({ client_id: 'nobody', client_secret: 'x', grant_type: 'client_credentials' }), {
+          'content-type': 'application/json',
+        }),
+        401,
+        '00280701',
+      );
+      assertUmfError(
+        await authorize(JSON.stringify({ grant_type: 'client_credentials' }), { 'content-type': 'application/json' }),
+        401,
+        '00280701',
+      );
     });
 
     test('grant_type other than client_credentials -> 400 00280702', async () => {
       const m = await h.merchant();
       assertUmfError(await jsonCredentials(m, m.clientSecret, 'password'), 400, '00280702');
-      assertUmfError(await authorize(JSON.stringify({ client_id: m.clientId, client_secret: m.clientSecret }), { 'content-type': 'application/json' }), 400, '00280702');
+      assertUmfError(
+        await authorize(JSON.stringify({ client_id: m.clientId, client_secret: m.clientSecret }), {
+          'content-type': 'application/json',
+        }),
+        400,
+        '00280702',
+      );
     });
 
     test('a token body that is not JSON -> 400 00060701, never a 5xx', async () => {
@@ -182,7 +229,8 @@ for (const kind of testDatabaseUrls()) {
     test('concurrent wrong secrets are all counted: 10 at once lock the client', async () => {
       const m = await h.merchant();
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => jsonCredentials(m, `wrong-${i}`)));
-      for (const res of results) assert.ok(res.json?.meta?.ret_code === '00280701' || res.json?.meta?.ret_code === '00280704', res.text);
+      for (const res of results)
+        assert.ok(res.json?.meta?.ret_code === '00280701' || res.json?.meta?.ret_code === '00280704', res.text);
       assertUmfError(await jsonCredentials(m), 429, '00280704');
     });
 
@@ -192,7 +240,11 @@ for (const kind of testDatabaseUrls()) {
       const codes = results.map((r) => r.json?.meta?.ret_code as string);
       const checked = codes.filter((c) => c === '00280701').length;
       assert.ok(checked <= 10, `at most 10 secrets checked, ${checked} were`);
-      assert.equal(codes.filter((c) => c === '00280704').length, 40 - checked, `the others are 00280704: ${codes.join(' ')}`);
+      assert.equal(
+        codes.filter((c) => c === '00280704').length,
+        40 - checked,
+        `the others are 00280704: ${codes.join(' ')}`,
+      );
       assertUmfError(await jsonCredentials(m), 429, '00280704');
       // The window passes: the right secret works again and clears the count.
       h.clock.advance(15 * 60_000 + 1000);
@@ -205,14 +257,25 @@ for (const kind of testDatabaseUrls()) {
     test('Accept-Language: ZH, Charsert/Charset: UTF-8 and Content-Type: application/json on a GET without body cause no error', async () => {
       const m = await h.merchant();
       const token = tokenOf(await jsonCredentials(m));
-      const headers = { 'accept-language': 'ZH', charsert: 'UTF-8', charset: 'UTF-8', 'content-type': 'application/json' };
+      const headers = {
+        'accept-language': 'ZH',
+        charsert: 'UTF-8',
+        charset: 'UTF-8',
+        'content-type': 'application/json',
+      };
       for (const path of ['/bank?type=DEBIT_CARD', '/exchange_rate?currency=USD']) {
-        const res = await raw(`${h.api}${path}`, { method: 'GET', headers: { authorization: `Bearer${token}`, ...headers } });
+        const res = await raw(`${h.api}${path}`, {
+          method: 'GET',
+          headers: { authorization: `Bearer${token}`, ...headers },
+        });
         assert.equal(res.status, 200, `${path}: ${res.text}`);
         assert.equal(res.json.meta.ret_code, '0000');
         assert.ok(h.verifies(res.text), `the answer is signed: ${res.text.slice(0, 200)}`);
       }
-      const missing = await raw(`${h.api}/payments/payment/PAY_NOSUCHPAYMENT`, { method: 'GET', headers: { authorization: `Bearer ${token}`, ...headers } });
+      const missing = await raw(`${h.api}/payments/payment/PAY_NOSUCHPAYMENT`, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}`, ...headers },
+      });
       assertUmfError(missing, 404, '00060760');
     });
   });

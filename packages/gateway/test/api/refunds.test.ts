@@ -8,9 +8,26 @@
 import test, { describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startHarness, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError } from '../helpers/gateway-harness.ts';
+import {
+  startHarness,
+  type ApiResponse,
+  type Harness,
+  type TestMerchant,
+  expectOk,
+  expectError,
+} from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { paidCardPayment, paidWalletPayment, paymentBody, payOnSandbox, refund, refundBody, settleRefunds, today, uniqueRef } from '../helpers/refunds.ts';
+import {
+  paidCardPayment,
+  paidWalletPayment,
+  paymentBody,
+  payOnSandbox,
+  refund,
+  refundBody,
+  settleRefunds,
+  today,
+  uniqueRef,
+} from '../helpers/refunds.ts';
 import { checkLedger, accountBalance } from '../../src/ledger/check.ts';
 import { ACCOUNTS } from '../../src/ledger/journal.ts';
 import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
@@ -49,7 +66,12 @@ for (const kind of testDatabaseUrls()) {
     const getRefund = (m: TestMerchant, id: string) => h.call(m, 'GET', `/payments/refund/${id}`);
 
     async function refundNotifications(refundId: string) {
-      return h.gateway.context.db.selectFrom('outbox').selectAll().where('object_id', '=', refundId).orderBy('id').execute();
+      return h.gateway.context.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('object_id', '=', refundId)
+        .orderBy('id')
+        .execute();
     }
 
     async function paymentRow(id: string) {
@@ -78,7 +100,11 @@ for (const kind of testDatabaseUrls()) {
       const merchantPayable = ACCOUNTS.merchantPayable(shop.id, 'CNY');
       const payableBefore = await accountBalance(h.gateway.context.db, merchantPayable);
 
-      const body = refundBody('order', { total: '100.02', parentPayment: payment.id, notifyUrl: 'http://127.0.0.1:9/refunds/1' });
+      const body = refundBody('order', {
+        total: '100.02',
+        parentPayment: payment.id,
+        notifyUrl: 'http://127.0.0.1:9/refunds/1',
+      });
       const res = await refund(h, shop, payment.id, body);
       ok(res, 201);
       const r = res.json.refund;
@@ -87,7 +113,12 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(r.parent_payment, payment.id);
       assert.equal(r.notify_url, 'http://127.0.0.1:9/refunds/1');
       assert.equal(r.order.mer_reference_id, (body.order as any).mer_reference_id, 'the merchant refund number');
-      assert.deepEqual(r.order.amount, { total: '100.02', currency: 'USD', total_cny: totalCny, exchange_rate: payment.order.amount.exchange_rate });
+      assert.deepEqual(r.order.amount, {
+        total: '100.02',
+        currency: 'USD',
+        total_cny: totalCny,
+        exchange_rate: payment.order.amount.exchange_rate,
+      });
       assert.deepEqual(r.orders, [r.order], 'orders[] (reference 3.7 shape) carries the same order');
       assert.equal(r.settle_date, today());
       assert.equal(r.execute_success_time, undefined);
@@ -95,7 +126,11 @@ for (const kind of testDatabaseUrls()) {
       assert.deepEqual(res.json.links, r.links, 'top-level links = refund.links');
       // The amount is reserved at once: the merchant's payable dropped by the refund.
       assert.equal(await accountBalance(h.gateway.context.db, merchantPayable), payableBefore + fen(totalCny));
-      assert.equal(await accountBalance(h.gateway.context.db, ACCOUNTS.refundsPayable('CNY')) <= -fen(totalCny), true, 'refunds payable holds it');
+      assert.equal(
+        (await accountBalance(h.gateway.context.db, ACCOUNTS.refundsPayable('CNY'))) <= -fen(totalCny),
+        true,
+        'refunds payable holds it',
+      );
 
       const pending = await getRefund(shop, r.id);
       ok(pending);
@@ -114,7 +149,10 @@ for (const kind of testDatabaseUrls()) {
       const note = notes[0]!;
       assert.equal(note.object_type, 'refund');
       assert.equal(note.url, 'http://127.0.0.1:9/refunds/1');
-      assert.ok(verifySha256WithRsa(h.platformCert.publicKey, note.body, note.signature), 'notification signed with the platform key');
+      assert.ok(
+        verifySha256WithRsa(h.platformCert.publicKey, note.body, note.signature),
+        'notification signed with the platform key',
+      );
       const notified = JSON.parse(note.body);
       assert.deepEqual(Object.keys(notified), ['refund']);
       assert.equal(notified.refund.id, r.id);
@@ -124,14 +162,25 @@ for (const kind of testDatabaseUrls()) {
       const row = await paymentRow(payment.id);
       assert.equal(BigInt(row.refunded_minor), 10002n);
       assert.equal(BigInt(row.refunded_cny_minor), fen(totalCny), 'a full refund gives back exactly total_cny');
-      assert.equal(await accountBalance(h.gateway.context.db, merchantPayable), payableBefore + fen(totalCny), 'the merchant no longer holds the payment');
+      assert.equal(
+        await accountBalance(h.gateway.context.db, merchantPayable),
+        payableBefore + fen(totalCny),
+        'the merchant no longer holds the payment',
+      );
       const again = await refund(h, shop, payment.id, refundBody('order', { total: '0.01' }));
       fails(again, 409, '00202010');
     });
 
     test('the reference shape (org_amount + orders[] with sub-orders and items, item_quantity) is accepted', async () => {
       const payment = await paidWalletPayment(h, shop, '100.02', 'USD', [
-        { id: 'SUB-A', total: '50.02', items: [{ id: 'tee', total: '30.02', quantity: '2' }, { id: 'cap', total: '20.00' }] },
+        {
+          id: 'SUB-A',
+          total: '50.02',
+          items: [
+            { id: 'tee', total: '30.02', quantity: '2' },
+            { id: 'cap', total: '20.00' },
+          ],
+        },
         { id: 'SUB-B', total: '50.00' },
       ]);
       const body = refundBody('orders', {
@@ -147,7 +196,10 @@ for (const kind of testDatabaseUrls()) {
       ok(res, 201);
       const r = res.json.refund;
       assert.equal(r.order.amount.total, '70.02');
-      assert.equal(r.order.amount.total_cny, (Number(cnyFen('70.02', payment.order.amount.exchange_rate.rate)) / 100).toFixed(2));
+      assert.equal(
+        r.order.amount.total_cny,
+        (Number(cnyFen('70.02', payment.order.amount.exchange_rate.rate)) / 100).toFixed(2),
+      );
       assert.equal(r.notify_url, payment.notify_url, 'no notify_url in the request: the payment’s');
       assert.equal(r.order.sub_orders.length, 2);
       assert.deepEqual(r.order.sub_orders[0].amount, { total: '30.02', currency: 'USD' });
@@ -157,7 +209,12 @@ for (const kind of testDatabaseUrls()) {
 
     test('the demo shape (refund_info with refund_summary, parent_payment) is accepted', async () => {
       const payment = await paidWalletPayment(h, shop, '20.00', 'USD');
-      const res = await refund(h, shop, payment.id, refundBody('refund_info', { total: '5.00', parentPayment: payment.id, summary: 'one item returned' }));
+      const res = await refund(
+        h,
+        shop,
+        payment.id,
+        refundBody('refund_info', { total: '5.00', parentPayment: payment.id, summary: 'one item returned' }),
+      );
       ok(res, 201);
       assert.equal(res.json.refund.order.refund_summary, 'one item returned');
       assert.equal(res.json.refund.order.amount.total, '5.00');
@@ -187,7 +244,11 @@ for (const kind of testDatabaseUrls()) {
         cny.push(res.json.refund.order.amount.total_cny);
       }
       assert.deepEqual(cny, ['0.08', '0.08', '0.07'], 'the last refund takes the 7 fen left, not its rounded 8');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '0.01', currency: 'EUR' })), 409, '00202010');
+      fails(
+        await refund(h, shop, payment.id, refundBody('order', { total: '0.01', currency: 'EUR' })),
+        409,
+        '00202010',
+      );
       await settleRefunds(h);
       const row = await paymentRow(payment.id);
       assert.equal(BigInt(row.refunded_cny_minor), 23n);
@@ -241,7 +302,12 @@ for (const kind of testDatabaseUrls()) {
       await settleRefunds(h);
       const done = await getRefund(shop, res.json.refund.id);
       assert.equal(done.json.refund.state, 'REFUND_SUCCESS');
-      const bank = await h.gateway.context.db.selectFrom('sandbox_bank_ledger').selectAll().where('payment_id', 'in', [payment.id, res.json.refund.id]).orderBy('kind').execute();
+      const bank = await h.gateway.context.db
+        .selectFrom('sandbox_bank_ledger')
+        .selectAll()
+        .where('payment_id', 'in', [payment.id, res.json.refund.id])
+        .orderBy('kind')
+        .execute();
       assert.deepEqual(
         bank.map((b) => [b.kind, BigInt(b.amount_minor)]),
         [
@@ -249,13 +315,35 @@ for (const kind of testDatabaseUrls()) {
           ['refund', fen(payment.order.amount.total_cny)],
         ],
       );
-      const account = await h.gateway.context.db.selectFrom('sandbox_bank_accounts').select('balance_minor').where('card_fingerprint', '=', bank[0]!.card_fingerprint).executeTakeFirstOrThrow();
+      const account = await h.gateway.context.db
+        .selectFrom('sandbox_bank_accounts')
+        .select('balance_minor')
+        .where('card_fingerprint', '=', bank[0]!.card_fingerprint)
+        .executeTakeFirstOrThrow();
       assert.equal(BigInt(account.balance_minor), 100_000_000n, 'the card got its money back');
       // Asking the channel again (another gateway process) does not credit twice.
-      const row = await h.gateway.context.db.selectFrom('refunds').selectAll().where('id', '=', res.json.refund.id).executeTakeFirstOrThrow();
-      const again = await h.gateway.context.channels.cardBank.refund({ refundId: row.id, paymentId: payment.id, method: 'CREDIT_CARD', cardFingerprint: bank[0]!.card_fingerprint, amountFen: BigInt(row.cny_minor), amountMinor: BigInt(row.amount_minor), currency: 'USD', requestedAt: 0, now: h.clock.now() });
+      const row = await h.gateway.context.db
+        .selectFrom('refunds')
+        .selectAll()
+        .where('id', '=', res.json.refund.id)
+        .executeTakeFirstOrThrow();
+      const again = await h.gateway.context.channels.cardBank.refund({
+        refundId: row.id,
+        paymentId: payment.id,
+        method: 'CREDIT_CARD',
+        cardFingerprint: bank[0]!.card_fingerprint,
+        amountFen: BigInt(row.cny_minor),
+        amountMinor: BigInt(row.amount_minor),
+        currency: 'USD',
+        requestedAt: 0,
+        now: h.clock.now(),
+      });
       assert.equal(again.outcome, 'success');
-      const credits = await h.gateway.context.db.selectFrom('sandbox_bank_ledger').select('id').where('payment_id', '=', row.id).execute();
+      const credits = await h.gateway.context.db
+        .selectFrom('sandbox_bank_ledger')
+        .select('id')
+        .where('payment_id', '=', row.id)
+        .execute();
       assert.equal(credits.length, 1, 'credited once');
     });
 
@@ -263,7 +351,12 @@ for (const kind of testDatabaseUrls()) {
 
     test('the sandbox refuses refunds ending in .13: REFUND_FAIL (00060767), notified, amount released', async () => {
       const payment = await paidWalletPayment(h, shop, '10.13', 'USD');
-      const res = await refund(h, shop, payment.id, refundBody('order', { total: '10.13', notifyUrl: 'http://127.0.0.1:9/refunds/failing' }));
+      const res = await refund(
+        h,
+        shop,
+        payment.id,
+        refundBody('order', { total: '10.13', notifyUrl: 'http://127.0.0.1:9/refunds/failing' }),
+      );
       ok(res, 201);
       assert.equal(res.json.refund.state, 'REFUND_PROCESS');
       fails(await refund(h, shop, payment.id, refundBody('order', { total: '0.01' })), 409, '00202010');
@@ -313,44 +406,148 @@ for (const kind of testDatabaseUrls()) {
       const res = await refund(h, shop, short.json.payment.id, refundBody('order', { total: '10.00' }));
       fails(res, 409, '00060766');
       assert.match(res.json.meta.ret_msg, /TRADE_CLOSED/);
-      const count = await h.gateway.context.db.selectFrom('refunds').select('id').where('payment_id', 'in', [unpaid.json.payment.id, failing.json.payment.id, short.json.payment.id]).execute();
+      const count = await h.gateway.context.db
+        .selectFrom('refunds')
+        .select('id')
+        .where('payment_id', 'in', [unpaid.json.payment.id, failing.json.payment.id, short.json.payment.id])
+        .execute();
       assert.equal(count.length, 0, 'no refund rows');
     });
 
     test('00202011: a refund (or org_amount, or a sub-order) in another currency than the payment', async () => {
       const payment = await paidWalletPayment(h, shop, '100.02', 'USD');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '10.00', currency: 'EUR' })), 400, '00202011');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '10.00', currency: 'XYZ' })), 400, '00202011');
-      fails(await refund(h, shop, payment.id, refundBody('orders', { total: '10.00', orgAmount: { total: '100.02', currency: 'EUR' } })), 400, '00202011');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '10.00', subOrders: [{ total: '10.00', currency: 'CNY' }] })), 400, '00202011');
+      fails(
+        await refund(h, shop, payment.id, refundBody('order', { total: '10.00', currency: 'EUR' })),
+        400,
+        '00202011',
+      );
+      fails(
+        await refund(h, shop, payment.id, refundBody('order', { total: '10.00', currency: 'XYZ' })),
+        400,
+        '00202011',
+      );
+      fails(
+        await refund(
+          h,
+          shop,
+          payment.id,
+          refundBody('orders', { total: '10.00', orgAmount: { total: '100.02', currency: 'EUR' } }),
+        ),
+        400,
+        '00202011',
+      );
+      fails(
+        await refund(
+          h,
+          shop,
+          payment.id,
+          refundBody('order', { total: '10.00', subOrders: [{ total: '10.00', currency: 'CNY' }] }),
+        ),
+        400,
+        '00202011',
+      );
       assert.equal(BigInt((await paymentRow(payment.id)).refunded_minor), 0n, 'nothing reserved');
     });
 
     test('00202009: amounts that do not match their sub-orders or items, or unknown sub-orders', async () => {
       const payment = await paidWalletPayment(h, shop, '100.02', 'USD', [
-        { id: 'S1', total: '50.02', items: [{ id: 'tee', total: '30.02' }, { id: 'cap', total: '20.00' }] },
+        {
+          id: 'S1',
+          total: '50.02',
+          items: [
+            { id: 'tee', total: '30.02' },
+            { id: 'cap', total: '20.00' },
+          ],
+        },
         { id: 'S2', total: '50.00' },
       ]);
       const sub = (subOrders: any[]) => refund(h, shop, payment.id, refundBody('order', { total: '30.00', subOrders }));
-      fails(await sub([{ id: 'S1', total: '20.00' }, { id: 'S2', total: '5.00' }]), 400, '00202009');
-      fails(await sub([{ id: 'S1', total: '30.00', items: [{ id: 'tee', total: '20.00' }, { id: 'cap', total: '5.00' }] }]), 400, '00202009');
+      fails(
+        await sub([
+          { id: 'S1', total: '20.00' },
+          { id: 'S2', total: '5.00' },
+        ]),
+        400,
+        '00202009',
+      );
+      fails(
+        await sub([
+          {
+            id: 'S1',
+            total: '30.00',
+            items: [
+              { id: 'tee', total: '20.00' },
+              { id: 'cap', total: '5.00' },
+            ],
+          },
+        ]),
+        400,
+        '00202009',
+      );
       fails(await sub([{ id: 'NOPE', total: '30.00' }]), 400, '00202009');
       fails(await refund(h, shop, payment.id, refundBody('order', { total: '1.234' })), 400, '00202009');
       fails(await refund(h, shop, payment.id, refundBody('order', { total: 'ten' })), 400, '00202009');
       fails(await refund(h, shop, payment.id, refundBody('order', { total: '0.00' })), 400, '00202003');
-      fails(await refund(h, shop, payment.id, { order: { mer_reference_id: uniqueRef('X'), mer_date: today() } }), 400, '00202001');
-      ok(await sub([{ id: 'S1', total: '20.00', items: [{ id: 'tee', total: '20.00' }] }, { id: 'S2', total: '10.00' }]), 201);
+      fails(
+        await refund(h, shop, payment.id, { order: { mer_reference_id: uniqueRef('X'), mer_date: today() } }),
+        400,
+        '00202001',
+      );
+      ok(
+        await sub([
+          { id: 'S1', total: '20.00', items: [{ id: 'tee', total: '20.00' }] },
+          { id: 'S2', total: '10.00' },
+        ]),
+        201,
+      );
       await settleRefunds(h);
     });
 
     test('00202010: org_amount other than the payment, a sub-order or item refunded above its price, more than is left', async () => {
       const payment = await paidWalletPayment(h, shop, '100.02', 'USD', [
-        { id: 'S1', total: '50.02', items: [{ id: 'tee', total: '30.02' }, { id: 'cap', total: '20.00' }] },
+        {
+          id: 'S1',
+          total: '50.02',
+          items: [
+            { id: 'tee', total: '30.02' },
+            { id: 'cap', total: '20.00' },
+          ],
+        },
         { id: 'S2', total: '50.00' },
       ]);
-      fails(await refund(h, shop, payment.id, refundBody('orders', { total: '10.00', orgAmount: { total: '99.00', currency: 'USD' } })), 409, '00202010');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '60.00', subOrders: [{ id: 'S2', total: '60.00' }] })), 409, '00202010');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '25.00', subOrders: [{ id: 'S1', total: '25.00', items: [{ id: 'cap', total: '25.00' }] }] })), 409, '00202010');
+      fails(
+        await refund(
+          h,
+          shop,
+          payment.id,
+          refundBody('orders', { total: '10.00', orgAmount: { total: '99.00', currency: 'USD' } }),
+        ),
+        409,
+        '00202010',
+      );
+      fails(
+        await refund(
+          h,
+          shop,
+          payment.id,
+          refundBody('order', { total: '60.00', subOrders: [{ id: 'S2', total: '60.00' }] }),
+        ),
+        409,
+        '00202010',
+      );
+      fails(
+        await refund(
+          h,
+          shop,
+          payment.id,
+          refundBody('order', {
+            total: '25.00',
+            subOrders: [{ id: 'S1', total: '25.00', items: [{ id: 'cap', total: '25.00' }] }],
+          }),
+        ),
+        409,
+        '00202010',
+      );
       fails(await refund(h, shop, payment.id, refundBody('order', { total: '100.03' })), 409, '00202010');
       fails(await refund(h, shop, payment.id, refundBody('order', { total: '99999999.99' })), 409, '00202010');
     });
@@ -372,21 +569,43 @@ for (const kind of testDatabaseUrls()) {
       ok(await refund(h, otherShop, theirs.id, refundBody('order', { ref: number, total: '5.00' })), 201);
       // Concurrent requests with one number: exactly one wins.
       const racing = uniqueRef('RACE');
-      const results = await Promise.all([1, 2, 3, 4].map(() => refund(h, shop, p2.id, refundBody('order', { ref: racing, total: '1.00' }))));
-      assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409, 409], results.map((r) => r.text).join('\n'));
+      const results = await Promise.all(
+        [1, 2, 3, 4].map(() => refund(h, shop, p2.id, refundBody('order', { ref: racing, total: '1.00' }))),
+      );
+      assert.deepEqual(
+        results.map((r) => r.status).sort(),
+        [201, 409, 409, 409],
+        results.map((r) => r.text).join('\n'),
+      );
       assert.equal(BigInt((await paymentRow(p2.id)).refunded_minor), 600n);
       await settleRefunds(h);
     });
 
     test('validation: bad mer_date, missing number, two orders, parent_payment of another payment, bad notify_url', async () => {
       const payment = await paidWalletPayment(h, shop, '10.00', 'USD');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '1.00', date: '20261345' })), 400, '00060700');
-      fails(await refund(h, shop, payment.id, { order: { mer_date: today(), amount: { total: '1.00', currency: 'USD' } } }), 400, '00060700');
+      fails(
+        await refund(h, shop, payment.id, refundBody('order', { total: '1.00', date: '20261345' })),
+        400,
+        '00060700',
+      );
+      fails(
+        await refund(h, shop, payment.id, { order: { mer_date: today(), amount: { total: '1.00', currency: 'USD' } } }),
+        400,
+        '00060700',
+      );
       const two = refundBody('orders', { total: '1.00' });
       (two.orders as any[]).push((two.orders as any[])[0]);
       fails(await refund(h, shop, payment.id, two), 400, '00060700');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '1.00', parentPayment: 'PAY_SOMETHINGELSE' })), 400, '00060700');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '1.00', notifyUrl: 'ftp://x' })), 400, '00060700');
+      fails(
+        await refund(h, shop, payment.id, refundBody('order', { total: '1.00', parentPayment: 'PAY_SOMETHINGELSE' })),
+        400,
+        '00060700',
+      );
+      fails(
+        await refund(h, shop, payment.id, refundBody('order', { total: '1.00', notifyUrl: 'ftp://x' })),
+        400,
+        '00060700',
+      );
       fails(await refund(h, shop, payment.id, {}), 400, '00060700');
       fails(await refund(h, shop, payment.id, '{"order":'), 400, '00060701');
       assert.equal(BigInt((await paymentRow(payment.id)).refunded_minor), 0n);
@@ -420,9 +639,19 @@ for (const kind of testDatabaseUrls()) {
       const replay = await refund(h, shop, payment.id, body, { 'idempotency-key': key });
       assert.equal(replay.status, 201);
       assert.equal(replay.text, first.text, 'replayed byte for byte');
-      fails(await refund(h, shop, payment.id, JSON.stringify(refundBody('order', { total: '1.00' })), { 'idempotency-key': key }), 409, '00060742');
+      fails(
+        await refund(h, shop, payment.id, JSON.stringify(refundBody('order', { total: '1.00' })), {
+          'idempotency-key': key,
+        }),
+        409,
+        '00060742',
+      );
       assert.equal(BigInt((await paymentRow(payment.id)).refunded_minor), 300n);
-      const refunds = await h.gateway.context.db.selectFrom('refunds').select('id').where('payment_id', '=', payment.id).execute();
+      const refunds = await h.gateway.context.db
+        .selectFrom('refunds')
+        .select('id')
+        .where('payment_id', '=', payment.id)
+        .execute();
       assert.equal(refunds.length, 1);
       await settleRefunds(h);
     });
@@ -431,7 +660,9 @@ for (const kind of testDatabaseUrls()) {
 
     test('concurrent refunds of one payment never exceed it: 12 x 20.00 on 100.02 -> exactly 5 accepted', async () => {
       const payment = await paidWalletPayment(h, shop, '100.02', 'USD');
-      const results = await Promise.all(Array.from({ length: 12 }, () => refund(h, shop, payment.id, refundBody('order', { total: '20.00' }))));
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () => refund(h, shop, payment.id, refundBody('order', { total: '20.00' }))),
+      );
       const accepted = results.filter((r) => r.status === 201);
       const refused = results.filter((r) => r.status !== 201);
       assert.equal(accepted.length, 5, results.map((r) => r.text.slice(0, 120)).join('\n'));
@@ -441,10 +672,21 @@ for (const kind of testDatabaseUrls()) {
       const last = await refund(h, shop, payment.id, refundBody('order', { total: '0.02' }));
       ok(last, 201);
       await settleRefunds(h);
-      const refunds = await h.gateway.context.db.selectFrom('refunds').selectAll().where('payment_id', '=', payment.id).execute();
+      const refunds = await h.gateway.context.db
+        .selectFrom('refunds')
+        .selectAll()
+        .where('payment_id', '=', payment.id)
+        .execute();
       assert.equal(refunds.length, 6);
-      assert.equal(refunds.reduce((s, r) => s + BigInt(r.cny_minor), 0n), BigInt(row.total_cny_minor), 'the refunds give back exactly total_cny');
-      assert.ok(refunds.every((r) => r.state === 'REFUND_SUCCESS'), 'all succeeded');
+      assert.equal(
+        refunds.reduce((s, r) => s + BigInt(r.cny_minor), 0n),
+        BigInt(row.total_cny_minor),
+        'the refunds give back exactly total_cny',
+      );
+      assert.ok(
+        refunds.every((r) => r.state === 'REFUND_SUCCESS'),
+        'all succeeded',
+      );
     });
 
     test('the background refund job answers refunds without being asked', async () => {
@@ -465,7 +707,12 @@ for (const kind of testDatabaseUrls()) {
       const payment = await paidWalletPayment(h, shop, '10.13', 'USD');
       const ok1 = await refund(h, shop, payment.id, refundBody('order', { total: '10.13' }));
       await settleRefunds(h);
-      const events = await h.gateway.context.db.selectFrom('payment_events').select(['type', 'detail']).where('payment_id', '=', payment.id).orderBy('id').execute();
+      const events = await h.gateway.context.db
+        .selectFrom('payment_events')
+        .select(['type', 'detail'])
+        .where('payment_id', '=', payment.id)
+        .orderBy('id')
+        .execute();
       const types = events.map((e) => e.type);
       assert.deepEqual(types.slice(-2), ['refund_accepted', 'REFUND_FAIL'], JSON.stringify(events));
       assert.ok(events.at(-1)!.detail!.startsWith(ok1.json.refund.id), 'the event names the refund');

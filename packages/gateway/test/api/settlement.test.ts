@@ -86,11 +86,26 @@ for (const kind of testDatabaseUrls()) {
           gross: fen(usdA) + fen(usdB),
           refunds: refundCny,
           fees: fee(fen(usdA)) + fee(fen(usdB)),
-          net: exchange(fen(usdA) - fee(fen(usdA)), 'USD', '7.0000') + exchange(fen(usdB) - fee(fen(usdB)), 'USD', '7.0000') - exchange(refundCny, 'USD', '7.0000'),
+          net:
+            exchange(fen(usdA) - fee(fen(usdA)), 'USD', '7.0000') +
+            exchange(fen(usdB) - fee(fen(usdB)), 'USD', '7.0000') -
+            exchange(refundCny, 'USD', '7.0000'),
           rate: '7.0000',
         },
-        EUR: { gross: fen(eur), refunds: 0n, fees: fee(fen(eur)), net: exchange(fen(eur) - fee(fen(eur)), 'EUR', '7.8123'), rate: '7.8123' },
-        JPY: { gross: fen(jpy), refunds: 0n, fees: fee(fen(jpy)), net: exchange(fen(jpy) - fee(fen(jpy)), 'JPY', '0.048'), rate: '0.048' },
+        EUR: {
+          gross: fen(eur),
+          refunds: 0n,
+          fees: fee(fen(eur)),
+          net: exchange(fen(eur) - fee(fen(eur)), 'EUR', '7.8123'),
+          rate: '7.8123',
+        },
+        JPY: {
+          gross: fen(jpy),
+          refunds: 0n,
+          fees: fee(fen(jpy)),
+          net: exchange(fen(jpy) - fee(fen(jpy)), 'JPY', '0.048'),
+          rate: '0.048',
+        },
       } as const;
       const mine = result.settlements.filter((s) => s.merchantId === shop.id);
       assert.deepEqual(mine.map((s) => s.currency).sort(), ['EUR', 'JPY', 'USD']);
@@ -103,7 +118,10 @@ for (const kind of testDatabaseUrls()) {
         assert.equal(s.netMinor, e.net, `${s.currency} transfer`);
         assert.equal(s.exchangeRate, e.rate, `${s.currency} rate at the exchange`);
       }
-      assert.ok(result.settlements.some((s) => s.merchantId === other.id && s.paymentCount === 1), 'the other merchant is settled too, on its own');
+      assert.ok(
+        result.settlements.some((s) => s.merchantId === other.id && s.paymentCount === 1),
+        'the other merchant is settled too, on its own',
+      );
 
       // The statement, all on one page.
       const res = await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=${settleDate}`);
@@ -113,7 +131,11 @@ for (const kind of testDatabaseUrls()) {
       assert.deepEqual(Object.keys(rec.amount), ['total_cny'], 'several currencies: amount carries the CNY total only');
       const netCnyAll = Object.values(expected).reduce((s, e) => s + e.gross - e.refunds - e.fees, 0n);
       assert.equal(rec.amount.total_cny, decimal(netCnyAll, 2));
-      assert.deepEqual(rec.settlements.map((s: any) => s.currency).sort(), ['EUR', 'JPY', 'USD'], 'one statement transfer per currency');
+      assert.deepEqual(
+        rec.settlements.map((s: any) => s.currency).sort(),
+        ['EUR', 'JPY', 'USD'],
+        'one statement transfer per currency',
+      );
       for (const s of rec.settlements) {
         const e = expected[s.currency as keyof typeof expected];
         assert.equal(s.amount.total, decimal(e.net, DIGITS[s.currency]!), `${s.currency} amount.total`);
@@ -122,11 +144,25 @@ for (const kind of testDatabaseUrls()) {
         assert.equal(s.refund_cny, decimal(e.refunds, 2));
       }
       assert.deepEqual(rec.pagination, { total_count: 5, page_number: 1, page_size: 500 });
-      assert.deepEqual(rec.payment_summaries.map((p: any) => p.payment_id), [usdA.id, usdB.id, eur.id, jpy.id], 'payments in completion order');
+      assert.deepEqual(
+        rec.payment_summaries.map((p: any) => p.payment_id),
+        [usdA.id, usdB.id, eur.id, jpy.id],
+        'payments in completion order',
+      );
       const a = rec.payment_summaries[0];
-      assert.deepEqual(a.amount, { total: '100.02', total_cny: usdA.order.amount.total_cny, currency: 'USD', exchange_rate: '7.1234' });
+      assert.deepEqual(a.amount, {
+        total: '100.02',
+        total_cny: usdA.order.amount.total_cny,
+        currency: 'USD',
+        exchange_rate: '7.1234',
+      });
       assert.equal(a.service_fee, decimal(fee(fen(usdA)), 2));
-      assert.deepEqual(a.exchange_amount, { total: decimal(exchange(fen(usdA) - fee(fen(usdA)), 'USD', '7.0000'), 2), total_cny: decimal(fen(usdA) - fee(fen(usdA)), 2), currency: 'USD', exchange_rate: '7.0000' });
+      assert.deepEqual(a.exchange_amount, {
+        total: decimal(exchange(fen(usdA) - fee(fen(usdA)), 'USD', '7.0000'), 2),
+        total_cny: decimal(fen(usdA) - fee(fen(usdA)), 2),
+        currency: 'USD',
+        exchange_rate: '7.0000',
+      });
       assert.equal(a.order_date, usdA.order.mer_date);
       assert.equal(a.mer_reference_id, usdA.order.mer_reference_id);
       assert.equal(a.state, 'TRADE_SUCCESS');
@@ -136,35 +172,80 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(r.refund_id, ok.json.refund.id);
       assert.equal(r.payment_id, usdA.id);
       assert.equal(r.state, 'REFUND_SUCCESS');
-      assert.deepEqual(r.exchange_amount, { total: decimal(exchange(refundCny, 'USD', '7.0000'), 2), total_cny: decimal(refundCny, 2), currency: 'USD', exchange_rate: '7.0000' });
+      assert.deepEqual(r.exchange_amount, {
+        total: decimal(exchange(refundCny, 'USD', '7.0000'), 2),
+        total_cny: decimal(refundCny, 2),
+        currency: 'USD',
+        exchange_rate: '7.0000',
+      });
       assert.equal(r.mer_reference_id, ok.json.refund.order.mer_reference_id);
 
       // Pages of 2 slice payments then refunds.
-      const page3 = await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=${settleDate}&page_size=2&page_number=3`);
+      const page3 = await h.call(
+        shop,
+        'GET',
+        `/payments/reconciliation_statement?settle_date=${settleDate}&page_size=2&page_number=3`,
+      );
       expectOk(h, page3);
       assert.deepEqual(page3.json.reconciliations.payment_summaries, []);
-      assert.deepEqual(page3.json.reconciliations.refund_summaries.map((x: any) => x.refund_id), [ok.json.refund.id]);
-      const page2 = await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=${settleDate}&page_size=2&page_number=2`);
-      assert.deepEqual(page2.json.reconciliations.payment_summaries.map((x: any) => x.payment_id), [eur.id, jpy.id]);
+      assert.deepEqual(
+        page3.json.reconciliations.refund_summaries.map((x: any) => x.refund_id),
+        [ok.json.refund.id],
+      );
+      const page2 = await h.call(
+        shop,
+        'GET',
+        `/payments/reconciliation_statement?settle_date=${settleDate}&page_size=2&page_number=2`,
+      );
+      assert.deepEqual(
+        page2.json.reconciliations.payment_summaries.map((x: any) => x.payment_id),
+        [eur.id, jpy.id],
+      );
       assert.deepEqual(page2.json.reconciliations.refund_summaries, []);
       assert.deepEqual(page2.json.reconciliations.pagination, { total_count: 5, page_number: 2, page_size: 2 });
 
       // The download file: signed, one line per item, the settlement lines, the End line.
-      const dl = await fetch(`${h.api}/payments/reconciliation_statement_download?mer_date=${settleDate}`, { headers: { authorization: `Bearer ${await h.token(shop)}` } });
+      const dl = await fetch(`${h.api}/payments/reconciliation_statement_download?mer_date=${settleDate}`, {
+        headers: { authorization: `Bearer ${await h.token(shop)}` },
+      });
       assert.equal(dl.status, 200);
       assert.match(dl.headers.get('content-disposition') ?? '', new RegExp(`RECON_${shop.id}_${settleDate}\\.txt`));
       const bytes = Buffer.from(await dl.arrayBuffer());
-      assert.ok(verify('sha256', bytes, h.platformCert.publicKey, Buffer.from(dl.headers.get('signature') ?? '', 'base64')), 'the file verifies with the platform certificate');
+      assert.ok(
+        verify('sha256', bytes, h.platformCert.publicKey, Buffer.from(dl.headers.get('signature') ?? '', 'base64')),
+        'the file verifies with the platform certificate',
+      );
       const lines = bytes.toString('utf8').split('\n');
       assert.equal(lines.pop(), '', 'the file ends with a newline');
       assert.equal(lines[0], `RECONDETAIL-START,${shop.id},${settleDate}`);
       const items = lines.slice(1, 6).map((l) => l.split(','));
       for (const f of items) assert.equal(f.length, 17, `17 fields: ${f.join(',')}`);
-      assert.deepEqual(items.map((f) => [f[0], f[10]]), [[usdA.id, 'P'], [usdB.id, 'P'], [eur.id, 'P'], [jpy.id, 'P'], [ok.json.refund.id, 'T']]);
-      assert.deepEqual(items[3]!.slice(5, 8), ['JPY', '12345.00', jpy.order.amount.total_cny], 'JPY with two decimals as in 3.11');
+      assert.deepEqual(
+        items.map((f) => [f[0], f[10]]),
+        [
+          [usdA.id, 'P'],
+          [usdB.id, 'P'],
+          [eur.id, 'P'],
+          [jpy.id, 'P'],
+          [ok.json.refund.id, 'T'],
+        ],
+      );
+      assert.deepEqual(
+        items[3]!.slice(5, 8),
+        ['JPY', '12345.00', jpy.order.amount.total_cny],
+        'JPY with two decimals as in 3.11',
+      );
       assert.equal(items[4]![16], ok.json.refund.order.mer_reference_id, 'refundNo');
       const settlementLines = lines.slice(6, 9).map((l) => l.split(','));
-      assert.deepEqual(settlementLines.map((f) => [f[0], f[1]]).sort(), [['SETTLEMENT', 'EUR'], ['SETTLEMENT', 'JPY'], ['SETTLEMENT', 'USD']], 'one SETTLEMENT line per currency');
+      assert.deepEqual(
+        settlementLines.map((f) => [f[0], f[1]]).sort(),
+        [
+          ['SETTLEMENT', 'EUR'],
+          ['SETTLEMENT', 'JPY'],
+          ['SETTLEMENT', 'USD'],
+        ],
+        'one SETTLEMENT line per currency',
+      );
       for (const f of settlementLines) {
         assert.equal(f[0], 'SETTLEMENT');
         const e = expected[f[1] as keyof typeof expected];
@@ -183,12 +264,19 @@ for (const kind of testDatabaseUrls()) {
       const check = await checkLedger(h.gateway.context.db);
       assert.deepEqual(check.problems, []);
       const db = h.gateway.context.db;
-      assert.equal(await accountBalance(db, `merchant_payable:${shop.id}:CNY`), 0n, 'everything owed to the shop was settled');
+      assert.equal(
+        await accountBalance(db, `merchant_payable:${shop.id}:CNY`),
+        0n,
+        'everything owed to the shop was settled',
+      );
       assert.equal(await accountBalance(db, `merchant_settled:${shop.id}:USD`), expected.USD.net);
       assert.equal(await accountBalance(db, `merchant_settled:${shop.id}:EUR`), expected.EUR.net);
       assert.equal(await accountBalance(db, `merchant_settled:${shop.id}:JPY`), expected.JPY.net);
       const otherFee = halfUp(units(otherPaid.order.amount.total_cny, 2) * 100n, 10_000n); // default fee 1.00 %
-      assert.equal(await accountBalance(db, 'service_fees:CNY'), -(expected.USD.fees + expected.EUR.fees + expected.JPY.fees + otherFee));
+      assert.equal(
+        await accountBalance(db, 'service_fees:CNY'),
+        -(expected.USD.fees + expected.EUR.fees + expected.JPY.fees + otherFee),
+      );
 
       // Running the date again settles nothing more.
       const again = await service.run({ settleDate, cutoffAt: h.clock.now() });
@@ -210,8 +298,15 @@ for (const kind of testDatabaseUrls()) {
       const d2 = nextDay(settleDate, 11);
       const second = await service.run({ settleDate: d2, cutoffAt: h.clock.now() });
       assert.equal(second.settlements.filter((s) => s.merchantId === shop2.id).length, 0, 'nothing to transfer');
-      assert.ok(second.skipped.some((s) => s.merchantId === shop2.id && /carried/.test(s.reason)), JSON.stringify(second.skipped));
-      assert.equal(await accountBalance(h.gateway.context.db, `merchant_payable:${shop2.id}:CNY`), units(full.json.refund.order.amount.total_cny, 2), 'the merchant owes the refund');
+      assert.ok(
+        second.skipped.some((s) => s.merchantId === shop2.id && /carried/.test(s.reason)),
+        JSON.stringify(second.skipped),
+      );
+      assert.equal(
+        await accountBalance(h.gateway.context.db, `merchant_payable:${shop2.id}:CNY`),
+        units(full.json.refund.order.amount.total_cny, 2),
+        'the merchant owes the refund',
+      );
       assert.deepEqual((await checkLedger(h.gateway.context.db)).problems, []);
 
       const big = await paidWalletPayment(h, shop2, '200.00', 'USD');
@@ -230,10 +325,17 @@ for (const kind of testDatabaseUrls()) {
       await paidWalletPayment(h, shop2, '3.00', 'USD');
       h.clock.advance(1000);
       const fourth = await service.run({ settleDate: d3, cutoffAt: h.clock.now() });
-      assert.ok(fourth.skipped.some((s) => s.merchantId === shop2.id && /already has/.test(s.reason)), JSON.stringify(fourth.skipped));
+      assert.ok(
+        fourth.skipped.some((s) => s.merchantId === shop2.id && /already has/.test(s.reason)),
+        JSON.stringify(fourth.skipped),
+      );
       const d4 = nextDay(settleDate, 13);
       const fifth = await service.run({ settleDate: d4, cutoffAt: h.clock.now() });
-      assert.equal(fifth.settlements.find((s) => s.merchantId === shop2.id)?.paymentCount, 1, 'the payment waited for the next date');
+      assert.equal(
+        fifth.settlements.find((s) => s.merchantId === shop2.id)?.paymentCount,
+        1,
+        'the payment waited for the next date',
+      );
     });
 
     test('CNY orders are transferred in CNY at rate 1: the transfer is the CNY less the fee', async () => {
@@ -265,27 +367,62 @@ for (const kind of testDatabaseUrls()) {
       const s = run.settlements.find((x) => x.merchantId === shop3.id);
       assert.equal(s?.paymentCount, 1);
       assert.equal(s?.grossCnyMinor, units(before.order.amount.total_cny, 2));
-      const row = await h.gateway.context.db.selectFrom('payments').select('settlement_id').where('id', '=', afterCutoff.id).executeTakeFirstOrThrow();
+      const row = await h.gateway.context.db
+        .selectFrom('payments')
+        .select('settlement_id')
+        .where('id', '=', afterCutoff.id)
+        .executeTakeFirstOrThrow();
       assert.equal(row.settlement_id, null, 'the later payment waits');
-      await assert.rejects(service.run({ settleDate: nextDay(settleDate, 21), cutoffAt: h.clock.now() + 60_000 }), /has not come yet/);
+      await assert.rejects(
+        service.run({ settleDate: nextDay(settleDate, 21), cutoffAt: h.clock.now() + 60_000 }),
+        /has not come yet/,
+      );
     });
 
-    test('statements are the merchant\'s own; dates are validated; no statement is 00060773', async () => {
+    test("statements are the merchant's own; dates are validated; no statement is 00060773", async () => {
       const none = await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=20200101`);
       expectError(h, none, 404, '00060773');
       const noneFile = await h.call(shop, 'GET', `/payments/reconciliation_statement_download?mer_date=20200101`);
       expectError(h, noneFile, 404, '00060773');
       const stranger = await h.merchant({ name: 'Stranger' });
-      expectError(h, await h.call(stranger, 'GET', `/payments/reconciliation_statement?settle_date=${settleDate}`), 404, '00060773');
+      expectError(
+        h,
+        await h.call(stranger, 'GET', `/payments/reconciliation_statement?settle_date=${settleDate}`),
+        404,
+        '00060773',
+      );
       expectError(h, await h.call(shop, 'GET', `/payments/reconciliation_statement`), 400, '00060700');
-      expectError(h, await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=20261340`), 400, '00060700');
-      expectError(h, await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=${settleDate}&page_size=0`), 400, '00060700');
-      expectError(h, await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=${settleDate}&page_number=x`), 400, '00060700');
-      expectError(h, await h.call(shop, 'GET', `/payments/reconciliation_statement_download?mer_date=2026`), 400, '00060700');
+      expectError(
+        h,
+        await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=20261340`),
+        400,
+        '00060700',
+      );
+      expectError(
+        h,
+        await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=${settleDate}&page_size=0`),
+        400,
+        '00060700',
+      );
+      expectError(
+        h,
+        await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=${settleDate}&page_number=x`),
+        400,
+        '00060700',
+      );
+      expectError(
+        h,
+        await h.call(shop, 'GET', `/payments/reconciliation_statement_download?mer_date=2026`),
+        400,
+        '00060700',
+      );
       // The reference's 3.17 parameter works on the download too, and the statement's settle_date on the list.
       const alt = await h.call(shop, 'GET', `/payments/reconciliation_statement_download?settle_date=${settleDate}`);
       assert.equal(alt.status, 200, alt.text);
-      assert.ok(alt.text.startsWith(`RECONDETAIL-START,${shop.id},${settleDate}\n`), `the statement file of the date: ${alt.text.slice(0, 80)}`);
+      assert.ok(
+        alt.text.startsWith(`RECONDETAIL-START,${shop.id},${settleDate}\n`),
+        `the statement file of the date: ${alt.text.slice(0, 80)}`,
+      );
       assert.ok(alt.headers.get('signature'), 'the file carries its Signature');
     });
   });
@@ -294,30 +431,53 @@ for (const kind of testDatabaseUrls()) {
 for (const kind of testDatabaseUrls()) {
   describe(`scheduled settlement (${kind.name})`, () => {
     test('the gateway settles on its own once the scheduled time of a new China date has come', async () => {
-      const h = await startHarness(kind, { workers: true, settlement: { cutoffMinutes: 0, runAtMinutes: 0 }, settlementCheckMs: 50, tokenTtlSeconds: 7 * 86_400 });
+      const h = await startHarness(kind, {
+        workers: true,
+        settlement: { cutoffMinutes: 0, runAtMinutes: 0 },
+        settlementCheckMs: 50,
+        tokenTtlSeconds: 7 * 86_400,
+      });
       try {
         const shop = await h.merchant({ name: 'Scheduled Shop' });
         const paid = await paidWalletPayment(h, shop, '12.34', 'USD');
         const db = h.gateway.context.db;
         // Today's run (if it ran already) settled nothing: the payment completed after today's cut-off.
         await new Promise((r) => setTimeout(r, 200));
-        assert.equal((await db.selectFrom('payments').select('settlement_id').where('id', '=', paid.id).executeTakeFirstOrThrow()).settlement_id, null);
+        assert.equal(
+          (await db.selectFrom('payments').select('settlement_id').where('id', '=', paid.id).executeTakeFirstOrThrow())
+            .settlement_id,
+          null,
+        );
         h.clock.advance(24 * 3600_000);
         const tomorrow = nextDay(today());
         const deadline = Date.now() + 10_000;
         let settlementId: string | null = null;
         while (Date.now() < deadline && settlementId === null) {
           await new Promise((r) => setTimeout(r, 50));
-          settlementId = (await db.selectFrom('payments').select('settlement_id').where('id', '=', paid.id).executeTakeFirstOrThrow()).settlement_id;
+          settlementId = (
+            await db.selectFrom('payments').select('settlement_id').where('id', '=', paid.id).executeTakeFirstOrThrow()
+          ).settlement_id;
         }
         assert.ok(settlementId, 'settled by the scheduled run');
-        const row = await db.selectFrom('settlements').selectAll().where('id', '=', settlementId).executeTakeFirstOrThrow();
+        const row = await db
+          .selectFrom('settlements')
+          .selectAll()
+          .where('id', '=', settlementId)
+          .executeTakeFirstOrThrow();
         assert.equal(row.settle_date, tomorrow);
-        const run = await db.selectFrom('settlement_runs').selectAll().where('settle_date', '=', tomorrow).executeTakeFirstOrThrow();
+        const run = await db
+          .selectFrom('settlement_runs')
+          .selectAll()
+          .where('settle_date', '=', tomorrow)
+          .executeTakeFirstOrThrow();
         assert.equal(run.state, 'DONE');
         const statement = await h.call(shop, 'GET', `/payments/reconciliation_statement?settle_date=${tomorrow}`);
         expectOk(h, statement);
-        assert.deepEqual(statement.json.reconciliations.payment_summaries.map((p: any) => p.payment_id), [paid.id], 'the statement lists the payment the scheduled run settled');
+        assert.deepEqual(
+          statement.json.reconciliations.payment_summaries.map((p: any) => p.payment_id),
+          [paid.id],
+          'the statement lists the payment the scheduled run settled',
+        );
         assert.deepEqual((await checkLedger(db)).problems, []);
       } finally {
         await h.close();

@@ -7,13 +7,28 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 
 import { signSha256WithRsa } from '../../src/crypto/rsa-signature.ts';
-import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, readResponse } from '../helpers/gateway-harness.ts';
+import {
+  startHarness,
+  sampleOrder,
+  type ApiResponse,
+  type Harness,
+  type TestMerchant,
+  readResponse,
+} from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 
 let seq = 0;
-const ref = (label: string) => `SIG${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
+const ref = (label: string) =>
+  `SIG${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
-async function send(h: Harness, token: string, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<ApiResponse> {
+async function send(
+  h: Harness,
+  token: string,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
   const res = await fetch(path.startsWith('http') ? path : `${h.api}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
@@ -38,7 +53,11 @@ for (const kind of testDatabaseUrls()) {
     }
 
     async function paymentCount(merchant: TestMerchant): Promise<number> {
-      const rows = await h.gateway.context.db.selectFrom('payments').select('id').where('merchant_id', '=', merchant.id).execute();
+      const rows = await h.gateway.context.db
+        .selectFrom('payments')
+        .select('id')
+        .where('merchant_id', '=', merchant.id)
+        .execute();
       return rows.length;
     }
 
@@ -57,32 +76,44 @@ for (const kind of testDatabaseUrls()) {
       const res = await send(h, token, 'POST', '/payments/payment', JSON.stringify(sampleOrder(ref('NOSIG'))));
       assertError(res, 401, '00060710');
       assert.equal(await paymentCount(shop), before);
-      const empty = await send(h, token, 'POST', '/payments/payment', JSON.stringify(sampleOrder(ref('EMPTYSIG'))), { signature: '' });
+      const empty = await send(h, token, 'POST', '/payments/payment', JSON.stringify(sampleOrder(ref('EMPTYSIG'))), {
+        signature: '',
+      });
       assertError(empty, 401, '00060710');
-      const garbage = await send(h, token, 'POST', '/payments/payment', JSON.stringify(sampleOrder(ref('BADSIG'))), { signature: '!!not base64!!' });
+      const garbage = await send(h, token, 'POST', '/payments/payment', JSON.stringify(sampleOrder(ref('BADSIG'))), {
+        signature: '!!not base64!!',
+      });
       assertError(garbage, 401, '00060710');
     });
 
     test('a signature over different bytes -> 401 00060710', async () => {
       const signedBody = JSON.stringify(sampleOrder(ref('SIGNED')));
       const sentBody = JSON.stringify(sampleOrder(ref('SENT')));
-      const res = await send(h, token, 'POST', '/payments/payment', sentBody, { signature: signSha256WithRsa(shop.privateKey, signedBody) });
+      const res = await send(h, token, 'POST', '/payments/payment', sentBody, {
+        signature: signSha256WithRsa(shop.privateKey, signedBody),
+      });
       assertError(res, 401, '00060710');
       // The same document re-serialised with a different key order is different bytes: rejected.
       const order = sampleOrder(ref('REORDER'));
       const compact = JSON.stringify(order);
       const reordered = JSON.stringify({ notify_url: order.notify_url, order: order.order, payer: order.payer });
       assert.notEqual(compact, reordered);
-      const res2 = await send(h, token, 'POST', '/payments/payment', reordered, { signature: signSha256WithRsa(shop.privateKey, compact) });
+      const res2 = await send(h, token, 'POST', '/payments/payment', reordered, {
+        signature: signSha256WithRsa(shop.privateKey, compact),
+      });
       assertError(res2, 401, '00060710');
       // One trailing space more than was signed.
-      const res3 = await send(h, token, 'POST', '/payments/payment', compact + ' ', { signature: signSha256WithRsa(shop.privateKey, compact) });
+      const res3 = await send(h, token, 'POST', '/payments/payment', compact + ' ', {
+        signature: signSha256WithRsa(shop.privateKey, compact),
+      });
       assertError(res3, 401, '00060710');
     });
 
     test("signed with another merchant's key -> 401 00060710", async () => {
       const body = JSON.stringify(sampleOrder(ref('OTHERKEY')));
-      const res = await send(h, token, 'POST', '/payments/payment', body, { signature: signSha256WithRsa(other.privateKey, body) });
+      const res = await send(h, token, 'POST', '/payments/payment', body, {
+        signature: signSha256WithRsa(other.privateKey, body),
+      });
       assertError(res, 401, '00060710');
       // The other merchant's own token with its own key works: it is the pairing that matters.
       const ok = await h.call(other, 'POST', '/payments/payment', body);
@@ -95,11 +126,23 @@ for (const kind of testDatabaseUrls()) {
       const order = sampleOrder(id) as { payer: unknown; order: Record<string, unknown>; notify_url: string };
       const o = order.order;
       const rawBody =
-        '{ "notify_url" :  "' + order.notify_url + '" ,\n' +
-        '  "order" : { "sub_orders" : ' + JSON.stringify(o.sub_orders, null, 1) + ' , "amount":{ "currency":"USD" , "total":"100.02" },' +
-        ' "mer_date" : "' + String(o.mer_date) + '",   "mer_reference_id":"' + id + '", "expire_time":"360" } ,\r\n' +
-        '  "payer" : ' + JSON.stringify(order.payer, null, 3) + '   }  ';
-      const res = await send(h, token, 'POST', '/payments/payment', rawBody, { signature: signSha256WithRsa(shop.privateKey, rawBody) });
+        '{ "notify_url" :  "' +
+        order.notify_url +
+        '" ,\n' +
+        '  "order" : { "sub_orders" : ' +
+        JSON.stringify(o.sub_orders, null, 1) +
+        ' , "amount":{ "currency":"USD" , "total":"100.02" },' +
+        ' "mer_date" : "' +
+        String(o.mer_date) +
+        '",   "mer_reference_id":"' +
+        id +
+        '", "expire_time":"360" } ,\r\n' +
+        '  "payer" : ' +
+        JSON.stringify(order.payer, null, 3) +
+        '   }  ';
+      const res = await send(h, token, 'POST', '/payments/payment', rawBody, {
+        signature: signSha256WithRsa(shop.privateKey, rawBody),
+      });
       assert.equal(res.status, 201, res.text);
       assert.equal(res.json.meta.ret_code, '0000');
       assert.ok(h.verifies(res.text));
@@ -109,17 +152,28 @@ for (const kind of testDatabaseUrls()) {
       // Non-ASCII text is signed as UTF-8 bytes.
       const id2 = ref('UTF8');
       const zh = JSON.stringify(sampleOrder(id2, {})).replace('Two T-shirts and a jacket', '两件T恤和一件夹克');
-      const res2 = await send(h, token, 'POST', '/payments/payment', zh, { signature: signSha256WithRsa(shop.privateKey, Buffer.from(zh, 'utf8')) });
+      const res2 = await send(h, token, 'POST', '/payments/payment', zh, {
+        signature: signSha256WithRsa(shop.privateKey, Buffer.from(zh, 'utf8')),
+      });
       assert.equal(res2.status, 201, res2.text);
       assert.equal(res2.json.payment.order.order_summary, '两件T恤和一件夹克');
       assert.ok(h.verifies(res2.text));
     });
 
     test('a signed body is read whatever Content-Type the client sends (or none)', async () => {
-      for (const contentType of ['application/json;charset=UTF-8', 'text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      for (const contentType of [
+        'application/json;charset=UTF-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        undefined,
+      ]) {
         const id = ref('CT');
         const body = JSON.stringify(sampleOrder(id));
-        const headers: Record<string, string> = { authorization: `Bearer${token}`, signature: signSha256WithRsa(shop.privateKey, body), 'content-length': String(Buffer.byteLength(body)) };
+        const headers: Record<string, string> = {
+          authorization: `Bearer${token}`,
+          signature: signSha256WithRsa(shop.privateKey, body),
+          'content-length': String(Buffer.byteLength(body)),
+        };
         if (contentType) headers['content-type'] = contentType;
         const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
           const req = http.request(`${h.api}/payments/payment`, { method: 'POST', headers }, (r) => {
@@ -156,13 +210,21 @@ for (const kind of testDatabaseUrls()) {
         assert.equal(typeof res.json.meta.sign, 'string', res.text);
         assert.ok(h.verifies(res.text), `meta.sign verifies for ${res.status} ${res.text.slice(0, 120)}`);
         // Tampering with the result breaks the signature.
-        if (res.text.includes('"payment":')) assert.equal(h.verifies(res.text.replace('WAIT_BUYER_PAY', 'TRADE_SUCCESS')), false);
+        if (res.text.includes('"payment":'))
+          assert.equal(h.verifies(res.text.replace('WAIT_BUYER_PAY', 'TRADE_SUCCESS')), false);
       }
     });
 
     test('error messages that echo client input with braces and quotes still verify', async () => {
       for (const bankCode of ['X}{Y', 'A"}B', '{}', 'Z\\}']) {
-        const res = await h.call(shop, 'POST', '/payments/payment', sampleOrder(ref('BRACE'), { payer: { payment_method: 'CREDIT_CARD', bank_code: bankCode, payer_info: { phone: '13800138000' } } }));
+        const res = await h.call(
+          shop,
+          'POST',
+          '/payments/payment',
+          sampleOrder(ref('BRACE'), {
+            payer: { payment_method: 'CREDIT_CARD', bank_code: bankCode, payer_info: { phone: '13800138000' } },
+          }),
+        );
         assert.equal(res.status, 400, res.text);
         assert.equal(res.json.meta.ret_code, '00200027', res.text);
         assert.ok(res.json.meta.ret_msg.includes(bankCode.toUpperCase()), res.json.meta.ret_msg);

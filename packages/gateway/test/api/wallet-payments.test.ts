@@ -16,7 +16,15 @@ import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startHarness, sampleOrder, type ApiResponse, type Harness, type TestMerchant, expectOk, expectError } from '../helpers/gateway-harness.ts';
+import {
+  startHarness,
+  sampleOrder,
+  type ApiResponse,
+  type Harness,
+  type TestMerchant,
+  expectOk,
+  expectError,
+} from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
 import { issueOpenId, readOpenIdState } from '../../src/payments/wechat-open-id.ts';
@@ -25,7 +33,8 @@ import type { WalletPayInfo } from '../../src/channels/channels.ts';
 const PHONE = '13800138000';
 
 let seq = 0;
-const ref = (label: string): string => `WP${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
+const ref = (label: string): string =>
+  `WP${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
 // The reference's table (objs.md, "payer"): the payment methods valid for each interface_type, B2C.
 // SERVER_TO_H5WEB is the mobile variant of SERVER_TO_WEB (WIRE-NOTES.md) and takes the same methods.
@@ -37,7 +46,17 @@ const REFERENCE_B2C: Record<string, readonly string[]> = {
 };
 const INTERFACE_TYPES = Object.keys(REFERENCE_B2C);
 // The payment_method enum of the official client (WIRE-NOTES.md).
-const METHODS = ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'B2B_ONLINE_BANKING', 'B2C_ONLINE_BANKING', 'WECHAT_IN_APP', 'WECHAT_WEB', 'NOT_APPLICABLE'];
+const METHODS = [
+  'CREDIT_CARD',
+  'DEBIT_CARD',
+  'WECHAT_SCAN',
+  'ALIPAY_SCAN',
+  'B2B_ONLINE_BANKING',
+  'B2C_ONLINE_BANKING',
+  'WECHAT_IN_APP',
+  'WECHAT_WEB',
+  'NOT_APPLICABLE',
+];
 const WEB = ['SERVER_TO_WEB', 'SERVER_TO_H5WEB'] as const;
 const CHECKOUT_METHODS = ['NOT_APPLICABLE', 'CREDIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN'] as const;
 
@@ -54,12 +73,20 @@ function flip(value: string): string {
  * What a browser posts when the payer clicks the accepting button of the first POST form of an HTML
  * page (the sandbox authorisation page): its inputs, plus the clicked button's name=value only.
  */
-function acceptForm(html: string, pageUrl: string, typed: Record<string, string>): { action: string; fields: URLSearchParams } | undefined {
+function acceptForm(
+  html: string,
+  pageUrl: string,
+  typed: Record<string, string>,
+): { action: string; fields: URLSearchParams } | undefined {
   const attr = (tag: string, name: string): string | undefined => {
     const m = new RegExp(`\\b${name}\\s*=\\s*("([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
-    return m ? (m[2] ?? m[3] ?? m[4] ?? '').replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'") : undefined;
+    return m
+      ? (m[2] ?? m[3] ?? m[4] ?? '').replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'")
+      : undefined;
   };
-  const form = [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].find((f) => /post/i.test(attr(f[1]!, 'method') ?? ''));
+  const form = [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].find((f) =>
+    /post/i.test(attr(f[1]!, 'method') ?? ''),
+  );
   if (!form) return undefined;
   const fields = new URLSearchParams();
   for (const m of form[2]!.matchAll(/<input\b([^>]*)>/gi)) {
@@ -90,15 +117,26 @@ for (const kind of testDatabaseUrls()) {
     const ok = (res: ApiResponse, status = 200): void => expectOk(h, res, status);
     const fails = (res: ApiResponse, status: number, code: string): void => expectError(h, res, status, code);
 
-    function order(payer: Record<string, unknown>, overrides: Record<string, unknown> = {}, id = ref('O')): Record<string, unknown> {
-      const body = sampleOrder(id, { payer, notify_url: merchant.notifyUrl, ...overrides }) as { order: Record<string, unknown> };
+    function order(
+      payer: Record<string, unknown>,
+      overrides: Record<string, unknown> = {},
+      id = ref('O'),
+    ): Record<string, unknown> {
+      const body = sampleOrder(id, { payer, notify_url: merchant.notifyUrl, ...overrides }) as {
+        order: Record<string, unknown>;
+      };
       return body;
     }
 
-    const create = (m: TestMerchant, payer: Record<string, unknown>, overrides: Record<string, unknown> = {}) => h.call(m, 'POST', '/payments/payment', order(payer, overrides));
+    const create = (m: TestMerchant, payer: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
+      h.call(m, 'POST', '/payments/payment', order(payer, overrides));
     const get = (m: TestMerchant, id: string) => h.call(m, 'GET', `/payments/payment/${id}`);
 
-    async function created(m: TestMerchant, payer: Record<string, unknown>, overrides: Record<string, unknown> = {}): Promise<any> {
+    async function created(
+      m: TestMerchant,
+      payer: Record<string, unknown>,
+      overrides: Record<string, unknown> = {},
+    ): Promise<any> {
       const res = await create(m, payer, overrides);
       ok(res, 201);
       const payment = res.json.payment;
@@ -111,7 +149,11 @@ for (const kind of testDatabaseUrls()) {
       return payment;
     }
 
-    async function qrPayment(m: TestMerchant = shop, method = 'WECHAT_SCAN', overrides: Record<string, unknown> = {}): Promise<any> {
+    async function qrPayment(
+      m: TestMerchant = shop,
+      method = 'WECHAT_SCAN',
+      overrides: Record<string, unknown> = {},
+    ): Promise<any> {
       return created(m, { payment_method: method, payer_info: { phone: PHONE } }, overrides);
     }
 
@@ -133,7 +175,12 @@ for (const kind of testDatabaseUrls()) {
     }
 
     async function outboxRows(paymentId: string) {
-      return h.gateway.context.db.selectFrom('outbox').selectAll().where('object_type', '=', 'payment').where('object_id', '=', paymentId).execute();
+      return h.gateway.context.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('object_type', '=', 'payment')
+        .where('object_id', '=', paymentId)
+        .execute();
     }
 
     function checkPayInfoSignature(info: WalletPayInfo, fields: readonly string[]): void {
@@ -143,14 +190,21 @@ for (const kind of testDatabaseUrls()) {
         const value = (info as unknown as Record<string, string>)[field];
         assert.equal(typeof value, 'string', `pay_info.${field} is a string`);
         const altered = { ...info, [field]: flip(value!) };
-        assert.equal(wallet.payInfoValid(altered), false, `pay_info with ${field} changed (${value} -> ${flip(value!)}) must not verify`);
+        assert.equal(
+          wallet.payInfoValid(altered),
+          false,
+          `pay_info with ${field} changed (${value} -> ${flip(value!)}) must not verify`,
+        );
       }
       // The signature is upper-case hex MD5 (WeChat Pay v2); its lower-case spelling is the same MD5.
       assert.match(info.pay_sign, /^[0-9A-F]{32}$/, 'pay_sign is an upper-case hex MD5');
     }
 
     /** The open_id of a payer for `m`, obtained as a browser does from the authorisation link. */
-    async function openIdFor(m: TestMerchant, payerName = 'Sandbox Payer'): Promise<{ openId: string; state: string; href: string; via: 'page' | 'direct' }> {
+    async function openIdFor(
+      m: TestMerchant,
+      payerName = 'Sandbox Payer',
+    ): Promise<{ openId: string; state: string; href: string; via: 'page' | 'direct' }> {
       const notifyUrl = `${merchant.baseUrl}/wechat/callback?order=${ref('CB')}`;
       const res = await h.call(m, 'GET', `/payments/wechat_openid?notify_url=${encodeURIComponent(notifyUrl)}`);
       ok(res);
@@ -159,7 +213,11 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(links[0]!.ref, 'weChat');
       assert.equal(links[0]!.method, 'GET');
       const href = new URL(links[0]!.href);
-      assert.equal(`${href.origin}${href.pathname}`, `${h.baseUrl}/sandbox/wechat/oauth2/authorize`, 'the sandbox WeChat authorisation page');
+      assert.equal(
+        `${href.origin}${href.pathname}`,
+        `${h.baseUrl}/sandbox/wechat/oauth2/authorize`,
+        'the sandbox WeChat authorisation page',
+      );
       assert.equal(href.searchParams.get('redirect_uri'), notifyUrl, 'redirect_uri is the notify_url');
       assert.equal(href.searchParams.get('scope'), 'snsapi_base');
       assert.match(href.searchParams.get('appid') ?? '', /^wx[0-9a-f]+$/);
@@ -173,13 +231,28 @@ for (const kind of testDatabaseUrls()) {
       // The payer's browser opens the page; once the pages have landed it accepts there.
       const page = await fetch(href, { redirect: 'manual' });
       const html = await page.text();
-      const form = page.status === 200 && /text\/html/.test(page.headers.get('content-type') ?? '') ? acceptForm(html, href.href, { user_name: payerName }) : undefined;
+      const form =
+        page.status === 200 && /text\/html/.test(page.headers.get('content-type') ?? '')
+          ? acceptForm(html, href.href, { user_name: payerName })
+          : undefined;
       if (form) {
-        const accepted = await fetch(form.action, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.fields.toString() });
+        const accepted = await fetch(form.action, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.fields.toString(),
+        });
         await accepted.text();
-        assert.ok([301, 302, 303, 307].includes(accepted.status), `accepting redirects the browser (got ${accepted.status})`);
+        assert.ok(
+          [301, 302, 303, 307].includes(accepted.status),
+          `accepting redirects the browser (got ${accepted.status})`,
+        );
         const location = new URL(accepted.headers.get('location') ?? '', form.action);
-        assert.equal(`${location.origin}${location.pathname}`, `${merchant.baseUrl}/wechat/callback`, 'back to the notify_url');
+        assert.equal(
+          `${location.origin}${location.pathname}`,
+          `${merchant.baseUrl}/wechat/callback`,
+          'back to the notify_url',
+        );
         assert.equal(location.searchParams.get('state'), state, 'the same state comes back');
         const openId = location.searchParams.get('open_id');
         assert.ok(openId, `the redirect carries open_id: ${location.href}`);
@@ -206,7 +279,12 @@ for (const kind of testDatabaseUrls()) {
     for (const method of ['WECHAT_SCAN', 'ALIPAY_SCAN'] as const) {
       for (const interfaceType of ['SERVER_TO_SERVER', 'DIRECT_TO_BANK'] as const) {
         test(`${method} / ${interfaceType}: 201 with payer_info.qr_code_scan.qr_code_url on the gateway`, async () => {
-          const payment = await created(shop, { payment_method: method, interface_type: interfaceType, business_type: 'B2C', payer_info: { phone: PHONE } });
+          const payment = await created(shop, {
+            payment_method: method,
+            interface_type: interfaceType,
+            business_type: 'B2C',
+            payer_info: { phone: PHONE },
+          });
           assert.equal(payment.payer.payment_method, method);
           assert.equal(payment.payer.interface_type, interfaceType);
           assert.equal(payment.payer.business_type, 'B2C');
@@ -216,7 +294,10 @@ for (const kind of testDatabaseUrls()) {
           assert.equal(url.protocol, 'http:');
           assert.equal(url.origin, h.baseUrl, 'the QR code points at the gateway');
           assert.ok(url.pathname.includes(payment.id), `the QR URL names the payment: ${qr}`);
-          assert.ok(url.pathname.toLowerCase().includes(method === 'WECHAT_SCAN' ? 'wechat' : 'alipay'), `the QR URL names the wallet: ${qr}`);
+          assert.ok(
+            url.pathname.toLowerCase().includes(method === 'WECHAT_SCAN' ? 'wechat' : 'alipay'),
+            `the QR URL names the wallet: ${qr}`,
+          );
           assert.equal(payment.payer.payer_info.wechat_in_app, undefined);
           assert.equal(payment.payer.payer_info.wechat_in_app_web, undefined);
           assert.deepEqual(
@@ -249,7 +330,10 @@ for (const kind of testDatabaseUrls()) {
       assert.ok(info, `wechat_in_app.pay_info: ${JSON.stringify(payment.payer)}`);
       assert.match(info.app_id, /^wx[0-9a-f]+$/);
       assert.match(info.time_stamp, /^\d{10}$/);
-      assert.ok(Number(info.time_stamp) >= before && Number(info.time_stamp) <= after, `time_stamp is the creation second: ${info.time_stamp}`);
+      assert.ok(
+        Number(info.time_stamp) >= before && Number(info.time_stamp) <= after,
+        `time_stamp is the creation second: ${info.time_stamp}`,
+      );
       assert.match(info.nonce_str, /^[0-9A-Za-z]{16,32}$/);
       assert.equal(info.package, 'Sign=WXPay');
       assert.equal(info.sign_type, 'MD5');
@@ -258,7 +342,15 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(payment.payer.payer_info.qr_code_scan, undefined);
       // The APP rule signs appid, noncestr, package, partnerid, prepayid, timestamp (the API key is
       // the platform's secret): each of these, and the signature itself, is covered.
-      checkPayInfoSignature(info, ['app_id', 'time_stamp', 'nonce_str', 'package', 'pay_sign', 'partner_id', 'prepay_id']);
+      checkPayInfoSignature(info, [
+        'app_id',
+        'time_stamp',
+        'nonce_str',
+        'package',
+        'pay_sign',
+        'partner_id',
+        'prepay_id',
+      ]);
       // Two payments, two prepay orders.
       const other = await created(shop, { payment_method: 'WECHAT_IN_APP' });
       assert.notEqual(other.payer.payer_info.wechat_in_app.pay_info.prepay_id, info.prepay_id);
@@ -269,22 +361,28 @@ for (const kind of testDatabaseUrls()) {
       assert.deepEqual(again.json.payment.payer.payer_info.wechat_in_app.pay_info, info);
     });
 
-    test(
-      'WECHAT_IN_APP: a pay_info whose sign_type was changed does not verify',
-      async () => {
-        const payment = await created(shop, { payment_method: 'WECHAT_IN_APP' });
-        const info = payment.payer.payer_info.wechat_in_app.pay_info as WalletPayInfo;
-        assert.equal(h.gateway.context.channels.wallet.payInfoValid({ ...info, sign_type: 'HMAC-SHA256' as 'MD5' }), false, 'sign_type HMAC-SHA256 with an MD5 pay_sign must not verify');
-      },
-    );
+    test('WECHAT_IN_APP: a pay_info whose sign_type was changed does not verify', async () => {
+      const payment = await created(shop, { payment_method: 'WECHAT_IN_APP' });
+      const info = payment.payer.payer_info.wechat_in_app.pay_info as WalletPayInfo;
+      assert.equal(
+        h.gateway.context.channels.wallet.payInfoValid({ ...info, sign_type: 'HMAC-SHA256' as 'MD5' }),
+        false,
+        'sign_type HMAC-SHA256 with an MD5 pay_sign must not verify',
+      );
+    });
 
     // ---- WeChat official account (JS-API) -------------------------------------------------------
 
     test('WECHAT_WEB: open_id from /payments/wechat_openid, then a JS-API pay_info (package prepay_id=...)', async (t) => {
       const { openId, via } = await openIdFor(shop);
-      t.diagnostic(`open_id obtained via ${via === 'page' ? 'the sandbox authorisation page' : 'issueOpenId (the authorisation page has not landed)'}`);
+      t.diagnostic(
+        `open_id obtained via ${via === 'page' ? 'the sandbox authorisation page' : 'issueOpenId (the authorisation page has not landed)'}`,
+      );
       assert.match(openId, /^[A-Za-z0-9_-]{8,64}$/);
-      const payment = await created(shop, { payment_method: 'WECHAT_WEB', payer_info: { phone: PHONE, wechat_in_app_web: { open_id: openId } } });
+      const payment = await created(shop, {
+        payment_method: 'WECHAT_WEB',
+        payer_info: { phone: PHONE, wechat_in_app_web: { open_id: openId } },
+      });
       const web = payment.payer.payer_info.wechat_in_app_web;
       assert.ok(web, `wechat_in_app_web: ${JSON.stringify(payment.payer)}`);
       assert.equal(web.open_id, openId);
@@ -297,7 +395,11 @@ for (const kind of testDatabaseUrls()) {
       // The JS-API rule signs appId, nonceStr, package, signType, timeStamp.
       checkPayInfoSignature(info, PAY_INFO_FIELDS);
       // The official account of the authorisation link is the one that signs the pay_info.
-      const link = await h.call(shop, 'GET', `/payments/wechat_openid?notify_url=${encodeURIComponent(merchant.notifyUrl)}`);
+      const link = await h.call(
+        shop,
+        'GET',
+        `/payments/wechat_openid?notify_url=${encodeURIComponent(merchant.notifyUrl)}`,
+      );
       ok(link);
       assert.equal(new URL(link.json.links[0].href).searchParams.get('appid'), info.app_id);
     });
@@ -315,19 +417,41 @@ for (const kind of testDatabaseUrls()) {
       const inventedLikeReal = othersOpenId.slice(0, -1) + (othersOpenId.endsWith('A') ? 'B' : 'A');
       for (const openId of [othersOpenId, 'oMadeUpOpenId0000000000000', inventedLikeReal]) {
         const id = ref('FOREIGN');
-        const res = await h.call(shop, 'POST', '/payments/payment', order({ payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: openId } } }, {}, id));
+        const res = await h.call(
+          shop,
+          'POST',
+          '/payments/payment',
+          order({ payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: openId } } }, {}, id),
+        );
         fails(res, 400, '00060700');
         assert.match(res.json.meta.ret_msg, /open_id/, res.text);
-        const rows = await h.gateway.context.db.selectFrom('payments').select('id').where('mer_reference_id', '=', id).execute();
+        const rows = await h.gateway.context.db
+          .selectFrom('payments')
+          .select('id')
+          .where('mer_reference_id', '=', id)
+          .execute();
         assert.equal(rows.length, 0, 'nothing was created');
       }
       // The other merchant can use its own open_id.
-      await created(otherShop, { payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: othersOpenId } } });
+      await created(otherShop, {
+        payment_method: 'WECHAT_WEB',
+        payer_info: { wechat_in_app_web: { open_id: othersOpenId } },
+      });
     });
 
     test('WECHAT_WEB without an open_id (or with a malformed one) -> 400 00060700', async () => {
-      for (const payerInfo of [undefined, {}, { wechat_in_app_web: {} }, { wechat_in_app_web: { open_id: '' } }, { wechat_in_app_web: { open_id: 'not an open id' } }, { wechat_in_app_web: { open_id: { x: 1 } } }]) {
-        const res = await create(shop, { payment_method: 'WECHAT_WEB', ...(payerInfo !== undefined ? { payer_info: payerInfo } : {}) });
+      for (const payerInfo of [
+        undefined,
+        {},
+        { wechat_in_app_web: {} },
+        { wechat_in_app_web: { open_id: '' } },
+        { wechat_in_app_web: { open_id: 'not an open id' } },
+        { wechat_in_app_web: { open_id: { x: 1 } } },
+      ]) {
+        const res = await create(shop, {
+          payment_method: 'WECHAT_WEB',
+          ...(payerInfo !== undefined ? { payer_info: payerInfo } : {}),
+        });
         fails(res, 400, '00060700');
         assert.match(res.json.meta.ret_msg, /open_id/, res.text);
       }
@@ -336,15 +460,21 @@ for (const kind of testDatabaseUrls()) {
     test('GET /payments/wechat_openid needs an http(s) notify_url', async () => {
       fails(await h.call(shop, 'GET', '/payments/wechat_openid'), 400, '00060700');
       for (const bad of ['', 'not a url', 'ftp://shop.example/x', 'javascript:alert(1)']) {
-        fails(await h.call(shop, 'GET', `/payments/wechat_openid?notify_url=${encodeURIComponent(bad)}`), 400, '00060700');
+        fails(
+          await h.call(shop, 'GET', `/payments/wechat_openid?notify_url=${encodeURIComponent(bad)}`),
+          400,
+          '00060700',
+        );
       }
     });
 
-    test('an altered authorisation state is not the platform\'s', async () => {
+    test("an altered authorisation state is not the platform's", async () => {
       const { state } = await openIdFor(shop);
       const [payload, mac] = state.split('.');
       assert.throws(() => readOpenIdState(h.gateway.context, `${payload}.${flip(mac!)}`), /not issued by the platform/);
-      const forged = Buffer.from(JSON.stringify({ m: otherShop.id, u: merchant.notifyUrl, e: h.clock.now() + 60_000 })).toString('base64url');
+      const forged = Buffer.from(
+        JSON.stringify({ m: otherShop.id, u: merchant.notifyUrl, e: h.clock.now() + 60_000 }),
+      ).toString('base64url');
       assert.throws(() => readOpenIdState(h.gateway.context, `${forged}.${mac}`), /not issued by the platform/);
     });
 
@@ -353,7 +483,16 @@ for (const kind of testDatabaseUrls()) {
     for (const interfaceType of WEB) {
       for (const method of CHECKOUT_METHODS) {
         test(`hosted checkout ${interfaceType} / ${method}: links self, refund, apply_to_customs, upay`, async () => {
-          const payment = await created(shop, { payment_method: method, interface_type: interfaceType, ...(method === 'CREDIT_CARD' ? { bank_code: 'CCB' } : {}), payer_info: { phone: PHONE } }, { ret_url: 'http://127.0.0.1:9/return' });
+          const payment = await created(
+            shop,
+            {
+              payment_method: method,
+              interface_type: interfaceType,
+              ...(method === 'CREDIT_CARD' ? { bank_code: 'CCB' } : {}),
+              payer_info: { phone: PHONE },
+            },
+            { ret_url: 'http://127.0.0.1:9/return' },
+          );
           const self = `${h.api}/payments/payment/${payment.id}`;
           const links = payment.links as Array<{ ref: string; rel: string; method: string; href: string }>;
           assert.deepEqual(
@@ -370,21 +509,37 @@ for (const kind of testDatabaseUrls()) {
           // The demo shop opens links[3] for the hosted checkout.
           const upay = new URL(links[3]!.href);
           assert.equal(`${upay.origin}${upay.pathname}`, `${h.baseUrl}/checkout/${payment.id}`);
-          assert.match(upay.searchParams.get('t') ?? '', /^[A-Za-z0-9_-]{16,}$/, `the checkout link carries its access token: ${upay.href}`);
+          assert.match(
+            upay.searchParams.get('t') ?? '',
+            /^[A-Za-z0-9_-]{16,}$/,
+            `the checkout link carries its access token: ${upay.href}`,
+          );
           assert.equal(payment.ret_url, 'http://127.0.0.1:9/return');
-          assert.equal(payment.payer.payer_info.qr_code_scan, undefined, 'the checkout page shows the QR code, not the API');
+          assert.equal(
+            payment.payer.payer_info.qr_code_scan,
+            undefined,
+            'the checkout page shows the QR code, not the API',
+          );
           const again = await get(shop, payment.id);
           ok(again);
           assert.deepEqual(again.json.payment.links, payment.links, 'GET shows the same links');
 
           // Card data is typed on the checkout page, never sent through the API for a web payment.
-          const verify = await h.call(shop, 'POST', `/payments/payment/${payment.id}/verify`, { payer: { payer_info: { phone: PHONE, bank_card: { number: h.encrypt(shop, '6225760000040001') } } } });
+          const verify = await h.call(shop, 'POST', `/payments/payment/${payment.id}/verify`, {
+            payer: { payer_info: { phone: PHONE, bank_card: { number: h.encrypt(shop, '6225760000040001') } } },
+          });
           fails(verify, 400, '00060700');
           assert.match(verify.json.meta.ret_msg, /checkout|upay|verify\/execute/i, verify.text);
-          const execute = await h.call(shop, 'POST', `/payments/payment/${payment.id}/execute`, { payer: { payer_info: { verify_code: '123456' } } });
+          const execute = await h.call(shop, 'POST', `/payments/payment/${payment.id}/execute`, {
+            payer: { payer_info: { verify_code: '123456' } },
+          });
           fails(execute, 400, '00060700');
           assert.match(execute.json.meta.ret_msg, /checkout|upay|verify\/execute/i, execute.text);
-          assert.equal((await get(shop, payment.id)).json.payment.state, 'WAIT_BUYER_PAY', 'the refused calls changed nothing');
+          assert.equal(
+            (await get(shop, payment.id)).json.payment.state,
+            'WAIT_BUYER_PAY',
+            'the refused calls changed nothing',
+          );
         });
       }
     }
@@ -405,10 +560,18 @@ for (const kind of testDatabaseUrls()) {
       for (const interfaceType of INTERFACE_TYPES) {
         for (const method of METHODS) {
           if (REFERENCE_B2C[interfaceType]!.includes(method)) continue;
-          const res = await create(shop, { payment_method: method, interface_type: interfaceType, business_type: 'B2C', payer_info: { phone: PHONE, wechat_in_app_web: { open_id: 'oX' } } });
+          const res = await create(shop, {
+            payment_method: method,
+            interface_type: interfaceType,
+            business_type: 'B2C',
+            payer_info: { phone: PHONE, wechat_in_app_web: { open_id: 'oX' } },
+          });
           fails(res, 400, '00060700');
           const msg = res.json.meta.ret_msg as string;
-          assert.ok(msg.includes(method) && msg.includes(interfaceType), `${interfaceType} + ${method}: the message names the combination: ${msg}`);
+          assert.ok(
+            msg.includes(method) && msg.includes(interfaceType),
+            `${interfaceType} + ${method}: the message names the combination: ${msg}`,
+          );
           checked++;
         }
       }
@@ -422,7 +585,10 @@ for (const kind of testDatabaseUrls()) {
       ] as const) {
         const res = await create(shop, { payment_method: method, interface_type: interfaceType });
         fails(res, 400, '00060700');
-        assert.ok(res.json.meta.ret_msg.includes(`${method}`) && res.json.meta.ret_msg.includes(interfaceType), `message: ${res.json.meta.ret_msg}`);
+        assert.ok(
+          res.json.meta.ret_msg.includes(`${method}`) && res.json.meta.ret_msg.includes(interfaceType),
+          `message: ${res.json.meta.ret_msg}`,
+        );
       }
     });
 
@@ -430,7 +596,11 @@ for (const kind of testDatabaseUrls()) {
       const { openId } = await openIdFor(shop);
       for (const interfaceType of INTERFACE_TYPES) {
         for (const method of REFERENCE_B2C[interfaceType]!) {
-          const payer: Record<string, unknown> = { payment_method: method, interface_type: interfaceType, payer_info: { phone: PHONE } };
+          const payer: Record<string, unknown> = {
+            payment_method: method,
+            interface_type: interfaceType,
+            payer_info: { phone: PHONE },
+          };
           if (method === 'CREDIT_CARD' || method === 'DEBIT_CARD') payer.bank_code = 'CCB';
           if (method === 'WECHAT_WEB') payer.payer_info = { wechat_in_app_web: { open_id: openId } };
           const res = await create(shop, payer);
@@ -443,15 +613,31 @@ for (const kind of testDatabaseUrls()) {
       for (const interfaceType of INTERFACE_TYPES) {
         for (const method of METHODS) {
           for (const payerInfo of [undefined, { enterprise_qualification: { enterprise_id: 'ENT1' } }]) {
-            const res = await create(shop, { payment_method: method, interface_type: interfaceType, business_type: 'B2B', ...(payerInfo ? payerInfo : {}) });
+            const res = await create(shop, {
+              payment_method: method,
+              interface_type: interfaceType,
+              business_type: 'B2B',
+              ...(payerInfo ? payerInfo : {}),
+            });
             assert.ok(res.status < 500, `${interfaceType} + B2B + ${method}: ${res.status} ${res.text}`);
             fails(res, 400, '00060700');
-            assert.ok(res.json.meta.ret_msg.includes(method) && res.json.meta.ret_msg.includes('B2B'), `message names the combination: ${res.json.meta.ret_msg}`);
+            assert.ok(
+              res.json.meta.ret_msg.includes(method) && res.json.meta.ret_msg.includes('B2B'),
+              `message names the combination: ${res.json.meta.ret_msg}`,
+            );
           }
         }
       }
       // business_type spelled in lower case is the same B2B.
-      fails(await create(shop, { payment_method: 'NOT_APPLICABLE', interface_type: 'direct_to_bank', business_type: 'b2b' }), 400, '00060700');
+      fails(
+        await create(shop, {
+          payment_method: 'NOT_APPLICABLE',
+          interface_type: 'direct_to_bank',
+          business_type: 'b2b',
+        }),
+        400,
+        '00060700',
+      );
     });
 
     // ---- the payer pays: POST /sandbox/payments/{id}/pay --------------------------------------------
@@ -482,7 +668,10 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(notified.id, payment.id);
       assert.equal(notified.order.mer_reference_id, payment.order.mer_reference_id);
       assert.equal(notified.execute_success_time, res.json.payment.execute_success_time);
-      assert.equal(notified.payer.payer_info.qr_code_scan.qr_code_url, payment.payer.payer_info.qr_code_scan.qr_code_url);
+      assert.equal(
+        notified.payer.payer_info.qr_code_scan.qr_code_url,
+        payment.payer.payer_info.qr_code_scan.qr_code_url,
+      );
       assert.equal(merchant.rejected.length, 0, 'every notification verified');
     });
 
@@ -532,11 +721,19 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(succeeded.length, 1, `exactly one pay wins: ${results.map((r) => r.status).join(',')}`);
       assert.equal(succeeded[0]!.json.payment.state, 'TRADE_SUCCESS');
       for (const r of results.filter((x) => x.status !== 200)) {
-        assert.ok(r.status >= 400 && r.status < 500, `a losing pay is refused, not a server error: ${r.status} ${r.text}`);
+        assert.ok(
+          r.status >= 400 && r.status < 500,
+          `a losing pay is refused, not a server error: ${r.status} ${r.text}`,
+        );
         assert.ok(['00060750', '00060761'].includes(r.json?.meta?.ret_code), `already paid / in process: ${r.text}`);
       }
       assert.equal((await outboxRows(payment.id)).length, 1, 'one outbox row');
-      const events = await h.gateway.context.db.selectFrom('payment_events').select('type').where('payment_id', '=', payment.id).where('type', '=', 'TRADE_SUCCESS').execute();
+      const events = await h.gateway.context.db
+        .selectFrom('payment_events')
+        .select('type')
+        .where('payment_id', '=', payment.id)
+        .where('type', '=', 'TRADE_SUCCESS')
+        .execute();
       assert.equal(events.length, 1, 'one TRADE_SUCCESS event on the timeline');
       await merchant.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
       await sleep(300);
@@ -549,7 +746,11 @@ for (const kind of testDatabaseUrls()) {
     });
 
     test('pay: card payments are refused with 400 (API cards and checkout cards)', async () => {
-      const card = await created(shop, { payment_method: 'CREDIT_CARD', bank_code: 'CCB', payer_info: { phone: PHONE } });
+      const card = await created(shop, {
+        payment_method: 'CREDIT_CARD',
+        bank_code: 'CCB',
+        payer_info: { phone: PHONE },
+      });
       const res = await pay(card.id);
       fails(res, 400, '00060700');
       assert.match(res.json.meta.ret_msg, /card/i);
@@ -587,7 +788,10 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(appPaid.json.payment.state, 'TRADE_SUCCESS');
 
       const { openId } = await openIdFor(shop);
-      const jsapi = await created(shop, { payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: openId } } });
+      const jsapi = await created(shop, {
+        payment_method: 'WECHAT_WEB',
+        payer_info: { wechat_in_app_web: { open_id: openId } },
+      });
       ok(await pay(jsapi.id, { outcome: 'success' }));
 
       const checkout = await created(shop, { payment_method: 'NOT_APPLICABLE', interface_type: 'SERVER_TO_H5WEB' });
@@ -603,7 +807,9 @@ for (const kind of testDatabaseUrls()) {
     test('an unpaid QR payment expires: GET shows TRADE_CLOSED (00060751), the merchant is notified, paying fails', async () => {
       const payment = await qrPayment();
       // expire_time "1": one minute.
-      const body = order({ payment_method: 'ALIPAY_SCAN', payer_info: { phone: PHONE } }) as { order: Record<string, unknown> };
+      const body = order({ payment_method: 'ALIPAY_SCAN', payer_info: { phone: PHONE } }) as {
+        order: Record<string, unknown>;
+      };
       body.order.expire_time = '1';
       const expiring = await h.call(shop, 'POST', '/payments/payment', body);
       ok(expiring, 201);
@@ -625,7 +831,9 @@ for (const kind of testDatabaseUrls()) {
     });
 
     test('the background job closes an expired QR payment without any query, and notifies the merchant', async () => {
-      const body = order({ payment_method: 'WECHAT_SCAN', interface_type: 'DIRECT_TO_BANK' }) as { order: Record<string, unknown> };
+      const body = order({ payment_method: 'WECHAT_SCAN', interface_type: 'DIRECT_TO_BANK' }) as {
+        order: Record<string, unknown>;
+      };
       body.order.expire_time = '1';
       const res = await h.call(shop, 'POST', '/payments/payment', body);
       ok(res, 201);

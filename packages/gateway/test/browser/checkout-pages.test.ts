@@ -16,7 +16,17 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, sampleOrder, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
-import { DESKTOP, PHONE, decodeQrSvg, foreignRequests, launchBrowser, shot, startShopServer, visibleText, type ShopServer } from '../helpers/browser.ts';
+import {
+  DESKTOP,
+  PHONE,
+  decodeQrSvg,
+  foreignRequests,
+  launchBrowser,
+  shot,
+  startShopServer,
+  visibleText,
+  type ShopServer,
+} from '../helpers/browser.ts';
 
 const sqlite = testDatabaseUrls().find((k) => k.name === 'sqlite')!;
 let seq = 0;
@@ -58,9 +68,17 @@ describe('hosted checkout (browser)', () => {
     await h?.close();
   });
 
-  async function webPayment(interfaceType: 'SERVER_TO_WEB' | 'SERVER_TO_H5WEB', orderRef = ref('WEB'), expireTime = '360'): Promise<{ id: string; upay: string; retUrl: string }> {
+  async function webPayment(
+    interfaceType: 'SERVER_TO_WEB' | 'SERVER_TO_H5WEB',
+    orderRef = ref('WEB'),
+    expireTime = '360',
+  ): Promise<{ id: string; upay: string; retUrl: string }> {
     const retUrl = `${shopSite.baseUrl}/orders/${orderRef}/done`;
-    const order = sampleOrder(orderRef, { payer: { payment_method: 'NOT_APPLICABLE', interface_type: interfaceType }, notify_url: notifications.notifyUrl, ret_url: retUrl });
+    const order = sampleOrder(orderRef, {
+      payer: { payment_method: 'NOT_APPLICABLE', interface_type: interfaceType },
+      notify_url: notifications.notifyUrl,
+      ret_url: retUrl,
+    });
     (order.order as Record<string, unknown>).expire_time = expireTime;
     const res = await h.call(merchant, 'POST', '/payments/payment', order);
     assert.equal(res.status, 201, res.text);
@@ -109,21 +127,45 @@ describe('hosted checkout (browser)', () => {
     assert.match(response!.headers()['content-security-policy'] ?? '', /script-src 'nonce-[A-Za-z0-9+/=]+'/);
 
     let text = await visibleText(page);
-    for (const expected of ['UMF Checkout', 'Maple & Pine Outfitters', 'Order summary', 'T-shirt × 2', 'USD 30.02', 'USD 100.02', '1 USD = 7.1234 CNY', 'To pay', 'CNY 712.48', 'Credit card', 'Debit card', 'WeChat Pay', 'Alipay']) {
+    for (const expected of [
+      'UMF Checkout',
+      'Maple & Pine Outfitters',
+      'Order summary',
+      'T-shirt × 2',
+      'USD 30.02',
+      'USD 100.02',
+      '1 USD = 7.1234 CNY',
+      'To pay',
+      'CNY 712.48',
+      'Credit card',
+      'Debit card',
+      'WeChat Pay',
+      'Alipay',
+    ]) {
       assert.ok(text.includes(expected), `checkout shows "${expected}": ${text}`);
     }
     assert.equal(await page.getByTestId('total').innerText(), 'CNY 712.48');
     const summary = await page.locator('section[aria-labelledby=summary-title]').boundingBox();
     const payment = await page.locator('section[aria-labelledby=pay-title]').boundingBox();
-    assert.ok(summary && payment && summary.x + summary.width <= payment.x && Math.abs(summary.y - payment.y) < 2, `two columns on a desktop: ${JSON.stringify({ summary, payment })}`);
-    assert.equal((await page.locator('[role=tab][aria-selected=true]').innerText()).trim(), 'Credit card', 'credit card first');
+    assert.ok(
+      summary && payment && summary.x + summary.width <= payment.x && Math.abs(summary.y - payment.y) < 2,
+      `two columns on a desktop: ${JSON.stringify({ summary, payment })}`,
+    );
+    assert.equal(
+      (await page.locator('[role=tab][aria-selected=true]').innerText()).trim(),
+      'Credit card',
+      'credit card first',
+    );
     await shot(page, 'checkout-desktop-en');
 
     // A mistyped card number: the domain's 00060875, in words; the card fields come back empty.
     await fillCard(page, CARD.luhnBad);
     await Promise.all([page.waitForLoadState('load'), page.getByTestId('send-code').click()]);
     text = await visibleText(page);
-    assert.ok(text.includes('The card number is not correct.') && text.includes('00060875'), `card number error: ${text}`);
+    assert.ok(
+      text.includes('The card number is not correct.') && text.includes('00060875'),
+      `card number error: ${text}`,
+    );
     assert.equal(await page.locator('#card_number').inputValue(), '', 'the card number is not written back');
     assert.equal(await page.locator('#cvv2').inputValue(), '', 'the CVV2 is not written back');
     assert.equal(await page.locator('#holder_name').inputValue(), '', 'nothing typed is written back');
@@ -134,7 +176,10 @@ describe('hosted checkout (browser)', () => {
     await fillCard(page, CARD.incorrect);
     await Promise.all([page.waitForLoadState('load'), page.getByTestId('send-code').click()]);
     text = await visibleText(page);
-    assert.ok(text.includes('The card information is not correct.') && text.includes('00200025'), `card information error: ${text}`);
+    assert.ok(
+      text.includes('The card information is not correct.') && text.includes('00200025'),
+      `card information error: ${text}`,
+    );
     await assertNoCardData(page, 'after 00200025');
     await shot(page, 'checkout-desktop-en-card-info-error');
 
@@ -142,7 +187,10 @@ describe('hosted checkout (browser)', () => {
     await fillCard(page, CARD.ok);
     await Promise.all([page.waitForURL(/method=CREDIT_CARD/), page.getByTestId('send-code').click()]);
     text = await visibleText(page);
-    assert.ok(text.includes('A verification code was sent to 138****8000 for the card ending 0001.'), `code step: ${text}`);
+    assert.ok(
+      text.includes('A verification code was sent to 138****8000 for the card ending 0001.'),
+      `code step: ${text}`,
+    );
     assert.equal((await page.getByTestId('pay').innerText()).trim(), 'Pay CNY 712.48');
     await assertNoCardData(page, 'code step');
     await shot(page, 'checkout-desktop-en-code-step');
@@ -152,17 +200,29 @@ describe('hosted checkout (browser)', () => {
     await page.locator('#sms_code').fill(wrong);
     await Promise.all([page.waitForLoadState('load'), page.getByTestId('pay').click()]);
     text = await visibleText(page);
-    assert.ok(text.includes('The verification code is not correct. 4 attempts left.') && text.includes('00200007'), `wrong code: ${text}`);
+    assert.ok(
+      text.includes('The verification code is not correct. 4 attempts left.') && text.includes('00200007'),
+      `wrong code: ${text}`,
+    );
     await shot(page, 'checkout-desktop-en-wrong-code');
 
     await page.locator('#sms_code').fill(code);
     await Promise.all([page.waitForURL(/\/checkout\//), page.getByTestId('pay').click()]);
     await page.getByTestId('result-title').waitFor();
     text = await visibleText(page);
-    for (const expected of ['Payment successful', 'CNY 712.48', 'Credit card •••• 0001', 'Back to Maple & Pine Outfitters']) {
+    for (const expected of [
+      'Payment successful',
+      'CNY 712.48',
+      'Credit card •••• 0001',
+      'Back to Maple & Pine Outfitters',
+    ]) {
       assert.ok(text.includes(expected), `result shows "${expected}": ${text}`);
     }
-    assert.equal(await page.locator('meta[http-equiv=refresh]').getAttribute('content'), `5;url=${retUrl}`, 'sends the buyer back by itself too');
+    assert.equal(
+      await page.locator('meta[http-equiv=refresh]').getAttribute('content'),
+      `5;url=${retUrl}`,
+      'sends the buyer back by itself too',
+    );
     await shot(page, 'checkout-desktop-en-paid');
 
     await Promise.all([page.waitForURL(retUrl), page.getByTestId('back').click()]);
@@ -178,7 +238,14 @@ describe('hosted checkout (browser)', () => {
     // Card data typed into the page never reached the log.
     const log = logLines.join('');
     assert.ok(log.length > 0, 'the gateway logged requests');
-    for (const secret of [CARD.ok, CARD.luhnBad, CARD.incorrect, SECRETS.holder, SECRETS.citizenId, `cvv2=${SECRETS.cvv2}`]) {
+    for (const secret of [
+      CARD.ok,
+      CARD.luhnBad,
+      CARD.incorrect,
+      SECRETS.holder,
+      SECRETS.citizenId,
+      `cvv2=${SECRETS.cvv2}`,
+    ]) {
       assert.ok(!log.includes(secret), `the log has no card data (${secret.slice(0, 4)}…)`);
     }
     await page.close();
@@ -189,26 +256,49 @@ describe('hosted checkout (browser)', () => {
     const page = await phoneZh.newPage();
     await page.goto(upay);
     let text = await visibleText(page);
-    for (const expected of ['UMF 收银台', '订单信息', '应付金额', 'CNY 712.48', '1 USD = 7.1234 CNY', '信用卡', '借记卡', '微信支付', '支付宝']) {
+    for (const expected of [
+      'UMF 收银台',
+      '订单信息',
+      '应付金额',
+      'CNY 712.48',
+      '1 USD = 7.1234 CNY',
+      '信用卡',
+      '借记卡',
+      '微信支付',
+      '支付宝',
+    ]) {
       assert.ok(text.includes(expected), `checkout in Chinese shows "${expected}": ${text}`);
     }
     const summary = await page.locator('section[aria-labelledby=summary-title]').boundingBox();
     const payment = await page.locator('section[aria-labelledby=pay-title]').boundingBox();
-    assert.ok(summary && payment && payment.y >= summary.y + summary.height && Math.abs(summary.x - payment.x) < 2, 'one column on a phone');
+    assert.ok(
+      summary && payment && payment.y >= summary.y + summary.height && Math.abs(summary.x - payment.x) < 2,
+      'one column on a phone',
+    );
     assert.ok(summary.width <= 390, 'nothing wider than the phone');
     await shot(page, 'checkout-mobile-zh');
 
     await Promise.all([page.waitForURL(/method=ALIPAY_SCAN/), page.locator('[data-method=ALIPAY_SCAN]').click()]);
     text = await visibleText(page);
-    assert.ok(text.includes('请使用支付宝扫一扫，支付 CNY 712.48') && text.includes('等待付款'), `Alipay QR panel: ${text}`);
+    assert.ok(
+      text.includes('请使用支付宝扫一扫，支付 CNY 712.48') && text.includes('等待付款'),
+      `Alipay QR panel: ${text}`,
+    );
     const qr = page.getByTestId('qr');
-    assert.ok(await qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), 'the QR code image is drawn');
+    assert.ok(
+      await qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0),
+      'the QR code image is drawn',
+    );
     const walletLink = page.getByTestId('open-wallet');
     assert.equal((await walletLink.innerText()).trim(), '打开支付宝付款');
     const walletUrl = (await walletLink.getAttribute('href'))!;
     assert.ok(walletUrl.startsWith(`${h.baseUrl}/sandbox/wallet/alipay/${id}?t=`), walletUrl);
     const dataUri = (await qr.getAttribute('src'))!;
-    assert.equal(decodeQrSvg(Buffer.from(dataUri.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString('utf8')), walletUrl, 'the QR code holds the wallet URL');
+    assert.equal(
+      decodeQrSvg(Buffer.from(dataUri.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString('utf8')),
+      walletUrl,
+      'the QR code holds the wallet URL',
+    );
     await shot(page, 'checkout-mobile-zh-alipay-qr');
 
     const [wallet] = await Promise.all([phoneZh.waitForEvent('page'), walletLink.click()]);
@@ -223,7 +313,13 @@ describe('hosted checkout (browser)', () => {
     // The checkout page polls /status and shows the result by itself.
     await page.getByTestId('result-title').waitFor({ timeout: 8_000 });
     text = await visibleText(page);
-    assert.ok(text.includes('支付成功') && text.includes('CNY 712.48') && text.includes('支付宝') && text.includes('返回 Maple & Pine Outfitters'), `checkout result: ${text}`);
+    assert.ok(
+      text.includes('支付成功') &&
+        text.includes('CNY 712.48') &&
+        text.includes('支付宝') &&
+        text.includes('返回 Maple & Pine Outfitters'),
+      `checkout result: ${text}`,
+    );
     await shot(page, 'checkout-mobile-zh-paid');
     await page.waitForURL(retUrl, { timeout: 10_000 });
     assert.ok((await visibleText(page)).includes('Back at the shop'), 'the meta refresh took the buyer back');
@@ -253,7 +349,10 @@ describe('hosted checkout (browser)', () => {
     await shot(page, 'checkout-desktop-en-wechat-qr');
     const [wallet] = await Promise.all([desktop.waitForEvent('page'), page.getByTestId('open-wallet').click()]);
     await wallet.waitForLoadState();
-    assert.ok((await visibleText(wallet)).includes('Pay ¥712.48'), 'the wallet offers to pay although a card code was sent');
+    assert.ok(
+      (await visibleText(wallet)).includes('Pay ¥712.48'),
+      'the wallet offers to pay although a card code was sent',
+    );
     await shot(wallet, 'checkout-desktop-en-wechat-wallet');
     await Promise.all([wallet.waitForURL(/\/result\?/), wallet.getByTestId('pay').click()]);
     await shot(wallet, 'checkout-desktop-en-wechat-wallet-paid');
@@ -275,7 +374,12 @@ describe('hosted checkout (browser)', () => {
     assert.ok((await visibleText(page)).includes('Link not valid'), 'forbidden page');
     await shot(page, 'checkout-forbidden');
     const ghost = 'PAY_GHOSTPAYMENT234567ABCDE';
-    assert.equal((await page.goto(`${h.baseUrl}/checkout/${ghost}?t=${h.gateway.context.pageTokens.token('checkout', ghost)}`))?.status(), 404);
+    assert.equal(
+      (
+        await page.goto(`${h.baseUrl}/checkout/${ghost}?t=${h.gateway.context.pageTokens.token('checkout', ghost)}`)
+      )?.status(),
+      404,
+    );
     assert.ok((await visibleText(page)).includes('Payment not found'), '404 page');
     await shot(page, 'checkout-not-found');
     const status = await fetch(`${h.baseUrl}/checkout/${id}/status?t=${'a'.repeat(32)}`);

@@ -39,8 +39,12 @@ describe('pages over HTTP', () => {
   function assertPage(res: Response, body: string, where: string): void {
     assert.match(res.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/, where);
     const csp = res.headers.get('content-security-policy') ?? '';
-    for (const directive of ["default-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "connect-src 'self'"]) assert.ok(csp.includes(directive), `${where}: CSP has ${directive}: ${csp}`);
-    assert.ok(!csp.includes("'unsafe-inline'") || !/script-src[^;]*'unsafe-inline'/.test(csp), `${where}: no unsafe-inline script`);
+    for (const directive of ["default-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "connect-src 'self'"])
+      assert.ok(csp.includes(directive), `${where}: CSP has ${directive}: ${csp}`);
+    assert.ok(
+      !csp.includes("'unsafe-inline'") || !/script-src[^;]*'unsafe-inline'/.test(csp),
+      `${where}: no unsafe-inline script`,
+    );
     const nonces = [...body.matchAll(/<script nonce="([^"]+)">/g)].map((m) => m[1]);
     for (const n of nonces) assert.ok(csp.includes(`'nonce-${n}'`), `${where}: script nonce ${n} is in the CSP`);
     assert.equal((body.match(/<script/g) ?? []).length, nonces.length, `${where}: every script carries the nonce`);
@@ -53,17 +57,33 @@ describe('pages over HTTP', () => {
   test('wallet, checkout, authorisation and JS-API pages: CSP with a fresh nonce, escaped merchant text', async () => {
     const qr = await create({ payment_method: 'WECHAT_SCAN' });
     const web = await create({ payment_method: 'NOT_APPLICABLE', interface_type: 'SERVER_TO_WEB' });
-    const link = await h.call(merchant, 'GET', `/payments/wechat_openid?notify_url=${encodeURIComponent('http://127.0.0.1:9/openid')}`);
-    const urls = [qr.payment.payer.payer_info.qr_code_scan.qr_code_url, web.links[3].href, `${web.links[3].href}&method=ALIPAY_SCAN`, link.json.links[0].href.replace(/#.*$/, '')];
+    const link = await h.call(
+      merchant,
+      'GET',
+      `/payments/wechat_openid?notify_url=${encodeURIComponent('http://127.0.0.1:9/openid')}`,
+    );
+    const urls = [
+      qr.payment.payer.payer_info.qr_code_scan.qr_code_url,
+      web.links[3].href,
+      `${web.links[3].href}&method=ALIPAY_SCAN`,
+      link.json.links[0].href.replace(/#.*$/, ''),
+    ];
     for (const url of urls) {
       const first = await fetch(url);
       const body = await first.text();
       assert.equal(first.status, 200, `${url}: ${body.slice(0, 300)}`);
       assertPage(first, body, url);
-      assert.ok(body.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;'), `${url}: the merchant name is shown, escaped`);
+      assert.ok(
+        body.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;'),
+        `${url}: the merchant name is shown, escaped`,
+      );
       const second = await fetch(url);
       await second.text();
-      assert.notEqual(first.headers.get('content-security-policy'), second.headers.get('content-security-policy'), 'a new nonce per response');
+      assert.notEqual(
+        first.headers.get('content-security-policy'),
+        second.headers.get('content-security-policy'),
+        'a new nonce per response',
+      );
     }
   });
 
@@ -82,7 +102,8 @@ describe('pages over HTTP', () => {
     const web = await create({ payment_method: 'NOT_APPLICABLE', interface_type: 'SERVER_TO_WEB' });
     const id = web.payment.id as string;
     const token = new URL(web.links[3].href).searchParams.get('t')!;
-    const post = (path: string, body: string, type = 'application/x-www-form-urlencoded') => fetch(`${h.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': type }, body, redirect: 'manual' });
+    const post = (path: string, body: string, type = 'application/x-www-form-urlencoded') =>
+      fetch(`${h.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': type }, body, redirect: 'manual' });
     const cases: Array<[string, Promise<Response>, number]> = [
       ['no token', post(`/checkout/${id}/card`, 'card_number=1'), 403],
       ['JSON instead of a form', post(`/checkout/${id}/card`, '{"t":"x"}', 'application/json'), 403],
@@ -92,9 +113,19 @@ describe('pages over HTTP', () => {
       ['garbage bytes', post(`/checkout/${id}/card`, '\u0000\uffff%%%&&&=='), 403],
       ['unknown wallet', fetch(`${h.baseUrl}/sandbox/wallet/paypal/${id}?t=${token}`), 404],
       ['authorise without state', fetch(`${h.baseUrl}/sandbox/wechat/oauth2/authorize`), 403],
-      ['authorise with a nonsense state', fetch(`${h.baseUrl}/sandbox/wechat/oauth2/authorize?state=%E2%9C%93.abc`), 403],
+      [
+        'authorise with a nonsense state',
+        fetch(`${h.baseUrl}/sandbox/wechat/oauth2/authorize?state=%E2%9C%93.abc`),
+        403,
+      ],
       ['JS-API without parameters', fetch(`${h.baseUrl}/sandbox/wechat/jsapi`), 400],
-      ['JS-API with a made-up signature', fetch(`${h.baseUrl}/sandbox/wechat/jsapi?appId=wx1&timeStamp=1&nonceStr=n&package=prepay_id%3Dwx1&signType=MD5&paySign=ABC`), 403],
+      [
+        'JS-API with a made-up signature',
+        fetch(
+          `${h.baseUrl}/sandbox/wechat/jsapi?appId=wx1&timeStamp=1&nonceStr=n&package=prepay_id%3Dwx1&signType=MD5&paySign=ABC`,
+        ),
+        403,
+      ],
     ];
     for (const [name, pending, status] of cases) {
       const res = await pending;
@@ -104,7 +135,12 @@ describe('pages over HTTP', () => {
       assert.ok(!/\bat .+\.ts:\d+/.test(body), `${name}: no stack trace`);
     }
     const empty = await (await post(`/checkout/${id}/card`, `t=${token}&method=CREDIT_CARD&lang=en`)).text();
-    assert.ok(empty.includes('Please fill in: Card number, Expiry (YYMM), CVV2, Card holder name, Citizen ID number, Phone number'), 'says what is missing');
+    assert.ok(
+      empty.includes(
+        'Please fill in: Card number, Expiry (YYMM), CVV2, Card holder name, Citizen ID number, Phone number',
+      ),
+      'says what is missing',
+    );
   });
 
   test('checkout with a late bank (card ...0005): the page says the bank is processing and polls', async () => {
@@ -112,10 +148,25 @@ describe('pages over HTTP', () => {
     const id = web.payment.id as string;
     const token = new URL(web.links[3].href).searchParams.get('t')!;
     const form = (path: string, fields: Record<string, string>) =>
-      fetch(`${h.baseUrl}/checkout/${id}/${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ t: token, lang: 'en', ...fields }).toString(), redirect: 'manual' });
-    const sent = await form('card', { method: 'CREDIT_CARD', card_number: '6225 7600 0000 0005', valid_date: '3012', cvv2: '123', holder_name: 'Zhao Liying', citizen_id: '11010519491231002X', phone: '13900139000' });
+      fetch(`${h.baseUrl}/checkout/${id}/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ t: token, lang: 'en', ...fields }).toString(),
+        redirect: 'manual',
+      });
+    const sent = await form('card', {
+      method: 'CREDIT_CARD',
+      card_number: '6225 7600 0000 0005',
+      valid_date: '3012',
+      cvv2: '123',
+      holder_name: 'Zhao Liying',
+      citizen_id: '11010519491231002X',
+      phone: '13900139000',
+    });
     assert.equal(sent.status, 303, await sent.text());
-    const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=13900139000`)).json()) as { messages: Array<{ code: string; payment_id: string }> };
+    const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=13900139000`)).json()) as {
+      messages: Array<{ code: string; payment_id: string }>;
+    };
     const code = inbox.messages.find((m) => m.payment_id === id)?.code;
     assert.ok(code, 'an SMS code');
     const paid = await form('pay', { method: 'CREDIT_CARD', sms_code: code });
@@ -124,11 +175,19 @@ describe('pages over HTTP', () => {
     const body = await page.text();
     assertPage(page, body, 'processing');
     assert.ok(body.includes('The bank is processing your payment'), 'says the bank is processing');
-    assert.match(body, /<body data-status="\/checkout\/PAY_[A-Z0-9]+\/status\?t=[0-9a-f]{32}" data-done="[^"]+">/, 'the polling script knows where to ask');
+    assert.match(
+      body,
+      /<body data-status="\/checkout\/PAY_[A-Z0-9]+\/status\?t=[0-9a-f]{32}" data-done="[^"]+">/,
+      'the polling script knows where to ask',
+    );
   });
 
   test('JS-API: a redirect_url that is not http(s) is ignored (ret_url is used)', async () => {
-    const link = await h.call(merchant, 'GET', `/payments/wechat_openid?notify_url=${encodeURIComponent('http://127.0.0.1:9/openid')}`);
+    const link = await h.call(
+      merchant,
+      'GET',
+      `/payments/wechat_openid?notify_url=${encodeURIComponent('http://127.0.0.1:9/openid')}`,
+    );
     const state = new URL(link.json.links[0].href).searchParams.get('state')!;
     const accepted = await fetch(`${h.baseUrl}/sandbox/wechat/oauth2/authorize`, {
       method: 'POST',
@@ -138,13 +197,29 @@ describe('pages over HTTP', () => {
     });
     assert.equal(accepted.status, 302);
     const openId = new URL(accepted.headers.get('location')!).searchParams.get('open_id')!;
-    const created = await create({ payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: openId } } }, { ret_url: 'http://127.0.0.1:9/return' });
+    const created = await create(
+      { payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: openId } } },
+      { ret_url: 'http://127.0.0.1:9/return' },
+    );
     const info = created.payment.payer.payer_info.wechat_in_app_web.pay_info;
-    const form = new URLSearchParams({ appId: info.app_id, timeStamp: info.time_stamp, nonceStr: info.nonce_str, package: info.package, signType: info.sign_type, paySign: info.pay_sign, redirect_url: 'javascript:alert(1)' });
+    const form = new URLSearchParams({
+      appId: info.app_id,
+      timeStamp: info.time_stamp,
+      nonceStr: info.nonce_str,
+      package: info.package,
+      signType: info.sign_type,
+      paySign: info.pay_sign,
+      redirect_url: 'javascript:alert(1)',
+    });
     const page = await (await fetch(`${h.baseUrl}/sandbox/wechat/jsapi?${form}`)).text();
     assert.ok(page.includes('Sandbox Payer'), 'an empty name is the default sandbox user');
     assert.ok(!/href="javascript:/i.test(page), 'no javascript: link');
-    const paid = await fetch(`${h.baseUrl}/sandbox/wechat/jsapi`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), redirect: 'manual' });
+    const paid = await fetch(`${h.baseUrl}/sandbox/wechat/jsapi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
     assert.equal(paid.status, 303);
     assert.equal(paid.headers.get('location'), 'http://127.0.0.1:9/return');
   });
@@ -156,7 +231,16 @@ describe('pages over HTTP', () => {
       fetch(`${h.baseUrl}/checkout/${web.payment.id}/card`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'zh-CN' },
-        body: new URLSearchParams({ t: token, method: 'CREDIT_CARD', card_number: number, valid_date: '3012', cvv2: '123', holder_name: '赵丽颖', citizen_id: '11010519491231002X', phone: '13800138000' }).toString(),
+        body: new URLSearchParams({
+          t: token,
+          method: 'CREDIT_CARD',
+          card_number: number,
+          valid_date: '3012',
+          cvv2: '123',
+          holder_name: '赵丽颖',
+          citizen_id: '11010519491231002X',
+          phone: '13800138000',
+        }).toString(),
       });
     const luhn = await card('6225760000040002');
     const luhnPage = await luhn.text();
@@ -180,7 +264,10 @@ describe('pages over HTTP', () => {
       assert.equal(checkout.statusCode, 200);
       assert.match(checkout.body, /UMF Checkout/);
       assert.ok(!checkout.body.includes('Sandbox: no real money moves'), 'no sandbox note outside the sandbox');
-      const wallet = await app.inject({ method: 'GET', url: path(qr.payment.payer.payer_info.qr_code_scan.qr_code_url) });
+      const wallet = await app.inject({
+        method: 'GET',
+        url: path(qr.payment.payer.payer_info.qr_code_scan.qr_code_url),
+      });
       assert.equal(wallet.statusCode, 404);
       const authorize = await app.inject({ method: 'GET', url: '/sandbox/wechat/oauth2/authorize?state=x' });
       assert.equal(authorize.statusCode, 404);
@@ -191,7 +278,11 @@ describe('pages over HTTP', () => {
 
   // Last: moves the gateway's clock.
   test('an authorisation link whose state has expired (30 min) shows the error page', async () => {
-    const link = await h.call(merchant, 'GET', `/payments/wechat_openid?notify_url=${encodeURIComponent('http://127.0.0.1:9/openid')}`);
+    const link = await h.call(
+      merchant,
+      'GET',
+      `/payments/wechat_openid?notify_url=${encodeURIComponent('http://127.0.0.1:9/openid')}`,
+    );
     const href = link.json.links[0].href.replace(/#.*$/, '');
     assert.equal((await fetch(href)).status, 200, 'fresh link works');
     h.clock.advance(31 * 60_000);

@@ -11,7 +11,15 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { startHarness, sampleOrder, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
-import { PHONE, decodeQrSvg, foreignRequests, launchBrowser, qrModulesFromSvg, shot, visibleText } from '../helpers/browser.ts';
+import {
+  PHONE,
+  decodeQrSvg,
+  foreignRequests,
+  launchBrowser,
+  qrModulesFromSvg,
+  shot,
+  visibleText,
+} from '../helpers/browser.ts';
 
 const sqlite = testDatabaseUrls().find((k) => k.name === 'sqlite')!;
 let seq = 0;
@@ -39,11 +47,26 @@ describe('sandbox wallet pages (browser)', () => {
     await h?.close();
   });
 
-  async function qrPayment(method: 'WECHAT_SCAN' | 'ALIPAY_SCAN', overrides: Record<string, unknown> = {}): Promise<{ id: string; qrUrl: string }> {
-    const res = await h.call(shop, 'POST', '/payments/payment', sampleOrder(ref(method.slice(0, 2)), { payer: { payment_method: method }, notify_url: notifications.notifyUrl, ...overrides }));
+  async function qrPayment(
+    method: 'WECHAT_SCAN' | 'ALIPAY_SCAN',
+    overrides: Record<string, unknown> = {},
+  ): Promise<{ id: string; qrUrl: string }> {
+    const res = await h.call(
+      shop,
+      'POST',
+      '/payments/payment',
+      sampleOrder(ref(method.slice(0, 2)), {
+        payer: { payment_method: method },
+        notify_url: notifications.notifyUrl,
+        ...overrides,
+      }),
+    );
     assert.equal(res.status, 201, res.text);
     const qrUrl = res.json.payment.payer.payer_info.qr_code_scan.qr_code_url as string;
-    assert.ok(qrUrl.startsWith(`${h.baseUrl}/sandbox/wallet/${method === 'WECHAT_SCAN' ? 'wechat' : 'alipay'}/`), `qr_code_url points at the sandbox wallet: ${qrUrl}`);
+    assert.ok(
+      qrUrl.startsWith(`${h.baseUrl}/sandbox/wallet/${method === 'WECHAT_SCAN' ? 'wechat' : 'alipay'}/`),
+      `qr_code_url points at the sandbox wallet: ${qrUrl}`,
+    );
     return { id: res.json.payment.id, qrUrl };
   }
 
@@ -66,7 +89,15 @@ describe('sandbox wallet pages (browser)', () => {
     assert.ok(scriptNonce && csp.includes(`'nonce-${scriptNonce}'`), `the inline script's nonce is the CSP's: ${csp}`);
 
     const text = await visibleText(page);
-    for (const expected of ['微信支付', 'Harbour Tea House', '¥712.48', 'USD 100.02', '1 USD = 7.1234 CNY', 'Two T-shirts and a jacket', '沙箱']) {
+    for (const expected of [
+      '微信支付',
+      'Harbour Tea House',
+      '¥712.48',
+      'USD 100.02',
+      '1 USD = 7.1234 CNY',
+      'Two T-shirts and a jacket',
+      '沙箱',
+    ]) {
       assert.ok(text.includes(expected), `wallet page shows "${expected}": ${text}`);
     }
     assert.equal((await page.getByTestId('amount').innerText()).replace(/\s/g, ''), '¥712.48');
@@ -86,7 +117,10 @@ describe('sandbox wallet pages (browser)', () => {
 
     await Promise.all([page.waitForURL(/\/result\?/), pay.click()]);
     const result = await visibleText(page);
-    assert.ok(result.includes('支付成功') && result.includes('¥712.48') && result.includes('Harbour Tea House'), `result page: ${result}`);
+    assert.ok(
+      result.includes('支付成功') && result.includes('¥712.48') && result.includes('Harbour Tea House'),
+      `result page: ${result}`,
+    );
     await shot(page, 'wallet-wechat-zh-paid');
 
     assert.equal(await apiState(id), 'TRADE_SUCCESS');
@@ -108,10 +142,22 @@ describe('sandbox wallet pages (browser)', () => {
     const page = await phoneEn.newPage();
     await page.goto(qrUrl);
     const text = await visibleText(page);
-    for (const expected of ['Alipay', 'Harbour Tea House', '¥712.48', 'USD 100.02', 'Pay ¥712.48', 'Simulate a failed payment', 'Sandbox']) {
+    for (const expected of [
+      'Alipay',
+      'Harbour Tea House',
+      '¥712.48',
+      'USD 100.02',
+      'Pay ¥712.48',
+      'Simulate a failed payment',
+      'Sandbox',
+    ]) {
       assert.ok(text.includes(expected), `Alipay page shows "${expected}": ${text}`);
     }
-    assert.equal(await page.getByTestId('pay').evaluate((b) => getComputedStyle(b).backgroundColor), 'rgb(22, 119, 255)', 'Alipay blue');
+    assert.equal(
+      await page.getByTestId('pay').evaluate((b) => getComputedStyle(b).backgroundColor),
+      'rgb(22, 119, 255)',
+      'Alipay blue',
+    );
     await shot(page, 'wallet-alipay-en');
     await Promise.all([page.waitForURL(/\/result\?/), page.getByTestId('pay').click()]);
     const result = await visibleText(page);
@@ -136,7 +182,10 @@ describe('sandbox wallet pages (browser)', () => {
     await notifications.waitForPayment(id, { state: 'TRADE_FAIL' });
     await page.goto(qrUrl);
     const again = await visibleText(page);
-    assert.ok(again.includes('has failed') && (await page.getByTestId('pay').count()) === 0, `failed payment, no button: ${again}`);
+    assert.ok(
+      again.includes('has failed') && (await page.getByTestId('pay').count()) === 0,
+      `failed payment, no button: ${again}`,
+    );
     await shot(page, 'wallet-wechat-en-failed-again');
     await page.close();
   });
@@ -181,7 +230,9 @@ describe('sandbox wallet pages (browser)', () => {
     await shot(page, 'wallet-forbidden');
 
     const ghost = 'PAY_NOSUCHPAYMENT234567ABCD';
-    const unknown = await page.goto(`${h.baseUrl}/sandbox/wallet/alipay/${ghost}?t=${h.gateway.context.pageTokens.token('wallet-ALIPAY', ghost)}&lang=zh`);
+    const unknown = await page.goto(
+      `${h.baseUrl}/sandbox/wallet/alipay/${ghost}?t=${h.gateway.context.pageTokens.token('wallet-ALIPAY', ghost)}&lang=zh`,
+    );
     assert.equal(unknown?.status(), 404);
     text = await visibleText(page);
     assert.ok(text.includes('找不到该支付'), `404 page in Chinese: ${text}`);
@@ -195,7 +246,9 @@ describe('sandbox wallet pages (browser)', () => {
 
   // Last: moves the gateway's clock.
   test('an expired payment shows the expired message (00060751) instead of the button', async () => {
-    const { id, qrUrl } = await qrPayment('WECHAT_SCAN', { order: { ...(sampleOrder('x').order as Record<string, unknown>), mer_reference_id: ref('EXP'), expire_time: '1' } });
+    const { id, qrUrl } = await qrPayment('WECHAT_SCAN', {
+      order: { ...(sampleOrder('x').order as Record<string, unknown>), mer_reference_id: ref('EXP'), expire_time: '1' },
+    });
     h.clock.advance(2 * 60_000);
     const page = await phoneEn.newPage();
     await page.goto(qrUrl);
@@ -209,7 +262,11 @@ describe('sandbox wallet pages (browser)', () => {
     const res = await fetch(`${h.baseUrl}/sandbox/wallet/wechat/${id}/pay`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ t: new URL(qrUrl).searchParams.get('t')!, outcome: 'success', lang: 'en' }).toString(),
+      body: new URLSearchParams({
+        t: new URL(qrUrl).searchParams.get('t')!,
+        outcome: 'success',
+        lang: 'en',
+      }).toString(),
     });
     assert.equal(res.status, 409);
     const body = await res.text();

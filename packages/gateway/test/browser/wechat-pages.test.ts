@@ -61,7 +61,14 @@ describe('sandbox WeChat pages (browser)', () => {
   }
 
   function jsapiUrl(info: PayInfo, redirectUrl?: string): string {
-    const query = new URLSearchParams({ appId: info.app_id, timeStamp: info.time_stamp, nonceStr: info.nonce_str, package: info.package, signType: info.sign_type, paySign: info.pay_sign });
+    const query = new URLSearchParams({
+      appId: info.app_id,
+      timeStamp: info.time_stamp,
+      nonceStr: info.nonce_str,
+      package: info.package,
+      signType: info.sign_type,
+      paySign: info.pay_sign,
+    });
     if (redirectUrl) query.set('redirect_url', redirectUrl);
     return `${h.baseUrl}/sandbox/wechat/jsapi?${query}`;
   }
@@ -80,9 +87,16 @@ describe('sandbox WeChat pages (browser)', () => {
     const response = await page.goto(link);
     assert.equal(response?.status(), 200);
     const text = await visibleText(page);
-    assert.ok(text.includes('Lotus Garden Books 申请获取你的微信身份 (open_id)'), `request sentence in Chinese: ${text}`);
+    assert.ok(
+      text.includes('Lotus Garden Books 申请获取你的微信身份 (open_id)'),
+      `request sentence in Chinese: ${text}`,
+    );
     assert.equal(await page.locator('#user_name').inputValue(), 'Sandbox Payer', 'default sandbox user');
-    assert.ok((await page.getByTestId('accept').innerText()).includes('允许') && (await page.getByTestId('deny').innerText()).includes('拒绝'), 'accept and deny');
+    assert.ok(
+      (await page.getByTestId('accept').innerText()).includes('允许') &&
+        (await page.getByTestId('deny').innerText()).includes('拒绝'),
+      'accept and deny',
+    );
     await shot(page, 'wechat-authorize-zh');
 
     await page.locator('#user_name').fill('Wang Fang');
@@ -93,7 +107,10 @@ describe('sandbox WeChat pages (browser)', () => {
     assert.equal(landed.searchParams.get('state'), state, 'the same state comes back');
     assert.equal(landed.searchParams.get('cart'), '42', "the notify_url's own query is kept");
     const shopText = await visibleText(page);
-    assert.ok(shopText.includes('Back at the shop') && shopText.includes(openId), `the merchant page got the open_id: ${shopText}`);
+    assert.ok(
+      shopText.includes('Back at the shop') && shopText.includes(openId),
+      `the merchant page got the open_id: ${shopText}`,
+    );
     await shot(page, 'wechat-authorize-landed-at-merchant');
 
     // The same WeChat user gets the same open_id from this merchant.
@@ -147,7 +164,11 @@ describe('sandbox WeChat pages (browser)', () => {
     const res = await fetch(`${h.baseUrl}/sandbox/wechat/oauth2/authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ state: tampered.searchParams.get('state')!, decision: 'accept', user_name: 'Mallory' }).toString(),
+      body: new URLSearchParams({
+        state: tampered.searchParams.get('state')!,
+        decision: 'accept',
+        user_name: 'Mallory',
+      }).toString(),
       redirect: 'manual',
     });
     assert.equal(res.status, 403);
@@ -174,13 +195,23 @@ describe('sandbox WeChat pages (browser)', () => {
     const refused = await page.goto(jsapiUrl(badSign, retUrl));
     assert.equal(refused?.status(), 403);
     const refusedText = await visibleText(page);
-    assert.ok(refusedText.includes('paySign does not match') && refusedText.includes('Nothing was paid'), `bad signature page: ${refusedText}`);
+    assert.ok(
+      refusedText.includes('paySign does not match') && refusedText.includes('Nothing was paid'),
+      `bad signature page: ${refusedText}`,
+    );
     assert.equal(await page.getByTestId('confirm').count(), 0, 'no confirm button');
     await shot(page, 'wechat-jsapi-bad-signature');
     const forgedPost = await fetch(`${h.baseUrl}/sandbox/wechat/jsapi`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ appId: badSign.app_id, timeStamp: badSign.time_stamp, nonceStr: badSign.nonce_str, package: badSign.package, signType: badSign.sign_type, paySign: badSign.pay_sign }).toString(),
+      body: new URLSearchParams({
+        appId: badSign.app_id,
+        timeStamp: badSign.time_stamp,
+        nonceStr: badSign.nonce_str,
+        package: badSign.package,
+        signType: badSign.sign_type,
+        paySign: badSign.pay_sign,
+      }).toString(),
       redirect: 'manual',
     });
     assert.equal(forgedPost.status, 403, 'a forged confirmation is refused');
@@ -188,7 +219,14 @@ describe('sandbox WeChat pages (browser)', () => {
 
     await page.goto(jsapiUrl(payInfo, retUrl));
     const text = await visibleText(page);
-    for (const expected of ['WeChat Pay', 'Lotus Garden Books', '¥712.48', 'USD 100.02', 'Wang Fang', 'Confirm payment ¥712.48']) {
+    for (const expected of [
+      'WeChat Pay',
+      'Lotus Garden Books',
+      '¥712.48',
+      'USD 100.02',
+      'Wang Fang',
+      'Confirm payment ¥712.48',
+    ]) {
       assert.ok(text.includes(expected), `JS-API page shows "${expected}": ${text}`);
     }
     assert.equal(await page.getByTestId('payer').innerText(), 'Wang Fang', 'paying as the authorised WeChat user');

@@ -5,7 +5,13 @@ import { appPayInfo, jsapiPayInfo, payInfoValid, wechatSign } from '../../src/ch
 
 test('WeChat Pay v2 signature: sorted k=v pairs, &key=, MD5, upper-case hex (worked example of the WeChat Pay docs)', () => {
   // The example of WeChat Pay's "安全规范" page: these parameters and key give this signature.
-  const params = { appid: 'wxd930ea5d5a258f4f', mch_id: '10000100', device_info: '1000', body: 'test', nonce_str: 'ibuaiVcKdpRxkhJA' };
+  const params = {
+    appid: 'wxd930ea5d5a258f4f',
+    mch_id: '10000100',
+    device_info: '1000',
+    body: 'test',
+    nonce_str: 'ibuaiVcKdpRxkhJA',
+  };
   assert.equal(wechatSign(params, '192006250b4c09247ec02edce69f6a2d'), '9A0A8659F005D6984697E2CA0A9CF3B7');
 });
 
@@ -16,11 +22,19 @@ test('empty values and the sign itself are left out', () => {
 });
 
 test('JS-API pay_info signs appId, nonceStr, package, signType, timeStamp and verifies; tampering breaks it', () => {
-  const info = jsapiPayInfo({ appId: 'wx2421b1c4370ec43b', prepayId: 'wx2017033010242291fcfe0db70013231072', timeStamp: '1395712654', nonceStr: 'e61463f8efa94090b1f366cccfbbb444', apiKey: 'sandbox-key' });
+  const info = jsapiPayInfo({
+    appId: 'wx2421b1c4370ec43b',
+    prepayId: 'wx2017033010242291fcfe0db70013231072',
+    timeStamp: '1395712654',
+    nonceStr: 'e61463f8efa94090b1f366cccfbbb444',
+    apiKey: 'sandbox-key',
+  });
   assert.equal(info.package, 'prepay_id=wx2017033010242291fcfe0db70013231072');
   assert.equal(info.sign_type, 'MD5');
   const manual = createHash('md5')
-    .update('appId=wx2421b1c4370ec43b&nonceStr=e61463f8efa94090b1f366cccfbbb444&package=prepay_id=wx2017033010242291fcfe0db70013231072&signType=MD5&timeStamp=1395712654&key=sandbox-key')
+    .update(
+      'appId=wx2421b1c4370ec43b&nonceStr=e61463f8efa94090b1f366cccfbbb444&package=prepay_id=wx2017033010242291fcfe0db70013231072&signType=MD5&timeStamp=1395712654&key=sandbox-key',
+    )
     .digest('hex')
     .toUpperCase();
   assert.equal(info.pay_sign, manual);
@@ -30,9 +44,18 @@ test('JS-API pay_info signs appId, nonceStr, package, signType, timeStamp and ve
 });
 
 test('APP pay_info signs appid, noncestr, package=Sign=WXPay, partnerid, prepayid, timestamp', () => {
-  const info = appPayInfo({ appId: 'wxapp', partnerId: '1900000109', prepayId: 'wx201410272009395522657a690389285100', timeStamp: '1412000000', nonceStr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS', apiKey: 'k2' });
+  const info = appPayInfo({
+    appId: 'wxapp',
+    partnerId: '1900000109',
+    prepayId: 'wx201410272009395522657a690389285100',
+    timeStamp: '1412000000',
+    nonceStr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+    apiKey: 'k2',
+  });
   const manual = createHash('md5')
-    .update('appid=wxapp&noncestr=5K8264ILTKCH16CQ2502SI8ZNMTM67VS&package=Sign=WXPay&partnerid=1900000109&prepayid=wx201410272009395522657a690389285100&timestamp=1412000000&key=k2')
+    .update(
+      'appid=wxapp&noncestr=5K8264ILTKCH16CQ2502SI8ZNMTM67VS&package=Sign=WXPay&partnerid=1900000109&prepayid=wx201410272009395522657a690389285100&timestamp=1412000000&key=k2',
+    )
     .digest('hex')
     .toUpperCase();
   assert.equal(info.pay_sign, manual);

@@ -11,7 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('../../../../', import.meta.url).pathname;
-const WALKTHROUGH_FILES = ['merchant.txt', 'platform.crt', 'platform.pub', 'create.json', 'created.json', 'verify.json', 'execute.json', 'payment.json', 'signed.txt', 'sign.bin'];
+const WALKTHROUGH_FILES = [
+  'merchant.txt',
+  'platform.crt',
+  'platform.pub',
+  'create.json',
+  'created.json',
+  'verify.json',
+  'execute.json',
+  'payment.json',
+  'signed.txt',
+  'sign.bin',
+];
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -23,52 +34,76 @@ async function freePort(): Promise<number> {
   });
 }
 
-test('the README curl/openssl walkthrough takes a card payment and verifies the response signature', { timeout: 120_000 }, async () => {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const section = readme.split('## Try it with curl and openssl')[1]!.split('\n## ')[0]!;
-  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  assert.equal(blocks.length, 6, 'six shell blocks in the walkthrough');
+test(
+  'the README curl/openssl walkthrough takes a card payment and verifies the response signature',
+  { timeout: 120_000 },
+  async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.split('## Try it with curl and openssl')[1]!.split('\n## ')[0]!;
+    const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    assert.equal(blocks.length, 6, 'six shell blocks in the walkthrough');
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'umf-readme-'));
-  const port = await freePort();
-  const env = { ...process.env, UMF_DATA_DIR: dataDir, PORT: String(port), BASE: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' };
-  delete (env as Record<string, string | undefined>).DATABASE_URL;
-  const server = spawn(process.execPath, ['packages/gateway/bin/umf-gateway.js', 'serve'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let serverErr = '';
-  server.stderr.on('data', (d) => (serverErr += d));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`gateway did not start: ${serverErr}`)), 30_000);
-      server.stderr.on('data', () => {
-        if (serverErr.includes('listening on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      server.on('exit', (code) => reject(new Error(`gateway exited ${code}: ${serverErr}`)));
+    const dataDir = mkdtempSync(join(tmpdir(), 'umf-readme-'));
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      UMF_DATA_DIR: dataDir,
+      PORT: String(port),
+      BASE: `http://127.0.0.1:${port}`,
+      LOG_LEVEL: 'warn',
+    };
+    delete (env as Record<string, string | undefined>).DATABASE_URL;
+    const server = spawn(process.execPath, ['packages/gateway/bin/umf-gateway.js', 'serve'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    // Then the settlement section's block, in the same shell (it uses $API and $TOKEN).
-    const settlementSection = readme.split('## Settlement and reconciliation')[1]!.split('\n## ')[0]!;
-    const settlementBlocks = [...settlementSection.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    assert.equal(settlementBlocks.length, 1, 'one shell block in the settlement section');
-    const script = ['set -eu', ...blocks, 'echo "---settlement---"', ...settlementBlocks].join('\n');
-    const run = spawnSync('bash', ['-c', script], { cwd: root, env, encoding: 'utf8', timeout: 90_000 });
-    assert.equal(run.status, 0, `walkthrough failed:\n${run.stdout}\n${run.stderr}`);
-    const [walkthrough, settlement] = run.stdout.split('---settlement---\n') as [string, string];
-    const paymentId = /^payment: (PAY_[A-Z0-9]+)$/m.exec(walkthrough)?.[1];
-    assert.match(settlement, /^STL_\w+ M\d{11} USD [\d.]+ \(1 payments /m, `settle prints the transfer:\n${settlement}`);
-    const statement = JSON.parse(settlement.slice(settlement.indexOf('{'))) as { meta: { ret_code: string }; reconciliations: { payment_summaries: Array<{ payment_id: string }> } };
-    assert.equal(statement.meta.ret_code, '0000', settlement);
-    assert.deepEqual(statement.reconciliations.payment_summaries.map((p) => p.payment_id), [paymentId]);
-    const lines = walkthrough.trim().split('\n');
-    assert.equal(lines.at(-2), 'Verified OK');
-    assert.equal(lines.at(-1), '"state":"TRADE_SUCCESS"');
-    assert.match(run.stdout, /^token: [0-9a-f]{64}$/m);
-    assert.match(run.stdout, /^payment: PAY_[A-Z0-9]+$/m);
-    assert.match(run.stdout, /^SMS code: \d{6}$/m);
-  } finally {
-    server.kill('SIGTERM');
-    for (const f of WALKTHROUGH_FILES) rmSync(join(root, f), { force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
+    let serverErr = '';
+    server.stderr.on('data', (d) => (serverErr += d));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`gateway did not start: ${serverErr}`)), 30_000);
+        server.stderr.on('data', () => {
+          if (serverErr.includes('listening on')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        server.on('exit', (code) => reject(new Error(`gateway exited ${code}: ${serverErr}`)));
+      });
+      // Then the settlement section's block, in the same shell (it uses $API and $TOKEN).
+      const settlementSection = readme.split('## Settlement and reconciliation')[1]!.split('\n## ')[0]!;
+      const settlementBlocks = [...settlementSection.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+      assert.equal(settlementBlocks.length, 1, 'one shell block in the settlement section');
+      const script = ['set -eu', ...blocks, 'echo "---settlement---"', ...settlementBlocks].join('\n');
+      const run = spawnSync('bash', ['-c', script], { cwd: root, env, encoding: 'utf8', timeout: 90_000 });
+      assert.equal(run.status, 0, `walkthrough failed:\n${run.stdout}\n${run.stderr}`);
+      const [walkthrough, settlement] = run.stdout.split('---settlement---\n') as [string, string];
+      const paymentId = /^payment: (PAY_[A-Z0-9]+)$/m.exec(walkthrough)?.[1];
+      assert.match(
+        settlement,
+        /^STL_\w+ M\d{11} USD [\d.]+ \(1 payments /m,
+        `settle prints the transfer:\n${settlement}`,
+      );
+      const statement = JSON.parse(settlement.slice(settlement.indexOf('{'))) as {
+        meta: { ret_code: string };
+        reconciliations: { payment_summaries: Array<{ payment_id: string }> };
+      };
+      assert.equal(statement.meta.ret_code, '0000', settlement);
+      assert.deepEqual(
+        statement.reconciliations.payment_summaries.map((p) => p.payment_id),
+        [paymentId],
+      );
+      const lines = walkthrough.trim().split('\n');
+      assert.equal(lines.at(-2), 'Verified OK');
+      assert.equal(lines.at(-1), '"state":"TRADE_SUCCESS"');
+      assert.match(run.stdout, /^token: [0-9a-f]{64}$/m);
+      assert.match(run.stdout, /^payment: PAY_[A-Z0-9]+$/m);
+      assert.match(run.stdout, /^SMS code: \d{6}$/m);
+    } finally {
+      server.kill('SIGTERM');
+      for (const f of WALKTHROUGH_FILES) rmSync(join(root, f), { force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+);

@@ -7,7 +7,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { buildSignedBody, CachingResponseSigner, signSha256WithRsaOffThread, signedTextOf } from '../../src/http/signed-body.ts';
+import {
+  buildSignedBody,
+  CachingResponseSigner,
+  signSha256WithRsaOffThread,
+  signedTextOf,
+} from '../../src/http/signed-body.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { RET } from '../../src/errors/catalogue.ts';
 
@@ -72,12 +77,24 @@ test('offThread: false signs on the event loop and answers strings', () => {
 
 test('a signed body built off the event loop has the documented layout and verifies', async () => {
   const signer = new CachingResponseSigner(privateKey);
-  const pending = buildSignedBody(signer, RET.VALIDATION, { error: { ret_code: '00060700', ret_msg: 'a {b}' } }, 'a {b}', false);
+  const pending = buildSignedBody(
+    signer,
+    RET.VALIDATION,
+    { error: { ret_code: '00060700', ret_msg: 'a {b}' } },
+    'a {b}',
+    false,
+  );
   assert.ok(pending instanceof Promise, 'a POST answer is signed off the event loop');
   const body = await pending;
-  assert.ok(body.startsWith('{"meta":{"ret_code":"00060700","ret_msg":"a \\u007bb\\u007d","sign":"'), `meta comes first, braces escaped: ${body.slice(0, 80)}`);
+  assert.ok(
+    body.startsWith('{"meta":{"ret_code":"00060700","ret_msg":"a \\u007bb\\u007d","sign":"'),
+    `meta comes first, braces escaped: ${body.slice(0, 80)}`,
+  );
   const sign = (JSON.parse(body) as { meta: { sign: string } }).meta.sign;
-  assert.ok(verifySha256WithRsa(createPublicKey(privateKey), signedTextOf(body), sign), 'meta.sign covers the body without meta');
+  assert.ok(
+    verifySha256WithRsa(createPublicKey(privateKey), signedTextOf(body), sign),
+    'meta.sign covers the body without meta',
+  );
 });
 
 test('a key that cannot sign SHA256withRSA is a rejected promise, not a hang or a crash', async () => {

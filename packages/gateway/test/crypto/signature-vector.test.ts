@@ -12,7 +12,9 @@ const [docBody, docSigned, docPublicKey, docRequestSignature] = blocks;
 const key = createPrivateKey(readFileSync(new URL('../fixtures/signature-vector-key.pem', import.meta.url)));
 
 test('the documented response vector is what the gateway emits for that result', async () => {
-  const body = await buildSignedBody(new CachingResponseSigner(key), RET.SUCCESS, { exchange_rates: [{ currency: 'USD', rate: '7.1234' }] });
+  const body = await buildSignedBody(new CachingResponseSigner(key), RET.SUCCESS, {
+    exchange_rates: [{ currency: 'USD', rate: '7.1234' }],
+  });
   assert.equal(body, docBody);
   assert.equal(signedTextOf(body), docSigned);
 });
@@ -25,11 +27,19 @@ test('the documented signature verifies over the documented signed text with the
 });
 
 test('the documented request signature is reproducible', () => {
-  assert.equal(signSha256WithRsa(key, '{"client_ref":"demo","amount":{"total":"100.02","currency":"USD"}}'), docRequestSignature);
+  assert.equal(
+    signSha256WithRsa(key, '{"client_ref":"demo","amount":{"total":"100.02","currency":"USD"}}'),
+    docRequestSignature,
+  );
 });
 
 test('meta strings never contain raw braces, so the end of meta is found by the first closing brace', async () => {
-  const body = await buildSignedBody(new CachingResponseSigner(key), RET.VALIDATION, { payment: { id: 'PAY_X', note: '}{' } }, 'order.amount {total} is wrong');
+  const body = await buildSignedBody(
+    new CachingResponseSigner(key),
+    RET.VALIDATION,
+    { payment: { id: 'PAY_X', note: '}{' } },
+    'order.amount {total} is wrong',
+  );
   assert.ok(body.startsWith('{"meta":{"ret_code":"00060700","ret_msg":"order.amount \\u007btotal\\u007d is wrong"'));
   assert.equal(signedTextOf(body), '{"payment":{"id":"PAY_X","note":"}{"}}');
   assert.deepEqual(JSON.parse(body).meta.ret_msg, 'order.amount {total} is wrong');

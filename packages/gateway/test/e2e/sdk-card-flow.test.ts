@@ -38,17 +38,35 @@ const CITIZEN_ID = '11010519491231002X';
 type Method = 'CREDIT_CARD' | 'DEBIT_CARD';
 
 const CARDS = {
-  CREDIT_CARD: { ok: '6225760000040001', declined: '6225760000030002', expired: '6225760000020003', incorrect: '6225760000010004', late: '6225760000000005', luhn: '6225760000040002' },
-  DEBIT_CARD: { ok: '6217000010000020001', declined: '6217000010000010002', expired: '6217000010000000003', incorrect: '6217000010000090004', late: '6217000010000080005', luhn: '6217000010000020002' },
+  CREDIT_CARD: {
+    ok: '6225760000040001',
+    declined: '6225760000030002',
+    expired: '6225760000020003',
+    incorrect: '6225760000010004',
+    late: '6225760000000005',
+    luhn: '6225760000040002',
+  },
+  DEBIT_CARD: {
+    ok: '6217000010000020001',
+    declined: '6217000010000010002',
+    expired: '6217000010000000003',
+    incorrect: '6217000010000090004',
+    late: '6217000010000080005',
+    luhn: '6217000010000020002',
+  },
 } as const;
 const DEMO_SHOP_DEBIT = '6217000010045997833';
 
 let seq = 0;
-const ref = (label: string): string => `E2E${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
-
+const ref = (label: string): string =>
+  `E2E${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
 /** Runs `fn`, which must throw a UmfError of class `cls` with `retCode`; returns the error. */
-async function rejectsWith<E extends UmfError>(fn: () => Promise<unknown>, cls: new (...args: any[]) => E, retCode: string): Promise<E> {
+async function rejectsWith<E extends UmfError>(
+  fn: () => Promise<unknown>,
+  cls: new (...args: any[]) => E,
+  retCode: string,
+): Promise<E> {
   let caught: unknown;
   try {
     await fn();
@@ -56,10 +74,16 @@ async function rejectsWith<E extends UmfError>(fn: () => Promise<unknown>, cls: 
     caught = err;
   }
   assert.ok(caught !== undefined, `expected ${cls.name} ${retCode}, but the call succeeded`);
-  assert.ok(caught instanceof cls, `expected ${cls.name} ${retCode}, got ${(caught as Error)?.name}: ${(caught as Error)?.message}`);
+  assert.ok(
+    caught instanceof cls,
+    `expected ${cls.name} ${retCode}, got ${(caught as Error)?.name}: ${(caught as Error)?.message}`,
+  );
   assert.equal(caught.retCode, retCode, caught.message);
   assert.ok(typeof caught.retMsg === 'string' && caught.retMsg.length > 0, `retMsg is set: ${caught.message}`);
-  assert.ok(caught.rawBody !== undefined && caught.rawBody.includes(retCode), `rawBody carries the code: ${caught.rawBody}`);
+  assert.ok(
+    caught.rawBody !== undefined && caught.rawBody.includes(retCode),
+    `rawBody carries the code: ${caught.rawBody}`,
+  );
   return caught;
 }
 
@@ -73,17 +97,26 @@ for (const kind of testDatabaseUrls()) {
     let oaepClient: UmfClient;
     let startedAt = Date.now();
 
-    function clientFor(m: TestMerchant, options: { certificate?: 'pem' | 'der'; privateKey?: KeyObject; fetch?: FetchLike } = {}): UmfClient {
+    function clientFor(
+      m: TestMerchant,
+      options: { certificate?: 'pem' | 'der'; privateKey?: KeyObject; fetch?: FetchLike } = {},
+    ): UmfClient {
       return sdkClient(h, m, {
         platformCertificate: options.certificate === 'der' ? h.platformCert.raw : certPem,
         acceptLanguage: 'EN',
-        ...(options.privateKey ? { merchantPrivateKey: options.privateKey.export({ type: 'pkcs8', format: 'der' }) } : {}),
+        ...(options.privateKey
+          ? { merchantPrivateKey: options.privateKey.export({ type: 'pkcs8', format: 'der' }) }
+          : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
     }
 
     /** A USD order like the reference's sample: two sub-orders, items that add up. */
-    function order(id: string, method: Method = 'CREDIT_CARD', overrides: Partial<CreatePaymentParams['order']> = {}): CreatePaymentParams {
+    function order(
+      id: string,
+      method: Method = 'CREDIT_CARD',
+      overrides: Partial<CreatePaymentParams['order']> = {},
+    ): CreatePaymentParams {
       return {
         payer: { payment_method: method, bank_code: 'ICBC', payer_info: { phone: PHONE } },
         order: {
@@ -99,8 +132,21 @@ for (const kind of testDatabaseUrls()) {
               trans_code: '01121990',
               is_customs: 'TRUE',
               items: [
-                { mer_item_id: 'tee', type: 'CLOTHING', name: 'T-shirt', description: 'Cotton T-shirt', quantity: '2', amount: { total: '30.02', currency: 'USD' } },
-                { mer_item_id: 'cap', type: 'CLOTHING', name: 'Cap', quantity: '1', amount: { total: '20.00', currency: 'USD' } },
+                {
+                  mer_item_id: 'tee',
+                  type: 'CLOTHING',
+                  name: 'T-shirt',
+                  description: 'Cotton T-shirt',
+                  quantity: '2',
+                  amount: { total: '30.02', currency: 'USD' },
+                },
+                {
+                  mer_item_id: 'cap',
+                  type: 'CLOTHING',
+                  name: 'Cap',
+                  quantity: '1',
+                  amount: { total: '20.00', currency: 'USD' },
+                },
               ],
             },
             { mer_sub_reference_id: `${id}-2`, amount: { total: '50.00', currency: 'USD' }, trans_code: '01122030' },
@@ -125,7 +171,9 @@ for (const kind of testDatabaseUrls()) {
     async function smsCode(paymentId: string, phone = PHONE): Promise<string> {
       const res = await fetch(`${h.baseUrl}/sandbox/sms?phone=${phone}&limit=500`);
       assert.equal(res.status, 200, 'sandbox SMS inbox');
-      const body = (await res.json()) as { messages: Array<{ phone: string; code: string; payment_id: string; sent_at: string }> };
+      const body = (await res.json()) as {
+        messages: Array<{ phone: string; code: string; payment_id: string; sent_at: string }>;
+      };
       const mine = body.messages.filter((m) => m.payment_id === paymentId);
       assert.equal(mine.length, 1, `one SMS for ${paymentId}: ${JSON.stringify(mine)}`);
       assert.equal(mine[0]!.phone, phone);
@@ -150,7 +198,12 @@ for (const kind of testDatabaseUrls()) {
     }
 
     /** create -> verifyCard -> SMS; returns the payment id and code. */
-    async function readyToExecute(client: UmfClient, method: Method, number: string, holderName?: string): Promise<{ id: string; code: string }> {
+    async function readyToExecute(
+      client: UmfClient,
+      method: Method,
+      number: string,
+      holderName?: string,
+    ): Promise<{ id: string; code: string }> {
       const payment = await created(client, order(ref('R'), method));
       const v = await client.payments.verifyCard(payment.id, { card: card(number, method, holderName) });
       assert.equal(v.payment.state, 'WAIT_BUYER_PAY');
@@ -171,18 +224,32 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(d.event.payment.state, state);
       assert.equal(d.verifyError, undefined);
       // Independently: the signature header verifies over the raw body with the platform certificate (DER too).
-      const again = verifyNotification({ rawBody: Buffer.from(d.rawBody, 'utf8'), signature: d.signature, platformCertificate: new X509Certificate(certPem).raw });
+      const again = verifyNotification({
+        rawBody: Buffer.from(d.rawBody, 'utf8'),
+        signature: d.signature,
+        platformCertificate: new X509Certificate(certPem).raw,
+      });
       assert.equal(again.type, 'payment');
       assert.equal(d.answeredStatus, 200);
       return d;
     }
 
     async function outboxFor(paymentId: string) {
-      return h.gateway.context.db.selectFrom('outbox').selectAll().where('object_id', '=', paymentId).orderBy('created_at').execute();
+      return h.gateway.context.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('object_id', '=', paymentId)
+        .orderBy('created_at')
+        .execute();
     }
 
     async function attemptsOf(outboxId: string) {
-      return h.gateway.context.db.selectFrom('notification_attempts').selectAll().where('outbox_id', '=', outboxId).orderBy('attempt').execute();
+      return h.gateway.context.db
+        .selectFrom('notification_attempts')
+        .selectAll()
+        .where('outbox_id', '=', outboxId)
+        .orderBy('attempt')
+        .execute();
     }
 
     before(async () => {
@@ -236,7 +303,9 @@ for (const kind of testDatabaseUrls()) {
 
         // Chinese characters in the holder name for the Java-style client.
         const holder = encryption === 'pkcs1' ? '张三' : 'Zhang San';
-        const v = await client.payments.verifyCard(payment.id, { card: card(CARDS.CREDIT_CARD.ok, 'CREDIT_CARD', holder) });
+        const v = await client.payments.verifyCard(payment.id, {
+          card: card(CARDS.CREDIT_CARD.ok, 'CREDIT_CARD', holder),
+        });
         assert.equal(v.payment.id, payment.id);
         assert.equal(v.payment.state, 'WAIT_BUYER_PAY');
         assert.deepEqual(
@@ -249,7 +318,11 @@ for (const kind of testDatabaseUrls()) {
         assert.equal(executed.payment.id, payment.id);
         assert.equal(executed.payment.state, 'TRADE_SUCCESS');
         assert.ok(executed.payment.execute_success_time, 'execute_success_time is set');
-        assert.match(executed.payment.execute_success_time!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'execute_success_time in China time');
+        assert.match(
+          executed.payment.execute_success_time!,
+          /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
+          'execute_success_time in China time',
+        );
         assert.equal(executed.payment.error, undefined);
 
         const got = await client.payments.get(payment.id);
@@ -279,10 +352,16 @@ for (const kind of testDatabaseUrls()) {
         assert.equal(va.links[1]?.rel, 'confirm');
         const done = await client.payments.execute(second.id, await smsCode(second.id));
         assert.equal(done.payment.state, 'TRADE_SUCCESS');
-        assert.equal(done.payment.payer?.payer_info?.payer_agreement?.usr_pay_agreement_id, agreement.usr_pay_agreement_id);
+        assert.equal(
+          done.payment.payer?.payer_info?.payer_agreement?.usr_pay_agreement_id,
+          agreement.usr_pay_agreement_id,
+        );
         const n2 = await notified(second.id, 'TRADE_SUCCESS');
         if (n2.event?.type !== 'payment') throw new Error('unreachable');
-        assert.equal(n2.event.payment.payer?.payer_info?.payer_agreement?.usr_pay_agreement_id, agreement.usr_pay_agreement_id);
+        assert.equal(
+          n2.event.payment.payer?.payer_info?.payer_agreement?.usr_pay_agreement_id,
+          agreement.usr_pay_agreement_id,
+        );
       });
     }
 
@@ -306,14 +385,22 @@ for (const kind of testDatabaseUrls()) {
 
       test(`${method} ${cards.expired} (0003): verifyCard throws UmfCardError 00200026`, async () => {
         const payment = await created(oaepClient, order(ref('EXP'), method));
-        const err = await rejectsWith(() => oaepClient.payments.verifyCard(payment.id, { card: card(cards.expired, method) }), UmfCardError, RetCodes.CARD_EXPIRED);
+        const err = await rejectsWith(
+          () => oaepClient.payments.verifyCard(payment.id, { card: card(cards.expired, method) }),
+          UmfCardError,
+          RetCodes.CARD_EXPIRED,
+        );
         assert.equal(err.httpStatus, 402);
         assert.equal((await oaepClient.payments.get(payment.id)).payment.state, 'WAIT_BUYER_PAY');
       });
 
       test(`${method} ${cards.incorrect} (0004): verifyCard throws UmfCardError 00200025`, async () => {
         const payment = await created(oaepClient, order(ref('INC'), method));
-        await rejectsWith(() => oaepClient.payments.verifyCard(payment.id, { card: card(cards.incorrect, method) }), UmfCardError, RetCodes.CARD_INFO_INCORRECT);
+        await rejectsWith(
+          () => oaepClient.payments.verifyCard(payment.id, { card: card(cards.incorrect, method) }),
+          UmfCardError,
+          RetCodes.CARD_INFO_INCORRECT,
+        );
       });
 
       test(`${method} ${cards.late} (0005): execute answers WAIT_BUYER_PAY, then TRADE_SUCCESS and its notification`, async () => {
@@ -324,16 +411,27 @@ for (const kind of testDatabaseUrls()) {
           res.links.map((l) => l.rel),
           ['self'],
         );
-        const final = await oaepClient.payments.waitFor(id, ['TRADE_SUCCESS', 'TRADE_FAIL', 'TRADE_CLOSED'], { timeoutMs: 10_000, intervalMs: 100 });
+        const final = await oaepClient.payments.waitFor(id, ['TRADE_SUCCESS', 'TRADE_FAIL', 'TRADE_CLOSED'], {
+          timeoutMs: 10_000,
+          intervalMs: 100,
+        });
         assert.equal(final.state, 'TRADE_SUCCESS');
         assert.ok(final.execute_success_time, 'execute_success_time is set');
-        assert.match(final.execute_success_time!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'execute_success_time in China time');
+        assert.match(
+          final.execute_success_time!,
+          /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
+          'execute_success_time in China time',
+        );
         await notified(id, 'TRADE_SUCCESS');
       });
 
       test(`${method} ${cards.luhn} (Luhn-invalid): verifyCard throws UmfCardError 00060875`, async () => {
         const payment = await created(oaepClient, order(ref('LUHN'), method));
-        await rejectsWith(() => oaepClient.payments.verifyCard(payment.id, { card: card(cards.luhn, method) }), UmfCardError, RetCodes.CARD_BIN_INVALID);
+        await rejectsWith(
+          () => oaepClient.payments.verifyCard(payment.id, { card: card(cards.luhn, method) }),
+          UmfCardError,
+          RetCodes.CARD_BIN_INVALID,
+        );
       });
     }
 
@@ -348,14 +446,22 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- 3. bad signature -------------------------------------------------------------------------
 
-    test('a client signing with another merchant\'s private key: create throws UmfSignatureError 00060710', async () => {
+    test("a client signing with another merchant's private key: create throws UmfSignatureError 00060710", async () => {
       const other = await h.merchant({ name: 'E2E Other Key Shop' });
       const victim = await h.merchant({ name: 'E2E Signature Shop' });
       const wrong = clientFor(victim, { privateKey: other.privateKey });
       const id = ref('SIG');
-      const err = await rejectsWith(() => wrong.payments.create(order(id)), UmfSignatureError, RetCodes.BAD_REQUEST_SIGNATURE);
+      const err = await rejectsWith(
+        () => wrong.payments.create(order(id)),
+        UmfSignatureError,
+        RetCodes.BAD_REQUEST_SIGNATURE,
+      );
       assert.equal(err.httpStatus, 401);
-      const rows = await h.gateway.context.db.selectFrom('payments').select('id').where('mer_reference_id', '=', id).execute();
+      const rows = await h.gateway.context.db
+        .selectFrom('payments')
+        .select('id')
+        .where('mer_reference_id', '=', id)
+        .execute();
       assert.equal(rows.length, 0, 'nothing was created');
       // The right key works.
       const right = clientFor(victim);
@@ -391,7 +497,9 @@ for (const kind of testDatabaseUrls()) {
       const newToken = await client.tokens.getToken();
       assert.notEqual(newToken, oldToken);
 
-      const raw = await fetch(`${h.api}/payments/payment/${payment.id}`, { headers: { authorization: `Bearer ${oldToken}` } });
+      const raw = await fetch(`${h.api}/payments/payment/${payment.id}`, {
+        headers: { authorization: `Bearer ${oldToken}` },
+      });
       const text = await raw.text();
       assert.equal(raw.status, 401, text);
       assert.equal(JSON.parse(text).meta.ret_code, '00280703', text);
@@ -404,8 +512,16 @@ for (const kind of testDatabaseUrls()) {
       const b = clientFor(await h.merchant({ name: 'E2E Merchant B' }));
       const { id } = await readyToExecute(oaepClient, 'CREDIT_CARD', CARDS.CREDIT_CARD.ok);
       await rejectsWith(() => b.payments.get(id), UmfNotFoundError, RetCodes.NOT_FOUND);
-      await rejectsWith(() => b.payments.verifyCard(id, { card: card(CARDS.CREDIT_CARD.ok, 'CREDIT_CARD') }), UmfNotFoundError, RetCodes.NOT_FOUND);
-      await rejectsWith(() => b.payments.verifyAgreement(id, { usrBusiAgreementId: 'UB1', usrPayAgreementId: 'UP1', phone: PHONE }), UmfNotFoundError, RetCodes.NOT_FOUND);
+      await rejectsWith(
+        () => b.payments.verifyCard(id, { card: card(CARDS.CREDIT_CARD.ok, 'CREDIT_CARD') }),
+        UmfNotFoundError,
+        RetCodes.NOT_FOUND,
+      );
+      await rejectsWith(
+        () => b.payments.verifyAgreement(id, { usrBusiAgreementId: 'UB1', usrPayAgreementId: 'UP1', phone: PHONE }),
+        UmfNotFoundError,
+        RetCodes.NOT_FOUND,
+      );
       await rejectsWith(() => b.payments.execute(id, '000000'), UmfNotFoundError, RetCodes.NOT_FOUND);
       // A's payment is untouched.
       const a = await oaepClient.payments.get(id);
@@ -418,7 +534,11 @@ for (const kind of testDatabaseUrls()) {
     test('a duplicate order (same mer_reference_id + mer_date, new Idempotency-Key) throws UmfConflictError 00060741', async () => {
       const params = order(ref('DUP'));
       const first = await created(oaepClient, params);
-      const err = await rejectsWith(() => oaepClient.payments.create(params), UmfConflictError, RetCodes.DUPLICATE_ORDER);
+      const err = await rejectsWith(
+        () => oaepClient.payments.create(params),
+        UmfConflictError,
+        RetCodes.DUPLICATE_ORDER,
+      );
       assert.equal(err.httpStatus, 409);
       assert.ok(!err.rawBody?.includes(first.id), 'the conflict does not leak the first payment');
     });
@@ -433,13 +553,21 @@ for (const kind of testDatabaseUrls()) {
       const b = await oaepClient.payments.create(params, { idempotencyKey: key });
       assert.equal(b.payment.id, a.payment.id);
       assert.deepEqual(b.payment, a.payment);
-      const rows = await h.gateway.context.db.selectFrom('payments').select(['id']).where('mer_reference_id', '=', id).execute();
+      const rows = await h.gateway.context.db
+        .selectFrom('payments')
+        .select(['id'])
+        .where('mer_reference_id', '=', id)
+        .execute();
       assert.deepEqual(
         rows.map((r) => r.id),
         [a.payment.id],
       );
       const changed = order(id, 'CREDIT_CARD', { order_summary: 'Something else' });
-      await rejectsWith(() => oaepClient.payments.create(changed, { idempotencyKey: key }), UmfConflictError, RetCodes.IDEMPOTENCY_KEY_REUSED);
+      await rejectsWith(
+        () => oaepClient.payments.create(changed, { idempotencyKey: key }),
+        UmfConflictError,
+        RetCodes.IDEMPOTENCY_KEY_REUSED,
+      );
     });
 
     // ---- 8. Bearer without the space ------------------------------------------------------------------
@@ -448,7 +576,12 @@ for (const kind of testDatabaseUrls()) {
       const payment = await created(oaepClient, order(ref('JAVA')));
       const token = await oaepClient.tokens.getToken();
       const res = await fetch(`${h.api}/payments/payment/${payment.id}`, {
-        headers: { Authorization: `Bearer${token}`, 'Content-Type': 'application/json', 'Accept-Language': 'ZH', Charsert: 'UTF-8' },
+        headers: {
+          Authorization: `Bearer${token}`,
+          'Content-Type': 'application/json',
+          'Accept-Language': 'ZH',
+          Charsert: 'UTF-8',
+        },
       });
       const text = await res.text();
       assert.equal(res.status, 200, text);

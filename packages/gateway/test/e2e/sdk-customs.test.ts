@@ -30,7 +30,10 @@ import { startMerchantServer, type MerchantServer } from '../helpers/merchant-se
 import { sdkClient } from '../helpers/sdk-client.ts';
 import { customsNotification, customsPaymentBody, type CustomsPayment } from '../helpers/customs.ts';
 import { payOnSandbox } from '../helpers/refunds.ts';
-import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox/sandbox-customs.ts';
+import {
+  SANDBOX_CUSTOMS_ANSWER_DELAY_MS,
+  SANDBOX_CUSTOMS_SUBMIT_DELAY_MS,
+} from '../../src/channels/sandbox/sandbox-customs.ts';
 
 for (const kind of testDatabaseUrls()) {
   describe(`SDK customs end to end (${kind.name})`, () => {
@@ -61,7 +64,15 @@ for (const kind of testDatabaseUrls()) {
       if (pay) await payOnSandbox(h, payment.id, 'success');
       const { payment: now } = await client.payments.get(payment.id);
       const ref = body.order.mer_reference_id;
-      return { id: payment.id, merReferenceId: ref, merDate: body.order.mer_date, rate: String(now.order.amount.exchange_rate?.rate), customsSub: `${ref}-C`, plainSub: `${ref}-N`, payment: now };
+      return {
+        id: payment.id,
+        merReferenceId: ref,
+        merDate: body.order.mer_date,
+        rate: String(now.order.amount.exchange_rate?.rate),
+        customsSub: `${ref}-C`,
+        plainSub: `${ref}-N`,
+        payment: now,
+      };
     }
 
     before(async () => {
@@ -83,19 +94,33 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(declaration.state, 'ACCEPTED');
       assert.equal(declaration.parent_payment, p.id);
       assert.equal(declarations.length, 1, 'customs_declarations of the response');
-      assert.deepEqual(links.map((l) => l.ref), ['parent_payment', 'self']);
-      assert.deepEqual(declaration.sub_order_amount, { total: '50.02', currency: 'USD', total_cny: expectedCny('50.02', p.rate) });
+      assert.deepEqual(
+        links.map((l) => l.ref),
+        ['parent_payment', 'self'],
+      );
+      assert.deepEqual(declaration.sub_order_amount, {
+        total: '50.02',
+        currency: 'USD',
+        total_cny: expectedCny('50.02', p.rate),
+      });
       assert.deepEqual(declaration.freight_amount, { total: '8.00', currency: 'CNY', total_cny: '8.00' });
 
       // The gateway's own customs worker moves it once the sandbox office's delays have passed.
       h.clock.advance(SANDBOX_CUSTOMS_SUBMIT_DELAY_MS);
-      const submitted = await client.customs.waitFor(declaration.id, (d) => d.state !== 'ACCEPTED', { timeoutMs: 10_000, intervalMs: 50 });
+      const submitted = await client.customs.waitFor(declaration.id, (d) => d.state !== 'ACCEPTED', {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
       assert.equal(submitted.state, 'SUBMITED');
       h.clock.advance(SANDBOX_CUSTOMS_ANSWER_DELAY_MS);
       const done = await client.customs.waitFor(declaration.id, undefined, { timeoutMs: 10_000, intervalMs: 50 });
       assert.equal(done.state, 'SUCCESS');
       assert.ok(done.completed_time, 'completed_time');
-      assert.match(done.completed_time!, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/, 'completed_time in China time');
+      assert.match(
+        done.completed_time!,
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
+        'completed_time in China time',
+      );
 
       const got = await client.customs.get(declaration.id);
       assert.deepEqual(got.declaration, done);
@@ -110,7 +135,10 @@ for (const kind of testDatabaseUrls()) {
       h.clock.advance(SANDBOX_CUSTOMS_SUBMIT_DELAY_MS);
       await client.customs.waitFor(declaration.id, 'SUBMITED', { timeoutMs: 10_000, intervalMs: 50 });
       h.clock.advance(SANDBOX_CUSTOMS_ANSWER_DELAY_MS);
-      const done = await client.customs.waitFor(declaration.id, ['SUCCESS', 'FAIL'], { timeoutMs: 10_000, intervalMs: 50 });
+      const done = await client.customs.waitFor(declaration.id, ['SUCCESS', 'FAIL'], {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
       assert.equal(done.state, 'FAIL');
       assert.equal(done.error?.ret_code, RetCodes.CUSTOMS_REJECTED);
     });
@@ -130,7 +158,20 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(Number(footer[3]), body.length, 'the footer counts the declarations');
       const mine = body.map((l) => l.split(',')).find((f) => f[0] === declaration.id);
       assert.ok(mine, `the declaration is in the file: ${lines.join(' | ')}`);
-      assert.deepEqual(mine.slice(1, 13), [p.id, p.merReferenceId, p.merDate, p.customsSub, 'SZ', '3301960777', '3301960001', expectedCny('50.02', p.rate), '8.00', '0.00', 'ACCEPTED', date]);
+      assert.deepEqual(mine.slice(1, 13), [
+        p.id,
+        p.merReferenceId,
+        p.merDate,
+        p.customsSub,
+        'SZ',
+        '3301960777',
+        '3301960001',
+        expectedCny('50.02', p.rate),
+        '8.00',
+        '0.00',
+        'ACCEPTED',
+        date,
+      ]);
       assert.match(mine[13]!, /^\d{14}$/, 'last update yyyyMMddHHmmss');
       assert.equal(mine.length, 14, 'fourteen fields');
 
@@ -160,24 +201,54 @@ for (const kind of testDatabaseUrls()) {
     test('refusals arrive as typed errors with their return codes; the SDK checks its arguments first', async () => {
       const p = await customsPayment();
       const unpaid = await customsPayment(false);
-      await assert.rejects(client.customs.declare(unpaid.id, params(unpaid)), (e: unknown) => e instanceof UmfPaymentStateError && e.retCode === '00060764');
-      await assert.rejects(client.customs.declare(p.id, params(p, { customs_id: 'QQ' })), (e: unknown) => e instanceof UmfInvalidRequestError && e.retCode === RetCodes.CUSTOMS_UNAVAILABLE);
       await assert.rejects(
-        client.customs.declare(p.id, params(p, { sub_order: { mer_sub_reference_id: p.plainSub, items: [{ mer_item_id: 'mug' }] } })),
+        client.customs.declare(unpaid.id, params(unpaid)),
+        (e: unknown) => e instanceof UmfPaymentStateError && e.retCode === '00060764',
+      );
+      await assert.rejects(
+        client.customs.declare(p.id, params(p, { customs_id: 'QQ' })),
+        (e: unknown) => e instanceof UmfInvalidRequestError && e.retCode === RetCodes.CUSTOMS_UNAVAILABLE,
+      );
+      await assert.rejects(
+        client.customs.declare(
+          p.id,
+          params(p, { sub_order: { mer_sub_reference_id: p.plainSub, items: [{ mer_item_id: 'mug' }] } }),
+        ),
         (e: unknown) => e instanceof UmfInvalidRequestError && e.retCode === RetCodes.CUSTOMS_NOT_REQUIRED,
       );
       await assert.rejects(
-        client.customs.declare(p.id, params(p, { sub_order: { mer_sub_reference_id: p.customsSub, items: [{ mer_item_id: 'socks' }] } })),
+        client.customs.declare(
+          p.id,
+          params(p, { sub_order: { mer_sub_reference_id: p.customsSub, items: [{ mer_item_id: 'socks' }] } }),
+        ),
         (e: unknown) => e instanceof UmfInvalidRequestError && e.retCode === RetCodes.CUSTOMS_ITEMS_ABSENT,
       );
       await client.customs.declare(p.id, params(p));
-      await assert.rejects(client.customs.declare(p.id, params(p)), (e: unknown) => e instanceof UmfConflictError && e.retCode === RetCodes.CUSTOMS_ALREADY_DECLARED);
-      await assert.rejects(client.customs.get('CUST_NOSUCHDECLARATION'), (e: unknown) => e instanceof UmfNotFoundError && e.retCode === RetCodes.CUSTOMS_NOT_FOUND);
-      await assert.rejects(client.customs.download({ customsDate: '20261399' }), (e: unknown) => e instanceof UmfInvalidRequestError && e.retCode === RetCodes.INVALID_PARAMETER);
+      await assert.rejects(
+        client.customs.declare(p.id, params(p)),
+        (e: unknown) => e instanceof UmfConflictError && e.retCode === RetCodes.CUSTOMS_ALREADY_DECLARED,
+      );
+      await assert.rejects(
+        client.customs.get('CUST_NOSUCHDECLARATION'),
+        (e: unknown) => e instanceof UmfNotFoundError && e.retCode === RetCodes.CUSTOMS_NOT_FOUND,
+      );
+      await assert.rejects(
+        client.customs.download({ customsDate: '20261399' }),
+        (e: unknown) => e instanceof UmfInvalidRequestError && e.retCode === RetCodes.INVALID_PARAMETER,
+      );
 
       // Caught before anything is sent, with a message that says what to do.
-      await assert.rejects(client.customs.declare(p.id, params(p, { sub_order_amount: { total: 50.02 as unknown as string, currency: 'USD' } })), /sub_order_amount\.total must be a decimal STRING/);
-      await assert.rejects(client.customs.declare(p.id, params(p, { sub_order: { mer_sub_reference_id: p.customsSub, items: [] } })), /sub_order\.items must list at least one/);
+      await assert.rejects(
+        client.customs.declare(
+          p.id,
+          params(p, { sub_order_amount: { total: 50.02 as unknown as string, currency: 'USD' } }),
+        ),
+        /sub_order_amount\.total must be a decimal STRING/,
+      );
+      await assert.rejects(
+        client.customs.declare(p.id, params(p, { sub_order: { mer_sub_reference_id: p.customsSub, items: [] } })),
+        /sub_order\.items must list at least one/,
+      );
       await assert.rejects(client.customs.declare(p.id, params(p, { customs_id: 'Ningbo' })), /two-letter code/);
       await assert.rejects(client.customs.declare(p.id, params(p, { mer_customs_code: '' })), /mer_customs_code/);
       await assert.rejects(client.customs.download({ customsDate: '2026-11-23' }), /YYYYMMDD/);

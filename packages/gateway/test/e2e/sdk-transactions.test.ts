@@ -59,15 +59,25 @@ for (const kind of testDatabaseUrls()) {
     }
 
     async function paid(total: string, currency: string, merDate: string): Promise<string> {
-      const { payment } = await client.payments.create({ payer: { payment_method: 'WECHAT_SCAN', payer_info: { phone: '13800138000' } }, order: order(uniqueRef('E2ET'), total, currency, merDate), notify_url: 'http://127.0.0.1:9/notify' });
-      const res = await fetch(`${h.baseUrl}/sandbox/payments/${payment.id}/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"outcome":"success"}' });
+      const { payment } = await client.payments.create({
+        payer: { payment_method: 'WECHAT_SCAN', payer_info: { phone: '13800138000' } },
+        order: order(uniqueRef('E2ET'), total, currency, merDate),
+        notify_url: 'http://127.0.0.1:9/notify',
+      });
+      const res = await fetch(`${h.baseUrl}/sandbox/payments/${payment.id}/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"outcome":"success"}',
+      });
       assert.equal(res.status, 200, await res.text());
       h.clock.advance(1000);
       return payment.id;
     }
 
     async function refunded(paymentId: string, total: string, currency: string): Promise<string> {
-      const { refund } = await client.refunds.create(paymentId, { order: { mer_reference_id: uniqueRef('E2EN'), mer_date: D, amount: { total, currency } } });
+      const { refund } = await client.refunds.create(paymentId, {
+        order: { mer_reference_id: uniqueRef('E2EN'), mer_date: D, amount: { total, currency } },
+      });
       h.clock.advance(SANDBOX_REFUND_DELAY_MS);
       assert.equal(await h.gateway.refundJobs.runOnce(), 1, 'one refund answered');
       h.clock.advance(1000);
@@ -97,10 +107,19 @@ for (const kind of testDatabaseUrls()) {
     test('list: one page, payments first, with its pagination', async () => {
       const first = await client.transactions.list({ merDate: D });
       assert.deepEqual(first.pagination, { total_count: 5, page_number: 1, page_size: 500 });
-      assert.deepEqual([...first.payment_summaries.map((s) => s.payment_id), ...first.refund_summaries.map((s) => s.refund_id)], expectedIds, 'the whole day, in order');
+      assert.deepEqual(
+        [...first.payment_summaries.map((s) => s.payment_id), ...first.refund_summaries.map((s) => s.refund_id)],
+        expectedIds,
+        'the whole day, in order',
+      );
       assert.equal(first.meta.ret_code, RetCodes.SUCCESS);
       const jpy = first.payment_summaries[1]!;
-      assert.deepEqual(jpy.amount, { total: '1500', total_cny: jpy.amount.total_cny, currency: 'JPY', exchange_rate: '0.047312' });
+      assert.deepEqual(jpy.amount, {
+        total: '1500',
+        total_cny: jpy.amount.total_cny,
+        currency: 'JPY',
+        exchange_rate: '0.047312',
+      });
       assert.equal(jpy.amount.total_cny, '70.97', 'JPY 1500 x 0.047312 = 70.968 -> 70.97');
       assert.equal(jpy.product_id, 'Payment Gateway - WeChat QR code');
       assert.equal(first.refund_summaries[0]!.payment_id, expectedIds[0], 'the first refund is of the USD payment');
@@ -108,14 +127,30 @@ for (const kind of testDatabaseUrls()) {
 
       const second = await client.transactions.list({ merDate: D, pageNumber: 2, pageSize: 2 });
       assert.deepEqual(second.pagination, { total_count: 5, page_number: 2, page_size: 2 });
-      assert.deepEqual(second.payment_summaries.map((s) => s.payment_id), [expectedIds[2]], 'page 2 of 2: the last payment');
-      assert.deepEqual(second.refund_summaries.map((s) => s.refund_id), [expectedIds[3]], 'and the first refund');
+      assert.deepEqual(
+        second.payment_summaries.map((s) => s.payment_id),
+        [expectedIds[2]],
+        'page 2 of 2: the last payment',
+      );
+      assert.deepEqual(
+        second.refund_summaries.map((s) => s.refund_id),
+        [expectedIds[3]],
+        'and the first refund',
+      );
 
       const empty = await client.transactions.list({ merDate: chinaDay(-5) });
       assert.deepEqual(empty.pagination.total_count, 0);
 
-      await assert.rejects(client.transactions.list({ merDate: '2026-11-22' }), TypeError, 'merDate is checked before sending');
-      await assert.rejects(client.transactions.list({ merDate: D, pageSize: 0 }), TypeError, 'pageSize is checked before sending');
+      await assert.rejects(
+        client.transactions.list({ merDate: '2026-11-22' }),
+        TypeError,
+        'merDate is checked before sending',
+      );
+      await assert.rejects(
+        client.transactions.list({ merDate: D, pageSize: 0 }),
+        TypeError,
+        'pageSize is checked before sending',
+      );
       await assert.rejects(
         client.transactions.list({ merDate: '20260230' }),
         (e: unknown) => e instanceof UmfInvalidRequestError && e.retCode === RetCodes.INVALID_PARAMETER,
@@ -142,7 +177,10 @@ for (const kind of testDatabaseUrls()) {
           expectedIds,
           `pages of ${pageSize}: the whole day in order`,
         );
-        assert.deepEqual(seen.map((s) => s.kind), ['payment', 'payment', 'payment', 'refund', 'refund']);
+        assert.deepEqual(
+          seen.map((s) => s.kind),
+          ['payment', 'payment', 'payment', 'refund', 'refund'],
+        );
         assert.equal(listRequests.length, pages, `pages of ${pageSize}: ${pages} requests (${listRequests.join(' ')})`);
       }
     });
@@ -155,19 +193,54 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(records.length, 7, 'START, 5 transactions, End');
       assert.deepEqual(records[0], { type: 'header', merchantId: merchant.id, merDate: D });
       const lines = records.slice(1, -1) as TransactionFileLine[];
-      assert.ok(lines.every((l) => l.type === 'transaction'), 'the lines between are transactions');
-      assert.deepEqual(lines.map((l) => l.tradeNo), expectedIds, 'the order of the list');
-      assert.deepEqual(lines.map((l) => l.transType), ['P', 'P', 'P', 'T', 'T']);
-      assert.deepEqual(lines.map((l) => l.cb_amount), ['25.00', '1500.00', '40.10', '25.00', '500.00'], 'two decimals whatever the currency');
-      assert.deepEqual(lines.map((l) => l.currency), ['USD', 'JPY', 'EUR', 'USD', 'JPY']);
-      assert.ok(lines.every((l) => l.transState === '0' && /^\d{8}$/.test(l.platDate) && /^\d{6}$/.test(l.platTime)), 'successes with their China date and time');
-      assert.deepEqual(lines.map((l) => l.refundNo !== ''), [false, false, false, true, true], 'refundNo on refunds only');
+      assert.ok(
+        lines.every((l) => l.type === 'transaction'),
+        'the lines between are transactions',
+      );
+      assert.deepEqual(
+        lines.map((l) => l.tradeNo),
+        expectedIds,
+        'the order of the list',
+      );
+      assert.deepEqual(
+        lines.map((l) => l.transType),
+        ['P', 'P', 'P', 'T', 'T'],
+      );
+      assert.deepEqual(
+        lines.map((l) => l.cb_amount),
+        ['25.00', '1500.00', '40.10', '25.00', '500.00'],
+        'two decimals whatever the currency',
+      );
+      assert.deepEqual(
+        lines.map((l) => l.currency),
+        ['USD', 'JPY', 'EUR', 'USD', 'JPY'],
+      );
+      assert.ok(
+        lines.every((l) => l.transState === '0' && /^\d{8}$/.test(l.platDate) && /^\d{6}$/.test(l.platTime)),
+        'successes with their China date and time',
+      );
+      assert.deepEqual(
+        lines.map((l) => l.refundNo !== ''),
+        [false, false, false, true, true],
+        'refundNo on refunds only',
+      );
 
       // The same numbers as the list, and the End line nets them.
       const page = await client.transactions.list({ merDate: D });
-      const cny = [...page.payment_summaries.map((s) => s.amount.total_cny), ...page.refund_summaries.map((s) => s.amount.total_cny)];
-      assert.deepEqual(lines.map((l) => l.amount), cny, 'amount: the CNY of each summary');
-      assert.deepEqual(lines.slice(3).map((l) => l.refundNo), page.refund_summaries.map((s) => s.mer_reference_id), 'refundNo: the refund number');
+      const cny = [
+        ...page.payment_summaries.map((s) => s.amount.total_cny),
+        ...page.refund_summaries.map((s) => s.amount.total_cny),
+      ];
+      assert.deepEqual(
+        lines.map((l) => l.amount),
+        cny,
+        'amount: the CNY of each summary',
+      );
+      assert.deepEqual(
+        lines.slice(3).map((l) => l.refundNo),
+        page.refund_summaries.map((s) => s.mer_reference_id),
+        'refundNo: the refund number',
+      );
       const net = lines.reduce((sum, l) => sum + (l.transType === 'P' ? fen(l.amount) : -fen(l.amount)), 0n);
       const footer = records[6]!;
       assert.equal(footer.type, 'footer');
@@ -196,7 +269,10 @@ for (const kind of testDatabaseUrls()) {
         return new Response(bytes, { status: res.status, headers: res.headers });
       });
       const badPath = join(dir, 'tampered.txt');
-      await assert.rejects((await tampering.transactions.download({ merDate: D })).saveTo(badPath), UmfSignatureVerificationError);
+      await assert.rejects(
+        (await tampering.transactions.download({ merDate: D })).saveTo(badPath),
+        UmfSignatureVerificationError,
+      );
       assert.ok(!existsSync(badPath), 'no file under the name');
       assert.ok(!existsSync(`${badPath}.part`), 'no partial file either');
       assert.deepEqual(readdirSync(dir), ['trans.txt'], 'nothing else in the directory');

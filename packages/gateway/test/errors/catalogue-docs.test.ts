@@ -12,13 +12,20 @@ for (const line of docs.split('\n')) {
 
 test('every return code of the catalogue is documented in docs/errors.md with its status and message', () => {
   for (const entry of RET_CODES) {
-    assert.deepEqual(documented.get(entry.code), { http: entry.http, message: entry.message, source: entry.source }, `docs/errors.md row for ${entry.code}`);
+    assert.deepEqual(
+      documented.get(entry.code),
+      { http: entry.http, message: entry.message, source: entry.source },
+      `docs/errors.md row for ${entry.code}`,
+    );
   }
 });
 
 test('docs/errors.md documents no code the catalogue does not have', () => {
   const codes = new Set(RET_CODES.map((e) => e.code));
-  assert.deepEqual([...documented.keys()].filter((c) => !codes.has(c)), []);
+  assert.deepEqual(
+    [...documented.keys()].filter((c) => !codes.has(c)),
+    [],
+  );
 });
 
 test('codes are unique and reference codes keep the appendix numbering', () => {

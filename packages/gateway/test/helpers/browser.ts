@@ -27,7 +27,12 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 export const DESKTOP = { viewport: { width: 1280, height: 800 } } as const;
-export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } as const;
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+} as const;
 
 /** A full-page screenshot under test-artifacts/screenshots/<name>.png; returns its path. */
 export async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
@@ -81,7 +86,8 @@ export async function startShopServer(name: string): Promise<ShopServer> {
     const rows = Object.entries(query)
       .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`)
       .join('');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(name)}</title>
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(name)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:40px;color:#222}th{text-align:left;padding-right:16px}td{font-family:monospace;word-break:break-all}</style></head>
 <body><h1>${escape(name)}</h1><p>Back at the shop: <code>${escape(url.pathname)}</code></p><table>${rows}</table></body></html>`);
   });
@@ -137,12 +143,67 @@ export function qrModulesFromSvg(svg: string): boolean[][] {
 
 // ISO/IEC 18004 tables for versions 1-10: [EC codewords per block, blocks, data codewords, blocks, data codewords].
 const EC_BLOCKS: Record<'L' | 'M' | 'Q' | 'H', number[][]> = {
-  L: [[7, 1, 19], [10, 1, 34], [15, 1, 55], [20, 1, 80], [26, 1, 108], [18, 2, 68], [20, 2, 78], [24, 2, 97], [30, 2, 116], [18, 2, 68, 2, 69]],
-  M: [[10, 1, 16], [16, 1, 28], [26, 1, 44], [18, 2, 32], [24, 2, 43], [16, 4, 27], [18, 4, 31], [22, 2, 38, 2, 39], [22, 3, 36, 2, 37], [26, 4, 43, 1, 44]],
-  Q: [[13, 1, 13], [22, 1, 22], [18, 2, 17], [26, 2, 24], [18, 2, 15, 2, 16], [24, 4, 19], [18, 2, 14, 4, 15], [22, 4, 18, 2, 19], [20, 4, 16, 4, 17], [24, 6, 19, 2, 20]],
-  H: [[17, 1, 9], [28, 1, 16], [22, 2, 13], [16, 4, 9], [22, 2, 11, 2, 12], [28, 4, 15], [26, 4, 13, 1, 14], [26, 4, 14, 2, 15], [24, 4, 12, 4, 13], [28, 6, 15, 2, 16]],
+  L: [
+    [7, 1, 19],
+    [10, 1, 34],
+    [15, 1, 55],
+    [20, 1, 80],
+    [26, 1, 108],
+    [18, 2, 68],
+    [20, 2, 78],
+    [24, 2, 97],
+    [30, 2, 116],
+    [18, 2, 68, 2, 69],
+  ],
+  M: [
+    [10, 1, 16],
+    [16, 1, 28],
+    [26, 1, 44],
+    [18, 2, 32],
+    [24, 2, 43],
+    [16, 4, 27],
+    [18, 4, 31],
+    [22, 2, 38, 2, 39],
+    [22, 3, 36, 2, 37],
+    [26, 4, 43, 1, 44],
+  ],
+  Q: [
+    [13, 1, 13],
+    [22, 1, 22],
+    [18, 2, 17],
+    [26, 2, 24],
+    [18, 2, 15, 2, 16],
+    [24, 4, 19],
+    [18, 2, 14, 4, 15],
+    [22, 4, 18, 2, 19],
+    [20, 4, 16, 4, 17],
+    [24, 6, 19, 2, 20],
+  ],
+  H: [
+    [17, 1, 9],
+    [28, 1, 16],
+    [22, 2, 13],
+    [16, 4, 9],
+    [22, 2, 11, 2, 12],
+    [28, 4, 15],
+    [26, 4, 13, 1, 14],
+    [26, 4, 14, 2, 15],
+    [24, 4, 12, 4, 13],
+    [28, 6, 15, 2, 16],
+  ],
 };
-const ALIGNMENT: number[][] = [[], [6, 18], [6, 22], [6, 26], [6, 30], [6, 34], [6, 22, 38], [6, 24, 42], [6, 26, 46], [6, 28, 50]];
+const ALIGNMENT: number[][] = [
+  [],
+  [6, 18],
+  [6, 22],
+  [6, 26],
+  [6, 30],
+  [6, 34],
+  [6, 22, 38],
+  [6, 24, 42],
+  [6, 26, 46],
+  [6, 28, 50],
+];
 const LEVEL_OF_BITS = { 1: 'L', 0: 'M', 3: 'Q', 2: 'H' } as const;
 
 function formatCode(levelBits: number, mask: number): number {
@@ -154,14 +215,22 @@ function formatCode(levelBits: number, mask: number): number {
 
 function maskBit(mask: number, r: number, c: number): boolean {
   switch (mask) {
-    case 0: return (r + c) % 2 === 0;
-    case 1: return r % 2 === 0;
-    case 2: return c % 3 === 0;
-    case 3: return (r + c) % 3 === 0;
-    case 4: return (Math.floor(r / 2) + Math.floor(c / 3)) % 2 === 0;
-    case 5: return ((r * c) % 2) + ((r * c) % 3) === 0;
-    case 6: return (((r * c) % 2) + ((r * c) % 3)) % 2 === 0;
-    default: return (((r + c) % 2) + ((r * c) % 3)) % 2 === 0;
+    case 0:
+      return (r + c) % 2 === 0;
+    case 1:
+      return r % 2 === 0;
+    case 2:
+      return c % 3 === 0;
+    case 3:
+      return (r + c) % 3 === 0;
+    case 4:
+      return (Math.floor(r / 2) + Math.floor(c / 3)) % 2 === 0;
+    case 5:
+      return ((r * c) % 2) + ((r * c) % 3) === 0;
+    case 6:
+      return (((r * c) % 2) + ((r * c) % 3)) % 2 === 0;
+    default:
+      return (((r + c) % 2) + ((r * c) % 3)) % 2 === 0;
   }
 }
 
@@ -183,9 +252,14 @@ const gfMul = (a: number, b: number) => (a === 0 || b === 0 ? 0 : GF_EXP[GF_LOG[
 export function decodeQrModules(m: boolean[][]): { text: string; version: number; level: string; mask: number } {
   const n = m.length;
   const version = (n - 17) / 4;
-  if (!Number.isInteger(version) || version < 1 || version > 10 || m.some((row) => row.length !== n)) throw new Error(`not a version 1-10 QR grid (${n} modules)`);
+  if (!Number.isInteger(version) || version < 1 || version > 10 || m.some((row) => row.length !== n))
+    throw new Error(`not a version 1-10 QR grid (${n} modules)`);
   // Finder patterns: the 7x7 squares in three corners.
-  for (const [r0, c0] of [[0, 0], [0, n - 7], [n - 7, 0]] as const) {
+  for (const [r0, c0] of [
+    [0, 0],
+    [0, n - 7],
+    [n - 7, 0],
+  ] as const) {
     for (let r = 0; r < 7; r++)
       for (let c = 0; c < 7; c++) {
         const ring = Math.max(Math.abs(r - 3), Math.abs(c - 3));
@@ -210,7 +284,10 @@ export function decodeQrModules(m: boolean[][]): { text: string; version: number
   const { mask } = best;
 
   const reserved: boolean[][] = Array.from({ length: n }, (_, r) =>
-    Array.from({ length: n }, (_, c) => (r < 9 && c < 9) || (r < 9 && c >= n - 8) || (r >= n - 8 && c < 9) || r === 6 || c === 6),
+    Array.from(
+      { length: n },
+      (_, c) => (r < 9 && c < 9) || (r < 9 && c >= n - 8) || (r >= n - 8 && c < 9) || r === 6 || c === 6,
+    ),
   );
   if (version >= 7) {
     for (let i = 0; i < 6; i++)
@@ -241,13 +318,15 @@ export function decodeQrModules(m: boolean[][]): { text: string; version: number
     upward = !upward;
   }
   const codewords: number[] = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) codewords.push(bits.slice(i, i + 8).reduce((acc, b) => (acc << 1) | b, 0));
+  for (let i = 0; i + 8 <= bits.length; i += 8)
+    codewords.push(bits.slice(i, i + 8).reduce((acc, b) => (acc << 1) | b, 0));
 
   const [ecPerBlock, g1, d1, g2 = 0, d2 = 0] = EC_BLOCKS[level][version - 1]!;
   const dataLengths = [...Array<number>(g1!).fill(d1!), ...Array<number>(g2).fill(d2)];
   const blocks: number[][] = dataLengths.map(() => []);
   let at = 0;
-  for (let i = 0; i < Math.max(...dataLengths); i++) dataLengths.forEach((len, b) => i < len && blocks[b]!.push(codewords[at++]!));
+  for (let i = 0; i < Math.max(...dataLengths); i++)
+    dataLengths.forEach((len, b) => i < len && blocks[b]!.push(codewords[at++]!));
   for (let i = 0; i < ecPerBlock!; i++) blocks.forEach((block) => block.push(codewords[at++]!));
   // Every block is a Reed-Solomon codeword: its syndromes at alpha^0..alpha^(ec-1) are all zero.
   blocks.forEach((block, b) => {

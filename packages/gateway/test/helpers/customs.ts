@@ -10,14 +10,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Harness, TestMerchant } from './gateway-harness.ts';
 import type { MerchantServer } from './merchant-server.ts';
 import { payOnSandbox, uniqueRef } from './refunds.ts';
-import { SANDBOX_CUSTOMS_ANSWER_DELAY_MS, SANDBOX_CUSTOMS_SUBMIT_DELAY_MS } from '../../src/channels/sandbox/sandbox-customs.ts';
+import {
+  SANDBOX_CUSTOMS_ANSWER_DELAY_MS,
+  SANDBOX_CUSTOMS_SUBMIT_DELAY_MS,
+} from '../../src/channels/sandbox/sandbox-customs.ts';
 
 export function chinaDateOf(epochMs: number): string {
   return new Date(epochMs + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
 /** A WeChat QR payment (USD 100.02): sub-order `<ref>-C` declarable (tee 30.02, cap 20.00), `<ref>-N` not (mug 50.00). */
-export function customsPaymentBody(h: Harness, notifyUrl: string, payer: Record<string, unknown> = { payment_method: 'WECHAT_SCAN' }): Record<string, unknown> {
+export function customsPaymentBody(
+  h: Harness,
+  notifyUrl: string,
+  payer: Record<string, unknown> = { payment_method: 'WECHAT_SCAN' },
+): Record<string, unknown> {
   const ref = uniqueRef('CU');
   return {
     payer,
@@ -33,8 +40,20 @@ export function customsPaymentBody(h: Harness, notifyUrl: string, payer: Record<
           trans_code: '01121990',
           is_customs: 'TRUE',
           items: [
-            { mer_item_id: 'tee', type: 'CLOTHING', name: 'T-shirt', quantity: '2', amount: { total: '30.02', currency: 'USD' } },
-            { mer_item_id: 'cap', type: 'CLOTHING', name: 'Cap', quantity: '1', amount: { total: '20.00', currency: 'USD' } },
+            {
+              mer_item_id: 'tee',
+              type: 'CLOTHING',
+              name: 'T-shirt',
+              quantity: '2',
+              amount: { total: '30.02', currency: 'USD' },
+            },
+            {
+              mer_item_id: 'cap',
+              type: 'CLOTHING',
+              name: 'Cap',
+              quantity: '1',
+              amount: { total: '20.00', currency: 'USD' },
+            },
           ],
         },
         {
@@ -42,7 +61,15 @@ export function customsPaymentBody(h: Harness, notifyUrl: string, payer: Record<
           amount: { total: '50.00', currency: 'USD' },
           trans_code: '01121990',
           is_customs: 'FALSE',
-          items: [{ mer_item_id: 'mug', type: 'OTHER', name: 'Mug', quantity: '1', amount: { total: '50.00', currency: 'USD' } }],
+          items: [
+            {
+              mer_item_id: 'mug',
+              type: 'OTHER',
+              name: 'Mug',
+              quantity: '1',
+              amount: { total: '50.00', currency: 'USD' },
+            },
+          ],
         },
       ],
     },
@@ -63,7 +90,12 @@ export interface CustomsPayment {
 }
 
 /** Creates the payment of customsPaymentBody and, unless `pay` is false, pays it on the sandbox. */
-export async function customsPayment(h: Harness, m: TestMerchant, notifyUrl: string, options: { pay?: boolean } = {}): Promise<CustomsPayment> {
+export async function customsPayment(
+  h: Harness,
+  m: TestMerchant,
+  notifyUrl: string,
+  options: { pay?: boolean } = {},
+): Promise<CustomsPayment> {
   const body = customsPaymentBody(h, notifyUrl);
   const created = await h.call(m, 'POST', '/payments/payment', body);
   assert.equal(created.status, 201, created.text);
@@ -71,7 +103,11 @@ export async function customsPayment(h: Harness, m: TestMerchant, notifyUrl: str
   if (options.pay ?? true) await payOnSandbox(h, id, 'success');
   const res = await h.call(m, 'GET', `/payments/payment/${id}`);
   assert.equal(res.status, 200, res.text);
-  assert.equal(res.json.payment.state, (options.pay ?? true) ? 'TRADE_SUCCESS' : 'WAIT_BUYER_PAY', `the customs payment is ${(options.pay ?? true) ? 'paid' : 'unpaid'}: ${res.text}`);
+  assert.equal(
+    res.json.payment.state,
+    (options.pay ?? true) ? 'TRADE_SUCCESS' : 'WAIT_BUYER_PAY',
+    `the customs payment is ${(options.pay ?? true) ? 'paid' : 'unpaid'}: ${res.text}`,
+  );
   const order = (body as { order: { mer_reference_id: string; mer_date: string } }).order;
   return {
     id,
@@ -114,9 +150,19 @@ export async function answerDue(h: Harness): Promise<void> {
 export async function customsNotification(shop: MerchantServer, id: string, state?: string, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const delivery = shop.deliveries.find((d) => d.acknowledged && d.event?.type === 'customs_declaration' && d.event.customs_declaration.id === id && (state === undefined || d.event.customs_declaration.state === state));
-    if (delivery && delivery.event?.type === 'customs_declaration') return { delivery, declaration: delivery.event.customs_declaration };
-    if (Date.now() > deadline) throw new Error(`no customs notification for ${id} (${state ?? 'any state'}): ${JSON.stringify(shop.deliveries.map((d) => d.rawBody.slice(0, 160)))}`);
+    const delivery = shop.deliveries.find(
+      (d) =>
+        d.acknowledged &&
+        d.event?.type === 'customs_declaration' &&
+        d.event.customs_declaration.id === id &&
+        (state === undefined || d.event.customs_declaration.state === state),
+    );
+    if (delivery && delivery.event?.type === 'customs_declaration')
+      return { delivery, declaration: delivery.event.customs_declaration };
+    if (Date.now() > deadline)
+      throw new Error(
+        `no customs notification for ${id} (${state ?? 'any state'}): ${JSON.stringify(shop.deliveries.map((d) => d.rawBody.slice(0, 160)))}`,
+      );
     await sleep(25);
   }
 }

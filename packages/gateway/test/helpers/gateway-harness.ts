@@ -49,14 +49,30 @@ export interface Harness {
   merchant(options?: { encryption?: FieldEncryption; name?: string; currencies?: string[] }): Promise<TestMerchant>;
   token(merchant: TestMerchant): Promise<string>;
   /** A signed request as the merchant (token fetched and cached per merchant). */
-  call(merchant: TestMerchant, method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  call(
+    merchant: TestMerchant,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
   encrypt(merchant: TestMerchant, plaintext: string): string;
   /** True when meta.sign verifies over the documented bytes with the platform certificate. */
   verifies(text: string): boolean;
   close(): Promise<void>;
 }
 
-export async function startHarness(kind: TestDatabaseKind, options: { lateBankDelayMs?: number; workers?: boolean; tokenTtlSeconds?: number; logger?: any; settlement?: SettlementSchedule; settlementCheckMs?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  kind: TestDatabaseKind,
+  options: {
+    lateBankDelayMs?: number;
+    workers?: boolean;
+    tokenTtlSeconds?: number;
+    logger?: any;
+    settlement?: SettlementSchedule;
+    settlementCheckMs?: number;
+  } = {},
+): Promise<Harness> {
   const database = await kind.open();
   const dataDir = mkdtempSync(join(tmpdir(), 'umf-harness-'));
   const clock = new TestClock();
@@ -85,7 +101,11 @@ export async function startHarness(kind: TestDatabaseKind, options: { lateBankDe
     const res = await fetch(`${api}/oauth/authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: merchant.clientId, client_secret: merchant.clientSecret, grant_type: 'client_credentials' }),
+      body: JSON.stringify({
+        client_id: merchant.clientId,
+        client_secret: merchant.clientSecret,
+        grant_type: 'client_credentials',
+      }),
     });
     const body = (await res.json()) as { access_token?: string };
     if (!body.access_token) throw new Error(`no token: ${JSON.stringify(body)}`);
@@ -101,8 +121,18 @@ export async function startHarness(kind: TestDatabaseKind, options: { lateBankDe
     platformCert,
     dataDir,
     async merchant(opts = {}) {
-      const created = await createMerchant(gateway.context.db, { name: opts.name ?? 'Test Shop', encryption: opts.encryption ?? 'oaep', acceptedCurrencies: opts.currencies ?? null });
-      return { id: created.merchant.id, clientId: created.merchant.clientId, clientSecret: created.clientSecret, privateKey: created.generatedPrivateKey!, encryption: created.merchant.encryption };
+      const created = await createMerchant(gateway.context.db, {
+        name: opts.name ?? 'Test Shop',
+        encryption: opts.encryption ?? 'oaep',
+        acceptedCurrencies: opts.currencies ?? null,
+      });
+      return {
+        id: created.merchant.id,
+        clientId: created.merchant.clientId,
+        clientSecret: created.clientSecret,
+        privateKey: created.generatedPrivateKey!,
+        encryption: created.merchant.encryption,
+      };
     },
     token,
     async call(merchant, method, path, body, headers = {}) {
@@ -190,11 +220,29 @@ export function sampleOrder(merReferenceId: string, overrides: Record<string, un
           trans_code: '01121990',
           is_customs: 'TRUE',
           items: [
-            { mer_item_id: 'tee', type: 'CLOTHING', name: 'T-shirt', description: 'Cotton T-shirt', quantity: '2', amount: { total: '30.02', currency: 'USD' } },
-            { mer_item_id: 'cap', type: 'CLOTHING', name: 'Cap', description: 'Cap', quantity: '1', amount: { total: '20.00', currency: 'USD' } },
+            {
+              mer_item_id: 'tee',
+              type: 'CLOTHING',
+              name: 'T-shirt',
+              description: 'Cotton T-shirt',
+              quantity: '2',
+              amount: { total: '30.02', currency: 'USD' },
+            },
+            {
+              mer_item_id: 'cap',
+              type: 'CLOTHING',
+              name: 'Cap',
+              description: 'Cap',
+              quantity: '1',
+              amount: { total: '20.00', currency: 'USD' },
+            },
           ],
         },
-        { mer_sub_reference_id: `${merReferenceId}-2`, amount: { total: '50.00', currency: 'USD' }, trans_code: '01122030' },
+        {
+          mer_sub_reference_id: `${merReferenceId}-2`,
+          amount: { total: '50.00', currency: 'USD' },
+          trans_code: '01122030',
+        },
       ],
     },
     notify_url: 'http://127.0.0.1:9/notify',

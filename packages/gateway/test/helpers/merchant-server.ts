@@ -73,7 +73,8 @@ export async function startMerchantServer(platformCertificate: CertificateInput)
   let failFor: string | undefined;
   let seq = 0;
 
-  const paymentIdOf = (d: Delivery): string | undefined => (d.event?.type === 'payment' ? d.event.payment.id : undefined);
+  const paymentIdOf = (d: Delivery): string | undefined =>
+    d.event?.type === 'payment' ? d.event.payment.id : undefined;
 
   function matches(d: Delivery, paymentId: string, o: WaitOptions): boolean {
     if (d.seq <= (o.after ?? 0)) return false;
@@ -164,8 +165,14 @@ export async function startMerchantServer(platformCertificate: CertificateInput)
           waiters.delete(waiter);
           const seen = deliveries
             .filter((d) => paymentIdOf(d) === paymentId)
-            .map((d) => `#${d.seq} ${d.event?.type === 'payment' ? d.event.payment.state : '?'} -> ${d.answeredStatus}`);
-          reject(new Error(`no notification for ${paymentId} (${JSON.stringify(options)}) within ${timeoutMs} ms; seen: [${seen.join(', ')}]`));
+            .map(
+              (d) => `#${d.seq} ${d.event?.type === 'payment' ? d.event.payment.state : '?'} -> ${d.answeredStatus}`,
+            );
+          reject(
+            new Error(
+              `no notification for ${paymentId} (${JSON.stringify(options)}) within ${timeoutMs} ms; seen: [${seen.join(', ')}]`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(waiter);
       });

@@ -29,7 +29,13 @@ export interface SubOrderSpec {
 }
 
 /** A create-payment body: one sub-order of the whole amount unless sub-orders are given. */
-export function paymentBody(method: string, total: string, currency: string, subOrders?: readonly SubOrderSpec[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function paymentBody(
+  method: string,
+  total: string,
+  currency: string,
+  subOrders?: readonly SubOrderSpec[],
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   const ref = uniqueRef('RP');
   const subs = subOrders ?? [{ id: `${ref}-1`, total }];
   return {
@@ -43,7 +49,17 @@ export function paymentBody(method: string, total: string, currency: string, sub
         mer_sub_reference_id: s.id,
         amount: { total: s.total, currency },
         trans_code: '01121990',
-        ...(s.items ? { items: s.items.map((it) => ({ mer_item_id: it.id, type: 'CLOTHING', name: it.id, quantity: it.quantity ?? '1', amount: { total: it.total, currency } })) } : {}),
+        ...(s.items
+          ? {
+              items: s.items.map((it) => ({
+                mer_item_id: it.id,
+                type: 'CLOTHING',
+                name: it.id,
+                quantity: it.quantity ?? '1',
+                amount: { total: it.total, currency },
+              })),
+            }
+          : {}),
       })),
     },
     notify_url: 'http://127.0.0.1:9/payment-notify',
@@ -52,7 +68,13 @@ export function paymentBody(method: string, total: string, currency: string, sub
 }
 
 /** Creates a wallet (WeChat QR) payment and pays it on the sandbox: a TRADE_SUCCESS payment. */
-export async function paidWalletPayment(h: Harness, m: TestMerchant, total = '100.02', currency = 'USD', subOrders?: readonly SubOrderSpec[]): Promise<Record<string, any>> {
+export async function paidWalletPayment(
+  h: Harness,
+  m: TestMerchant,
+  total = '100.02',
+  currency = 'USD',
+  subOrders?: readonly SubOrderSpec[],
+): Promise<Record<string, any>> {
   const created = await h.call(m, 'POST', '/payments/payment', paymentBody('WECHAT_SCAN', total, currency, subOrders));
   assert.equal(created.status, 201, created.text);
   const id = created.json.payment.id as string;
@@ -63,7 +85,11 @@ export async function paidWalletPayment(h: Harness, m: TestMerchant, total = '10
 }
 
 export async function payOnSandbox(h: Harness, paymentId: string, outcome: 'success' | 'fail'): Promise<void> {
-  const res = await fetch(`${h.baseUrl}/sandbox/payments/${paymentId}/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcome }) });
+  const res = await fetch(`${h.baseUrl}/sandbox/payments/${paymentId}/pay`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ outcome }),
+  });
   const text = await res.text();
   assert.equal(res.status, 200, `sandbox pay: ${text}`);
 }
@@ -75,7 +101,12 @@ export interface RefundSpec {
   readonly date?: string;
   readonly total: string;
   readonly currency?: string;
-  readonly subOrders?: ReadonlyArray<{ id?: string; total: string; currency?: string; items?: ReadonlyArray<{ id?: string; total: string; currency?: string }> }>;
+  readonly subOrders?: ReadonlyArray<{
+    id?: string;
+    total: string;
+    currency?: string;
+    items?: ReadonlyArray<{ id?: string; total: string; currency?: string }>;
+  }>;
   readonly notifyUrl?: string | null;
   readonly parentPayment?: string;
   readonly orgAmount?: { total: string; currency: string };
@@ -94,7 +125,17 @@ export function refundBody(shape: RefundShape, spec: RefundSpec): Record<string,
     order.sub_orders = spec.subOrders.map((s) => ({
       ...(s.id ? { mer_sub_reference_id: s.id } : {}),
       amount: { total: s.total, currency: s.currency ?? currency },
-      ...(s.items ? { items: s.items.map((it) => ({ ...(it.id ? { mer_item_id: it.id } : {}), type: 'CLOTHING', name: 'returned', item_quantity: '1', amount: { total: it.total, currency: it.currency ?? currency } })) } : {}),
+      ...(s.items
+        ? {
+            items: s.items.map((it) => ({
+              ...(it.id ? { mer_item_id: it.id } : {}),
+              type: 'CLOTHING',
+              name: 'returned',
+              item_quantity: '1',
+              amount: { total: it.total, currency: it.currency ?? currency },
+            })),
+          }
+        : {}),
     }));
   }
   const notify = spec.notifyUrl === null ? {} : { notify_url: spec.notifyUrl ?? 'http://127.0.0.1:9/refund-notify' };
@@ -105,11 +146,21 @@ export function refundBody(shape: RefundShape, spec: RefundSpec): Record<string,
     case 'order':
       return { order, ...notify, ...parent };
     case 'refund_info':
-      return { refund_info: { ...order, refund_summary: spec.summary ?? 'customer returned the goods' }, ...notify, ...parent };
+      return {
+        refund_info: { ...order, refund_summary: spec.summary ?? 'customer returned the goods' },
+        ...notify,
+        ...parent,
+      };
   }
 }
 
-export function refund(h: Harness, m: TestMerchant, paymentId: string, body: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
+export function refund(
+  h: Harness,
+  m: TestMerchant,
+  paymentId: string,
+  body: unknown,
+  headers?: Record<string, string>,
+): Promise<ApiResponse> {
   return h.call(m, 'POST', `/payments/payment/${paymentId}/refund`, body, headers);
 }
 
@@ -120,9 +171,22 @@ export async function settleRefunds(h: Harness): Promise<number> {
 }
 
 /** A credit-card payment paid through create -> verify -> SMS code -> execute (sandbox test card). */
-export async function paidCardPayment(h: Harness, m: TestMerchant, total = '100.02', currency = 'USD', cardNumber = '6225760000040001'): Promise<Record<string, any>> {
+export async function paidCardPayment(
+  h: Harness,
+  m: TestMerchant,
+  total = '100.02',
+  currency = 'USD',
+  cardNumber = '6225760000040001',
+): Promise<Record<string, any>> {
   const phone = '13800138000';
-  const created = await h.call(m, 'POST', '/payments/payment', paymentBody('CREDIT_CARD', total, currency, undefined, { payer: { payment_method: 'CREDIT_CARD', bank_code: 'CCB', payer_info: { phone } } }));
+  const created = await h.call(
+    m,
+    'POST',
+    '/payments/payment',
+    paymentBody('CREDIT_CARD', total, currency, undefined, {
+      payer: { payment_method: 'CREDIT_CARD', bank_code: 'CCB', payer_info: { phone } },
+    }),
+  );
   assert.equal(created.status, 201, created.text);
   const id = created.json.payment.id as string;
   const bankCard = {
@@ -133,12 +197,18 @@ export async function paidCardPayment(h: Harness, m: TestMerchant, total = '100.
     valid_date: h.encrypt(m, '3012'),
     cvv2: h.encrypt(m, '123'),
   };
-  const verified = await h.call(m, 'POST', `/payments/payment/${id}/verify`, { payer: { payer_info: { phone, bank_card: bankCard } } });
+  const verified = await h.call(m, 'POST', `/payments/payment/${id}/verify`, {
+    payer: { payer_info: { phone, bank_card: bankCard } },
+  });
   assert.equal(verified.status, 200, verified.text);
-  const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${phone}`)).json()) as { messages: Array<{ code: string; payment_id: string }> };
+  const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${phone}`)).json()) as {
+    messages: Array<{ code: string; payment_id: string }>;
+  };
   const code = inbox.messages.find((msg) => msg.payment_id === id)?.code;
   assert.ok(code, `an SMS code was sent for ${id}`);
-  const executed = await h.call(m, 'POST', `/payments/payment/${id}/execute`, { payer: { payer_info: { verify_code: code } } });
+  const executed = await h.call(m, 'POST', `/payments/payment/${id}/execute`, {
+    payer: { payer_info: { verify_code: code } },
+  });
   assert.equal(executed.json?.payment?.state, 'TRADE_SUCCESS', executed.text);
   return executed.json.payment;
 }

@@ -72,7 +72,10 @@ async function openPostgres(): Promise<TestDatabase> {
         // A closed pg pool has sent its goodbyes but the server may not have ended those sessions
         // yet; terminating them now (FORCE) would surface as an 'error' on the closing clients.
         for (let i = 0; i < 100; i++) {
-          const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          const { rows } = await client.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
           if ((rows[0]?.n ?? 0) === 0) break;
           await sleep(20);
         }

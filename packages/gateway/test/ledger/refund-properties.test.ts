@@ -35,7 +35,10 @@ type Command =
   | { kind: 'settlement'; concurrent: boolean; fxMove: number };
 
 /** Refund amounts in minor units, biased towards the sandbox's failing ".13" endings. */
-const refundAmount = fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 0, max: 20 }).map((n) => n * 100 + 13));
+const refundAmount = fc.oneof(
+  fc.integer({ min: 1, max: 3000 }),
+  fc.integer({ min: 0, max: 20 }).map((n) => n * 100 + 13),
+);
 
 const paymentSpec: fc.Arbitrary<PaymentSpec> = fc.record({
   currency: fc.constantFrom<Currency>('USD', 'EUR', 'JPY'),
@@ -44,10 +47,32 @@ const paymentSpec: fc.Arbitrary<PaymentSpec> = fc.record({
 });
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('refund' as const), p: fc.nat(), amount: refundAmount, shape: fc.constantFrom<RefundShape>('order', 'orders', 'refund_info') }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('concurrent' as const), p: fc.nat(), amounts: fc.array(refundAmount, { minLength: 2, maxLength: 6 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('refund' as const),
+      p: fc.nat(),
+      amount: refundAmount,
+      shape: fc.constantFrom<RefundShape>('order', 'orders', 'refund_info'),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('concurrent' as const),
+      p: fc.nat(),
+      amounts: fc.array(refundAmount, { minLength: 2, maxLength: 6 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('settle' as const) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('settlement' as const), concurrent: fc.boolean(), fxMove: fc.integer({ min: -300, max: 300 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('settlement' as const),
+      concurrent: fc.boolean(),
+      fxMove: fc.integer({ min: -300, max: 300 }),
+    }),
+  },
 );
 
 /** A fresh settle date for every run (settlements are unique per merchant, date and currency). */
@@ -93,18 +118,33 @@ for (const kind of testDatabaseUrls()) {
 
     async function assertModel(payments: ModelPayment[], where: string): Promise<void> {
       for (const p of payments) {
-        const row = await h.gateway.context.db.selectFrom('payments').select(['refunded_minor', 'amount_minor', 'refunded_cny_minor', 'total_cny_minor']).where('id', '=', p.id).executeTakeFirstOrThrow();
+        const row = await h.gateway.context.db
+          .selectFrom('payments')
+          .select(['refunded_minor', 'amount_minor', 'refunded_cny_minor', 'total_cny_minor'])
+          .where('id', '=', p.id)
+          .executeTakeFirstOrThrow();
         assert.equal(Number(row.refunded_minor), p.reserved, `${where}: ${p.id} reserved`);
         assert.ok(BigInt(row.refunded_minor) <= BigInt(row.amount_minor), `${where}: ${p.id} never over-refunded`);
-        assert.ok(BigInt(row.refunded_cny_minor) <= BigInt(row.total_cny_minor), `${where}: ${p.id} never gives back more CNY than it took`);
-        if (BigInt(row.refunded_minor) === BigInt(row.amount_minor)) assert.equal(BigInt(row.refunded_cny_minor), BigInt(row.total_cny_minor), `${where}: ${p.id} fully refunded gives back exactly total_cny`);
+        assert.ok(
+          BigInt(row.refunded_cny_minor) <= BigInt(row.total_cny_minor),
+          `${where}: ${p.id} never gives back more CNY than it took`,
+        );
+        if (BigInt(row.refunded_minor) === BigInt(row.amount_minor))
+          assert.equal(
+            BigInt(row.refunded_cny_minor),
+            BigInt(row.total_cny_minor),
+            `${where}: ${p.id} fully refunded gives back exactly total_cny`,
+          );
       }
       const check = await checkLedger(h.gateway.context.db);
       assert.deepEqual(check.problems, [], `${where}: ledger problems`);
       assert.ok(check.ok, `${where}: ledger balanced`);
     }
 
-    async function runSettlement(payments: ModelPayment[], cmd: Extract<Command, { kind: 'settlement' }>): Promise<void> {
+    async function runSettlement(
+      payments: ModelPayment[],
+      cmd: Extract<Command, { kind: 'settlement' }>,
+    ): Promise<void> {
       const ctx = h.gateway.context;
       for (const currency of ['USD', 'EUR', 'JPY'] as const) {
         // Move the rate of the exchange away from the payments' locked rates (±3 %).
@@ -114,23 +154,44 @@ for (const kind of testDatabaseUrls()) {
         await setSandboxRate(ctx.db, currency, formatScaled(moved, scale));
       }
       const payableBefore = await accountBalance(ctx.db, `merchant_payable:${shop.id}:CNY`);
-      const eligible = await ctx.db.selectFrom('payments').select(['id']).where('merchant_id', '=', shop.id).where('state', '=', 'TRADE_SUCCESS').where('settlement_id', 'is', null).execute();
+      const eligible = await ctx.db
+        .selectFrom('payments')
+        .select(['id'])
+        .where('merchant_id', '=', shop.id)
+        .where('state', '=', 'TRADE_SUCCESS')
+        .where('settlement_id', 'is', null)
+        .execute();
       h.clock.advance(1000);
       const service = () => new SettlementService({ db: ctx.db, fx: ctx.channels.fx, clock: ctx.clock });
       const settleDate = nextSettleDate();
       const cutoffAt = h.clock.now();
-      const runs = cmd.concurrent ? await Promise.all([service().run({ settleDate, cutoffAt }), service().run({ settleDate, cutoffAt })]) : [await service().run({ settleDate, cutoffAt })];
+      const runs = cmd.concurrent
+        ? await Promise.all([service().run({ settleDate, cutoffAt }), service().run({ settleDate, cutoffAt })])
+        : [await service().run({ settleDate, cutoffAt })];
       const made = runs.flatMap((r) => r.settlements).filter((s) => s.merchantId === shop.id);
       // At most one transfer per currency and date, whatever ran at the same time.
-      assert.equal(new Set(made.map((s) => s.currency)).size, made.length, `one settlement per currency: ${JSON.stringify(made.map((s) => s.currency))}`);
-      const settledRows = await ctx.db.selectFrom('payments').select(['id', 'settlement_id']).where('id', 'in', eligible.length ? eligible.map((e) => e.id) : ['-']).execute();
+      assert.equal(
+        new Set(made.map((s) => s.currency)).size,
+        made.length,
+        `one settlement per currency: ${JSON.stringify(made.map((s) => s.currency))}`,
+      );
+      const settledRows = await ctx.db
+        .selectFrom('payments')
+        .select(['id', 'settlement_id'])
+        .where('id', 'in', eligible.length ? eligible.map((e) => e.id) : ['-'])
+        .execute();
       const madeIds = new Set(made.map((s) => s.id));
       for (const row of settledRows) {
-        if (row.settlement_id !== null) assert.ok(madeIds.has(row.settlement_id), `payment ${row.id} settled by this run's settlement`);
+        if (row.settlement_id !== null)
+          assert.ok(madeIds.has(row.settlement_id), `payment ${row.id} settled by this run's settlement`);
       }
       // What the run paid out of the merchant's payable is exactly what its settlements say.
       const payableAfter = await accountBalance(ctx.db, `merchant_payable:${shop.id}:CNY`);
-      assert.equal(payableAfter - payableBefore, made.reduce((s, x) => s + x.grossCnyMinor - x.refundCnyMinor, 0n), 'payable goes down by what was settled');
+      assert.equal(
+        payableAfter - payableBefore,
+        made.reduce((s, x) => s + x.grossCnyMinor - x.refundCnyMinor, 0n),
+        'payable goes down by what was settled',
+      );
       settlementsMade += made.length;
       for (const s of made) {
         assert.ok(s.netMinor > 0n && s.netCnyMinor > 0n, `settlement ${s.id} transfers a positive amount`);
@@ -145,7 +206,11 @@ for (const kind of testDatabaseUrls()) {
         await settleRefunds(h);
         for (const p of payments) {
           for (const [refundId, amount] of p.inProcess) {
-            const row = await h.gateway.context.db.selectFrom('refunds').select('state').where('id', '=', refundId).executeTakeFirstOrThrow();
+            const row = await h.gateway.context.db
+              .selectFrom('refunds')
+              .select('state')
+              .where('id', '=', refundId)
+              .executeTakeFirstOrThrow();
             const failing = amount % 100 === 13;
             assert.equal(row.state, failing ? 'REFUND_FAIL' : 'REFUND_SUCCESS', `refund ${refundId} of ${amount}`);
             if (failing) p.reserved -= amount;
@@ -158,7 +223,13 @@ for (const kind of testDatabaseUrls()) {
       const amounts = cmd.kind === 'refund' ? [cmd.amount] : cmd.amounts;
       const shape = cmd.kind === 'refund' ? cmd.shape : 'order';
       const remainingBefore = p.spec.amount - p.reserved;
-      const bodies = amounts.map((a) => refundBody(shape, { total: formatAmount(BigInt(a), p.spec.currency), currency: p.spec.currency, orgAmount: { total: formatAmount(BigInt(p.spec.amount), p.spec.currency), currency: p.spec.currency } }));
+      const bodies = amounts.map((a) =>
+        refundBody(shape, {
+          total: formatAmount(BigInt(a), p.spec.currency),
+          currency: p.spec.currency,
+          orgAmount: { total: formatAmount(BigInt(p.spec.amount), p.spec.currency), currency: p.spec.currency },
+        }),
+      );
       const results = await Promise.all(bodies.map((b) => refund(h, shop, p.id, b)));
       let accepted = 0;
       results.forEach((res, i) => {
@@ -183,28 +254,42 @@ for (const kind of testDatabaseUrls()) {
       const remainingAfter = p.spec.amount - p.reserved;
       results.forEach((res, i) => {
         // Refused only when it did not fit: a refused amount is more than what is left even now.
-        if (res.status !== 201) assert.ok(amounts[i]! > remainingAfter, `refused ${amounts[i]} although ${remainingAfter} is left`);
+        if (res.status !== 201)
+          assert.ok(amounts[i]! > remainingAfter, `refused ${amounts[i]} although ${remainingAfter} is left`);
       });
-      if (amounts.reduce((s, a) => s + a, 0) <= remainingBefore) assert.equal(accepted, amounts.reduce((s, a) => s + a, 0), 'all accepted when they all fit');
+      if (amounts.reduce((s, a) => s + a, 0) <= remainingBefore)
+        assert.equal(
+          accepted,
+          amounts.reduce((s, a) => s + a, 0),
+          'all accepted when they all fit',
+        );
     }
 
-    test(`random payments, refunds (sequential and concurrent), channel answers and settlements never over-refund and keep the ledger balanced (${NUM_RUNS} runs)`, { timeout: 600_000 }, async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(paymentSpec, { minLength: 1, maxLength: 3 }), fc.array(command, { minLength: 1, maxLength: 8 }), async (specs, commands) => {
-          const payments: ModelPayment[] = [];
-          for (const spec of specs) payments.push(await makePayment(spec));
-          await assertModel(payments, 'after the payments');
-          for (const [i, cmd] of commands.entries()) {
-            await runCommand(payments, cmd);
-            await assertModel(payments, `after command ${i} (${cmd.kind})`);
-          }
-          // Every refund is answered in the end; what failed is released, what succeeded stays.
-          await runCommand(payments, { kind: 'settle' });
-          await assertModel(payments, 'after the final answers');
-        }),
-        { numRuns: NUM_RUNS },
-      );
-      assert.ok(settlementsMade > 0, 'the random runs settled something');
-    });
+    test(
+      `random payments, refunds (sequential and concurrent), channel answers and settlements never over-refund and keep the ledger balanced (${NUM_RUNS} runs)`,
+      { timeout: 600_000 },
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(paymentSpec, { minLength: 1, maxLength: 3 }),
+            fc.array(command, { minLength: 1, maxLength: 8 }),
+            async (specs, commands) => {
+              const payments: ModelPayment[] = [];
+              for (const spec of specs) payments.push(await makePayment(spec));
+              await assertModel(payments, 'after the payments');
+              for (const [i, cmd] of commands.entries()) {
+                await runCommand(payments, cmd);
+                await assertModel(payments, `after command ${i} (${cmd.kind})`);
+              }
+              // Every refund is answered in the end; what failed is released, what succeeded stays.
+              await runCommand(payments, { kind: 'settle' });
+              await assertModel(payments, 'after the final answers');
+            },
+          ),
+          { numRuns: NUM_RUNS },
+        );
+        assert.ok(settlementsMade > 0, 'the random runs settled something');
+      },
+    );
   });
 }

@@ -18,7 +18,11 @@ import {
   redeliver,
   type EnqueueNotificationInput,
 } from '../../src/notifications/outbox.ts';
-import { NotificationWorker, acknowledgement, type NotificationWorkerOptions } from '../../src/notifications/notifier.ts';
+import {
+  NotificationWorker,
+  acknowledgement,
+  type NotificationWorkerOptions,
+} from '../../src/notifications/notifier.ts';
 import { testDatabaseUrls, type TestDatabase } from '../helpers/test-databases.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -218,8 +222,14 @@ test('backoff: the documented schedule, then give up after the 15th failed attem
   assert.equal(nextDelayMs(15, zero), null);
   assert.equal(nextDelayMs(40, zero), null);
   // Jitter: up to +10%, never shorter than scheduled.
-  assert.equal(nextDelayMs(1, () => 0.5), 10_500);
-  assert.equal(nextDelayMs(1, () => 0.999999), 11_000);
+  assert.equal(
+    nextDelayMs(1, () => 0.5),
+    10_500,
+  );
+  assert.equal(
+    nextDelayMs(1, () => 0.999999),
+    11_000,
+  );
   for (let i = 0; i < 1000; i++) {
     const d = nextDelayMs(5)!;
     assert.ok(d >= 300_000 && d <= 330_000, String(d));
@@ -248,7 +258,15 @@ test('acknowledgement: JSON meta or top-level ret_code, or ret_code=0000 text', 
 // Against SQLite and PostgreSQL, with a real HTTP merchant
 
 scenario('enqueue commits (and rolls back) with the caller transaction', async ({ store, clock, merchant }) => {
-  const input = { merchantId: 'M1', objectType: 'payment' as const, objectId: 'PAY_1', url: merchant.url, payload: payload(), signer, now: clock.now() };
+  const input = {
+    merchantId: 'M1',
+    objectType: 'payment' as const,
+    objectId: 'PAY_1',
+    url: merchant.url,
+    payload: payload(),
+    signer,
+    now: clock.now(),
+  };
   let rolledBackId = '';
   await assert.rejects(
     store.db.transaction().execute(async (trx) => {
@@ -296,56 +314,62 @@ scenario('delivered on the text answer ret_code=0000&ret_msg=success', async ({ 
   assert.equal((await listAttempts(store.db, id))[0]?.outcome, 'delivered');
 });
 
-scenario('the merchant gets the exact stored body and a verifiable Signature', async ({ store, merchant, worker, enqueue }) => {
-  const id = await enqueue();
-  assert.equal(await worker().runOnce(), 1);
-  const row = await getNotification(store.db, id);
-  const hit = merchant.hits[0]!;
-  assert.equal(hit.body, row?.body);
-  assert.match(hit.body, /^\{"payment":\{"id":"PAY_\d+","state":"PAID",/);
-  assert.ok(hit.body.includes('张伟'));
-  assert.equal(hit.headers['content-type'], 'application/json; charset=utf-8');
-  assert.equal(hit.headers['user-agent'], 'umf-gateway-notifier');
-  assert.equal(hit.headers['content-length'], String(Buffer.byteLength(hit.body)));
-  const signature = hit.headers['signature'];
-  assert.equal(typeof signature, 'string');
-  assert.equal(signature, row?.signature);
-  assert.ok(verifySha256WithRsa(publicKey, hit.body, signature as string));
-  assert.ok(!verifySha256WithRsa(publicKey, hit.body + ' ', signature as string));
-});
+scenario(
+  'the merchant gets the exact stored body and a verifiable Signature',
+  async ({ store, merchant, worker, enqueue }) => {
+    const id = await enqueue();
+    assert.equal(await worker().runOnce(), 1);
+    const row = await getNotification(store.db, id);
+    const hit = merchant.hits[0]!;
+    assert.equal(hit.body, row?.body);
+    assert.match(hit.body, /^\{"payment":\{"id":"PAY_\d+","state":"PAID",/);
+    assert.ok(hit.body.includes('张伟'));
+    assert.equal(hit.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(hit.headers['user-agent'], 'umf-gateway-notifier');
+    assert.equal(hit.headers['content-length'], String(Buffer.byteLength(hit.body)));
+    const signature = hit.headers['signature'];
+    assert.equal(typeof signature, 'string');
+    assert.equal(signature, row?.signature);
+    assert.ok(verifySha256WithRsa(publicKey, hit.body, signature as string));
+    assert.ok(!verifySha256WithRsa(publicKey, hit.body + ' ', signature as string));
+  },
+);
 
-scenario('500 is retried at the scheduled time, then delivered', async ({ store, clock, merchant, worker, enqueue }) => {
-  merchant.reply = (res, _hit, index) => (index === 0 ? replyJson(res, 500, '{"error":"boom"}') : replyJson(res));
-  const id = await enqueue();
-  const w = worker();
-  assert.equal(await w.runOnce(), 1);
-  let row = await getNotification(store.db, id);
-  assert.equal(row?.state, 'pending');
-  assert.equal(row?.attempts, 1);
-  assert.equal(row?.nextAttemptAt, T0 + 10_000);
-  assert.equal(row?.lastError, 'HTTP 500');
-  assert.equal(row?.leaseOwner, null);
+scenario(
+  '500 is retried at the scheduled time, then delivered',
+  async ({ store, clock, merchant, worker, enqueue }) => {
+    merchant.reply = (res, _hit, index) => (index === 0 ? replyJson(res, 500, '{"error":"boom"}') : replyJson(res));
+    const id = await enqueue();
+    const w = worker();
+    assert.equal(await w.runOnce(), 1);
+    let row = await getNotification(store.db, id);
+    assert.equal(row?.state, 'pending');
+    assert.equal(row?.attempts, 1);
+    assert.equal(row?.nextAttemptAt, T0 + 10_000);
+    assert.equal(row?.lastError, 'HTTP 500');
+    assert.equal(row?.leaseOwner, null);
 
-  clock.advance(9_999);
-  assert.equal(await w.runOnce(), 0, 'not before the scheduled time');
-  clock.advance(1);
-  assert.equal(await w.runOnce(), 1);
-  row = await getNotification(store.db, id);
-  assert.equal(row?.state, 'delivered');
-  assert.equal(row?.attempts, 2);
-  assert.equal(row?.deliveredAt, T0 + 10_000);
-  const attempts = await listAttempts(store.db, id);
-  assert.deepEqual(
-    attempts.map((a) => [a.attempt, a.at, a.outcome, a.httpStatus]),
-    [
-      [1, T0, 'http_error', 500],
-      [2, T0 + 10_000, 'delivered', 200],
-    ],
-  );
-  assert.equal(attempts[0]?.responseExcerpt, '{"error":"boom"}');
-  assert.equal(merchant.hits.length, 2);
-  assert.equal(merchant.hits[0]?.body, merchant.hits[1]?.body);
-});
+    clock.advance(9_999);
+    assert.equal(await w.runOnce(), 0, 'not before the scheduled time');
+    clock.advance(1);
+    assert.equal(await w.runOnce(), 1);
+    row = await getNotification(store.db, id);
+    assert.equal(row?.state, 'delivered');
+    assert.equal(row?.attempts, 2);
+    assert.equal(row?.deliveredAt, T0 + 10_000);
+    const attempts = await listAttempts(store.db, id);
+    assert.deepEqual(
+      attempts.map((a) => [a.attempt, a.at, a.outcome, a.httpStatus]),
+      [
+        [1, T0, 'http_error', 500],
+        [2, T0 + 10_000, 'delivered', 200],
+      ],
+    );
+    assert.equal(attempts[0]?.responseExcerpt, '{"error":"boom"}');
+    assert.equal(merchant.hits.length, 2);
+    assert.equal(merchant.hits[0]?.body, merchant.hits[1]?.body);
+  },
+);
 
 scenario('a hanging endpoint ends in a timeout outcome', async ({ store, merchant, worker, enqueue }) => {
   merchant.reply = () => {}; // never answers
@@ -391,43 +415,49 @@ scenario('connection refused is a network error', async ({ store, worker, enqueu
   assert.equal((await listAttempts(store.db, bad))[0]?.outcome, 'network_error');
 });
 
-scenario('an exhausted schedule ends dead; redeliver() re-queues it', async ({ store, clock, merchant, worker, enqueue }) => {
-  merchant.reply = (res) => replyJson(res, 503, 'unavailable');
-  const id = await enqueue();
-  const w = worker();
-  for (let n = 1; n <= 15; n++) {
-    assert.equal(await w.runOnce(), 1, `attempt ${n}`);
-    const row = await getNotification(store.db, id);
-    assert.equal(row?.attempts, n);
-    if (n < 15) {
-      assert.equal(row?.state, 'pending');
-      assert.equal(row?.nextAttemptAt, clock.now() + BACKOFF_SCHEDULE_MS[n - 1]!);
-      clock.advance(BACKOFF_SCHEDULE_MS[n - 1]!);
-    } else {
-      assert.equal(row?.state, 'dead');
-      assert.equal(row?.lastError, 'HTTP 503');
+scenario(
+  'an exhausted schedule ends dead; redeliver() re-queues it',
+  async ({ store, clock, merchant, worker, enqueue }) => {
+    merchant.reply = (res) => replyJson(res, 503, 'unavailable');
+    const id = await enqueue();
+    const w = worker();
+    for (let n = 1; n <= 15; n++) {
+      assert.equal(await w.runOnce(), 1, `attempt ${n}`);
+      const row = await getNotification(store.db, id);
+      assert.equal(row?.attempts, n);
+      if (n < 15) {
+        assert.equal(row?.state, 'pending');
+        assert.equal(row?.nextAttemptAt, clock.now() + BACKOFF_SCHEDULE_MS[n - 1]!);
+        clock.advance(BACKOFF_SCHEDULE_MS[n - 1]!);
+      } else {
+        assert.equal(row?.state, 'dead');
+        assert.equal(row?.lastError, 'HTTP 503');
+      }
     }
-  }
-  assert.equal(clock.now() - T0, 108_520_000);
-  clock.advance(24 * 3_600_000);
-  assert.equal(await w.runOnce(), 0, 'a dead notification is not retried');
-  assert.equal((await listAttempts(store.db, id)).length, 15);
+    assert.equal(clock.now() - T0, 108_520_000);
+    clock.advance(24 * 3_600_000);
+    assert.equal(await w.runOnce(), 0, 'a dead notification is not retried');
+    assert.equal((await listAttempts(store.db, id)).length, 15);
 
-  assert.equal(await redeliver(store.db, 'NTF_00000000000000000000000000', clock.now()), false);
-  assert.equal(await redeliver(store.db, id, clock.now()), true);
-  let row = await getNotification(store.db, id);
-  assert.equal(row?.state, 'pending');
-  assert.equal(row?.nextAttemptAt, clock.now());
-  merchant.reply = (res) => replyJson(res);
-  assert.equal(await w.runOnce(), 1);
-  row = await getNotification(store.db, id);
-  assert.equal(row?.state, 'delivered');
-  assert.equal(row?.attempts, 16);
-  const attempts = await listAttempts(store.db, id);
-  assert.deepEqual(attempts.map((a) => a.attempt), Array.from({ length: 16 }, (_, i) => i + 1));
-  assert.equal(attempts.at(-1)?.outcome, 'delivered');
-  assert.equal(merchant.hits.length, 16);
-});
+    assert.equal(await redeliver(store.db, 'NTF_00000000000000000000000000', clock.now()), false);
+    assert.equal(await redeliver(store.db, id, clock.now()), true);
+    let row = await getNotification(store.db, id);
+    assert.equal(row?.state, 'pending');
+    assert.equal(row?.nextAttemptAt, clock.now());
+    merchant.reply = (res) => replyJson(res);
+    assert.equal(await w.runOnce(), 1);
+    row = await getNotification(store.db, id);
+    assert.equal(row?.state, 'delivered');
+    assert.equal(row?.attempts, 16);
+    const attempts = await listAttempts(store.db, id);
+    assert.deepEqual(
+      attempts.map((a) => a.attempt),
+      Array.from({ length: 16 }, (_, i) => i + 1),
+    );
+    assert.equal(attempts.at(-1)?.outcome, 'delivered');
+    assert.equal(merchant.hits.length, 16);
+  },
+);
 
 scenario('two workers on one database deliver 200 notifications exactly once', async (env) => {
   const { store, merchant, clock } = env;
@@ -436,7 +466,15 @@ scenario('two workers on one database deliver 200 notifications exactly once', a
     const out: string[] = [];
     for (let i = 0; i < 200; i++) {
       out.push(
-        await enqueueNotification(trx, { merchantId: 'M1', objectType: 'payment', objectId: `PAY_${i}`, url: merchant.url, payload: payload(), signer, now: clock.now() }),
+        await enqueueNotification(trx, {
+          merchantId: 'M1',
+          objectType: 'payment',
+          objectId: `PAY_${i}`,
+          url: merchant.url,
+          payload: payload(),
+          signer,
+          now: clock.now(),
+        }),
       );
     }
     return out;
@@ -445,7 +483,11 @@ scenario('two workers on one database deliver 200 notifications exactly once', a
   const a = env.worker({ owner: 'worker-a', concurrency: 8 });
   const b = env.worker({ owner: 'worker-b', concurrency: 8, db: other.db });
   const delivered = async (): Promise<number> => {
-    const r = await store.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('state', '=', 'delivered').executeTakeFirstOrThrow();
+    const r = await store.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('state', '=', 'delivered')
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   };
   const drain = async (w: NotificationWorker): Promise<number> => {
@@ -507,12 +549,24 @@ scenario('a worker in another process and one here deliver 200 notifications exa
   merchant.reply = (res) => setTimeout(() => replyJson(res), 5 + Math.floor(Math.random() * 5));
   await store.db.transaction().execute(async (trx) => {
     for (let i = 0; i < 200; i++) {
-      await enqueueNotification(trx, { merchantId: 'M1', objectType: 'payment', objectId: `PAY_${i}`, url: merchant.url, payload: payload(), signer, now: clock.now() });
+      await enqueueNotification(trx, {
+        merchantId: 'M1',
+        objectType: 'payment',
+        objectId: `PAY_${i}`,
+        url: merchant.url,
+        payload: payload(),
+        signer,
+        now: clock.now(),
+      });
     }
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD_WORKER, tdb.url, String(clock.now())], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', CHILD_WORKER, tdb.url, String(clock.now())],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   let exitCode: number | null | undefined;
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -522,11 +576,16 @@ scenario('a worker in another process and one here deliver 200 notifications exa
     child.stdin.end('go\n');
     const here = env.worker({ owner: 'parent', concurrency: 8 });
     let byParent = 0;
-    for (const deadline = Date.now() + 30_000; ; ) {
+    for (const deadline = Date.now() + 30_000; ;) {
       const n = await here.runOnce();
       byParent += n;
       if (n === 0) {
-        const left = await store.db.selectFrom('outbox').select('id').where('state', '!=', 'delivered').limit(1).execute();
+        const left = await store.db
+          .selectFrom('outbox')
+          .select('id')
+          .where('state', '!=', 'delivered')
+          .limit(1)
+          .execute();
         if (left.length === 0) break;
         if (Date.now() > deadline) throw new Error('notifications left undelivered');
         await sleep(2);
@@ -555,7 +614,15 @@ scenario('two started workers (background loops) share the work without duplicat
   a.start();
   b.start();
   for (let i = 0; i < 60; i++) {
-    await enqueueNotification(store.db, { merchantId: 'M1', objectType: 'payment', objectId: `P${i}`, url: merchant.url, payload: payload(), signer, now: clock.now() });
+    await enqueueNotification(store.db, {
+      merchantId: 'M1',
+      objectType: 'payment',
+      objectId: `P${i}`,
+      url: merchant.url,
+      payload: payload(),
+      signer,
+      now: clock.now(),
+    });
     if (i % 10 === 0) a.kick();
   }
   await until('60 deliveries', () => merchant.hits.length >= 60);
@@ -565,19 +632,26 @@ scenario('two started workers (background loops) share the work without duplicat
   assert.deepEqual([...new Set(counts.values())], [1]);
 });
 
-scenario('a lease held by a crashed worker is taken over once it expires', async ({ store, clock, merchant, worker, enqueue }) => {
-  const id = await enqueue();
-  await store.db.updateTable('outbox').set({ lease_owner: 'crashed-worker#1', lease_until: clock.now() + 30_000 }).where('id', '=', id).execute();
-  const w = worker();
-  assert.equal(await w.runOnce(), 0, 'a live lease is respected');
-  assert.equal(merchant.hits.length, 0);
-  clock.advance(30_001);
-  assert.equal(await w.runOnce(), 1);
-  const row = await getNotification(store.db, id);
-  assert.equal(row?.state, 'delivered');
-  assert.equal(row?.leaseOwner, null);
-  assert.equal(merchant.hits.length, 1);
-});
+scenario(
+  'a lease held by a crashed worker is taken over once it expires',
+  async ({ store, clock, merchant, worker, enqueue }) => {
+    const id = await enqueue();
+    await store.db
+      .updateTable('outbox')
+      .set({ lease_owner: 'crashed-worker#1', lease_until: clock.now() + 30_000 })
+      .where('id', '=', id)
+      .execute();
+    const w = worker();
+    assert.equal(await w.runOnce(), 0, 'a live lease is respected');
+    assert.equal(merchant.hits.length, 0);
+    clock.advance(30_001);
+    assert.equal(await w.runOnce(), 1);
+    const row = await getNotification(store.db, id);
+    assert.equal(row?.state, 'delivered');
+    assert.equal(row?.leaseOwner, null);
+    assert.equal(merchant.hits.length, 1);
+  },
+);
 
 scenario('a worker whose lease was taken over does not overwrite the new owner', async (env) => {
   const { store, clock, merchant, enqueue } = env;
@@ -606,19 +680,26 @@ scenario('a worker whose lease was taken over does not overwrite the new owner',
   assert.deepEqual(attempts.map((a) => a.outcome).sort(), ['delivered', 'http_error']);
 });
 
-scenario('kick() starts delivery at once; stop() waits for deliveries under way', async ({ store, merchant, worker, enqueue }) => {
-  merchant.reply = (res) => setTimeout(() => replyJson(res), 300);
-  const w = worker({ pollIntervalMs: 60_000 });
-  w.start();
-  await sleep(50); // the loop found nothing and sleeps for a minute
-  const id = await enqueue();
-  const kicked = Date.now();
-  w.kick();
-  await until('the request', () => merchant.hits.length === 1, 5_000);
-  assert.ok(Date.now() - kicked < 2_000);
-  await w.stop();
-  assert.equal((await getNotification(store.db, id))?.state, 'delivered', 'stop() waited for the delivery to be recorded');
-});
+scenario(
+  'kick() starts delivery at once; stop() waits for deliveries under way',
+  async ({ store, merchant, worker, enqueue }) => {
+    merchant.reply = (res) => setTimeout(() => replyJson(res), 300);
+    const w = worker({ pollIntervalMs: 60_000 });
+    w.start();
+    await sleep(50); // the loop found nothing and sleeps for a minute
+    const id = await enqueue();
+    const kicked = Date.now();
+    w.kick();
+    await until('the request', () => merchant.hits.length === 1, 5_000);
+    assert.ok(Date.now() - kicked < 2_000);
+    await w.stop();
+    assert.equal(
+      (await getNotification(store.db, id))?.state,
+      'delivered',
+      'stop() waited for the delivery to be recorded',
+    );
+  },
+);
 
 test('an injected fetchImpl is used; answers are read up to 64 KiB and excerpted to 500 characters', async () => {
   const store = await openStore({ url: 'sqlite::memory:' });
@@ -636,7 +717,15 @@ test('an injected fetchImpl is used; answers are read up to 64 KiB and excerpted
   });
   const plain = new NotificationWorker({ db: store.db, clock: new TestClock() });
   try {
-    const input = { merchantId: 'M1', objectType: 'refund' as const, objectId: 'REF_1', url: merchant.url, payload: { refund: { id: 'REF_1' } }, signer, now: T0 };
+    const input = {
+      merchantId: 'M1',
+      objectType: 'refund' as const,
+      objectId: 'REF_1',
+      url: merchant.url,
+      payload: { refund: { id: 'REF_1' } },
+      signer,
+      now: T0,
+    };
     const viaFetch = await enqueueNotification(store.db, input);
     assert.equal(await worker.runOnce(), 1);
     assert.equal(fetchCalls, 1);

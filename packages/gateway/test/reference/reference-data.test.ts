@@ -25,8 +25,21 @@ test('credit card banks: 64, in the reference order', () => {
 
 test('debit card banks: 15, in the reference order', () => {
   assert.deepEqual(codes(banksFor('DEBIT_CARD')), [
-    'SPDB', 'CCB', 'ABC', 'BOC', 'CITIC', 'CEB', 'CMB', 'ICBC',
-    'CMBC', 'GDB', 'COMM', 'SPAB', 'HXB', 'PSBC', 'CIB',
+    'SPDB',
+    'CCB',
+    'ABC',
+    'BOC',
+    'CITIC',
+    'CEB',
+    'CMB',
+    'ICBC',
+    'CMBC',
+    'GDB',
+    'COMM',
+    'SPAB',
+    'HXB',
+    'PSBC',
+    'CIB',
   ]);
 });
 

@@ -113,7 +113,18 @@ process.once('exit', () => {
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const name of ['DATABASE_URL', 'UMF_DATA_DIR', 'UMF_MASTER_KEY', 'PORT', 'HOST', 'UMF_PUBLIC_URL', 'UMF_MODE', 'UMF_TOKEN_TTL_SECONDS', 'UMF_SETTLEMENT_CUTOFF']) delete env[name];
+  for (const name of [
+    'DATABASE_URL',
+    'UMF_DATA_DIR',
+    'UMF_MASTER_KEY',
+    'PORT',
+    'HOST',
+    'UMF_PUBLIC_URL',
+    'UMF_MODE',
+    'UMF_TOKEN_TTL_SECONDS',
+    'UMF_SETTLEMENT_CUTOFF',
+  ])
+    delete env[name];
   return env;
 }
 
@@ -167,7 +178,16 @@ class GatewayChild {
     this.#append(`\n--- start #${this.starts}${clockAheadMs ? ` (clock ${clockAheadMs} ms ahead)` : ''} ---\n`);
     const args = [
       ...(clockAheadMs ? ['--import', pathToFileURL(this.#preload).href] : []),
-      BIN, 'serve', '--host', '127.0.0.1', '--port', String(this.port), '--data-dir', this.#dataDir, '--database', this.#databaseUrl,
+      BIN,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--data-dir',
+      this.#dataDir,
+      '--database',
+      this.#databaseUrl,
     ];
     const child = spawn(process.execPath, args, {
       env: cleanEnv({ LOG_LEVEL: 'warn', UMF_SETTLEMENT_TIME: 'off', KILL9_CLOCK_AHEAD_MS: String(clockAheadMs) }),
@@ -190,7 +210,10 @@ class GatewayChild {
       for (const line of lines) if (line.includes('payer_agreements_card_unique')) this.agreementRaceErrors++;
     });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the gateway did not say "listening on" within 60 s:\n${this.logTail()}`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`the gateway did not say "listening on" within 60 s:\n${this.logTail()}`)),
+        60_000,
+      );
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         this.#append(chunk);
         banner += chunk;
@@ -207,7 +230,9 @@ class GatewayChild {
   }
 
   /** SIGKILL (a crash) or SIGTERM (a graceful stop); resolves once the process is gone. */
-  async stop(signal: 'SIGKILL' | 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
+  async stop(
+    signal: 'SIGKILL' | 'SIGTERM',
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
     const child = this.#child;
     if (!child) return undefined;
     child.kill(signal);
@@ -240,7 +265,8 @@ interface Answer {
   readonly earlier: readonly string[];
 }
 
-type Outcome = { readonly kind: 'answer'; readonly answer: Answer } | { readonly kind: 'unknown'; readonly reason: string };
+type Outcome =
+  { readonly kind: 'answer'; readonly answer: Answer } | { readonly kind: 'unknown'; readonly reason: string };
 
 interface Stats {
   requests: number;
@@ -255,7 +281,14 @@ class Client {
   readonly #base: string;
   readonly #merchant: { clientId: string; clientSecret: string; privateKey: KeyObject };
   readonly #platformKey: KeyObject;
-  readonly stats: Stats = { requests: 0, connectionErrors: 0, serverErrors: 0, inFlightAnswers: 0, tokenRefreshes: 0, unknownOutcomes: {} };
+  readonly stats: Stats = {
+    requests: 0,
+    connectionErrors: 0,
+    serverErrors: 0,
+    inFlightAnswers: 0,
+    tokenRefreshes: 0,
+    unknownOutcomes: {},
+  };
   /** Answers whose signature did not verify: a correct gateway never sends one. */
   readonly badSignatures: string[] = [];
   #token: string | undefined;
@@ -264,7 +297,11 @@ class Client {
   /** Set when the test is over: requests stop retrying at once. */
   aborted = false;
 
-  constructor(base: string, merchant: { clientId: string; clientSecret: string; privateKey: KeyObject }, platformKey: KeyObject) {
+  constructor(
+    base: string,
+    merchant: { clientId: string; clientSecret: string; privateKey: KeyObject },
+    platformKey: KeyObject,
+  ) {
     this.#base = base;
     this.#merchant = merchant;
     this.#platformKey = platformKey;
@@ -282,12 +319,21 @@ class Client {
   }
 
   async #authorize(): Promise<string> {
-    const body = JSON.stringify({ client_id: this.#merchant.clientId, client_secret: this.#merchant.clientSecret, grant_type: 'client_credentials' });
+    const body = JSON.stringify({
+      client_id: this.#merchant.clientId,
+      client_secret: this.#merchant.clientSecret,
+      grant_type: 'client_credentials',
+    });
     const deadline = Date.now() + REQUEST_BUDGET_MS;
     for (;;) {
       if (Date.now() > deadline || this.aborted) throw new Error('no access token within the request budget');
       try {
-        const res = await fetch(`${this.#base}/cberest/v1/oauth/authorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(15_000) });
+        const res = await fetch(`${this.#base}/cberest/v1/oauth/authorize`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(15_000),
+        });
         const text = await res.text();
         if (res.status === 200) {
           const token = (JSON.parse(text) as { access_token: string }).access_token;
@@ -309,13 +355,28 @@ class Client {
   post(path: string, body: unknown, key: string, what: string): Promise<Outcome> {
     const raw = JSON.stringify(body);
     const signature = signSha256WithRsa(this.#merchant.privateKey, raw);
-    return this.#send(what, true, (token) => [`${this.#base}/cberest/v1${path}`, { method: 'POST', body: raw, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', signature, 'idempotency-key': key } }]);
+    return this.#send(what, true, (token) => [
+      `${this.#base}/cberest/v1${path}`,
+      {
+        method: 'POST',
+        body: raw,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          signature,
+          'idempotency-key': key,
+        },
+      },
+    ]);
   }
 
   /** What the payer does on the sandbox wallet page (no merchant, no idempotency key: pressing Pay again). */
   pay(paymentId: string, outcome: 'success' | 'fail'): Promise<Outcome> {
     const raw = JSON.stringify({ outcome });
-    return this.#send('pay', false, () => [`${this.#base}/sandbox/payments/${paymentId}/pay`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json' } }]);
+    return this.#send('pay', false, () => [
+      `${this.#base}/sandbox/payments/${paymentId}/pay`,
+      { method: 'POST', body: raw, headers: { 'content-type': 'application/json' } },
+    ]);
   }
 
   /** An unauthenticated sandbox GET (the SMS inbox). */
@@ -374,11 +435,15 @@ class Client {
         this.stats.inFlightAnswers++;
         if (inFlightSince === undefined) earlier.push(`${status} 00060743`);
         inFlightSince ??= Date.now();
-        if (Date.now() - inFlightSince > IN_FLIGHT_BUDGET_MS) return this.#unknown(what, 'key left in flight by the crash');
+        if (Date.now() - inFlightSince > IN_FLIGHT_BUDGET_MS)
+          return this.#unknown(what, 'key left in flight by the crash');
         await sleep(200);
         continue;
       }
-      if (json?.meta?.sign !== undefined && !verifySha256WithRsa(this.#platformKey, signedTextOf(text), json.meta.sign)) {
+      if (
+        json?.meta?.sign !== undefined &&
+        !verifySha256WithRsa(this.#platformKey, signedTextOf(text), json.meta.sign)
+      ) {
         this.badSignatures.push(`${what}: ${text.slice(0, 300)}`);
       }
       return { kind: 'answer', answer: { status, text, json, sends, earlier } };
@@ -468,8 +533,10 @@ async function walletFlow(ctx: LoadContext, rng: Rng): Promise<void> {
     return record;
   };
   const created = await send();
-  if (created.kind === 'unknown') return void seen.later.push({ what: 'create wallet payment', about: ref, resend: send, accepted: accept });
-  if (!ok(created.answer, 201)) return void seen.unexpected.push(`create wallet payment ${ref}: ${describeAnswer(created.answer)}`);
+  if (created.kind === 'unknown')
+    return void seen.later.push({ what: 'create wallet payment', about: ref, resend: send, accepted: accept });
+  if (!ok(created.answer, 201))
+    return void seen.unexpected.push(`create wallet payment ${ref}: ${describeAnswer(created.answer)}`);
   const record = accept(created.answer);
   if (ctx.stopping() || rng.chance(0.15)) return; // some QR codes are never scanned
   const outcome = rng.chance(0.9) ? 'success' : 'fail';
@@ -485,14 +552,18 @@ async function walletFlow(ctx: LoadContext, rng: Rng): Promise<void> {
   } else {
     return void seen.unexpected.push(`pay ${record.id} (${outcome}): ${describeAnswer(a)}`);
   }
-  if ((record.answeredState ?? record.confirmedOnRetry) === 'TRADE_SUCCESS') seen.refundable.push({ id: record.id, amountMinor, askedMinor: 0 });
+  if ((record.answeredState ?? record.confirmedOnRetry) === 'TRADE_SUCCESS')
+    seen.refundable.push({ id: record.id, amountMinor, askedMinor: 0 });
 }
 
 async function cardFlow(ctx: LoadContext, rng: Rng, card: CardKind): Promise<void> {
   const { client, seen } = ctx;
   const amountMinor = rng.int(100, 20_000);
   const phone = `139${String(rng.int(0, 99_999_999)).padStart(8, '0')}`;
-  const body = paymentBody('CREDIT_CARD', usd(amountMinor), 'USD', undefined, { payer: { payment_method: 'CREDIT_CARD', bank_code: 'CCB', payer_info: { phone } }, notify_url: ctx.notifyUrl });
+  const body = paymentBody('CREDIT_CARD', usd(amountMinor), 'USD', undefined, {
+    payer: { payment_method: 'CREDIT_CARD', bank_code: 'CCB', payer_info: { phone } },
+    notify_url: ctx.notifyUrl,
+  });
   const ref = (body.order as { mer_reference_id: string }).mer_reference_id;
   const key = client.newKey('create');
   const send = () => client.post('/payments/payment', body, key, 'create card payment');
@@ -502,38 +573,61 @@ async function cardFlow(ctx: LoadContext, rng: Rng, card: CardKind): Promise<voi
     return record;
   };
   const created = await send();
-  if (created.kind === 'unknown') return void seen.later.push({ what: 'create card payment', about: ref, resend: send, accepted: accept });
-  if (!ok(created.answer, 201)) return void seen.unexpected.push(`create card payment ${ref}: ${describeAnswer(created.answer)}`);
+  if (created.kind === 'unknown')
+    return void seen.later.push({ what: 'create card payment', about: ref, resend: send, accepted: accept });
+  if (!ok(created.answer, 201))
+    return void seen.unexpected.push(`create card payment ${ref}: ${describeAnswer(created.answer)}`);
   const record = accept(created.answer);
   if (ctx.stopping()) return;
 
   const enc = (text: string) => encryptField(ctx.platformKey, text, 'oaep');
-  const bankCard = { number: enc(CARDS[card]), payer_name: enc('Zhang San'), citizen_id_type: 'IDENTITY_CARD', citizen_id_number: enc('11010519491231002X'), valid_date: enc('3012'), cvv2: enc('123') };
+  const bankCard = {
+    number: enc(CARDS[card]),
+    payer_name: enc('Zhang San'),
+    citizen_id_type: 'IDENTITY_CARD',
+    citizen_id_number: enc('11010519491231002X'),
+    valid_date: enc('3012'),
+    cvv2: enc('123'),
+  };
   const verifyKey = client.newKey('verify');
   const verifyBody = { payer: { payer_info: { phone, bank_card: bankCard } } };
   const sendVerify = () => client.post(`/payments/payment/${record.id}/verify`, verifyBody, verifyKey, 'verify');
   const verified = await sendVerify();
-  if (verified.kind === 'unknown') return void seen.later.push({ what: 'verify', about: record.id, resend: sendVerify, accepted: () => {} });
-  if (!ok(verified.answer, 200)) return void seen.unexpected.push(`verify ${record.id}: ${describeAnswer(verified.answer)}`);
+  if (verified.kind === 'unknown')
+    return void seen.later.push({ what: 'verify', about: record.id, resend: sendVerify, accepted: () => {} });
+  if (!ok(verified.answer, 200))
+    return void seen.unexpected.push(`verify ${record.id}: ${describeAnswer(verified.answer)}`);
   if (ctx.stopping()) return;
 
   const inbox = await client.sandboxGet(`/sandbox/sms?phone=${phone}`);
   if (inbox.kind === 'unknown') return;
-  const code = (inbox.answer.json?.messages as Array<{ code: string; payment_id: string }> | undefined)?.find((m) => m.payment_id === record.id)?.code;
-  if (!code) return void seen.unexpected.push(`no SMS code for ${record.id} after its verify was answered: ${describeAnswer(inbox.answer)}`);
+  const code = (inbox.answer.json?.messages as Array<{ code: string; payment_id: string }> | undefined)?.find(
+    (m) => m.payment_id === record.id,
+  )?.code;
+  if (!code)
+    return void seen.unexpected.push(
+      `no SMS code for ${record.id} after its verify was answered: ${describeAnswer(inbox.answer)}`,
+    );
 
   const executeKey = client.newKey('execute');
   const executeBody = { payer: { payer_info: { verify_code: code } } };
   const sendExecute = () => client.post(`/payments/payment/${record.id}/execute`, executeBody, executeKey, 'execute');
   const executed = await sendExecute();
-  if (executed.kind === 'unknown') return void seen.later.push({ what: `execute (${card} card)`, about: record.id, resend: sendExecute, accepted: (a) => (record.answeredState = a.json.payment.state) });
+  if (executed.kind === 'unknown')
+    return void seen.later.push({
+      what: `execute (${card} card)`,
+      about: record.id,
+      resend: sendExecute,
+      accepted: (a) => (record.answeredState = a.json.payment.state),
+    });
   const a = executed.answer;
   if (a.status === 409 && a.json?.meta?.ret_code === '00060761' && a.earlier.some((e) => e.startsWith('5'))) {
     return void seen.agreementRace.push({ paymentId: record.id, card, answer: describeAnswer(a) });
   }
   if (!ok(a, 200)) return void seen.unexpected.push(`execute ${record.id} (${card} card): ${describeAnswer(a)}`);
   record.answeredState = a.json.payment.state;
-  if (card === 'ok' && record.answeredState === 'TRADE_SUCCESS') seen.refundable.push({ id: record.id, amountMinor, askedMinor: 0 });
+  if (card === 'ok' && record.answeredState === 'TRADE_SUCCESS')
+    seen.refundable.push({ id: record.id, amountMinor, askedMinor: 0 });
 }
 
 async function refundFlow(ctx: LoadContext, rng: Rng): Promise<void> {
@@ -551,17 +645,23 @@ async function refundFlow(ctx: LoadContext, rng: Rng): Promise<void> {
   const ref = (body.order as { mer_reference_id: string }).mer_reference_id;
   const key = client.newKey('refund');
   const send = () => client.post(`/payments/payment/${target.id}/refund`, body, key, 'refund');
-  const accept = (a: Answer) => void seen.refunds.set(a.json.refund.id, { id: a.json.refund.id, ref, paymentId: target.id, amountMinor });
+  const accept = (a: Answer) =>
+    void seen.refunds.set(a.json.refund.id, { id: a.json.refund.id, ref, paymentId: target.id, amountMinor });
   const created = await send();
-  if (created.kind === 'unknown') return void seen.later.push({ what: 'refund', about: `${ref} of ${target.id}`, resend: send, accepted: accept });
-  if (!ok(created.answer, 201)) return void seen.unexpected.push(`refund ${ref} of ${target.id} (${usd(amountMinor)} of ${usd(target.amountMinor)}, ${usd(target.askedMinor)} asked in all): ${describeAnswer(created.answer)}`);
+  if (created.kind === 'unknown')
+    return void seen.later.push({ what: 'refund', about: `${ref} of ${target.id}`, resend: send, accepted: accept });
+  if (!ok(created.answer, 201))
+    return void seen.unexpected.push(
+      `refund ${ref} of ${target.id} (${usd(amountMinor)} of ${usd(target.amountMinor)}, ${usd(target.askedMinor)} asked in all): ${describeAnswer(created.answer)}`,
+    );
   accept(created.answer);
 }
 
 async function loadLoop(ctx: LoadContext, rng: Rng): Promise<void> {
   while (!ctx.stopping()) {
     const r = rng.next();
-    const flow = r < 0.4 ? 'wallet' : r < 0.62 ? 'card ok' : r < 0.77 ? 'card late' : r < 0.82 ? 'card declined' : 'refund';
+    const flow =
+      r < 0.4 ? 'wallet' : r < 0.62 ? 'card ok' : r < 0.77 ? 'card late' : r < 0.82 ? 'card declined' : 'refund';
     ctx.seen.flows[flow] = (ctx.seen.flows[flow] ?? 0) + 1;
     try {
       if (flow === 'wallet') await walletFlow(ctx, rng);
@@ -585,7 +685,12 @@ function deliveredStates(merchant: MerchantServer): Map<string, DeliveredState> 
   for (const d of merchant.deliveries) {
     const e = d.event;
     if (!e || !d.acknowledged) continue;
-    const [id, state] = e.type === 'payment' ? [e.payment.id, e.payment.state] : e.type === 'refund' ? [e.refund.id, e.refund.state] : [undefined, undefined];
+    const [id, state] =
+      e.type === 'payment'
+        ? [e.payment.id, e.payment.state]
+        : e.type === 'refund'
+          ? [e.refund.id, e.refund.state]
+          : [undefined, undefined];
     if (!id || !state) continue;
     const entry = byId.get(id) ?? { states: new Set<string>() };
     entry.states.add(state);
@@ -597,35 +702,74 @@ function deliveredStates(merchant: MerchantServer): Map<string, DeliveredState> 
 /** What is still under way: late bank answers, refund answers, notifications not delivered. Empty when settled. */
 async function unsettled(db: Kysely<Database>, merchantId: string, merchant: MerchantServer): Promise<string[]> {
   const left: string[] = [];
-  const busy = await db.selectFrom('payments').select(['id', 'stage']).where('merchant_id', '=', merchantId).where('stage', 'in', ['processing', 'bank_pending']).execute();
+  const busy = await db
+    .selectFrom('payments')
+    .select(['id', 'stage'])
+    .where('merchant_id', '=', merchantId)
+    .where('stage', 'in', ['processing', 'bank_pending'])
+    .execute();
   for (const p of busy) left.push(`payment ${p.id} is still ${p.stage}`);
-  const refunding = await db.selectFrom('refunds').select('id').where('merchant_id', '=', merchantId).where('state', '=', 'REFUND_PROCESS').execute();
+  const refunding = await db
+    .selectFrom('refunds')
+    .select('id')
+    .where('merchant_id', '=', merchantId)
+    .where('state', '=', 'REFUND_PROCESS')
+    .execute();
   for (const r of refunding) left.push(`refund ${r.id} is still REFUND_PROCESS`);
-  const outbox = await db.selectFrom('outbox').select(['id', 'object_id', 'state', 'attempts', 'last_error', 'lease_until']).where('state', '<>', 'delivered').execute();
-  for (const n of outbox) left.push(`notification ${n.id} of ${n.object_id} is ${n.state} after ${n.attempts} attempt(s)${n.last_error ? ` (${n.last_error})` : ''}${n.lease_until ? `, leased until ${new Date(Number(n.lease_until)).toISOString()}` : ''}`);
+  const outbox = await db
+    .selectFrom('outbox')
+    .select(['id', 'object_id', 'state', 'attempts', 'last_error', 'lease_until'])
+    .where('state', '<>', 'delivered')
+    .execute();
+  for (const n of outbox)
+    left.push(
+      `notification ${n.id} of ${n.object_id} is ${n.state} after ${n.attempts} attempt(s)${n.last_error ? ` (${n.last_error})` : ''}${n.lease_until ? `, leased until ${new Date(Number(n.lease_until)).toISOString()}` : ''}`,
+    );
   const delivered = deliveredStates(merchant);
-  const finalPayments = await db.selectFrom('payments').select(['id', 'state']).where('merchant_id', '=', merchantId).where('state', '<>', 'WAIT_BUYER_PAY').execute();
-  for (const p of finalPayments) if (!delivered.get(p.id)?.states.has(p.state)) left.push(`payment ${p.id} is ${p.state} but the merchant has no ${p.state} notification of it`);
-  const finalRefunds = await db.selectFrom('refunds').select(['id', 'state']).where('merchant_id', '=', merchantId).where('state', '<>', 'REFUND_PROCESS').execute();
-  for (const r of finalRefunds) if (!delivered.get(r.id)?.states.has(r.state)) left.push(`refund ${r.id} is ${r.state} but the merchant has no ${r.state} notification of it`);
+  const finalPayments = await db
+    .selectFrom('payments')
+    .select(['id', 'state'])
+    .where('merchant_id', '=', merchantId)
+    .where('state', '<>', 'WAIT_BUYER_PAY')
+    .execute();
+  for (const p of finalPayments)
+    if (!delivered.get(p.id)?.states.has(p.state))
+      left.push(`payment ${p.id} is ${p.state} but the merchant has no ${p.state} notification of it`);
+  const finalRefunds = await db
+    .selectFrom('refunds')
+    .select(['id', 'state'])
+    .where('merchant_id', '=', merchantId)
+    .where('state', '<>', 'REFUND_PROCESS')
+    .execute();
+  for (const r of finalRefunds)
+    if (!delivered.get(r.id)?.states.has(r.state))
+      left.push(`refund ${r.id} is ${r.state} but the merchant has no ${r.state} notification of it`);
   return left;
 }
 
 function listed(items: readonly string[], max = 15): string {
-  return items.length === 0 ? '(none)' : items.slice(0, max).join('\n  ') + (items.length > max ? `\n  ... and ${items.length - max} more` : '');
+  return items.length === 0
+    ? '(none)'
+    : items.slice(0, max).join('\n  ') + (items.length > max ? `\n  ... and ${items.length - max} more` : '');
 }
 
 // ---- the test -----------------------------------------------------------------------------------------
 
 for (const kind of testDatabaseUrls()) {
-  test(`kill -9 under load loses no accepted payment or refund, charges nothing twice, delivers every notification (${kind.name})`, { timeout: 300_000 }, async (t) => {
-    const tdb = await kind.open();
-    if (!tdb.shared) {
-      await tdb.drop();
-      return t.skip('in-memory PGlite cannot be shared with another process: set UMF_TEST_POSTGRES_URL to run this against PostgreSQL');
-    }
-    await killNineRun(t, kind, tdb);
-  });
+  test(
+    `kill -9 under load loses no accepted payment or refund, charges nothing twice, delivers every notification (${kind.name})`,
+    { timeout: 300_000 },
+    async (t) => {
+      const tdb = await kind.open();
+      if (!tdb.shared) {
+        await tdb.drop();
+        return t.skip(
+          'in-memory PGlite cannot be shared with another process: set UMF_TEST_POSTGRES_URL to run this against PostgreSQL',
+        );
+      }
+      await killNineRun(t, kind, tdb);
+    },
+  );
 }
 
 async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestDatabase): Promise<void> {
@@ -635,7 +779,10 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
   const started = Date.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'umf-kill9-'));
   const preload = join(dataDir, 'clock-ahead.mjs');
-  writeFileSync(preload, 'const ahead = Number(process.env.KILL9_CLOCK_AHEAD_MS ?? 0);\nif (ahead) { const realNow = Date.now; Date.now = () => realNow() + ahead; }\n');
+  writeFileSync(
+    preload,
+    'const ahead = Number(process.env.KILL9_CLOCK_AHEAD_MS ?? 0);\nif (ahead) { const realNow = Date.now; Date.now = () => realNow() + ahead; }\n',
+  );
   const gateway = new GatewayChild({ port: await freePort(), dataDir, databaseUrl: tdb.url, preload });
   let merchantServer: MerchantServer | undefined;
   let store: Store | undefined;
@@ -644,8 +791,13 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
   let client: Client | undefined;
   try {
     // The merchant and the platform certificate, with the CLI, before the gateway starts.
-    const cli = (...args: string[]) => run(process.execPath, [BIN, ...args, '--data-dir', dataDir, '--database', tdb.url], { env: cleanEnv({ LOG_LEVEL: 'warn' }) });
-    const created = JSON.parse((await cli('merchant', 'create', '--name', 'Kill Nine Shop', '--json')).stdout) as Record<string, string>;
+    const cli = (...args: string[]) =>
+      run(process.execPath, [BIN, ...args, '--data-dir', dataDir, '--database', tdb.url], {
+        env: cleanEnv({ LOG_LEVEL: 'warn' }),
+      });
+    const created = JSON.parse(
+      (await cli('merchant', 'create', '--name', 'Kill Nine Shop', '--json')).stdout,
+    ) as Record<string, string>;
     const certificatePem = (await cli('platform', 'cert')).stdout;
     const platformKey = new X509Certificate(certificatePem).publicKey;
     const privateKey = createPrivateKey(readFileSync(created.private_key_file!, 'utf8'));
@@ -653,9 +805,27 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
     merchantServer = await startMerchantServer(certificatePem);
 
     await gateway.start();
-    client = new Client(gateway.baseUrl, { clientId: created.client_id!, clientSecret: created.client_secret!, privateKey }, platformKey);
-    const seen: Seen = { payments: new Map(), refunds: new Map(), refundable: [], unexpected: [], flows: {}, later: [], agreementRace: [] };
-    const ctx: LoadContext = { client, seen, notifyUrl: merchantServer.notifyUrl, platformKey, stopping: () => stopLoad };
+    client = new Client(
+      gateway.baseUrl,
+      { clientId: created.client_id!, clientSecret: created.client_secret!, privateKey },
+      platformKey,
+    );
+    const seen: Seen = {
+      payments: new Map(),
+      refunds: new Map(),
+      refundable: [],
+      unexpected: [],
+      flows: {},
+      later: [],
+      agreementRace: [],
+    };
+    const ctx: LoadContext = {
+      client,
+      seen,
+      notifyUrl: merchantServer.notifyUrl,
+      platformKey,
+      stopping: () => stopLoad,
+    };
     loops = Array.from({ length: LOOPS }, (_, i) => loadLoop(ctx, new Rng(seed * 31 + i + 1)));
     // A merchant endpoint that now and then answers 500: those notifications wait for their retry
     // (10 s later) in the outbox, across the crashes.
@@ -684,7 +854,9 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
       assert.equal(result?.signal, 'SIGKILL', `kill #${i + 1} killed the gateway ${tag}`);
       const down = Date.now();
       await gateway.start();
-      killLog.push(`kill #${i + 1} at ${Date.now() - started} ms (${before} requests sent so far), back after ${Date.now() - down} ms`);
+      killLog.push(
+        `kill #${i + 1} at ${Date.now() - started} ms (${before} requests sent so far), back after ${Date.now() - down} ms`,
+      );
     }
     await sleep(1500);
     stopLoad = true;
@@ -711,7 +883,7 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
     store = await openStore({ url: tdb.url });
     const db = store.db;
     let left: string[] = [];
-    for (const deadline = Date.now() + DRAIN_DEADLINE_MS; ; ) {
+    for (const deadline = Date.now() + DRAIN_DEADLINE_MS; ;) {
       left = await unsettled(db, merchantId, merchantServer);
       if (left.length === 0 || Date.now() > deadline) break;
       await sleep(250);
@@ -721,11 +893,18 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
 
     const stats = client.stats;
     t.diagnostic(killLog.join('; '));
-    t.diagnostic(`flows ${JSON.stringify(seen.flows)}; accepted payments ${seen.payments.size}, refunds ${seen.refunds.size}; requests ${stats.requests}, connection errors ${stats.connectionErrors}, 5xx ${stats.serverErrors}, in-flight answers ${stats.inFlightAnswers}, tokens ${stats.tokenRefreshes}; unknown outcomes ${JSON.stringify(stats.unknownOutcomes)}`);
-    t.diagnostic(`load ${loadEnded - started} ms, drain ${drained - loadEnded} ms, notifications received ${merchantServer.deliveries.length} (${merchantServer.deliveries.filter((d) => !d.acknowledged).length} answered 500, of ${refusedByMerchant} refusals armed); gateway stopped with ${stopped?.code ?? stopped?.signal}`);
+    t.diagnostic(
+      `flows ${JSON.stringify(seen.flows)}; accepted payments ${seen.payments.size}, refunds ${seen.refunds.size}; requests ${stats.requests}, connection errors ${stats.connectionErrors}, 5xx ${stats.serverErrors}, in-flight answers ${stats.inFlightAnswers}, tokens ${stats.tokenRefreshes}; unknown outcomes ${JSON.stringify(stats.unknownOutcomes)}`,
+    );
+    t.diagnostic(
+      `load ${loadEnded - started} ms, drain ${drained - loadEnded} ms, notifications received ${merchantServer.deliveries.length} (${merchantServer.deliveries.filter((d) => !d.acknowledged).length} answered 500, of ${refusedByMerchant} refusals armed); gateway stopped with ${stopped?.code ?? stopped?.signal}`,
+    );
 
     // The run did what it claims: crashes under load.
-    assert.ok(gateway.starts === kills + 1 + (REAL_TIME ? 0 : 1), `the gateway was killed ${kills} times and restarted each time ${tag}`);
+    assert.ok(
+      gateway.starts === kills + 1 + (REAL_TIME ? 0 : 1),
+      `the gateway was killed ${kills} times and restarted each time ${tag}`,
+    );
     assert.ok(stats.connectionErrors > 0, `the kills cut requests off (connection errors seen) ${tag}`);
     const records = [...seen.payments.values()];
 
@@ -735,41 +914,74 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
     const lost: string[] = [];
     for (const p of records) {
       const row = paymentsById.get(p.id);
-      if (!row) lost.push(`payment ${p.id} (${p.ref}, ${p.method}, USD ${usd(p.amountMinor)}) was accepted (201) and is missing`);
-      else if (row.mer_reference_id !== p.ref || Number(row.amount_minor) !== p.amountMinor || row.currency !== 'USD' || row.payment_method !== p.method) {
-        lost.push(`payment ${p.id}: sent ${p.ref} ${p.method} USD ${usd(p.amountMinor)}, stored ${row.mer_reference_id} ${row.payment_method} ${row.currency} ${row.amount_minor} minor`);
+      if (!row)
+        lost.push(
+          `payment ${p.id} (${p.ref}, ${p.method}, USD ${usd(p.amountMinor)}) was accepted (201) and is missing`,
+        );
+      else if (
+        row.mer_reference_id !== p.ref ||
+        Number(row.amount_minor) !== p.amountMinor ||
+        row.currency !== 'USD' ||
+        row.payment_method !== p.method
+      ) {
+        lost.push(
+          `payment ${p.id}: sent ${p.ref} ${p.method} USD ${usd(p.amountMinor)}, stored ${row.mer_reference_id} ${row.payment_method} ${row.currency} ${row.amount_minor} minor`,
+        );
       }
     }
     const refundRows = await db.selectFrom('refunds').selectAll().where('merchant_id', '=', merchantId).execute();
     const refundsById = new Map(refundRows.map((r) => [r.id, r]));
     for (const r of seen.refunds.values()) {
       const row = refundsById.get(r.id);
-      if (!row) lost.push(`refund ${r.id} (${r.ref}) of ${r.paymentId}, USD ${usd(r.amountMinor)}, was accepted (201) and is missing`);
-      else if (row.payment_id !== r.paymentId || Number(row.amount_minor) !== r.amountMinor || row.mer_reference_id !== r.ref) {
-        lost.push(`refund ${r.id}: sent ${r.ref} of ${r.paymentId} USD ${usd(r.amountMinor)}, stored ${row.mer_reference_id} of ${row.payment_id} ${row.amount_minor} minor`);
+      if (!row)
+        lost.push(
+          `refund ${r.id} (${r.ref}) of ${r.paymentId}, USD ${usd(r.amountMinor)}, was accepted (201) and is missing`,
+        );
+      else if (
+        row.payment_id !== r.paymentId ||
+        Number(row.amount_minor) !== r.amountMinor ||
+        row.mer_reference_id !== r.ref
+      ) {
+        lost.push(
+          `refund ${r.id}: sent ${r.ref} of ${r.paymentId} USD ${usd(r.amountMinor)}, stored ${row.mer_reference_id} of ${row.payment_id} ${row.amount_minor} minor`,
+        );
       }
     }
     assert.ok(lost.length === 0, `no accepted payment or refund is lost or changed:\n  ${listed(lost)}\n${tag}`);
 
     // Every request was answered as a correct gateway answers it, with a valid signature (the
     // payer-agreement race is reported below, when the gateway's log shows it).
-    if (gateway.agreementRaceErrors === 0) for (const r of seen.agreementRace) seen.unexpected.push(`execute ${r.paymentId} (${r.card} card): ${r.answer}`);
+    if (gateway.agreementRaceErrors === 0)
+      for (const r of seen.agreementRace) seen.unexpected.push(`execute ${r.paymentId} (${r.card} card): ${r.answer}`);
     assert.deepEqual(client.badSignatures, [], `every answer's signature verifies ${tag}`);
-    assert.ok(seen.unexpected.length === 0, `no request got an answer a correct gateway never gives:\n  ${listed(seen.unexpected)}\n${tag}\ngateway log:\n${gateway.logTail()}`);
+    assert.ok(
+      seen.unexpected.length === 0,
+      `no request got an answer a correct gateway never gives:\n  ${listed(seen.unexpected)}\n${tag}\ngateway log:\n${gateway.logTail()}`,
+    );
 
     // 2. What the client saw succeed succeeded; nothing was charged twice or without a successful payment.
     const wrongState: string[] = [];
     for (const p of records) {
       const state = paymentsById.get(p.id)?.state;
       const expect =
-        p.card === 'late' && p.answeredState === 'WAIT_BUYER_PAY' ? 'TRADE_SUCCESS' // accepted for the bank: it answers success later
-        : p.answeredState ?? p.confirmedOnRetry;
-      if (expect !== undefined && state !== expect) wrongState.push(`payment ${p.id} (${p.card ?? p.method}): the client was told ${p.answeredState ?? `(on retry) ${p.confirmedOnRetry}`}, it is ${state}`);
-      if (p.card === 'ok' && p.answeredState !== undefined && p.answeredState !== 'TRADE_SUCCESS') wrongState.push(`payment ${p.id}: the always-successful card was answered ${p.answeredState}`);
-      if (p.card === 'declined' && state === 'TRADE_SUCCESS') wrongState.push(`payment ${p.id}: the declined card's payment is TRADE_SUCCESS`);
-      if (p.payOutcome === 'fail' && state === 'TRADE_SUCCESS') wrongState.push(`payment ${p.id}: the payer failed to pay it, it is TRADE_SUCCESS`);
+        p.card === 'late' && p.answeredState === 'WAIT_BUYER_PAY'
+          ? 'TRADE_SUCCESS' // accepted for the bank: it answers success later
+          : (p.answeredState ?? p.confirmedOnRetry);
+      if (expect !== undefined && state !== expect)
+        wrongState.push(
+          `payment ${p.id} (${p.card ?? p.method}): the client was told ${p.answeredState ?? `(on retry) ${p.confirmedOnRetry}`}, it is ${state}`,
+        );
+      if (p.card === 'ok' && p.answeredState !== undefined && p.answeredState !== 'TRADE_SUCCESS')
+        wrongState.push(`payment ${p.id}: the always-successful card was answered ${p.answeredState}`);
+      if (p.card === 'declined' && state === 'TRADE_SUCCESS')
+        wrongState.push(`payment ${p.id}: the declined card's payment is TRADE_SUCCESS`);
+      if (p.payOutcome === 'fail' && state === 'TRADE_SUCCESS')
+        wrongState.push(`payment ${p.id}: the payer failed to pay it, it is TRADE_SUCCESS`);
     }
-    assert.ok(wrongState.length === 0, `every pay / execute the client saw answered has the state it was told:\n  ${listed(wrongState)}\n${tag}`);
+    assert.ok(
+      wrongState.length === 0,
+      `every pay / execute the client saw answered has the state it was told:\n  ${listed(wrongState)}\n${tag}`,
+    );
 
     const doubled: string[] = [];
     const bank = await db.selectFrom('sandbox_bank_ledger').select(['payment_id', 'kind', 'amount_minor']).execute();
@@ -778,26 +990,39 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
       const k = `${b.kind}:${b.payment_id}`;
       bankBy.set(k, [...(bankBy.get(k) ?? []), { amount: BigInt(b.amount_minor) }]);
     }
-    for (const [k, rows] of bankBy) if (rows.length > 1) doubled.push(`the sandbox bank booked ${k} ${rows.length} times`);
+    for (const [k, rows] of bankBy)
+      if (rows.length > 1) doubled.push(`the sandbox bank booked ${k} ${rows.length} times`);
     for (const p of paymentRows) {
       const debits = bankBy.get(`debit:${p.id}`) ?? [];
-      if (p.payment_method === 'CREDIT_CARD' && p.state === 'TRADE_SUCCESS' && debits.length !== 1) doubled.push(`card payment ${p.id} is TRADE_SUCCESS with ${debits.length} bank debits`);
-      if (p.state !== 'TRADE_SUCCESS' && debits.length > 0) doubled.push(`payment ${p.id} is ${p.state} but its card was debited`);
-      if (debits.length === 1 && debits[0]!.amount !== BigInt(p.total_cny_minor)) doubled.push(`payment ${p.id} (${p.total_cny_minor} fen) debited ${debits[0]!.amount} fen`);
+      if (p.payment_method === 'CREDIT_CARD' && p.state === 'TRADE_SUCCESS' && debits.length !== 1)
+        doubled.push(`card payment ${p.id} is TRADE_SUCCESS with ${debits.length} bank debits`);
+      if (p.state !== 'TRADE_SUCCESS' && debits.length > 0)
+        doubled.push(`payment ${p.id} is ${p.state} but its card was debited`);
+      if (debits.length === 1 && debits[0]!.amount !== BigInt(p.total_cny_minor))
+        doubled.push(`payment ${p.id} (${p.total_cny_minor} fen) debited ${debits[0]!.amount} fen`);
     }
     for (const r of refundRows) {
       const credits = bankBy.get(`refund:${r.id}`) ?? [];
       const card = paymentsById.get(r.payment_id)?.channel === 'CREDIT_CARD';
-      if (card && r.state === 'REFUND_SUCCESS' && credits.length !== 1) doubled.push(`card refund ${r.id} is REFUND_SUCCESS with ${credits.length} bank credits`);
-      if (r.state !== 'REFUND_SUCCESS' && credits.length > 0) doubled.push(`refund ${r.id} is ${r.state} but the card was credited`);
-      if (credits.length === 1 && credits[0]!.amount !== BigInt(r.cny_minor)) doubled.push(`refund ${r.id} (${r.cny_minor} fen) credited ${credits[0]!.amount} fen`);
+      if (card && r.state === 'REFUND_SUCCESS' && credits.length !== 1)
+        doubled.push(`card refund ${r.id} is REFUND_SUCCESS with ${credits.length} bank credits`);
+      if (r.state !== 'REFUND_SUCCESS' && credits.length > 0)
+        doubled.push(`refund ${r.id} is ${r.state} but the card was credited`);
+      if (credits.length === 1 && credits[0]!.amount !== BigInt(r.cny_minor))
+        doubled.push(`refund ${r.id} (${r.cny_minor} fen) credited ${credits[0]!.amount} fen`);
     }
     const finalEvents = await db
       .selectFrom('payment_events')
       .innerJoin('payments', 'payments.id', 'payment_events.payment_id')
       .select(['payment_events.payment_id', 'payment_events.type', 'payment_events.detail'])
       .where('payments.merchant_id', '=', merchantId)
-      .where('payment_events.type', 'in', ['TRADE_SUCCESS', 'TRADE_FAIL', 'TRADE_CLOSED', 'REFUND_SUCCESS', 'REFUND_FAIL'])
+      .where('payment_events.type', 'in', [
+        'TRADE_SUCCESS',
+        'TRADE_FAIL',
+        'TRADE_CLOSED',
+        'REFUND_SUCCESS',
+        'REFUND_FAIL',
+      ])
       .execute();
     const eventCount = new Map<string, number>();
     for (const e of finalEvents) {
@@ -808,31 +1033,55 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
     }
     for (const [k, n] of eventCount) if (n > 1) doubled.push(`${k} reached a final state ${n} times`);
     for (const p of paymentRows) {
-      const refunded = refundRows.filter((r) => r.payment_id === p.id && r.state !== 'REFUND_FAIL').reduce((sum, r) => sum + BigInt(r.amount_minor), 0n);
-      if (refunded > BigInt(p.amount_minor)) doubled.push(`payment ${p.id} of ${p.amount_minor} minor has ${refunded} minor refunded`);
+      const refunded = refundRows
+        .filter((r) => r.payment_id === p.id && r.state !== 'REFUND_FAIL')
+        .reduce((sum, r) => sum + BigInt(r.amount_minor), 0n);
+      if (refunded > BigInt(p.amount_minor))
+        doubled.push(`payment ${p.id} of ${p.amount_minor} minor has ${refunded} minor refunded`);
     }
-    assert.ok(doubled.length === 0, `no payment charged twice (or without succeeding), no refund given back twice:\n  ${listed(doubled)}\n${tag}`);
+    assert.ok(
+      doubled.length === 0,
+      `no payment charged twice (or without succeeding), no refund given back twice:\n  ${listed(doubled)}\n${tag}`,
+    );
 
     // Settled before the deadline.
-    assert.ok(left.length === 0, `everything settled within ${DRAIN_DEADLINE_MS / 1000} s of the end of the load:\n  ${listed(left)}\n${tag}\ngateway log:\n${gateway.logTail()}`);
+    assert.ok(
+      left.length === 0,
+      `everything settled within ${DRAIN_DEADLINE_MS / 1000} s of the end of the load:\n  ${listed(left)}\n${tag}\ngateway log:\n${gateway.logTail()}`,
+    );
 
     // 3. Every final payment and refund reached the merchant (acknowledged), signature-valid, with its final state.
-    assert.equal(merchantServer.rejected.length, 0, `every notification's signature verifies: ${merchantServer.rejected.map((d) => d.verifyError).join('; ')} ${tag}`);
+    assert.equal(
+      merchantServer.rejected.length,
+      0,
+      `every notification's signature verifies: ${merchantServer.rejected.map((d) => d.verifyError).join('; ')} ${tag}`,
+    );
     const delivered = deliveredStates(merchantServer);
     const undelivered: string[] = [];
     for (const p of paymentRows) {
       const states = delivered.get(p.id)?.states;
       if (p.state === 'WAIT_BUYER_PAY') {
         if (states) undelivered.push(`payment ${p.id} is WAIT_BUYER_PAY but was notified as ${[...states].join(', ')}`);
-      } else if (!states?.has(p.state)) undelivered.push(`payment ${p.id} is ${p.state}; notifications received: ${states ? [...states].join(', ') : 'none'}`);
-      else if (states.size > 1) undelivered.push(`payment ${p.id} is ${p.state} but was also notified as ${[...states].join(', ')}`);
+      } else if (!states?.has(p.state))
+        undelivered.push(
+          `payment ${p.id} is ${p.state}; notifications received: ${states ? [...states].join(', ') : 'none'}`,
+        );
+      else if (states.size > 1)
+        undelivered.push(`payment ${p.id} is ${p.state} but was also notified as ${[...states].join(', ')}`);
     }
     for (const r of refundRows) {
       const states = delivered.get(r.id)?.states;
-      if (!states?.has(r.state)) undelivered.push(`refund ${r.id} is ${r.state}; notifications received: ${states ? [...states].join(', ') : 'none'}`);
-      else if (states.size > 1) undelivered.push(`refund ${r.id} is ${r.state} but was also notified as ${[...states].join(', ')}`);
+      if (!states?.has(r.state))
+        undelivered.push(
+          `refund ${r.id} is ${r.state}; notifications received: ${states ? [...states].join(', ') : 'none'}`,
+        );
+      else if (states.size > 1)
+        undelivered.push(`refund ${r.id} is ${r.state} but was also notified as ${[...states].join(', ')}`);
     }
-    assert.ok(undelivered.length === 0, `every TRADE_SUCCESS / final payment and every final refund was delivered (and acknowledged) at least once, and no notification contradicts the database:\n  ${listed(undelivered)}\n${tag}`);
+    assert.ok(
+      undelivered.length === 0,
+      `every TRADE_SUCCESS / final payment and every final refund was delivered (and acknowledged) at least once, and no notification contradicts the database:\n  ${listed(undelivered)}\n${tag}`,
+    );
 
     // Duplicates are allowed (at least once); how many there were, and why, is worth seeing.
     const perObject = new Map<string, number>();
@@ -844,11 +1093,14 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
     const duplicated = [...perObject.values()].filter((n) => n > 1).length;
     const attempts = await db.selectFrom('notification_attempts').select(['outbox_id', 'outcome']).execute();
     const deliveredAttempts = new Map<string, number>();
-    for (const a of attempts) if (a.outcome === 'delivered') deliveredAttempts.set(a.outbox_id, (deliveredAttempts.get(a.outbox_id) ?? 0) + 1);
+    for (const a of attempts)
+      if (a.outcome === 'delivered') deliveredAttempts.set(a.outbox_id, (deliveredAttempts.get(a.outbox_id) ?? 0) + 1);
     const outboxRows = await db.selectFrom('outbox').select(['id', 'object_id']).execute();
     const perObjectRows = new Map<string, number>();
     for (const o of outboxRows) perObjectRows.set(o.object_id, (perObjectRows.get(o.object_id) ?? 0) + 1);
-    t.diagnostic(`objects notified ${perObject.size}, acknowledged more than once ${duplicated}; outbox rows ${outboxRows.length} (objects with several rows ${[...perObjectRows.values()].filter((n) => n > 1).length}), rows with several recorded deliveries ${[...deliveredAttempts.values()].filter((n) => n > 1).length}`);
+    t.diagnostic(
+      `objects notified ${perObject.size}, acknowledged more than once ${duplicated}; outbox rows ${outboxRows.length} (objects with several rows ${[...perObjectRows.values()].filter((n) => n > 1).length}), rows with several recorded deliveries ${[...deliveredAttempts.values()].filter((n) => n > 1).length}`,
+    );
 
     // 4. The ledger balances and agrees with the payments and refunds.
     const ledger = await checkLedger(db);
@@ -862,18 +1114,27 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
       lateExecuted: byKind((p) => p.card === 'late' && p.answeredState !== undefined),
       refunds: seen.refunds.size,
     };
-    for (const [what, n] of Object.entries(coverage)) assert.ok(n > 0, `the load got at least one ${what} accepted (${JSON.stringify(coverage)}) ${tag}`);
+    for (const [what, n] of Object.entries(coverage))
+      assert.ok(n > 0, `the load got at least one ${what} accepted (${JSON.stringify(coverage)}) ${tag}`);
 
     // Beyond the target: two first payments with one card executed at once (a bug this test found, fixed): an ordinary subtest, it fails the run.
-    const race = gateway.agreementRaceErrors === 0 ? [] : seen.agreementRace.map((r) => {
-      const row = paymentsById.get(r.paymentId);
-      return `execute ${r.paymentId} (${r.card} card): ${r.answer.slice(0, 160)}...; bank debit ${bankBy.has(`debit:${r.paymentId}`) ? 'booked' : 'none'}, finally ${row?.state}/${row?.stage} (completed by the stalled-execution poller)`;
-    });
-    t.diagnostic(`executes answered 5xx by the payer-agreement race: ${race.length} (gateway log lines with payer_agreements_card_unique: ${gateway.agreementRaceErrors})`);
+    const race =
+      gateway.agreementRaceErrors === 0
+        ? []
+        : seen.agreementRace.map((r) => {
+            const row = paymentsById.get(r.paymentId);
+            return `execute ${r.paymentId} (${r.card} card): ${r.answer.slice(0, 160)}...; bank debit ${bankBy.has(`debit:${r.paymentId}`) ? 'booked' : 'none'}, finally ${row?.state}/${row?.stage} (completed by the stalled-execution poller)`;
+          });
+    t.diagnostic(
+      `executes answered 5xx by the payer-agreement race: ${race.length} (gateway log lines with payer_agreements_card_unique: ${gateway.agreementRaceErrors})`,
+    );
     await t.test(
       'two first payments with the same card at the same merchant, executed at the same time, are both answered (none gets a 500 after its card was debited)',
       () => {
-        assert.ok(race.length === 0, `executes answered 500 (unique violation payer_agreements_card_unique in the gateway log, ${gateway.agreementRaceErrors} line(s)) and "Payment in process" on retry, although the card was debited:\n  ${listed(race, 30)}\n${tag}`);
+        assert.ok(
+          race.length === 0,
+          `executes answered 500 (unique violation payer_agreements_card_unique in the gateway log, ${gateway.agreementRaceErrors} line(s)) and "Payment in process" on retry, although the card was debited:\n  ${listed(race, 30)}\n${tag}`,
+        );
       },
     );
 
@@ -886,26 +1147,42 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
       let committed = '';
       if (replay.what.startsWith('create')) {
         const row = paymentRows.find((p) => p.mer_reference_id === ref);
-        committed = row ? `payment ${row.id} with that reference exists (${row.state})` : 'no payment with that reference exists';
+        committed = row
+          ? `payment ${row.id} with that reference exists (${row.state})`
+          : 'no payment with that reference exists';
       } else if (replay.what === 'refund') {
         const row = refundRows.find((r) => r.mer_reference_id === ref);
-        committed = row ? `refund ${row.id} with that reference exists (${row.state})` : 'no refund with that reference exists';
+        committed = row
+          ? `refund ${row.id} with that reference exists (${row.state})`
+          : 'no refund with that reference exists';
       } else {
         const row = paymentsById.get(ref);
-        committed = row ? `the payment is ${row.state} / ${row.stage}, ${row.sms_sent_count} SMS sent` : 'no such payment';
+        committed = row
+          ? `the payment is ${row.state} / ${row.stage}, ${row.sms_sent_count} SMS sent`
+          : 'no such payment';
       }
-      replayProblems.push(`${replay.what} ${replay.about}: ${answer ? `${answer.status} ${answer.json?.meta?.ret_code} ${answer.json?.meta?.ret_msg}` : 'no answer'}; ${committed}`);
+      replayProblems.push(
+        `${replay.what} ${replay.about}: ${answer ? `${answer.status} ${answer.json?.meta?.ret_code} ${answer.json?.meta?.ret_msg}` : 'no answer'}; ${committed}`,
+      );
     }
-    t.diagnostic(`requests replayed after the key takeover: ${replayed.length}, answered with an error: ${replayProblems.length}`);
+    t.diagnostic(
+      `requests replayed after the key takeover: ${replayed.length}, answered with an error: ${replayProblems.length}`,
+    );
     await t.test(
       'a request whose key a crash left in flight, sent again with the same Idempotency-Key after the takeover, gets the answer of the work it did',
-      { todo: 'known gap: an execute cut off while the bank was being asked answers 00060761 "in process" when resumed, until the bank poller finishes it; and a crashed request\'s key stays "in flight" for 2 minutes' },
+      {
+        todo: 'known gap: an execute cut off while the bank was being asked answers 00060761 "in process" when resumed, until the bank poller finishes it; and a crashed request\'s key stays "in flight" for 2 minutes',
+      },
       () => {
-        assert.ok(replayProblems.length === 0, `replays answered with an error although the first attempt's work is in the database (or would succeed):\n  ${listed(replayProblems, 30)}\n${tag}`);
+        assert.ok(
+          replayProblems.length === 0,
+          `replays answered with an error although the first attempt's work is in the database (or would succeed):\n  ${listed(replayProblems, 30)}\n${tag}`,
+        );
       },
     );
   } catch (error) {
-    if (error instanceof Error && !error.message.includes('KILL9_SEED')) error.message += `\n${tag}\ngateway log:\n${gateway.logTail()}`;
+    if (error instanceof Error && !error.message.includes('KILL9_SEED'))
+      error.message += `\n${tag}\ngateway log:\n${gateway.logTail()}`;
     throw error;
   } finally {
     stopLoad = true;

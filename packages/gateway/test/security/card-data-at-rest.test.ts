@@ -28,7 +28,10 @@ for (const kind of testDatabaseUrls()) {
     const logFile = join(logDir, 'gateway.log');
 
     before(async () => {
-      h = await startHarness(kind, { lateBankDelayMs: 200, logger: { level: 'trace', stream: createWriteStream(logFile) } });
+      h = await startHarness(kind, {
+        lateBankDelayMs: 200,
+        logger: { level: 'trace', stream: createWriteStream(logFile) },
+      });
       merchant = await h.merchant({ encryption: kind.name === 'sqlite' ? 'pkcs1' : 'oaep' });
     });
     after(async () => {
@@ -37,7 +40,12 @@ for (const kind of testDatabaseUrls()) {
     });
 
     async function pay(number: string, ref: string): Promise<{ id: string; verify: any; execute: any }> {
-      const created = await h.call(merchant, 'POST', '/payments/payment', sampleOrder(ref, { payer: { payment_method: 'CREDIT_CARD', bank_code: 'ICBC', payer_info: { phone: PHONE } } }));
+      const created = await h.call(
+        merchant,
+        'POST',
+        '/payments/payment',
+        sampleOrder(ref, { payer: { payment_method: 'CREDIT_CARD', bank_code: 'ICBC', payer_info: { phone: PHONE } } }),
+      );
       assert.equal(created.status, 201, created.text);
       const id = created.json.payment.id as string;
       const card = {
@@ -49,11 +57,17 @@ for (const kind of testDatabaseUrls()) {
         citizen_id_number: h.encrypt(merchant, CITIZEN_ID),
         phone: PHONE,
       };
-      const verify = await h.call(merchant, 'POST', `/payments/payment/${id}/verify`, { payer: { payer_info: { bank_card: card } } });
+      const verify = await h.call(merchant, 'POST', `/payments/payment/${id}/verify`, {
+        payer: { payer_info: { bank_card: card } },
+      });
       if (verify.status !== 200) return { id, verify, execute: undefined };
-      const sms = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${PHONE}`)).json()) as { messages: Array<{ code: string; payment_id: string }> };
+      const sms = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${PHONE}`)).json()) as {
+        messages: Array<{ code: string; payment_id: string }>;
+      };
       const code = sms.messages.find((m) => m.payment_id === id)!.code;
-      const execute = await h.call(merchant, 'POST', `/payments/payment/${id}/execute`, { payer: { payer_info: { verify_code: code } } });
+      const execute = await h.call(merchant, 'POST', `/payments/payment/${id}/execute`, {
+        payer: { payer_info: { verify_code: code } },
+      });
       return { id, verify, execute };
     }
 
@@ -67,9 +81,25 @@ for (const kind of testDatabaseUrls()) {
       const rejected = await pay(CARDS[3]!, 'PCI-REJECTED');
       assert.equal(rejected.verify.json.meta.ret_code, '00200025');
       // A verified payment that is never executed: its card data is sealed (encrypted), not clear.
-      const pending = await h.call(merchant, 'POST', '/payments/payment', sampleOrder('PCI-PENDING', { payer: { payment_method: 'CREDIT_CARD', payer_info: { phone: PHONE } } }));
+      const pending = await h.call(
+        merchant,
+        'POST',
+        '/payments/payment',
+        sampleOrder('PCI-PENDING', { payer: { payment_method: 'CREDIT_CARD', payer_info: { phone: PHONE } } }),
+      );
       await h.call(merchant, 'POST', `/payments/payment/${pending.json.payment.id}/verify`, {
-        payer: { payer_info: { bank_card: { number: h.encrypt(merchant, CARDS[0]!), valid_date: h.encrypt(merchant, VALID_DATE), cvv2: h.encrypt(merchant, CVV2), payer_name: h.encrypt(merchant, HOLDER), citizen_id_number: h.encrypt(merchant, CITIZEN_ID), phone: PHONE } } },
+        payer: {
+          payer_info: {
+            bank_card: {
+              number: h.encrypt(merchant, CARDS[0]!),
+              valid_date: h.encrypt(merchant, VALID_DATE),
+              cvv2: h.encrypt(merchant, CVV2),
+              payer_name: h.encrypt(merchant, HOLDER),
+              citizen_id_number: h.encrypt(merchant, CITIZEN_ID),
+              phone: PHONE,
+            },
+          },
+        },
       });
 
       // Wait for the late bank to answer and the notifications to be attempted.
@@ -82,31 +112,62 @@ for (const kind of testDatabaseUrls()) {
       }
 
       // CVV2 and the other card data are destroyed once the bank has answered.
-      const rows = await h.gateway.context.db.selectFrom('payments').select(['id', 'card_secret_enc', 'state', 'card_last4']).execute();
+      const rows = await h.gateway.context.db
+        .selectFrom('payments')
+        .select(['id', 'card_secret_enc', 'state', 'card_last4'])
+        .execute();
       for (const row of rows) {
-        if (row.id === pending.json.payment.id) assert.ok(row.card_secret_enc?.startsWith('v1.'), 'sealed while waiting for execute');
+        if (row.id === pending.json.payment.id)
+          assert.ok(row.card_secret_enc?.startsWith('v1.'), 'sealed while waiting for execute');
         else assert.equal(row.card_secret_enc, null, `card data of ${row.id} (${row.state}) destroyed`);
       }
       // Payer agreements keep the card sealed, without the CVV2.
       const agreements = await h.gateway.context.db.selectFrom('payer_agreements').selectAll().execute();
       assert.ok(agreements.length >= 1);
       for (const a of agreements) {
-        const opened = JSON.parse(h.gateway.context.cardVault.open(a.card_enc, `agreement:${a.usr_pay_agreement_id}`)) as Record<string, unknown>;
+        const opened = JSON.parse(
+          h.gateway.context.cardVault.open(a.card_enc, `agreement:${a.usr_pay_agreement_id}`),
+        ) as Record<string, unknown>;
         assert.equal(opened.cvv2, undefined, 'no CVV2 in an agreement');
         assert.equal(a.card_last4.length, 4);
       }
 
-      const needles = [...CARDS, CITIZEN_ID, HOLDER, `"cvv2":"${CVV2}"`, `"valid_date":"${VALID_DATE}"`, `"validDate":"${VALID_DATE}"`];
+      const needles = [
+        ...CARDS,
+        CITIZEN_ID,
+        HOLDER,
+        `"cvv2":"${CVV2}"`,
+        `"valid_date":"${VALID_DATE}"`,
+        `"validDate":"${VALID_DATE}"`,
+      ];
       const haystacks: Array<{ name: string; text: string }> = [];
       if (kind.name === 'sqlite') {
         const file = h.gateway.context.store.url.slice('sqlite:'.length);
         const dir = file.slice(0, file.lastIndexOf('/'));
-        for (const name of readdirSync(dir)) haystacks.push({ name, text: readFileSync(join(dir, name)).toString('latin1') });
+        for (const name of readdirSync(dir))
+          haystacks.push({ name, text: readFileSync(join(dir, name)).toString('latin1') });
         assert.ok(haystacks.some((f) => f.name.endsWith('-wal') || f.name.endsWith('.db')));
       } else {
-        const tables = ['platform_keys', 'merchants', 'merchant_keys', 'access_tokens', 'payments', 'payer_agreements', 'payment_events', 'outbox', 'notification_attempts', 'idempotency_keys', 'fx_rates', 'sandbox_sms', 'sandbox_bank_accounts', 'sandbox_bank_ledger'];
+        const tables = [
+          'platform_keys',
+          'merchants',
+          'merchant_keys',
+          'access_tokens',
+          'payments',
+          'payer_agreements',
+          'payment_events',
+          'outbox',
+          'notification_attempts',
+          'idempotency_keys',
+          'fx_rates',
+          'sandbox_sms',
+          'sandbox_bank_accounts',
+          'sandbox_bank_ledger',
+        ];
         for (const table of tables) {
-          const dump = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t`.execute(h.gateway.context.db);
+          const dump = await sql<{ row: string }>`select t::text as row from ${sql.table(table)} t`.execute(
+            h.gateway.context.db,
+          );
           haystacks.push({ name: table, text: dump.rows.map((r) => r.row).join('\n') });
         }
       }

@@ -30,7 +30,11 @@ test('the checkpointer raises the fallback, checkpoints the WAL, and restores th
     const checkpointer = await WalCheckpointer.start(sqlite, path, 20);
     assert.ok(checkpointer, 'the worker started');
     assert.ok(checkpointer.running, 'and runs');
-    assert.equal(sqlite.pragma('wal_autocheckpoint', { simple: true }), 10_000, 'the connection only checkpoints by itself far beyond the worker');
+    assert.equal(
+      sqlite.pragma('wal_autocheckpoint', { simple: true }),
+      10_000,
+      'the connection only checkpoints by itself far beyond the worker',
+    );
     const insert = sqlite.prepare('insert into t values (?)');
     for (let i = 0; i < 2000; i++) insert.run('x'.repeat(200));
     // The worker's passive checkpoints copy the WAL into the database file (bounded wait).
@@ -38,7 +42,11 @@ test('the checkpointer raises the fallback, checkpoints the WAL, and restores th
     assert.ok(statSync(path).size >= 400_000, `the database file holds the rows: ${statSync(path).size} bytes`);
     await checkpointer.stop();
     assert.ok(!checkpointer.running, 'stopped');
-    assert.equal(sqlite.pragma('wal_autocheckpoint', { simple: true }), DEFAULT_AUTOCHECKPOINT_PAGES, 'back to SQLite automatic checkpoints');
+    assert.equal(
+      sqlite.pragma('wal_autocheckpoint', { simple: true }),
+      DEFAULT_AUTOCHECKPOINT_PAGES,
+      'back to SQLite automatic checkpoints',
+    );
     await checkpointer.stop();
     assert.ok(true, 'stopping twice is harmless');
   } finally {
@@ -52,7 +60,9 @@ test('opening and closing SQLite stores leaves no thread behind', async () => {
   try {
     const before = threads();
     for (let round = 0; round < 2; round++) {
-      const stores = await Promise.all([0, 1, 2].map((i) => openStore({ url: `sqlite:${join(dir, `db${round}-${i}.sqlite`)}` })));
+      const stores = await Promise.all(
+        [0, 1, 2].map((i) => openStore({ url: `sqlite:${join(dir, `db${round}-${i}.sqlite`)}` })),
+      );
       assert.ok(threads() > before, 'each store runs its checkpoint worker');
       await Promise.all(stores.map((s) => s.close()));
     }

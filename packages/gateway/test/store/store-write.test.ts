@@ -26,7 +26,9 @@ for (const kind of testDatabaseUrls()) {
         }),
       );
       // A write that inserts a duplicate key, and one that throws after writing.
-      const duplicate = store.write(async (trx) => insertRate.run(trx, { currency: 'AAA', rate: '9', source: 'test', updated_at: 9 }));
+      const duplicate = store.write(async (trx) =>
+        insertRate.run(trx, { currency: 'AAA', rate: '9', source: 'test', updated_at: 9 }),
+      );
       const throwing = store.write(async (trx) => {
         await insertRate.run(trx, { currency: 'EEE', rate: '2', source: 'test', updated_at: 0 });
         throw new Error('changed my mind');
@@ -46,10 +48,15 @@ for (const kind of testDatabaseUrls()) {
       assert.equal((await rateOf.takeFirst(store.db, 'AAA'))?.rate, '1.0', 'the first AAA stays');
       assert.equal(await rateOf.takeFirst(store.db, 'EEE'), undefined, 'nothing of the throwing write committed');
       if (kind.name === 'sqlite') {
-        assert.ok(new Set(trxSeen).size < trxSeen.length, `writes of one turn of the event loop shared a transaction (${new Set(trxSeen).size} for ${trxSeen.length})`);
+        assert.ok(
+          new Set(trxSeen).size < trxSeen.length,
+          `writes of one turn of the event loop shared a transaction (${new Set(trxSeen).size} for ${trxSeen.length})`,
+        );
       }
       // Later writes still work, and close waits for queued ones.
-      const late = store.write(async (trx) => insertRate.run(trx, { currency: 'FFF', rate: '3', source: 'test', updated_at: 0 }));
+      const late = store.write(async (trx) =>
+        insertRate.run(trx, { currency: 'FFF', rate: '3', source: 'test', updated_at: 0 }),
+      );
       await late;
       assert.ok(await rateOf.takeFirst(store.db, 'FFF'), 'a later write commits');
     } finally {
@@ -59,21 +66,24 @@ for (const kind of testDatabaseUrls()) {
   });
 
   // On SQLite a write waits in the group-commit queue until the next turn of the event loop.
-  if (kind.name === 'sqlite') test(`store.write: close() settles writes still queued (${kind.name})`, async () => {
-    const tdb = await kind.open();
-    const store = await openStore({ url: tdb.url });
-    let closed = false;
-    try {
-      const queued = store.write(async (trx) => insertRate.run(trx, { currency: 'GGG', rate: '1', source: 'test', updated_at: 0 }));
-      await store.close();
-      closed = true;
-      await queued;
-      assert.ok(true, 'the queued write settled before the store closed');
-    } finally {
-      if (!closed) await store.close();
-      await tdb.drop();
-    }
-  });
+  if (kind.name === 'sqlite')
+    test(`store.write: close() settles writes still queued (${kind.name})`, async () => {
+      const tdb = await kind.open();
+      const store = await openStore({ url: tdb.url });
+      let closed = false;
+      try {
+        const queued = store.write(async (trx) =>
+          insertRate.run(trx, { currency: 'GGG', rate: '1', source: 'test', updated_at: 0 }),
+        );
+        await store.close();
+        closed = true;
+        await queued;
+        assert.ok(true, 'the queued write settled before the store closed');
+      } finally {
+        if (!closed) await store.close();
+        await tdb.drop();
+      }
+    });
 
   test(`prepared queries give what Kysely gives, with values swapped in (${kind.name})`, async () => {
     const tdb = await kind.open();
@@ -84,13 +94,22 @@ for (const kind of testDatabaseUrls()) {
       assert.deepEqual(await rateOf.execute(store.db, 'XAA'), [{ currency: 'XAA', rate: '1.5' }]);
       assert.deepEqual(await rateOf.execute(store.db, 'XBB'), [{ currency: 'XBB', rate: '2.5' }]);
       assert.deepEqual(await rateOf.execute(store.db, 'XCC'), []);
-      const viaKysely = await store.db.selectFrom('fx_rates').select(['currency', 'rate']).where('currency', '=', 'XBB').where('source', '=', 'test').execute();
+      const viaKysely = await store.db
+        .selectFrom('fx_rates')
+        .select(['currency', 'rate'])
+        .where('currency', '=', 'XBB')
+        .where('source', '=', 'test')
+        .execute();
       assert.deepEqual(await rateOf.execute(store.db, 'XBB'), viaKysely, 'the same rows as the built query');
       // Inside a transaction too.
       await store.db.transaction().execute(async (trx) => {
         assert.equal((await rateOf.takeFirst(trx, 'XAA'))?.rate, '1.5', 'a prepared query runs in a transaction');
       });
-      await assert.rejects(insertRate.run(store.db, { currency: 'XDD', rate: '1' }), /no value for source/, 'a missing column is an error, not a default');
+      await assert.rejects(
+        insertRate.run(store.db, { currency: 'XDD', rate: '1' }),
+        /no value for source/,
+        'a missing column is an error, not a default',
+      );
     } finally {
       await store.close();
       await tdb.drop();
@@ -103,7 +122,9 @@ test('a prepared query whose values do not all become parameters is refused', as
   const tdb = await sqlite!.open();
   const store = await openStore({ url: tdb.url });
   try {
-    const bad = new PreparedQuery<[a: string, b: string], unknown>(2, (db, [a]) => db.selectFrom('fx_rates').selectAll().where('currency', '=', a));
+    const bad = new PreparedQuery<[a: string, b: string], unknown>(2, (db, [a]) =>
+      db.selectFrom('fx_rates').selectAll().where('currency', '=', a),
+    );
     await assert.rejects(bad.execute(store.db, 'USD', 'unused'), /uses 1 of its 2 values/);
   } finally {
     await store.close();

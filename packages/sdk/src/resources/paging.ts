@@ -14,7 +14,9 @@ export type SummaryItem<P, R> = { kind: 'payment'; summary: P } | { kind: 'refun
  * Every payment, then every refund of each page, fetching page 1, 2, ... with `fetchPage`. Stops at an
  * empty page or once `total_count` is reached, so it never asks for a page past the last one.
  */
-export async function* allSummaries<P, R>(fetchPage: (pageNumber: number) => Promise<SummaryPage<P, R>>): AsyncGenerator<SummaryItem<P, R>> {
+export async function* allSummaries<P, R>(
+  fetchPage: (pageNumber: number) => Promise<SummaryPage<P, R>>,
+): AsyncGenerator<SummaryItem<P, R>> {
   for (let pageNumber = 1; ; pageNumber++) {
     const page = await fetchPage(pageNumber);
     for (const summary of page.payment_summaries) yield { kind: 'payment', summary };

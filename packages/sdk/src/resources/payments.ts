@@ -29,7 +29,13 @@ function paymentPath(paymentId: string, action?: 'verify' | 'execute'): string {
 }
 
 function toPaymentResponse(res: SignedResult, operation: string, expectedId?: string): PaymentResponse {
-  const { object: payment, links } = checkedObject(res, res.data.payment as Payment | undefined, { missing: 'payment object', noun: 'payment' }, operation, expectedId);
+  const { object: payment, links } = checkedObject(
+    res,
+    res.data.payment as Payment | undefined,
+    { missing: 'payment object', noun: 'payment' },
+    operation,
+    expectedId,
+  );
   return { payment, links, meta: res.meta };
 }
 
@@ -54,9 +60,18 @@ export class Payments {
    * hosted checkout (interface_type SERVER_TO_WEB / SERVER_TO_H5WEB) the `upay` link (see `checkoutUrl`).
    */
   create(params: CreatePaymentParams<QrPayerInput>, options?: RequestOptions): Promise<PaymentResponse<QrCodePayment>>;
-  create(params: CreatePaymentParams<WechatWebPayerInput>, options?: RequestOptions): Promise<PaymentResponse<WechatWebPayment>>;
-  create(params: CreatePaymentParams<WechatInAppPayerInput>, options?: RequestOptions): Promise<PaymentResponse<WechatInAppPayment>>;
-  create(params: CreatePaymentParams<CheckoutPayerInput>, options?: RequestOptions): Promise<PaymentResponse<CheckoutPayment>>;
+  create(
+    params: CreatePaymentParams<WechatWebPayerInput>,
+    options?: RequestOptions,
+  ): Promise<PaymentResponse<WechatWebPayment>>;
+  create(
+    params: CreatePaymentParams<WechatInAppPayerInput>,
+    options?: RequestOptions,
+  ): Promise<PaymentResponse<WechatInAppPayment>>;
+  create(
+    params: CreatePaymentParams<CheckoutPayerInput>,
+    options?: RequestOptions,
+  ): Promise<PaymentResponse<CheckoutPayment>>;
   create(params: CreatePaymentParams, options?: RequestOptions): Promise<PaymentResponse>;
   async create(params: CreatePaymentParams, options: RequestOptions = {}): Promise<PaymentResponse> {
     validateCreatePayment(params);
@@ -84,7 +99,11 @@ export class Payments {
    * `POST /payments/payment/{id}/verify` with card data: the platform sends the SMS code to `card.phone`.
    * Card fields are plaintext here; the SDK encrypts them with the platform certificate.
    */
-  async verifyCard(paymentId: string, params: VerifyCardParams, options: RequestOptions = {}): Promise<PaymentResponse> {
+  async verifyCard(
+    paymentId: string,
+    params: VerifyCardParams,
+    options: RequestOptions = {},
+  ): Promise<PaymentResponse> {
     const path = paymentPath(paymentId, 'verify');
     if (!params || typeof params.card !== 'object' || params.card === null) {
       throw new TypeError('payments.verifyCard: params.card is required');
@@ -96,7 +115,11 @@ export class Payments {
   }
 
   /** `POST /payments/payment/{id}/verify` for a returning card, identified by its payer agreement. */
-  async verifyAgreement(paymentId: string, params: VerifyAgreementParams, options: RequestOptions = {}): Promise<PaymentResponse> {
+  async verifyAgreement(
+    paymentId: string,
+    params: VerifyAgreementParams,
+    options: RequestOptions = {},
+  ): Promise<PaymentResponse> {
     const path = paymentPath(paymentId, 'verify');
     if (!params || typeof params !== 'object') throw new TypeError('payments.verifyAgreement: params are required');
     const payerInfo: Record<string, unknown> = {};
@@ -141,6 +164,11 @@ export class Payments {
     options: WaitForOptions = {},
   ): Promise<Payment> {
     requireNonEmpty(paymentId, 'paymentId');
-    return pollUntil(async (signal) => (await this.get(paymentId, { signal })).payment, until, options, `payments.waitFor: payment ${paymentId}`);
+    return pollUntil(
+      async (signal) => (await this.get(paymentId, { signal })).payment,
+      until,
+      options,
+      `payments.waitFor: payment ${paymentId}`,
+    );
   }
 }

@@ -18,7 +18,12 @@ export async function pollUntil<T extends { state: S }, S extends string>(
   options: WaitForOptions,
   what: string,
 ): Promise<T> {
-  const predicate = typeof until === 'function' ? until : typeof until === 'string' ? (o: T) => o.state === until : (o: T) => until.includes(o.state);
+  const predicate =
+    typeof until === 'function'
+      ? until
+      : typeof until === 'string'
+        ? (o: T) => o.state === until
+        : (o: T) => until.includes(o.state);
   const timeoutMs = options.timeoutMs ?? 60_000;
   const intervalMs = options.intervalMs ?? 1_000;
   const deadline = Date.now() + timeoutMs;
@@ -26,7 +31,8 @@ export async function pollUntil<T extends { state: S }, S extends string>(
     const object = await fetch(options.signal);
     if (predicate(object)) return object;
     const remaining = deadline - Date.now();
-    if (remaining <= 0) throw new UmfWaitTimeoutError(`${what} still in state ${object.state} after ${timeoutMs} ms`, object);
+    if (remaining <= 0)
+      throw new UmfWaitTimeoutError(`${what} still in state ${object.state} after ${timeoutMs} ms`, object);
     await sleep(Math.min(intervalMs, remaining), options.signal);
   }
 }

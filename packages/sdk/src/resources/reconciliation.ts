@@ -84,7 +84,8 @@ export interface ReconciliationStatement {
   meta: ResponseMeta;
 }
 
-export type StatementItem = { kind: 'payment'; summary: SettledPaymentSummary } | { kind: 'refund'; summary: SettledRefundSummary };
+export type StatementItem =
+  { kind: 'payment'; summary: SettledPaymentSummary } | { kind: 'refund'; summary: SettledRefundSummary };
 
 export interface GetStatementParams {
   /** YYYYMMDD: the date the platform transferred the money. */
@@ -112,11 +113,22 @@ export class Reconciliation {
     const path = '/payments/reconciliation_statement';
     const res = await this.#ctx.transport.requestSigned({ method: 'GET', path, query }, options, this.#ctx.tokens);
     const body = res.data.reconciliations as Omit<ReconciliationStatement, 'meta'> | undefined;
-    if (!body || !Array.isArray(body.payment_summaries) || !Array.isArray(body.refund_summaries) || typeof body.pagination?.total_count !== 'number') {
-      throw new UmfApiError(`GET ${path}: the response has no reconciliations object with summaries and pagination`, { httpStatus: res.httpStatus, requestId: res.requestId });
+    if (
+      !body ||
+      !Array.isArray(body.payment_summaries) ||
+      !Array.isArray(body.refund_summaries) ||
+      typeof body.pagination?.total_count !== 'number'
+    ) {
+      throw new UmfApiError(`GET ${path}: the response has no reconciliations object with summaries and pagination`, {
+        httpStatus: res.httpStatus,
+        requestId: res.requestId,
+      });
     }
     if (body.settle_date !== params.settleDate) {
-      throw new UmfApiError(`GET ${path}: the statement is of ${String(body.settle_date)}, not ${params.settleDate}`, { httpStatus: res.httpStatus, requestId: res.requestId });
+      throw new UmfApiError(`GET ${path}: the statement is of ${String(body.settle_date)}, not ${params.settleDate}`, {
+        httpStatus: res.httpStatus,
+        requestId: res.requestId,
+      });
     }
     return { ...body, meta: res.meta };
   }
@@ -135,6 +147,10 @@ export class Reconciliation {
     if (!params || typeof params !== 'object') throw new TypeError(`${operation}: params are required`);
     // The reference names the parameter mer_date; it is the statement's (settle) date.
     const query = { mer_date: requireDate(params.settleDate, `${operation}: settleDate`) };
-    return this.#ctx.transport.download({ path: '/payments/reconciliation_statement_download', query }, options, this.#ctx.tokens);
+    return this.#ctx.transport.download(
+      { path: '/payments/reconciliation_statement_download', query },
+      options,
+      this.#ctx.tokens,
+    );
   }
 }

@@ -1,6 +1,14 @@
 import type { SignedResult } from '../transport.ts';
 import { FINAL_REFUND_STATES } from '../types.ts';
-import type { Amount, CreateRefundParams, Refund, RefundResponse, RefundState, RequestOptions, WaitForOptions } from '../types.ts';
+import type {
+  Amount,
+  CreateRefundParams,
+  Refund,
+  RefundResponse,
+  RefundState,
+  RequestOptions,
+  WaitForOptions,
+} from '../types.ts';
 import { requireDate, requireNonEmpty } from '../validation.ts';
 import type { ClientContext } from './context.ts';
 import { pollUntil } from './polling.ts';
@@ -11,13 +19,17 @@ const DECIMAL_RE = /^\d{1,10}(\.\d{1,2})?$/;
 function checkAmount(amount: Amount | undefined, where: string): void {
   if (!amount || typeof amount !== 'object') throw new TypeError(`${where} is required`);
   if (typeof amount.total !== 'string' || !DECIMAL_RE.test(amount.total)) {
-    throw new TypeError(`${where}.total must be a decimal STRING such as "100.02"; got ${JSON.stringify(amount.total)}`);
+    throw new TypeError(
+      `${where}.total must be a decimal STRING such as "100.02"; got ${JSON.stringify(amount.total)}`,
+    );
   }
-  if (typeof amount.currency !== 'string' || !/^[A-Z]{3}$/.test(amount.currency)) throw new TypeError(`${where}.currency must be an ISO 4217 code such as "USD"`);
+  if (typeof amount.currency !== 'string' || !/^[A-Z]{3}$/.test(amount.currency))
+    throw new TypeError(`${where}.currency must be an ISO 4217 code such as "USD"`);
 }
 
 function validateCreateRefund(params: CreateRefundParams): void {
-  if (!params || typeof params !== 'object' || !params.order || typeof params.order !== 'object') throw new TypeError('refunds.create: params.order is required');
+  if (!params || typeof params !== 'object' || !params.order || typeof params.order !== 'object')
+    throw new TypeError('refunds.create: params.order is required');
   const { order } = params;
   requireNonEmpty(order.mer_reference_id, 'order.mer_reference_id (your refund number)');
   requireDate(order.mer_date, 'order.mer_date');
@@ -29,7 +41,13 @@ function validateCreateRefund(params: CreateRefundParams): void {
 }
 
 function toRefundResponse(res: SignedResult, operation: string, expectedId?: string): RefundResponse {
-  const { object: refund, links } = checkedObject(res, res.data.refund as Refund | undefined, { missing: 'refund object', noun: 'refund' }, operation, expectedId);
+  const { object: refund, links } = checkedObject(
+    res,
+    res.data.refund as Refund | undefined,
+    { missing: 'refund object', noun: 'refund' },
+    operation,
+    expectedId,
+  );
   return { refund, links, meta: res.meta };
 }
 
@@ -69,8 +87,17 @@ export class Refunds {
    * Polls `get` until the refund satisfies `until` (a predicate, a state, a list of states; default: any
    * final state) and returns it. Throws UmfWaitTimeoutError after `timeoutMs` (default 60 s).
    */
-  async waitFor(refundId: string, until: RefundPredicate | RefundState | readonly RefundState[] = FINAL_REFUND_STATES, options: WaitForOptions = {}): Promise<Refund> {
+  async waitFor(
+    refundId: string,
+    until: RefundPredicate | RefundState | readonly RefundState[] = FINAL_REFUND_STATES,
+    options: WaitForOptions = {},
+  ): Promise<Refund> {
     requireNonEmpty(refundId, 'refundId');
-    return pollUntil(async (signal) => (await this.get(refundId, { signal })).refund, until, options, `refunds.waitFor: refund ${refundId}`);
+    return pollUntil(
+      async (signal) => (await this.get(refundId, { signal })).refund,
+      until,
+      options,
+      `refunds.waitFor: refund ${refundId}`,
+    );
   }
 }

@@ -23,6 +23,10 @@ export function checkedObject<T extends { id: string; state: string; links?: Lin
   if (expectedId !== undefined && object.id !== expectedId) {
     throw new UmfApiError(`${operation}: the response is about ${names.noun} ${object.id}, not ${expectedId}`, options);
   }
-  const links = Array.isArray(res.data.links) ? (res.data.links as Link[]) : Array.isArray(object.links) ? object.links : [];
+  const links = Array.isArray(res.data.links)
+    ? (res.data.links as Link[])
+    : Array.isArray(object.links)
+      ? object.links
+      : [];
   return { object, links };
 }

@@ -10,7 +10,13 @@
 //   for await (const line of file) handle(parseTransactionLine(line));               // or file.saveTo(path)
 import type { SignedDownload } from '../download.ts';
 import { UmfApiError } from '../errors.ts';
-import type { ListTransactionsParams, Pagination, RequestOptions, TransactionSummary, TransactionsPage } from '../types.ts';
+import type {
+  ListTransactionsParams,
+  Pagination,
+  RequestOptions,
+  TransactionSummary,
+  TransactionsPage,
+} from '../types.ts';
 import { optionalPositiveInteger, requireDate } from '../validation.ts';
 import type { ClientContext } from './context.ts';
 import { allSummaries } from './paging.ts';
@@ -35,17 +41,34 @@ export class Transactions {
     const res = await this.#ctx.transport.requestSigned({ method: 'GET', path, query }, options, this.#ctx.tokens);
     const body = res.data.transactions as Partial<Omit<TransactionsPage, 'meta'>> | undefined;
     const pagination = body?.pagination as Pagination | undefined;
-    if (!body || !Array.isArray(body.payment_summaries) || !Array.isArray(body.refund_summaries) || !pagination || typeof pagination.total_count !== 'number') {
-      throw new UmfApiError(`GET ${path}: the response has no transactions object with summaries and pagination`, { httpStatus: res.httpStatus, requestId: res.requestId });
+    if (
+      !body ||
+      !Array.isArray(body.payment_summaries) ||
+      !Array.isArray(body.refund_summaries) ||
+      !pagination ||
+      typeof pagination.total_count !== 'number'
+    ) {
+      throw new UmfApiError(`GET ${path}: the response has no transactions object with summaries and pagination`, {
+        httpStatus: res.httpStatus,
+        requestId: res.requestId,
+      });
     }
-    return { payment_summaries: body.payment_summaries, refund_summaries: body.refund_summaries, pagination, meta: res.meta };
+    return {
+      payment_summaries: body.payment_summaries,
+      refund_summaries: body.refund_summaries,
+      pagination,
+      meta: res.meta,
+    };
   }
 
   /**
    * Every payment, then every refund of a merchant date, fetching page after page (`pageSize` per
    * request, default the platform's 500). Stops at an empty page or once `total_count` is reached.
    */
-  listAll(params: Omit<ListTransactionsParams, 'pageNumber'>, options: RequestOptions = {}): AsyncGenerator<TransactionSummary> {
+  listAll(
+    params: Omit<ListTransactionsParams, 'pageNumber'>,
+    options: RequestOptions = {},
+  ): AsyncGenerator<TransactionSummary> {
     return allSummaries((pageNumber) => this.list({ ...params, pageNumber }, options));
   }
 

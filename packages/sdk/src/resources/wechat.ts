@@ -25,7 +25,11 @@ export class Wechat {
       throw new TypeError('wechat.openIdLink: notifyUrl must be an absolute http(s) URL');
     }
     const path = '/payments/wechat_openid';
-    const res = await this.#ctx.transport.requestSigned({ method: 'GET', path, query: { notify_url: notifyUrl } }, options, this.#ctx.tokens);
+    const res = await this.#ctx.transport.requestSigned(
+      { method: 'GET', path, query: { notify_url: notifyUrl } },
+      options,
+      this.#ctx.tokens,
+    );
     const links = res.data.links;
     const first = Array.isArray(links) ? (links[0] as { href?: unknown } | undefined) : undefined;
     const href = first && typeof first === 'object' ? first.href : undefined;

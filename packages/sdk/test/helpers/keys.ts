@@ -27,7 +27,21 @@ export function makeTestKeys(): TestKeys {
   const certPath = join(dir, 'c.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-subj', '/CN=test', '-days', '1'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-subj',
+      '/CN=test',
+      '-days',
+      '1',
+    ],
     { stdio: 'pipe' },
   );
   const derPath = join(dir, 'c.der');

@@ -32,13 +32,22 @@ export interface Reply {
   destroy?: boolean;
 }
 
-type Override = { match: (req: RecordedRequest) => boolean; reply: Reply | ((req: RecordedRequest) => Reply); times: number };
+type Override = {
+  match: (req: RecordedRequest) => boolean;
+  reply: Reply | ((req: RecordedRequest) => Reply);
+  times: number;
+};
 
 export const CLIENT_ID = 'test-client';
 export const CLIENT_SECRET = 'test-secret-do-not-log';
 
 /** Builds a response body exactly as the wire spec describes (independent of the SDK). */
-export function signedBody(keys: TestKeys, result: Record<string, unknown>, retCode = '0000', retMsg = 'success'): string {
+export function signedBody(
+  keys: TestKeys,
+  result: Record<string, unknown>,
+  retCode = '0000',
+  retMsg = 'success',
+): string {
   const signedText = JSON.stringify(result);
   const sig = sign('sha256', Buffer.from(signedText, 'utf8'), keys.platformPrivateKey).toString('base64');
   const esc = (s: string): string => s.replace(/\{/g, '\\u007b').replace(/\}/g, '\\u007d');
@@ -87,7 +96,14 @@ export class PlatformDouble {
             ? typeof sigHeader === 'string' &&
               verify('sha256', body, this.keys.merchantPublicKey, Buffer.from(sigHeader, 'base64'))
             : undefined;
-        const rec: RecordedRequest = { method: req.method ?? 'GET', path, url, headers: req.headers, body, signatureValid };
+        const rec: RecordedRequest = {
+          method: req.method ?? 'GET',
+          path,
+          url,
+          headers: req.headers,
+          body,
+          signatureValid,
+        };
         this.requests.push(rec);
         this.#dispatch(rec, res);
       });
@@ -104,7 +120,11 @@ export class PlatformDouble {
   }
 
   /** The next `times` requests matching `match` get `reply` instead of the normal behaviour. */
-  override(match: (req: RecordedRequest) => boolean, reply: Reply | ((req: RecordedRequest) => Reply), times = 1): void {
+  override(
+    match: (req: RecordedRequest) => boolean,
+    reply: Reply | ((req: RecordedRequest) => Reply),
+    times = 1,
+  ): void {
     this.#overrides.push({ match, reply, times });
   }
 
@@ -132,7 +152,11 @@ export class PlatformDouble {
         : signedBody(this.keys, reply.result ?? {}));
     if (this.tamper) text = this.tamper(text);
     const go = (): void => {
-      res.writeHead(reply.status, { 'Content-Type': 'application/json;charset=UTF-8', 'X-Request-Id': `req_${++this.#seq}`, ...reply.headers });
+      res.writeHead(reply.status, {
+        'Content-Type': 'application/json;charset=UTF-8',
+        'X-Request-Id': `req_${++this.#seq}`,
+        ...reply.headers,
+      });
       res.end(text);
     };
     if (reply.delayMs) setTimeout(go, reply.delayMs);
@@ -165,12 +189,17 @@ export class PlatformDouble {
       const seen = this.#idempotency.get(key);
       const bodyText = req.body.toString('utf8');
       if (seen) {
-        if (seen.body !== bodyText) this.#send(res, { status: 409, retCode: '00060742', retMsg: 'idempotency key reused' });
+        if (seen.body !== bodyText)
+          this.#send(res, { status: 409, retCode: '00060742', retMsg: 'idempotency key reused' });
         else this.#send(res, { status: seen.status, rawBody: seen.response });
         return;
       }
       const reply = this.#route(req);
-      const text = reply.rawBody ?? (reply.retCode ? signedBody(this.keys, {}, reply.retCode, reply.retMsg) : signedBody(this.keys, reply.result ?? {}));
+      const text =
+        reply.rawBody ??
+        (reply.retCode
+          ? signedBody(this.keys, {}, reply.retCode, reply.retMsg)
+          : signedBody(this.keys, reply.result ?? {}));
       if (reply.status < 500) this.#idempotency.set(key, { body: bodyText, status: reply.status, response: text });
       this.#send(res, { ...reply, rawBody: text });
       return;
@@ -185,7 +214,11 @@ export class PlatformDouble {
     } catch {
       /* falls through to bad credentials */
     }
-    if (body.client_id !== CLIENT_ID || body.client_secret !== CLIENT_SECRET || body.grant_type !== 'client_credentials') {
+    if (
+      body.client_id !== CLIENT_ID ||
+      body.client_secret !== CLIENT_SECRET ||
+      body.grant_type !== 'client_credentials'
+    ) {
       this.#send(res, { status: 401, retCode: '00280701', retMsg: 'invalid client credentials' });
       return;
     }
@@ -214,7 +247,13 @@ export class PlatformDouble {
         status: 200,
         result: {
           banks: [
-            { name: 'China Construction Bank', name_zh: '建设银行', code: 'CCB', logo_url: 'https://x/ccb.png', types: [type] },
+            {
+              name: 'China Construction Bank',
+              name_zh: '建设银行',
+              code: 'CCB',
+              logo_url: 'https://x/ccb.png',
+              types: [type],
+            },
             { name: 'Bank of China', name_zh: '中国银行', code: 'BOC', logo_url: 'https://x/boc.png', types: [type] },
           ],
         },
@@ -228,7 +267,9 @@ export class PlatformDouble {
     if (req.method === 'POST' && req.path === '/payments/payment') {
       const body = json();
       const dup = [...this.payments.values()].find(
-        (p) => (p.order as any).mer_reference_id === body.order.mer_reference_id && (p.order as any).mer_date === body.order.mer_date,
+        (p) =>
+          (p.order as any).mer_reference_id === body.order.mer_reference_id &&
+          (p.order as any).mer_date === body.order.mer_date,
       );
       if (dup) return { status: 409, retCode: '00060741', retMsg: 'duplicate order' };
       const id = `PAY_${String(++this.#seq).padStart(6, '0')}`;
@@ -238,7 +279,11 @@ export class PlatformDouble {
         payer: { ...body.payer, payer_info: { phone: body.payer?.payer_info?.phone } },
         order: {
           ...body.order,
-          amount: { ...body.order.amount, total_cny: '690.37', exchange_rate: { rate: '6.9023', currency: body.order.amount.currency } },
+          amount: {
+            ...body.order.amount,
+            total_cny: '690.37',
+            exchange_rate: { rate: '6.9023', currency: body.order.amount.currency },
+          },
         },
         notify_url: body.notify_url,
         links: [{ ref: 'self', rel: 'self', method: 'GET', href: `${this.baseUrl}/payments/payment/${id}` }],
@@ -250,7 +295,12 @@ export class PlatformDouble {
           payment,
           links: [
             { ref: 'self', rel: 'self', method: 'GET', href: `${this.baseUrl}/payments/payment/${id}` },
-            { ref: 'sms_verify', rel: 'sms_verify', method: 'POST', href: `${this.baseUrl}/payments/payment/${id}/verify` },
+            {
+              ref: 'sms_verify',
+              rel: 'sms_verify',
+              method: 'POST',
+              href: `${this.baseUrl}/payments/payment/${id}/verify`,
+            },
           ],
         },
       };

@@ -42,7 +42,14 @@ export class SandboxCardBank implements CardBank {
     await this.#db.transaction().execute(async (trx) => {
       const booked = await trx
         .insertInto('sandbox_bank_ledger')
-        .values({ id: newId('BNK_'), card_fingerprint: fingerprint, payment_id: request.refundId, amount_minor: request.amountFen, kind: 'refund', at: request.now })
+        .values({
+          id: newId('BNK_'),
+          card_fingerprint: fingerprint,
+          payment_id: request.refundId,
+          amount_minor: request.amountFen,
+          kind: 'refund',
+          at: request.now,
+        })
         .onConflict((oc) => oc.columns(['payment_id', 'kind']).doNothing())
         .executeTakeFirst();
       if (booked.numInsertedOrUpdatedRows !== 1n) return;
@@ -75,18 +82,38 @@ export class SandboxCardBank implements CardBank {
     return { ok: true };
   }
 
-  async debit(request: { paymentId: string; card: CardData; cardFingerprint: string; amountFen: bigint; now: number }): Promise<DebitResult> {
+  async debit(request: {
+    paymentId: string;
+    card: CardData;
+    cardFingerprint: string;
+    amountFen: bigint;
+    now: number;
+  }): Promise<DebitResult> {
     const tail = last4(request.card.number);
     if (tail === '0002') return { outcome: 'declined', error: RET.INSUFFICIENT_BALANCE };
     if (tail === '0005') return { outcome: 'pending', retryAt: request.now + this.#lateDelayMs };
     return this.#book(request.paymentId, request.cardFingerprint, request.amountFen, request.now);
   }
 
-  async inquire(request: { paymentId: string; cardFingerprint: string; last4: string; now: number }): Promise<DebitResult> {
-    const done = await this.#db.selectFrom('sandbox_bank_ledger').select('id').where('payment_id', '=', request.paymentId).where('kind', '=', 'debit').executeTakeFirst();
+  async inquire(request: {
+    paymentId: string;
+    cardFingerprint: string;
+    last4: string;
+    now: number;
+  }): Promise<DebitResult> {
+    const done = await this.#db
+      .selectFrom('sandbox_bank_ledger')
+      .select('id')
+      .where('payment_id', '=', request.paymentId)
+      .where('kind', '=', 'debit')
+      .executeTakeFirst();
     if (done) return { outcome: 'success' };
     if (request.last4 === '0005') {
-      const amount = await this.#db.selectFrom('payments').select('total_cny_minor').where('id', '=', request.paymentId).executeTakeFirst();
+      const amount = await this.#db
+        .selectFrom('payments')
+        .select('total_cny_minor')
+        .where('id', '=', request.paymentId)
+        .executeTakeFirst();
       if (!amount) return { outcome: 'declined', error: RET.PAYMENT_FAILED_TO_PAY };
       return this.#book(request.paymentId, request.cardFingerprint, BigInt(amount.total_cny_minor), request.now);
     }
@@ -95,7 +122,12 @@ export class SandboxCardBank implements CardBank {
 
   async #book(paymentId: string, fingerprint: string, amountFen: bigint, now: number): Promise<DebitResult> {
     return this.#db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('sandbox_bank_ledger').select('id').where('payment_id', '=', paymentId).where('kind', '=', 'debit').executeTakeFirst();
+      const existing = await trx
+        .selectFrom('sandbox_bank_ledger')
+        .select('id')
+        .where('payment_id', '=', paymentId)
+        .where('kind', '=', 'debit')
+        .executeTakeFirst();
       if (existing) return { outcome: 'success' } as const;
       await trx
         .insertInto('sandbox_bank_accounts')
@@ -109,7 +141,17 @@ export class SandboxCardBank implements CardBank {
         .where('balance_minor', '>=', amountFen)
         .executeTakeFirst();
       if (debited.numUpdatedRows !== 1n) return { outcome: 'declined', error: RET.INSUFFICIENT_BALANCE } as const;
-      await trx.insertInto('sandbox_bank_ledger').values({ id: newId('BNK_'), card_fingerprint: fingerprint, payment_id: paymentId, amount_minor: amountFen, kind: 'debit', at: now }).execute();
+      await trx
+        .insertInto('sandbox_bank_ledger')
+        .values({
+          id: newId('BNK_'),
+          card_fingerprint: fingerprint,
+          payment_id: paymentId,
+          amount_minor: amountFen,
+          kind: 'debit',
+          at: now,
+        })
+        .execute();
       return { outcome: 'success' } as const;
     });
   }

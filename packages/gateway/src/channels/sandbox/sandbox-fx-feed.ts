@@ -10,8 +10,9 @@ import { CURRENCIES, type Currency } from '../../money/currencies.ts';
 import { parseRate } from '../../money/decimal.ts';
 import { PreparedQuery } from '../../store/prepared.ts';
 
-const rateOf = new PreparedQuery<[currency: string], { rate: string; updated_at: number | string | bigint }>(1, (db, [currency]) =>
-  db.selectFrom('fx_rates').select(['rate', 'updated_at']).where('currency', '=', currency),
+const rateOf = new PreparedQuery<[currency: string], { rate: string; updated_at: number | string | bigint }>(
+  1,
+  (db, [currency]) => db.selectFrom('fx_rates').select(['rate', 'updated_at']).where('currency', '=', currency),
 );
 
 /** CNY per one unit; fixed sandbox defaults (not market data). */
@@ -49,8 +50,14 @@ export class SandboxFxFeed implements FxFeed {
 }
 
 /** Sets a sandbox rate (operator CLI). */
-export async function setSandboxRate(db: Kysely<Database>, currency: string, rate: string, now = Date.now()): Promise<void> {
-  if (!CURRENCIES.includes(currency as Currency) || currency === 'CNY') throw new Error(`unknown currency ${currency}: one of ${CURRENCIES.filter((c) => c !== 'CNY').join(', ')}`);
+export async function setSandboxRate(
+  db: Kysely<Database>,
+  currency: string,
+  rate: string,
+  now = Date.now(),
+): Promise<void> {
+  if (!CURRENCIES.includes(currency as Currency) || currency === 'CNY')
+    throw new Error(`unknown currency ${currency}: one of ${CURRENCIES.filter((c) => c !== 'CNY').join(', ')}`);
   if (!parseRate(rate)) throw new Error(`rate must be a positive decimal like 7.1234, got ${rate}`);
   await db
     .insertInto('fx_rates')

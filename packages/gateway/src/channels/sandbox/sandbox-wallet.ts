@@ -24,7 +24,11 @@ export class SandboxWallet implements WalletChannel {
     this.#publicUrl = options.publicUrl;
     this.#tokens = options.tokens;
     this.appId = 'wx' + options.tokens.secret('wechat app id', 16);
-    this.partnerId = '19' + String(parseInt(options.tokens.secret('wechat partner id', 8), 16)).padStart(8, '0').slice(0, 8);
+    this.partnerId =
+      '19' +
+      String(parseInt(options.tokens.secret('wechat partner id', 8), 16))
+        .padStart(8, '0')
+        .slice(0, 8);
     this.#apiKey = options.tokens.secret('wechat api key', 32);
   }
 
@@ -36,11 +40,21 @@ export class SandboxWallet implements WalletChannel {
     return `${this.#publicUrl()}/sandbox/wallet/${provider.toLowerCase()}/${paymentId}?t=${this.#tokens.token(`wallet-${provider}`, paymentId)}`;
   }
 
-  prepay(request: { paymentId: string; kind: 'JSAPI' | 'APP'; openId?: string; now: number }): { prepayId: string; payInfo: WalletPayInfo } {
+  prepay(request: { paymentId: string; kind: 'JSAPI' | 'APP'; openId?: string; now: number }): {
+    prepayId: string;
+    payInfo: WalletPayInfo;
+  } {
     const stamp = chinaTimestamp(request.now);
     const prepayId = `wx${stamp}${randomBytes(9).toString('hex')}`;
-    const common = { appId: this.appId, prepayId, timeStamp: String(Math.floor(request.now / 1000)), nonceStr: randomBytes(16).toString('hex'), apiKey: this.#apiKey };
-    const payInfo = request.kind === 'JSAPI' ? jsapiPayInfo(common) : appPayInfo({ ...common, partnerId: this.partnerId });
+    const common = {
+      appId: this.appId,
+      prepayId,
+      timeStamp: String(Math.floor(request.now / 1000)),
+      nonceStr: randomBytes(16).toString('hex'),
+      apiKey: this.#apiKey,
+    };
+    const payInfo =
+      request.kind === 'JSAPI' ? jsapiPayInfo(common) : appPayInfo({ ...common, partnerId: this.partnerId });
     return { prepayId, payInfo };
   }
 
@@ -49,7 +63,13 @@ export class SandboxWallet implements WalletChannel {
   }
 
   openIdAuthorizeUrl(state: string, redirectUri: string): string {
-    const query = new URLSearchParams({ appid: this.appId, redirect_uri: redirectUri, response_type: 'code', scope: 'snsapi_base', state });
+    const query = new URLSearchParams({
+      appid: this.appId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'snsapi_base',
+      state,
+    });
     return `${this.#publicUrl()}/sandbox/wechat/oauth2/authorize?${query.toString()}#wechat_redirect`;
   }
 }

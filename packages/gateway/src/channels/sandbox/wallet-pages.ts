@@ -5,7 +5,19 @@
  */
 import { html, renderPage, type Lang, type Raw } from '../../pages/layout.ts';
 import { t, type PayerMessage } from '../../pages/i18n.ts';
-import { chinaClock, errorNotice, langLink, mark, orderCurrencyLine, paymentFacts, sentences, stateNotice, unpayable, yuanText, type PaymentFacts } from '../../pages/common.ts';
+import {
+  chinaClock,
+  errorNotice,
+  langLink,
+  mark,
+  orderCurrencyLine,
+  paymentFacts,
+  sentences,
+  stateNotice,
+  unpayable,
+  yuanText,
+  type PaymentFacts,
+} from '../../pages/common.ts';
 import type { PaymentRow } from '../../payments/payment-view.ts';
 import type { WalletProvider } from '../channels.ts';
 
@@ -36,20 +48,31 @@ function walletName(lang: Lang, provider: WalletProvider): string {
 
 function walletBar(lang: Lang, provider: WalletProvider, selfUrl: string): Raw {
   const slug = providerSlug(provider);
-  return html`<div class="${`bar ${slug}`}"><span class="brand"><span class="logo">${provider === 'WECHAT' ? '微' : '支'}</span>${walletName(lang, provider)}</span><span class="badge">${t(lang, 'sandbox')}</span>${langLink(lang, selfUrl)}</div>`;
+  return html`<div class="${`bar ${slug}`}">
+    <span class="brand"
+      ><span class="logo">${provider === 'WECHAT' ? '微' : '支'}</span>${walletName(lang, provider)}</span
+    ><span class="badge">${t(lang, 'sandbox')}</span>${langLink(lang, selfUrl)}
+  </div>`;
 }
 
 function amountBlock(lang: Lang, facts: PaymentFacts): Raw {
   const line = orderCurrencyLine(lang, facts);
   return html`<div class="amount" data-testid="amount"><span class="ccy">¥</span>${yuanText(facts).slice(1)}</div>
-${line ? html`<div class="sub-amount" data-testid="order-amount">${line}</div>` : ''}`;
+    ${line ? html`<div class="sub-amount" data-testid="order-amount">${line}</div>` : ''}`;
 }
 
 function facts(lang: Lang, f: PaymentFacts, extra: Raw = html``): Raw {
   return html`<table class="kv">
-<tr><td>${t(lang, 'orderNo')}</td><td>${f.merReferenceId}</td></tr>
-<tr><td>${t(lang, 'paymentId')}</td><td>${f.id}</td></tr>
-${extra}</table>`;
+    <tr>
+      <td>${t(lang, 'orderNo')}</td>
+      <td>${f.merReferenceId}</td>
+    </tr>
+    <tr>
+      <td>${t(lang, 'paymentId')}</td>
+      <td>${f.id}</td>
+    </tr>
+    ${extra}
+  </table>`;
 }
 
 /** Script shared by pages with pay buttons: one click only (the domain refuses a second pay anyway). */
@@ -63,30 +86,47 @@ export function walletPage(input: WalletPageInput): string {
   const blocked = unpayable(lang, row);
   let main: Raw;
   if (input.wrongWallet) {
-    main = html`${mark('info')}<div class="headline">${t(lang, 'closedTitle')}</div>
-<div class="notice error" role="alert">${t(lang, 'notThisWallet', { wallet: walletName(lang, provider) })}</div>`;
+    main = html`${mark('info')}
+      <div class="headline">${t(lang, 'closedTitle')}</div>
+      <div class="notice error" role="alert">${t(lang, 'notThisWallet', { wallet: walletName(lang, provider) })}</div>`;
   } else if (blocked) {
-    main = html`${mark(blocked.mark, slug)}<div class="headline" data-testid="state-title">${t(lang, blocked.title)}</div>
-${amountBlock(lang, f)}
-${stateNotice(lang, blocked)}
-${facts(lang, f)}`;
+    main = html`${mark(blocked.mark, slug)}
+      <div class="headline" data-testid="state-title">${t(lang, blocked.title)}</div>
+      ${amountBlock(lang, f)} ${stateNotice(lang, blocked)} ${facts(lang, f)}`;
   } else if (row.stage !== 'created' && row.stage !== 'sms_sent') {
-    main = html`${mark('wait')}<div class="headline">${t(lang, 'processingTitle')}</div>
-${amountBlock(lang, f)}
-<div class="notice info" role="status">${t(lang, 'inProcessNotice')}</div>
-${facts(lang, f)}`;
+    main = html`${mark('wait')}
+      <div class="headline">${t(lang, 'processingTitle')}</div>
+      ${amountBlock(lang, f)}
+      <div class="notice info" role="status">${t(lang, 'inProcessNotice')}</div>
+      ${facts(lang, f)}`;
   } else {
-    main = html`${amountBlock(lang, f)}
-${errorNotice(input.error, lang)}
-${facts(lang, f, html`<tr><td>${t(lang, 'payBefore')}</td><td>${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}</td></tr>`)}
-<form method="post" action="${input.payAction}">
-<input type="hidden" name="t" value="${input.token}"><input type="hidden" name="outcome" value="success"><input type="hidden" name="lang" value="${lang}">
-<button class="${`btn ${slug}`}" type="submit" data-testid="pay">${t(lang, 'payNow', { amount: yuanText(f) })}</button>
-</form>
-<form method="post" action="${input.payAction}">
-<input type="hidden" name="t" value="${input.token}"><input type="hidden" name="outcome" value="fail"><input type="hidden" name="lang" value="${lang}">
-<button class="linkbtn" type="submit" data-testid="fail">${t(lang, 'simulateFail')}</button>
-</form>`;
+    main = html`${amountBlock(lang, f)} ${errorNotice(input.error, lang)}
+      ${facts(
+        lang,
+        f,
+        html`<tr>
+          <td>${t(lang, 'payBefore')}</td>
+          <td>${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}</td>
+        </tr>`,
+      )}
+      <form method="post" action="${input.payAction}">
+        <input type="hidden" name="t" value="${input.token}" /><input
+          type="hidden"
+          name="outcome"
+          value="success"
+        /><input type="hidden" name="lang" value="${lang}" />
+        <button class="${`btn ${slug}`}" type="submit" data-testid="pay">
+          ${t(lang, 'payNow', { amount: yuanText(f) })}
+        </button>
+      </form>
+      <form method="post" action="${input.payAction}">
+        <input type="hidden" name="t" value="${input.token}" /><input type="hidden" name="outcome" value="fail" /><input
+          type="hidden"
+          name="lang"
+          value="${lang}"
+        />
+        <button class="linkbtn" type="submit" data-testid="fail">${t(lang, 'simulateFail')}</button>
+      </form>`;
   }
   return renderPage({
     lang,
@@ -95,12 +135,11 @@ ${facts(lang, f, html`<tr><td>${t(lang, 'payBefore')}</td><td>${chinaClock(f.exp
     nonce: input.nonce,
     script: ONE_CLICK_SCRIPT,
     body: html`${walletBar(lang, provider, input.selfUrl)}
-<div class="content">
-<div class="merchant" data-testid="merchant">${input.merchantName}</div>
-${f.summary ? html`<p class="summary">${f.summary}</p>` : ''}
-${main}
-</div>
-<div class="foot">${sentences(lang, t(lang, 'sandboxNote'), t(lang, 'walletHint'))}</div>`,
+      <div class="content">
+        <div class="merchant" data-testid="merchant">${input.merchantName}</div>
+        ${f.summary ? html`<p class="summary">${f.summary}</p>` : ''} ${main}
+      </div>
+      <div class="foot">${sentences(lang, t(lang, 'sandboxNote'), t(lang, 'walletHint'))}</div>`,
   });
 }
 
@@ -120,29 +159,52 @@ export function walletResultPage(input: WalletResultInput): string {
   const ok = row.state === 'TRADE_SUCCESS';
   const blocked = unpayable(lang, row);
   const body = ok
-    ? html`${mark('ok', slug)}<div class="headline" data-testid="result-title">${t(lang, 'paidTitle')}</div>
-${amountBlock(lang, f)}
-<table class="kv">
-<tr><td>${t(lang, 'merchant')}</td><td>${input.merchantName}</td></tr>
-<tr><td>${t(lang, 'orderNo')}</td><td>${f.merReferenceId}</td></tr>
-${f.paidAt !== undefined ? html`<tr><td>${t(lang, 'paidAt')}</td><td>${chinaClock(f.paidAt)} ${t(lang, 'chinaTime')}</td></tr>` : ''}
-<tr><td>${t(lang, 'paidWith')}</td><td>${walletName(lang, provider)}</td></tr>
-</table>
-<p class="muted center">${t(lang, 'canClose')}</p>`
-    : html`${mark(blocked?.mark === 'info' ? 'info' : 'fail')}<div class="headline" data-testid="result-title">${t(lang, blocked?.title ?? 'failedTitle')}</div>
-${amountBlock(lang, f)}
-${blocked ? errorNotice(blocked.error, lang) : ''}
-<table class="kv">
-<tr><td>${t(lang, 'merchant')}</td><td>${input.merchantName}</td></tr>
-<tr><td>${t(lang, 'orderNo')}</td><td>${f.merReferenceId}</td></tr>
-</table>
-<p class="muted center">${t(lang, 'canClose')}</p>`;
+    ? html`${mark('ok', slug)}
+        <div class="headline" data-testid="result-title">${t(lang, 'paidTitle')}</div>
+        ${amountBlock(lang, f)}
+        <table class="kv">
+          <tr>
+            <td>${t(lang, 'merchant')}</td>
+            <td>${input.merchantName}</td>
+          </tr>
+          <tr>
+            <td>${t(lang, 'orderNo')}</td>
+            <td>${f.merReferenceId}</td>
+          </tr>
+          ${
+            f.paidAt !== undefined
+              ? html`<tr>
+                  <td>${t(lang, 'paidAt')}</td>
+                  <td>${chinaClock(f.paidAt)} ${t(lang, 'chinaTime')}</td>
+                </tr>`
+              : ''
+          }
+          <tr>
+            <td>${t(lang, 'paidWith')}</td>
+            <td>${walletName(lang, provider)}</td>
+          </tr>
+        </table>
+        <p class="muted center">${t(lang, 'canClose')}</p>`
+    : html`${mark(blocked?.mark === 'info' ? 'info' : 'fail')}
+        <div class="headline" data-testid="result-title">${t(lang, blocked?.title ?? 'failedTitle')}</div>
+        ${amountBlock(lang, f)} ${blocked ? errorNotice(blocked.error, lang) : ''}
+        <table class="kv">
+          <tr>
+            <td>${t(lang, 'merchant')}</td>
+            <td>${input.merchantName}</td>
+          </tr>
+          <tr>
+            <td>${t(lang, 'orderNo')}</td>
+            <td>${f.merReferenceId}</td>
+          </tr>
+        </table>
+        <p class="muted center">${t(lang, 'canClose')}</p>`;
   return renderPage({
     lang,
     title: `${t(lang, ok ? 'paidTitle' : 'failedTitle')} · ${walletName(lang, provider)}`,
     frame: 'phone',
     body: html`${walletBar(lang, provider, input.selfUrl)}
-<div class="content">${body}</div>
-<div class="foot">${t(lang, 'sandboxNote')}</div>`,
+      <div class="content">${body}</div>
+      <div class="foot">${t(lang, 'sandboxNote')}</div>`,
   });
 }

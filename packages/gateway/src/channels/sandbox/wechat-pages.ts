@@ -4,12 +4,26 @@
  */
 import { html, renderPage, type Lang, type Raw } from '../../pages/layout.ts';
 import { t, type PayerMessage } from '../../pages/i18n.ts';
-import { chinaClock, errorNotice, langLink, mark, orderCurrencyLine, paymentFacts, sentences, stateNotice, unpayable, yuanText } from '../../pages/common.ts';
+import {
+  chinaClock,
+  errorNotice,
+  langLink,
+  mark,
+  orderCurrencyLine,
+  paymentFacts,
+  sentences,
+  stateNotice,
+  unpayable,
+  yuanText,
+} from '../../pages/common.ts';
 import { ONE_CLICK_SCRIPT } from './wallet-pages.ts';
 import type { PaymentRow } from '../../payments/payment-view.ts';
 
 function wechatBar(lang: Lang, title: string, selfUrl: string | undefined): Raw {
-  return html`<div class="bar wechat"><span class="brand"><span class="logo">微</span>${title}</span><span class="badge">${t(lang, 'sandbox')}</span>${selfUrl ? langLink(lang, selfUrl) : ''}</div>`;
+  return html`<div class="bar wechat">
+    <span class="brand"><span class="logo">微</span>${title}</span
+    ><span class="badge">${t(lang, 'sandbox')}</span>${selfUrl ? langLink(lang, selfUrl) : ''}
+  </div>`;
 }
 
 export interface AuthorizePageInput {
@@ -32,38 +46,52 @@ export function authorizePage(input: AuthorizePageInput): string {
     nonce: input.nonce,
     script: ONE_CLICK_SCRIPT,
     body: html`${wechatBar(lang, t(lang, 'wechat'), input.selfUrl)}
-<div class="content">
-<div class="avatar" aria-hidden="true">${initial.toUpperCase()}</div>
-<div class="headline" data-testid="auth-request">${t(lang, 'authRequest', { merchant: input.merchantName })}</div>
-<ul class="perm"><li>${t(lang, 'authPerm1')}</li><li>${t(lang, 'authPerm2')}</li></ul>
-<form method="post" action="${input.action}">
-<input type="hidden" name="state" value="${input.state}"><input type="hidden" name="lang" value="${lang}">
-<label for="user_name">${t(lang, 'userName')}</label>
-<input id="user_name" name="user_name" value="${input.userName}" maxlength="64" autocomplete="off">
-<div class="hint">${t(lang, 'userNameHint')}</div>
-<div class="row">
-<button class="btn secondary" type="submit" name="decision" value="deny" data-testid="deny">${t(lang, 'deny')}</button>
-<button class="btn wechat" type="submit" name="decision" value="accept" data-testid="accept">${t(lang, 'accept')}</button>
-</div>
-</form>
-</div>
-<div class="foot">${t(lang, 'sandboxNote')}</div>`,
+      <div class="content">
+        <div class="avatar" aria-hidden="true">${initial.toUpperCase()}</div>
+        <div class="headline" data-testid="auth-request">
+          ${t(lang, 'authRequest', { merchant: input.merchantName })}
+        </div>
+        <ul class="perm">
+          <li>${t(lang, 'authPerm1')}</li>
+          <li>${t(lang, 'authPerm2')}</li>
+        </ul>
+        <form method="post" action="${input.action}">
+          <input type="hidden" name="state" value="${input.state}" /><input type="hidden" name="lang" value="${lang}" />
+          <label for="user_name">${t(lang, 'userName')}</label>
+          <input id="user_name" name="user_name" value="${input.userName}" maxlength="64" autocomplete="off" />
+          <div class="hint">${t(lang, 'userNameHint')}</div>
+          <div class="row">
+            <button class="btn secondary" type="submit" name="decision" value="deny" data-testid="deny">
+              ${t(lang, 'deny')}
+            </button>
+            <button class="btn wechat" type="submit" name="decision" value="accept" data-testid="accept">
+              ${t(lang, 'accept')}
+            </button>
+          </div>
+        </form>
+      </div>
+      <div class="foot">${t(lang, 'sandboxNote')}</div>`,
   });
 }
 
 /** A WeChat page that cannot be used: a forged, altered or expired state, a bad paySign. */
-export function wechatErrorPage(lang: Lang, title: 'authTitle' | 'wechatPay', message: string, selfUrl?: string): string {
+export function wechatErrorPage(
+  lang: Lang,
+  title: 'authTitle' | 'wechatPay',
+  message: string,
+  selfUrl?: string,
+): string {
   const headline = title === 'authTitle' ? 'authTitle' : 'requestRefused';
   return renderPage({
     lang,
     title: t(lang, title),
     frame: 'phone',
     body: html`${wechatBar(lang, t(lang, title === 'authTitle' ? 'wechat' : 'wechatPay'), selfUrl)}
-<div class="content center">
-${mark('fail')}
-<div class="headline">${t(lang, headline)}</div>
-<div class="notice error" role="alert" data-testid="error">${message}</div>
-</div>`,
+      <div class="content center">
+        ${mark('fail')}
+        <div class="headline">${t(lang, headline)}</div>
+        <div class="notice error" role="alert" data-testid="error">${message}</div>
+      </div>`,
   });
 }
 
@@ -87,15 +115,20 @@ export function jsapiPage(input: JsapiPageInput): string {
   const f = paymentFacts(row);
   const blocked = unpayable(lang, row);
   const line = orderCurrencyLine(lang, f);
-  const hidden = Object.entries(input.params).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
+  const hidden = Object.entries(input.params).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
+  );
   const actions = blocked
     ? html`${stateNotice(lang, blocked)}
-${input.cancelUrl ? html`<a class="btn secondary" href="${input.cancelUrl}" data-testid="back">${t(lang, 'backToMerchant', { merchant: input.merchantName })}</a>` : ''}`
-    : html`${errorNotice(input.error, lang)}<form method="post" action="${input.action}">
-${hidden}<input type="hidden" name="lang" value="${lang}">
-<button class="btn wechat" type="submit" data-testid="confirm">${t(lang, 'confirmPay')} ${yuanText(f)}</button>
-</form>
-${input.cancelUrl ? html`<a class="btn secondary" href="${input.cancelUrl}" data-testid="cancel">${t(lang, 'cancel')}</a>` : ''}`;
+      ${input.cancelUrl ? html`<a class="btn secondary" href="${input.cancelUrl}" data-testid="back">${t(lang, 'backToMerchant', { merchant: input.merchantName })}</a>` : ''}`
+    : html`${errorNotice(input.error, lang)}
+        <form method="post" action="${input.action}">
+          ${hidden}<input type="hidden" name="lang" value="${lang}" />
+          <button class="btn wechat" type="submit" data-testid="confirm">
+            ${t(lang, 'confirmPay')} ${yuanText(f)}
+          </button>
+        </form>
+        ${input.cancelUrl ? html`<a class="btn secondary" href="${input.cancelUrl}" data-testid="cancel">${t(lang, 'cancel')}</a>` : ''}`;
   return renderPage({
     lang,
     title: `${t(lang, 'wechatPay')} · ${input.merchantName}`,
@@ -103,19 +136,41 @@ ${input.cancelUrl ? html`<a class="btn secondary" href="${input.cancelUrl}" data
     nonce: input.nonce,
     script: ONE_CLICK_SCRIPT,
     body: html`${wechatBar(lang, t(lang, 'wechatPay'), input.selfUrl)}
-<div class="content">
-${blocked ? html`${mark(blocked.mark)}<div class="headline" data-testid="state-title">${t(lang, blocked.title)}</div>` : ''}
-<div class="merchant" data-testid="merchant">${input.merchantName}</div>
-${f.summary ? html`<p class="summary">${f.summary}</p>` : ''}
-<div class="amount" data-testid="amount"><span class="ccy">¥</span>${yuanText(f).slice(1)}</div>
-${line ? html`<div class="sub-amount">${line}</div>` : ''}
-<table class="kv">
-<tr><td>${t(lang, 'orderNo')}</td><td>${f.merReferenceId}</td></tr>
-${input.payerName ? html`<tr><td>${t(lang, 'payingAs')}</td><td data-testid="payer">${input.payerName}</td></tr>` : ''}
-${blocked ? '' : html`<tr><td>${t(lang, 'payBefore')}</td><td>${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}</td></tr>`}
-</table>
-${actions}
-</div>
-<div class="foot">${sentences(lang, t(lang, 'sandboxNote'), t(lang, 'jsapiHint'))}</div>`,
+      <div class="content">
+        ${
+          blocked
+            ? html`${mark(blocked.mark)}
+                <div class="headline" data-testid="state-title">${t(lang, blocked.title)}</div>`
+            : ''
+        }
+        <div class="merchant" data-testid="merchant">${input.merchantName}</div>
+        ${f.summary ? html`<p class="summary">${f.summary}</p>` : ''}
+        <div class="amount" data-testid="amount"><span class="ccy">¥</span>${yuanText(f).slice(1)}</div>
+        ${line ? html`<div class="sub-amount">${line}</div>` : ''}
+        <table class="kv">
+          <tr>
+            <td>${t(lang, 'orderNo')}</td>
+            <td>${f.merReferenceId}</td>
+          </tr>
+          ${
+            input.payerName
+              ? html`<tr>
+                  <td>${t(lang, 'payingAs')}</td>
+                  <td data-testid="payer">${input.payerName}</td>
+                </tr>`
+              : ''
+          }
+          ${
+            blocked
+              ? ''
+              : html`<tr>
+                  <td>${t(lang, 'payBefore')}</td>
+                  <td>${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}</td>
+                </tr>`
+          }
+        </table>
+        ${actions}
+      </div>
+      <div class="foot">${sentences(lang, t(lang, 'sandboxNote'), t(lang, 'jsapiHint'))}</div>`,
   });
 }

@@ -153,7 +153,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('response_excerpt', 'text')
     .addColumn('error', 'text')
     .execute();
-  await db.schema.createIndex('notification_attempts_outbox').on('notification_attempts').columns(['outbox_id', 'attempt']).execute();
+  await db.schema
+    .createIndex('notification_attempts_outbox')
+    .on('notification_attempts')
+    .columns(['outbox_id', 'attempt'])
+    .execute();
 
   await db.schema
     .createTable('idempotency_keys')

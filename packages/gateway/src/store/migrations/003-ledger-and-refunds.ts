@@ -18,8 +18,14 @@ import { randomBytes } from 'node:crypto';
  * covers every successful payment.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('payments').addColumn('refunded_minor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('payments').addColumn('refunded_cny_minor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('payments')
+    .addColumn('refunded_minor', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('payments')
+    .addColumn('refunded_cny_minor', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
 
   await db.schema
     .createTable('ledger_entries')
@@ -85,18 +91,51 @@ export async function backfillPaymentEntries(db: Kysely<any>): Promise<number> {
     .selectFrom('payments as p')
     .select(['p.id', 'p.merchant_id', 'p.total_cny_minor', 'p.execute_success_at', 'p.updated_at'])
     .where('p.state', '=', 'TRADE_SUCCESS')
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ledger_entries as e').select('e.id').where('e.kind', '=', 'payment_success').whereRef('e.object_id', '=', 'p.id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('ledger_entries as e')
+            .select('e.id')
+            .where('e.kind', '=', 'payment_success')
+            .whereRef('e.object_id', '=', 'p.id'),
+        ),
+      ),
+    )
     .execute();
-  for (const p of paid as Array<{ id: string; merchant_id: string; total_cny_minor: number | string | bigint; execute_success_at: unknown; updated_at: unknown }>) {
+  for (const p of paid as Array<{
+    id: string;
+    merchant_id: string;
+    total_cny_minor: number | string | bigint;
+    execute_success_at: unknown;
+    updated_at: unknown;
+  }>) {
     const at = Number(p.execute_success_at ?? p.updated_at);
     const entryId = `JE_BACKFILL_${p.id}_${randomBytes(4).toString('hex').toUpperCase()}`;
     const cny = BigInt(p.total_cny_minor);
-    await db.insertInto('ledger_entries').values({ id: entryId, kind: 'payment_success', object_type: 'payment', object_id: p.id, payment_id: p.id, merchant_id: p.merchant_id, memo: 'backfilled (payment before the ledger)', created_at: at }).execute();
+    await db
+      .insertInto('ledger_entries')
+      .values({
+        id: entryId,
+        kind: 'payment_success',
+        object_type: 'payment',
+        object_id: p.id,
+        payment_id: p.id,
+        merchant_id: p.merchant_id,
+        memo: 'backfilled (payment before the ledger)',
+        created_at: at,
+      })
+      .execute();
     await db
       .insertInto('ledger_lines')
       .values([
         { entry_id: entryId, line_no: 1, account: 'platform_clearing:CNY', currency: 'CNY', amount_minor: cny },
-        { entry_id: entryId, line_no: 2, account: `merchant_payable:${p.merchant_id}:CNY`, currency: 'CNY', amount_minor: -cny },
+        {
+          entry_id: entryId,
+          line_no: 2,
+          account: `merchant_payable:${p.merchant_id}:CNY`,
+          currency: 'CNY',
+          amount_minor: -cny,
+        },
       ])
       .execute();
   }

@@ -48,7 +48,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('state'), '<>', 'FAIL')
     .execute();
   await db.schema.createIndex('customs_due').on('customs_declarations').columns(['state', 'resolve_at']).execute();
-  await db.schema.createIndex('customs_by_date').on('customs_declarations').columns(['merchant_id', 'customs_clearance_date']).execute();
+  await db.schema
+    .createIndex('customs_by_date')
+    .on('customs_declarations')
+    .columns(['merchant_id', 'customs_clearance_date'])
+    .execute();
 
   await db.schema
     .createTable('settlements')
@@ -86,7 +90,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('payments').addColumn('settled_minor', 'bigint').execute();
   await db.schema.alterTable('refunds').addColumn('settlement_id', 'text').execute();
   await db.schema.alterTable('refunds').addColumn('settled_minor', 'bigint').execute();
-  await db.schema.alterTable('merchants').addColumn('service_fee_bp', 'integer', (c) => c.notNull().defaultTo(100)).execute();
+  await db.schema
+    .alterTable('merchants')
+    .addColumn('service_fee_bp', 'integer', (c) => c.notNull().defaultTo(100))
+    .execute();
 
   await db.schema.createIndex('payments_by_mer_date').on('payments').columns(['merchant_id', 'mer_date']).execute();
   await db.schema.createIndex('payments_by_settlement').on('payments').columns(['settlement_id']).execute();
