@@ -20,8 +20,9 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore } from '../src/store/database.ts';
 import { signSha256WithRsa } from '../src/crypto/rsa-signature.ts';
-import { enqueueNotification } from '../src/notifications/outbox.ts';
-import { NotificationWorker } from '../src/notifications/notifier.ts';
+import { Outbox } from '../src/notifications/outbox.ts';
+import { OutboxRepository } from '../src/notifications/outbox-repository.ts';
+import { NotificationWorker } from '../src/notifications/notification-worker.ts';
 
 const { values } = parseArgs({
   options: {
@@ -87,7 +88,10 @@ async function main(): Promise<void> {
   const dbUrl = values.db === 'sqlite' ? `sqlite:${join(dir, 'bench.db')}` : values.db!;
   const store = await openStore({ url: dbUrl });
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const signer = (body: string): string => signSha256WithRsa(privateKey, body);
+  const outbox = new Outbox({
+    repository: new OutboxRepository(store.db),
+    sign: (body: string): string => signSha256WithRsa(privateKey, body),
+  });
   const payload = (i: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     payment: {
       id: `PAY_${String(i).padStart(8, '0')}`,
@@ -109,17 +113,13 @@ async function main(): Promise<void> {
     let t = performance.now();
     const BATCH = 500;
     for (let start = 0; start < COUNT; start += BATCH) {
-      await store.db.transaction().execute(async (trx) => {
+      await store.write(async (trx) => {
         for (let i = start; i < Math.min(COUNT, start + BATCH); i++) {
-          await enqueueNotification(trx, {
-            merchantId: 'M000000000001',
-            objectType: 'payment',
-            objectId: `PAY_${i}`,
-            url,
-            payload: payload(i),
-            signer,
-            now: Date.now(),
-          });
+          await outbox.enqueue(
+            trx,
+            { merchantId: 'M000000000001', objectType: 'payment', objectId: `PAY_${i}`, url, payload: payload(i) },
+            Date.now(),
+          );
         }
       });
     }
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       `enqueued ${COUNT} in ${enqueueSeconds.toFixed(2)} s (${Math.round(COUNT / enqueueSeconds)}/s, RSA signing included)`,
     );
 
-    const worker = new NotificationWorker({ db: store.db, concurrency: CONCURRENCY, pollIntervalMs: 200 });
+    const worker = new NotificationWorker({ store, concurrency: CONCURRENCY, pollIntervalMs: 200 });
     let peakRss = 0;
     let peakHeap = 0;
     const rssTimer = setInterval(() => {
@@ -178,16 +178,18 @@ async function main(): Promise<void> {
       const due = t + (i * 1000) / RATE;
       const wait = due - performance.now();
       if (wait > 1) await sleep(wait);
-      await store.db.transaction().execute((trx) =>
-        enqueueNotification(trx, {
-          merchantId: 'M000000000001',
-          objectType: 'payment',
-          objectId: `PAY_S${i}`,
-          url,
-          payload: payload(COUNT + i, { enqueued_at: performance.timeOrigin + performance.now() }),
-          signer,
-          now: Date.now(),
-        }),
+      await store.write((trx) =>
+        outbox.enqueue(
+          trx,
+          {
+            merchantId: 'M000000000001',
+            objectType: 'payment',
+            objectId: `PAY_S${i}`,
+            url,
+            payload: payload(COUNT + i, { enqueued_at: performance.timeOrigin + performance.now() }),
+          },
+          Date.now(),
+        ),
       );
       worker.kick();
     }

@@ -1,13 +1,24 @@
 /**
  * The application factory: a Fastify instance with every route plugin, built from a ready
- * GatewayContext. No listening, no workers: `gateway.ts` does that, tests call `app.inject()` or
- * listen on port 0.
+ * GatewayContext (context.ts). Each plugin gets the services it uses. No listening, no workers:
+ * `gateway.ts` does that; tests call `app.inject()` or listen on port 0.
+ *
+ *   /cberest/v1/oauth/authorize                 oauth/oauth-routes.ts (no token)
+ *   /cberest/v1/...                             token (+ signature on POST, Idempotency-Key) then:
+ *     /bank, /exchange_rate                     reference/reference-routes.ts
+ *     /payments/payment...                      payments/payment-routes.ts
+ *     /payments/payment/{id}/refund, /refund    refunds/refund-routes.ts
+ *     /payments/.../apply_to_customs, customs   customs/customs-routes.ts
+ *     /payments/transactions...                 reports/transaction-routes.ts
+ *     /payments/reconciliation_statement...     settlement/reconciliation-routes.ts
+ *   /checkout/...                               checkout/checkout-routes.ts (every mode)
+ *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only)
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GatewayContext } from './context.ts';
-import { API_PREFIX } from './context.ts';
+import { API_PREFIX } from './http/links.ts';
 import { umfConventions } from './http/umf-plugin.ts';
-import { makeAuthenticate, makeVerifySignature } from './http/authenticate.ts';
+import { makeAuthenticate, verifySignature } from './http/authenticate.ts';
 import { idempotency } from './http/idempotency.ts';
 import { oauthRoutes } from './oauth/oauth-routes.ts';
 import { referenceDataRoutes, staticRoutes } from './reference/reference-routes.ts';
@@ -16,14 +27,15 @@ import { refundRoutes } from './refunds/refund-routes.ts';
 import { customsRoutes } from './customs/customs-routes.ts';
 import { transactionRoutes } from './reports/transaction-routes.ts';
 import { reconciliationRoutes } from './settlement/reconciliation-routes.ts';
+import { checkoutRoutes } from './checkout/checkout-routes.ts';
 import { sandboxRoutes } from './channels/sandbox/sandbox-routes.ts';
+import { walletRoutes } from './channels/sandbox/wallet-routes.ts';
+import { wechatRoutes } from './channels/sandbox/wechat-routes.ts';
 
 export interface AppOptions {
   readonly context: GatewayContext;
   /** Fastify logger options; `false` for silence. Secrets are redacted either way. */
   readonly logger?: FastifyServerOptions['logger'];
-  /** Called after a state change commits a notification (the worker's `kick`). */
-  readonly onNotification?: () => void;
 }
 
 export const REDACTED_HEADERS = [
@@ -33,44 +45,79 @@ export const REDACTED_HEADERS = [
 ];
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { context: ctx } = options;
-  const notify = options.onNotification ?? (() => {});
+  const { context } = options;
+  const { config, services, repositories, views, channels, pageTokens, store, clock } = context;
   const logger = options.logger === undefined ? false : options.logger;
   const app = Fastify({
     logger: logger === false || logger === true || logger === null ? logger : { ...logger, redact: REDACTED_HEADERS },
-    bodyLimit: ctx.config.bodyLimit,
+    bodyLimit: config.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
   });
-  umfConventions(app, ctx);
+  umfConventions(app, { signer: context.signer, platformKey: context.platform.privateKey });
+  const publicUrl = () => config.publicUrl;
 
   await app.register(staticRoutes);
   await app.register(
     async (api) => {
-      await api.register(oauthRoutes(ctx));
+      await api.register(oauthRoutes({ oauth: services.oauth }));
       await api.register(async (authed) => {
-        const authenticate = makeAuthenticate(ctx);
-        const verifySignature = makeVerifySignature(ctx);
+        const authenticate = makeAuthenticate((token, withKeys) => services.oauth.holderOf(token, withKeys));
         authed.decorateRequest('merchantKeyPems', undefined);
         authed.addHook('onRequest', async (request) => authenticate(request));
         // Callback-style hooks: a GET costs no promise here.
         authed.addHook('preHandler', (request, _reply, done) => {
           if (request.method !== 'POST') return done();
-          verifySignature(request).then(() => done(), done);
+          try {
+            verifySignature(request);
+            done();
+          } catch (error) {
+            done(error as Error);
+          }
         });
-        idempotency(authed, ctx);
-        await authed.register(referenceDataRoutes(ctx));
-        await authed.register(paymentRoutes(ctx, notify));
-        await authed.register(refundRoutes(ctx, notify));
-        await authed.register(customsRoutes(ctx, notify));
-        await authed.register(reconciliationRoutes(ctx));
-        await authed.register(transactionRoutes(ctx));
+        idempotency(authed, { store, keys: repositories.idempotency, clock });
+        await authed.register(referenceDataRoutes({ fx: channels.fx, publicUrl }));
+        await authed.register(
+          paymentRoutes({
+            payments: services.payments,
+            cards: services.cards,
+            openIds: services.openIds,
+            wallet: channels.wallet,
+            clock,
+            defaultExpireMinutes: config.defaultExpireMinutes,
+          }),
+        );
+        await authed.register(refundRoutes({ refunds: services.refunds, render: views.refund }));
+        await authed.register(customsRoutes({ customs: services.customs, render: views.customs }));
+        await authed.register(reconciliationRoutes({ statements: repositories.statements }));
+        await authed.register(transactionRoutes({ transactions: repositories.transactions }));
       });
     },
     { prefix: API_PREFIX },
   );
-  if (ctx.config.sandbox) await app.register(sandboxRoutes(ctx, notify));
-  await app.register((await import('./checkout/checkout-routes.ts')).pageRoutes(ctx, notify)); // people's pages: /checkout always, /sandbox/* pages in sandbox mode
+  const payerPages = {
+    payments: services.payments,
+    merchants: services.merchants,
+    pageTokens,
+  };
+  await app.register(
+    checkoutRoutes({ ...payerPages, cards: services.cards, wallet: channels.wallet, sandbox: config.sandbox }),
+  );
+  if (config.sandbox && context.sandbox) {
+    const { sandbox } = context;
+    const walletPayments = services.walletPayments;
+    await app.register(sandboxRoutes({ payments: services.payments, walletPayments, sandbox: sandbox.repository }));
+    await app.register(walletRoutes({ ...payerPages, walletPayments, wallet: sandbox.wallet }));
+    await app.register(
+      wechatRoutes({
+        ...payerPages,
+        walletPayments,
+        openIds: services.openIds,
+        openIdNames: repositories.openIds,
+        wallet: sandbox.wallet,
+      }),
+    );
+  }
   return app;
 }

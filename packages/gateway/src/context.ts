@@ -1,50 +1,274 @@
 /**
- * What every route, domain service and worker of one gateway process shares. Built once at start-up
- * (see gateway.ts) and passed in: no module globals.
+ * The composition root: every repository and service of one gateway process, built once from the
+ * store, the keys, the channels and the config, each from the list of what it uses. The HTTP app
+ * (app.ts) hands each route plugin the services it uses; the workers (gateway.ts) get theirs; the
+ * CLI builds the context too. Nothing here is a module global.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from './store/schema.ts';
+import { join } from 'node:path';
 import type { Store } from './store/database.ts';
-import type { PlatformKeys } from './crypto/platform-keys.ts';
-import type { SecretBox } from './crypto/master-key.ts';
-import type { ResponseSigner } from './http/signed-body.ts';
+import { systemClock, type Clock } from './time/clock.ts';
+import { loadMasterKey, type SecretBox } from './crypto/master-key.ts';
+import { loadOrCreatePlatformKeys, type PlatformKeys } from './crypto/platform-keys.ts';
+import { PageTokens } from './crypto/page-tokens.ts';
+import { signSha256WithRsa } from './crypto/rsa-signature.ts';
+import { CachingResponseSigner, type ResponseSigner } from './http/signed-body.ts';
+import { apiBase } from './http/links.ts';
+import { IdempotencyRepository } from './http/idempotency-repository.ts';
+import type { GatewayConfig } from './config/gateway-config.ts';
 import type { Channels } from './channels/channels.ts';
-import type { PageTokens } from './http/page-tokens.ts';
+import { resolveChannels, type ChannelsFactory } from './channels/connectors.ts';
+import { sandboxChannels, type SandboxChannels } from './channels/sandbox/sandbox-channels.ts';
+import { OutboxRepository } from './notifications/outbox-repository.ts';
+import { Outbox } from './notifications/outbox.ts';
+import { StateMover } from './lifecycle/state-mover.ts';
+import { TimelineRepository } from './lifecycle/timeline-repository.ts';
+import { MerchantRepository } from './merchants/merchant-repository.ts';
+import { MerchantService } from './merchants/merchant-service.ts';
+import { TokenRepository } from './oauth/token-repository.ts';
+import { OAuthService } from './oauth/oauth-service.ts';
+import { PaymentRepository } from './payments/payment-repository.ts';
+import { AgreementRepository } from './payments/agreement-repository.ts';
+import { OpenIdRepository } from './payments/open-id-repository.ts';
+import { PaymentPresenter } from './payments/payment-view.ts';
+import { PaymentLifecycle } from './payments/payment-lifecycle.ts';
+import { PaymentService } from './payments/payment-service.ts';
+import { CardPaymentService } from './payments/card-payment-service.ts';
+import { WalletPaymentService } from './payments/wallet-payment-service.ts';
+import { OpenIdService } from './payments/wechat-open-id.ts';
+import { RefundRepository } from './refunds/refund-repository.ts';
+import { RefundService } from './refunds/refund-service.ts';
+import { renderRefund } from './refunds/refund-view.ts';
+import type { RefundRecord } from './refunds/refund-record.ts';
+import { CustomsRepository } from './customs/customs-repository.ts';
+import { CustomsService } from './customs/customs-service.ts';
+import { renderCustomsDeclaration } from './customs/customs-view.ts';
+import type { CustomsRecord } from './customs/customs-record.ts';
+import { TransactionRepository } from './reports/transaction-repository.ts';
+import { SettlementRepository } from './settlement/settlement-repository.ts';
+import { SettlementService } from './settlement/settlement-service.ts';
+import { StatementRepository } from './settlement/statement-repository.ts';
 
-export interface Clock {
-  now(): number;
+export interface KeyOptions {
+  readonly dataDir: string;
+  /** UMF_MASTER_KEY; otherwise `<dataDir>/master.key` (created 0600 on first start). */
+  readonly masterKeyEnv?: string | undefined;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
-
-export interface GatewayConfig {
-  /** Base URL the outside world reaches this gateway at, without trailing slash (links, pages). */
-  readonly publicUrl: string;
-  /** Sandbox mode: sandbox channels and the /sandbox endpoints. */
-  readonly sandbox: boolean;
-  readonly tokenTtlSeconds: number;
-  /** Largest accepted request body, in bytes. */
-  readonly bodyLimit: number;
-  /** Minutes an unpaid payment stays open when the order gives no expire_time. */
-  readonly defaultExpireMinutes: number;
-}
-
-export interface GatewayContext {
-  readonly store: Store;
-  readonly db: Kysely<Database>;
-  readonly config: GatewayConfig;
-  readonly clock: Clock;
+/** The platform's secrets: its signing key and certificate, and the keys derived from the master key. */
+export interface GatewayKeys {
   readonly platform: PlatformKeys;
-  readonly signer: ResponseSigner;
-  /** Seals card data at rest (derived from the master key). */
+  /** Seals card data at rest. */
   readonly cardVault: SecretBox;
-  readonly channels: Channels;
   /** Tokens in the URLs of pages (checkout, sandbox wallet, WeChat authorisation). */
   readonly pageTokens: PageTokens;
 }
 
-export const API_PREFIX = '/cberest/v1';
+export async function loadKeys(options: KeyOptions, store: Store): Promise<GatewayKeys> {
+  const master = loadMasterKey({ env: options.masterKeyEnv, keyFile: join(options.dataDir, 'master.key') });
+  return {
+    platform: await loadOrCreatePlatformKeys(store, master.derive('platform key')),
+    cardVault: master.derive('card data'),
+    pageTokens: new PageTokens(master),
+  };
+}
 
-export function apiUrl(ctx: GatewayContext, path: string): string {
-  return `${ctx.config.publicUrl}${API_PREFIX}${path}`;
+export interface ContextOptions extends KeyOptions {
+  readonly config: GatewayConfig;
+  readonly clock?: Clock | undefined;
+  /** Real connectors (channels/connectors.ts); required for every channel outside sandbox mode. */
+  readonly connectors?: ChannelsFactory | undefined;
+  /** Sandbox bank: how late the late-answering test card answers. */
+  readonly lateBankDelayMs?: number | undefined;
+}
+
+export interface Services {
+  readonly merchants: MerchantService;
+  readonly oauth: OAuthService;
+  readonly payments: PaymentService;
+  readonly cards: CardPaymentService;
+  readonly walletPayments: WalletPaymentService;
+  readonly lifecycle: PaymentLifecycle;
+  readonly openIds: OpenIdService;
+  readonly refunds: RefundService;
+  readonly customs: CustomsService;
+  readonly settlement: SettlementService;
+}
+
+export interface Repositories {
+  readonly merchants: MerchantRepository;
+  readonly tokens: TokenRepository;
+  readonly payments: PaymentRepository;
+  readonly agreements: AgreementRepository;
+  readonly openIds: OpenIdRepository;
+  readonly refunds: RefundRepository;
+  readonly customs: CustomsRepository;
+  readonly transactions: TransactionRepository;
+  readonly statements: StatementRepository;
+  readonly settlements: SettlementRepository;
+  readonly outbox: OutboxRepository;
+  readonly timeline: TimelineRepository;
+  readonly idempotency: IdempotencyRepository;
+}
+
+export interface Views {
+  readonly payment: PaymentPresenter;
+  readonly refund: (refund: RefundRecord) => Record<string, unknown>;
+  readonly customs: (declaration: CustomsRecord) => Record<string, unknown>;
+}
+
+/** One gateway process's parts (see the header). */
+export interface GatewayContext extends GatewayKeys {
+  readonly store: Store;
+  /** The store's database, for inspection (tests, scripts): SQL of the gateway itself lives in repositories. */
+  readonly db: Store['db'];
+  readonly config: GatewayConfig;
+  readonly clock: Clock;
+  readonly signer: ResponseSigner;
+  readonly channels: Channels;
+  /** The sandbox's parties in sandbox mode (their sandbox-only calls: rates, SMS inbox...). */
+  readonly sandbox: SandboxChannels | undefined;
+  readonly outbox: Outbox;
+  readonly repositories: Repositories;
+  readonly services: Services;
+  readonly views: Views;
+}
+
+export async function createContext(options: ContextOptions, store: Store): Promise<GatewayContext> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const keys = await loadKeys(options, store);
+  const { platform, cardVault, pageTokens } = keys;
+  const publicUrl = () => config.publicUrl;
+  const channelsContext = { store, clock, publicUrl, pageTokens };
+  const sandbox = config.sandbox
+    ? sandboxChannels(channelsContext, { lateBankDelayMs: options.lateBankDelayMs })
+    : undefined;
+  const channels = await resolveChannels({
+    sandbox: config.sandbox,
+    context: channelsContext,
+    connectors: options.connectors,
+    sandboxChannels: () => sandbox ?? {},
+  });
+
+  const db = store.db;
+  const repositories: Repositories = {
+    merchants: new MerchantRepository(db),
+    tokens: new TokenRepository(db),
+    payments: new PaymentRepository(db),
+    agreements: new AgreementRepository(db),
+    openIds: new OpenIdRepository(db),
+    refunds: new RefundRepository(db),
+    customs: new CustomsRepository(db),
+    transactions: new TransactionRepository(db),
+    statements: new StatementRepository(db),
+    settlements: new SettlementRepository(db),
+    outbox: new OutboxRepository(db),
+    timeline: new TimelineRepository(),
+    idempotency: new IdempotencyRepository(db),
+  };
+  const outbox = new Outbox({
+    repository: repositories.outbox,
+    sign: (body) => signSha256WithRsa(platform.privateKey, body),
+  });
+  const mover = new StateMover({ store, timeline: repositories.timeline, outbox });
+  const urls = { publicUrl, pageTokens };
+  const views: Views = {
+    payment: new PaymentPresenter(urls),
+    refund: (refund) => renderRefund(refund, apiBase(urls)),
+    customs: (declaration) => renderCustomsDeclaration(declaration, apiBase(urls)),
+  };
+
+  const merchants = new MerchantService({ store, merchants: repositories.merchants, clock });
+  const oauth = new OAuthService({
+    store,
+    tokens: repositories.tokens,
+    merchants: repositories.merchants,
+    clock,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+  });
+  const lifecycle = new PaymentLifecycle({
+    mover,
+    payments: repositories.payments,
+    agreements: repositories.agreements,
+    timeline: repositories.timeline,
+    presenter: views.payment,
+    cardVault,
+    clock,
+  });
+  const payments = new PaymentService({
+    store,
+    payments: repositories.payments,
+    agreements: repositories.agreements,
+    openIds: repositories.openIds,
+    timeline: repositories.timeline,
+    lifecycle,
+    presenter: views.payment,
+    fx: channels.fx,
+    wallet: channels.wallet,
+    clock,
+  });
+  const cards = new CardPaymentService({
+    store,
+    payments: repositories.payments,
+    agreements: repositories.agreements,
+    timeline: repositories.timeline,
+    mover,
+    lifecycle,
+    paymentService: payments,
+    cardBank: channels.cardBank,
+    sms: channels.sms,
+    cardVault,
+    decryptor: platform.decryptor,
+    clock,
+  });
+  const walletPayments = new WalletPaymentService({
+    payments: repositories.payments,
+    paymentService: payments,
+    lifecycle,
+    clock,
+  });
+  const openIds = new OpenIdService({ store, openIds: repositories.openIds, pageTokens, clock });
+  const refunds = new RefundService({
+    store,
+    refunds: repositories.refunds,
+    payments: repositories.payments,
+    paymentService: payments,
+    timeline: repositories.timeline,
+    mover,
+    channels,
+    render: views.refund,
+    clock,
+  });
+  const customs = new CustomsService({
+    store,
+    declarations: repositories.customs,
+    paymentService: payments,
+    timeline: repositories.timeline,
+    mover,
+    customs: channels.customs,
+    render: views.customs,
+    clock,
+  });
+  const settlement = new SettlementService({
+    store,
+    settlements: repositories.settlements,
+    merchants: repositories.merchants,
+    fx: channels.fx,
+    clock,
+  });
+
+  return {
+    ...keys,
+    store,
+    db,
+    config,
+    clock,
+    signer: new CachingResponseSigner(platform.privateKey),
+    channels,
+    sandbox,
+    outbox,
+    repositories,
+    services: { merchants, oauth, payments, cards, walletPayments, lifecycle, openIds, refunds, customs, settlement },
+    views,
+  };
 }

@@ -1,30 +1,26 @@
 /**
- * A running gateway: store, keys, channels, the HTTP app and the background workers, wired from a
- * config. `startGateway` is what `umf-gateway serve` and the end-to-end tests call.
+ * A running gateway: store, context (context.ts: keys, channels, repositories, services), the HTTP
+ * app and the background workers. `startGateway` is what `umf-gateway serve` and the end-to-end
+ * tests call.
  */
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { openStore, type Store } from './store/database.ts';
-import { loadMasterKey } from './crypto/master-key.ts';
-import { loadOrCreatePlatformKeys } from './crypto/platform-keys.ts';
-import { CachingResponseSigner } from './http/signed-body.ts';
-import { SandboxFxFeed } from './channels/sandbox/sandbox-fx-feed.ts';
-import { SandboxSmsGateway } from './channels/sandbox/sandbox-sms-gateway.ts';
-import { SandboxCardBank } from './channels/sandbox/sandbox-card-bank.ts';
-import { SandboxWallet } from './channels/sandbox/sandbox-wallet.ts';
-import { PageTokens } from './http/page-tokens.ts';
-import { systemClock, type Clock, type GatewayContext } from './context.ts';
+import { openStore } from './store/database.ts';
+import type { Clock } from './time/clock.ts';
+import {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_EXPIRE_MINUTES,
+  DEFAULT_TOKEN_TTL_SECONDS,
+  type GatewayConfig,
+} from './config/gateway-config.ts';
+import type { ChannelsFactory } from './channels/connectors.ts';
+import { createContext, type GatewayContext } from './context.ts';
 import { buildApp } from './app.ts';
-import { NotificationWorker } from './notifications/notifier.ts';
-import { PaymentService } from './payments/payment-service.ts';
+import { NotificationWorker } from './notifications/notification-worker.ts';
 import { PaymentJobs } from './workers/payment-jobs.ts';
-import { RefundService } from './refunds/refund-service.ts';
 import { RefundJobs } from './workers/refund-jobs.ts';
-import { CustomsService } from './customs/customs-service.ts';
 import { CustomsJobs } from './workers/customs-jobs.ts';
-import { SandboxCustoms } from './channels/sandbox/sandbox-customs.ts';
-import { SettlementService } from './settlement/settlement-service.ts';
-import { DEFAULT_SETTLEMENT_SCHEDULE, SettlementJobs, type SettlementSchedule } from './workers/settlement-jobs.ts';
+import { SettlementJobs } from './workers/settlement-jobs.ts';
+import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from './settlement/settlement-schedule.ts';
 
 export interface GatewayOptions {
   readonly databaseUrl: string;
@@ -32,10 +28,12 @@ export interface GatewayOptions {
   readonly publicUrl: string;
   readonly masterKeyEnv?: string | undefined;
   readonly sandbox?: boolean;
+  /** Real connectors (channels/connectors.ts): every channel outside sandbox mode, any of them in it. */
+  readonly channels?: ChannelsFactory | undefined;
   readonly tokenTtlSeconds?: number;
   readonly clock?: Clock;
   readonly logger?: FastifyServerOptions['logger'];
-  /** Start the notification worker and payment jobs (default true). */
+  /** Start the notification worker and the jobs (default true). */
   readonly workers?: boolean;
   /** Sandbox bank: how late the late-answering test card answers. */
   readonly lateBankDelayMs?: number;
@@ -58,55 +56,51 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function createContext(options: GatewayOptions, store: Store): Promise<GatewayContext> {
-  const master = loadMasterKey({ env: options.masterKeyEnv, keyFile: join(options.dataDir, 'master.key') });
-  const platform = await loadOrCreatePlatformKeys(store.db, master.derive('platform key'));
-  const pageTokens = new PageTokens(master);
-  const config = {
+export function gatewayConfig(options: GatewayOptions): GatewayConfig {
+  return {
     publicUrl: options.publicUrl,
     sandbox: options.sandbox ?? true,
-    tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
-    bodyLimit: 256 * 1024,
-    defaultExpireMinutes: 360,
-  };
-  return {
-    store,
-    db: store.db,
-    config,
-    clock: options.clock ?? systemClock,
-    pageTokens,
-    platform,
-    signer: new CachingResponseSigner(platform.privateKey),
-    cardVault: master.derive('card data'),
-    channels: {
-      fx: new SandboxFxFeed(store.db),
-      sms: new SandboxSmsGateway(),
-      cardBank: new SandboxCardBank(
-        store.db,
-        options.lateBankDelayMs === undefined ? {} : { lateDelayMs: options.lateBankDelayMs },
-      ),
-      wallet: new SandboxWallet({ publicUrl: () => config.publicUrl, tokens: pageTokens }),
-      customs: new SandboxCustoms(),
-    },
+    tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    defaultExpireMinutes: DEFAULT_EXPIRE_MINUTES,
   };
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store = await openStore({ url: options.databaseUrl });
-  const context = await createContext(options, store);
+  let context: GatewayContext;
+  try {
+    context = await createContext(
+      {
+        config: gatewayConfig(options),
+        dataDir: options.dataDir,
+        masterKeyEnv: options.masterKeyEnv,
+        clock: options.clock,
+        connectors: options.channels,
+        lateBankDelayMs: options.lateBankDelayMs,
+      },
+      store,
+    );
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const { services, clock } = context;
   const notifier = new NotificationWorker({
-    db: store.db,
-    clock: context.clock,
+    store,
+    repository: context.repositories.outbox,
+    clock,
     pollIntervalMs: options.notifierPollMs ?? 250,
   });
-  const app = await buildApp({ context, logger: options.logger ?? false, onNotification: () => notifier.kick() });
-  const jobs = new PaymentJobs({ payments: new PaymentService(context, () => notifier.kick()), logger: app.log });
-  const refundJobs = new RefundJobs({ refunds: new RefundService(context, () => notifier.kick()), logger: app.log });
-  const customsJobs = new CustomsJobs({ customs: new CustomsService(context, () => notifier.kick()), logger: app.log });
+  context.outbox.onCommitted(() => notifier.kick());
+  const app = await buildApp({ context, logger: options.logger ?? false });
+  const jobs = new PaymentJobs({ lifecycle: services.lifecycle, cards: services.cards, logger: app.log });
+  const refundJobs = new RefundJobs({ refunds: services.refunds, logger: app.log });
+  const customsJobs = new CustomsJobs({ customs: services.customs, logger: app.log });
   const settlementJobs = new SettlementJobs({
-    settlements: new SettlementService({ db: store.db, fx: context.channels.fx, clock: context.clock }),
+    settlements: services.settlement,
     schedule: options.settlement ?? DEFAULT_SETTLEMENT_SCHEDULE,
-    clock: context.clock,
+    clock,
     intervalMs: options.settlementCheckMs,
     logger: app.log,
   });

@@ -1,13 +1,11 @@
 /**
- * The parties outside the platform, each behind a small interface. The sandbox implements every
- * one of them; a real connector implements the same interface.
+ * The parties outside the platform, each behind a small interface that speaks in the domain's
+ * reasons (errors/domain-error.ts), never in UMF return codes. The sandbox (channels/sandbox/)
+ * implements every one of them; a real connector implements the same interface and is handed to
+ * the gateway as a `ChannelsFactory` (connectors.ts).
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import type { RetCodeEntry } from '../errors/catalogue.ts';
+import type { Reason } from '../errors/domain-error.ts';
 import type { Currency } from '../money/currencies.ts';
-
-export type Db = Kysely<Database> | Transaction<Database>;
 
 /** The FX rate feed: CNY per one unit of a currency, as a decimal string ("6.9193"). */
 export interface FxFeed {
@@ -16,7 +14,8 @@ export interface FxFeed {
 
 /** The SMS gateway that delivers verification codes to payers' phones. */
 export interface SmsGateway {
-  send(db: Db, message: { phone: string; code: string; paymentId: string; sentAt: number }): Promise<void>;
+  /** Sends the code; called after the payment that holds the code's hash has committed. */
+  send(message: { phone: string; code: string; paymentId: string; sentAt: number }): Promise<void>;
 }
 
 /** Card data as the issuing bank needs it. Only ever in memory, or sealed at rest. */
@@ -30,16 +29,28 @@ export interface CardData {
   readonly phone: string;
 }
 
-export type CardCheck = { readonly ok: true } | { readonly ok: false; readonly error: RetCodeEntry };
+/** Why a bank refuses a card or a debit. */
+export type CardDecline = Extract<
+  Reason,
+  'insufficient_funds' | 'card_expired' | 'card_info_incorrect' | 'card_not_supported' | 'payer_declined'
+>;
+
+export type CardCheck = { readonly ok: true } | { readonly ok: false; readonly reason: CardDecline };
 
 export type DebitResult =
   | { readonly outcome: 'success' }
-  | { readonly outcome: 'declined'; readonly error: RetCodeEntry }
+  | { readonly outcome: 'declined'; readonly reason: CardDecline }
   /** The bank has not answered yet: ask again with `inquire` at `retryAt`. */
   | { readonly outcome: 'pending'; readonly retryAt: number };
 
+/** A party that pays a refund back to the payer (the card bank, a wallet). */
+export interface RefundChannel {
+  /** Pays a refund back (see RefundRequest): idempotent per refund id. */
+  refund(request: RefundRequest): Promise<RefundResult>;
+}
+
 /** The card-issuing banks (through their card network). */
-export interface CardBank {
+export interface CardBank extends RefundChannel {
   /** Checks the card before an SMS code is sent (card number, expiry, holder, phone). */
   checkCard(card: CardData, now: number): Promise<CardCheck>;
   /** Debits `amountFen` CNY for `paymentId`. Idempotent per payment id: never debits twice. */
@@ -51,9 +62,13 @@ export interface CardBank {
     now: number;
   }): Promise<DebitResult>;
   /** Asks for the outcome of an earlier debit that was pending or whose answer was lost. */
-  inquire(request: { paymentId: string; cardFingerprint: string; last4: string; now: number }): Promise<DebitResult>;
-  /** Credits a refund back to the card of the payment (see RefundRequest). */
-  refund(request: RefundRequest): Promise<RefundResult>;
+  inquire(request: {
+    paymentId: string;
+    cardFingerprint: string;
+    last4: string;
+    amountFen: bigint;
+    now: number;
+  }): Promise<DebitResult>;
 }
 
 /**
@@ -80,7 +95,7 @@ export interface RefundRequest {
 
 export type RefundResult =
   | { readonly outcome: 'success' }
-  | { readonly outcome: 'failed'; readonly error: RetCodeEntry }
+  | { readonly outcome: 'failed'; readonly reason: Extract<Reason, 'refund_refused'> }
   /** No answer yet: ask again at `retryAt`. */
   | { readonly outcome: 'pending'; readonly retryAt: number };
 
@@ -91,7 +106,7 @@ export type { PayInfo as WalletPayInfo } from './wechat-pay-sign.ts';
 import type { PayInfo as WalletPayInfo } from './wechat-pay-sign.ts';
 
 /** The wallets (WeChat Pay, Alipay): where a payer pays a QR code, a JS-API or an in-app order. */
-export interface WalletChannel {
+export interface WalletChannel extends RefundChannel {
   /** The URL the payer's wallet opens when it scans the payment's QR code. */
   qrCodeUrl(paymentId: string, provider: WalletProvider): string;
   /** A WeChat prepay order: pay_info for the JS-API (with the payer's open_id) or the APP SDK. */
@@ -103,8 +118,6 @@ export interface WalletChannel {
   payInfoValid(info: WalletPayInfo): boolean;
   /** The official-account authorisation link for open_id (WeChat OAuth snsapi_base). */
   openIdAuthorizeUrl(state: string, redirectUri: string): string;
-  /** Pays a refund back to the payer's wallet (see RefundRequest). */
-  refund(request: RefundRequest): Promise<RefundResult>;
 }
 
 /**
@@ -137,8 +150,8 @@ export type CustomsSubmitResult =
 
 export type CustomsAnswer =
   | { readonly outcome: 'success' }
-  /** Refused by the office: `error` is the gateway's code, `reason` the office's words. */
-  | { readonly outcome: 'failed'; readonly error: RetCodeEntry; readonly reason: string }
+  /** Refused by the office, in its own `words`. */
+  | { readonly outcome: 'failed'; readonly reason: Extract<Reason, 'customs_rejected'>; readonly words: string }
   /** No answer yet: ask again at `retryAt`. */
   | { readonly outcome: 'pending'; readonly retryAt: number };
 

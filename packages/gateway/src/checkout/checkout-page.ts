@@ -20,14 +20,14 @@ import {
   unpayable,
   type PaymentFacts,
 } from '../pages/common.ts';
-import { ONE_CLICK_SCRIPT } from '../channels/sandbox/wallet-pages.ts';
-import type { PaymentRow } from '../payments/payment-view.ts';
+import { ONE_CLICK_SCRIPT } from '../pages/layout.ts';
+import type { PaymentRecord } from '../payments/payment-record.ts';
 
 export type CheckoutMethod = 'CREDIT_CARD' | 'DEBIT_CARD' | 'WECHAT_SCAN' | 'ALIPAY_SCAN';
 
 export interface CheckoutPageInput {
   readonly lang: Lang;
-  readonly row: PaymentRow;
+  readonly row: PaymentRecord;
   readonly merchantName: string;
   readonly sandbox: boolean;
   readonly token: string;

@@ -1,8 +1,8 @@
-/** `umf-gateway ledger check [--json]`: verifies the ledger (check.ts) and prints every balance. */
+/** `umf-gateway ledger check [--json]`: verifies the ledger (ledger-check-repository.ts) and prints every balance. */
 import type { Store } from '../store/database.ts';
 import { formatScaled } from '../money/decimal.ts';
 import { isCurrency, minorUnits } from '../money/currencies.ts';
-import { checkLedger } from '../ledger/check.ts';
+import { checkLedger } from '../ledger/ledger-check-repository.ts';
 
 export async function ledgerCheckCommand(store: Store, json: boolean, out: (s: string) => void): Promise<number> {
   const result = await checkLedger(store.db);

@@ -10,14 +10,13 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { resolveConfig, type ProcessConfig } from '../config/process-config.ts';
 import { openStore, type Store } from '../store/database.ts';
-import { createContext, startGateway } from '../gateway.ts';
-import { addMerchantKey, createMerchant, revokeMerchantKey, setServiceFee } from '../merchants/merchant-service.ts';
+import { gatewayConfig, startGateway } from '../gateway.ts';
+import { createContext, loadKeys, type GatewayContext } from '../context.ts';
 import { formatBp, parseFeeRate } from '../settlement/settlement-math.ts';
-import { settleCommand } from './settle-command.ts';
-import { setSandboxRate } from '../channels/sandbox/sandbox-fx-feed.ts';
-import { listAttempts, redeliver } from '../notifications/outbox.ts';
 import type { FieldEncryption } from '../crypto/field-decryption.ts';
+import { settleCommand } from './settle-command.ts';
 import { ledgerCheckCommand } from './ledger-command.ts';
+import { loadConnectors } from './connectors-module.ts';
 
 const USAGE = `usage: umf-gateway <command> [options]
 
@@ -93,37 +92,33 @@ export async function main(
       case 'serve':
         return await serve(config, err);
       case 'merchant':
-        return await withStore(config, (store) => merchantCommand(store, config, sub, values, out, err));
+        return await withContext(config, (ctx) => merchantCommand(ctx, config, sub, values, out, err));
       case 'platform':
         if (sub !== 'cert') break;
         return await withStore(config, async (store) => {
-          const ctx = await createContext(
-            {
-              databaseUrl: config.databaseUrl,
-              dataDir: config.dataDir,
-              publicUrl: config.publicUrl,
-              masterKeyEnv: config.masterKeyEnv,
-            },
-            store,
-          );
-          out(ctx.platform.certificatePem);
+          const keys = await loadKeys({ dataDir: config.dataDir, masterKeyEnv: config.masterKeyEnv }, store);
+          out(keys.platform.certificatePem);
           return 0;
         });
       case 'fx':
         if (sub !== 'set' || rest.length !== 2) break;
-        return await withStore(config, async (store) => {
-          await setSandboxRate(store.db, rest[0]!.toUpperCase(), rest[1]!);
+        return await withContext(config, async (ctx) => {
+          if (!ctx.sandbox) {
+            err('fx set sets the sandbox FX feed: it works in sandbox mode only (UMF_MODE=sandbox)\n');
+            return 2;
+          }
+          await ctx.sandbox.fx.setRate(rest[0]!.toUpperCase(), rest[1]!);
           out(`${rest[0]!.toUpperCase()} = ${rest[1]} CNY\n`);
           return 0;
         });
       case 'notifications':
-        return await withStore(config, (store) => notificationsCommand(store, sub, rest, values, out, err));
+        return await withContext(config, (ctx) => notificationsCommand(ctx, sub, rest, values, out, err));
       case 'ledger':
         if (sub !== 'check') break;
         return await withStore(config, (store) => ledgerCheckCommand(store, values.json === true, out));
       case 'settle':
         if (sub !== undefined) break;
-        return await withStore(config, (store) => settleCommand(store, config, values, out, err));
+        return await withContext(config, (ctx) => settleCommand(ctx.services.settlement, config, values, out, err));
     }
   } catch (error) {
     err(`error: ${(error as Error).message}\n`);
@@ -131,6 +126,22 @@ export async function main(
   }
   err(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
   return 2;
+}
+
+/** The gateway's context on the configured store (keys, channels, services), as `serve` builds it. */
+async function withContext(config: ProcessConfig, fn: (ctx: GatewayContext) => Promise<number>): Promise<number> {
+  return withStore(config, async (store) => {
+    const ctx = await createContext(
+      {
+        config: gatewayConfig({ ...config, sandbox: config.sandbox }),
+        dataDir: config.dataDir,
+        masterKeyEnv: config.masterKeyEnv,
+        connectors: await loadConnectors(config.connectorsModule),
+      },
+      store,
+    );
+    return fn(ctx);
+  });
 }
 
 async function withStore(config: ProcessConfig, fn: (store: Store) => Promise<number>): Promise<number> {
@@ -143,7 +154,7 @@ async function withStore(config: ProcessConfig, fn: (store: Store) => Promise<nu
 }
 
 async function merchantCommand(
-  store: Store,
+  ctx: GatewayContext,
   config: ProcessConfig,
   sub: string | undefined,
   values: Record<string, string | boolean | undefined>,
@@ -166,7 +177,7 @@ async function merchantCommand(
     const currencies =
       typeof values.currencies === 'string' ? values.currencies.split(',').map((c) => c.trim().toUpperCase()) : null;
     const serviceFeeBp = typeof values['service-fee'] === 'string' ? parseFeeRate(values['service-fee']) : undefined;
-    const created = await createMerchant(store.db, {
+    const created = await ctx.services.merchants.create({
       name,
       encryption: encryption as FieldEncryption,
       acceptedCurrencies: currencies,
@@ -199,7 +210,7 @@ async function merchantCommand(
       return 2;
     }
     const bp = parseFeeRate(values['service-fee']);
-    if (!(await setServiceFee(store.db, values.merchant, bp))) {
+    if (!(await ctx.services.merchants.setServiceFee(values.merchant, bp))) {
       err(`no merchant ${values.merchant}\n`);
       return 1;
     }
@@ -211,7 +222,7 @@ async function merchantCommand(
       err('merchant add-key needs --merchant ID --public-key FILE\n');
       return 2;
     }
-    const id = await addMerchantKey(store.db, values.merchant, readFileSync(values['public-key'], 'utf8'));
+    const id = await ctx.services.merchants.addKey(values.merchant, readFileSync(values['public-key'], 'utf8'));
     out(`key_id: ${id}\n`);
     return 0;
   }
@@ -220,7 +231,7 @@ async function merchantCommand(
       err('merchant revoke-key needs --merchant ID --key KEY_ID\n');
       return 2;
     }
-    const ok = await revokeMerchantKey(store.db, values.merchant, values.key);
+    const ok = await ctx.services.merchants.revokeKey(values.merchant, values.key);
     if (!ok) {
       err('no such key for this merchant\n');
       return 1;
@@ -254,6 +265,7 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
     tokenTtlSeconds: config.tokenTtlSeconds,
     logger: { level: config.logLevel },
     settlement: config.settlement,
+    channels: await loadConnectors(config.connectorsModule),
   });
   const address = await gateway.listen(config.port, config.host);
   err(
@@ -269,50 +281,37 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
 }
 
 async function notificationsCommand(
-  store: Store,
+  ctx: GatewayContext,
   sub: string | undefined,
   rest: string[],
   values: Record<string, string | boolean | undefined>,
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
+  const { outbox } = ctx.repositories;
   if (sub === 'list' && typeof values.object === 'string') {
-    const rows = await store.db
-      .selectFrom('outbox')
-      .select([
-        'id',
-        'object_type',
-        'object_id',
-        'url',
-        'state',
-        'attempts',
-        'next_attempt_at',
-        'delivered_at',
-        'last_error',
-      ])
-      .where('object_id', '=', values.object)
-      .orderBy('id')
-      .execute();
-    for (const row of rows) {
-      out(
-        `${row.id} ${row.object_type} ${row.object_id} ${row.state} attempts=${row.attempts} url=${row.url}${row.last_error ? ` last_error=${row.last_error}` : ''}\n`,
-      );
-      for (const a of await listAttempts(store.db, row.id)) {
+    const entries = await outbox.forObject(values.object);
+    for (const n of entries) {
+      const lastError = n.lastError ? ` last_error=${n.lastError}` : '';
+      out(`${n.id} ${n.objectType} ${n.objectId} ${n.state} attempts=${n.attempts} url=${n.url}${lastError}\n`);
+      for (const a of await outbox.attempts(n.id)) {
+        const http = a.httpStatus ? ` http=${a.httpStatus}` : '';
         out(
-          `  #${a.attempt} ${new Date(Number(a.at)).toISOString()} ${a.outcome}${a.httpStatus ? ` http=${a.httpStatus}` : ''} ${a.durationMs}ms${a.error ? ` ${a.error}` : ''}\n`,
+          `  #${a.attempt} ${new Date(a.at).toISOString()} ${a.outcome}${http} ${a.durationMs}ms${a.error ? ` ${a.error}` : ''}\n`,
         );
       }
     }
-    if (rows.length === 0) out('no notifications\n');
+    if (entries.length === 0) out('no notifications\n');
     return 0;
   }
   if (sub === 'redeliver' && rest[0]) {
-    const ok = await redeliver(store.db, rest[0], Date.now());
+    const id = rest[0];
+    const ok = await ctx.store.write((trx) => outbox.redeliver(trx, id, Date.now()));
     if (!ok) {
-      err(`no notification ${rest[0]}\n`);
+      err(`no notification ${id}\n`);
       return 1;
     }
-    out(`${rest[0]} queued for delivery\n`);
+    out(`${id} queued for delivery\n`);
     return 0;
   }
   err('usage: notifications list --object ID | notifications redeliver NTF_ID\n');

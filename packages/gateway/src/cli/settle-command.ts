@@ -6,17 +6,15 @@
  * the same database, and safe to repeat (an item is settled once).
  */
 import type { ProcessConfig } from '../config/process-config.ts';
-import type { Store } from '../store/database.ts';
-import { systemClock } from '../context.ts';
-import { SandboxFxFeed } from '../channels/sandbox/sandbox-fx-feed.ts';
+import type { SettlementService } from '../settlement/settlement-service.ts';
+import { systemClock } from '../time/clock.ts';
 import { isCalendarDate } from '../http/report-query.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { isCurrency } from '../money/currencies.ts';
-import { SettlementService } from '../settlement/settlement-service.ts';
 import { chinaDate, chinaInstant, parseTimeOfDay } from '../time/china-time.ts';
 
 export async function settleCommand(
-  store: Store,
+  service: SettlementService,
   config: ProcessConfig,
   values: Record<string, string | boolean | undefined>,
   out: (s: string) => void,
@@ -49,7 +47,6 @@ export async function settleCommand(
     cutoffAt = chinaInstant(settleDate, minutes);
   }
 
-  const service = new SettlementService({ db: store.db, fx: new SandboxFxFeed(store.db), clock: systemClock });
   const result = await service.run({ settleDate, cutoffAt });
   if (values.json) {
     out(

@@ -1,7 +1,7 @@
 /** Process configuration from CLI flags and environment variables, resolved once at start-up. */
 import { join, resolve } from 'node:path';
 import { parseTimeOfDay } from '../time/china-time.ts';
-import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from '../workers/settlement-jobs.ts';
+import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from '../settlement/settlement-schedule.ts';
 
 export interface ProcessConfig {
   readonly host: string;
@@ -11,6 +11,8 @@ export interface ProcessConfig {
   readonly publicUrl: string;
   readonly masterKeyEnv: string | undefined;
   readonly sandbox: boolean;
+  /** UMF_CONNECTORS: the module of the real connectors (cli/connectors-module.ts). */
+  readonly connectorsModule: string | undefined;
   readonly tokenTtlSeconds: number;
   readonly logLevel: string;
   /** UMF_SETTLEMENT_CUTOFF (HH:MM China time, default 00:00) and UMF_SETTLEMENT_TIME (HH:MM or off, default 02:00). */
@@ -41,6 +43,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
     ).replace(/\/+$/, ''),
     masterKeyEnv: env.UMF_MASTER_KEY,
     sandbox: (env.UMF_MODE ?? 'sandbox') === 'sandbox',
+    connectorsModule: env.UMF_CONNECTORS || undefined,
     tokenTtlSeconds: Number(env.UMF_TOKEN_TTL_SECONDS ?? 3600),
     logLevel: env.LOG_LEVEL ?? 'info',
     settlement: settlementSchedule(env),

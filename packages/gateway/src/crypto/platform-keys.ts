@@ -12,9 +12,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import forge from 'node-forge';
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
 import type { SecretBox } from './master-key.ts';
+import type { Store } from '../store/database.ts';
+import { PlatformKeyRepository } from './platform-key-repository.ts';
 import { FieldDecryptor } from './field-decryption.ts';
 
 export interface PlatformKeys {
@@ -28,37 +28,30 @@ export interface PlatformKeys {
 const KEY_ID = 'platform';
 const SEAL_CONTEXT = 'platform private key';
 
-export async function loadOrCreatePlatformKeys(db: Kysely<Database>, box: SecretBox): Promise<PlatformKeys> {
-  let row = await db.selectFrom('platform_keys').selectAll().where('id', '=', KEY_ID).executeTakeFirst();
+export async function loadOrCreatePlatformKeys(store: Store, box: SecretBox): Promise<PlatformKeys> {
+  const keys = new PlatformKeyRepository(store.db);
+  let row = await keys.find(KEY_ID);
   if (!row) {
     const { privatePem, certificatePem } = createPlatformKeyPair();
-    await db
-      .insertInto('platform_keys')
-      .values({
-        id: KEY_ID,
-        private_key_enc: box.seal(privatePem, SEAL_CONTEXT),
-        certificate_pem: certificatePem,
-        active: 1,
-        created_at: Date.now(),
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-    row = await db.selectFrom('platform_keys').selectAll().where('id', '=', KEY_ID).executeTakeFirstOrThrow();
+    const sealed = { privateKeyEnc: box.seal(privatePem, SEAL_CONTEXT), certificatePem };
+    await store.write((trx) => keys.insertUnlessExists(trx, KEY_ID, sealed, Date.now()));
+    row = await keys.find(KEY_ID);
+    if (!row) throw new Error('the platform key was not stored');
   }
   let privatePem: string;
   try {
-    privatePem = box.open(row.private_key_enc, SEAL_CONTEXT);
+    privatePem = box.open(row.privateKeyEnc, SEAL_CONTEXT);
   } catch {
     throw new Error(
       'the platform private key cannot be opened with this master key: start with the UMF_MASTER_KEY / master.key that created it',
     );
   }
   const privateKey = createPrivateKey(privatePem);
-  const certificate = new X509Certificate(row.certificate_pem);
+  const certificate = new X509Certificate(row.certificatePem);
   return {
     privateKey,
     publicKey: createPublicKey(privateKey),
-    certificatePem: row.certificate_pem,
+    certificatePem: row.certificatePem,
     certificate,
     decryptor: new FieldDecryptor(privateKey),
   };

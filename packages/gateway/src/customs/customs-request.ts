@@ -24,12 +24,12 @@
  * - `notify_url` is optional (the payment's is used when absent).
  * Whether the sub-order and items belong to the payment is checked by customs.ts.
  */
-import { RET, type RetCodeEntry } from '../errors/catalogue.ts';
+import type { Reason } from '../errors/domain-error.ts';
 import { findCustomsOffice, CUSTOMS_OFFICES } from '../reference/customs-offices.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { convertToCny, formatAmount, formatScaled, parseAmount, type ScaledDecimal } from '../money/decimal.ts';
-import { url } from '../payments/payment-request.ts';
-import { fail, isObject, str } from '../http/request-fields.ts';
+import { url } from '../validation/request-fields.ts';
+import { fail, isObject, str } from '../validation/request-fields.ts';
 
 /** Characters of every identifier that goes to the customs office and into the customs file. */
 export const CUSTOMS_ID_PATTERN = /^[A-Za-z0-9_\-.]+$/;
@@ -106,9 +106,9 @@ function decimal(value: unknown, path: string, currency: Currency, positive: boo
   return parsed.minor;
 }
 
-function identifier(value: unknown, path: string, entry: RetCodeEntry = RET.VALIDATION): string {
+function identifier(value: unknown, path: string, reason: Reason = 'invalid_request'): string {
   const text = str(value, path, { max: 64 });
-  if (text === undefined) return fail(path, 'is required', entry);
+  if (text === undefined) return fail(path, 'is required', reason);
   if (!CUSTOMS_ID_PATTERN.test(text)) fail(path, 'may only hold letters, digits, "_", "-" and "."');
   return text;
 }
@@ -122,7 +122,7 @@ export function parseCustomsRequest(body: Record<string, unknown>, terms: Custom
     fail(
       'customs_id',
       `${JSON.stringify(customsIdText)} is not a customs office of the platform (one of ${CUSTOMS_OFFICES.map((o) => o.code).join(', ')})`,
-      RET.CUSTOMS_UNAVAILABLE,
+      'customs_office_unknown',
     );
   }
   const merCustomsCode = identifier(input.mer_customs_code, 'mer_customs_code');
@@ -130,28 +130,28 @@ export function parseCustomsRequest(body: Record<string, unknown>, terms: Custom
 
   const subOrder = input.sub_order;
   if (subOrder === undefined || subOrder === null || subOrder === '')
-    fail('sub_order', 'is required: {"mer_sub_reference_id","items":[{"mer_item_id"}]}', RET.CUSTOMS_SUB_ORDER_ABSENT);
+    fail('sub_order', 'is required: {"mer_sub_reference_id","items":[{"mer_item_id"}]}', 'customs_sub_order_absent');
   if (!isObject(subOrder))
     fail(
       'sub_order',
       'must be an object {"mer_sub_reference_id","items":[{"mer_item_id"}]}',
-      RET.CUSTOMS_SUB_ORDER_ABSENT,
+      'customs_sub_order_absent',
     );
   const merSubReferenceId = identifier(
     subOrder.mer_sub_reference_id,
     'sub_order.mer_sub_reference_id',
-    RET.CUSTOMS_SUB_ORDER_ABSENT,
+    'customs_sub_order_absent',
   );
   const itemsIn = subOrder.items;
   if (!Array.isArray(itemsIn) || itemsIn.length === 0)
-    fail('sub_order.items', 'must be a non-empty array of {"mer_item_id"}', RET.CUSTOMS_ITEMS_ABSENT);
+    fail('sub_order.items', 'must be a non-empty array of {"mer_item_id"}', 'customs_items_absent');
   if (itemsIn.length > MAX_ITEMS) fail('sub_order.items', `has more than ${MAX_ITEMS} entries`);
   const itemIds: string[] = [];
   itemsIn.forEach((raw, i) => {
     const path = `sub_order.items[${i}]`;
-    if (!isObject(raw)) fail(path, 'must be an object {"mer_item_id"}', RET.CUSTOMS_ITEMS_ABSENT);
+    if (!isObject(raw)) fail(path, 'must be an object {"mer_item_id"}', 'customs_items_absent');
     const id = str(raw.mer_item_id, `${path}.mer_item_id`, { max: 64 });
-    if (id === undefined) fail(`${path}.mer_item_id`, 'is required', RET.CUSTOMS_ITEMS_ABSENT);
+    if (id === undefined) fail(`${path}.mer_item_id`, 'is required', 'customs_items_absent');
     if (itemIds.includes(id)) fail(`${path}.mer_item_id`, `${id} appears twice`);
     itemIds.push(id);
   });

@@ -24,35 +24,24 @@
  * final states, the signed `{"customs_declaration":{...}}` notification to the declaration's
  * notify_url.
  */
-import type { GatewayContext } from '../context.ts';
-import { apiUrl } from '../context.ts';
+import type { Store } from '../store/database.ts';
 import { randomId } from '../store/ids.ts';
 import { isUniqueViolation } from '../store/unique-violation.ts';
-import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
-import type { Merchant } from '../merchants/merchant-service.ts';
-import { isCurrency } from '../money/currencies.ts';
-import { parseAmount, parseRate } from '../money/decimal.ts';
-import type { CustomsSubmission } from '../channels/channels.ts';
-import type { SignedFile } from '../http/signed-file.ts';
-import type { PaymentRow } from '../payments/payment-view.ts';
+import type { Clock } from '../time/clock.ts';
 import { chinaDate } from '../time/china-time.ts';
+import { refuse, type Reason } from '../errors/domain-error.ts';
+import type { Merchant } from '../merchants/merchant.ts';
+import { parseAmount, parseRate } from '../money/decimal.ts';
+import type { CustomsChannel, CustomsSubmission } from '../channels/channels.ts';
+import type { StateMover } from '../lifecycle/state-mover.ts';
+import type { TimelineRepository } from '../lifecycle/timeline-repository.ts';
+import { advanceDue } from '../lifecycle/due-steps.ts';
+import type { PaymentRecord } from '../payments/payment-record.ts';
+import type { PaymentService } from '../payments/payment-service.ts';
 import { customsDeclarationView, parseCustomsRequest, type CustomsDraft } from './customs-request.ts';
-import { renderCustomsDeclaration, type CustomsRow, type CustomsState } from './customs-view.ts';
+import type { CustomsChanges, CustomsRepository } from './customs-repository.ts';
+import { CUSTOMS_MACHINE, FINAL_CUSTOMS_STATES, type CustomsRecord, type CustomsState } from './customs-record.ts';
 import { customsFile } from './customs-file.ts';
-import { findMerchantPayment } from '../payments/merchant-payment.ts';
-import { recordPaymentEvent } from '../payments/payment-timeline.ts';
-import { applyStateMove } from '../lifecycle/state-move.ts';
-import { advanceDue } from '../workers/due-steps.ts';
-
-/** The customs declaration state machine: the only moves there are. */
-export const CUSTOMS_TRANSITIONS: Readonly<Record<CustomsState, readonly CustomsState[]>> = {
-  ACCEPTED: ['SUBMITED'],
-  SUBMITED: ['SUCCESS', 'FAIL'],
-  SUCCESS: [],
-  FAIL: [],
-};
-
-const FINAL_STATES: readonly CustomsState[] = ['SUCCESS', 'FAIL'];
 
 /**
  * The last China date (YYYYMMDD) on which an order of `merDate` can be declared: the same day one
@@ -81,156 +70,121 @@ interface StoredSubOrder {
   items?: Array<{ mer_item_id?: string }>;
 }
 
-type FinalFields = { completed_at: number; resolve_at: null; error_code: string | null; error_msg: string | null };
-type SubmitFields = { submitted_at: number; resolve_at: number };
+export interface CustomsServiceDeps {
+  readonly store: Store;
+  readonly declarations: CustomsRepository;
+  readonly paymentService: PaymentService;
+  readonly timeline: TimelineRepository;
+  readonly mover: StateMover;
+  readonly customs: CustomsChannel;
+  /** Renders a declaration for its notification (customs-view.ts). */
+  readonly render: (declaration: CustomsRecord) => Record<string, unknown>;
+  readonly clock: Clock;
+}
+
+/** A download file: its name and its whole text (http/signed-file.ts signs and sends it). */
+export interface CustomsListFile {
+  readonly filename: string;
+  readonly body: string;
+}
+
+const DECLARATION_ID = /^CUST_[A-Z0-9]{1,40}$/;
 
 export class CustomsService {
-  readonly #ctx: GatewayContext;
-  readonly #notify: () => void;
-  constructor(ctx: GatewayContext, notify: () => void) {
-    this.#ctx = ctx;
-    this.#notify = notify;
-  }
-
-  get #api(): string {
-    return apiUrl(this.#ctx, '');
-  }
-
-  render(row: CustomsRow): Record<string, unknown> {
-    return renderCustomsDeclaration(row, this.#api);
+  readonly #deps: CustomsServiceDeps;
+  constructor(deps: CustomsServiceDeps) {
+    this.#deps = deps;
   }
 
   // ---- declare ------------------------------------------------------------------------------
 
-  async declare(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<CustomsRow> {
-    const { db, clock } = this.#ctx;
-    const payment = await findMerchantPayment(db, merchant, paymentId);
+  async declare(merchant: Merchant, paymentId: string, body: Record<string, unknown>): Promise<CustomsRecord> {
+    const { store, declarations, paymentService, timeline, clock } = this.#deps;
+    const payment = await paymentService.ofMerchant(merchant, paymentId);
     const rate = parseRate(payment.exchange_rate);
-    if (!isCurrency(payment.currency) || !rate) throw new UmfError(RET.SYSTEM_ERROR);
+    if (!rate) throw new Error(`payment ${payment.id} has no usable exchange rate`);
     const draft = parseCustomsRequest(body, { currency: payment.currency, rate });
-    if (payment.state !== 'TRADE_SUCCESS')
-      throw new UmfError(
-        RET.ORDER_NOT_PAID,
+    if (payment.state !== 'TRADE_SUCCESS') {
+      refuse(
+        'payment_not_paid',
         `the payment is ${payment.state}: only a TRADE_SUCCESS payment can be declared to customs`,
       );
+    }
     const now = clock.now();
     const today = chinaDate(now);
     const last = lastCustomsDate(payment.mer_date);
     if (today > last) {
-      throw new UmfError(
-        RET.CUSTOMS_PERIOD_OVER,
+      refuse(
+        'customs_window_passed',
         `the order's mer_date is ${payment.mer_date}: it could be declared until ${last}, today is ${today} (China time)`,
       );
     }
     checkSubOrder(draft, payment);
-    const live = await db
-      .selectFrom('customs_declarations')
-      .select(['id', 'state'])
-      .where('payment_id', '=', payment.id)
-      .where('mer_sub_reference_id', '=', draft.merSubReferenceId)
-      .where('state', '<>', 'FAIL')
-      .executeTakeFirst();
-    if (live) throw alreadyDeclared(draft, `declaration ${live.id} is ${live.state}`);
+    const live = await declarations.liveOf(payment.id, draft.merSubReferenceId);
+    if (live) refuseDeclared(draft, `declaration ${live.id} is ${live.state}`);
 
     const id = randomId('CUST_');
     try {
-      return await db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto('customs_declarations')
-          .values({
-            id,
-            payment_id: payment.id,
-            merchant_id: merchant.id,
-            mer_sub_reference_id: draft.merSubReferenceId,
-            customs_id: draft.customsId,
-            mer_customs_code: draft.merCustomsCode,
-            ec_plat_id: draft.ecPlatId,
-            state: 'ACCEPTED',
-            declaration_json: JSON.stringify(customsDeclarationView(draft)),
-            notify_url: draft.notifyUrl ?? payment.notify_url,
-            customs_clearance_date: today,
-            resolve_at: now,
-            error_code: null,
-            error_msg: null,
-            created_at: now,
-            updated_at: now,
-            submitted_at: null,
-            completed_at: null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordPaymentEvent(
-          trx,
-          payment.id,
-          now,
-          'customs_accepted',
-          `${id} ${draft.merSubReferenceId} to ${draft.customsId} customs`,
-        );
+      return await store.write(async (trx) => {
+        const inserted = await declarations.insert(trx, {
+          id,
+          payment_id: payment.id,
+          merchant_id: merchant.id,
+          mer_sub_reference_id: draft.merSubReferenceId,
+          customs_id: draft.customsId,
+          mer_customs_code: draft.merCustomsCode,
+          ec_plat_id: draft.ecPlatId,
+          state: 'ACCEPTED',
+          declaration_json: JSON.stringify(customsDeclarationView(draft)),
+          notify_url: draft.notifyUrl ?? payment.notify_url,
+          customs_clearance_date: today,
+          resolve_at: now,
+          failure_reason: null,
+          failure_detail: null,
+          created_at: now,
+          updated_at: now,
+          submitted_at: null,
+          completed_at: null,
+        });
+        const detail = `${id} ${draft.merSubReferenceId} to ${draft.customsId} customs`;
+        await timeline.record(trx, { paymentId: payment.id, type: 'customs_accepted', detail }, now);
         return inserted;
       });
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw alreadyDeclared(draft, 'another declaration of it was accepted at the same time');
+      if (isUniqueViolation(error)) refuseDeclared(draft, 'another declaration of it was accepted at the same time');
       throw error;
     }
   }
 
   // ---- query --------------------------------------------------------------------------------
 
-  /** A merchant's declaration (404 for anyone else's). */
-  async get(merchant: Merchant, declarationId: string): Promise<CustomsRow> {
-    if (!/^CUST_[A-Z0-9]{1,40}$/.test(declarationId)) throw new UmfError(RET.CUSTOMS_NOT_FOUND);
-    const row = await this.#ctx.db
-      .selectFrom('customs_declarations')
-      .selectAll()
-      .where('id', '=', declarationId)
-      .where('merchant_id', '=', merchant.id)
-      .executeTakeFirst();
-    if (!row) throw new UmfError(RET.CUSTOMS_NOT_FOUND);
-    return row;
+  /** A merchant's declaration (customs_declaration_not_found for anyone else's). */
+  async get(merchant: Merchant, declarationId: string): Promise<CustomsRecord> {
+    if (!DECLARATION_ID.test(declarationId)) refuse('customs_declaration_not_found');
+    const found = await this.#deps.declarations.findOfMerchant(merchant.id, declarationId);
+    return found ?? refuse('customs_declaration_not_found');
   }
 
   /** The customs list file of the merchant's declarations made on `customsDate` (China date). */
-  async downloadFile(merchant: Merchant, customsDate: string): Promise<SignedFile> {
-    const rows = await this.#ctx.db
-      .selectFrom('customs_declarations as c')
-      .innerJoin('payments as p', 'p.id', 'c.payment_id')
-      .select([
-        'c.id',
-        'c.payment_id',
-        'p.mer_reference_id',
-        'p.mer_date',
-        'c.mer_sub_reference_id',
-        'c.customs_id',
-        'c.mer_customs_code',
-        'c.ec_plat_id',
-        'c.declaration_json',
-        'c.state',
-        'c.customs_clearance_date',
-        'c.updated_at',
-      ])
-      .where('c.merchant_id', '=', merchant.id)
-      .where('c.customs_clearance_date', '=', customsDate)
-      .orderBy('c.created_at')
-      .orderBy('c.id')
-      .execute();
+  async listFile(merchant: Merchant, customsDate: string): Promise<CustomsListFile> {
+    const rows = await this.#deps.declarations.madeOn(merchant.id, customsDate);
     const lines = rows.map((r) => {
-      const stored = JSON.parse(r.declaration_json) as Record<string, { total_cny: string }>;
+      const stored = JSON.parse(r.declarationJson) as Record<string, { total_cny: string }>;
       return {
         declarationId: r.id,
-        paymentId: r.payment_id,
-        merReferenceId: r.mer_reference_id,
-        merDate: r.mer_date,
-        merSubReferenceId: r.mer_sub_reference_id,
-        customsId: r.customs_id,
-        merCustomsCode: r.mer_customs_code,
-        ecPlatId: r.ec_plat_id,
+        paymentId: r.paymentId,
+        merReferenceId: r.merReferenceId,
+        merDate: r.merDate,
+        merSubReferenceId: r.merSubReferenceId,
+        customsId: r.customsId,
+        merCustomsCode: r.merCustomsCode,
+        ecPlatId: r.ecPlatId,
         subOrderCny: stored.sub_order_amount!.total_cny,
         freightCny: stored.freight_amount!.total_cny,
         taxCny: stored.tax_amount!.total_cny,
         state: r.state,
-        customsClearanceDate: r.customs_clearance_date,
-        updatedAt: Number(r.updated_at),
+        customsClearanceDate: r.customsClearanceDate,
+        updatedAt: r.updatedAt,
       };
     });
     return {
@@ -246,147 +200,125 @@ export class CustomsService {
    * (-> SUBMITED), a SUBMITED one gets the office's answer (-> SUCCESS | FAIL); "pending" schedules
    * the next try. Returns true when the declaration moved.
    */
-  async advance(row: CustomsRow): Promise<boolean> {
-    const { clock, channels } = this.#ctx;
+  async advance(declaration: CustomsRecord): Promise<boolean> {
+    const { customs, clock } = this.#deps;
     const now = clock.now();
-    const submission = this.#submission(row, now);
-    if (row.state === 'ACCEPTED') {
-      const result = await channels.customs.submit(submission);
-      if (result.outcome === 'pending') return this.#retryAt(row, result.retryAt);
+    const submission = this.#submission(declaration, now);
+    if (declaration.state === 'ACCEPTED') {
+      const result = await customs.submit(submission);
+      if (result.outcome === 'pending') return this.#retryAt(declaration, result.retryAt);
+      const changes = { submitted_at: now, resolve_at: result.answerAt };
       return this.#move(
-        row,
+        declaration,
         'SUBMITED',
         now,
-        { submitted_at: now, resolve_at: result.answerAt },
-        `${row.id} to ${row.customs_id} customs`,
+        changes,
+        `${declaration.id} to ${declaration.customs_id} customs`,
       );
     }
-    if (row.state === 'SUBMITED') {
-      const answer = await channels.customs.inquire({
-        ...submission,
-        submittedAt: Number(row.submitted_at ?? row.updated_at),
-      });
-      if (answer.outcome === 'pending') return this.#retryAt(row, answer.retryAt);
+    if (declaration.state === 'SUBMITED') {
+      const submittedAt = declaration.submitted_at ?? declaration.updated_at;
+      const answer = await customs.inquire({ ...submission, submittedAt });
+      if (answer.outcome === 'pending') return this.#retryAt(declaration, answer.retryAt);
       if (answer.outcome === 'success')
-        return this.#move(
-          row,
-          'SUCCESS',
-          now,
-          { completed_at: now, resolve_at: null, error_code: null, error_msg: null },
-          row.id,
-        );
-      return this.#move(
-        row,
-        'FAIL',
-        now,
-        failFields(answer.error, answer.reason, now),
-        `${row.id} ${answer.error.code} ${answer.reason}`,
-      );
+        return this.#move(declaration, 'SUCCESS', now, finalFields(now), declaration.id);
+      const detail = `${declaration.id} ${answer.reason} ${answer.words}`;
+      return this.#move(declaration, 'FAIL', now, finalFields(now, answer.reason, answer.words), detail);
     }
     return false;
   }
 
   /** The customs job's pass: every ACCEPTED / SUBMITED declaration whose next step is due. */
   async resolveDueBatch(limit = 100, onError?: (declarationId: string, error: unknown) => void): Promise<number> {
-    const now = this.#ctx.clock.now();
-    const rows = await this.#ctx.db
-      .selectFrom('customs_declarations')
-      .selectAll()
-      .where('state', 'in', ['ACCEPTED', 'SUBMITED'])
-      .where('resolve_at', '<=', now)
-      .orderBy('resolve_at')
-      .limit(limit)
-      .execute();
-    return advanceDue(rows, (row) => this.advance(row), onError);
+    const due = await this.#deps.declarations.due(this.#deps.clock.now(), limit);
+    return advanceDue(due, (declaration) => this.advance(declaration), onError);
   }
 
   // ---- internals --------------------------------------------------------------------------------
 
   /**
-   * Moves a declaration along CUSTOMS_TRANSITIONS (state-move.ts: conditional on the state it was read
-   * in, in one transaction with its event and, for a final state, its notification). False when
-   * someone else moved it first.
+   * Moves a declaration along CUSTOMS_MACHINE (a state move: guarded by the state it was read in, in
+   * one transaction with its event and, for a final state, its notification). False when someone
+   * else moved it first.
    */
-  async #move(
-    row: CustomsRow,
-    to: CustomsState,
-    now: number,
-    fields: SubmitFields | FinalFields,
-    detail: string,
-  ): Promise<boolean> {
-    return applyStateMove(this.#ctx, this.#notify, {
-      table: 'customs_declarations',
-      row,
-      transitions: CUSTOMS_TRANSITIONS,
+  async #move(declaration: CustomsRecord, to: CustomsState, now: number, changes: CustomsChanges, detail: string) {
+    const { declarations, mover, render } = this.#deps;
+    const moved = await mover.apply({
+      machine: CUSTOMS_MACHINE,
+      from: declaration.state,
       to,
       now,
-      changes: fields,
-      event: { type: `customs_${to.toLowerCase()}`, detail },
-      notification: FINAL_STATES.includes(to)
-        ? { objectType: 'customs_declaration', render: (updated) => this.render(updated) }
+      update: (trx) => declarations.move(trx, declaration.id, declaration.state, to, changes, now),
+      event: () => ({ paymentId: declaration.payment_id, type: `customs_${to.toLowerCase()}`, detail }),
+      notification: FINAL_CUSTOMS_STATES.includes(to)
+        ? (updated) => ({
+            merchantId: updated.merchant_id,
+            objectType: 'customs_declaration',
+            objectId: updated.id,
+            url: updated.notify_url,
+            payload: { customs_declaration: render(updated) },
+          })
         : undefined,
     });
+    return moved !== undefined;
   }
 
-  async #retryAt(row: CustomsRow, at: number): Promise<false> {
-    await this.#ctx.db
-      .updateTable('customs_declarations')
-      .set({ resolve_at: at })
-      .where('id', '=', row.id)
-      .where('state', '=', row.state)
-      .execute();
+  async #retryAt(declaration: CustomsRecord, at: number): Promise<false> {
+    const { store, declarations } = this.#deps;
+    await store.write((trx) => declarations.retryAt(trx, declaration.id, declaration.state, at));
     return false;
   }
 
-  #submission(row: CustomsRow, now: number): CustomsSubmission {
-    const stored = JSON.parse(row.declaration_json) as {
+  #submission(declaration: CustomsRecord, now: number): CustomsSubmission {
+    const stored = JSON.parse(declaration.declaration_json) as {
       sub_order?: { items?: Array<{ mer_item_id: string }> };
     } & Record<string, { total_cny?: string }>;
     const fen = (name: string): bigint => {
       const parsed = parseAmount(stored[name]?.total_cny, 'CNY');
-      if (!parsed.ok) throw new Error(`declaration ${row.id}: ${name}.total_cny is not stored`);
+      if (!parsed.ok) throw new Error(`declaration ${declaration.id}: ${name}.total_cny is not stored`);
       return parsed.minor;
     };
     return {
-      declarationId: row.id,
-      paymentId: row.payment_id,
-      customsId: row.customs_id,
-      merCustomsCode: row.mer_customs_code,
-      ecPlatId: row.ec_plat_id,
-      merSubReferenceId: row.mer_sub_reference_id,
+      declarationId: declaration.id,
+      paymentId: declaration.payment_id,
+      customsId: declaration.customs_id,
+      merCustomsCode: declaration.mer_customs_code,
+      ecPlatId: declaration.ec_plat_id,
+      merSubReferenceId: declaration.mer_sub_reference_id,
       itemIds: (stored.sub_order?.items ?? []).map((i) => i.mer_item_id),
       subOrderFen: fen('sub_order_amount'),
       freightFen: fen('freight_amount'),
       taxFen: fen('tax_amount'),
-      acceptedAt: Number(row.created_at),
+      acceptedAt: declaration.created_at,
       now,
     };
   }
 }
 
-function failFields(error: RetCodeEntry, reason: string, now: number): FinalFields {
-  return { completed_at: now, resolve_at: null, error_code: error.code, error_msg: `${error.message}: ${reason}` };
+function finalFields(now: number, failure?: Reason, words?: string): CustomsChanges {
+  return { completed_at: now, resolve_at: null, failure_reason: failure ?? null, failure_detail: words ?? null };
 }
 
-function alreadyDeclared(draft: CustomsDraft, why: string): UmfError {
-  return new UmfError(
-    RET.CUSTOMS_ALREADY_DECLARED,
-    `sub_order.mer_sub_reference_id ${draft.merSubReferenceId} is already declared (${why}); a new declaration is possible only after a FAIL`,
+function refuseDeclared(draft: CustomsDraft, why: string): never {
+  return refuse(
+    'customs_already_declared',
+    `sub_order.mer_sub_reference_id ${draft.merSubReferenceId} is already declared (${why}); a new declaration is ` +
+      'possible only after a FAIL',
   );
 }
 
 /** The declared sub-order and items against the payment's order as it was created. */
-function checkSubOrder(draft: CustomsDraft, payment: PaymentRow): void {
+function checkSubOrder(draft: CustomsDraft, payment: PaymentRecord): void {
   const order = JSON.parse(payment.order_json) as { sub_orders?: StoredSubOrder[] };
   const sub = order.sub_orders?.find((s) => s.mer_sub_reference_id === draft.merSubReferenceId);
   if (!sub)
-    throw new UmfError(
-      RET.CUSTOMS_SUB_ORDER_ABSENT,
+    refuse(
+      'customs_sub_order_absent',
       `sub_order.mer_sub_reference_id ${draft.merSubReferenceId} is not a sub-order of payment ${payment.id}`,
     );
   if (!isCustomsSubOrder(sub.is_customs)) {
-    throw new UmfError(
-      RET.CUSTOMS_NOT_REQUIRED,
+    refuse(
+      'customs_not_required',
       `sub_order.mer_sub_reference_id ${draft.merSubReferenceId}: the payment's sub-order was not created with is_customs TRUE`,
     );
   }
@@ -395,8 +327,8 @@ function checkSubOrder(draft: CustomsDraft, payment: PaymentRow): void {
   );
   draft.itemIds.forEach((itemId, i) => {
     if (!known.has(itemId)) {
-      throw new UmfError(
-        RET.CUSTOMS_ITEMS_ABSENT,
+      refuse(
+        'customs_items_absent',
         known.size === 0
           ? `sub_order.items[${i}].mer_item_id ${itemId}: sub-order ${draft.merSubReferenceId} of the payment has no items with a mer_item_id`
           : `sub_order.items[${i}].mer_item_id ${itemId} is not an item of sub-order ${draft.merSubReferenceId} (its items: ${[...known].join(' ')})`,

@@ -13,24 +13,20 @@
  * SUBMITED (spelt as real clients spell it, WIRE-NOTES.md), SUCCESS or FAIL; a FAIL declaration
  * carries `error` (the customs office's reason).
  */
-import type { Selectable } from 'kysely';
-import type { CustomsDeclarationsTable } from '../store/schema.ts';
-import { link, type Link } from '../payments/payment-view.ts';
 import { chinaTime } from '../time/china-time.ts';
-
-export type CustomsRow = Selectable<CustomsDeclarationsTable>;
-
-export type CustomsState = 'ACCEPTED' | 'SUBMITED' | 'SUCCESS' | 'FAIL';
+import { failureView } from '../http/error-codes.ts';
+import { link, type Link } from '../http/links.ts';
+import { customsFailureOf, type CustomsRecord } from './customs-record.ts';
 
 /** Links of a declaration: the reference's order, `parent_payment` then `self`. */
-export function customsLinks(row: Pick<CustomsRow, 'id' | 'payment_id'>, api: string): Link[] {
+export function customsLinks(row: Pick<CustomsRecord, 'id' | 'payment_id'>, api: string): Link[] {
   return [
     link('parent_payment', 'GET', `${api}/payments/payment/${row.payment_id}`),
     link('self', 'GET', `${api}/payments/customs_declarations/${row.id}`),
   ];
 }
 
-export function renderCustomsDeclaration(row: CustomsRow, api: string): Record<string, unknown> {
+export function renderCustomsDeclaration(row: CustomsRecord, api: string): Record<string, unknown> {
   const stored = JSON.parse(row.declaration_json) as Record<string, unknown>;
   const declaration: Record<string, unknown> = {
     id: row.id,
@@ -45,11 +41,12 @@ export function renderCustomsDeclaration(row: CustomsRow, api: string): Record<s
     notify_url: row.notify_url,
     customs_clearance_date: row.customs_clearance_date,
     parent_payment: row.payment_id,
-    created_time: chinaTime(Number(row.created_at)),
+    created_time: chinaTime(row.created_at),
   };
-  if (row.submitted_at !== null) declaration.submitted_time = chinaTime(Number(row.submitted_at));
-  if (row.completed_at !== null) declaration.completed_time = chinaTime(Number(row.completed_at));
-  if (row.error_code) declaration.error = { ret_code: row.error_code, ret_msg: row.error_msg ?? '' };
+  if (row.submitted_at !== null) declaration.submitted_time = chinaTime(row.submitted_at);
+  if (row.completed_at !== null) declaration.completed_time = chinaTime(row.completed_at);
+  const failure = customsFailureOf(row);
+  if (failure) declaration.error = failureView(failure);
   declaration.links = customsLinks(row, api);
   return declaration;
 }

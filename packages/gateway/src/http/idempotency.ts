@@ -13,10 +13,18 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RET, UmfError } from '../errors/catalogue.ts';
-import type { GatewayContext } from '../context.ts';
+import type { Store } from '../store/database.ts';
+import type { Clock } from '../time/clock.ts';
+import type { IdempotencyRepository } from './idempotency-repository.ts';
 
 const IN_FLIGHT_TAKEOVER_MS = 2 * 60_000;
 const RETENTION_MS = 24 * 3600_000;
+
+export interface IdempotencyDeps {
+  readonly store: Store;
+  readonly keys: IdempotencyRepository;
+  readonly clock: Clock;
+}
 
 interface IdempotencyState {
   merchantId: string;
@@ -41,14 +49,15 @@ function requestHash(request: FastifyRequest): string {
     .digest('hex');
 }
 
-export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
-  const { db, clock } = ctx;
+export function idempotency(app: FastifyInstance, deps: IdempotencyDeps): void {
+  const { store, keys, clock } = deps;
   app.decorateRequest('idempotency', undefined);
 
   // Callback-style entry points: a request without an Idempotency-Key costs no promise.
   app.addHook('preHandler', (request, reply, done) => {
-    if (request.method !== 'POST' || !request.merchant || request.headers['idempotency-key'] === undefined)
+    if (request.method !== 'POST' || !request.merchant || request.headers['idempotency-key'] === undefined) {
       return done();
+    }
     claim(request, reply).then(() => done(), done);
   });
 
@@ -61,54 +70,30 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
     const merchantId = request.merchant.id;
     const hash = requestHash(request);
     const now = clock.now();
-    const inserted = await db
-      .insertInto('idempotency_keys')
-      .values({
-        merchant_id: merchantId,
-        idem_key: key,
-        request_hash: hash,
-        state: 'in_flight',
-        http_status: null,
-        response_body: null,
-        created_at: now,
-      })
-      .onConflict((oc) => oc.columns(['merchant_id', 'idem_key']).doNothing())
-      .executeTakeFirst();
-    if (inserted.numInsertedOrUpdatedRows === 1n) {
+    if (await store.write((trx) => keys.claim(trx, merchantId, key, hash, now))) {
       request.idempotency = { merchantId, key };
       return;
     }
-    const row = await db
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('merchant_id', '=', merchantId)
-      .where('idem_key', '=', key)
-      .executeTakeFirst();
-    if (!row) throw new UmfError(RET.IDEMPOTENCY_IN_FLIGHT);
-    const expired = Number(row.created_at) < now - RETENTION_MS;
-    const abandoned = row.state === 'in_flight' && Number(row.created_at) < now - IN_FLIGHT_TAKEOVER_MS;
+    const record = await keys.find(merchantId, key);
+    if (!record) throw new UmfError(RET.IDEMPOTENCY_IN_FLIGHT);
+    const expired = record.createdAt < now - RETENTION_MS;
+    const abandoned = record.state === 'in_flight' && record.createdAt < now - IN_FLIGHT_TAKEOVER_MS;
     if (expired || abandoned) {
-      const taken = await db
-        .updateTable('idempotency_keys')
-        .set({ request_hash: hash, state: 'in_flight', http_status: null, response_body: null, created_at: now })
-        .where('merchant_id', '=', merchantId)
-        .where('idem_key', '=', key)
-        .where('created_at', '=', row.created_at)
-        .executeTakeFirst();
-      if (taken.numUpdatedRows === 1n) {
-        request.idempotency = { merchantId, key, resumed: abandoned && !expired && row.request_hash === hash };
+      if (await store.write((trx) => keys.takeOver(trx, record, hash, now))) {
+        request.idempotency = { merchantId, key, resumed: abandoned && !expired && record.requestHash === hash };
         return;
       }
       throw new UmfError(RET.IDEMPOTENCY_IN_FLIGHT);
     }
-    if (row.request_hash !== hash) throw new UmfError(RET.IDEMPOTENCY_MISMATCH);
-    if (row.state !== 'done' || row.response_body === null || row.http_status === null)
+    if (record.requestHash !== hash) throw new UmfError(RET.IDEMPOTENCY_MISMATCH);
+    if (record.state !== 'done' || record.responseBody === null || record.httpStatus === null) {
       throw new UmfError(RET.IDEMPOTENCY_IN_FLIGHT);
+    }
     reply.header('idempotent-replayed', 'true');
     return reply
-      .code(row.http_status)
+      .code(record.httpStatus)
       .header('content-type', 'application/json; charset=utf-8')
-      .send(row.response_body);
+      .send(record.responseBody);
   }
 
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -120,19 +105,10 @@ export function idempotency(app: FastifyInstance, ctx: GatewayContext): void {
 
   async function record(state: IdempotencyState, reply: FastifyReply, payload: unknown): Promise<unknown> {
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      await db
-        .deleteFrom('idempotency_keys')
-        .where('merchant_id', '=', state.merchantId)
-        .where('idem_key', '=', state.key)
-        .execute();
+      await store.write((trx) => keys.release(trx, state.merchantId, state.key));
       return payload;
     }
-    await db
-      .updateTable('idempotency_keys')
-      .set({ state: 'done', http_status: reply.statusCode, response_body: payload })
-      .where('merchant_id', '=', state.merchantId)
-      .where('idem_key', '=', state.key)
-      .execute();
+    await store.write((trx) => keys.complete(trx, state.merchantId, state.key, reply.statusCode, payload));
     return payload;
   }
 }

@@ -6,6 +6,9 @@
  */
 import { RET, UmfError } from '../errors/catalogue.ts';
 import { calendarDay } from '../time/china-time.ts';
+import type { Page } from '../store/page.ts';
+
+export type { Page };
 
 export const DEFAULT_PAGE_SIZE = 500;
 export const MAX_PAGE_SIZE = 5000;
@@ -37,13 +40,6 @@ export function dateParam(query: Query, ...names: string[]): string {
     return value;
   }
   throw new UmfError(RET.VALIDATION, `${names[0]} is required (YYYYMMDD)`);
-}
-
-export interface Page {
-  readonly pageNumber: number;
-  readonly pageSize: number;
-  /** Rows to skip. */
-  readonly offset: number;
 }
 
 function positiveInt(query: Query, name: string, fallback: number, max: number): number {

@@ -1,13 +1,17 @@
 /**
  * The UMF wire conventions for every route: raw bodies kept as bytes (signatures cover them),
- * signed responses (`reply.umf(...)`), and one error handler that answers with the catalogue.
+ * signed responses (`reply.umf(...)`), signed download files (`reply.signedFile(...)`), and one error
+ * handler that answers with the catalogue: a DomainError through the one mapping of reasons to
+ * return codes (error-codes.ts), an UmfError of the HTTP layer as it is, framework errors by kind.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { KeyObject } from 'node:crypto';
 import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
-import { buildSignedBody } from './signed-body.ts';
+import { DomainError } from '../errors/domain-error.ts';
+import type { Merchant } from '../merchants/merchant.ts';
+import { buildSignedBody, signSha256WithRsaOffThread, type ResponseSigner } from './signed-body.ts';
 import { parseJsonObject } from './request-json.ts';
-import type { GatewayContext } from '../context.ts';
-import type { Merchant } from '../merchants/merchant-service.ts';
+import { toUmf } from './error-codes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,10 +23,50 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Sends a signed UMF response: `{"meta":{...}, ...result}`. */
     umf(result: Record<string, unknown>, entry?: RetCodeEntry, status?: number): FastifyReply;
+    /** Sends a download file signed like a notification (see signedFile below). */
+    signedFile(file: SignedFile): Promise<FastifyReply>;
   }
 }
 
-export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void {
+export interface UmfConventionsDeps {
+  /** Signs result JSON (with a cache for polled GETs). */
+  readonly signer: ResponseSigner;
+  /** The platform's private key: download files are signed with it. */
+  readonly platformKey: KeyObject;
+}
+
+/**
+ * A download file (transaction list, reconciliation statement, customs list): plain text sent as an
+ * attachment, signed like a notification. The `Signature` header is base64 SHA256withRSA over the
+ * exact bytes of the body with the platform key, so a merchant verifies a file with the platform
+ * certificate exactly as it verifies a notification; a truncated or altered file fails verification.
+ *
+ *   HTTP/1.1 200 OK
+ *   Content-Type: text/plain; charset=utf-8
+ *   Content-Disposition: attachment; filename="TRANS_<merchant>_<date>.txt"
+ *   Signature: <base64>
+ *
+ * Errors (a bad date, an unknown statement) are ordinary signed UMF JSON errors.
+ */
+export interface SignedFile {
+  /** File name offered to the client (ASCII letters, digits, `_`, `-`, `.`). */
+  readonly filename: string;
+  /** The whole file. */
+  readonly body: string;
+}
+
+/** The calling merchant (authenticated by the hook of the API scope). */
+export function merchantOf(request: FastifyRequest): Merchant {
+  if (!request.merchant) throw new UmfError(RET.TOKEN_INVALID);
+  return request.merchant;
+}
+
+/** Whether the request takes over the Idempotency-Key of a crashed attempt of itself (idempotency.ts). */
+export function resumedOf(request: FastifyRequest): { resumed: boolean } {
+  return { resumed: request.idempotency?.resumed === true };
+}
+
+export function umfConventions(app: FastifyInstance, deps: UmfConventionsDeps): void {
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('merchant', undefined);
   app.decorateRequest('umfBody', function (this: FastifyRequest) {
@@ -35,9 +79,22 @@ export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void 
     function (this: FastifyReply, result: Record<string, unknown>, entry: RetCodeEntry = RET.SUCCESS, status?: number) {
       this.code(status ?? entry.http).header('content-type', 'application/json; charset=utf-8');
       // Only GET answers are worth remembering (polling); a POST's answer is new every time.
-      return sendBody(this, buildSignedBody(ctx.signer, entry, result, undefined, this.request.method === 'GET'));
+      return sendBody(this, buildSignedBody(deps.signer, entry, result, undefined, this.request.method === 'GET'));
     },
   );
+  app.decorateReply('signedFile', async function (this: FastifyReply, file: SignedFile) {
+    if (!/^[A-Za-z0-9_.-]{1,200}$/.test(file.filename)) throw new Error(`unsafe download file name: ${file.filename}`);
+    const bytes = Buffer.from(file.body, 'utf8');
+    // Signed off the event loop (a file may be large). A signing failure rejects, so it reaches the
+    // error handler as an ordinary error, and no download header is set by then.
+    const signature = await signSha256WithRsaOffThread(deps.platformKey, bytes);
+    return this.code(200)
+      .header('content-type', 'text/plain; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${file.filename}"`)
+      .header('cache-control', 'no-store')
+      .header('signature', signature)
+      .send(bytes);
+  });
 
   // Every body is kept as raw bytes; routes parse it themselves (JSON or form) after the signature
   // check, so a GET with `Content-Type: application/json` and no body is fine.
@@ -61,10 +118,14 @@ export function umfConventions(app: FastifyInstance, ctx: GatewayContext): void 
     }
     const message = umf.detail ? `${umf.entry.message}: ${umf.detail}` : umf.entry.message;
     reply.code(umf.entry.http).header('content-type', 'application/json; charset=utf-8');
-    sendBody(
-      reply,
-      buildSignedBody(ctx.signer, umf.entry, errorResult(umf.entry, message), message, request.method === 'GET'),
+    const body = buildSignedBody(
+      deps.signer,
+      umf.entry,
+      errorResult(umf.entry, message),
+      message,
+      request.method === 'GET',
     );
+    sendBody(reply, body);
   });
 }
 
@@ -90,8 +151,9 @@ function errorResult(entry: RetCodeEntry, message: string): Record<string, unkno
   return { error: { ret_code: entry.code, ret_msg: message } };
 }
 
-function toUmfError(error: unknown): UmfError {
-  if (error instanceof UmfError) return error;
+/** Any error as the catalogue says it: the domain's reasons, the HTTP layer's codes, the framework's. */
+export function toUmfError(error: unknown): UmfError {
+  if (error instanceof UmfError || error instanceof DomainError) return toUmf(error);
   const code = (error as { code?: string }).code;
   const status = (error as { statusCode?: number }).statusCode;
   switch (code) {

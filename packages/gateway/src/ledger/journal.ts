@@ -20,12 +20,10 @@
  * payers leaves it, and so does the CNY sold to the FX desk (or paid to a CNY merchant) at settlement.
  * So the sum of all balances of a currency is always zero, assets equal liabilities.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import type { Db } from '../store/database.ts';
 import { newId } from '../store/ids.ts';
 import { isCurrency } from '../money/currencies.ts';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { insertEntry } from './ledger-repository.ts';
 
 export const ACCOUNTS = {
   platformClearing: (currency: string) => `platform_clearing:${currency}`,
@@ -86,33 +84,9 @@ export function assertBalanced(lines: readonly LedgerLine[]): void {
 export async function postEntry(db: Db, entry: JournalEntry): Promise<string> {
   assertBalanced(entry.lines);
   const id = newId('JE_', entry.now);
-  await db
-    .insertInto('ledger_entries')
-    .values({
-      id,
-      kind: entry.kind,
-      object_type: entry.objectType,
-      object_id: entry.objectId,
-      payment_id: entry.paymentId ?? null,
-      merchant_id: entry.merchantId ?? null,
-      memo: entry.memo ?? null,
-      created_at: entry.now,
-    })
-    .execute();
-  const lines = entry.lines.filter((l) => l.amountMinor !== 0n);
-  if (lines.length > 0) {
-    await db
-      .insertInto('ledger_lines')
-      .values(
-        lines.map((l, i) => ({
-          entry_id: id,
-          line_no: i + 1,
-          account: l.account,
-          currency: accountCurrency(l.account),
-          amount_minor: l.amountMinor,
-        })),
-      )
-      .execute();
-  }
+  const lines = entry.lines
+    .filter((l) => l.amountMinor !== 0n)
+    .map((l) => ({ account: l.account, currency: accountCurrency(l.account), amountMinor: l.amountMinor }));
+  await insertEntry(db, { id, ...entry }, lines);
   return id;
 }

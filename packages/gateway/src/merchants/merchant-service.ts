@@ -1,30 +1,17 @@
 /**
- * Merchants, their credentials and their public keys. Client secrets are stored as scrypt hashes;
- * a merchant may have several active public keys (rotation: add the new one, then revoke the old).
+ * Merchants, their credentials and their public keys: what the CLI (and the console next) does to
+ * them. A merchant may have several active public keys (rotation: add the new one, then revoke the
+ * old); every change counts from the gateway's next request, which reads keys with the token.
  */
-import {
-  createHash,
-  generateKeyPairSync,
-  randomBytes,
-  scrypt,
-  scryptSync,
-  timingSafeEqual,
-  type KeyObject,
-} from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, MerchantsTable } from '../store/schema.ts';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import type { Store } from '../store/database.ts';
 import { newId } from '../store/ids.ts';
 import { parsePublicKey } from '../crypto/rsa-signature.ts';
 import type { FieldEncryption } from '../crypto/field-decryption.ts';
-
-export interface Merchant {
-  readonly id: string;
-  readonly name: string;
-  readonly clientId: string;
-  readonly encryption: FieldEncryption;
-  readonly acceptedCurrencies: readonly string[] | null;
-  readonly status: string;
-}
+import type { Clock } from '../time/clock.ts';
+import type { Merchant } from './merchant.ts';
+import type { MerchantRepository } from './merchant-repository.ts';
+import { hashSecret, keyFingerprint } from './merchant-secrets.ts';
 
 export interface CreatedMerchant {
   readonly merchant: Merchant;
@@ -42,152 +29,97 @@ export interface CreateMerchantInput {
   readonly serviceFeeBp?: number;
 }
 
-export async function createMerchant(
-  db: Kysely<Database>,
-  input: CreateMerchantInput,
-  now = Date.now(),
-): Promise<CreatedMerchant> {
-  const name = input.name.trim();
-  if (!name) throw new Error('a merchant needs a name');
-  let generatedPrivateKey: KeyObject | undefined;
-  let publicPem = input.publicKeyPem;
-  if (!publicPem) {
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    generatedPrivateKey = pair.privateKey;
-    publicPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  }
-  const publicKey = parsePublicKey(publicPem);
-  const normalisedPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const merchantId = 'M' + randomDigits(11);
-  const clientId = randomBytes(20).toString('hex');
-  const clientSecret = randomBytes(20).toString('hex');
-  const merchant: Merchant = {
-    id: merchantId,
-    name,
-    clientId,
-    encryption: input.encryption ?? 'oaep',
-    acceptedCurrencies: input.acceptedCurrencies ?? null,
-    status: 'active',
-  };
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('merchants')
-      .values({
-        id: merchant.id,
-        name,
-        client_id: clientId,
-        client_secret_hash: hashSecret(clientSecret),
-        encryption: merchant.encryption,
-        accepted_currencies: merchant.acceptedCurrencies ? JSON.stringify(merchant.acceptedCurrencies) : null,
-        status: merchant.status,
-        created_at: now,
-        ...(input.serviceFeeBp === undefined ? {} : { service_fee_bp: checkFeeBp(input.serviceFeeBp) }),
-      })
-      .execute();
-    await trx
-      .insertInto('merchant_keys')
-      .values({
-        id: newId('KEY_'),
-        merchant_id: merchant.id,
-        public_key_pem: normalisedPem,
-        fingerprint: keyFingerprint(publicKey),
-        status: 'active',
-        created_at: now,
-      })
-      .execute();
-  });
-  return generatedPrivateKey ? { merchant, clientSecret, generatedPrivateKey } : { merchant, clientSecret };
+export interface MerchantServiceDeps {
+  readonly store: Store;
+  readonly merchants: MerchantRepository;
+  readonly clock: Clock;
 }
 
-export async function addMerchantKey(
-  db: Kysely<Database>,
-  merchantId: string,
-  publicKeyPem: string,
-  now = Date.now(),
-): Promise<string> {
-  const publicKey = parsePublicKey(publicKeyPem);
-  const id = newId('KEY_');
-  await db
-    .insertInto('merchant_keys')
-    .values({
-      id,
-      merchant_id: merchantId,
-      public_key_pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      fingerprint: keyFingerprint(publicKey),
+export class MerchantService {
+  readonly #deps: MerchantServiceDeps;
+  constructor(deps: MerchantServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async create(input: CreateMerchantInput): Promise<CreatedMerchant> {
+    const { store, merchants, clock } = this.#deps;
+    const name = input.name.trim();
+    if (!name) throw new RangeError('a merchant needs a name');
+    let generatedPrivateKey: KeyObject | undefined;
+    let publicPem = input.publicKeyPem;
+    if (!publicPem) {
+      const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      generatedPrivateKey = pair.privateKey;
+      publicPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    }
+    const publicKey = parsePublicKey(publicPem);
+    const clientSecret = randomBytes(20).toString('hex');
+    const merchant: Merchant = {
+      id: 'M' + randomDigits(11),
+      name,
+      clientId: randomBytes(20).toString('hex'),
+      encryption: input.encryption ?? 'oaep',
+      acceptedCurrencies: input.acceptedCurrencies ?? null,
       status: 'active',
-      created_at: now,
-    })
-    .execute();
-  return id;
+    };
+    const now = clock.now();
+    const serviceFeeBp = input.serviceFeeBp === undefined ? undefined : checkFeeBp(input.serviceFeeBp);
+    await store.write(async (trx) => {
+      await merchants.insert(trx, {
+        merchant,
+        clientSecretHash: hashSecret(clientSecret),
+        serviceFeeBp,
+        createdAt: now,
+      });
+      await merchants.insertKey(trx, keyRow(merchant.id, publicKey, now));
+    });
+    return generatedPrivateKey ? { merchant, clientSecret, generatedPrivateKey } : { merchant, clientSecret };
+  }
+
+  /** Adds an active public key; returns its id (`KEY_...`). */
+  async addKey(merchantId: string, publicKeyPem: string): Promise<string> {
+    const { store, merchants, clock } = this.#deps;
+    const key = keyRow(merchantId, parsePublicKey(publicKeyPem), clock.now());
+    await store.write((trx) => merchants.insertKey(trx, key));
+    return key.id;
+  }
+
+  /** Revokes a key of the merchant; false when it has no such key. */
+  async revokeKey(merchantId: string, keyId: string): Promise<boolean> {
+    return this.#deps.store.write((trx) => this.#deps.merchants.revokeKey(trx, merchantId, keyId));
+  }
+
+  /** Sets the service fee (basis points) for the settlements to come; false when there is no such merchant. */
+  async setServiceFee(merchantId: string, bp: number): Promise<boolean> {
+    const checked = checkFeeBp(bp);
+    return this.#deps.store.write((trx) => this.#deps.merchants.setServiceFee(trx, merchantId, checked));
+  }
+
+  /** The merchant's name as payers see it on the pages. */
+  nameOf(merchantId: string): Promise<string> {
+    return this.#deps.merchants.nameOf(merchantId);
+  }
+}
+
+function keyRow(merchantId: string, publicKey: KeyObject, now: number) {
+  return {
+    id: newId('KEY_', now),
+    merchantId,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    fingerprint: keyFingerprint(publicKey),
+    createdAt: now,
+  };
 }
 
 function checkFeeBp(bp: number): number {
-  if (!Number.isInteger(bp) || bp < 0 || bp > 10_000)
-    throw new Error(`a service fee must be 0 to 10000 basis points, got ${bp}`);
+  if (!Number.isInteger(bp) || bp < 0 || bp > 10_000) {
+    throw new RangeError(`a service fee must be 0 to 10000 basis points, got ${bp}`);
+  }
   return bp;
-}
-
-/** Sets the merchant's service fee (basis points) for the settlements to come; false if no such merchant. */
-export async function setServiceFee(db: Kysely<Database>, merchantId: string, bp: number): Promise<boolean> {
-  const result = await db
-    .updateTable('merchants')
-    .set({ service_fee_bp: checkFeeBp(bp) })
-    .where('id', '=', merchantId)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
-
-export async function revokeMerchantKey(db: Kysely<Database>, merchantId: string, keyId: string): Promise<boolean> {
-  const result = await db
-    .updateTable('merchant_keys')
-    .set({ status: 'revoked' })
-    .where('id', '=', keyId)
-    .where('merchant_id', '=', merchantId)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
-
-export function rowToMerchant(row: Selectable<MerchantsTable>): Merchant {
-  return {
-    id: row.id,
-    name: row.name,
-    clientId: row.client_id,
-    encryption: row.encryption === 'pkcs1' ? 'pkcs1' : 'oaep',
-    acceptedCurrencies: row.accepted_currencies ? (JSON.parse(row.accepted_currencies) as string[]) : null,
-    status: row.status,
-  };
-}
-
-export function keyFingerprint(publicKey: KeyObject): string {
-  return createHash('sha256')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('hex');
-}
-
-const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
-
-export function hashSecret(secret: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(secret, salt, 32, SCRYPT);
-  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
-
-/** Checks a client secret off the event loop (scrypt runs in libuv's thread pool). */
-export async function verifySecret(secret: string, stored: string): Promise<boolean> {
-  const [scheme, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(secret, Buffer.from(salt, 'base64'), expected.length, SCRYPT, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
-  );
-  return timingSafeEqual(actual, expected);
 }
 
 function randomDigits(n: number): string {
   let out = '';
-  const bytes = randomBytes(n);
-  for (const b of bytes) out += String(b % 10);
+  for (const b of randomBytes(n)) out += String(b % 10);
   return out;
 }

@@ -5,11 +5,8 @@
  */
 import { html, raw, renderPage, type Lang, type Raw } from './layout.ts';
 import { t, payerMessage, type PayerMessage, type TextKey } from './i18n.ts';
-import { RET } from '../errors/catalogue.ts';
-import type { PaymentRow } from '../payments/payment-view.ts';
+import type { PaymentRecord } from '../payments/payment-record.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
-import { isCurrency } from '../money/currencies.ts';
-import { toMinor } from '../store/schema.ts';
 import { chinaTime } from '../time/china-time.ts';
 
 /** 1234567.8 -> "1,234,567.8" (the integer part only). */
@@ -41,8 +38,8 @@ export interface PaymentFacts {
   readonly paidAt: number | undefined;
 }
 
-export function paymentFacts(row: PaymentRow): PaymentFacts {
-  const currency = isCurrency(row.currency) ? row.currency : 'CNY';
+export function paymentFacts(row: PaymentRecord): PaymentFacts {
+  const currency = row.currency;
   const order = JSON.parse(row.order_json) as {
     order_summary?: string;
     sub_orders?: Array<{
@@ -66,15 +63,15 @@ export function paymentFacts(row: PaymentRow): PaymentFacts {
   }
   return {
     id: row.id,
-    cny: formatScaled(toMinor(row.total_cny_minor), 2),
-    amount: formatAmount(toMinor(row.amount_minor), currency),
+    cny: formatScaled(row.total_cny_minor, 2),
+    amount: formatAmount(row.amount_minor, currency),
     currency,
     rate: row.exchange_rate,
     merReferenceId: row.mer_reference_id,
     summary: order.order_summary,
     items,
-    expireAt: Number(row.expire_at),
-    paidAt: row.execute_success_at === null ? undefined : Number(row.execute_success_at),
+    expireAt: row.expire_at,
+    paidAt: row.execute_success_at ?? undefined,
   };
 }
 
@@ -107,47 +104,44 @@ export interface Unpayable {
   readonly mark: 'ok' | 'fail' | 'info' | 'wait';
 }
 
-export function unpayable(lang: Lang, row: PaymentRow): Unpayable | undefined {
+export function unpayable(lang: Lang, row: PaymentRecord): Unpayable | undefined {
   switch (row.state) {
     case 'WAIT_BUYER_PAY':
       return undefined;
     case 'TRADE_SUCCESS':
-      // What the domain answers a second payment of a paid order (finalStateError).
+      // What the domain answers a second payment of a paid order (refuseFinal).
       return {
         title: 'alreadyPaidTitle',
         notice: 'alreadyPaid',
-        error: payerMessage(lang, RET.PAYMENT_FAILED_TO_PAY),
+        error: payerMessage(lang, 'already_paid'),
         mark: 'ok',
       };
     case 'TRADE_FAIL':
       return {
         title: 'failedTitle',
         notice: 'failedBefore',
-        error: payerMessage(
-          lang,
-          row.error_code ? { code: row.error_code, message: row.error_msg ?? '' } : RET.PAYMENT_FAILED,
-        ),
+        error: payerMessage(lang, row.failure_reason ?? 'payment_failed'),
         mark: 'fail',
       };
     case 'TRADE_CLOSED':
-      if (row.error_code === RET.PAYMENT_EXPIRED.code)
+      if (row.failure_reason === 'payment_expired')
         return {
           title: 'expiredTitle',
           notice: 'expiredNotice',
-          error: payerMessage(lang, RET.PAYMENT_EXPIRED),
+          error: payerMessage(lang, 'payment_expired'),
           mark: 'info',
         };
       return {
         title: 'closedTitle',
         notice: 'closedNotice',
-        error: payerMessage(lang, RET.ORDER_CLOSED),
+        error: payerMessage(lang, 'payment_closed'),
         mark: 'info',
       };
     default:
       return {
         title: 'closedTitle',
         notice: 'closedNotice',
-        error: payerMessage(lang, RET.ORDER_CLOSED),
+        error: payerMessage(lang, 'payment_closed'),
         mark: 'info',
       };
   }

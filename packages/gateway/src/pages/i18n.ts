@@ -4,8 +4,9 @@
  * error texts follow the reference appendix (错误交易码描述) where it has one.
  */
 import type { Lang } from './layout.ts';
-import type { RetCodeEntry } from '../errors/catalogue.ts';
-import { UmfError } from '../errors/catalogue.ts';
+import { UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
+import { DomainError, type Reason } from '../errors/domain-error.ts';
+import { codeOf } from '../http/error-codes.ts';
 
 const TEXT = {
   // frame
@@ -218,18 +219,19 @@ export interface PayerMessage {
 }
 
 /** A domain error (or a catalogue entry) as a payer reads it, in the page's language. */
-export function payerMessage(
-  lang: Lang,
-  error: UmfError | RetCodeEntry | { code: string; message?: string },
-): PayerMessage {
-  const entry = error instanceof UmfError ? error.entry : error;
-  let text =
-    ERRORS[entry.code]?.[lang] ??
-    (lang === 'zh' ? '支付失败。' : `${'message' in entry && entry.message ? entry.message : 'The payment failed'}.`);
-  // The one detail a payer can act on: how many attempts are left after a wrong code.
-  if (error instanceof UmfError && entry.code === '00200007' && error.detail) {
-    const left = /^(\d+) attempts? left/.exec(error.detail)?.[1];
-    if (left) text += lang === 'zh' ? ` 还可尝试 ${left} 次。` : ` ${left} attempt${left === '1' ? '' : 's'} left.`;
-  }
+export function payerMessage(lang: Lang, error: DomainError | UmfError | Reason | RetCodeEntry): PayerMessage {
+  const entry =
+    error instanceof DomainError
+      ? codeOf(error.reason)
+      : error instanceof UmfError
+        ? error.entry
+        : typeof error === 'string'
+          ? codeOf(error)
+          : error;
+  let text = ERRORS[entry.code]?.[lang] ?? (lang === 'zh' ? '支付失败。' : `${entry.message || 'The payment failed'}.`);
+  // The one fact a payer can act on: how many attempts are left after a wrong code.
+  const left = error instanceof DomainError ? error.facts.attemptsLeft : undefined;
+  if (left !== undefined)
+    text += lang === 'zh' ? ` 还可尝试 ${left} 次。` : ` ${left} attempt${left === 1 ? '' : 's'} left.`;
   return { code: entry.code, text };
 }

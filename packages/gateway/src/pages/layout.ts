@@ -188,3 +188,7 @@ export function pageCsp(nonce?: string): string {
     "frame-ancestors 'none'",
   ].join('; ');
 }
+
+/** Disables a form's buttons once it is submitted (one click pays once), and again when the page comes back. */
+export const ONE_CLICK_SCRIPT = `document.querySelectorAll('form').forEach(function(f){f.addEventListener('submit',function(){setTimeout(function(){f.querySelectorAll('button').forEach(function(b){b.disabled=true;});},0);});});
+window.addEventListener('pageshow',function(e){if(e.persisted)document.querySelectorAll('button').forEach(function(b){b.disabled=false;});});`;

@@ -4,13 +4,12 @@
  * expire_time, unknown fields ignored), strict about money: amounts in minor units of the order's
  * one currency, order total = sum of sub-orders = sum of their items (when items are given).
  */
-import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { formatAmount, parseAmount } from '../money/decimal.ts';
 import { isTransCode } from '../reference/trans-codes.ts';
 import { findBank } from '../reference/banks.ts';
-import { normalisePhone } from './cards.ts';
-import { fail, str } from '../http/request-fields.ts';
+import { normalisePhone } from '../reference/cards.ts';
+import { fail, str, url } from '../validation/request-fields.ts';
 import { calendarDay } from '../time/china-time.ts';
 
 export const PAYMENT_METHODS = [
@@ -115,40 +114,27 @@ function bool(value: unknown, path: string): boolean {
   return fail(path, 'must be TRUE or FALSE');
 }
 
-export function url(value: unknown, path: string, required: boolean): string | undefined {
-  const text = str(value, path, { required, max: 512 });
-  if (text === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(text);
-  } catch {
-    return fail(path, 'must be an absolute http(s) URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') fail(path, 'must be an absolute http(s) URL');
-  return text;
-}
-
 function amount(value: unknown, path: string, currency: Currency | undefined): { currency: Currency; minor: bigint } {
   // A missing amount is the reference's "amount must not be blank" (00202001), like a blank total.
-  if (value === undefined || value === null || value === '') fail(`${path}.total`, 'is required', RET.AMOUNT_BLANK);
+  if (value === undefined || value === null || value === '') fail(`${path}.total`, 'is required', 'amount_missing');
   const a = obj(value, path)!;
   const code = str(a.currency, `${path}.currency`, { required: true })!.toUpperCase();
-  if (!isCurrency(code)) fail(`${path}.currency`, `is not a supported currency`, RET.CURRENCY_NOT_ACCEPTED);
+  if (!isCurrency(code)) fail(`${path}.currency`, `is not a supported currency`, 'currency_not_accepted');
   if (currency && code !== currency) fail(`${path}.currency`, `must be ${currency}, the order's currency`);
   const parsed = parseAmount(a.total, code);
   if (!parsed.ok) {
     switch (parsed.reason) {
       case 'blank':
-        fail(`${path}.total`, 'is required', RET.AMOUNT_BLANK);
+        fail(`${path}.total`, 'is required', 'amount_missing');
       case 'not_integer':
-        fail(`${path}.total`, `must be a whole amount in ${code}`, RET.AMOUNT_NOT_INTEGER);
+        fail(`${path}.total`, `must be a whole amount in ${code}`, 'amount_not_whole');
       case 'scale':
         fail(`${path}.total`, 'has more than two decimal places');
       default:
         fail(`${path}.total`, 'must be a decimal amount like "100.02"');
     }
   }
-  if (parsed.minor <= 0n) fail(`${path}.total`, 'must be larger than 0', RET.AMOUNT_NOT_POSITIVE);
+  if (parsed.minor <= 0n) fail(`${path}.total`, 'must be larger than 0', 'amount_not_positive');
   if (parsed.minor >= 10_000_000_000n) fail(`${path}.total`, 'is too large');
   return { currency: code, minor: parsed.minor };
 }
@@ -175,7 +161,7 @@ export function expireAt(value: unknown, now: number, defaultMinutes: number): n
     fail('order.expire_time', 'must be minutes ("360") or an ISO 8601 date-time with a time zone');
   const at = Date.parse(text);
   if (!Number.isFinite(at)) fail('order.expire_time', 'is not a valid date-time');
-  if (at <= now) fail('order.expire_time', 'is in the past', RET.PAYMENT_EXPIRED);
+  if (at <= now) fail('order.expire_time', 'is in the past', 'payment_expired');
   if (at > now + 30 * 86_400_000) fail('order.expire_time', 'is more than 30 days ahead');
   return at;
 }
@@ -189,7 +175,7 @@ function quantity(value: unknown, path: string): number {
 
 export function parseCreatePayment(
   body: Record<string, unknown>,
-  options: { now: number; defaultExpireMinutes: number; acceptedCurrencies: readonly string[] | null },
+  options: { now: number; defaultExpireMinutes: number },
 ): PaymentDraft {
   const payer = obj(body.payer, 'payer')!;
   const paymentMethod = enumOf(payer.payment_method, 'payer.payment_method', PAYMENT_METHODS);
@@ -207,7 +193,7 @@ export function parseCreatePayment(
   if (bankCode) {
     const bank = findBank(bankCode);
     if (!bank || !bank.types.includes(paymentMethod as 'CREDIT_CARD' | 'DEBIT_CARD'))
-      fail('payer.bank_code', `${bankCode} does not take ${paymentMethod} payments`, RET.BANK_NOT_LINKED);
+      fail('payer.bank_code', `${bankCode} does not take ${paymentMethod} payments`, 'bank_not_linked');
   }
   const payerInfo = obj(payer.payer_info, 'payer.payer_info', false) ?? {};
   const card = obj(payerInfo.bank_card, 'payer.payer_info.bank_card', false) ?? {};
@@ -217,7 +203,7 @@ export function parseCreatePayment(
   let phone: string | undefined;
   if (phoneText !== undefined) {
     phone = normalisePhone(phoneText);
-    if (!phone) fail('payer.payer_info.phone', 'must be a mainland China mobile number', RET.PHONE_INVALID);
+    if (!phone) fail('payer.payer_info.phone', 'must be a mainland China mobile number', 'phone_invalid');
   }
   const agreementIn = obj(payerInfo.payer_agreement, 'payer.payer_info.payer_agreement', false);
   let agreement: PaymentDraft['agreement'];
@@ -252,8 +238,6 @@ export function parseCreatePayment(
   })!;
   const date = merDate(order.mer_date, options.now);
   const total = amount(order.amount, 'order.amount', undefined);
-  if (options.acceptedCurrencies && !options.acceptedCurrencies.includes(total.currency))
-    fail('order.amount.currency', `${total.currency} is not accepted by this merchant`, RET.CURRENCY_NOT_ACCEPTED);
 
   const subOrdersIn = order.sub_orders;
   if (!Array.isArray(subOrdersIn) || subOrdersIn.length === 0) fail('order.sub_orders', 'must be a non-empty array');
@@ -379,4 +363,40 @@ function checkCombination(interfaceType: InterfaceType, businessType: BusinessTy
 function compact<T extends Record<string, unknown>>(value: T): T {
   for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
   return value;
+}
+
+/** The order as stored (`order_json`) and shown: amounts as decimal strings, is_customs as TRUE/FALSE. */
+export function orderView(draft: PaymentDraft): Record<string, unknown> {
+  const order: Record<string, unknown> = { mer_reference_id: draft.merReferenceId, mer_date: draft.merDate };
+  if (draft.orderSummary) order.order_summary = draft.orderSummary;
+  if (draft.userIp) order.user_ip = draft.userIp;
+  order.sub_orders = draft.subOrders.map((sub) => {
+    const { amountMinor, items, ...rest } = sub;
+    return {
+      ...rest,
+      is_customs: sub.is_customs ? 'TRUE' : 'FALSE',
+      amount: { total: formatAmount(amountMinor, draft.currency), currency: draft.currency },
+      ...(items.length > 0
+        ? {
+            items: items.map(({ amountMinor: itemMinor, quantity, ...item }) => ({
+              ...item,
+              quantity: String(quantity),
+              amount: { total: formatAmount(itemMinor, draft.currency), currency: draft.currency },
+            })),
+          }
+        : {}),
+    };
+  });
+  return order;
+}
+
+/** The payer as stored (`payer_json`) and shown, without payer_info (the view adds it). */
+export function payerView(draft: PaymentDraft): Record<string, unknown> {
+  const payer: Record<string, unknown> = {
+    payment_method: draft.paymentMethod,
+    interface_type: draft.interfaceType,
+    business_type: draft.businessType,
+  };
+  if (draft.bankCode) payer.bank_code = draft.bankCode;
+  return payer;
 }

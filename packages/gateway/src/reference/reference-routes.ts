@@ -1,12 +1,17 @@
 /** GET /bank and GET /exchange_rate, and the bank logos they link to. */
 import type { FastifyPluginAsync } from 'fastify';
 import { RET, UmfError } from '../errors/catalogue.ts';
-import type { GatewayContext } from '../context.ts';
+import type { FxFeed } from '../channels/channels.ts';
+import type { PublicUrls } from '../http/links.ts';
 import { banksFor, findBank, type CardType } from './banks.ts';
 import { bankLogoSvg } from './bank-logos.ts';
 import { CURRENCIES, isCurrency } from '../money/currencies.ts';
 
-export function referenceDataRoutes(ctx: GatewayContext): FastifyPluginAsync {
+export interface ReferenceRoutesDeps extends PublicUrls {
+  readonly fx: FxFeed;
+}
+
+export function referenceDataRoutes(deps: ReferenceRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     app.get<{ Querystring: { type?: string } }>('/bank', async (request, reply) => {
       const type = (request.query.type ?? 'CREDIT_CARD').trim().toUpperCase();
@@ -16,7 +21,7 @@ export function referenceDataRoutes(ctx: GatewayContext): FastifyPluginAsync {
         name: bank.name,
         name_zh: bank.name_zh,
         code: bank.code,
-        logo_url: `${ctx.config.publicUrl}/static/banks/${bank.code}.svg`,
+        logo_url: `${deps.publicUrl()}/static/banks/${bank.code}.svg`,
         types: bank.types,
         is_support: true,
       }));
@@ -29,7 +34,7 @@ export function referenceDataRoutes(ctx: GatewayContext): FastifyPluginAsync {
       const rates = [];
       for (const currency of currencies) {
         if (!isCurrency(currency)) throw new UmfError(RET.CURRENCY_NOT_ACCEPTED, `unknown currency ${currency}`);
-        const rate = await ctx.channels.fx.rate(currency);
+        const rate = await deps.fx.rate(currency);
         if (!rate) throw new UmfError(RET.EXCHANGE_RATE_ERROR, `no rate for ${currency}`);
         rates.push({ currency, rate: rate.rate });
       }

@@ -13,11 +13,10 @@
  * are parsed in the payment's currency: a refund in another currency is 00202011; amounts that do
  * not add up (order = sum of sub-orders = sum of their items) are 00202009.
  */
-import { RET, UmfError, type RetCodeEntry } from '../errors/catalogue.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { formatAmount, parseAmount } from '../money/decimal.ts';
-import { url } from '../payments/payment-request.ts';
-import { fail, isObject, str } from '../http/request-fields.ts';
+import { url } from '../validation/request-fields.ts';
+import { fail, isObject, str } from '../validation/request-fields.ts';
 import { calendarDay } from '../time/china-time.ts';
 
 export type RefundShape = 'orders' | 'order' | 'refund_info';
@@ -62,29 +61,29 @@ function obj(value: unknown, path: string): Record<string, unknown> {
 
 /** An amount object in the payment's currency. */
 function amount(value: unknown, path: string, currency: Currency): bigint {
-  if (value === undefined || value === null || value === '') fail(`${path}.total`, 'is required', RET.AMOUNT_BLANK);
+  if (value === undefined || value === null || value === '') fail(`${path}.total`, 'is required', 'amount_missing');
   const a = obj(value, path);
   const code = str(a.currency, `${path}.currency`, { required: true })!.toUpperCase();
   if (code !== currency)
     fail(
       `${path}.currency`,
       `is ${isCurrency(code) ? code : `"${code}"`}, the payment is in ${currency}`,
-      RET.REFUND_CURRENCY_MISMATCH,
+      'refund_currency_mismatch',
     );
   const parsed = parseAmount(a.total, currency);
   if (!parsed.ok) {
     switch (parsed.reason) {
       case 'blank':
-        return fail(`${path}.total`, 'is required', RET.AMOUNT_BLANK);
+        return fail(`${path}.total`, 'is required', 'amount_missing');
       case 'not_integer':
-        return fail(`${path}.total`, `must be a whole amount in ${currency}`, RET.AMOUNT_NOT_INTEGER);
+        return fail(`${path}.total`, `must be a whole amount in ${currency}`, 'amount_not_whole');
       case 'scale':
-        return fail(`${path}.total`, `has more decimal places than ${currency} has`, RET.REFUND_AMOUNT_INCORRECT);
+        return fail(`${path}.total`, `has more decimal places than ${currency} has`, 'refund_amount_incorrect');
       default:
-        return fail(`${path}.total`, 'must be a decimal amount like "100.02"', RET.REFUND_AMOUNT_INCORRECT);
+        return fail(`${path}.total`, 'must be a decimal amount like "100.02"', 'refund_amount_incorrect');
     }
   }
-  if (parsed.minor <= 0n) fail(`${path}.total`, 'must be larger than 0', RET.AMOUNT_NOT_POSITIVE);
+  if (parsed.minor <= 0n) fail(`${path}.total`, 'must be larger than 0', 'amount_not_positive');
   return parsed.minor;
 }
 
@@ -170,7 +169,7 @@ export function parseRefundRequest(body: Record<string, unknown>, paymentCurrenc
           fail(
             `${spath}.items`,
             `add up to ${formatAmount(itemSum, paymentCurrency)} but the sub-order amount is ${formatAmount(subMinor, paymentCurrency)}`,
-            RET.REFUND_AMOUNT_INCORRECT,
+            'refund_amount_incorrect',
           );
         }
       }
@@ -188,7 +187,7 @@ export function parseRefundRequest(body: Record<string, unknown>, paymentCurrenc
       fail(
         `${path}.sub_orders`,
         `add up to ${formatAmount(subSum, paymentCurrency)} but the refund amount is ${formatAmount(total, paymentCurrency)}`,
-        RET.REFUND_AMOUNT_INCORRECT,
+        'refund_amount_incorrect',
       );
     }
   }

@@ -12,37 +12,31 @@
  * the payer at the payment's locked rate. `settle_date` is the China date the refund was accepted
  * (refund_summary: "the date of refund request submitted").
  */
-import type { Selectable } from 'kysely';
-import type { RefundsTable } from '../store/schema.ts';
-import { toMinor } from '../store/schema.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
-import { isCurrency } from '../money/currencies.ts';
-import { link, type Link } from '../payments/payment-view.ts';
 import { chinaDate, chinaTime } from '../time/china-time.ts';
-
-export type RefundRow = Selectable<RefundsTable>;
-
-export type RefundState = 'REFUND_PROCESS' | 'REFUND_SUCCESS' | 'REFUND_FAIL' | 'REFUND_CLOSE';
+import { failureView } from '../http/error-codes.ts';
+import { link, type Link } from '../http/links.ts';
+import { refundFailureOf, type RefundRecord } from './refund-record.ts';
 
 /** Links of a refund: the reference's order, `parent_payment` then `self`. */
-export function refundLinks(row: Pick<RefundRow, 'id' | 'payment_id'>, api: string): Link[] {
+export function refundLinks(row: Pick<RefundRecord, 'id' | 'payment_id'>, api: string): Link[] {
   return [
     link('parent_payment', 'GET', `${api}/payments/payment/${row.payment_id}`),
     link('self', 'GET', `${api}/payments/refund/${row.id}`),
   ];
 }
 
-export function renderRefund(row: RefundRow, api: string): Record<string, unknown> {
-  const currency = isCurrency(row.currency) ? row.currency : 'CNY';
+export function renderRefund(row: RefundRecord, api: string): Record<string, unknown> {
+  const currency = row.currency;
   const stored = JSON.parse(row.order_json) as Record<string, unknown>;
   const { mer_reference_id, mer_date, ...rest } = stored;
   const order: Record<string, unknown> = {
     mer_reference_id,
     mer_date,
     amount: {
-      total: formatAmount(toMinor(row.amount_minor), currency),
+      total: formatAmount(row.amount_minor, currency),
       currency,
-      total_cny: formatScaled(toMinor(row.cny_minor), 2),
+      total_cny: formatScaled(row.cny_minor, 2),
       exchange_rate: { rate: row.exchange_rate, currency },
     },
     ...rest,
@@ -54,12 +48,13 @@ export function renderRefund(row: RefundRow, api: string): Record<string, unknow
     order,
     orders: [order],
     notify_url: row.notify_url,
-    created_time: chinaTime(Number(row.created_at)),
-    settle_date: chinaDate(Number(row.created_at)),
+    created_time: chinaTime(row.created_at),
+    settle_date: chinaDate(row.created_at),
   };
   if (row.completed_at !== null && row.state === 'REFUND_SUCCESS')
-    refund.execute_success_time = chinaTime(Number(row.completed_at));
-  if (row.error_code) refund.error = { ret_code: row.error_code, ret_msg: row.error_msg ?? '' };
+    refund.execute_success_time = chinaTime(row.completed_at);
+  const failure = refundFailureOf(row);
+  if (failure) refund.error = failureView(failure);
   refund.links = refundLinks(row, api);
   return refund;
 }

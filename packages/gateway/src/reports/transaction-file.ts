@@ -27,8 +27,7 @@
  */
 import { formatScaled } from '../money/decimal.ts';
 import { chinaDate, chinaTimeOfDay } from '../time/china-time.ts';
-import type { SignedFile } from '../http/signed-file.ts';
-import type { Transaction } from './transaction-report.ts';
+import type { Transaction } from './transaction-repository.ts';
 import { fileLine, twoDecimals } from './file-lines.ts';
 
 export const FILE_START = 'TRANSDETAIL-START';
@@ -63,7 +62,7 @@ export async function buildTransactionFile(
   merchantId: string,
   merDate: string,
   transactions: AsyncIterable<Transaction>,
-): Promise<SignedFile> {
+): Promise<{ filename: string; body: string }> {
   let body = fileLine([FILE_START, merchantId, merDate]);
   let net = 0n;
   for await (const t of transactions) {

@@ -8,29 +8,25 @@
  * or page_size is 00060700; a page past the end is empty, with the day's total_count.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { GatewayContext } from '../context.ts';
-import { RET, UmfError } from '../errors/catalogue.ts';
-import type { Merchant } from '../merchants/merchant-service.ts';
+import { merchantOf } from '../http/umf-plugin.ts';
 import { dateParam, pageParams, pagination } from '../http/report-query.ts';
-import { sendSignedFile } from '../http/signed-file.ts';
-import { TransactionReport, paymentSummary, refundSummary } from './transaction-report.ts';
+import type { TransactionRepository } from './transaction-repository.ts';
+import { paymentSummary, refundSummary } from './transaction-view.ts';
 import { buildTransactionFile } from './transaction-file.ts';
 
 type Query = { Querystring: Record<string, unknown> };
 
-export function transactionRoutes(ctx: GatewayContext): FastifyPluginAsync {
-  return async (app) => {
-    const report = new TransactionReport(ctx.db);
-    const merchantOf = (request: { merchant: Merchant | undefined }) => {
-      if (!request.merchant) throw new UmfError(RET.TOKEN_INVALID);
-      return request.merchant;
-    };
+export interface TransactionRoutesDeps {
+  readonly transactions: TransactionRepository;
+}
 
+export function transactionRoutes({ transactions }: TransactionRoutesDeps): FastifyPluginAsync {
+  return async (app) => {
     app.get<Query>('/payments/transactions', async (request, reply) => {
       const merchant = merchantOf(request);
       const merDate = dateParam(request.query, 'mer_date');
       const page = pageParams(request.query);
-      const found = await report.page(merchant.id, merDate, page);
+      const found = await transactions.page(merchant.id, merDate, page);
       return reply.umf({
         transactions: {
           payment_summaries: found.payments.map(paymentSummary),
@@ -43,8 +39,7 @@ export function transactionRoutes(ctx: GatewayContext): FastifyPluginAsync {
     app.get<Query>('/payments/transactions_download', async (request, reply) => {
       const merchant = merchantOf(request);
       const merDate = dateParam(request.query, 'mer_date');
-      const file = await buildTransactionFile(merchant.id, merDate, report.all(merchant.id, merDate));
-      return sendSignedFile(reply, ctx, file);
+      return reply.signedFile(await buildTransactionFile(merchant.id, merDate, transactions.all(merchant.id, merDate)));
     });
   };
 }

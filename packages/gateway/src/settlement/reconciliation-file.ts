@@ -20,7 +20,7 @@
 import { formatScaled } from '../money/decimal.ts';
 import { chinaDate, chinaTimeOfDay } from '../time/china-time.ts';
 import { fileLine, twoDecimals } from '../reports/file-lines.ts';
-import type { Statement } from './reconciliation-statement.ts';
+import type { Statement } from './statement-repository.ts';
 
 export function reconciliationFile(statement: Statement): string {
   const { merchantId, settleDate } = statement;

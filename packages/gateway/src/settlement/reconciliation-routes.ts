@@ -6,32 +6,33 @@
  * reference names the download's date `mer_date` but means the statement's date: the settle date.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { GatewayContext } from '../context.ts';
-import { RET, UmfError } from '../errors/catalogue.ts';
+import { merchantOf } from '../http/umf-plugin.ts';
 import { dateParam, pageParams } from '../http/report-query.ts';
-import { sendSignedFile } from '../http/signed-file.ts';
-import { loadStatement, renderStatement } from './reconciliation-statement.ts';
+import type { StatementRepository } from './statement-repository.ts';
+import { renderStatement } from './reconciliation-view.ts';
 import { reconciliationFile } from './reconciliation-file.ts';
 
 type Query = { Querystring: Record<string, unknown> };
 
-export function reconciliationRoutes(ctx: GatewayContext): FastifyPluginAsync {
+export interface ReconciliationRoutesDeps {
+  readonly statements: StatementRepository;
+}
+
+export function reconciliationRoutes({ statements }: ReconciliationRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     app.get<Query>('/payments/reconciliation_statement', async (request, reply) => {
-      const merchant = request.merchant;
-      if (!merchant) throw new UmfError(RET.TOKEN_INVALID);
+      const merchant = merchantOf(request);
       const settleDate = dateParam(request.query, 'settle_date', 'mer_date');
       const page = pageParams(request.query);
-      const statement = await loadStatement(ctx.db, merchant.id, settleDate, page);
+      const statement = await statements.load(merchant.id, settleDate, page);
       return reply.umf({ reconciliations: renderStatement(statement, page) });
     });
 
     app.get<Query>('/payments/reconciliation_statement_download', async (request, reply) => {
-      const merchant = request.merchant;
-      if (!merchant) throw new UmfError(RET.TOKEN_INVALID);
+      const merchant = merchantOf(request);
       const settleDate = dateParam(request.query, 'mer_date', 'settle_date');
-      const statement = await loadStatement(ctx.db, merchant.id, settleDate);
-      return sendSignedFile(reply, ctx, {
+      const statement = await statements.load(merchant.id, settleDate);
+      return reply.signedFile({
         filename: `RECON_${merchant.id}_${settleDate}.txt`,
         body: reconciliationFile(statement),
       });

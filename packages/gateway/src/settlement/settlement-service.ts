@@ -16,12 +16,12 @@
  * group whose N or T is not positive (refunds larger than the payments) is not settled: its items
  * wait for the next run. Runs are idempotent: running a date again settles only what is left.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import { toMinor } from '../store/schema.ts';
+import type { Store } from '../store/database.ts';
 import { newId } from '../store/ids.ts';
 import { isUniqueViolation } from '../store/unique-violation.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time/clock.ts';
+import type { MerchantRepository } from '../merchants/merchant-repository.ts';
+import type { SettlementRepository, UnsettledItem } from './settlement-repository.ts';
 import type { FxFeed } from '../channels/channels.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { parseRate } from '../money/decimal.ts';
@@ -30,7 +30,9 @@ import { exchangeFromCny, serviceFee } from './settlement-math.ts';
 import { chinaDate, chinaInstant } from '../time/china-time.ts';
 
 export interface SettlementDeps {
-  readonly db: Kysely<Database>;
+  readonly store: Store;
+  readonly settlements: SettlementRepository;
+  readonly merchants: MerchantRepository;
   readonly fx: FxFeed;
   readonly clock: Clock;
 }
@@ -96,28 +98,18 @@ export class SettlementService {
   }
 
   async run(options: RunOptions): Promise<SettlementRunResult> {
-    const { db, clock } = this.#deps;
+    const { store, settlements: repository, clock } = this.#deps;
     const { settleDate, cutoffAt } = options;
     const now = clock.now();
-    if (cutoffAt > now)
+    if (cutoffAt > now) {
       throw new SettlementError(
         `the cut-off of ${settleDate} (${new Date(cutoffAt).toISOString()}) has not come yet: settle it after the cut-off`,
       );
-
-    await db
-      .insertInto('settlement_runs')
-      .values({
-        settle_date: settleDate,
-        state: 'RUNNING',
-        cutoff_at: cutoffAt,
-        started_at: now,
-        finished_at: null,
-        settlement_count: 0,
-      })
-      .onConflict((oc) => oc.column('settle_date').doUpdateSet({ state: 'RUNNING', started_at: now }))
-      .execute();
+    }
+    await store.write((trx) => repository.startRun(trx, settleDate, cutoffAt, now));
 
     const groups = await this.#collect(cutoffAt);
+    const fees = await this.#deps.merchants.serviceFees([...new Set(groups.map((g) => g.merchantId))]);
     const rates = new Map<Currency, string>();
     const settlements: SettlementSummary[] = [];
     const skipped: SkippedGroup[] = [];
@@ -135,65 +127,36 @@ export class SettlementService {
         }
         rates.set(group.currency, rate);
       }
-      const outcome = await this.#settleGroup(group, settleDate, cutoffAt, rate);
+      const outcome = await this.#settleGroup(group, settleDate, cutoffAt, rate, fees.get(group.merchantId) ?? 0);
       if ('reason' in outcome) skipped.push(outcome);
       else settlements.push(outcome);
     }
-
-    const count = await db
-      .selectFrom('settlements')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('settle_date', '=', settleDate)
-      .executeTakeFirst();
-    await db
-      .updateTable('settlement_runs')
-      .set({ state: 'DONE', finished_at: clock.now(), settlement_count: Number(count?.n ?? 0), cutoff_at: cutoffAt })
-      .where('settle_date', '=', settleDate)
-      .execute();
+    await store.write((trx) => repository.finishRun(trx, settleDate, cutoffAt, clock.now()));
     return { settleDate, cutoffAt, settlements, skipped };
   }
 
   /** Whether the run of `settleDate` has finished (the scheduler's question). */
   async isDone(settleDate: string): Promise<boolean> {
-    const row = await this.#deps.db
-      .selectFrom('settlement_runs')
-      .select('state')
-      .where('settle_date', '=', settleDate)
-      .executeTakeFirst();
-    return row?.state === 'DONE';
+    return this.#deps.settlements.runIsDone(settleDate);
   }
 
   async #collect(cutoffAt: number): Promise<Group[]> {
-    const { db } = this.#deps;
-    const payments = await db
-      .selectFrom('payments')
-      .select(['id', 'merchant_id', 'currency', 'total_cny_minor'])
-      .where('state', '=', 'TRADE_SUCCESS')
-      .where('settlement_id', 'is', null)
-      .where('execute_success_at', '<', cutoffAt)
-      .orderBy('execute_success_at')
-      .orderBy('id')
-      .execute();
-    const refunds = await db
-      .selectFrom('refunds')
-      .select(['id', 'merchant_id', 'currency', 'cny_minor'])
-      .where('state', '=', 'REFUND_SUCCESS')
-      .where('settlement_id', 'is', null)
-      .where('completed_at', '<', cutoffAt)
-      .orderBy('completed_at')
-      .orderBy('id')
-      .execute();
+    const { settlements } = this.#deps;
+    const [payments, refunds] = await Promise.all([
+      settlements.unsettledPayments(cutoffAt),
+      settlements.unsettledRefunds(cutoffAt),
+    ]);
     const groups = new Map<string, Group>();
-    const groupOf = (merchantId: string, currency: string): Group | undefined => {
-      if (!isCurrency(currency)) return undefined;
-      const key = `${merchantId}\u0000${currency}`;
+    const groupOf = (item: UnsettledItem): Group | undefined => {
+      if (!isCurrency(item.currency)) return undefined;
+      const key = `${item.merchantId}\u0000${item.currency}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { merchantId, currency, payments: [], refunds: [] }));
+      if (!g)
+        groups.set(key, (g = { merchantId: item.merchantId, currency: item.currency, payments: [], refunds: [] }));
       return g;
     };
-    for (const p of payments)
-      groupOf(p.merchant_id, p.currency)?.payments.push({ id: p.id, cny: toMinor(p.total_cny_minor) });
-    for (const r of refunds) groupOf(r.merchant_id, r.currency)?.refunds.push({ id: r.id, cny: toMinor(r.cny_minor) });
+    for (const p of payments) groupOf(p)?.payments.push({ id: p.id, cny: p.cnyMinor });
+    for (const r of refunds) groupOf(r)?.refunds.push({ id: r.id, cny: r.cnyMinor });
     return [...groups.values()].sort((a, b) =>
       a.merchantId === b.merchantId ? a.currency.localeCompare(b.currency) : a.merchantId.localeCompare(b.merchantId),
     );
@@ -204,15 +167,10 @@ export class SettlementService {
     settleDate: string,
     cutoffAt: number,
     rateText: string,
+    feeBp: number,
   ): Promise<SettlementSummary | SkippedGroup> {
-    const { db, clock } = this.#deps;
+    const { store, settlements: repository, clock } = this.#deps;
     const rate = parseRate(rateText)!;
-    const merchant = await db
-      .selectFrom('merchants')
-      .select('service_fee_bp')
-      .where('id', '=', group.merchantId)
-      .executeTakeFirst();
-    const feeBp = Number(merchant?.service_fee_bp ?? 0);
 
     const payments = group.payments.map((p) => {
       const fee = serviceFee(p.cny, feeBp);
@@ -249,57 +207,24 @@ export class SettlementService {
       netMinor: net,
     };
     try {
-      await db.transaction().execute(async (trx) => {
-        const taken = await trx
-          .selectFrom('settlements')
-          .select('id')
-          .where('merchant_id', '=', group.merchantId)
-          .where('settle_date', '=', settleDate)
-          .where('currency', '=', group.currency)
-          .executeTakeFirst();
-        if (taken)
+      await store.write(async (trx) => {
+        const taken = await repository.existing(trx, group.merchantId, settleDate, group.currency);
+        if (taken) {
           throw new AlreadySettled(
-            `merchant ${group.merchantId} already has its ${group.currency} settlement of ${settleDate} (${taken.id}): later items wait for the next settle date`,
+            `merchant ${group.merchantId} already has its ${group.currency} settlement of ${settleDate} (${taken}): ` +
+              'later items wait for the next settle date',
           );
-        await trx
-          .insertInto('settlements')
-          .values({
-            id,
-            merchant_id: group.merchantId,
-            settle_date: settleDate,
-            currency: group.currency,
-            cutoff_at: cutoffAt,
-            exchange_rate: rateText,
-            exchange_date: chinaDate(now),
-            payment_count: payments.length,
-            refund_count: refunds.length,
-            gross_cny_minor: gross,
-            refund_cny_minor: refunded,
-            fee_minor: fees,
-            net_cny_minor: netCny,
-            net_minor: net,
-            created_at: now,
-          })
-          .execute();
+        }
+        await repository.insert(trx, { ...summary, cutoffAt, exchangeDate: chinaDate(now), createdAt: now });
         for (const p of payments) {
-          const r = await trx
-            .updateTable('payments')
-            .set({ settlement_id: id, service_fee_minor: p.fee, settled_minor: p.settled })
-            .where('id', '=', p.id)
-            .where('state', '=', 'TRADE_SUCCESS')
-            .where('settlement_id', 'is', null)
-            .executeTakeFirst();
-          if (Number(r.numUpdatedRows) !== 1) throw new AlreadySettled(`payment ${p.id} was settled by another run`);
+          if (!(await repository.settlePayment(trx, p.id, id, p.fee, p.settled))) {
+            throw new AlreadySettled(`payment ${p.id} was settled by another run`);
+          }
         }
         for (const rf of refunds) {
-          const r = await trx
-            .updateTable('refunds')
-            .set({ settlement_id: id, settled_minor: rf.settled })
-            .where('id', '=', rf.id)
-            .where('state', '=', 'REFUND_SUCCESS')
-            .where('settlement_id', 'is', null)
-            .executeTakeFirst();
-          if (Number(r.numUpdatedRows) !== 1) throw new AlreadySettled(`refund ${rf.id} was settled by another run`);
+          if (!(await repository.settleRefund(trx, rf.id, id, rf.settled))) {
+            throw new AlreadySettled(`refund ${rf.id} was settled by another run`);
+          }
         }
         await postSettlement(trx, {
           settlementId: id,

@@ -25,8 +25,15 @@ import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-wallets-and-checkout.ts';
 import * as m003 from './migrations/003-ledger-and-refunds.ts';
 import * as m004 from './migrations/004-customs-and-settlement.ts';
+import * as m005 from './migrations/005-failure-reasons-and-prepay-ids.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
+
+/** A transaction of `Store.write`: what repositories write through. */
+export type Trx = Transaction<Database>;
+
+/** The database or a transaction: what repositories read and write through. */
+export type Db = Kysely<Database> | Transaction<Database>;
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -47,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-wallets-and-checkout': m002,
   '003-ledger-and-refunds': m003,
   '004-customs-and-settlement': m004,
+  '005-failure-reasons-and-prepay-ids': m005,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -89,11 +89,14 @@ export interface PaymentsTable {
   verify_failures: number;
   card_secret_enc: string | null;
   bank_resolve_at: Int8 | null;
-  bank_outcome: string | null;
-  error_code: string | null;
-  error_msg: string | null;
+  /** Why the payment failed or closed (errors/domain-error.ts Reason); migration 005. */
+  failure_reason: string | null;
+  /** The refusing party's words, when there are any. */
+  failure_detail: string | null;
   channel: string | null;
   wallet_json: string | null;
+  /** The WeChat prepay id of a JS-API or in-app payment; migration 005. */
+  prepay_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** What the non-failed refunds of this payment take (order currency / CNY fen); migration 003. */
   refunded_minor: ColumnType<number | string | bigint, number | bigint | undefined, number | bigint>;
   refunded_cny_minor: ColumnType<number | string | bigint, number | bigint | undefined, number | bigint>;
@@ -247,8 +250,8 @@ export interface RefundsTable {
   notify_url: string;
   channel: string;
   resolve_at: Int8 | null;
-  error_code: string | null;
-  error_msg: string | null;
+  failure_reason: string | null;
+  failure_detail: string | null;
   created_at: Int8;
   updated_at: Int8;
   completed_at: Int8 | null;
@@ -280,8 +283,8 @@ export interface CustomsDeclarationsTable {
   customs_clearance_date: string;
   /** When the sandbox customs channel's next step is due. */
   resolve_at: Int8 | null;
-  error_code: string | null;
-  error_msg: string | null;
+  failure_reason: string | null;
+  failure_detail: string | null;
   created_at: Int8;
   updated_at: Int8;
   submitted_at: Int8 | null;

@@ -3,11 +3,13 @@
  * answers. Runs in every gateway process; each step is a conditional update, so two processes
  * working the same rows cannot both apply a change.
  */
-import type { PaymentService } from '../payments/payment-service.ts';
+import type { PaymentLifecycle } from '../payments/payment-lifecycle.ts';
+import type { CardPaymentService } from '../payments/card-payment-service.ts';
 import { PeriodicJob } from './periodic-job.ts';
 
 export interface PaymentJobsOptions {
-  readonly payments: PaymentService;
+  readonly lifecycle: PaymentLifecycle;
+  readonly cards: CardPaymentService;
   readonly intervalMs?: number;
   readonly logger?: { error(obj: unknown, msg: string): void };
 }
@@ -19,7 +21,7 @@ export class PaymentJobs extends PeriodicJob {
       name: 'payment jobs',
       intervalMs: options.intervalMs,
       logger: options.logger,
-      runOnce: async () => (await options.payments.closeExpiredBatch()) + (await options.payments.resolveBankBatch()),
+      runOnce: async () => (await options.lifecycle.closeExpiredBatch()) + (await options.cards.resolveBankBatch()),
     });
   }
 }

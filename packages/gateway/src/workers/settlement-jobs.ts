@@ -4,22 +4,13 @@
  * (default a minute) whether today's run is due and not done; a gateway that was down at the
  * scheduled time runs as soon as it is back, and anything a missed day would have settled waits for
  * the next run (items are never lost, only later). Several processes may run it at once: settlement
- * is safe under concurrency (see settlement/settlements.ts).
+ * is safe under concurrency (see settlement/settlement-service.ts).
  */
-import type { SettlementService } from '../settlement/settlement-service.ts';
-import { SettlementService as Settlements } from '../settlement/settlement-service.ts';
+import { SettlementService } from '../settlement/settlement-service.ts';
+import type { SettlementSchedule } from '../settlement/settlement-schedule.ts';
 import { chinaDate, chinaMinuteOfDay } from '../time/china-time.ts';
-import type { Clock } from '../context.ts';
+import type { Clock } from '../time/clock.ts';
 import { PeriodicJob } from './periodic-job.ts';
-
-export interface SettlementSchedule {
-  /** Minutes after China midnight of the settle date: what completed before is settled that date. */
-  readonly cutoffMinutes: number;
-  /** Minutes after China midnight the daily run starts; undefined: no scheduled runs (command only). */
-  readonly runAtMinutes: number | undefined;
-}
-
-export const DEFAULT_SETTLEMENT_SCHEDULE: SettlementSchedule = { cutoffMinutes: 0, runAtMinutes: 120 };
 
 export interface SettlementJobsOptions {
   readonly settlements: SettlementService;
@@ -41,7 +32,7 @@ export class SettlementJobs extends PeriodicJob {
         const now = clock.now();
         if (chinaMinuteOfDay(now) < schedule.runAtMinutes) return 0;
         const today = chinaDate(now);
-        const cutoffAt = Settlements.cutoffOf(today, schedule.cutoffMinutes);
+        const cutoffAt = SettlementService.cutoffOf(today, schedule.cutoffMinutes);
         if (cutoffAt > now || (await settlements.isDone(today))) return 0;
         const result = await settlements.run({ settleDate: today, cutoffAt });
         logger?.info?.(

@@ -18,7 +18,6 @@ import {
   expectedCny,
 } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 
 const PHONE = '13800138000';
 const CITIZEN_ID = '11010519491231002X';
@@ -290,7 +289,7 @@ for (const kind of testDatabaseUrls()) {
     }
 
     test('total_cny is ROUND_HALF_UP of total x the rate of GET /exchange_rate (an exact half fen rounds up)', async () => {
-      await setSandboxRate(h.gateway.context.db, 'EUR', '6.5');
+      await h.gateway.context.sandbox!.fx.setRate('EUR', '6.5');
       const rateRes = await h.call(shop, 'GET', '/exchange_rate?currency=EUR');
       ok(rateRes);
       assert.equal(rateRes.json.exchange_rates[0].rate, '6.5');

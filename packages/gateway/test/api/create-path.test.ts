@@ -16,8 +16,6 @@ import {
   type TestMerchant,
 } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { addMerchantKey, revokeMerchantKey } from '../../src/merchants/merchant-service.ts';
-import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 
 let seq = 0;
 const ref = (label: string) =>
@@ -100,14 +98,13 @@ for (const kind of testDatabaseUrls()) {
       const next = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const withNewKey = { ...merchant, privateKey: next.privateKey };
       expectError(h, await h.call(withNewKey, 'POST', '/payments/payment', sampleOrder(ref('EARLY'))), 401, '00060710');
-      const keyId = await addMerchantKey(
-        h.gateway.context.db,
+      const keyId = await h.gateway.context.services.merchants.addKey(
         merchant.id,
         next.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       );
       expectOk(h, await h.call(withNewKey, 'POST', '/payments/payment', sampleOrder(ref('NEWKEY'))), 201);
       expectOk(h, await h.call(merchant, 'POST', '/payments/payment', sampleOrder(ref('OLDKEY'))), 201);
-      assert.ok(await revokeMerchantKey(h.gateway.context.db, merchant.id, keyId), 'the new key is revoked');
+      assert.ok(await h.gateway.context.services.merchants.revokeKey(merchant.id, keyId), 'the new key is revoked');
       expectError(
         h,
         await h.call(withNewKey, 'POST', '/payments/payment', sampleOrder(ref('REVOKED'))),
@@ -125,11 +122,11 @@ for (const kind of testDatabaseUrls()) {
           order: { ...base, amount, sub_orders: [{ mer_sub_reference_id: `${r}-1`, amount, trans_code: '01122030' }] },
         });
       };
-      await setSandboxRate(h.gateway.context.db, 'EUR', '7.5000');
+      await h.gateway.context.sandbox!.fx.setRate('EUR', '7.5000');
       const first = await h.call(shop, 'POST', '/payments/payment', eurOrder(ref('EUR1')));
       expectOk(h, first, 201);
       assert.equal(first.json.payment.order.amount.exchange_rate.rate, '7.5000', first.text);
-      await setSandboxRate(h.gateway.context.db, 'EUR', '7.6000');
+      await h.gateway.context.sandbox!.fx.setRate('EUR', '7.6000');
       const second = await h.call(shop, 'POST', '/payments/payment', eurOrder(ref('EUR2')));
       expectOk(h, second, 201);
       assert.equal(second.json.payment.order.amount.exchange_rate.rate, '7.6000', second.text);

@@ -32,7 +32,8 @@ import {
 } from '../helpers/customs.ts';
 import { payOnSandbox } from '../helpers/refunds.ts';
 import { verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
-import { CustomsService, lastCustomsDate } from '../../src/customs/customs-service.ts';
+import { lastCustomsDate } from '../../src/customs/customs-service.ts';
+import { createContext } from '../../src/context.ts';
 import {
   SANDBOX_CUSTOMS_ANSWER_DELAY_MS,
   SANDBOX_CUSTOMS_SUBMIT_DELAY_MS,
@@ -213,10 +214,11 @@ for (const kind of testDatabaseUrls()) {
       const d = await declared(p);
       const db = h.gateway.context.db;
       // Two more "processes" working on the same rows, as a second gateway would.
-      const first = new CustomsService(h.gateway.context, () => {});
-      const second = new CustomsService(h.gateway.context, () => {});
-      const read = () =>
-        db.selectFrom('customs_declarations').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow();
+      const ctx = h.gateway.context;
+      const otherProcess = () => createContext({ config: ctx.config, dataDir: h.dataDir, clock: h.clock }, ctx.store);
+      const first = (await otherProcess()).services.customs;
+      const second = (await otherProcess()).services.customs;
+      const read = async () => (await ctx.repositories.customs.findOfMerchant(shop.id, d.id))!;
 
       const accepted = await read();
       h.clock.advance(SANDBOX_CUSTOMS_SUBMIT_DELAY_MS);

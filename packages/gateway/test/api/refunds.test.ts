@@ -28,9 +28,8 @@ import {
   today,
   uniqueRef,
 } from '../helpers/refunds.ts';
-import { checkLedger, accountBalance } from '../../src/ledger/check.ts';
+import { checkLedger, accountBalance } from '../../src/ledger/ledger-check-repository.ts';
 import { ACCOUNTS } from '../../src/ledger/journal.ts';
-import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 import { verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { fen } from '../helpers/decimals.ts';
 
@@ -234,7 +233,7 @@ for (const kind of testDatabaseUrls()) {
 
     test('several partial refunds: each at the locked rate ROUND_HALF_UP, the last one takes exactly the CNY left', async () => {
       // 0.01 EUR = 7.5 fen: each 0.01 refund rounds up to 8 fen, the payment of 0.03 is 22.5 -> 23 fen.
-      await setSandboxRate(h.gateway.context.db, 'EUR', '7.5');
+      await h.gateway.context.sandbox!.fx.setRate('EUR', '7.5');
       const payment = await paidWalletPayment(h, shop, '0.03', 'EUR');
       assert.equal(payment.order.amount.total_cny, '0.23');
       const cny: string[] = [];
@@ -252,12 +251,12 @@ for (const kind of testDatabaseUrls()) {
       await settleRefunds(h);
       const row = await paymentRow(payment.id);
       assert.equal(BigInt(row.refunded_cny_minor), 23n);
-      await setSandboxRate(h.gateway.context.db, 'EUR', '7.7021');
+      await h.gateway.context.sandbox!.fx.setRate('EUR', '7.7021');
     });
 
     test('refunds never give back more CNY than the payment took, even when every partial rounds up', async () => {
       // 0.01 GBP = 0.5 fen: partial refunds round up to 1 fen, the payment of 0.04 is 2 fen.
-      await setSandboxRate(h.gateway.context.db, 'GBP', '0.5');
+      await h.gateway.context.sandbox!.fx.setRate('GBP', '0.5');
       const payment = await paidWalletPayment(h, shop, '0.04', 'GBP');
       assert.equal(payment.order.amount.total_cny, '0.02');
       const cny: string[] = [];
@@ -268,7 +267,7 @@ for (const kind of testDatabaseUrls()) {
       }
       assert.deepEqual(cny, ['0.01', '0.01', '0.00', '0.00']);
       await settleRefunds(h);
-      await setSandboxRate(h.gateway.context.db, 'GBP', '9.0417');
+      await h.gateway.context.sandbox!.fx.setRate('GBP', '9.0417');
     });
 
     test('partial refunds up to the amount: one cent more is 00202010, the exact rest is accepted', async () => {

@@ -11,10 +11,8 @@ import { verify } from 'node:crypto';
 import { startHarness, expectError, expectOk, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { paidWalletPayment, paymentBody, refund, refundBody, settleRefunds, today } from '../helpers/refunds.ts';
-import { setSandboxRate } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
-import { setServiceFee } from '../../src/merchants/merchant-service.ts';
-import { SettlementService } from '../../src/settlement/settlement-service.ts';
-import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
+import type { SettlementService } from '../../src/settlement/settlement-service.ts';
+import { accountBalance, checkLedger } from '../../src/ledger/ledger-check-repository.ts';
 import { decimal, units } from '../helpers/decimals.ts';
 
 /** ROUND_HALF_UP of a / b for a >= 0, b > 0. */
@@ -46,9 +44,9 @@ for (const kind of testDatabaseUrls()) {
       h = await startHarness(kind, { workers: false });
       shop = await h.merchant({ name: 'Settled Shop' });
       other = await h.merchant({ name: 'Other Shop' });
-      await setServiceFee(h.gateway.context.db, shop.id, 150);
+      await h.gateway.context.services.merchants.setServiceFee(shop.id, 150);
       const ctx = h.gateway.context;
-      service = new SettlementService({ db: ctx.db, fx: ctx.channels.fx, clock: ctx.clock });
+      service = ctx.services.settlement;
     });
     after(async () => {
       await h?.close();
@@ -70,9 +68,9 @@ for (const kind of testDatabaseUrls()) {
       await settleRefunds(h);
 
       // The rates move between the payments (locked at 7.1234 / 7.7021 / 0.047312) and the exchange.
-      await setSandboxRate(h.gateway.context.db, 'USD', '7.0000');
-      await setSandboxRate(h.gateway.context.db, 'EUR', '7.8123');
-      await setSandboxRate(h.gateway.context.db, 'JPY', '0.048');
+      await h.gateway.context.sandbox!.fx.setRate('USD', '7.0000');
+      await h.gateway.context.sandbox!.fx.setRate('EUR', '7.8123');
+      await h.gateway.context.sandbox!.fx.setRate('JPY', '0.048');
       h.clock.advance(1000);
       const result = await service.run({ settleDate, cutoffAt: h.clock.now() });
       assert.deepEqual(result.skipped, [], 'every group settles');

@@ -27,7 +27,6 @@ import {
 } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
-import { issueOpenId, readOpenIdState } from '../../src/payments/wechat-open-id.ts';
 import type { WalletPayInfo } from '../../src/channels/channels.ts';
 
 const PHONE = '13800138000';
@@ -224,7 +223,7 @@ for (const kind of testDatabaseUrls()) {
       const state = href.searchParams.get('state');
       assert.ok(state, 'the link carries a state');
       // The state is the platform's, bound to this merchant and notify_url.
-      const read = readOpenIdState(h.gateway.context, state);
+      const read = h.gateway.context.services.openIds.readState(state);
       assert.equal(read.merchantId, m.id, 'state names the merchant');
       assert.equal(read.notifyUrl, notifyUrl, 'state names the notify_url');
 
@@ -258,7 +257,7 @@ for (const kind of testDatabaseUrls()) {
         assert.ok(openId, `the redirect carries open_id: ${location.href}`);
         return { openId, state, href: href.href, via: 'page' };
       }
-      const openId = await issueOpenId(h.gateway.context, m.id, payerName);
+      const openId = await h.gateway.context.services.openIds.issue(m.id, payerName);
       return { openId, state, href: href.href, via: 'direct' };
     }
 
@@ -405,9 +404,9 @@ for (const kind of testDatabaseUrls()) {
     });
 
     test('WECHAT_WEB: an open_id is stable per payer and merchant, and different for another merchant', async () => {
-      const a1 = await issueOpenId(h.gateway.context, shop.id, 'Payer Stable');
-      const a2 = await issueOpenId(h.gateway.context, shop.id, 'Payer Stable');
-      const b = await issueOpenId(h.gateway.context, otherShop.id, 'Payer Stable');
+      const a1 = await h.gateway.context.services.openIds.issue(shop.id, 'Payer Stable');
+      const a2 = await h.gateway.context.services.openIds.issue(shop.id, 'Payer Stable');
+      const b = await h.gateway.context.services.openIds.issue(otherShop.id, 'Payer Stable');
       assert.equal(a1, a2);
       assert.notEqual(a1, b);
     });
@@ -471,11 +470,17 @@ for (const kind of testDatabaseUrls()) {
     test("an altered authorisation state is not the platform's", async () => {
       const { state } = await openIdFor(shop);
       const [payload, mac] = state.split('.');
-      assert.throws(() => readOpenIdState(h.gateway.context, `${payload}.${flip(mac!)}`), /not issued by the platform/);
+      assert.throws(
+        () => h.gateway.context.services.openIds.readState(`${payload}.${flip(mac!)}`),
+        /not issued by the platform/,
+      );
       const forged = Buffer.from(
         JSON.stringify({ m: otherShop.id, u: merchant.notifyUrl, e: h.clock.now() + 60_000 }),
       ).toString('base64url');
-      assert.throws(() => readOpenIdState(h.gateway.context, `${forged}.${mac}`), /not issued by the platform/);
+      assert.throws(
+        () => h.gateway.context.services.openIds.readState(`${forged}.${mac}`),
+        /not issued by the platform/,
+      );
     });
 
     // ---- hosted checkout --------------------------------------------------------------------------

@@ -25,9 +25,7 @@ import {
   settleRefunds,
   today,
 } from '../helpers/refunds.ts';
-import { setServiceFee } from '../../src/merchants/merchant-service.ts';
-import { SettlementService } from '../../src/settlement/settlement-service.ts';
-import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
+import { accountBalance, checkLedger } from '../../src/ledger/ledger-check-repository.ts';
 import { cents, decimal, twoDecimals, units } from '../helpers/decimals.ts';
 
 const DIGITS: Record<string, number> = { USD: 2, EUR: 2, JPY: 0, CNY: 2 };
@@ -56,7 +54,7 @@ for (const kind of testDatabaseUrls()) {
           const shop = await h.merchant({ name: 'Day Shop' });
           const rival = await h.merchant({ name: 'Rival Shop' });
           const db = h.gateway.context.db;
-          await setServiceFee(db, shop.id, 120);
+          await h.gateway.context.services.merchants.setServiceFee(shop.id, 120);
           const day = today();
 
           // Payments of the day.
@@ -230,7 +228,7 @@ for (const kind of testDatabaseUrls()) {
           const feesBefore = await accountBalance(db, 'service_fees:CNY');
           h.clock.advance(1000);
           const ctx = h.gateway.context;
-          const run = await new SettlementService({ db, fx: ctx.channels.fx, clock: ctx.clock }).run({
+          const run = await ctx.services.settlement.run({
             settleDate: day,
             cutoffAt: h.clock.now(),
           });

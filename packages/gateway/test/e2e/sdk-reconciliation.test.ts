@@ -24,7 +24,6 @@ import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { sdkClient } from '../helpers/sdk-client.ts';
 import { cents } from '../helpers/decimals.ts';
 import { paidWalletPayment, refund, refundBody, settleRefunds, today } from '../helpers/refunds.ts';
-import { SettlementService } from '../../src/settlement/settlement-service.ts';
 
 for (const kind of testDatabaseUrls()) {
   describe(`SDK reconciliation statements end to end (${kind.name})`, () => {
@@ -49,7 +48,7 @@ for (const kind of testDatabaseUrls()) {
       await settleRefunds(h);
       h.clock.advance(1000);
       const ctx = h.gateway.context;
-      await new SettlementService({ db: ctx.db, fx: ctx.channels.fx, clock: ctx.clock }).run({
+      await ctx.services.settlement.run({
         settleDate,
         cutoffAt: h.clock.now(),
       });

@@ -24,7 +24,7 @@ import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { sdkClient } from '../helpers/sdk-client.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
 import { uniqueRef } from '../helpers/refunds.ts';
-import { checkLedger } from '../../src/ledger/check.ts';
+import { checkLedger } from '../../src/ledger/ledger-check-repository.ts';
 import { SANDBOX_REFUND_DELAY_MS } from '../../src/channels/sandbox/sandbox-refunds.ts';
 
 for (const kind of testDatabaseUrls()) {

@@ -27,7 +27,7 @@ import { startHarness, type Harness, type TestMerchant } from '../helpers/gatewa
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { sdkClient } from '../helpers/sdk-client.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
-import { issueOpenId, openIdRedirect } from '../../src/payments/wechat-open-id.ts';
+import { openIdRedirect } from '../../src/payments/wechat-open-id.ts';
 
 const PHONE = '13800138000';
 let seq = 0;
@@ -161,7 +161,11 @@ for (const kind of testDatabaseUrls()) {
         redirect = new URL(accepted.headers.get('location')!, action).href;
         t.diagnostic('open_id from the sandbox authorisation page');
       } else {
-        redirect = openIdRedirect(notifyUrl, await issueOpenId(h.gateway.context, merchant.id, 'E2E Payer'), state);
+        redirect = openIdRedirect(
+          notifyUrl,
+          await h.gateway.context.services.openIds.issue(merchant.id, 'E2E Payer'),
+          state,
+        );
         t.diagnostic('open_id from issueOpenId (the authorisation page has not landed)');
       }
       assert.ok(redirect.startsWith(`${shop.baseUrl}/wechat/callback?`), `back at the merchant: ${redirect}`);

@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
-import type { SettlementSchedule } from '../../src/workers/settlement-jobs.ts';
-import { createMerchant } from '../../src/merchants/merchant-service.ts';
+import type { SettlementSchedule } from '../../src/settlement/settlement-schedule.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { encryptField, type FieldEncryption } from '../../src/crypto/field-decryption.ts';
 import { signedTextOf } from '../../src/http/signed-body.ts';
@@ -121,7 +120,7 @@ export async function startHarness(
     platformCert,
     dataDir,
     async merchant(opts = {}) {
-      const created = await createMerchant(gateway.context.db, {
+      const created = await gateway.context.services.merchants.create({
         name: opts.name ?? 'Test Shop',
         encryption: opts.encryption ?? 'oaep',
         acceptedCurrencies: opts.currencies ?? null,

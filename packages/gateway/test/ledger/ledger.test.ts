@@ -12,10 +12,12 @@ import { join } from 'node:path';
 
 import { testDatabaseUrls, type TestDatabase } from '../helpers/test-databases.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
-import { createMerchant } from '../../src/merchants/merchant-service.ts';
+import { MerchantService } from '../../src/merchants/merchant-service.ts';
+import { MerchantRepository } from '../../src/merchants/merchant-repository.ts';
+import { systemClock } from '../../src/time/clock.ts';
 import { ACCOUNTS, UnbalancedEntryError, assertBalanced, postEntry } from '../../src/ledger/journal.ts';
 import { postPaymentSuccess } from '../../src/ledger/postings.ts';
-import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
+import { accountBalance, checkLedger } from '../../src/ledger/ledger-check-repository.ts';
 import { backfillPaymentEntries } from '../../src/store/migrations/003-ledger-and-refunds.ts';
 import { main } from '../../src/cli/main.ts';
 
@@ -115,9 +117,8 @@ async function insertPayment(
       verify_failures: 0,
       card_secret_enc: null,
       bank_resolve_at: null,
-      bank_outcome: null,
-      error_code: null,
-      error_msg: null,
+      failure_reason: null,
+      failure_detail: null,
       channel: 'WECHAT_SCAN',
       wallet_json: null,
     })
@@ -133,7 +134,8 @@ for (const kind of testDatabaseUrls()) {
     before(async () => {
       tdb = await kind.open();
       store = await openStore({ url: tdb.url });
-      merchantId = (await createMerchant(store.db, { name: 'Ledger Shop' })).merchant.id;
+      const merchants = new MerchantService({ store, merchants: new MerchantRepository(store.db), clock: systemClock });
+      merchantId = (await merchants.create({ name: 'Ledger Shop' })).merchant.id;
     });
     after(async () => {
       await store?.close();

@@ -13,10 +13,8 @@ import fc from 'fast-check';
 import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { paymentBody, payOnSandbox, refund, refundBody, settleRefunds, type RefundShape } from '../helpers/refunds.ts';
-import { accountBalance, checkLedger } from '../../src/ledger/check.ts';
-import { SettlementService } from '../../src/settlement/settlement-service.ts';
-import { setServiceFee } from '../../src/merchants/merchant-service.ts';
-import { setSandboxRate, DEFAULT_SANDBOX_RATES } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
+import { accountBalance, checkLedger } from '../../src/ledger/ledger-check-repository.ts';
+import { DEFAULT_SANDBOX_RATES } from '../../src/channels/sandbox/sandbox-fx-feed.ts';
 import { formatAmount, formatScaled } from '../../src/money/decimal.ts';
 import type { Currency } from '../../src/money/currencies.ts';
 
@@ -101,7 +99,7 @@ for (const kind of testDatabaseUrls()) {
       // No background workers: the test decides when the channel's answers are collected.
       h = await startHarness(kind, { workers: false });
       shop = await h.merchant({ name: 'Property Shop' });
-      await setServiceFee(h.gateway.context.db, shop.id, 175);
+      await h.gateway.context.services.merchants.setServiceFee(shop.id, 175);
     });
     after(async () => {
       await h?.close();
@@ -151,7 +149,7 @@ for (const kind of testDatabaseUrls()) {
         const base = BigInt(DEFAULT_SANDBOX_RATES[currency].replace('.', ''));
         const scale = DEFAULT_SANDBOX_RATES[currency].split('.')[1]!.length;
         const moved = (base * BigInt(10_000 + cmd.fxMove)) / 10_000n;
-        await setSandboxRate(ctx.db, currency, formatScaled(moved, scale));
+        await ctx.sandbox!.fx.setRate(currency, formatScaled(moved, scale));
       }
       const payableBefore = await accountBalance(ctx.db, `merchant_payable:${shop.id}:CNY`);
       const eligible = await ctx.db
@@ -162,7 +160,7 @@ for (const kind of testDatabaseUrls()) {
         .where('settlement_id', 'is', null)
         .execute();
       h.clock.advance(1000);
-      const service = () => new SettlementService({ db: ctx.db, fx: ctx.channels.fx, clock: ctx.clock });
+      const service = () => ctx.services.settlement;
       const settleDate = nextSettleDate();
       const cutoffAt = h.clock.now();
       const runs = cmd.concurrent

@@ -11,22 +11,26 @@ import { openStore, type Store } from '../../src/store/database.ts';
 import { newId } from '../../src/store/ids.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { BACKOFF_SCHEDULE_MS, MAX_ATTEMPTS, nextDelayMs } from '../../src/notifications/backoff.ts';
-import {
-  enqueueNotification,
-  getNotification,
-  listAttempts,
-  redeliver,
-  type EnqueueNotificationInput,
-} from '../../src/notifications/outbox.ts';
+import { Outbox, type Notification } from '../../src/notifications/outbox.ts';
+import { OutboxRepository } from '../../src/notifications/outbox-repository.ts';
 import {
   NotificationWorker,
   acknowledgement,
   type NotificationWorkerOptions,
-} from '../../src/notifications/notifier.ts';
+} from '../../src/notifications/notification-worker.ts';
 import { testDatabaseUrls, type TestDatabase } from '../helpers/test-databases.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signer = (body: string): string => signSha256WithRsa(privateKey, body);
+
+// The outbox as the state moves use it (Outbox.enqueue in the mover's transaction), and its reads.
+type Db = Store['db'];
+type EnqueueNotificationInput = Notification & { readonly now: number };
+const enqueueNotification = (db: Db, input: EnqueueNotificationInput): Promise<string> =>
+  new Outbox({ repository: new OutboxRepository(db), sign: signer }).enqueue(db, input, input.now);
+const getNotification = (db: Db, id: string) => new OutboxRepository(db).find(id);
+const listAttempts = (db: Db, id: string) => new OutboxRepository(db).attempts(id);
+const redeliver = (db: Db, id: string, now: number) => new OutboxRepository(db).redeliver(db, id, now);
 
 const T0 = 1_750_000_000_000;
 const JSON_OK = '{"meta":{"ret_code":"0000","ret_msg":"success"}}';
@@ -154,7 +158,7 @@ function scenario(name: string, fn: (env: Env) => Promise<void>): void {
         clock,
         merchant,
         worker: (options = {}) => {
-          const worker = new NotificationWorker({ db: store.db, clock, random: () => 0, ...options });
+          const worker = new NotificationWorker({ store, clock, random: () => 0, ...options });
           workers.push(worker);
           return worker;
         },
@@ -171,7 +175,6 @@ function scenario(name: string, fn: (env: Env) => Promise<void>): void {
             objectId: 'PAY_X',
             url: merchant.url,
             payload: payload(),
-            signer,
             now: clock.now(),
             ...overrides,
           }),
@@ -264,7 +267,6 @@ scenario('enqueue commits (and rolls back) with the caller transaction', async (
     objectId: 'PAY_1',
     url: merchant.url,
     payload: payload(),
-    signer,
     now: clock.now(),
   };
   let rolledBackId = '';
@@ -472,7 +474,6 @@ scenario('two workers on one database deliver 200 notifications exactly once', a
           objectId: `PAY_${i}`,
           url: merchant.url,
           payload: payload(),
-          signer,
           now: clock.now(),
         }),
       );
@@ -481,7 +482,7 @@ scenario('two workers on one database deliver 200 notifications exactly once', a
   });
   const other = await env.secondStore();
   const a = env.worker({ owner: 'worker-a', concurrency: 8 });
-  const b = env.worker({ owner: 'worker-b', concurrency: 8, db: other.db });
+  const b = env.worker({ owner: 'worker-b', concurrency: 8, store: other });
   const delivered = async (): Promise<number> => {
     const r = await store.db
       .selectFrom('outbox')
@@ -519,10 +520,10 @@ scenario('two workers on one database deliver 200 notifications exactly once', a
 /** A worker in another process: waits for "go" on stdin, drains, prints how many rows it attempted. */
 const CHILD_WORKER = `
 import { openStore } from ${JSON.stringify(fileURLToPath(new URL('../../src/store/database.ts', import.meta.url)))};
-import { NotificationWorker } from ${JSON.stringify(fileURLToPath(new URL('../../src/notifications/notifier.ts', import.meta.url)))};
+import { NotificationWorker } from ${JSON.stringify(fileURLToPath(new URL('../../src/notifications/notification-worker.ts', import.meta.url)))};
 const [url, now] = process.argv.slice(1);
 const store = await openStore({ url });
-const worker = new NotificationWorker({ db: store.db, clock: { now: () => Number(now) }, owner: 'child', concurrency: 8 });
+const worker = new NotificationWorker({ store, clock: { now: () => Number(now) }, owner: 'child', concurrency: 8 });
 process.stdout.write('ready\\n');
 await new Promise((resolve) => process.stdin.once('data', resolve));
 let total = 0;
@@ -555,7 +556,6 @@ scenario('a worker in another process and one here deliver 200 notifications exa
         objectId: `PAY_${i}`,
         url: merchant.url,
         payload: payload(),
-        signer,
         now: clock.now(),
       });
     }
@@ -610,7 +610,7 @@ scenario('two started workers (background loops) share the work without duplicat
   const { store, merchant, clock } = env;
   const other = await env.secondStore();
   const a = env.worker({ owner: 'loop-a', concurrency: 4, pollIntervalMs: 10 });
-  const b = env.worker({ owner: 'loop-b', concurrency: 4, pollIntervalMs: 10, db: other.db });
+  const b = env.worker({ owner: 'loop-b', concurrency: 4, pollIntervalMs: 10, store: other });
   a.start();
   b.start();
   for (let i = 0; i < 60; i++) {
@@ -620,7 +620,6 @@ scenario('two started workers (background loops) share the work without duplicat
       objectId: `P${i}`,
       url: merchant.url,
       payload: payload(),
-      signer,
       now: clock.now(),
     });
     if (i % 10 === 0) a.kick();
@@ -662,7 +661,7 @@ scenario('a worker whose lease was taken over does not overwrite the new owner',
   };
   const id = await enqueue();
   const slow = env.worker({ owner: 'slow', leaseMs: 60_000 });
-  const fast = env.worker({ owner: 'fast', db: (await env.secondStore()).db });
+  const fast = env.worker({ owner: 'fast', store: await env.secondStore() });
   const slowRun = slow.runOnce();
   await until('the first request', () => held !== undefined);
   assert.match((await getNotification(store.db, id))?.leaseOwner ?? '', /^slow#/);
@@ -708,14 +707,14 @@ test('an injected fetchImpl is used; answers are read up to 64 KiB and excerpted
   merchant.reply = (res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end(huge);
   let fetchCalls = 0;
   const worker = new NotificationWorker({
-    db: store.db,
+    store,
     clock: new TestClock(),
     fetchImpl: (url, init) => {
       fetchCalls += 1;
       return fetch(url, init);
     },
   });
-  const plain = new NotificationWorker({ db: store.db, clock: new TestClock() });
+  const plain = new NotificationWorker({ store, clock: new TestClock() });
   try {
     const input = {
       merchantId: 'M1',

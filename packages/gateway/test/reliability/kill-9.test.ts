@@ -53,7 +53,7 @@ import { startMerchantServer, type MerchantServer } from '../helpers/merchant-se
 import { paymentBody, refundBody } from '../helpers/refunds.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import type { Database } from '../../src/store/schema.ts';
-import { checkLedger } from '../../src/ledger/check.ts';
+import { checkLedger } from '../../src/ledger/ledger-check-repository.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { encryptField } from '../../src/crypto/field-decryption.ts';
 import { signedTextOf } from '../../src/http/signed-body.ts';

@@ -9,7 +9,6 @@
  *   the refund sandbox's ".13" rule.
  * Pure functions of the declaration and the time: idempotent per declaration, as CustomsChannel asks.
  */
-import { RET } from '../../errors/catalogue.ts';
 import { findCustomsOffice } from '../../reference/customs-offices.ts';
 import type { CustomsAnswer, CustomsChannel, CustomsSubmission, CustomsSubmitResult } from '../channels.ts';
 
@@ -43,8 +42,10 @@ export class SandboxCustoms implements CustomsChannel {
       const office = findCustomsOffice(declaration.customsId);
       return {
         outcome: 'failed',
-        error: RET.CUSTOMS_REJECTED,
-        reason: `${office?.name ?? declaration.customsId} customs has no e-commerce enterprise registered as ${declaration.merCustomsCode} (sandbox: mer_customs_code ending in 13 is refused)`,
+        reason: 'customs_rejected',
+        words:
+          `${office?.name ?? declaration.customsId} customs has no e-commerce enterprise registered as ` +
+          `${declaration.merCustomsCode} (sandbox: mer_customs_code ending in 13 is refused)`,
       };
     }
     return { outcome: 'success' };

@@ -3,18 +3,12 @@
  * and set by an operator (`umf-gateway fx set USD 7.1000`). Deterministic, so tests can compute
  * `total_cny` exactly.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../../store/schema.ts';
+import type { Store } from '../../store/database.ts';
+import type { Clock } from '../../time/clock.ts';
 import type { FxFeed } from '../channels.ts';
 import { CURRENCIES, type Currency } from '../../money/currencies.ts';
 import { parseRate } from '../../money/decimal.ts';
-import { PreparedQuery } from '../../store/prepared.ts';
-
-const rateOf = new PreparedQuery<[currency: string], { rate: string; updated_at: number | string | bigint }>(
-  1,
-  (db, [currency]) => db.selectFrom('fx_rates').select(['rate', 'updated_at']).where('currency', '=', currency),
-);
-
+import type { SandboxRepository } from './sandbox-repository.ts';
 /** CNY per one unit; fixed sandbox defaults (not market data). */
 export const DEFAULT_SANDBOX_RATES: Readonly<Record<Currency, string>> = {
   CNY: '1.0000',
@@ -34,34 +28,33 @@ export const DEFAULT_SANDBOX_RATES: Readonly<Record<Currency, string>> = {
   NOK: '0.6601',
 };
 
+export interface SandboxFxFeedDeps {
+  readonly store: Store;
+  readonly sandbox: SandboxRepository;
+  readonly clock: Clock;
+}
+
 export class SandboxFxFeed implements FxFeed {
-  readonly #db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
-    this.#db = db;
+  readonly #deps: SandboxFxFeedDeps;
+  constructor(deps: SandboxFxFeedDeps) {
+    this.#deps = deps;
   }
+
   async rate(currency: Currency): Promise<{ rate: string; updatedAt: number } | undefined> {
     if (currency === 'CNY') return { rate: '1', updatedAt: 0 };
     // Read on every call: `umf-gateway fx set` counts from the next payment on.
-    const row = await rateOf.takeFirst(this.#db, currency);
-    if (row) return { rate: row.rate, updatedAt: Number(row.updated_at) };
+    const stored = await this.#deps.sandbox.rate(currency);
+    if (stored) return stored;
     const fallback = DEFAULT_SANDBOX_RATES[currency];
     return fallback ? { rate: fallback, updatedAt: 0 } : undefined;
   }
-}
 
-/** Sets a sandbox rate (operator CLI). */
-export async function setSandboxRate(
-  db: Kysely<Database>,
-  currency: string,
-  rate: string,
-  now = Date.now(),
-): Promise<void> {
-  if (!CURRENCIES.includes(currency as Currency) || currency === 'CNY')
-    throw new Error(`unknown currency ${currency}: one of ${CURRENCIES.filter((c) => c !== 'CNY').join(', ')}`);
-  if (!parseRate(rate)) throw new Error(`rate must be a positive decimal like 7.1234, got ${rate}`);
-  await db
-    .insertInto('fx_rates')
-    .values({ currency, rate: rate.trim(), source: 'operator', updated_at: now })
-    .onConflict((oc) => oc.column('currency').doUpdateSet({ rate: rate.trim(), source: 'operator', updated_at: now }))
-    .execute();
+  /** Sets a sandbox rate (operator CLI): CNY per one unit of `currency`. */
+  async setRate(currency: string, rate: string): Promise<void> {
+    const others: readonly string[] = CURRENCIES.filter((c) => c !== 'CNY');
+    if (!others.includes(currency)) throw new RangeError(`unknown currency ${currency}: one of ${others.join(', ')}`);
+    if (!parseRate(rate)) throw new RangeError(`rate must be a positive decimal like 7.1234, got ${rate}`);
+    const { store, sandbox, clock } = this.#deps;
+    await store.write((trx) => sandbox.setRate(trx, currency, rate.trim(), clock.now()));
+  }
 }

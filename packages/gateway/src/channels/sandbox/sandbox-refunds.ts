@@ -6,9 +6,8 @@
  *   job asks again when the delay is over);
  * - a refund whose amount ends in .13 (in minor units of the order currency the last two digits are
  *   13: USD 1.13, EUR 20.13, JPY 113) is refused instead: REFUND_FAIL with 00060767 "Refund request
- *   failure", and its amount becomes refundable again.
+ *   failure" (refund_refused), and its amount becomes refundable again.
  */
-import { RET } from '../../errors/catalogue.ts';
 import type { RefundRequest, RefundResult } from '../channels.ts';
 
 export const SANDBOX_REFUND_DELAY_MS = 2_000;
@@ -21,6 +20,6 @@ export function sandboxRefundRefused(amountMinor: bigint): boolean {
 export function sandboxRefundOutcome(request: RefundRequest, delayMs: number = SANDBOX_REFUND_DELAY_MS): RefundResult {
   const answerAt = request.requestedAt + delayMs;
   if (request.now < answerAt) return { outcome: 'pending', retryAt: answerAt };
-  if (sandboxRefundRefused(request.amountMinor)) return { outcome: 'failed', error: RET.REFUND_REQUEST_FAILED };
+  if (sandboxRefundRefused(request.amountMinor)) return { outcome: 'failed', reason: 'refund_refused' };
   return { outcome: 'success' };
 }

@@ -1,18 +1,15 @@
 /** The sandbox SMS gateway: messages land in an inbox readable at GET /sandbox/sms?phone=... */
-import { newId } from '../../store/ids.ts';
-import type { Db, SmsGateway } from '../channels.ts';
+import type { Store } from '../../store/database.ts';
+import type { SmsGateway } from '../channels.ts';
+import type { SandboxRepository } from './sandbox-repository.ts';
 
 export class SandboxSmsGateway implements SmsGateway {
-  async send(db: Db, message: { phone: string; code: string; paymentId: string; sentAt: number }): Promise<void> {
-    await db
-      .insertInto('sandbox_sms')
-      .values({
-        id: newId('SMS_'),
-        phone: message.phone,
-        code: message.code,
-        payment_id: message.paymentId,
-        sent_at: message.sentAt,
-      })
-      .execute();
+  readonly #deps: { readonly store: Store; readonly sandbox: SandboxRepository };
+  constructor(deps: { readonly store: Store; readonly sandbox: SandboxRepository }) {
+    this.#deps = deps;
+  }
+
+  async send(message: { phone: string; code: string; paymentId: string; sentAt: number }): Promise<void> {
+    await this.#deps.store.write((trx) => this.#deps.sandbox.saveSms(trx, message));
   }
 }

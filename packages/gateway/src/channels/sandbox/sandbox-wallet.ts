@@ -7,7 +7,7 @@
  * ../sandbox-refunds.ts describes (success after 2 s; amounts ending in .13 are refused).
  */
 import { randomBytes } from 'node:crypto';
-import type { PageTokens } from '../../http/page-tokens.ts';
+import type { PageTokens } from '../../crypto/page-tokens.ts';
 import type { RefundRequest, RefundResult, WalletChannel, WalletPayInfo, WalletProvider } from '../channels.ts';
 import { sandboxRefundOutcome } from './sandbox-refunds.ts';
 import { appPayInfo, jsapiPayInfo, payInfoValid } from '../wechat-pay-sign.ts';

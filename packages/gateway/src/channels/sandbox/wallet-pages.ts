@@ -3,7 +3,7 @@
  * QR code): the order and its amount in CNY, a pay button and a "simulate a failed payment" action;
  * then a result page. A payment that can no longer be paid shows why instead of the button.
  */
-import { html, renderPage, type Lang, type Raw } from '../../pages/layout.ts';
+import { html, ONE_CLICK_SCRIPT, renderPage, type Lang, type Raw } from '../../pages/layout.ts';
 import { t, type PayerMessage } from '../../pages/i18n.ts';
 import {
   chinaClock,
@@ -18,13 +18,13 @@ import {
   yuanText,
   type PaymentFacts,
 } from '../../pages/common.ts';
-import type { PaymentRow } from '../../payments/payment-view.ts';
+import type { PaymentRecord } from '../../payments/payment-record.ts';
 import type { WalletProvider } from '../channels.ts';
 
 export interface WalletPageInput {
   readonly lang: Lang;
   readonly provider: WalletProvider;
-  readonly row: PaymentRow;
+  readonly row: PaymentRecord;
   readonly merchantName: string;
   readonly token: string;
   /** GET URL of this page (path and query, without lang). */
@@ -76,8 +76,6 @@ function facts(lang: Lang, f: PaymentFacts, extra: Raw = html``): Raw {
 }
 
 /** Script shared by pages with pay buttons: one click only (the domain refuses a second pay anyway). */
-export const ONE_CLICK_SCRIPT = `document.querySelectorAll('form').forEach(function(f){f.addEventListener('submit',function(){setTimeout(function(){f.querySelectorAll('button').forEach(function(b){b.disabled=true;});},0);});});
-window.addEventListener('pageshow',function(e){if(e.persisted)document.querySelectorAll('button').forEach(function(b){b.disabled=false;});});`;
 
 export function walletPage(input: WalletPageInput): string {
   const { lang, provider, row } = input;
@@ -146,7 +144,7 @@ export function walletPage(input: WalletPageInput): string {
 export interface WalletResultInput {
   readonly lang: Lang;
   readonly provider: WalletProvider;
-  readonly row: PaymentRow;
+  readonly row: PaymentRecord;
   readonly merchantName: string;
   readonly selfUrl: string;
 }

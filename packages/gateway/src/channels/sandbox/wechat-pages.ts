@@ -16,8 +16,8 @@ import {
   unpayable,
   yuanText,
 } from '../../pages/common.ts';
-import { ONE_CLICK_SCRIPT } from './wallet-pages.ts';
-import type { PaymentRow } from '../../payments/payment-view.ts';
+import { ONE_CLICK_SCRIPT } from '../../pages/layout.ts';
+import type { PaymentRecord } from '../../payments/payment-record.ts';
 
 function wechatBar(lang: Lang, title: string, selfUrl: string | undefined): Raw {
   return html`<div class="bar wechat">
@@ -97,7 +97,7 @@ export function wechatErrorPage(
 
 export interface JsapiPageInput {
   readonly lang: Lang;
-  readonly row: PaymentRow;
+  readonly row: PaymentRecord;
   readonly merchantName: string;
   readonly payerName: string | undefined;
   /** The query's JS-API parameters, posted back with the confirmation. */

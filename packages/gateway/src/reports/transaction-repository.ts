@@ -18,11 +18,10 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { toMinor } from '../store/schema.ts';
+import { minorOf, numberOf } from '../store/records.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
-import { formatAmount, formatScaled } from '../money/decimal.ts';
-import { chinaDate, chinaTime } from '../time/china-time.ts';
-import type { Page } from '../http/report-query.ts';
+import { chinaDate } from '../time/china-time.ts';
+import type { Page } from '../store/page.ts';
 import { productIdOf } from './product-ids.ts';
 
 /** What both kinds of transaction have. */
@@ -84,8 +83,8 @@ function singleSubOrder(orderJson: string): string | undefined {
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
-/** The day's transactions of one merchant, read from the store. */
-export class TransactionReport {
+/** The day's transactions of one merchant: every SQL statement of the 3.16 list and the 3.11 file. */
+export class TransactionRepository {
   readonly #db: Kysely<Database>;
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -116,7 +115,7 @@ export class TransactionReport {
         .select((eb) => eb.fn.countAll<Int>().as('n'))
         .executeTakeFirstOrThrow(),
     ]);
-    return { payments: Number(p.n), refunds: Number(r.n) };
+    return { payments: numberOf(p.n), refunds: numberOf(r.n) };
   }
 
   /** Payments `offset` .. `offset + limit` of the day, in list order. */
@@ -144,7 +143,7 @@ export class TransactionReport {
       .offset(offset)
       .execute();
     return rows.map((row) => {
-      const successAt = Number(row.success_at);
+      const successAt = numberOf(row.success_at);
       return {
         kind: 'payment',
         id: row.id,
@@ -153,8 +152,8 @@ export class TransactionReport {
         orderId: row.mer_reference_id,
         orderDate: row.mer_date,
         currency: currencyOf(row.currency, row.id),
-        amountMinor: toMinor(row.amount_minor),
-        cnyMinor: toMinor(row.total_cny_minor),
+        amountMinor: minorOf(row.amount_minor),
+        cnyMinor: minorOf(row.total_cny_minor),
         exchangeRate: row.exchange_rate,
         settleDate: row.settle_date ?? chinaDate(successAt),
         successAt,
@@ -203,11 +202,11 @@ export class TransactionReport {
       orderId: row.payment_reference_id,
       orderDate: row.payment_date,
       currency: currencyOf(row.currency, row.id),
-      amountMinor: toMinor(row.amount_minor),
-      cnyMinor: toMinor(row.cny_minor),
+      amountMinor: minorOf(row.amount_minor),
+      cnyMinor: minorOf(row.cny_minor),
       exchangeRate: row.exchange_rate,
-      settleDate: chinaDate(Number(row.created_at)),
-      successAt: Number(row.success_at),
+      settleDate: chinaDate(numberOf(row.created_at)),
+      successAt: numberOf(row.success_at),
       state: row.state,
       productId: productIdOf(row),
       refundNo: row.mer_reference_id,
@@ -242,45 +241,4 @@ export class TransactionReport {
       if (batch.length < batchSize) break;
     }
   }
-}
-
-function amountView(t: Transaction): Record<string, string> {
-  return {
-    total: formatAmount(t.amountMinor, t.currency),
-    total_cny: formatScaled(t.cnyMinor, 2),
-    currency: t.currency,
-    exchange_rate: t.exchangeRate,
-  };
-}
-
-/** objs.md payment_summary, as in a transactions object. */
-export function paymentSummary(t: PaymentTransaction): Record<string, unknown> {
-  return {
-    payment_id: t.id,
-    phone_number: t.phone,
-    order_date: t.orderDate,
-    mer_reference_id: t.orderId,
-    amount: amountView(t),
-    settle_date: t.settleDate,
-    execute_success_time: chinaTime(t.successAt),
-    state: t.state,
-    product_id: t.productId,
-  };
-}
-
-/** objs.md refund_summary, as in a transactions object, with the merchant's refund number. */
-export function refundSummary(t: RefundTransaction): Record<string, unknown> {
-  const summary: Record<string, unknown> = {
-    refund_id: t.id,
-    payment_id: t.paymentId,
-    phone_number: t.phone,
-    amount: amountView(t),
-    settle_date: t.settleDate,
-    execute_success_time: chinaTime(t.successAt),
-    state: t.state,
-    mer_reference_id: t.refundNo,
-    mer_date: t.refundDate,
-  };
-  if (t.merSubReferenceId !== undefined) summary.mer_sub_reference_id = t.merSubReferenceId;
-  return summary;
 }

@@ -23,13 +23,13 @@ import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Insertable, Kysely, Updateable } from 'kysely';
-import type { Database, NotificationAttemptsTable, OutboxTable } from '../store/schema.ts';
-import type { Clock } from '../context.ts';
-import { systemClock } from '../context.ts';
+import type { Insertable, Updateable } from 'kysely';
+import type { NotificationAttemptsTable, OutboxTable } from '../store/schema.ts';
+import type { Store } from '../store/database.ts';
+import { systemClock, type Clock } from '../time/clock.ts';
 import { newId } from '../store/ids.ts';
 import { nextDelayMs } from './backoff.ts';
-import type { AttemptOutcome } from './outbox.ts';
+import { OutboxRepository, type AttemptOutcome } from './outbox-repository.ts';
 
 /** The largest part of a merchant's answer that is read. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -48,7 +48,9 @@ export type FetchLike = (
 ) => Promise<Response>;
 
 export interface NotificationWorkerOptions {
-  readonly db: Kysely<Database>;
+  readonly store: Store;
+  /** The outbox's SQL (one is made on the store when not given). */
+  readonly repository?: OutboxRepository;
   readonly clock?: Clock;
   /** Identifies this worker in lease_owner; defaults to host:pid:random. Must differ between workers. */
   readonly owner?: string;
@@ -107,7 +109,8 @@ interface HttpAnswer {
 const noopLogger: NotifierLogger = { warn() {} };
 
 export class NotificationWorker {
-  readonly #db: Kysely<Database>;
+  readonly #store: Store;
+  readonly #repository: OutboxRepository;
   readonly #clock: Clock;
   readonly #owner: string;
   readonly #concurrency: number;
@@ -133,7 +136,8 @@ export class NotificationWorker {
   #flushing = false;
 
   constructor(options: NotificationWorkerOptions) {
-    this.#db = options.db;
+    this.#store = options.store;
+    this.#repository = options.repository ?? new OutboxRepository(options.store.db);
     this.#clock = options.clock ?? systemClock;
     this.#owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.#concurrency = options.concurrency ?? 16;
@@ -243,50 +247,24 @@ export class NotificationWorker {
 
   async #claim(limit: number): Promise<{ rows: ClaimedRow[]; more: boolean }> {
     const now = this.#clock.now();
-    const candidates = await this.#db
-      .selectFrom('outbox')
-      .select(['id', 'merchant_id', 'object_type', 'object_id', 'url', 'body', 'signature', 'attempts'])
-      .where('state', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .orderBy('next_attempt_at')
-      .limit(limit)
-      .execute();
+    const candidates = await this.#repository.due(now, limit);
     if (candidates.length === 0) return { rows: [], more: false };
     const leaseUntil = now + this.#leaseMs;
     const token = `${this.#owner}#${++this.#claimSeq}`;
-    // One conditional UPDATE per candidate, all in one short transaction (one commit per batch), in
-    // id order so that concurrent claimers on PostgreSQL lock rows in the same order (no deadlock).
-    // A row is ours when its UPDATE changed it: still pending, due, unleased, and not attempted by
-    // someone else since we selected it.
-    const sorted = [...candidates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const won = await this.#db.transaction().execute(async (trx) => {
-      const ids = new Set<string>();
-      for (const c of sorted) {
-        const result = await trx
-          .updateTable('outbox')
-          .set({ lease_owner: token, lease_until: leaseUntil })
-          .where('id', '=', c.id)
-          .where('state', '=', 'pending')
-          .where('attempts', '=', Number(c.attempts))
-          .where('next_attempt_at', '<=', now)
-          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-          .executeTakeFirst();
-        if (result.numUpdatedRows === 1n) ids.add(c.id);
-      }
-      return ids;
-    });
+    // All candidates in one short transaction (one commit per batch); a row is ours when its
+    // conditional update changed it (OutboxRepository.claim).
+    const won = await this.#store.write((trx) => this.#repository.claim(trx, candidates, token, leaseUntil, now));
     const rows = candidates
       .filter((c) => won.has(c.id))
       .map((c): ClaimedRow => ({
         id: c.id,
-        merchantId: c.merchant_id,
-        objectType: c.object_type,
-        objectId: c.object_id,
+        merchantId: c.merchantId,
+        objectType: c.objectType,
+        objectId: c.objectId,
         url: c.url,
         body: c.body,
         signature: c.signature,
-        attempt: Number(c.attempts) + 1,
+        attempt: c.attempts + 1,
         token,
       }));
     return { rows, more: candidates.length === limit };
@@ -391,31 +369,14 @@ export class NotificationWorker {
     }
   }
 
-  async #writeRecords(batch: readonly PendingRecord[]): Promise<boolean[]> {
-    return this.#db.transaction().execute(async (trx) => {
-      // Multi-row inserts in power-of-two chunks: few distinct SQL texts for statement caches.
-      for (let i = 0; i < batch.length;) {
-        let size = 1;
-        while (size * 2 <= batch.length - i) size *= 2;
-        await trx
-          .insertInto('notification_attempts')
-          .values(batch.slice(i, i + size).map((r) => r.attemptRow))
-          .execute();
-        i += size;
-      }
-      // Rows in id order, as claims lock them (no lock-order deadlock on PostgreSQL).
-      const kept = new Map<PendingRecord, boolean>();
-      for (const r of [...batch].sort((a, b) => (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0))) {
-        const updated = await trx
-          .updateTable('outbox')
-          .set(r.update)
-          .where('id', '=', r.row.id)
-          .where('lease_owner', '=', r.row.token)
-          .executeTakeFirst();
-        kept.set(r, updated.numUpdatedRows === 1n);
-      }
-      return batch.map((r) => kept.get(r) === true);
-    });
+  #writeRecords(batch: readonly PendingRecord[]): Promise<boolean[]> {
+    const records = batch.map((r) => ({
+      outboxId: r.row.id,
+      token: r.row.token,
+      attempt: r.attemptRow,
+      update: r.update,
+    }));
+    return this.#store.write((trx) => this.#repository.record(trx, records));
   }
 
   async #attempt(row: ClaimedRow): Promise<AttemptResult> {

@@ -1,0 +1,136 @@
+/**
+ * Every SQL statement of the sandbox parties: the SMS inbox (`sandbox_sms`), the card bank's accounts
+ * and ledger (`sandbox_bank_accounts`, `sandbox_bank_ledger`) and the FX feed's rates (`fx_rates`).
+ * These tables belong to the outside parties the sandbox plays, not to the platform.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../store/schema.ts';
+import type { Db } from '../../store/database.ts';
+import { newId } from '../../store/ids.ts';
+import { PreparedQuery } from '../../store/prepared.ts';
+import { numberOf } from '../../store/records.ts';
+
+export interface SandboxSms {
+  readonly phone: string;
+  readonly code: string;
+  readonly paymentId: string;
+  readonly sentAt: number;
+}
+
+const rateOf = new PreparedQuery<[currency: string], { rate: string; updated_at: number | string | bigint }>(
+  1,
+  (db, [currency]) => db.selectFrom('fx_rates').select(['rate', 'updated_at']).where('currency', '=', currency),
+);
+
+export class SandboxRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  // ---- SMS inbox -----------------------------------------------------------------------------
+
+  async saveSms(db: Db, sms: SandboxSms): Promise<void> {
+    await db
+      .insertInto('sandbox_sms')
+      .values({
+        id: newId('SMS_', sms.sentAt),
+        phone: sms.phone,
+        code: sms.code,
+        payment_id: sms.paymentId,
+        sent_at: sms.sentAt,
+      })
+      .execute();
+  }
+
+  /** The messages sent to a phone, newest first. */
+  async smsTo(phone: string, limit: number): Promise<SandboxSms[]> {
+    const rows = await this.#db
+      .selectFrom('sandbox_sms')
+      .selectAll()
+      .where('phone', '=', phone)
+      .orderBy('sent_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ phone: r.phone, code: r.code, paymentId: r.payment_id, sentAt: numberOf(r.sent_at) }));
+  }
+
+  // ---- card bank ----------------------------------------------------------------------------
+
+  async hasDebited(paymentId: string, db: Db = this.#db): Promise<boolean> {
+    const row = await db
+      .selectFrom('sandbox_bank_ledger')
+      .select('id')
+      .where('payment_id', '=', paymentId)
+      .where('kind', '=', 'debit')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Opens the card's account with `openingFen` unless it has one. */
+  async openAccount(db: Db, cardFingerprint: string, openingFen: bigint, now: number): Promise<void> {
+    await db
+      .insertInto('sandbox_bank_accounts')
+      .values({ card_fingerprint: cardFingerprint, balance_minor: openingFen, updated_at: now })
+      .onConflict((oc) => oc.column('card_fingerprint').doNothing())
+      .execute();
+  }
+
+  /** Takes `amountFen` off the card's account if it holds that much; false otherwise. */
+  async debitAccount(db: Db, cardFingerprint: string, amountFen: bigint, now: number): Promise<boolean> {
+    const debited = await db
+      .updateTable('sandbox_bank_accounts')
+      .set({ balance_minor: sql<bigint>`balance_minor - ${amountFen}`, updated_at: now })
+      .where('card_fingerprint', '=', cardFingerprint)
+      .where('balance_minor', '>=', amountFen)
+      .executeTakeFirst();
+    return debited.numUpdatedRows === 1n;
+  }
+
+  async creditAccount(db: Db, cardFingerprint: string, amountFen: bigint, now: number): Promise<void> {
+    await db
+      .updateTable('sandbox_bank_accounts')
+      .set({ balance_minor: sql<bigint>`balance_minor + ${amountFen}`, updated_at: now })
+      .where('card_fingerprint', '=', cardFingerprint)
+      .execute();
+  }
+
+  /**
+   * Books a debit or refund of the bank's ledger, once per (object, kind) (a unique constraint):
+   * false when it was booked before.
+   */
+  async book(
+    db: Db,
+    entry: { cardFingerprint: string; objectId: string; amountFen: bigint; kind: 'debit' | 'refund'; at: number },
+  ): Promise<boolean> {
+    const booked = await db
+      .insertInto('sandbox_bank_ledger')
+      .values({
+        id: newId('BNK_', entry.at),
+        card_fingerprint: entry.cardFingerprint,
+        payment_id: entry.objectId,
+        amount_minor: entry.amountFen,
+        kind: entry.kind,
+        at: entry.at,
+      })
+      .onConflict((oc) => oc.columns(['payment_id', 'kind']).doNothing())
+      .executeTakeFirst();
+    return booked.numInsertedOrUpdatedRows === 1n;
+  }
+
+  // ---- FX feed ------------------------------------------------------------------------------
+
+  async rate(currency: string): Promise<{ rate: string; updatedAt: number } | undefined> {
+    const row = await rateOf.takeFirst(this.#db, currency);
+    return row && { rate: row.rate, updatedAt: numberOf(row.updated_at) };
+  }
+
+  async setRate(db: Db, currency: string, rate: string, now: number): Promise<void> {
+    await db
+      .insertInto('fx_rates')
+      .values({ currency, rate, source: 'operator', updated_at: now })
+      .onConflict((oc) => oc.column('currency').doUpdateSet({ rate, source: 'operator', updated_at: now }))
+      .execute();
+  }
+}

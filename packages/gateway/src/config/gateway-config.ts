@@ -1,0 +1,16 @@
+/** The settings of one gateway, resolved before it starts (process-config.ts reads them from the process). */
+export interface GatewayConfig {
+  /** Base URL the outside world reaches this gateway at, without trailing slash (links, pages). */
+  readonly publicUrl: string;
+  /** Sandbox mode: sandbox channels and the /sandbox endpoints. */
+  readonly sandbox: boolean;
+  readonly tokenTtlSeconds: number;
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimit: number;
+  /** Minutes an unpaid payment stays open when the order gives no expire_time. */
+  readonly defaultExpireMinutes: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+export const DEFAULT_EXPIRE_MINUTES = 360;
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;

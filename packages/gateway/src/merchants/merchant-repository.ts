@@ -1,0 +1,127 @@
+/** Every SQL statement about merchants and their public keys. */
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, MerchantsTable } from '../store/schema.ts';
+import type { Db } from '../store/database.ts';
+import type { Merchant } from './merchant.ts';
+
+export interface NewMerchantRow {
+  readonly merchant: Merchant;
+  readonly clientSecretHash: string;
+  readonly serviceFeeBp: number | undefined;
+  readonly createdAt: number;
+}
+
+export interface NewKeyRow {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly publicKeyPem: string;
+  readonly fingerprint: string;
+  readonly createdAt: number;
+}
+
+export class MerchantRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(db: Db, row: NewMerchantRow): Promise<void> {
+    const { merchant } = row;
+    await db
+      .insertInto('merchants')
+      .values({
+        id: merchant.id,
+        name: merchant.name,
+        client_id: merchant.clientId,
+        client_secret_hash: row.clientSecretHash,
+        encryption: merchant.encryption,
+        accepted_currencies: merchant.acceptedCurrencies ? JSON.stringify(merchant.acceptedCurrencies) : null,
+        status: merchant.status,
+        created_at: row.createdAt,
+        ...(row.serviceFeeBp === undefined ? {} : { service_fee_bp: row.serviceFeeBp }),
+      })
+      .execute();
+  }
+
+  async insertKey(db: Db, key: NewKeyRow): Promise<void> {
+    await db
+      .insertInto('merchant_keys')
+      .values({
+        id: key.id,
+        merchant_id: key.merchantId,
+        public_key_pem: key.publicKeyPem,
+        fingerprint: key.fingerprint,
+        status: 'active',
+        created_at: key.createdAt,
+      })
+      .execute();
+  }
+
+  async revokeKey(db: Db, merchantId: string, keyId: string): Promise<boolean> {
+    const result = await db
+      .updateTable('merchant_keys')
+      .set({ status: 'revoked' })
+      .where('id', '=', keyId)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async setServiceFee(db: Db, merchantId: string, bp: number): Promise<boolean> {
+    const result = await db
+      .updateTable('merchants')
+      .set({ service_fee_bp: bp })
+      .where('id', '=', merchantId)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async exists(merchantId: string): Promise<boolean> {
+    const row = await this.#db.selectFrom('merchants').select('id').where('id', '=', merchantId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The merchant's name for pages the payer sees (the id when there is no such merchant). */
+  async nameOf(merchantId: string): Promise<string> {
+    const row = await this.#db.selectFrom('merchants').select('name').where('id', '=', merchantId).executeTakeFirst();
+    return row?.name ?? merchantId;
+  }
+
+  /** Service fees in basis points, by merchant id (settlement). */
+  async serviceFees(merchantIds: readonly string[]): Promise<Map<string, number>> {
+    if (merchantIds.length === 0) return new Map();
+    const rows = await this.#db
+      .selectFrom('merchants')
+      .select(['id', 'service_fee_bp'])
+      .where('id', 'in', [...merchantIds])
+      .execute();
+    return new Map(rows.map((r) => [r.id, Number(r.service_fee_bp)]));
+  }
+
+  /** What the token endpoint needs of a client: its merchant, secret hash and status. */
+  async credentialsOf(clientId: string): Promise<{ id: string; clientSecretHash: string; status: string } | undefined> {
+    const row = await this.#db
+      .selectFrom('merchants')
+      .select(['id', 'client_secret_hash', 'status'])
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row && { id: row.id, clientSecretHash: row.client_secret_hash, status: row.status };
+  }
+}
+
+/** A merchants row as the domain sees it. */
+export function merchantOf(row: MerchantRow): Merchant {
+  return {
+    id: row.id,
+    name: row.name,
+    clientId: row.client_id,
+    encryption: row.encryption === 'pkcs1' ? 'pkcs1' : 'oaep',
+    acceptedCurrencies: row.accepted_currencies ? (JSON.parse(row.accepted_currencies) as string[]) : null,
+    status: row.status,
+  };
+}
+
+export type MerchantRow = Pick<
+  Selectable<MerchantsTable>,
+  'id' | 'name' | 'client_id' | 'encryption' | 'accepted_currencies' | 'status'
+>;

@@ -1,0 +1,266 @@
+/**
+ * Every SQL statement about the `payments` table, as typed PaymentRecords. The hot paths (create,
+ * a merchant's query) are prepared queries (store/prepared.ts). State changes are guarded updates:
+ * they match only while the payment is still where the caller read it, and return the moved record.
+ */
+import { sql, type Kysely, type Updateable } from 'kysely';
+import type { Database, PaymentsTable } from '../store/schema.ts';
+import type { Db } from '../store/database.ts';
+import { PreparedInsert, PreparedQuery } from '../store/prepared.ts';
+import { minorOf, numberOf } from '../store/records.ts';
+import type { Reason } from '../errors/domain-error.ts';
+import { paymentRecordOf, type PaymentRecord } from './payment-record.ts';
+import type { PaymentPosition, PaymentStage } from './payment-state.ts';
+
+/** The columns a payment is created with: every column but those with defaults (migrations 003-005). */
+const INSERT_COLUMNS = [
+  'id',
+  'merchant_id',
+  'mer_reference_id',
+  'mer_date',
+  'state',
+  'stage',
+  'payment_method',
+  'interface_type',
+  'business_type',
+  'bank_code',
+  'currency',
+  'amount_minor',
+  'total_cny_minor',
+  'exchange_rate',
+  'order_json',
+  'payer_json',
+  'notify_url',
+  'ret_url',
+  'expire_at',
+  'created_at',
+  'updated_at',
+  'version',
+  'execute_success_at',
+  'settle_date',
+  'card_last4',
+  'card_fingerprint',
+  'agreement_id',
+  'phone',
+  'sms_sent_count',
+  'sms_last_sent_at',
+  'sms_code_hash',
+  'sms_code_expires_at',
+  'verify_failures',
+  'card_secret_enc',
+  'bank_resolve_at',
+  'failure_reason',
+  'failure_detail',
+  'channel',
+  'wallet_json',
+  'prepay_id',
+] as const;
+
+export type NewPayment = { readonly [K in (typeof INSERT_COLUMNS)[number]]: PaymentRecord[K] };
+
+/** What a state or stage change may set besides state, stage, version and updated_at. */
+export type PaymentChanges = Omit<Updateable<PaymentsTable>, 'id' | 'state' | 'stage' | 'version' | 'updated_at'> & {
+  readonly failure_reason?: Reason | null;
+};
+
+const insertPayment = new PreparedInsert('payments', INSERT_COLUMNS);
+
+const merchantPayment = new PreparedQuery<[paymentId: string, merchantId: string], Record<string, unknown>>(
+  2,
+  (db, [paymentId, merchantId]) =>
+    db.selectFrom('payments').selectAll().where('id', '=', paymentId).where('merchant_id', '=', merchantId),
+);
+
+const paymentById = new PreparedQuery<[paymentId: string], Record<string, unknown>>(1, (db, [paymentId]) =>
+  db.selectFrom('payments').selectAll().where('id', '=', paymentId),
+);
+
+const toRecord = (row: unknown): PaymentRecord => paymentRecordOf(row as never);
+
+export class PaymentRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(db: Db, payment: NewPayment): Promise<void> {
+    await insertPayment.run(db, payment);
+  }
+
+  /** A merchant's payment; undefined for an unknown id and for another merchant's payment alike. */
+  async findOfMerchant(merchantId: string, paymentId: string): Promise<PaymentRecord | undefined> {
+    const row = await merchantPayment.takeFirst(this.#db, paymentId, merchantId);
+    return row && toRecord(row);
+  }
+
+  async findById(paymentId: string, db: Db = this.#db): Promise<PaymentRecord | undefined> {
+    const row = await paymentById.takeFirst(db as Kysely<Database>, paymentId);
+    return row && toRecord(row);
+  }
+
+  async findByReference(
+    merchantId: string,
+    merReferenceId: string,
+    merDate: string,
+  ): Promise<PaymentRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('payments')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('mer_reference_id', '=', merReferenceId)
+      .where('mer_date', '=', merDate)
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** The WeChat JS-API payment of a prepay id. */
+  async findByPrepayId(prepayId: string): Promise<PaymentRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('payments')
+      .selectAll()
+      .where('prepay_id', '=', prepayId)
+      .where('payment_method', '=', 'WECHAT_WEB')
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /**
+   * Moves the payment from `from` to `to` with `changes`, only while it is still at `from` (and, when
+   * given, at `guard`'s version and SMS count): the moved record, or undefined when another request
+   * changed it first. The version goes up by one with every move.
+   */
+  async move(
+    db: Db,
+    paymentId: string,
+    from: PaymentPosition & { readonly version?: number; readonly smsSentCount?: number },
+    to: PaymentPosition,
+    changes: PaymentChanges,
+    now: number,
+  ): Promise<PaymentRecord | undefined> {
+    let query = db
+      .updateTable('payments')
+      .set((eb) => ({ ...changes, state: to.state, stage: to.stage, updated_at: now, version: eb('version', '+', 1) }))
+      .where('id', '=', paymentId)
+      .where('state', '=', from.state)
+      .where('stage', '=', from.stage);
+    if (from.version !== undefined) query = query.where('version', '=', from.version);
+    if (from.smsSentCount !== undefined) query = query.where('sms_sent_count', '=', from.smsSentCount);
+    const row = await query.returningAll().executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /**
+   * Takes one of `max` SMS code attempts before the code is compared, in one conditional update, so
+   * concurrent guesses are all counted and never more than `max` are compared. Returns the attempts
+   * taken so far, or undefined when none is left (or the payment is no longer waiting for a code).
+   */
+  async takeCodeAttempt(db: Db, paymentId: string, max: number): Promise<number | undefined> {
+    const row = await db
+      .updateTable('payments')
+      .set((eb) => ({ verify_failures: eb('verify_failures', '+', 1) }))
+      .where('id', '=', paymentId)
+      .where('state', '=', 'WAIT_BUYER_PAY')
+      .where('stage', '=', 'sms_sent')
+      .where('verify_failures', '<', max)
+      .returning('verify_failures')
+      .executeTakeFirst();
+    return row && numberOf(row.verify_failures);
+  }
+
+  /** When to ask the bank again about a payment still at `stage`. */
+  async askBankAgainAt(db: Db, paymentId: string, stage: PaymentStage, at: number): Promise<void> {
+    await db
+      .updateTable('payments')
+      .set({ bank_resolve_at: at })
+      .where('id', '=', paymentId)
+      .where('stage', '=', stage)
+      .execute();
+  }
+
+  /** Unpaid payments past their expiry that nobody is paying (created or waiting for a code). */
+  async expired(now: number, limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.#db
+      .selectFrom('payments')
+      .selectAll()
+      .where('state', '=', 'WAIT_BUYER_PAY')
+      .where('expire_at', '<=', now)
+      .where('stage', 'in', ['created', 'sms_sent'])
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Payments the bank owes an answer: bank_pending past bank_resolve_at, and executions cut off (a
+   * crash) while the bank was asked, `processing` since before `stalledBefore`. Two indexed lookups
+   * (stage, bank_resolve_at) rather than one OR that would scan the table.
+   */
+  async awaitingBank(now: number, stalledBefore: number, limit: number): Promise<PaymentRecord[]> {
+    const due = await this.#db
+      .selectFrom('payments')
+      .selectAll()
+      .where('stage', '=', 'bank_pending')
+      .where('bank_resolve_at', '<=', now)
+      .limit(limit)
+      .execute();
+    const stalled = await this.#db
+      .selectFrom('payments')
+      .selectAll()
+      .where('stage', '=', 'processing')
+      .where('updated_at', '<=', stalledBefore)
+      .limit(limit)
+      .execute();
+    return [...due, ...stalled].map(toRecord);
+  }
+
+  /**
+   * Reserves `amountMinor` of a paid payment for a refund: one conditional update, so concurrent
+   * refunds can never take more than the payment (`refunded_minor + amount <= amount_minor`).
+   * Returns the payment's refund totals after the reservation, or undefined when it does not fit
+   * (or the payment is not TRADE_SUCCESS).
+   */
+  async reserveRefund(db: Db, paymentId: string, amountMinor: bigint) {
+    const row = await db
+      .updateTable('payments')
+      .set({ refunded_minor: sql<bigint>`refunded_minor + ${amountMinor}` })
+      .where('id', '=', paymentId)
+      .where('state', '=', 'TRADE_SUCCESS')
+      .where(sql<boolean>`refunded_minor + ${amountMinor} <= amount_minor`)
+      .returning(['refunded_minor', 'refunded_cny_minor', 'amount_minor', 'total_cny_minor'])
+      .executeTakeFirst();
+    return (
+      row && {
+        refundedMinor: minorOf(row.refunded_minor),
+        refundedCnyMinor: minorOf(row.refunded_cny_minor),
+        amountMinor: minorOf(row.amount_minor),
+        totalCnyMinor: minorOf(row.total_cny_minor),
+      }
+    );
+  }
+
+  /** Reserves the refund's CNY; false when it would give back more CNY than the payment took. */
+  async reserveRefundCny(db: Db, paymentId: string, cnyMinor: bigint): Promise<boolean> {
+    const result = await db
+      .updateTable('payments')
+      .set({ refunded_cny_minor: sql<bigint>`refunded_cny_minor + ${cnyMinor}` })
+      .where('id', '=', paymentId)
+      .where(sql<boolean>`refunded_cny_minor + ${cnyMinor} <= total_cny_minor`)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Gives a failed refund's amounts back to what can be refunded; false when less is reserved. */
+  async releaseRefund(db: Db, paymentId: string, amountMinor: bigint, cnyMinor: bigint): Promise<boolean> {
+    const released = await db
+      .updateTable('payments')
+      .set({
+        refunded_minor: sql<bigint>`refunded_minor - ${amountMinor}`,
+        refunded_cny_minor: sql<bigint>`refunded_cny_minor - ${cnyMinor}`,
+      })
+      .where('id', '=', paymentId)
+      .where(sql<boolean>`refunded_minor >= ${amountMinor}`)
+      .where(sql<boolean>`refunded_cny_minor >= ${cnyMinor}`)
+      .executeTakeFirst();
+    return released.numUpdatedRows === 1n;
+  }
+}
