@@ -38,6 +38,16 @@ export interface WalletPageInput {
   readonly nonce: string;
 }
 
+/** The provider of a wallet URL's slug (`wechat`, `alipay`). */
+export function providerOf(slug: string): WalletProvider | undefined {
+  return slug === 'wechat' ? 'WECHAT' : slug === 'alipay' ? 'ALIPAY' : undefined;
+}
+
+/** The sandbox wallet page of a payment. */
+export function walletPath(provider: WalletProvider, id: string): string {
+  return `/sandbox/wallet/${providerSlug(provider)}/${id}`;
+}
+
 export function providerSlug(provider: WalletProvider): 'wechat' | 'alipay' {
   return provider === 'WECHAT' ? 'wechat' : 'alipay';
 }

@@ -30,7 +30,7 @@ import {
   type Query,
 } from '../../pages/page-kit.ts';
 import type { WalletChannel, WalletProvider } from '../channels.ts';
-import { providerSlug, walletPage, walletResultPage } from './wallet-pages.ts';
+import { providerOf, walletPage, walletPath, walletResultPage } from './wallet-pages.ts';
 
 export interface WalletRoutesDeps {
   readonly payments: PaymentService;
@@ -41,12 +41,6 @@ export interface WalletRoutesDeps {
 }
 
 type WalletParams = { Params: { provider: string; id: string }; Querystring: Query };
-
-export function providerOf(slug: string): WalletProvider | undefined {
-  return slug === 'wechat' ? 'WECHAT' : slug === 'alipay' ? 'ALIPAY' : undefined;
-}
-
-export const walletPath = (provider: WalletProvider, id: string) => `/sandbox/wallet/${providerSlug(provider)}/${id}`;
 
 export function walletRoutes(deps: WalletRoutesDeps): FastifyPluginAsync {
   const { payments, walletPayments, merchants, wallet, pageTokens } = deps;

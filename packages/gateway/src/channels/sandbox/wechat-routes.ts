@@ -33,7 +33,7 @@ import {
 import type { WalletPayInfo } from '../channels.ts';
 import type { SandboxWallet } from './sandbox-wallet.ts';
 import { authorizePage, jsapiPage, wechatErrorPage } from './wechat-pages.ts';
-import { walletPath } from './wallet-routes.ts';
+import { walletPath } from './wallet-pages.ts';
 
 export const DEFAULT_SANDBOX_USER = 'Sandbox Payer';
 const JSAPI_PARAMS = ['appId', 'timeStamp', 'nonceStr', 'package', 'signType', 'paySign'] as const;
