@@ -37,7 +37,8 @@ export class MissingConnectorsError extends Error {
   readonly missing: readonly ChannelName[];
   constructor(mode: string, missing: readonly ChannelName[]) {
     super(
-      `${mode} mode needs a connector for every channel; missing: ${missing.map((m) => CHANNEL_NAMES[m]).join('; ')}. ` +
+      `${mode} mode needs a connector for every channel; missing: ` +
+        `${missing.map((m) => CHANNEL_NAMES[m]).join('; ')}. ` +
         'Give them to startGateway as `channels` (or to `umf-gateway serve` as a module in UMF_CONNECTORS), ' +
         'or run in sandbox mode (UMF_MODE=sandbox).',
     );

@@ -8,7 +8,7 @@
  * again (the phone field shows only a phone the payment already has).
  */
 import { html, raw, renderPage, type Lang, type Raw } from '../pages/layout.ts';
-import { t, type PayerMessage, type TextKey } from '../pages/i18n.ts';
+import { t, type PayerMessage } from '../pages/i18n.ts';
 import {
   chinaClock,
   cnyText,
@@ -21,7 +21,7 @@ import {
   type PaymentFacts,
 } from '../pages/common.ts';
 import { ONE_CLICK_SCRIPT } from '../pages/layout.ts';
-import type { PaymentRecord } from '../payments/payment-record.ts';
+import { isCardMethod, type PaymentRecord } from '../payments/payment-record.ts';
 
 export type CheckoutMethod = 'CREDIT_CARD' | 'DEBIT_CARD' | 'WECHAT_SCAN' | 'ALIPAY_SCAN';
 
@@ -46,12 +46,17 @@ export interface CheckoutPageInput {
   readonly nonce: string;
 }
 
-const POLL_SCRIPT = `(function(){var b=document.body,u=b.getAttribute('data-status'),d=b.getAttribute('data-done');if(!u||!d)return;
-function tick(){fetch(u,{cache:'no-store',credentials:'same-origin',headers:{accept:'application/json'}}).then(function(r){return r.ok?r.json():null;}).then(function(s){if(s&&s.state&&s.state!=='WAIT_BUYER_PAY'){location.replace(d);return;}setTimeout(tick,1500);},function(){setTimeout(tick,3000);});}
+const POLL_SCRIPT = `(function(){var b=document.body,u=b.getAttribute('data-status'),d=b.getAttribute('data-done');
+if(!u||!d)return;
+function tick(){fetch(u,{cache:'no-store',credentials:'same-origin',headers:{accept:'application/json'}})
+.then(function(r){return r.ok?r.json():null;})
+.then(function(s){if(s&&s.state&&s.state!=='WAIT_BUYER_PAY'){location.replace(d);return;}setTimeout(tick,1500);},
+function(){setTimeout(tick,3000);});}
 setTimeout(tick,1500);})();`;
 
 const CARD_ICON =
-  '<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="#fff" stroke-width="2"><rect x="3" y="6" width="18" height="12" rx="2"/><path d="M3 10h18"/></svg>';
+  '<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="#fff" stroke-width="2"><rect x="3" y="6" ' +
+  'width="18" height="12" rx="2"/><path d="M3 10h18"/></svg>';
 
 function methodLabel(lang: Lang, method: string): string {
   return method === 'CREDIT_CARD' ||
@@ -60,7 +65,7 @@ function methodLabel(lang: Lang, method: string): string {
     method === 'ALIPAY_SCAN' ||
     method === 'WECHAT_WEB' ||
     method === 'WECHAT_IN_APP'
-    ? t(lang, method as TextKey)
+    ? t(lang, method)
     : method;
 }
 
@@ -197,6 +202,7 @@ function cardPanel(input: CheckoutPageInput, f: PaymentFacts): Raw {
       >`;
   }
   const credit = method === 'CREDIT_CARD';
+  const testCard = credit ? '6225 7600 0004 0001' : '6217 0000 1000 0020 001';
   return html`${errorNotice(input.error, lang)}
     <form method="post" action="${input.cardAction}" autocomplete="on">
       <input type="hidden" name="t" value="${input.token}" /><input type="hidden" name="lang" value="${lang}" /><input
@@ -214,7 +220,11 @@ function cardPanel(input: CheckoutPageInput, f: PaymentFacts): Raw {
         placeholder="${t(lang, credit ? 'cardNumberCredit' : 'cardNumberDebit')}"
         required
       />
-      ${input.sandbox ? html`<div class="hint" data-testid="test-card">${t(lang, 'testCard', { card: credit ? '6225 7600 0004 0001' : '6217 0000 1000 0020 001' })}</div>` : ''}
+      ${
+        input.sandbox
+          ? html`<div class="hint" data-testid="test-card">${t(lang, 'testCard', { card: testCard })}</div>`
+          : ''
+      }
       ${
         credit
           ? html`<div class="grid">
@@ -303,6 +313,7 @@ function walletPanel(input: CheckoutPageInput, f: PaymentFacts): Raw {
 function resultCard(input: CheckoutPageInput, f: PaymentFacts): Raw {
   const { lang, row } = input;
   const ok = row.state === 'TRADE_SUCCESS';
+  const cardTail = row.card_last4 && isCardMethod(row.channel) ? ` •••• ${row.card_last4}` : '';
   const blocked = unpayable(lang, row)!;
   const back = row.ret_url
     ? html`<a class="btn umf" href="${row.ret_url}" data-testid="back"
@@ -339,15 +350,17 @@ function resultCard(input: CheckoutPageInput, f: PaymentFacts): Raw {
         ok && row.channel
           ? html`<tr>
               <td>${t(lang, 'paidWith')}</td>
-              <td>
-                ${methodLabel(lang, row.channel)}${row.card_last4 && (row.channel === 'CREDIT_CARD' || row.channel === 'DEBIT_CARD') ? ` •••• ${row.card_last4}` : ''}
-              </td>
+              <td>${methodLabel(lang, row.channel)}${cardTail}</td>
             </tr>`
           : ''
       }
     </table>
     ${back}
-    ${ok && row.ret_url ? html`<p class="muted center">${t(lang, 'redirecting')}</p>` : html`<p class="muted center">${row.ret_url ? '' : t(lang, 'canClose')}</p>`}
+    ${
+      ok && row.ret_url
+        ? html`<p class="muted center">${t(lang, 'redirecting')}</p>`
+        : html`<p class="muted center">${row.ret_url ? '' : t(lang, 'canClose')}</p>`
+    }
   </section>`;
 }
 

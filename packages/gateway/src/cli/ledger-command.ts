@@ -32,7 +32,8 @@ export async function ledgerCheckCommand(store: Store, json: boolean, out: (s: s
     const width = Math.max(0, ...result.balances.map((b) => b.account.length));
     for (const b of result.balances)
       out(
-        `  ${b.account.padEnd(width)}  ${format(b.balance, b.currency).padStart(16)}  (${b.balance >= 0n ? 'Dr' : 'Cr'})\n`,
+        `  ${b.account.padEnd(width)}  ${format(b.balance, b.currency).padStart(16)}  ` +
+          `(${b.balance >= 0n ? 'Dr' : 'Cr'})\n`,
       );
     if (result.ok)
       out('ledger OK: every entry balances and the ledger agrees with payments, refunds and settlements\n');

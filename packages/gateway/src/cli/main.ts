@@ -13,7 +13,6 @@ import { openStore, type Store } from '../store/database.ts';
 import { gatewayConfig, startGateway } from '../gateway.ts';
 import { createContext, loadKeys, type GatewayContext } from '../context.ts';
 import { formatBp, parseFeeRate } from '../settlement/settlement-math.ts';
-import type { FieldEncryption } from '../crypto/field-decryption.ts';
 import { settleCommand } from './settle-command.ts';
 import { ledgerCheckCommand } from './ledger-command.ts';
 import { loadConnectors } from './connectors-module.ts';
@@ -179,7 +178,7 @@ async function merchantCommand(
     const serviceFeeBp = typeof values['service-fee'] === 'string' ? parseFeeRate(values['service-fee']) : undefined;
     const created = await ctx.services.merchants.create({
       name,
-      encryption: encryption as FieldEncryption,
+      encryption: encryption,
       acceptedCurrencies: currencies,
       ...(publicKeyPem ? { publicKeyPem } : {}),
       ...(serviceFeeBp !== undefined ? { serviceFeeBp } : {}),
@@ -269,7 +268,8 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
   });
   const address = await gateway.listen(config.port, config.host);
   err(
-    `umf-gateway listening on ${address} (${config.sandbox ? 'sandbox' : 'live'} mode, database ${gateway.context.store.url}, API ${config.publicUrl}/cberest/v1)\n`,
+    `umf-gateway listening on ${address} (${config.sandbox ? 'sandbox' : 'live'} mode, database ` +
+      `${gateway.context.store.url}, API ${config.publicUrl}/cberest/v1)\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -297,7 +297,8 @@ async function notificationsCommand(
       for (const a of await outbox.attempts(n.id)) {
         const http = a.httpStatus ? ` http=${a.httpStatus}` : '';
         out(
-          `  #${a.attempt} ${new Date(a.at).toISOString()} ${a.outcome}${http} ${a.durationMs}ms${a.error ? ` ${a.error}` : ''}\n`,
+          `  #${a.attempt} ${new Date(a.at).toISOString()} ${a.outcome}${http} ${a.durationMs}ms` +
+            `${a.error ? ` ${a.error}` : ''}\n`,
         );
       }
     }

@@ -79,8 +79,10 @@ export async function settleCommand(
   for (const s of result.settlements) {
     const amount = isCurrency(s.currency) ? formatAmount(s.netMinor, s.currency) : String(s.netMinor);
     out(
-      `${s.id} ${s.merchantId} ${s.currency} ${amount} (${s.paymentCount} payments ${formatScaled(s.grossCnyMinor, 2)} CNY - ${s.refundCount} refunds ` +
-        `${formatScaled(s.refundCnyMinor, 2)} CNY - fee ${formatScaled(s.feeMinor, 2)} CNY = ${formatScaled(s.netCnyMinor, 2)} CNY at ${s.exchangeRate})\n`,
+      `${s.id} ${s.merchantId} ${s.currency} ${amount} (${s.paymentCount} payments ` +
+        `${formatScaled(s.grossCnyMinor, 2)} CNY - ${s.refundCount} refunds ` +
+        `${formatScaled(s.refundCnyMinor, 2)} CNY - fee ${formatScaled(s.feeMinor, 2)} CNY = ` +
+        `${formatScaled(s.netCnyMinor, 2)} CNY at ${s.exchangeRate})\n`,
     );
   }
   for (const s of result.skipped) out(`not settled: ${s.merchantId} ${s.currency}: ${s.reason}\n`);

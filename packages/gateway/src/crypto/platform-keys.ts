@@ -43,7 +43,8 @@ export async function loadOrCreatePlatformKeys(store: Store, box: SecretBox): Pr
     privatePem = box.open(row.privateKeyEnc, SEAL_CONTEXT);
   } catch {
     throw new Error(
-      'the platform private key cannot be opened with this master key: start with the UMF_MASTER_KEY / master.key that created it',
+      'the platform private key cannot be opened with this master key: start with the UMF_MASTER_KEY / master.key ' +
+        'that created it',
     );
   }
   const privateKey = createPrivateKey(privatePem);

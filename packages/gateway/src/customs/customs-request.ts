@@ -121,7 +121,8 @@ export function parseCustomsRequest(body: Record<string, unknown>, terms: Custom
   if (!office) {
     fail(
       'customs_id',
-      `${JSON.stringify(customsIdText)} is not a customs office of the platform (one of ${CUSTOMS_OFFICES.map((o) => o.code).join(', ')})`,
+      `${JSON.stringify(customsIdText)} is not a customs office of the platform (one of ` +
+        `${CUSTOMS_OFFICES.map((o) => o.code).join(', ')})`,
       'customs_office_unknown',
     );
   }

@@ -2,7 +2,8 @@
  * Customs declarations (reference 3.9-3.10, WIRE-NOTES.md paths):
  *   POST /payments/payment/{id}/apply_to_customs           declare a sub-order of the payment (201)
  *   GET  /payments/customs_declarations/{id}                a declaration of this merchant (404 for anyone else's)
- *   GET  /payments/customs_download?customs_date=YYYYMMDD   the merchant's declarations of that China date, as a signed file
+ *   GET  /payments/customs_download?customs_date=YYYYMMDD   the merchant's declarations of that China date, as
+ *                                                           a signed file
  * The POST and GET answer with the reference 3.9 sample's shape: top-level `links` (parent_payment,
  * self) and `customs_declarations: [declaration]`. The file format is in customs-file.ts.
  */

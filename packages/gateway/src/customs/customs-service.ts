@@ -116,7 +116,8 @@ export class CustomsService {
     if (today > last) {
       refuse(
         'customs_window_passed',
-        `the order's mer_date is ${payment.mer_date}: it could be declared until ${last}, today is ${today} (China time)`,
+        `the order's mer_date is ${payment.mer_date}: it could be declared until ${last}, today is ${today} (China ` +
+          `time)`,
       );
     }
     checkSubOrder(draft, payment);
@@ -319,7 +320,8 @@ function checkSubOrder(draft: CustomsDraft, payment: PaymentRecord): void {
   if (!isCustomsSubOrder(sub.is_customs)) {
     refuse(
       'customs_not_required',
-      `sub_order.mer_sub_reference_id ${draft.merSubReferenceId}: the payment's sub-order was not created with is_customs TRUE`,
+      `sub_order.mer_sub_reference_id ${draft.merSubReferenceId}: the payment's sub-order was not created with ` +
+        `is_customs TRUE`,
     );
   }
   const known = new Set(
@@ -330,8 +332,10 @@ function checkSubOrder(draft: CustomsDraft, payment: PaymentRecord): void {
       refuse(
         'customs_items_absent',
         known.size === 0
-          ? `sub_order.items[${i}].mer_item_id ${itemId}: sub-order ${draft.merSubReferenceId} of the payment has no items with a mer_item_id`
-          : `sub_order.items[${i}].mer_item_id ${itemId} is not an item of sub-order ${draft.merSubReferenceId} (its items: ${[...known].join(' ')})`,
+          ? `sub_order.items[${i}].mer_item_id ${itemId}: sub-order ${draft.merSubReferenceId} of the payment has no ` +
+              `items with a mer_item_id`
+          : `sub_order.items[${i}].mer_item_id ${itemId} is not an item of sub-order ${draft.merSubReferenceId} (its ` +
+              `items: ${[...known].join(' ')})`,
       );
     }
   });

@@ -36,7 +36,7 @@ export function signSha256WithRsaOffThread(privateKey: KeyObject, text: string |
       try {
         resolve(signSha256WithRsa(privateKey, data));
       } catch (error) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     };
     try {

@@ -14,7 +14,8 @@
  * | `refunds_payable:CNY`             | liability | refunds accepted, not yet paid back to payers (Cr)    |
  * | `service_fees:CNY`                | income    | service fees taken at settlement (Cr)                 |
  * | `merchant_settled:<merchant>:<X>` | memo      | transferred to the merchant in currency X, all time (Dr) |
- * | `settlement_funding:<X>`          | memo      | where those transfers came from: X bought from the FX desk, or CNY paid out of clearing (Cr) |
+ * | `settlement_funding:<X>`          | memo      | where those transfers came from: X bought from the FX |
+ * |                                   |           | desk, or CNY paid out of clearing (Cr)                |
  *
  * The payer is the outside party: money from payers arrives in `platform_clearing`, money back to
  * payers leaves it, and so does the CNY sold to the FX desk (or paid to a CNY merchant) at settlement.

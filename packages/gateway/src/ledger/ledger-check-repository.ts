@@ -45,6 +45,7 @@ const LIMIT = 100;
 function big(value: unknown): bigint {
   if (value === null || value === undefined || value === '') return 0n;
   if (typeof value === 'bigint') return value;
+  if (typeof value !== 'string' && typeof value !== 'number') throw new TypeError(`not an integer: ${typeof value}`);
   const text = String(value);
   // PostgreSQL's numeric sums read as text may carry a zero fraction ("12.0") in some setups.
   return BigInt(text.includes('.') ? text.slice(0, text.indexOf('.')) : text);
@@ -91,7 +92,8 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     select x.id, cast(x.expected as text) as expected, cast(x.posted as text) as posted, x.n from (
       select p.id, p.total_cny_minor as expected,
         coalesce((select sum(l.amount_minor) from ledger_entries e join ledger_lines l on l.entry_id = e.id
-                  where e.kind = 'payment_success' and e.object_id = p.id and l.account = ${ACCOUNTS.platformClearing('CNY')}), 0) as posted,
+                  where e.kind = 'payment_success' and e.object_id = p.id and l.account =
+                    ${ACCOUNTS.platformClearing('CNY')}), 0) as posted,
         (select count(*) from ledger_entries e where e.kind = 'payment_success' and e.object_id = p.id) as n
       from payments p where p.state = 'TRADE_SUCCESS'
     ) x where x.n <> 1 or x.posted <> x.expected limit ${LIMIT}
@@ -120,10 +122,12 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     n_ok: unknown;
     n_fail: unknown;
   }>`
-    select x.id, x.state, cast(x.cny as text) as cny, cast(x.accepted as text) as accepted, x.n_acc, x.n_ok, x.n_fail from (
+    select x.id, x.state, cast(x.cny as text) as cny, cast(x.accepted as text) as accepted, x.n_acc, x.n_ok, x.n_fail
+      from (
       select r.id, r.state, r.cny_minor as cny,
         coalesce((select sum(l.amount_minor) from ledger_entries e join ledger_lines l on l.entry_id = e.id
-                  where e.kind = 'refund_accepted' and e.object_id = r.id and l.account = 'merchant_payable:' || r.merchant_id || ':CNY'), 0) as accepted,
+                  where e.kind = 'refund_accepted' and e.object_id = r.id and l.account = 'merchant_payable:' ||
+                    r.merchant_id || ':CNY'), 0) as accepted,
         (select count(*) from ledger_entries e where e.kind = 'refund_accepted' and e.object_id = r.id) as n_acc,
         (select count(*) from ledger_entries e where e.kind = 'refund_succeeded' and e.object_id = r.id) as n_ok,
         (select count(*) from ledger_entries e where e.kind = 'refund_failed' and e.object_id = r.id) as n_fail
@@ -136,7 +140,8 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
   `.execute(db);
   for (const r of refunds.rows) {
     problems.push(
-      `refund ${r.id} (${r.state}, ${r.cny} fen): accepted entries ${Number(r.n_acc)} for ${r.accepted} fen, succeeded entries ${Number(r.n_ok)}, failed entries ${Number(r.n_fail)}`,
+      `refund ${r.id} (${r.state}, ${r.cny} fen): accepted entries ${Number(r.n_acc)} for ${r.accepted} fen, ` +
+        `succeeded entries ${Number(r.n_ok)}, failed entries ${Number(r.n_fail)}`,
     );
   }
 
@@ -154,10 +159,13 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
       cast(x.refunded_minor as text) as refunded, cast(x.refunded_cny_minor as text) as refunded_cny,
       cast(x.sum_amount as text) as sum_amount, cast(x.sum_cny as text) as sum_cny from (
       select p.id, p.amount_minor, p.total_cny_minor, p.refunded_minor, p.refunded_cny_minor,
-        coalesce((select sum(r.amount_minor) from refunds r where r.payment_id = p.id and r.state <> 'REFUND_FAIL'), 0) as sum_amount,
-        coalesce((select sum(r.cny_minor) from refunds r where r.payment_id = p.id and r.state <> 'REFUND_FAIL'), 0) as sum_cny
+        coalesce((select sum(r.amount_minor) from refunds r where r.payment_id = p.id and r.state <> 'REFUND_FAIL'), 0)
+          as sum_amount,
+        coalesce((select sum(r.cny_minor) from refunds r where r.payment_id = p.id and r.state <> 'REFUND_FAIL'), 0) as
+          sum_cny
       from payments p
-      where p.refunded_minor <> 0 or p.refunded_cny_minor <> 0 or exists (select 1 from refunds r where r.payment_id = p.id)
+      where p.refunded_minor <> 0 or p.refunded_cny_minor <> 0 or exists (select 1 from refunds r where r.payment_id =
+        p.id)
     ) x
     where x.refunded_minor <> x.sum_amount or x.refunded_cny_minor <> x.sum_cny
       or x.refunded_minor > x.amount_minor or x.refunded_cny_minor > x.total_cny_minor
@@ -166,16 +174,19 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
   `.execute(db);
   for (const r of refunded.rows) {
     problems.push(
-      `payment ${r.id} (${r.amount} / ${r.total_cny} fen) records ${r.refunded} / ${r.refunded_cny} fen refunded; its non-failed refunds take ${r.sum_amount} / ${r.sum_cny} fen`,
+      `payment ${r.id} (${r.amount} / ${r.total_cny} fen) records ${r.refunded} / ${r.refunded_cny} fen refunded; ` +
+        `its non-failed refunds take ${r.sum_amount} / ${r.sum_cny} fen`,
     );
   }
 
   // 3d. Account balances against the payments and refunds.
   const paidByMerchant = await sql<{ merchant_id: string; cny: string }>`
-    select merchant_id, cast(sum(total_cny_minor) as text) as cny from payments where state = 'TRADE_SUCCESS' group by merchant_id
+    select merchant_id, cast(sum(total_cny_minor) as text) as cny from payments where state = 'TRADE_SUCCESS' group by
+      merchant_id
   `.execute(db);
   const refundedByMerchant = await sql<{ merchant_id: string; cny: string }>`
-    select merchant_id, cast(sum(cny_minor) as text) as cny from refunds where state <> 'REFUND_FAIL' group by merchant_id
+    select merchant_id, cast(sum(cny_minor) as text) as cny from refunds where state <> 'REFUND_FAIL' group by
+      merchant_id
   `.execute(db);
   const expectedPayable = new Map<string, bigint>();
   for (const r of paidByMerchant.rows)
@@ -186,7 +197,8 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     balances.filter((b) => b.account.startsWith('merchant_payable:') && b.currency === 'CNY').map((b) => b.account),
   );
   const settledByMerchant = await sql<{ merchant_id: string; payable: string }>`
-    select merchant_id, cast(sum(gross_cny_minor - refund_cny_minor) as text) as payable from settlements group by merchant_id
+    select merchant_id, cast(sum(gross_cny_minor - refund_cny_minor) as text) as payable from settlements group by
+      merchant_id
   `.execute(db);
   for (const r of settledByMerchant.rows)
     expectedPayable.set(r.merchant_id, (expectedPayable.get(r.merchant_id) ?? 0n) + big(r.payable));
@@ -220,7 +232,8 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
   const expectedClearing = big(t.paid) - big(t.refunded_ok) - big(t.settled_cny);
   if (clearing !== expectedClearing)
     problems.push(
-      `platform_clearing:CNY is ${clearing}, expected ${expectedClearing} (paid ${t.paid} - refunded ${t.refunded_ok} - settled ${t.settled_cny})`,
+      `platform_clearing:CNY is ${clearing}, expected ${expectedClearing} ` +
+        `(paid ${t.paid} - refunded ${t.refunded_ok} - settled ${t.settled_cny})`,
     );
   const fees = balanceOf(ACCOUNTS.serviceFees('CNY'));
   if (fees !== -big(t.fees))
@@ -248,13 +261,17 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     r_settled: string;
   }>`
     select s.id, s.merchant_id, s.currency, s.payment_count, s.refund_count,
-      cast(s.gross_cny_minor as text) as gross, cast(s.refund_cny_minor as text) as refund, cast(s.fee_minor as text) as fee,
+      cast(s.gross_cny_minor as text) as gross, cast(s.refund_cny_minor as text) as refund, cast(s.fee_minor as text) as
+        fee,
       cast(s.net_cny_minor as text) as net_cny, cast(s.net_minor as text) as net,
       (select count(*) from ledger_entries e where e.kind = 'settlement' and e.object_id = s.id) as n_entries,
       (select count(*) from payments p where p.settlement_id = s.id) as p_count,
-      (select cast(coalesce(sum(p.total_cny_minor), 0) as text) from payments p where p.settlement_id = s.id) as p_gross,
-      (select cast(coalesce(sum(p.service_fee_minor), 0) as text) from payments p where p.settlement_id = s.id) as p_fee,
-      (select cast(coalesce(sum(p.settled_minor), 0) as text) from payments p where p.settlement_id = s.id) as p_settled,
+      (select cast(coalesce(sum(p.total_cny_minor), 0) as text) from payments p where p.settlement_id = s.id) as
+        p_gross,
+      (select cast(coalesce(sum(p.service_fee_minor), 0) as text) from payments p where p.settlement_id = s.id) as
+        p_fee,
+      (select cast(coalesce(sum(p.settled_minor), 0) as text) from payments p where p.settlement_id = s.id) as
+        p_settled,
       (select count(*) from refunds r where r.settlement_id = s.id) as r_count,
       (select cast(coalesce(sum(r.cny_minor), 0) as text) from refunds r where r.settlement_id = s.id) as r_cny,
       (select cast(coalesce(sum(r.settled_minor), 0) as text) from refunds r where r.settlement_id = s.id) as r_settled
@@ -294,9 +311,11 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
     if (balanceOf(account) !== -expected) problems.push(`${account} is ${balanceOf(account)}, expected ${-expected}`);
   }
   const unsettled = await sql<{ id: string }>`
-    select p.id from payments p where p.settlement_id is not null and (p.state <> 'TRADE_SUCCESS' or not exists (select 1 from settlements s where s.id = p.settlement_id))
+    select p.id from payments p where p.settlement_id is not null and (p.state <> 'TRADE_SUCCESS' or not exists (select
+      1 from settlements s where s.id = p.settlement_id))
     union all
-    select r.id from refunds r where r.settlement_id is not null and (r.state <> 'REFUND_SUCCESS' or not exists (select 1 from settlements s where s.id = r.settlement_id))
+    select r.id from refunds r where r.settlement_id is not null and (r.state <> 'REFUND_SUCCESS' or not exists (select
+      1 from settlements s where s.id = r.settlement_id))
     limit ${LIMIT}
   `.execute(db);
   for (const r of unsettled.rows)

@@ -450,7 +450,7 @@ export class NotificationWorker {
         settled = true;
         resolve(value);
       };
-      const fail = (err: unknown): void => {
+      const fail = (err: Error): void => {
         if (settled) return;
         settled = true;
         reject(err);
@@ -548,7 +548,9 @@ export function acknowledgement(text: string): { ok: boolean; retCode?: string }
           obj.meta !== null && typeof obj.meta === 'object' ? (obj.meta as { ret_code?: unknown }) : undefined;
         const code = meta?.ret_code ?? obj.ret_code;
         if (code === '0000') return { ok: true, retCode: '0000' };
-        return code === undefined ? { ok: false } : { ok: false, retCode: String(code) };
+        return code === undefined
+          ? { ok: false }
+          : { ok: false, retCode: typeof code === 'string' ? code : JSON.stringify(code) };
       }
     } catch {
       // not JSON: fall through to the text form
@@ -570,5 +572,5 @@ function errorMessage(err: unknown): string {
 
 /** Text safe for every database (PostgreSQL refuses NUL characters in text). */
 function clean(text: string): string {
-  return text.replace(/\u0000/g, '\uFFFD');
+  return text.replaceAll('\u0000', '\uFFFD');
 }

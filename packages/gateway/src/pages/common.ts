@@ -88,7 +88,8 @@ export function yuanText(facts: PaymentFacts): string {
 /** "USD 100.02 · 1 USD = 7.1234 CNY" (nothing for a CNY order). */
 export function orderCurrencyLine(lang: Lang, facts: PaymentFacts): string {
   if (facts.currency === 'CNY') return '';
-  return `${facts.currency} ${groupDigits(facts.amount)} · ${t(lang, 'lockedRate')} 1 ${facts.currency} = ${facts.rate} CNY`;
+  const rate = `${t(lang, 'lockedRate')} 1 ${facts.currency} = ${facts.rate} CNY`;
+  return `${facts.currency} ${groupDigits(facts.amount)} · ${rate}`;
 }
 
 /** "2025-06-01 18:20" in China time. */
@@ -148,11 +149,21 @@ export function unpayable(lang: Lang, row: PaymentRecord): Unpayable | undefined
 }
 
 const ICONS = {
-  ok: '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M5 12.5l4.5 4.5L19 7.5"/></svg>',
-  fail: '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" aria-hidden="true"><path d="M7 7l10 10M17 7L7 17"/></svg>',
-  info: '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" aria-hidden="true"><circle cx="12" cy="12" r="8"/><path d="M12 7.5V12l3 2"/></svg>',
-  warn: '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" aria-hidden="true"><path d="M12 6.5v7"/><path d="M12 17.5h.01"/></svg>',
-  wait: '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" aria-hidden="true"><circle cx="12" cy="12" r="8"/><path d="M12 7.5V12l3 2"/></svg>',
+  ok:
+    '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" ' +
+    'stroke-linejoin="round" aria-hidden="true"><path d="M5 12.5l4.5 4.5L19 7.5"/></svg>',
+  fail:
+    '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" ' +
+    'aria-hidden="true"><path d="M7 7l10 10M17 7L7 17"/></svg>',
+  info:
+    '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" ' +
+    'aria-hidden="true"><circle cx="12" cy="12" r="8"/><path d="M12 7.5V12l3 2"/></svg>',
+  warn:
+    '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" ' +
+    'aria-hidden="true"><path d="M12 6.5v7"/><path d="M12 17.5h.01"/></svg>',
+  wait:
+    '<svg viewBox="0 0 24 24" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" ' +
+    'aria-hidden="true"><circle cx="12" cy="12" r="8"/><path d="M12 7.5V12l3 2"/></svg>',
 } as const;
 
 export function mark(kind: keyof typeof ICONS, variant = ''): Raw {

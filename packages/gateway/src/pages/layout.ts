@@ -14,7 +14,15 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 
 /** Escapes text for HTML content and attribute values. */
 export function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean'
+        ? String(value)
+        : value === null || value === undefined
+          ? ''
+          : JSON.stringify(value);
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 /** A tagged template that escapes every interpolation unless it is `raw(...)`. */
@@ -57,9 +65,11 @@ export interface PageOptions {
 export const PAGE_CSS = `
 *{box-sizing:border-box}
 html,body{margin:0;padding:0}
-body{font-family:-apple-system,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","WenQuanYi Micro Hei","Noto Sans CJK SC",system-ui,sans-serif;background:#eef1f5;color:#1f2329;line-height:1.5}
+body{font-family:-apple-system,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","WenQuanYi Micro Hei",
+"Noto Sans CJK SC",system-ui,sans-serif;background:#eef1f5;color:#1f2329;line-height:1.5}
 .shell{min-height:100vh;display:flex;align-items:flex-start;justify-content:center;padding:24px 12px}
-.phone{width:100%;max-width:390px;background:#fff;border-radius:18px;box-shadow:0 6px 30px rgba(0,0,0,.12);overflow:hidden}
+.phone{width:100%;max-width:390px;background:#fff;border-radius:18px;box-shadow:0 6px 30px rgba(0,0,0,.12);
+overflow:hidden}
 .page{width:100%;max-width:960px}
 .bar{display:flex;align-items:center;gap:10px;padding:14px 18px;color:#fff;font-weight:600}
 .bar small{font-weight:400;opacity:.85}
@@ -72,17 +82,20 @@ body{font-family:-apple-system,"PingFang SC","Hiragino Sans GB","Microsoft YaHei
 .kv{width:100%;border-collapse:collapse;margin:14px 0;font-size:14px}
 .kv td{padding:7px 0;border-bottom:1px solid #f0f1f3;vertical-align:top}
 .kv td:last-child{text-align:right;word-break:break-all}
-.btn{display:block;width:100%;border:0;border-radius:10px;padding:14px;font-size:17px;font-weight:600;color:#fff;cursor:pointer;text-align:center;text-decoration:none}
+.btn{display:block;width:100%;border:0;border-radius:10px;padding:14px;font-size:17px;font-weight:600;color:#fff;
+cursor:pointer;text-align:center;text-decoration:none}
 .btn.wechat{background:#07c160}.btn.alipay{background:#1677ff}.btn.umf{background:#c7000b}.btn.bank{background:#2b4a7e}
 .btn.secondary{background:#fff;color:#1f2329;border:1px solid #d0d5dd;margin-top:10px}
 .btn[disabled]{opacity:.5;cursor:not-allowed}
 .notice{border-radius:10px;padding:12px 14px;margin:12px 0;font-size:14px}
-.notice.ok{background:#e8f8ef;color:#0a7a3d}.notice.error{background:#fdecec;color:#b42318}.notice.info{background:#eef4ff;color:#1d4ed8}
+.notice.ok{background:#e8f8ef;color:#0a7a3d}.notice.error{background:#fdecec;color:#b42318}
+.notice.info{background:#eef4ff;color:#1d4ed8}
 .result{font-size:56px;text-align:center;margin-top:8px}
 .lang{float:right;font-size:13px;color:#fff;opacity:.9;text-decoration:none;margin-left:auto}
 .qr{display:block;margin:10px auto;width:200px;height:200px}
 .tabs{display:flex;gap:8px;margin:12px 0}
-.tab{flex:1;border:1px solid #d0d5dd;border-radius:10px;padding:12px 8px;background:#fff;text-align:center;cursor:pointer;font-size:15px}
+.tab{flex:1;border:1px solid #d0d5dd;border-radius:10px;padding:12px 8px;background:#fff;text-align:center;
+cursor:pointer;font-size:15px}
 .tab[aria-selected=true]{border-color:#c7000b;box-shadow:0 0 0 2px rgba(199,0,11,.15);font-weight:600}
 label{display:block;font-size:13px;color:#4b5563;margin:10px 0 4px}
 input,select{width:100%;padding:11px 12px;border:1px solid #d0d5dd;border-radius:8px;font-size:15px;background:#fff}
@@ -96,56 +109,71 @@ input,select{width:100%;padding:11px 12px;border:1px solid #d0d5dd;border-radius
 export const PAGE_CSS_EXTRA = `
 button,input,select{font-family:inherit}
 .btn{font-weight:700}.tab[aria-selected=true]{font-weight:700}
-.topbar .logo{width:30px;height:30px;border-radius:8px;background:rgba(255,255,255,.2);display:inline-flex;align-items:center;justify-content:center;font-weight:700;flex:none}
+.topbar .logo{width:30px;height:30px;border-radius:8px;background:rgba(255,255,255,.2);display:inline-flex;
+align-items:center;justify-content:center;font-weight:700;flex:none}
 .result-card{max-width:520px;margin:0 auto}
 .result-card .amount{font-size:28px}
 .strong{font-weight:600;margin-top:6px}
 .summary-line{margin:8px 0 0}
 .mt{margin-top:16px}
 .bar .brand{display:flex;align-items:center;gap:8px}
-.bar .logo{width:26px;height:26px;border-radius:7px;background:rgba(255,255,255,.22);display:inline-flex;align-items:center;justify-content:center;font-size:15px;font-weight:700}
-.badge{display:inline-block;font-size:11px;font-weight:600;letter-spacing:.02em;padding:2px 7px;border-radius:999px;background:rgba(255,255,255,.22);color:#fff}
+.bar .logo{width:26px;height:26px;border-radius:7px;background:rgba(255,255,255,.22);display:inline-flex;
+align-items:center;justify-content:center;font-size:15px;font-weight:700}
+.badge{display:inline-block;font-size:11px;font-weight:600;letter-spacing:.02em;padding:2px 7px;border-radius:999px;
+background:rgba(255,255,255,.22);color:#fff}
 .badge.sandbox{background:#fff4d6;color:#8a5a00}
 .merchant{font-size:16px;font-weight:600;text-align:center;margin-top:6px}
 .summary{color:#4b5563;font-size:14px;text-align:center;margin:2px 0 0}
 .amount .ccy{font-size:18px;font-weight:600;margin-right:4px}
 .sub-amount{text-align:center;color:#6b7280;font-size:13px;margin-bottom:6px}
-.mark{width:64px;height:64px;border-radius:50%;display:flex;align-items:center;justify-content:center;margin:10px auto 6px}
+.mark{width:64px;height:64px;border-radius:50%;display:flex;align-items:center;justify-content:center;
+margin:10px auto 6px}
 .mark svg{width:34px;height:34px}
-.mark.warn{background:#f59e0b}.mark.ok{background:#07c160}.mark.ok.alipay{background:#1677ff}.mark.ok.umf{background:#0a7a3d}.mark.fail{background:#e5484d}.mark.wait{background:#f59e0b}.mark.info{background:#9ca3af}
+.mark.warn{background:#f59e0b}.mark.ok{background:#07c160}.mark.ok.alipay{background:#1677ff}
+.mark.ok.umf{background:#0a7a3d}.mark.fail{background:#e5484d}.mark.wait{background:#f59e0b}
+.mark.info{background:#9ca3af}
 .headline{font-size:20px;font-weight:700;text-align:center;margin:4px 0}
 .foot{font-size:12px;color:#9ca3af;text-align:center;padding:10px 18px 16px}
 .code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;color:#9ca3af;white-space:nowrap}
-.linkbtn{background:none;border:0;padding:0;color:#6b7280;font-size:14px;text-decoration:underline;cursor:pointer;display:block;margin:14px auto 0}
-.avatar{width:64px;height:64px;border-radius:14px;background:#f2f3f5;display:flex;align-items:center;justify-content:center;margin:8px auto;font-size:28px;font-weight:700;color:#07c160}
+.linkbtn{background:none;border:0;padding:0;color:#6b7280;font-size:14px;text-decoration:underline;cursor:pointer;
+display:block;margin:14px auto 0}
+.avatar{width:64px;height:64px;border-radius:14px;background:#f2f3f5;display:flex;align-items:center;
+justify-content:center;margin:8px auto;font-size:28px;font-weight:700;color:#07c160}
 .perm{list-style:none;padding:0;margin:12px 0;font-size:14px}
 .perm li{padding:8px 0;border-bottom:1px solid #f0f1f3}
 .perm li::before{content:"\\2022";color:#07c160;font-weight:700;margin-right:8px}
 .row{display:flex;gap:10px;margin-top:14px}.row>*{flex:1}.row .btn.secondary{margin-top:0}
 .hint{font-size:12px;color:#9ca3af;margin-top:4px}
-.topbar{display:flex;align-items:center;gap:12px;padding:14px 20px;background:#c7000b;color:#fff;border-radius:14px;margin-bottom:18px}
+.topbar{display:flex;align-items:center;gap:12px;padding:14px 20px;background:#c7000b;color:#fff;border-radius:14px;
+margin-bottom:18px}
 .topbar .title{font-weight:700;font-size:17px}
 .topbar .lang{margin-left:auto}
 .card h2{font-size:16px;margin:0 0 10px}
 .items{width:100%;border-collapse:collapse;font-size:14px;margin:8px 0}
 .items td{padding:6px 0;border-bottom:1px dashed #e5e7eb;vertical-align:top}
 .items td:last-child{text-align:right;white-space:nowrap;padding-left:10px}
-.total{display:flex;justify-content:space-between;align-items:baseline;margin-top:12px;padding-top:12px;border-top:1px solid #e5e7eb}
+.total{display:flex;justify-content:space-between;align-items:baseline;margin-top:12px;padding-top:12px;
+border-top:1px solid #e5e7eb}
 .total strong{font-size:26px;color:#c7000b}
 .tabs a.tab{color:#1f2329;text-decoration:none;display:flex;flex-direction:column;align-items:center;gap:4px}
-.tab .dot{width:28px;height:28px;border-radius:8px;display:inline-flex;align-items:center;justify-content:center;color:#fff;font-size:14px;font-weight:700}
-.dot.bankcard{background:#2b4a7e}.dot.bankcard.debit{background:#5b6b8c}.dot.wechat{background:#07c160}.dot.alipay{background:#1677ff}
+.tab .dot{width:28px;height:28px;border-radius:8px;display:inline-flex;align-items:center;justify-content:center;
+color:#fff;font-size:14px;font-weight:700}
+.dot.bankcard{background:#2b4a7e}.dot.bankcard.debit{background:#5b6b8c}.dot.wechat{background:#07c160}
+.dot.alipay{background:#1677ff}
 .qrbox{text-align:center;padding:8px 0}
 .qrbox img{border:1px solid #eef0f3;border-radius:10px;background:#fff;max-width:100%;height:auto}
 .status{display:flex;align-items:center;justify-content:center;gap:8px;font-size:14px;color:#6b7280;margin-top:6px}
-.spinner{width:14px;height:14px;border-radius:50%;border:2px solid #d0d5dd;border-top-color:#6b7280;animation:spin 1s linear infinite}
+.spinner{width:14px;height:14px;border-radius:50%;border:2px solid #d0d5dd;border-top-color:#6b7280;
+animation:spin 1s linear infinite}
 @keyframes spin{to{transform:rotate(360deg)}}
 .btn.link{background:#fff;color:#1677ff;border:1px solid #1677ff;margin-top:10px}
 .btn.link.wechat{color:#07c160;border-color:#07c160}
 .sent{background:#eef4ff;color:#1d4ed8;border-radius:10px;padding:10px 12px;font-size:14px;margin:6px 0 4px}
 @media (max-width:759px){.shell{padding:12px 10px}.topbar{border-radius:12px}.total strong{font-size:22px}}
-@media (max-width:480px){.shell:has(>.phone){padding:0}.phone{max-width:none;border-radius:0;box-shadow:none;min-height:100vh}
-.tabs{display:grid;grid-template-columns:1fr 1fr}.tabs a.tab{flex-direction:row;justify-content:center;gap:8px;padding:10px 6px;white-space:nowrap}}
+@media (max-width:480px){.shell:has(>.phone){padding:0}.phone{max-width:none;border-radius:0;box-shadow:none;
+min-height:100vh}
+.tabs{display:grid;grid-template-columns:1fr 1fr}.tabs a.tab{flex-direction:row;justify-content:center;gap:8px;
+padding:10px 6px;white-space:nowrap}}
 `;
 
 function bodyData(data: Readonly<Record<string, string>> | undefined): string {
@@ -189,6 +217,9 @@ export function pageCsp(nonce?: string): string {
   ].join('; ');
 }
 
-/** Disables a form's buttons once it is submitted (one click pays once), and again when the page comes back. */
-export const ONE_CLICK_SCRIPT = `document.querySelectorAll('form').forEach(function(f){f.addEventListener('submit',function(){setTimeout(function(){f.querySelectorAll('button').forEach(function(b){b.disabled=true;});},0);});});
-window.addEventListener('pageshow',function(e){if(e.persisted)document.querySelectorAll('button').forEach(function(b){b.disabled=false;});});`;
+/** Disables a form's buttons once it is submitted (one click pays once), again when the page comes back. */
+export const ONE_CLICK_SCRIPT = `document.querySelectorAll('form').forEach(function(f){
+f.addEventListener('submit',function(){setTimeout(function(){
+f.querySelectorAll('button').forEach(function(b){b.disabled=true;});},0);});});
+window.addEventListener('pageshow',function(e){
+if(e.persisted)document.querySelectorAll('button').forEach(function(b){b.disabled=false;});});`;

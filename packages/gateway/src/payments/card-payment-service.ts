@@ -368,7 +368,8 @@ export class CardPaymentService {
     if (isWebPayment(record)) {
       refuse(
         'invalid_request',
-        `${record.interface_type} payments are paid on the hosted checkout page (the upay link), not with verify/execute`,
+        `${record.interface_type} payments are paid on the hosted checkout page (the upay link), not with ` +
+          `verify/execute`,
       );
     }
     if (!isCardMethod(record.payment_method)) {

@@ -94,7 +94,7 @@ export class PaymentRepository {
   }
 
   async findById(paymentId: string, db: Db = this.#db): Promise<PaymentRecord | undefined> {
-    const row = await paymentById.takeFirst(db as Kysely<Database>, paymentId);
+    const row = await paymentById.takeFirst(db, paymentId);
     return row && toRecord(row);
   }
 

@@ -108,6 +108,7 @@ function enumOf<T extends string>(value: unknown, path: string, allowed: readonl
 function bool(value: unknown, path: string): boolean {
   if (value === undefined || value === null || value === '') return false;
   if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string' && typeof value !== 'number') return fail(path, 'must be TRUE or FALSE');
   const text = String(value).trim().toUpperCase();
   if (text === 'TRUE' || text === 'Y' || text === '1') return true;
   if (text === 'FALSE' || text === 'N' || text === '0') return false;
@@ -125,13 +126,13 @@ function amount(value: unknown, path: string, currency: Currency | undefined): {
   if (!parsed.ok) {
     switch (parsed.reason) {
       case 'blank':
-        fail(`${path}.total`, 'is required', 'amount_missing');
+        return fail(`${path}.total`, 'is required', 'amount_missing');
       case 'not_integer':
-        fail(`${path}.total`, `must be a whole amount in ${code}`, 'amount_not_whole');
+        return fail(`${path}.total`, `must be a whole amount in ${code}`, 'amount_not_whole');
       case 'scale':
-        fail(`${path}.total`, 'has more than two decimal places');
+        return fail(`${path}.total`, 'has more than two decimal places');
       default:
-        fail(`${path}.total`, 'must be a decimal amount like "100.02"');
+        return fail(`${path}.total`, 'must be a decimal amount like "100.02"');
     }
   }
   if (parsed.minor <= 0n) fail(`${path}.total`, 'must be larger than 0', 'amount_not_positive');
@@ -168,6 +169,7 @@ export function expireAt(value: unknown, now: number, defaultMinutes: number): n
 
 function quantity(value: unknown, path: string): number {
   if (value === undefined || value === null || value === '') return 1;
+  if (typeof value !== 'string' && typeof value !== 'number') return fail(path, 'must be a positive whole number');
   const text = String(value).trim();
   if (!/^\d{1,7}$/.test(text) || Number(text) < 1) fail(path, 'must be a positive whole number');
   return Number(text);
@@ -185,7 +187,8 @@ export function parseCreatePayment(
   if (!SUPPORTED_METHODS.includes(paymentMethod) || businessType === 'B2B') {
     fail(
       'payer.payment_method',
-      `${paymentMethod} with interface_type ${interfaceType} and business_type ${businessType} is not available on this gateway yet`,
+      `${paymentMethod} with interface_type ${interfaceType} and business_type ${businessType} ` +
+        'is not available on this gateway yet',
     );
   }
 
@@ -272,13 +275,14 @@ export function parseCreatePayment(
             description: str(item.description, `${ipath}.description`, { max: 1024 }),
             quantity: quantity(item.quantity, `${ipath}.quantity`),
             amountMinor: itemAmount.minor,
-          }) as unknown as ItemDraft,
+          }),
         );
       });
       if (items.length > 0 && itemSum !== subAmount.minor) {
         fail(
           `${path}.items`,
-          `add up to ${formatAmount(itemSum, total.currency)} but the sub-order amount is ${formatAmount(subAmount.minor, total.currency)}`,
+          `add up to ${formatAmount(itemSum, total.currency)} ` +
+            `but the sub-order amount is ${formatAmount(subAmount.minor, total.currency)}`,
         );
       }
     }
@@ -292,13 +296,14 @@ export function parseCreatePayment(
         invoice_id: str(sub.invoice_id, `${path}.invoice_id`, { max: 64 }),
         amountMinor: subAmount.minor,
         items,
-      }) as unknown as SubOrderDraft,
+      }),
     );
   });
   if (subSum !== total.minor) {
     fail(
       'order.sub_orders',
-      `add up to ${formatAmount(subSum, total.currency)} but the order amount is ${formatAmount(total.minor, total.currency)}`,
+      `add up to ${formatAmount(subSum, total.currency)} ` +
+        `but the order amount is ${formatAmount(total.minor, total.currency)}`,
     );
   }
 

@@ -162,7 +162,8 @@ export class PaymentService {
         if (!(await openIds.issuedTo(draft.openId!, merchant.id))) {
           refuse(
             'invalid_request',
-            'payer.payer_info.wechat_in_app_web.open_id was not issued to this merchant: get it from /payments/wechat_openid',
+            'payer.payer_info.wechat_in_app_web.open_id was not issued to this merchant: get it from ' +
+              '/payments/wechat_openid',
           );
         }
         const { prepayId, payInfo } = wallet.prepay({ paymentId, kind: 'JSAPI', openId: draft.openId!, now });

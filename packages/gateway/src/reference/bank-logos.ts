@@ -56,10 +56,12 @@ export function bankLogoSvg(bank: Bank): string {
   // Rough width of a bold sans-serif capital is ~0.68em; fit the code inside the padding.
   const fontSize = Math.min(24, Math.floor((SIZE - 2 * PADDING) / (0.68 * Math.max(1, bank.code.length))));
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${SIZE}" height="${SIZE}" viewBox="0 0 ${SIZE} ${SIZE}" role="img" aria-label="${label}">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${SIZE}" height="${SIZE}" viewBox="0 0 ${SIZE} ${SIZE}" ` +
+    `role="img" aria-label="${label}">` +
     `<title>${label}</title>` +
     `<rect width="${SIZE}" height="${SIZE}" rx="12" ry="12" fill="${bankColour(bank.code)}"/>` +
-    `<text x="${SIZE / 2}" y="${SIZE / 2}" fill="#ffffff" font-family="Helvetica, Arial, sans-serif" font-weight="700" font-size="${fontSize}" text-anchor="middle" dominant-baseline="central">${code}</text>` +
+    `<text x="${SIZE / 2}" y="${SIZE / 2}" fill="#ffffff" font-family="Helvetica, Arial, sans-serif" ` +
+    `font-weight="700" font-size="${fontSize}" text-anchor="middle" dominant-baseline="central">${code}</text>` +
     `</svg>`
   );
 }

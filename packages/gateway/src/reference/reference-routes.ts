@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { RET, UmfError } from '../errors/catalogue.ts';
 import type { FxFeed } from '../channels/channels.ts';
 import type { PublicUrls } from '../http/links.ts';
-import { banksFor, findBank, type CardType } from './banks.ts';
+import { banksFor, findBank } from './banks.ts';
 import { bankLogoSvg } from './bank-logos.ts';
 import { CURRENCIES, isCurrency } from '../money/currencies.ts';
 
@@ -17,7 +17,7 @@ export function referenceDataRoutes(deps: ReferenceRoutesDeps): FastifyPluginAsy
       const type = (request.query.type ?? 'CREDIT_CARD').trim().toUpperCase();
       if (type !== 'CREDIT_CARD' && type !== 'DEBIT_CARD')
         throw new UmfError(RET.VALIDATION, 'type must be CREDIT_CARD or DEBIT_CARD');
-      const banks = banksFor(type as CardType).map((bank) => ({
+      const banks = banksFor(type).map((bank) => ({
         name: bank.name,
         name_zh: bank.name_zh,
         code: bank.code,

@@ -162,13 +162,14 @@ export function parseRefundRequest(body: Record<string, unknown>, paymentCurrenc
               description: str(item.description, `${ipath}.description`, { max: 1024 }),
               quantity: str(item.quantity, `${ipath}.quantity`, { pattern: /^[1-9]\d{0,6}$/ }),
               amountMinor: itemMinor,
-            }) as unknown as RefundItemDraft,
+            }),
           );
         });
         if (items.length > 0 && itemSum !== subMinor) {
           fail(
             `${spath}.items`,
-            `add up to ${formatAmount(itemSum, paymentCurrency)} but the sub-order amount is ${formatAmount(subMinor, paymentCurrency)}`,
+            `add up to ${formatAmount(itemSum, paymentCurrency)} but the sub-order amount is ` +
+              `${formatAmount(subMinor, paymentCurrency)}`,
             'refund_amount_incorrect',
           );
         }
@@ -180,13 +181,14 @@ export function parseRefundRequest(body: Record<string, unknown>, paymentCurrenc
           trans_code: str(sub.trans_code, `${spath}.trans_code`, { max: 16 }),
           amountMinor: subMinor,
           items,
-        }) as unknown as RefundSubOrderDraft,
+        }),
       );
     });
     if (subOrders.length > 0 && subSum !== total) {
       fail(
         `${path}.sub_orders`,
-        `add up to ${formatAmount(subSum, paymentCurrency)} but the refund amount is ${formatAmount(total, paymentCurrency)}`,
+        `add up to ${formatAmount(subSum, paymentCurrency)} but the refund amount is ` +
+          `${formatAmount(total, paymentCurrency)}`,
         'refund_amount_incorrect',
       );
     }

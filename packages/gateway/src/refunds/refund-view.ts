@@ -2,7 +2,8 @@
  * The refund object as the API and notifications show it (objs.md `refund`, reference 3.7-3.8):
  *
  *   { id, state, parent_payment,
- *     order:  { mer_reference_id, mer_date, amount: { total, currency, total_cny, exchange_rate }, refund_summary?, sub_orders? },
+ *     order:  { mer_reference_id, mer_date, amount: { total, currency, total_cny, exchange_rate },
+ *               refund_summary?, sub_orders? },
  *     orders: [ the same order ],            // the reference 3.7 response's shape
  *     notify_url, created_time, settle_date, execute_success_time?, error?,
  *     links: [ parent_payment, self ] }

@@ -3,7 +3,8 @@
  * transactions, in the same order, as the 3.16 list of that merchant date.
  *
  *   TRANSDETAIL-START,<merchant id>,<mer_date>
- *   <tradeNo>,<mobileId>,<orderId>,<orderDate>,<platDate>,<platTime>,<currency>,<cb_amount>,<amount>,<exchangeRate>,<transState>,<transType>,<productId>,<refundNo>
+ *   <tradeNo>,<mobileId>,<orderId>,<orderDate>,<platDate>,<platTime>,<currency>,<cb_amount>,<amount>,
+ *     <exchangeRate>,<transState>,<transType>,<productId>,<refundNo>      (one line)
  *   ...
  *   TRANSDETAIL-End,<merchant id>,<mer_date>,<total>
  *

@@ -6,7 +6,8 @@
  *   RECONDETAIL-START,<merchant id>,<settle date>
  *   tradeNo,orderId,orderDate,platDate,platTime,currency,cb_amount,amount,exchangeRate,settleDate,transType,
  *     serviceFee,exchangeCnyAmount,exchangeAmount,settleExchangeRate,exchangeDate,refundNo      (one line per item)
- *   SETTLEMENT,<currency>,<payments>,<refunds>,<gross CNY>,<refunds CNY>,<service fee>,<net CNY>,<rate>,<exchange date>,<transfer>
+ *   SETTLEMENT,<currency>,<payments>,<refunds>,<gross CNY>,<refunds CNY>,<service fee>,<net CNY>,<rate>,
+ *     <exchange date>,<transfer>                                            (one line)
  *   RECONDETAIL-End,<merchant id>,<settle date>,<item count>,<net CNY of the date>
  *
  * Items: payments (transType P) then refunds (T), each by completion time, as in the statement. Amounts

@@ -1,5 +1,5 @@
 /** The `reconciliations` object of GET /payments/reconciliation_statement (reference 3.12, 3.17). */
-import { isCurrency, type Currency } from '../money/currencies.ts';
+import { isCurrency } from '../money/currencies.ts';
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { chinaTime } from '../time/china-time.ts';
 import { pagination } from '../http/report-query.ts';
@@ -7,8 +7,7 @@ import type { Page } from '../store/page.ts';
 import type { Statement } from './statement-repository.ts';
 
 const cny = (minor: bigint): string => formatScaled(minor, 2);
-const money = (minor: bigint, currency: string): string =>
-  formatAmount(minor, isCurrency(currency) ? currency : ('CNY' as Currency));
+const money = (minor: bigint, currency: string): string => formatAmount(minor, isCurrency(currency) ? currency : 'CNY');
 
 function amountObject(minor: bigint, cnyMinor: bigint, currency: string, rate: string): Record<string, string> {
   return { total: money(minor, currency), total_cny: cny(cnyMinor), currency, exchange_rate: rate };

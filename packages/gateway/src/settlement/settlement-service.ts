@@ -103,7 +103,8 @@ export class SettlementService {
     const now = clock.now();
     if (cutoffAt > now) {
       throw new SettlementError(
-        `the cut-off of ${settleDate} (${new Date(cutoffAt).toISOString()}) has not come yet: settle it after the cut-off`,
+        `the cut-off of ${settleDate} (${new Date(cutoffAt).toISOString()}) has not come yet: settle it after the ` +
+          `cut-off`,
       );
     }
     await store.write((trx) => repository.startRun(trx, settleDate, cutoffAt, now));
@@ -186,7 +187,8 @@ export class SettlementService {
       return {
         merchantId: group.merchantId,
         currency: group.currency,
-        reason: `nothing to transfer (net ${netCny} fen, ${net} ${group.currency} minor units): carried to the next run`,
+        reason:
+          `nothing to transfer (net ${netCny} fen, ${net} ${group.currency} minor units): carried to the next ` + `run`,
       };
     }
 

@@ -86,9 +86,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     sqlite.pragma('foreign_keys = ON');
     const cached = withStatementCache(sqlite);
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
-    const prepare = cached.prepare;
     registerDirectSqlite(db, {
-      prepare: (source) => prepare(source),
+      prepare: (source) => cached.prepare(source),
       get inTransaction() {
         return sqlite.inTransaction;
       },
@@ -264,8 +263,8 @@ function withStatementCache(sqlite: SQLite.Database, capacity = 500): SQLite.Dat
           return statement;
         };
       }
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
 }

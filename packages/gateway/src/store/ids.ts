@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10;
-const RANDOM_CHARS = 16;
 const MAX_TIME = 2 ** 48 - 1;
 const RANDOM_BYTES = 10;
 

@@ -69,7 +69,7 @@ export class PreparedQuery<P extends readonly unknown[], R> {
       statement.run(parameters);
       return [];
     }
-    const result = await db.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
+    const result = await db.executeQuery<R>({ ...query, parameters });
     return result.rows;
   }
 
@@ -101,7 +101,7 @@ export class PreparedQuery<P extends readonly unknown[], R> {
  * A prepared `insert into <table> (<columns>) values (...)` of one row: `run(db, row)` inserts the
  * row's values of exactly these columns (a column missing from the row is an error, not a default).
  */
-export class PreparedInsert<T extends keyof Database & string> {
+export class PreparedInsert<T extends keyof Database> {
   readonly #columns: readonly string[];
   readonly #query: PreparedQuery<unknown[], unknown>;
   constructor(table: T, columns: readonly (keyof Database[T] & string)[]) {

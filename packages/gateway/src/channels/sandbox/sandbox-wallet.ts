@@ -37,7 +37,8 @@ export class SandboxWallet implements WalletChannel {
   }
 
   qrCodeUrl(paymentId: string, provider: WalletProvider): string {
-    return `${this.#publicUrl()}/sandbox/wallet/${provider.toLowerCase()}/${paymentId}?t=${this.#tokens.token(`wallet-${provider}`, paymentId)}`;
+    const token = this.#tokens.token(`wallet-${provider}`, paymentId);
+    return `${this.#publicUrl()}/sandbox/wallet/${provider.toLowerCase()}/${paymentId}?t=${token}`;
   }
 
   prepay(request: { paymentId: string; kind: 'JSAPI' | 'APP'; openId?: string; now: number }): {

@@ -120,7 +120,13 @@ export function jsapiPage(input: JsapiPageInput): string {
   );
   const actions = blocked
     ? html`${stateNotice(lang, blocked)}
-      ${input.cancelUrl ? html`<a class="btn secondary" href="${input.cancelUrl}" data-testid="back">${t(lang, 'backToMerchant', { merchant: input.merchantName })}</a>` : ''}`
+      ${
+        input.cancelUrl
+          ? html`<a class="btn secondary" href="${input.cancelUrl}" data-testid="back"
+              >${t(lang, 'backToMerchant', { merchant: input.merchantName })}</a
+            >`
+          : ''
+      }`
     : html`${errorNotice(input.error, lang)}
         <form method="post" action="${input.action}">
           ${hidden}<input type="hidden" name="lang" value="${lang}" />
@@ -128,7 +134,11 @@ export function jsapiPage(input: JsapiPageInput): string {
             ${t(lang, 'confirmPay')} ${yuanText(f)}
           </button>
         </form>
-        ${input.cancelUrl ? html`<a class="btn secondary" href="${input.cancelUrl}" data-testid="cancel">${t(lang, 'cancel')}</a>` : ''}`;
+        ${
+          input.cancelUrl
+            ? html`<a class="btn secondary" href="${input.cancelUrl}" data-testid="cancel">${t(lang, 'cancel')}</a>`
+            : ''
+        }`;
   return renderPage({
     lang,
     title: `${t(lang, 'wechatPay')} · ${input.merchantName}`,

@@ -91,10 +91,11 @@ export async function backfillPaymentEntries(db: Kysely<any>): Promise<number> {
     .selectFrom('payments as p')
     .select(['p.id', 'p.merchant_id', 'p.total_cny_minor', 'p.execute_success_at', 'p.updated_at'])
     .where('p.state', '=', 'TRADE_SUCCESS')
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('ledger_entries as e')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('ledger_entries as e')
             .select('e.id')
             .where('e.kind', '=', 'payment_success')
             .whereRef('e.object_id', '=', 'p.id'),
