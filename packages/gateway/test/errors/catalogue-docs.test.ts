@@ -2,6 +2,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { RET_CODES } from '../../src/errors/catalogue.ts';
+import { REASONS } from '../../src/errors/domain-error.ts';
+import { REASON_CODES } from '../../src/http/error-codes.ts';
 
 const docs = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8');
 const documented = new Map<string, { http: number; message: string; source: string }>();
@@ -32,4 +34,19 @@ test('codes are unique and reference codes keep the appendix numbering', () => {
   const codes = RET_CODES.map((e) => e.code);
   assert.equal(new Set(codes).size, codes.length);
   for (const e of RET_CODES) assert.match(e.code, /^(0000|\d{8})$/);
+});
+
+test('every domain reason maps to a catalogue code, as the reasons table of docs/errors.md says', () => {
+  const table = new Map<string, string>();
+  for (const line of docs.split('\n')) {
+    const m = /^\| `([a-z_]+)` \| `(\d+)` \|$/.exec(line);
+    if (m) table.set(m[1]!, m[2]!);
+  }
+  const codes = new Set(RET_CODES.map((e) => e.code));
+  for (const reason of REASONS) {
+    const entry = REASON_CODES[reason];
+    assert.ok(codes.has(entry.code), `${reason} maps to a catalogue code`);
+    assert.equal(table.get(reason), entry.code, `docs/errors.md reasons row for ${reason}`);
+  }
+  assert.equal(table.size, REASONS.length, 'docs/errors.md lists no reason the code does not have');
 });
