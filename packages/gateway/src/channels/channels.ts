@@ -43,6 +43,9 @@ export type DebitResult =
   /** The bank has not answered yet: ask again with `inquire` at `retryAt`. */
   | { readonly outcome: 'pending'; readonly retryAt: number };
 
+/** What `inquire` may also say: the bank has no debit of this payment (it never received one). */
+export type InquiryResult = DebitResult | { readonly outcome: 'unknown' };
+
 /** A party that pays a refund back to the payer (the card bank, a wallet). */
 export interface RefundChannel {
   /** Pays a refund back (see RefundRequest): idempotent per refund id. */
@@ -61,14 +64,17 @@ export interface CardBank extends RefundChannel {
     amountFen: bigint;
     now: number;
   }): Promise<DebitResult>;
-  /** Asks for the outcome of an earlier debit that was pending or whose answer was lost. */
+  /**
+   * Asks for the outcome of an earlier debit that was pending or whose answer was lost; `unknown`
+   * when the bank never received a debit of this payment (the platform may then debit it).
+   */
   inquire(request: {
     paymentId: string;
     cardFingerprint: string;
     last4: string;
     amountFen: bigint;
     now: number;
-  }): Promise<DebitResult>;
+  }): Promise<InquiryResult>;
 }
 
 /**

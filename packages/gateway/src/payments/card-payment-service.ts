@@ -214,11 +214,14 @@ export class CardPaymentService {
     if (options.resumed) {
       // The crashed first attempt of this very request paid it, was declined (answered 200
       // TRADE_FAIL), or the bank said it answers later: answer with the payment as that attempt
-      // would have. (One cut off while the bank was being asked is still payment_in_process until
-      // the bank poller finishes it; its notification tells the outcome.)
+      // would have.
       const first = await this.#deps.paymentService.ofMerchant(merchant, paymentId);
       const answered = first.state === 'TRADE_SUCCESS' || first.state === 'TRADE_FAIL';
       if (answered || (first.state === 'WAIT_BUYER_PAY' && first.stage === 'bank_pending')) return first;
+      // Cut off while it was with the bank, and nobody has finished it since: finish it now.
+      const stalled = first.updated_at <= this.#deps.clock.now() - STALLED_EXECUTE_MS;
+      if (first.state === 'WAIT_BUYER_PAY' && first.stage === 'processing' && stalled)
+        return this.#settleWithBank(first);
     }
     const record = await this.#openForMerchant(merchant, paymentId);
     const code = verifyCodeOf(body);
@@ -235,7 +238,7 @@ export class CardPaymentService {
   }
 
   async #executeWithCode(record: PaymentRecord, code: string): Promise<PaymentRecord> {
-    const { store, payments, timeline, mover, lifecycle, cardBank, cardVault, clock } = this.#deps;
+    const { store, payments, timeline, mover, lifecycle, clock } = this.#deps;
     if (record.stage === 'processing' || record.stage === 'bank_pending') refuse('payment_in_process');
     if (record.stage !== 'sms_sent' || !record.sms_code_hash) {
       refuse('sms_code_missing', 'request a verification code first (verify)');
@@ -284,21 +287,32 @@ export class CardPaymentService {
       event: () => ({ paymentId: record.id, type: 'processing', detail: 'the bank is asked to debit the card' }),
     });
     if (!processing) refuse('payment_in_process');
+    return this.#debit(processing, now);
+  }
+
+  /**
+   * Asks the bank to debit a `processing` payment with its sealed card and applies the answer: a
+   * final one ends the payment, "pending" moves it to bank_pending (the CVV2 destroyed: the bank has
+   * the card now). The bank's debit is idempotent per payment, so asking again is always safe.
+   */
+  async #debit(processing: PaymentRecord, now: number): Promise<PaymentRecord> {
+    const { payments, mover, lifecycle, cardBank, cardVault } = this.#deps;
+    const id = processing.id;
     if (!processing.card_secret_enc || !processing.card_fingerprint)
-      throw new Error(`payment ${record.id} has no sealed card`);
-    const card = JSON.parse(cardVault.open(processing.card_secret_enc, `payment:${record.id}`)) as CardData;
+      throw new Error(`payment ${id} has no sealed card`);
+    const card = JSON.parse(cardVault.open(processing.card_secret_enc, `payment:${id}`)) as CardData;
     const result = await cardBank.debit({
-      paymentId: record.id,
+      paymentId: id,
       card,
       cardFingerprint: processing.card_fingerprint,
       amountFen: processing.total_cny_minor,
       now,
     });
     if (result.outcome === 'pending') {
-      // The bank has the card data now: the CVV2 is destroyed here. The rest stays sealed until the
-      // bank's final answer, so that a late success still issues the payer agreement.
+      // The rest of the card stays sealed until the bank's final answer, so that a late success
+      // still issues the payer agreement.
       const { cvv2: _destroyed, ...withoutCvv2 } = card;
-      const resealed = cardVault.seal(JSON.stringify(withoutCvv2), `payment:${record.id}`);
+      const resealed = cardVault.seal(JSON.stringify(withoutCvv2), `payment:${id}`);
       const pending = await mover.apply({
         machine: PAYMENT_MACHINE,
         from: { state: 'WAIT_BUYER_PAY', stage: 'processing' },
@@ -307,20 +321,54 @@ export class CardPaymentService {
         update: (trx) =>
           payments.move(
             trx,
-            record.id,
+            id,
             { state: 'WAIT_BUYER_PAY', stage: 'processing' },
             { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' },
             { card_secret_enc: resealed, bank_resolve_at: result.retryAt },
             now,
           ),
-        event: () => ({ paymentId: record.id, type: 'bank_pending', detail: 'the bank has not answered yet' }),
+        event: () => ({ paymentId: id, type: 'bank_pending', detail: 'the bank has not answered yet' }),
       });
-      return pending ?? this.#reread(record.id);
+      return pending ?? this.#reread(id);
     }
     const ended =
       result.outcome === 'success'
         ? await lifecycle.end(processing, 'processing', 'TRADE_SUCCESS', now, { card })
         : await lifecycle.end(processing, 'processing', 'TRADE_FAIL', now, { failure: result.reason });
+    return ended ?? this.#reread(id);
+  }
+
+  /**
+   * Settles a payment the bank owes an answer for: bank_pending past its bank_resolve_at, or an
+   * execution cut off (a crash) while it was `processing`. The bank is asked about the debit; when it
+   * has none (`unknown`: the execution never reached it), a cut-off execution is debited now with its
+   * sealed card, as the payer asked. Returns the payment as it is afterwards.
+   */
+  async #settleWithBank(record: PaymentRecord): Promise<PaymentRecord> {
+    const { store, payments, lifecycle, cardBank, cardVault, clock } = this.#deps;
+    const now = clock.now();
+    const result = await cardBank.inquire({
+      paymentId: record.id,
+      cardFingerprint: record.card_fingerprint ?? '',
+      last4: record.card_last4 ?? '',
+      amountFen: record.total_cny_minor,
+      now,
+    });
+    const stage: PaymentStage = record.stage;
+    if (result.outcome === 'unknown' && stage === 'processing' && record.card_secret_enc)
+      return this.#debit(record, now);
+    if (result.outcome === 'pending') {
+      await store.write((trx) => payments.askBankAgainAt(trx, record.id, stage, result.retryAt));
+      return record;
+    }
+    const sealed = record.card_secret_enc;
+    const card = sealed ? (JSON.parse(cardVault.open(sealed, `payment:${record.id}`)) as CardData) : undefined;
+    const ended =
+      result.outcome === 'success'
+        ? await lifecycle.end(record, stage, 'TRADE_SUCCESS', now, card ? { card } : {})
+        : await lifecycle.end(record, stage, 'TRADE_FAIL', now, {
+            failure: result.outcome === 'declined' ? result.reason : 'payer_declined',
+          });
     return ended ?? this.#reread(record.id);
   }
 
@@ -331,29 +379,12 @@ export class CardPaymentService {
    * about executions interrupted by a crash (processing for more than STALLED_EXECUTE_MS).
    */
   async resolveBankBatch(limit = 100): Promise<number> {
-    const { store, payments, lifecycle, cardBank, cardVault, clock } = this.#deps;
+    const { payments, clock } = this.#deps;
     const now = clock.now();
     let resolved = 0;
     for (const record of await payments.awaitingBank(now, now - STALLED_EXECUTE_MS, limit)) {
-      const result = await cardBank.inquire({
-        paymentId: record.id,
-        cardFingerprint: record.card_fingerprint ?? '',
-        last4: record.card_last4 ?? '',
-        amountFen: record.total_cny_minor,
-        now,
-      });
-      const stage: PaymentStage = record.stage;
-      if (result.outcome === 'pending') {
-        await store.write((trx) => payments.askBankAgainAt(trx, record.id, stage, result.retryAt));
-        continue;
-      }
-      const sealed = record.card_secret_enc;
-      const card = sealed ? (JSON.parse(cardVault.open(sealed, `payment:${record.id}`)) as CardData) : undefined;
-      const ended =
-        result.outcome === 'success'
-          ? await lifecycle.end(record, stage, 'TRADE_SUCCESS', now, card ? { card } : {})
-          : await lifecycle.end(record, stage, 'TRADE_FAIL', now, { failure: result.reason });
-      if (ended) resolved++;
+      const after = await this.#settleWithBank(record);
+      if (after.state !== 'WAIT_BUYER_PAY') resolved++;
     }
     return resolved;
   }

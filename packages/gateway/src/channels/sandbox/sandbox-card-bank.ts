@@ -15,7 +15,15 @@
  */
 import type { Store } from '../../store/database.ts';
 import { expiryEnd, last4 } from '../../reference/cards.ts';
-import type { CardBank, CardCheck, CardData, DebitResult, RefundRequest, RefundResult } from '../channels.ts';
+import type {
+  CardBank,
+  CardCheck,
+  CardData,
+  DebitResult,
+  InquiryResult,
+  RefundRequest,
+  RefundResult,
+} from '../channels.ts';
 import type { SandboxRepository } from './sandbox-repository.ts';
 import { SANDBOX_REFUND_DELAY_MS, sandboxRefundOutcome } from './sandbox-refunds.ts';
 
@@ -88,11 +96,11 @@ export class SandboxCardBank implements CardBank {
     last4: string;
     amountFen: bigint;
     now: number;
-  }): Promise<DebitResult> {
+  }): Promise<InquiryResult> {
     if (await this.#deps.sandbox.hasDebited(request.paymentId)) return { outcome: 'success' };
     if (request.last4 === '0005')
       return this.#book(request.paymentId, request.cardFingerprint, request.amountFen, request.now);
-    return { outcome: 'declined', reason: 'payer_declined' };
+    return { outcome: 'unknown' };
   }
 
   async #book(paymentId: string, fingerprint: string, amountFen: bigint, now: number): Promise<DebitResult> {
