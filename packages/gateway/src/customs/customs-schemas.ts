@@ -98,8 +98,9 @@ export const CustomsDeclarationBody = shared(
       customs_id: Type.Unsafe<string>({
         type: 'string',
         allOf: [
-          { maxLength: 16 },
+          { type: 'string', maxLength: 16 },
           {
+            type: 'string',
             enum: OFFICE_CODES,
             'x-umf-code': 'CUSTOMS_UNAVAILABLE',
             'x-umf-format': `is not a customs office of the platform (one of ${OFFICE_CODES.join(', ')})`,

@@ -24,6 +24,7 @@ export interface AjvErrorLike {
   readonly params: Readonly<Record<string, unknown>>;
   readonly message?: string | undefined;
   readonly parentSchema?: unknown;
+  readonly data?: unknown;
 }
 
 /** Ajv's options for the UMF schemas (Fastify's `ajv.customOptions`). */
@@ -95,6 +96,40 @@ function annotation(node: unknown, name: 'x-umf-code' | 'x-umf-format', keyword:
   return undefined;
 }
 
+function hasType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'string':
+    case 'boolean':
+      return typeof value === type;
+    case 'number':
+      return typeof value === 'number';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'null':
+      return value === null;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return value !== null && typeof value === 'object' && !Array.isArray(value);
+    default:
+      return true;
+  }
+}
+
+/**
+ * Ajv checks `enum`, `const`, `not`, `anyOf`... before it reports a wrong type: a value of the wrong type
+ * is first of all of the wrong type (today's parsers say "must be a string"), so such an error on a node
+ * whose `type` the value does not have is reported as a type error.
+ */
+function asTypeError(error: AjvErrorLike): AjvErrorLike {
+  if (error.keyword === 'type' || error.keyword === 'required' || !('data' in error)) return error;
+  const node = error.parentSchema;
+  if (!isNode(node) || node.type === undefined) return error;
+  const types = (Array.isArray(node.type) ? node.type : [node.type]).map(String);
+  if (types.some((t) => hasType(error.data, t))) return error;
+  return { ...error, keyword: 'type', params: { type: types.join(',') } };
+}
+
 function entryOf(error: AjvErrorLike): RetCodeEntry {
   let name: string | undefined;
   if (error.keyword === 'required') {
@@ -164,8 +199,9 @@ function problemOf(error: AjvErrorLike): string {
  * (`body`, `querystring`, `params`, `headers`) names the value itself when the error is about all of it.
  */
 export function schemaErrorFormatter(errors: readonly AjvErrorLike[], dataVar = 'body'): UmfError {
-  const error = decisive(errors);
-  if (error === undefined) return new UmfError(RET.VALIDATION);
+  const found = decisive(errors);
+  if (found === undefined) return new UmfError(RET.VALIDATION);
+  const error = asTypeError(found);
   const missing = error.keyword === 'required' ? error.params.missingProperty : undefined;
   const path = fieldPath(error.instancePath, typeof missing === 'string' ? missing : undefined);
   return new UmfError(entryOf(error), `${path === '' ? dataVar : path} ${problemOf(error)}`);

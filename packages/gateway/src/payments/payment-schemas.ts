@@ -299,8 +299,9 @@ export const CreatePayer = Type.Object(
       Type.Unsafe<string>({
         type: 'string',
         allOf: [
-          { maxLength: 20 },
+          { type: 'string', maxLength: 20 },
           {
+            type: 'string',
             enum: BANKS.map((b) => b.code),
             'x-umf-code': 'BANK_NOT_LINKED',
             'x-umf-format': 'is not a bank of the platform (GET /bank lists them)',
