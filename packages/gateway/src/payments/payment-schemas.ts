@@ -208,8 +208,8 @@ export const OrderInput = shared(
 export type OrderInput = Static<typeof OrderInput>;
 
 const citizenIdFields = {
-  citizen_id_type: lenient('IDENTITY_CARD or "1" (both mean the PRC identity card).', ['IDENTITY_CARD']),
-  citizen_id_number: lenient('Encrypted with the platform certificate, base64.'),
+  citizen_id_type: Type.Optional(lenient('IDENTITY_CARD or "1" (both mean the PRC identity card).', ['IDENTITY_CARD'])),
+  citizen_id_number: Type.Optional(lenient('Encrypted with the platform certificate, base64.')),
 };
 
 export const PayerAgreementInput = shared(
@@ -278,6 +278,7 @@ export const CreatePayerInfo = Type.Object(
   },
   { description: 'The payer (objs.md `payer_info`).' },
 );
+export type CreatePayerInfo = Static<typeof CreatePayerInfo>;
 
 export const CreatePayer = Type.Object(
   {
@@ -316,6 +317,7 @@ export const CreatePayer = Type.Object(
   },
   { description: 'How the payer pays (objs.md `payer`).' },
 );
+export type CreatePayer = Static<typeof CreatePayer>;
 
 export const CreatePaymentRequest = shared(
   Type.Object(
@@ -404,6 +406,7 @@ export const VerifyBankCard = Type.Object(
   },
   { description: 'The card (objs.md `bank_card`).' },
 );
+export type VerifyBankCard = Static<typeof VerifyBankCard>;
 
 export const VerifyPayerInfo = Type.Object(
   {
@@ -422,6 +425,7 @@ export const VerifyPayerInfo = Type.Object(
   },
   { description: 'The card to verify: `bank_card` (encrypted fields) or `payer_agreement`.' },
 );
+export type VerifyPayerInfo = Static<typeof VerifyPayerInfo>;
 
 export const VerifyPaymentRequest = shared(
   Type.Object(
@@ -553,6 +557,7 @@ export const PayerInfo = Type.Object(
   },
   { description: 'The payer, without card data.' },
 );
+export type PayerInfo = Static<typeof PayerInfo>;
 
 export const PaymentPayer = Type.Object(
   {
@@ -564,6 +569,7 @@ export const PaymentPayer = Type.Object(
   },
   { description: 'How the payer pays (objs.md `payer`).' },
 );
+export type PaymentPayer = Static<typeof PaymentPayer>;
 
 export const Item = shared(
   Type.Object(
@@ -608,6 +614,7 @@ export const PaymentOrder = Type.Object(
   },
   { description: 'The order (objs.md `order`), with the CNY amount and the locked rate.' },
 );
+export type PaymentOrder = Static<typeof PaymentOrder>;
 
 export const Payment = shared(
   Type.Object(

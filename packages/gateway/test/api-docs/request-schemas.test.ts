@@ -335,6 +335,26 @@ describe('request schemas', () => {
       const outcome = validateBody(schema, wire(body));
       assert.ok(outcome.ok, JSON.stringify(outcome));
     }
+    // The bodies the SDK's verifyCard, verifyAgreement and execute send (resources/payments.ts).
+    for (const [schema, body] of [
+      [
+        VerifyPaymentRequest,
+        { payer: { payer_info: { phone: '13800138000', bank_card: { number: 'x', payer_name: 'y' } } } },
+      ],
+      [
+        VerifyPaymentRequest,
+        { payer: { payer_info: { payer_agreement: { usr_busi_agreement_id: 'U', usr_pay_agreement_id: 'P' } } } },
+      ],
+      [VerifyPaymentRequest, { payer_info: { bank_card: { number: 'x' } } }],
+      [
+        ExecutePaymentRequest,
+        { payer: { payer_info: { verify_code: '505976', bank_card: { verify_code: '505976' } } } },
+      ],
+      [ExecutePaymentRequest, { verify_code: 505976 }],
+    ] as const) {
+      const outcome = validateBody(schema, wire(body));
+      assert.ok(outcome.ok, JSON.stringify(outcome));
+    }
     // What Ajv saw of 3.2: the trailing-space key, bankCard and item_quantity under their names.
     const seen = validateBody(CreatePaymentRequest, wire(REFERENCE_CREATE));
     assert.ok(seen.ok);
@@ -397,6 +417,14 @@ describe('request schemas', () => {
     assertAccepted('payment', changed(walletOrder(), ['order', 'sub_orders', 0, 'is_customs'], 'n'));
     assertAccepted('payment', changed(sampleOrder('P-86'), ['payer', 'payer_info', 'phone'], '+86 138-0013-8000'));
     assertAccepted('payment', changed(sampleOrder('P-BANK'), ['payer', 'bank_code'], 'ccb'));
+    // Each payment method's payer as the SDK sends it (no citizen id: it is optional everywhere).
+    for (const payer of [
+      { payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } } },
+      { payment_method: 'WECHAT_IN_APP', payer_info: { wechat_in_app: {} } },
+      { payment_method: 'ALIPAY_SCAN', payer_info: { qr_code_scan: { citizen_id_type: 'IDENTITY_CARD' } } },
+      { payment_method: 'NOT_APPLICABLE', interface_type: 'SERVER_TO_H5WEB', business_type: 'B2C' },
+    ])
+      assertAccepted('payment', walletOrder({ payer }));
     // Blank values count as absent.
     assertAccepted('payment', changed(walletOrder(), ['order', 'order_summary'], '   '));
     assertAccepted('payment', changed(walletOrder(), ['ret_url'], null));
