@@ -21,6 +21,12 @@ import { API_ROUTES } from './api-routes.ts';
 export const API_DOCUMENT_PATH = '/cberest/v1/openapi.json';
 export const API_DOCS_PREFIX = '/docs';
 const API_PREFIX = '/cberest/v1';
+/** Long code spans of the guide wrap on a phone instead of widening the page. */
+const DOCS_CSS = [
+  '.swagger-ui .markdown code, .swagger-ui .renderedMarkdown code { overflow-wrap: anywhere; }',
+  '.swagger-ui .markdown pre { overflow-x: auto; }',
+].join('\n');
+const VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1">';
 
 export interface ApiDocsOptions {
   /** The URL the world reaches the gateway at (`UMF_PUBLIC_URL`): the document's server is `<publicUrl>/cberest/v1`. */
@@ -97,7 +103,6 @@ export async function apiDocs(app: FastifyInstance, options: ApiDocsOptions): Pr
         title: 'UMF cross-border payment API (umf-gateway)',
         version: options.version ?? packageVersion(),
         description: API_DESCRIPTION,
-        license: { name: 'Open source: see the repository' },
       },
       servers: [{ url: `${publicUrl}${API_PREFIX}`, description: 'This gateway' }],
       tags: TAGS,
@@ -133,16 +138,25 @@ export async function apiDocs(app: FastifyInstance, options: ApiDocsOptions): Pr
       .send(JSON.stringify(app.swagger())),
   );
 
-  await app.register(fastifySwaggerUi, {
-    routePrefix: API_DOCS_PREFIX,
-    staticCSP: docsContentSecurityPolicy(publicUrl),
-    uiConfig: {
-      deepLinking: true,
-      docExpansion: 'list',
-      defaultModelsExpandDepth: 0,
-      displayOperationId: false,
-      tryItOutEnabled: false,
-    },
-    theme: { title: 'UMF gateway API reference' },
+  await app.register(async (docs) => {
+    // Swagger UI's page has no viewport meta: phones would lay it out 980 px wide and shrink it.
+    docs.addHook('onSend', (_request, reply, payload, done) => {
+      const type = reply.getHeader('content-type');
+      if (typeof payload === 'string' && typeof type === 'string' && type.startsWith('text/html'))
+        return done(null, payload.replace('<head>', `<head>\n${VIEWPORT_META}`));
+      done(null, payload);
+    });
+    await docs.register(fastifySwaggerUi, {
+      routePrefix: API_DOCS_PREFIX,
+      staticCSP: docsContentSecurityPolicy(publicUrl),
+      uiConfig: {
+        deepLinking: true,
+        docExpansion: 'list',
+        defaultModelsExpandDepth: 0,
+        displayOperationId: false,
+        tryItOutEnabled: false,
+      },
+      theme: { title: 'UMF gateway API reference', css: [{ filename: 'umf.css', content: DOCS_CSS }] },
+    });
   });
 }
