@@ -73,6 +73,17 @@ describe('schemaErrorFormatter', () => {
     assert.equal(errorOf(Small, { name: 'a', all: {} }), '00060700 all.a is required', "a's own node has no code");
   });
 
+  test('a value of the wrong type is a type error, even where Ajv checks enum or not first', () => {
+    const amount = Type.Object({
+      currency: Type.Unsafe({ type: 'string', enum: ['USD'], 'x-umf-code': { enum: 'CURRENCY_NOT_ACCEPTED' } }),
+      total: Type.Unsafe({ type: 'string', not: { pattern: '^0$' }, 'x-umf-code': { not: 'AMOUNT_NOT_POSITIVE' } }),
+    });
+    assert.equal(errorOf(amount, { currency: 'EUR', total: '1' }), '00281017 currency must be one of USD');
+    assert.equal(errorOf(amount, { currency: {}, total: '1' }), '00060700 currency must be a string');
+    assert.equal(errorOf(amount, { currency: 'USD', total: '0' }), '00202003 total has an invalid format');
+    assert.equal(errorOf(amount, { currency: 'USD', total: [] }), '00060700 total must be a string');
+  });
+
   test("create payment: the codes today's parser answers", () => {
     const body = {
       payer: { payment_method: 'WECHAT_SCAN' },
