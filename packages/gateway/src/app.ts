@@ -20,6 +20,9 @@ import { API_PREFIX } from './http/links.ts';
 import { umfConventions } from './http/umf-plugin.ts';
 import { makeAuthenticate, verifySignature } from './http/authenticate.ts';
 import { idempotency } from './http/idempotency.ts';
+import { normaliseBody } from './http/body-normaliser.ts';
+import { UMF_AJV, schemaErrorFormatter } from './http/schema-errors.ts';
+import { apiDocs } from './api-docs/api-docs-plugin.ts';
 import { oauthRoutes } from './oauth/oauth-routes.ts';
 import { referenceDataRoutes, staticRoutes } from './reference/reference-routes.ts';
 import { paymentRoutes } from './payments/payment-routes.ts';
@@ -54,9 +57,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
+    // Request schemas (the *-schemas.ts of each aggregate) validate bodies and queries; their errors
+    // are answered with the catalogue's codes and today's wording (http/schema-errors.ts).
+    ajv: UMF_AJV,
+    schemaErrorFormatter,
   });
   umfConventions(app, { signer: context.signer, platformKey: context.platform.privateKey });
   const publicUrl = () => config.publicUrl;
+  // GET /cberest/v1/openapi.json and /docs: the document is built from the routes registered below.
+  await apiDocs(app, { publicUrl });
 
   await app.register(staticRoutes);
   await app.register(
@@ -66,11 +75,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         const authenticate = makeAuthenticate((token, withKeys) => services.oauth.holderOf(token, withKeys));
         authed.decorateRequest('merchantKeyPems', undefined);
         authed.addHook('onRequest', async (request) => authenticate(request));
-        // Callback-style hooks: a GET costs no promise here.
-        authed.addHook('preHandler', (request, _reply, done) => {
+        // A POST's signature is checked over the raw bytes before anything reads them; then its JSON
+        // is parsed, key-normalised (request-json.ts) and normalised for its schema (numbers to
+        // strings, blank members dropped: body-normaliser.ts), which Fastify validates it against.
+        // Callback-style: a GET costs no promise here.
+        authed.addHook('preValidation', (request, _reply, done) => {
           if (request.method !== 'POST') return done();
           try {
             verifySignature(request);
+            const schema = request.routeOptions.schema?.body;
+            request.body = schema ? normaliseBody(schema, request.umfBody()) : request.umfBody();
             done();
           } catch (error) {
             done(error as Error);

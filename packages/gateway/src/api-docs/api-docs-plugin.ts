@@ -16,7 +16,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Type from 'typebox';
 import { addSharedSchemas } from '../http/schema-registry.ts';
-import { API_ROUTES } from './api-routes.ts';
+import { API_ROUTES } from './api-operations.ts';
 
 export const API_DOCUMENT_PATH = '/cberest/v1/openapi.json';
 export const API_DOCS_PREFIX = '/docs';
@@ -29,8 +29,11 @@ const DOCS_CSS = [
 const VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1">';
 
 export interface ApiDocsOptions {
-  /** The URL the world reaches the gateway at (`UMF_PUBLIC_URL`): the document's server is `<publicUrl>/cberest/v1`. */
-  readonly publicUrl: string;
+  /**
+   * The URL the world reaches the gateway at (`UMF_PUBLIC_URL`), read when the document is served: its
+   * server is `<publicUrl>/cberest/v1`.
+   */
+  readonly publicUrl: string | (() => string);
   /** The version of the document (default: the gateway package's). */
   readonly version?: string;
 }
@@ -95,8 +98,12 @@ function packageVersion(): string {
 export async function apiDocs(app: FastifyInstance, options: ApiDocsOptions): Promise<void> {
   void API_ROUTES; // every schema module is loaded, so every shared schema is registered
   addSharedSchemas(app);
-  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const publicUrl = (): string =>
+    (typeof options.publicUrl === 'function' ? options.publicUrl() : options.publicUrl).replace(/\/+$/, '');
+  const servers = () => [{ url: `${publicUrl()}${API_PREFIX}`, description: 'This gateway' }];
   await app.register(fastifySwagger, {
+    // The API's routes all carry tags; the pages (checkout, sandbox) and assets are not the API.
+    hideUntagged: true,
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -104,7 +111,7 @@ export async function apiDocs(app: FastifyInstance, options: ApiDocsOptions): Pr
         version: options.version ?? packageVersion(),
         description: API_DESCRIPTION,
       },
-      servers: [{ url: `${publicUrl}${API_PREFIX}`, description: 'This gateway' }],
+      servers: servers(),
       tags: TAGS,
       components: {
         securitySchemes: {
@@ -135,7 +142,7 @@ export async function apiDocs(app: FastifyInstance, options: ApiDocsOptions): Pr
     reply
       .header('content-type', 'application/json; charset=utf-8')
       .header('cache-control', 'no-cache')
-      .send(JSON.stringify(app.swagger())),
+      .send(JSON.stringify({ ...app.swagger(), servers: servers() })),
   );
 
   await app.register(async (docs) => {
@@ -148,7 +155,9 @@ export async function apiDocs(app: FastifyInstance, options: ApiDocsOptions): Pr
     });
     await docs.register(fastifySwaggerUi, {
       routePrefix: API_DOCS_PREFIX,
-      staticCSP: docsContentSecurityPolicy(publicUrl),
+      staticCSP: docsContentSecurityPolicy(publicUrl()),
+      // The page reads /docs/json: the same document, on the public URL as it is now.
+      transformSpecification: (document: Readonly<Record<string, unknown>>) => ({ ...document, servers: servers() }),
       uiConfig: {
         deepLinking: true,
         docExpansion: 'list',

@@ -13,6 +13,12 @@ import { merchantOf } from '../http/umf-plugin.ts';
 import { dateParam } from '../http/report-query.ts';
 import type { CustomsService } from './customs-service.ts';
 import type { CustomsRecord } from './customs-record.ts';
+import {
+  createCustomsDeclarationRoute,
+  customsDownloadRoute,
+  getCustomsDeclarationRoute,
+  type CreateCustomsDeclarationRequest,
+} from './customs-schemas.ts';
 
 export interface CustomsRoutesDeps {
   readonly customs: CustomsService;
@@ -23,17 +29,20 @@ type IdParams = { Params: { id: string } };
 
 export function customsRoutes({ customs, render }: CustomsRoutesDeps): FastifyPluginAsync {
   return async (app) => {
-    app.post<IdParams>('/payments/payment/:id/apply_to_customs', async (request, reply) => {
-      const declaration = render(await customs.declare(merchantOf(request), request.params.id, request.umfBody()));
+    type DeclareRoute = IdParams & { Body: CreateCustomsDeclarationRequest };
+    const declare = { schema: createCustomsDeclarationRoute };
+    app.post<DeclareRoute>('/payments/payment/:id/apply_to_customs', declare, async (request, reply) => {
+      const declaration = render(await customs.declare(merchantOf(request), request.params.id, request.body));
       return reply.umf({ links: declaration.links, customs_declarations: [declaration] }, RET.SUCCESS, 201);
     });
 
-    app.get<IdParams>('/payments/customs_declarations/:id', async (request, reply) => {
+    const get = { schema: getCustomsDeclarationRoute };
+    app.get<IdParams>('/payments/customs_declarations/:id', get, async (request, reply) => {
       const declaration = render(await customs.get(merchantOf(request), request.params.id));
       return reply.umf({ links: declaration.links, customs_declarations: [declaration] });
     });
 
-    app.get('/payments/customs_download', async (request, reply) => {
+    app.get('/payments/customs_download', { schema: customsDownloadRoute }, async (request, reply) => {
       const customsDate = dateParam(request.query as Record<string, unknown>, 'customs_date');
       return reply.signedFile(await customs.listFile(merchantOf(request), customsDate));
     });

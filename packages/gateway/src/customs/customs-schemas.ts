@@ -66,7 +66,12 @@ function customsAmountInput(id: string, description: string, positive: boolean) 
           ),
         ),
       },
-      { $id: id, description, examples: [{ total: '5.00', total_cny: '35.62', currency: 'USD' }] },
+      {
+        $id: id,
+        description,
+        examples: [{ total: '5.00', total_cny: '35.62', currency: 'USD' }],
+        'x-umf-format': { type: 'must be an amount object {"total","total_cny","currency"}' },
+      },
     ),
   );
 }

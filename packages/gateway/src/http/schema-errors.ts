@@ -158,9 +158,15 @@ function typeWords(type: unknown): string {
   return types.map((t) => TYPE_WORDS[t] ?? t).join(' or ');
 }
 
+/** The offending value as a message may quote it (`{value}` in an x-umf-format): short, on one line. */
+function quoted(data: unknown): string {
+  const text = typeof data === 'string' ? data : (JSON.stringify(data) ?? String(data));
+  return text.replace(/[\r\n]+/g, ' ').slice(0, 64);
+}
+
 function problemOf(error: AjvErrorLike): string {
   const own = annotation(error.parentSchema, 'x-umf-format', error.keyword);
-  if (own !== undefined) return own;
+  if (own !== undefined) return own.replaceAll('{value}', 'data' in error ? quoted(error.data) : '');
   const p = error.params;
   switch (error.keyword) {
     case 'required':

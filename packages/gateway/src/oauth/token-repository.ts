@@ -93,7 +93,8 @@ export class TokenRepository {
   /**
    * Counts one attempt in a single statement (concurrent attempts are all counted) and returns how
    * many the window holds now; the attempt that reaches `maxFailures` locks the client until
-   * `now + lockoutMs`. A window older than `windowMs` starts again at this attempt.
+   * `now + lockoutMs`. A window older than `windowMs`, or one whose lockout has ended, starts again at
+   * this attempt (so a client that waits out its lockout gets its attempts back at once).
    */
   async reserveAttempt(
     db: Db,
@@ -101,7 +102,8 @@ export class TokenRepository {
     now: number,
     limits: { readonly maxFailures: number; readonly windowMs: number; readonly lockoutMs: number },
   ): Promise<number> {
-    const stale = sql<boolean>`auth_failures.window_start < ${now - limits.windowMs}`;
+    const stale = sql<boolean>`(auth_failures.window_start < ${now - limits.windowMs}
+      OR (auth_failures.locked_until <> 0 AND auth_failures.locked_until <= ${now}))`;
     const row = await db
       .insertInto('auth_failures')
       .values({ client_id: clientId, failures: 1, window_start: now, locked_until: 0 })

@@ -146,7 +146,8 @@ export class CardPaymentService {
             card_secret_enc: cardVault.seal(JSON.stringify(card.data), `payment:${record.id}`),
             card_last4: last4(card.data.number),
             card_fingerprint: card.fingerprint,
-            agreement_id: card.agreementId ?? record.agreement_id,
+            // A full card replaces the agreement the payment was created with: it is the card charged.
+            agreement_id: card.agreementId ?? null,
             phone: card.data.phone,
             channel: channel ?? record.channel ?? record.payment_method,
           },
@@ -296,7 +297,7 @@ export class CardPaymentService {
    * the card now). The bank's debit is idempotent per payment, so asking again is always safe.
    */
   async #debit(processing: PaymentRecord, now: number): Promise<PaymentRecord> {
-    const { payments, mover, lifecycle, cardBank, cardVault } = this.#deps;
+    const { lifecycle, cardBank, cardVault } = this.#deps;
     const id = processing.id;
     if (!processing.card_secret_enc || !processing.card_fingerprint)
       throw new Error(`payment ${id} has no sealed card`);
@@ -308,34 +309,41 @@ export class CardPaymentService {
       amountFen: processing.total_cny_minor,
       now,
     });
-    if (result.outcome === 'pending') {
-      // The rest of the card stays sealed until the bank's final answer, so that a late success
-      // still issues the payer agreement.
-      const { cvv2: _destroyed, ...withoutCvv2 } = card;
-      const resealed = cardVault.seal(JSON.stringify(withoutCvv2), `payment:${id}`);
-      const pending = await mover.apply({
-        machine: PAYMENT_MACHINE,
-        from: { state: 'WAIT_BUYER_PAY', stage: 'processing' },
-        to: { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' },
-        now,
-        update: (trx) =>
-          payments.move(
-            trx,
-            id,
-            { state: 'WAIT_BUYER_PAY', stage: 'processing' },
-            { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' },
-            { card_secret_enc: resealed, bank_resolve_at: result.retryAt },
-            now,
-          ),
-        event: () => ({ paymentId: id, type: 'bank_pending', detail: 'the bank has not answered yet' }),
-      });
-      return pending ?? this.#reread(id);
-    }
+    if (result.outcome === 'pending') return this.#awaitBank(processing, card, result.retryAt, now);
     const ended =
       result.outcome === 'success'
         ? await lifecycle.end(processing, 'processing', 'TRADE_SUCCESS', now, { card })
         : await lifecycle.end(processing, 'processing', 'TRADE_FAIL', now, { failure: result.reason });
     return ended ?? this.#reread(id);
+  }
+
+  /**
+   * The bank has the card and answers later: `processing` -> bank_pending, asked again at `retryAt`.
+   * The CVV2 is destroyed here; the rest of the card stays sealed until the bank's final answer, so
+   * that a late success still issues the payer agreement.
+   */
+  async #awaitBank(processing: PaymentRecord, card: CardData, retryAt: number, now: number): Promise<PaymentRecord> {
+    const { payments, mover, cardVault } = this.#deps;
+    const id = processing.id;
+    const { cvv2: _destroyed, ...withoutCvv2 } = card;
+    const resealed = cardVault.seal(JSON.stringify(withoutCvv2), `payment:${id}`);
+    const pending = await mover.apply({
+      machine: PAYMENT_MACHINE,
+      from: { state: 'WAIT_BUYER_PAY', stage: 'processing' },
+      to: { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' },
+      now,
+      update: (trx) =>
+        payments.move(
+          trx,
+          id,
+          { state: 'WAIT_BUYER_PAY', stage: 'processing' },
+          { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' },
+          { card_secret_enc: resealed, bank_resolve_at: retryAt },
+          now,
+        ),
+      event: () => ({ paymentId: id, type: 'bank_pending', detail: 'the bank has not answered yet' }),
+    });
+    return pending ?? this.#reread(id);
   }
 
   /**
@@ -357,12 +365,14 @@ export class CardPaymentService {
     const stage: PaymentStage = record.stage;
     if (result.outcome === 'unknown' && stage === 'processing' && record.card_secret_enc)
       return this.#debit(record, now);
+    const sealed = record.card_secret_enc;
+    const card = sealed ? (JSON.parse(cardVault.open(sealed, `payment:${record.id}`)) as CardData) : undefined;
     if (result.outcome === 'pending') {
+      // A cut-off execution the bank has after all: it waits at bank_pending like any other.
+      if (stage === 'processing' && card) return this.#awaitBank(record, card, result.retryAt, now);
       await store.write((trx) => payments.askBankAgainAt(trx, record.id, stage, result.retryAt));
       return record;
     }
-    const sealed = record.card_secret_enc;
-    const card = sealed ? (JSON.parse(cardVault.open(sealed, `payment:${record.id}`)) as CardData) : undefined;
     const ended =
       result.outcome === 'success'
         ? await lifecycle.end(record, stage, 'TRADE_SUCCESS', now, card ? { card } : {})

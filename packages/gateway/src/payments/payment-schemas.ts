@@ -305,7 +305,7 @@ export const CreatePayer = Type.Object(
             type: 'string',
             enum: BANKS.map((b) => b.code),
             'x-umf-code': 'BANK_NOT_LINKED',
-            'x-umf-format': 'is not a bank of the platform (GET /bank lists them)',
+            'x-umf-format': '{value} is not a bank of the platform (GET /bank lists them)',
           },
         ],
         description: `Card payments: the issuing bank's code (GET /bank; ${codes('BANK_NOT_LINKED')}).`,

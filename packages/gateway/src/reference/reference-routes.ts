@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { RET, UmfError } from '../errors/catalogue.ts';
 import type { FxFeed } from '../channels/channels.ts';
 import type { PublicUrls } from '../http/links.ts';
+import { exchangeRatesRoute, listBanksRoute } from './reference-schemas.ts';
 import { banksFor, findBank } from './banks.ts';
 import { bankLogoSvg } from './bank-logos.ts';
 import { CURRENCIES, isCurrency } from '../money/currencies.ts';
@@ -13,7 +14,7 @@ export interface ReferenceRoutesDeps extends PublicUrls {
 
 export function referenceDataRoutes(deps: ReferenceRoutesDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get<{ Querystring: { type?: string } }>('/bank', async (request, reply) => {
+    app.get<{ Querystring: { type?: string } }>('/bank', { schema: listBanksRoute }, async (request, reply) => {
       const type = (request.query.type ?? 'CREDIT_CARD').trim().toUpperCase();
       if (type !== 'CREDIT_CARD' && type !== 'DEBIT_CARD')
         throw new UmfError(RET.VALIDATION, 'type must be CREDIT_CARD or DEBIT_CARD');
@@ -28,7 +29,8 @@ export function referenceDataRoutes(deps: ReferenceRoutesDeps): FastifyPluginAsy
       return reply.umf({ banks });
     });
 
-    app.get<{ Querystring: { currency?: string } }>('/exchange_rate', async (request, reply) => {
+    const ratesRoute = { schema: exchangeRatesRoute };
+    app.get<{ Querystring: { currency?: string } }>('/exchange_rate', ratesRoute, async (request, reply) => {
       const requested = request.query.currency?.trim().toUpperCase();
       const currencies = requested ? requested.split(',').map((c) => c.trim()) : CURRENCIES.filter((c) => c !== 'CNY');
       const rates = [];

@@ -10,6 +10,7 @@ import { RET } from '../errors/catalogue.ts';
 import { merchantOf, resumedOf } from '../http/umf-plugin.ts';
 import type { RefundService } from './refund-service.ts';
 import type { RefundRecord } from './refund-record.ts';
+import { createRefundRoute, getRefundRoute, type CreateRefundRequest } from './refund-schemas.ts';
 
 export interface RefundRoutesDeps {
   readonly refunds: RefundService;
@@ -20,18 +21,14 @@ type IdParams = { Params: { id: string } };
 
 export function refundRoutes({ refunds, render }: RefundRoutesDeps): FastifyPluginAsync {
   return async (app) => {
-    app.post<IdParams>('/payments/payment/:id/refund', async (request, reply) => {
-      const created = await refunds.create(
-        merchantOf(request),
-        request.params.id,
-        request.umfBody(),
-        resumedOf(request),
-      );
+    type CreateRoute = IdParams & { Body: CreateRefundRequest };
+    app.post<CreateRoute>('/payments/payment/:id/refund', { schema: createRefundRoute }, async (request, reply) => {
+      const created = await refunds.create(merchantOf(request), request.params.id, request.body, resumedOf(request));
       const refund = render(created);
       return reply.umf({ refund, links: refund.links }, RET.SUCCESS, 201);
     });
 
-    app.get<IdParams>('/payments/refund/:id', async (request, reply) => {
+    app.get<IdParams>('/payments/refund/:id', { schema: getRefundRoute }, async (request, reply) => {
       const refund = render(await refunds.get(merchantOf(request), request.params.id));
       return reply.umf({ refund, refunds: [refund], links: refund.links });
     });

@@ -13,6 +13,7 @@ import { dateParam, pageParams, pagination } from '../http/report-query.ts';
 import type { TransactionRepository } from './transaction-repository.ts';
 import { paymentSummary, refundSummary } from './transaction-view.ts';
 import { buildTransactionFile } from './transaction-file.ts';
+import { listTransactionsRoute, transactionsDownloadRoute } from './transaction-schemas.ts';
 
 type Query = { Querystring: Record<string, unknown> };
 
@@ -22,7 +23,7 @@ export interface TransactionRoutesDeps {
 
 export function transactionRoutes({ transactions }: TransactionRoutesDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get<Query>('/payments/transactions', async (request, reply) => {
+    app.get<Query>('/payments/transactions', { schema: listTransactionsRoute }, async (request, reply) => {
       const merchant = merchantOf(request);
       const merDate = dateParam(request.query, 'mer_date');
       const page = pageParams(request.query);
@@ -36,7 +37,8 @@ export function transactionRoutes({ transactions }: TransactionRoutesDeps): Fast
       });
     });
 
-    app.get<Query>('/payments/transactions_download', async (request, reply) => {
+    const download = { schema: transactionsDownloadRoute };
+    app.get<Query>('/payments/transactions_download', download, async (request, reply) => {
       const merchant = merchantOf(request);
       const merDate = dateParam(request.query, 'mer_date');
       return reply.signedFile(await buildTransactionFile(merchant.id, merDate, transactions.all(merchant.id, merDate)));

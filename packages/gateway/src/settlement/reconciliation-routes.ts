@@ -11,6 +11,7 @@ import { dateParam, pageParams } from '../http/report-query.ts';
 import type { StatementRepository } from './statement-repository.ts';
 import { renderStatement } from './reconciliation-view.ts';
 import { reconciliationFile } from './reconciliation-file.ts';
+import { reconciliationDownloadRoute, reconciliationStatementRoute } from './reconciliation-schemas.ts';
 
 type Query = { Querystring: Record<string, unknown> };
 
@@ -20,7 +21,8 @@ export interface ReconciliationRoutesDeps {
 
 export function reconciliationRoutes({ statements }: ReconciliationRoutesDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get<Query>('/payments/reconciliation_statement', async (request, reply) => {
+    const statementRoute = { schema: reconciliationStatementRoute };
+    app.get<Query>('/payments/reconciliation_statement', statementRoute, async (request, reply) => {
       const merchant = merchantOf(request);
       const settleDate = dateParam(request.query, 'settle_date', 'mer_date');
       const page = pageParams(request.query);
@@ -28,7 +30,8 @@ export function reconciliationRoutes({ statements }: ReconciliationRoutesDeps): 
       return reply.umf({ reconciliations: renderStatement(statement, page) });
     });
 
-    app.get<Query>('/payments/reconciliation_statement_download', async (request, reply) => {
+    const download = { schema: reconciliationDownloadRoute };
+    app.get<Query>('/payments/reconciliation_statement_download', download, async (request, reply) => {
       const merchant = merchantOf(request);
       const settleDate = dateParam(request.query, 'mer_date', 'settle_date');
       const statement = await statements.load(merchant.id, settleDate);

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
 
 import { buildSchemaApp } from '../helpers/schema-app.ts';
-import { API_ROUTES } from '../../src/api-docs/api-routes.ts';
+import { API_ROUTES } from '../../src/api-docs/api-operations.ts';
 import { API_DOCUMENT_PATH } from '../../src/api-docs/api-docs-plugin.ts';
 import { Payment } from '../../src/payments/payment-schemas.ts';
 

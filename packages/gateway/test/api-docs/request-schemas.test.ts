@@ -24,6 +24,8 @@ import type { FastifyInstance } from 'fastify';
 
 import { parseJsonObject } from '../../src/http/request-json.ts';
 import { UmfError } from '../../src/errors/catalogue.ts';
+import { DomainError } from '../../src/errors/domain-error.ts';
+import { toUmf } from '../../src/http/error-codes.ts';
 import { parseCreatePayment } from '../../src/payments/payment-request.ts';
 import { parseRefundRequest } from '../../src/refunds/refund-request.ts';
 import { parseCustomsRequest } from '../../src/customs/customs-request.ts';
@@ -63,14 +65,14 @@ function attempt(parse: () => unknown): Parsed {
   try {
     return { ok: true, value: parse() };
   } catch (error) {
-    if (!(error instanceof UmfError)) throw error;
-    return { ok: false, code: error.retCode, detail: error.detail };
+    if (!(error instanceof UmfError) && !(error instanceof DomainError)) throw error;
+    const umf = toUmf(error);
+    return { ok: false, code: umf.retCode, detail: umf.detail };
   }
 }
 
 const parsers = {
-  payment: (body: Record<string, unknown>) =>
-    parseCreatePayment(body, { now: NOW, defaultExpireMinutes: 360, acceptedCurrencies: null }),
+  payment: (body: Record<string, unknown>) => parseCreatePayment(body, { now: NOW, defaultExpireMinutes: 360 }),
   refund: (body: Record<string, unknown>) => parseRefundRequest(body, 'USD'),
   customs: (body: Record<string, unknown>) =>
     parseCustomsRequest(body, { currency: 'USD', rate: parseRate('7.1234')! }),

@@ -24,8 +24,6 @@ import { startMerchantServer, type MerchantServer } from '../helpers/merchant-se
 import { payOnSandbox, paymentBody, refund, refundBody, settleRefunds, today, uniqueRef } from '../helpers/refunds.ts';
 import { answerDue, customsPayment, declarationBody, submitDue } from '../helpers/customs.ts';
 import { assertAnswer } from '../helpers/schema-coverage.ts';
-import { issueOpenId } from '../../src/payments/wechat-open-id.ts';
-import { SettlementService } from '../../src/settlement/settlement-service.ts';
 import { ErrorAnswer } from '../../src/http/common-schemas.ts';
 import { Payment, PaymentAnswer, PaymentLinksAnswer, WechatOpenIdAnswer } from '../../src/payments/payment-schemas.ts';
 import { CreateRefundAnswer, Refund, RefundAnswer } from '../../src/refunds/refund-schemas.ts';
@@ -211,7 +209,9 @@ for (const kind of testDatabaseUrls()) {
         paymentBody('WECHAT_WEB', '8.00', 'USD', undefined, {
           payer: {
             payment_method: 'WECHAT_WEB',
-            payer_info: { wechat_in_app_web: { open_id: await issueOpenId(h.gateway.context, m.id, 'Schema Payer') } },
+            payer_info: {
+              wechat_in_app_web: { open_id: await h.gateway.context.services.openIds.issue(m.id, 'Schema Payer') },
+            },
           },
         }),
       ];
@@ -371,7 +371,7 @@ for (const kind of testDatabaseUrls()) {
 
     test('the reconciliation statement after a settlement run', async () => {
       const ctx = h.gateway.context;
-      const service = new SettlementService({ db: ctx.db, fx: ctx.channels.fx, clock: ctx.clock });
+      const service = ctx.services.settlement;
       h.clock.advance(1000);
       const run = await service.run({ settleDate: today(), cutoffAt: h.clock.now() });
       assert.deepEqual(run.skipped, []);

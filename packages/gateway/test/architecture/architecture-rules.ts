@@ -28,7 +28,7 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
   },
   http: {
     holds: 'the UMF wire conventions: signed answers, authentication, idempotency, reason-to-code mapping',
-    mayImport: ['crypto', 'errors', 'merchants', 'store', 'time'],
+    mayImport: ['crypto', 'errors', 'merchants', 'money', 'store', 'time'],
   },
   pages: {
     holds: 'what the HTML pages share: layout, texts in zh and en, page replies',
@@ -92,10 +92,25 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
       'validation',
     ],
   },
-  reports: { holds: 'the transaction list and file', mayImport: ['http', 'money', 'store', 'time'] },
+  reports: {
+    holds: 'the transaction list and file',
+    mayImport: ['errors', 'http', 'money', 'payments', 'refunds', 'store', 'time'],
+  },
   settlement: {
     holds: 'settlement runs and reconciliation statements',
-    mayImport: ['channels', 'errors', 'http', 'ledger', 'merchants', 'money', 'reports', 'store', 'time'],
+    mayImport: [
+      'channels',
+      'errors',
+      'http',
+      'ledger',
+      'merchants',
+      'money',
+      'payments',
+      'refunds',
+      'reports',
+      'store',
+      'time',
+    ],
   },
   checkout: {
     holds: 'the hosted checkout pages',
@@ -121,6 +136,10 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
     holds: 'the periodic jobs (expiry, bank answers, refunds, customs, settlement)',
     mayImport: ['customs', 'payments', 'refunds', 'settlement', 'time'],
   },
+  'api-docs': {
+    holds: 'the OpenAPI document and the API reference page, from the route schemas',
+    mayImport: ['customs', 'http', 'oauth', 'payments', 'reference', 'refunds', 'reports', 'settlement'],
+  },
   config: { holds: 'configuration from flags and environment', mayImport: ['settlement', 'time'] },
   cli: { holds: 'the umf-gateway command', mayImport: ['*'] },
   '(root)': {
@@ -131,11 +150,14 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
 
 /**
  * Files of the HTTP edge: they may import the wire (errors/catalogue.ts, http/, pages/, fastify);
- * domain code (services, repositories, records, requests, the mechanisms) may not.
+ * domain code (services, repositories, records, requests, the mechanisms) may not. The request and
+ * answer schemas (`*-schemas.ts`) are the wire's description, so they are edge files too.
  */
 export function isEdgeFile(path: string): boolean {
   return (
-    /(^|\/)[^/]+-(routes|view|page|pages)\.ts$/.test(path) || /^(http|pages|cli)\//.test(path) || !path.includes('/')
+    /(^|\/)[^/]+-(routes|view|page|pages|schemas)\.ts$/.test(path) ||
+    /^(http|pages|cli|api-docs)\//.test(path) ||
+    !path.includes('/')
   );
 }
 

@@ -67,7 +67,9 @@ export function problemsOf(all: readonly Import[], texts: ReadonlyMap<string, st
       }
     }
     if (isWireImport(i.target) && !isEdgeFile(i.from)) {
-      problems.push(`${i.from} imports ${i.target}: only the HTTP edge (routes, views, pages, http/) speaks the wire`);
+      problems.push(
+        `${i.from} imports ${i.target}: only the HTTP edge (routes, views, pages, schemas, http/) speaks the wire`,
+      );
     }
   }
   for (const [path, text] of texts) {

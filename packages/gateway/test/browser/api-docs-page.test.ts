@@ -6,28 +6,27 @@
  */
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
 
 import { DESKTOP, PHONE, foreignRequests, launchBrowser, shot, visibleText } from '../helpers/browser.ts';
-import { buildSchemaApp } from '../helpers/schema-app.ts';
-import { API_ROUTES } from '../../src/api-docs/api-routes.ts';
+import { startHarness, type Harness } from '../helpers/gateway-harness.ts';
+import { testDatabaseUrls } from '../helpers/test-databases.ts';
+import { API_ROUTES } from '../../src/api-docs/api-operations.ts';
 
 describe('the API reference page (browser)', () => {
-  let app: FastifyInstance;
+  let h: Harness;
   let browser: Browser;
   let origin: string;
 
+  // The gateway itself, as `npm start` serves it: its /docs is built from its own routes.
   before(async () => {
     browser = await launchBrowser();
-    app = await buildSchemaApp();
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    h = await startHarness(testDatabaseUrls()[0]!, { workers: false });
+    origin = h.baseUrl;
   });
   after(async () => {
     await browser?.close();
-    await app?.close();
+    await h?.close();
   });
 
   /** Opens /docs and waits for the operations; returns the page and what it did. */

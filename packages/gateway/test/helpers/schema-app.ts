@@ -2,17 +2,17 @@
  * A Fastify app wired as the gateway will be once the schemas are attached: the UMF wire conventions
  * (http/umf-plugin.ts: raw bodies, no content-type parsers, signed answers, UMF not-found and error
  * handlers), Ajv with the UMF options and keywords, the schema error formatter, the API docs, and every
- * route of api-docs/api-routes.ts with its schema, a preValidation hook that hands the key-normalised,
+ * route of api-docs/api-operations.ts with its schema, a preValidation hook that hands the key-normalised,
  * normalised body to Ajv, and a stub handler (by default: the body it got, `{"body":...}`, 200).
  *
  *   const app = await buildSchemaApp();                    // app.inject(...) or app.listen(...)
  *   const app = await buildSchemaApp({ handler: (route) => (request, reply) => ... });
  */
+import { generateKeyPairSync } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { umfConventions } from '../../src/http/umf-plugin.ts';
-import type { GatewayContext } from '../../src/context.ts';
 import { apiDocs } from '../../src/api-docs/api-docs-plugin.ts';
-import { API_ROUTES, type ApiRoute } from '../../src/api-docs/api-routes.ts';
+import { API_ROUTES, type ApiRoute } from '../../src/api-docs/api-operations.ts';
 import { UMF_AJV, schemaErrorFormatter } from '../../src/http/schema-errors.ts';
 import { normaliseBody } from '../../src/http/body-normaliser.ts';
 import { normaliseKeys } from '../../src/http/request-json.ts';
@@ -27,11 +27,14 @@ export interface SchemaAppOptions {
 }
 
 /** A signer that signs nothing: the docs and schema tests are not about signatures. */
-const fakeContext = { signer: { sign: () => 'c2lnbmVk' } } as unknown as GatewayContext;
+const conventions = {
+  signer: { sign: () => 'c2lnbmVk' },
+  platformKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+};
 
 export async function buildSchemaApp(options: SchemaAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ ajv: UMF_AJV, schemaErrorFormatter, logger: false });
-  umfConventions(app, fakeContext);
+  umfConventions(app, conventions);
   await apiDocs(app, { publicUrl: options.publicUrl ?? 'http://127.0.0.1:8080' });
   await app.register(
     (api, _options, registered) => {

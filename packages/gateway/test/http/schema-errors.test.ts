@@ -136,7 +136,7 @@ describe('schemaErrorFormatter', () => {
     );
     assert.equal(
       variant((b) => (b.payer.bank_code = 'NOPE')),
-      '00200027 payer.bank_code is not a bank of the platform (GET /bank lists them)',
+      '00200027 payer.bank_code NOPE is not a bank of the platform (GET /bank lists them)',
     );
     assert.equal(
       variant((b) => (b.payer.bank_code = 'X'.repeat(21))),
