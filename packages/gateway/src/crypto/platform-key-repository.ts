@@ -1,7 +1,7 @@
 /** Every SQL statement about the platform's key pair (`platform_keys`). */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 
 export interface StoredPlatformKey {
   readonly privateKeyEnc: string;
@@ -20,7 +20,7 @@ export class PlatformKeyRepository {
   }
 
   /** Stores the key unless one with this id exists (another process made it first). */
-  async insertUnlessExists(db: Db, id: string, key: StoredPlatformKey, now: number): Promise<void> {
+  async insertUnlessExists(db: Trx, id: string, key: StoredPlatformKey, now: number): Promise<void> {
     await db
       .insertInto('platform_keys')
       .values({

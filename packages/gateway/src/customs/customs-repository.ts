@@ -1,7 +1,7 @@
 /** Every SQL statement about customs declarations, as typed CustomsRecords. */
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { CustomsDeclarationsTable, Database } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 import { numberOf } from '../store/records.ts';
 import type { Reason } from '../errors/domain-error.ts';
 import { customsRecordOf, type CustomsRecord, type CustomsState } from './customs-record.ts';
@@ -37,7 +37,7 @@ export class CustomsRepository {
     this.#db = db;
   }
 
-  async insert(db: Db, declaration: NewDeclaration): Promise<CustomsRecord> {
+  async insert(db: Trx, declaration: NewDeclaration): Promise<CustomsRecord> {
     const row = await db
       .insertInto('customs_declarations')
       .values(declaration)
@@ -70,7 +70,7 @@ export class CustomsRepository {
 
   /** Moves a declaration from `from` to `to`, only while it is still in `from`. */
   async move(
-    db: Db,
+    db: Trx,
     declarationId: string,
     from: CustomsState,
     to: CustomsState,
@@ -88,7 +88,7 @@ export class CustomsRepository {
   }
 
   /** When to try the declaration's next step again (it is still in `state`). */
-  async retryAt(db: Db, declarationId: string, state: CustomsState, at: number): Promise<void> {
+  async retryAt(db: Trx, declarationId: string, state: CustomsState, at: number): Promise<void> {
     await db
       .updateTable('customs_declarations')
       .set({ resolve_at: at })

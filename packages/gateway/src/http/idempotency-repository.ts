@@ -1,7 +1,7 @@
 /** Every SQL statement about Idempotency-Keys (http/idempotency.ts). */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 import { numberOf } from '../store/records.ts';
 
 export interface IdempotencyRecord {
@@ -21,7 +21,7 @@ export class IdempotencyRepository {
   }
 
   /** Claims a new key for a request; false when the merchant already has the key. */
-  async claim(db: Db, merchantId: string, key: string, requestHash: string, now: number): Promise<boolean> {
+  async claim(db: Trx, merchantId: string, key: string, requestHash: string, now: number): Promise<boolean> {
     const inserted = await db
       .insertInto('idempotency_keys')
       .values({
@@ -59,7 +59,7 @@ export class IdempotencyRepository {
   }
 
   /** Takes over a key last claimed at `claimedAt` (expired, or left in flight by a crash). */
-  async takeOver(db: Db, record: IdempotencyRecord, requestHash: string, now: number): Promise<boolean> {
+  async takeOver(db: Trx, record: IdempotencyRecord, requestHash: string, now: number): Promise<boolean> {
     const taken = await db
       .updateTable('idempotency_keys')
       .set({ request_hash: requestHash, state: 'in_flight', http_status: null, response_body: null, created_at: now })
@@ -70,7 +70,7 @@ export class IdempotencyRepository {
     return taken.numUpdatedRows === 1n;
   }
 
-  async complete(db: Db, merchantId: string, key: string, httpStatus: number, responseBody: string): Promise<void> {
+  async complete(db: Trx, merchantId: string, key: string, httpStatus: number, responseBody: string): Promise<void> {
     await db
       .updateTable('idempotency_keys')
       .set({ state: 'done', http_status: httpStatus, response_body: responseBody })
@@ -79,7 +79,7 @@ export class IdempotencyRepository {
       .execute();
   }
 
-  async release(db: Db, merchantId: string, key: string): Promise<void> {
+  async release(db: Trx, merchantId: string, key: string): Promise<void> {
     await db.deleteFrom('idempotency_keys').where('merchant_id', '=', merchantId).where('idem_key', '=', key).execute();
   }
 }

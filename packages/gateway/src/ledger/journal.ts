@@ -21,7 +21,7 @@
  * payers leaves it, and so does the CNY sold to the FX desk (or paid to a CNY merchant) at settlement.
  * So the sum of all balances of a currency is always zero, assets equal liabilities.
  */
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 import { newId } from '../store/ids.ts';
 import { isCurrency } from '../money/currencies.ts';
 import { insertEntry } from './ledger-repository.ts';
@@ -82,7 +82,7 @@ export function assertBalanced(lines: readonly LedgerLine[]): void {
  * out; an entry whose lines are all zero is still recorded (the event happened, no money moved).
  * Returns the entry id.
  */
-export async function postEntry(db: Db, entry: JournalEntry): Promise<string> {
+export async function postEntry(db: Trx, entry: JournalEntry): Promise<string> {
   assertBalanced(entry.lines);
   const id = newId('JE_', entry.now);
   const lines = entry.lines

@@ -1,8 +1,8 @@
 /** The SQL that writes the ledger: one entry and its lines, in the transaction of the state change. */
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 
 export async function insertEntry(
-  db: Db,
+  db: Trx,
   entry: {
     readonly id: string;
     readonly kind: string;

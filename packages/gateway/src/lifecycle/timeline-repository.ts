@@ -3,7 +3,7 @@
  * refunds and customs declarations. Written through the transaction of the change it records, so
  * the timeline never says more or less than what committed.
  */
-import type { Db } from '../store/database.ts';
+import type { Db, Trx } from '../store/database.ts';
 import { newId } from '../store/ids.ts';
 import { PreparedInsert } from '../store/prepared.ts';
 import { numberOf } from '../store/records.ts';
@@ -22,7 +22,7 @@ export interface RecordedEvent extends TimelineEvent {
 const insertEvent = new PreparedInsert('payment_events', ['id', 'payment_id', 'at', 'type', 'detail']);
 
 export class TimelineRepository {
-  async record(db: Db, event: TimelineEvent, at: number): Promise<void> {
+  async record(db: Trx, event: TimelineEvent, at: number): Promise<void> {
     await insertEvent.run(db, {
       id: newId('EVT_', at),
       payment_id: event.paymentId,

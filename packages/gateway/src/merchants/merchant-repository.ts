@@ -1,7 +1,7 @@
 /** Every SQL statement about merchants and their public keys. */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, MerchantsTable } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 import type { Merchant } from './merchant.ts';
 
 export interface NewMerchantRow {
@@ -25,7 +25,7 @@ export class MerchantRepository {
     this.#db = db;
   }
 
-  async insert(db: Db, row: NewMerchantRow): Promise<void> {
+  async insert(db: Trx, row: NewMerchantRow): Promise<void> {
     const { merchant } = row;
     await db
       .insertInto('merchants')
@@ -43,7 +43,7 @@ export class MerchantRepository {
       .execute();
   }
 
-  async insertKey(db: Db, key: NewKeyRow): Promise<void> {
+  async insertKey(db: Trx, key: NewKeyRow): Promise<void> {
     await db
       .insertInto('merchant_keys')
       .values({
@@ -57,7 +57,7 @@ export class MerchantRepository {
       .execute();
   }
 
-  async revokeKey(db: Db, merchantId: string, keyId: string): Promise<boolean> {
+  async revokeKey(db: Trx, merchantId: string, keyId: string): Promise<boolean> {
     const result = await db
       .updateTable('merchant_keys')
       .set({ status: 'revoked' })
@@ -67,7 +67,7 @@ export class MerchantRepository {
     return result.numUpdatedRows === 1n;
   }
 
-  async setServiceFee(db: Db, merchantId: string, bp: number): Promise<boolean> {
+  async setServiceFee(db: Trx, merchantId: string, bp: number): Promise<boolean> {
     const result = await db
       .updateTable('merchants')
       .set({ service_fee_bp: bp })

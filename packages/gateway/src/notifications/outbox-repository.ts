@@ -5,7 +5,7 @@
  */
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, NotificationAttemptsTable, OutboxTable } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 import { numberOf } from '../store/records.ts';
 
 export type NotificationObjectType = 'payment' | 'refund' | 'customs_declaration';
@@ -74,7 +74,7 @@ export class OutboxRepository {
   }
 
   /** Inserts a serialised, signed notification through `db` (the transaction of the state change). */
-  async insert(db: Db, row: Insertable<OutboxTable>): Promise<void> {
+  async insert(db: Trx, row: Insertable<OutboxTable>): Promise<void> {
     await db.insertInto('outbox').values(row).execute();
   }
 
@@ -118,7 +118,7 @@ export class OutboxRepository {
   }
 
   /** Puts a notification back to 'pending', due at `now`, dropping any lease. False when there is none. */
-  async redeliver(db: Db, outboxId: string, now: number): Promise<boolean> {
+  async redeliver(db: Trx, outboxId: string, now: number): Promise<boolean> {
     const result = await db
       .updateTable('outbox')
       .set({ state: 'pending', next_attempt_at: now, lease_owner: null, lease_until: null })
@@ -156,7 +156,7 @@ export class OutboxRepository {
    * in id order, so that concurrent claimers on PostgreSQL lock rows in the same order (no deadlock).
    * Returns the ids this claim won.
    */
-  async claim(trx: Db, candidates: readonly DueNotification[], token: string, leaseUntil: number, now: number) {
+  async claim(trx: Trx, candidates: readonly DueNotification[], token: string, leaseUntil: number, now: number) {
     const won = new Set<string>();
     for (const c of [...candidates].sort(byId)) {
       const result = await trx
@@ -178,7 +178,7 @@ export class OutboxRepository {
    * statement caches), then each row's new state, only while the claim that made the attempt still
    * owns it. Returns, per record, whether it did.
    */
-  async record(trx: Db, batch: readonly AttemptRecord[]): Promise<boolean[]> {
+  async record(trx: Trx, batch: readonly AttemptRecord[]): Promise<boolean[]> {
     for (let i = 0; i < batch.length;) {
       let size = 1;
       while (size * 2 <= batch.length - i) size *= 2;

@@ -10,7 +10,7 @@
  * 'delivered', 'dead' (retry schedule exhausted; see backoff.ts). `redeliver` puts any of them back
  * to 'pending'.
  */
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 import { newId } from '../store/ids.ts';
 import type { NotificationObjectType, OutboxRepository } from './outbox-repository.ts';
 
@@ -42,7 +42,7 @@ export class Outbox {
    * transaction of the state change. Returns the outbox id (`NTF_...`). Call `committed()` after the
    * transaction commits, so delivery starts at once.
    */
-  async enqueue(db: Db, notification: Notification, now: number): Promise<string> {
+  async enqueue(db: Trx, notification: Notification, now: number): Promise<string> {
     const body = JSON.stringify(notification.payload);
     if (typeof body !== 'string') throw new TypeError('notification payload does not serialise to JSON');
     const id = newId('NTF_', now);

@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Db, Trx } from '../store/database.ts';
 import { PreparedQuery } from '../store/prepared.ts';
 import { numberOf } from '../store/records.ts';
 import { merchantOf, type MerchantRow } from '../merchants/merchant-repository.ts';
@@ -71,7 +71,7 @@ export class TokenRepository {
   }
 
   /** Replaces the merchant's token. */
-  async save(db: Db, merchantId: string, tokenHash: string, expiresAt: number, now: number): Promise<void> {
+  async save(db: Trx, merchantId: string, tokenHash: string, expiresAt: number, now: number): Promise<void> {
     const stored = { token_hash: tokenHash, expires_at: expiresAt, created_at: now };
     await db
       .insertInto('access_tokens')
@@ -120,7 +120,7 @@ export class TokenRepository {
     return numberOf(row.failures);
   }
 
-  async clearFailures(db: Db, clientId: string): Promise<void> {
+  async clearFailures(db: Trx, clientId: string): Promise<void> {
     await db.deleteFrom('auth_failures').where('client_id', '=', clientId).execute();
   }
 }

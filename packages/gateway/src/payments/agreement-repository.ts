@@ -5,7 +5,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, PayerAgreementsTable } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Db, Trx } from '../store/database.ts';
 import type { AgreementRef } from './payment-record.ts';
 
 export type AgreementRecord = Omit<Selectable<PayerAgreementsTable>, 'created_at'>;
@@ -96,7 +96,7 @@ export class AgreementRepository {
    * payment with the same card may have issued it meanwhile: a failed insert would roll back the
    * whole final-state transaction). True when this call inserted it.
    */
-  async insertUnlessCardKnown(db: Db, a: NewAgreement): Promise<boolean> {
+  async insertUnlessCardKnown(db: Trx, a: NewAgreement): Promise<boolean> {
     const inserted = await db
       .insertInto('payer_agreements')
       .values({

@@ -1,7 +1,7 @@
 /** Every SQL statement about the WeChat open_ids the (sandbox) official-account authorisation issued. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 
 export class OpenIdRepository {
   readonly #db: Kysely<Database>;
@@ -10,7 +10,7 @@ export class OpenIdRepository {
   }
 
   /** Records an open_id of a merchant's official account (issuing the same one again is a no-op). */
-  async save(db: Db, openId: string, merchantId: string, userName: string, now: number): Promise<void> {
+  async save(db: Trx, openId: string, merchantId: string, userName: string, now: number): Promise<void> {
     await db
       .insertInto('wechat_open_ids')
       .values({ open_id: openId, merchant_id: merchantId, user_name: userName, created_at: now })

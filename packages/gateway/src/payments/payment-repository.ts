@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Database, PaymentsTable } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Db, Trx } from '../store/database.ts';
 import { PreparedInsert, PreparedQuery } from '../store/prepared.ts';
 import { minorOf, numberOf } from '../store/records.ts';
 import type { Reason } from '../errors/domain-error.ts';
@@ -83,7 +83,7 @@ export class PaymentRepository {
     this.#db = db;
   }
 
-  async insert(db: Db, payment: NewPayment): Promise<void> {
+  async insert(db: Trx, payment: NewPayment): Promise<void> {
     await insertPayment.run(db, payment);
   }
 
@@ -130,7 +130,7 @@ export class PaymentRepository {
    * changed it first. The version goes up by one with every move.
    */
   async move(
-    db: Db,
+    db: Trx,
     paymentId: string,
     from: PaymentPosition & { readonly version?: number; readonly smsSentCount?: number },
     to: PaymentPosition,
@@ -154,7 +154,7 @@ export class PaymentRepository {
    * concurrent guesses are all counted and never more than `max` are compared. Returns the attempts
    * taken so far, or undefined when none is left (or the payment is no longer waiting for a code).
    */
-  async takeCodeAttempt(db: Db, paymentId: string, max: number): Promise<number | undefined> {
+  async takeCodeAttempt(db: Trx, paymentId: string, max: number): Promise<number | undefined> {
     const row = await db
       .updateTable('payments')
       .set((eb) => ({ verify_failures: eb('verify_failures', '+', 1) }))
@@ -168,7 +168,7 @@ export class PaymentRepository {
   }
 
   /** When to ask the bank again about a payment still at `stage`. */
-  async askBankAgainAt(db: Db, paymentId: string, stage: PaymentStage, at: number): Promise<void> {
+  async askBankAgainAt(db: Trx, paymentId: string, stage: PaymentStage, at: number): Promise<void> {
     await db
       .updateTable('payments')
       .set({ bank_resolve_at: at })
@@ -219,7 +219,7 @@ export class PaymentRepository {
    * Returns the payment's refund totals after the reservation, or undefined when it does not fit
    * (or the payment is not TRADE_SUCCESS).
    */
-  async reserveRefund(db: Db, paymentId: string, amountMinor: bigint) {
+  async reserveRefund(db: Trx, paymentId: string, amountMinor: bigint) {
     const row = await db
       .updateTable('payments')
       .set({ refunded_minor: sql<bigint>`refunded_minor + ${amountMinor}` })
@@ -239,7 +239,7 @@ export class PaymentRepository {
   }
 
   /** Reserves the refund's CNY; false when it would give back more CNY than the payment took. */
-  async reserveRefundCny(db: Db, paymentId: string, cnyMinor: bigint): Promise<boolean> {
+  async reserveRefundCny(db: Trx, paymentId: string, cnyMinor: bigint): Promise<boolean> {
     const result = await db
       .updateTable('payments')
       .set({ refunded_cny_minor: sql<bigint>`refunded_cny_minor + ${cnyMinor}` })
@@ -250,7 +250,7 @@ export class PaymentRepository {
   }
 
   /** Gives a failed refund's amounts back to what can be refunded; false when less is reserved. */
-  async releaseRefund(db: Db, paymentId: string, amountMinor: bigint, cnyMinor: bigint): Promise<boolean> {
+  async releaseRefund(db: Trx, paymentId: string, amountMinor: bigint, cnyMinor: bigint): Promise<boolean> {
     const released = await db
       .updateTable('payments')
       .set({

@@ -1,7 +1,7 @@
 /** Every SQL statement about the `refunds` table, as typed RefundRecords. */
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import type { Database, RefundsTable } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 import type { Reason } from '../errors/domain-error.ts';
 import { refundRecordOf, type RefundRecord, type RefundState } from './refund-record.ts';
 
@@ -18,7 +18,7 @@ export class RefundRepository {
   }
 
   /** Inserts the refund and returns it as stored. */
-  async insert(db: Db, refund: NewRefund): Promise<RefundRecord> {
+  async insert(db: Trx, refund: NewRefund): Promise<RefundRecord> {
     return refundRecordOf(await db.insertInto('refunds').values(refund).returningAll().executeTakeFirstOrThrow());
   }
 
@@ -55,7 +55,7 @@ export class RefundRepository {
   }
 
   /** Moves a refund from `from` to `to`, only while it is still in `from`: the moved record or undefined. */
-  async move(db: Db, refundId: string, from: RefundState, to: RefundState, changes: RefundChanges, now: number) {
+  async move(db: Trx, refundId: string, from: RefundState, to: RefundState, changes: RefundChanges, now: number) {
     const row = await db
       .updateTable('refunds')
       .set({ ...changes, state: to, updated_at: now })
@@ -67,7 +67,7 @@ export class RefundRepository {
   }
 
   /** When to ask the channel again about a refund still in REFUND_PROCESS. */
-  async askAgainAt(db: Db, refundId: string, at: number): Promise<void> {
+  async askAgainAt(db: Trx, refundId: string, at: number): Promise<void> {
     await db
       .updateTable('refunds')
       .set({ resolve_at: at })

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { Db } from '../store/database.ts';
+import type { Db, Trx } from '../store/database.ts';
 import { minorOf, numberOf } from '../store/records.ts';
 
 /** A payment or refund waiting to be settled: its merchant, order currency and CNY. */
@@ -41,7 +41,7 @@ export class SettlementRepository {
   }
 
   /** Marks the run of a settle date as started (again). */
-  async startRun(db: Db, settleDate: string, cutoffAt: number, now: number): Promise<void> {
+  async startRun(db: Trx, settleDate: string, cutoffAt: number, now: number): Promise<void> {
     await db
       .insertInto('settlement_runs')
       .values({
@@ -57,7 +57,7 @@ export class SettlementRepository {
   }
 
   /** Marks the run done, with the number of settlements the date now has. */
-  async finishRun(db: Db, settleDate: string, cutoffAt: number, now: number): Promise<void> {
+  async finishRun(db: Trx, settleDate: string, cutoffAt: number, now: number): Promise<void> {
     const count = await db
       .selectFrom('settlements')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -129,7 +129,7 @@ export class SettlementRepository {
     return row?.id;
   }
 
-  async insert(db: Db, s: NewSettlement): Promise<void> {
+  async insert(db: Trx, s: NewSettlement): Promise<void> {
     await db
       .insertInto('settlements')
       .values({
@@ -153,7 +153,7 @@ export class SettlementRepository {
   }
 
   /** Settles a paid payment with its fee and exchanged amount; false when it was settled already. */
-  async settlePayment(db: Db, paymentId: string, settlementId: string, feeMinor: bigint, settledMinor: bigint) {
+  async settlePayment(db: Trx, paymentId: string, settlementId: string, feeMinor: bigint, settledMinor: bigint) {
     const r = await db
       .updateTable('payments')
       .set({ settlement_id: settlementId, service_fee_minor: feeMinor, settled_minor: settledMinor })
@@ -165,7 +165,7 @@ export class SettlementRepository {
   }
 
   /** Settles a successful refund with its exchanged amount; false when it was settled already. */
-  async settleRefund(db: Db, refundId: string, settlementId: string, settledMinor: bigint) {
+  async settleRefund(db: Trx, refundId: string, settlementId: string, settledMinor: bigint) {
     const r = await db
       .updateTable('refunds')
       .set({ settlement_id: settlementId, settled_minor: settledMinor })

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { openStore, type Store } from '../../src/store/database.ts';
+import { openStore, type Store, type Trx } from '../../src/store/database.ts';
 import { newId } from '../../src/store/ids.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { BACKOFF_SCHEDULE_MS, MAX_ATTEMPTS, nextDelayMs } from '../../src/notifications/backoff.ts';
@@ -26,11 +26,17 @@ const signer = (body: string): string => signSha256WithRsa(privateKey, body);
 // The outbox as the state moves use it (Outbox.enqueue in the mover's transaction), and its reads.
 type Db = Store['db'];
 type EnqueueNotificationInput = Notification & { readonly now: number };
+/** Writes go through a transaction (the caller's, or one of their own). */
+const inTransaction = <T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> =>
+  db.isTransaction ? fn(db as Trx) : db.transaction().execute(fn);
 const enqueueNotification = (db: Db, input: EnqueueNotificationInput): Promise<string> =>
-  new Outbox({ repository: new OutboxRepository(db), sign: signer }).enqueue(db, input, input.now);
+  inTransaction(db, (trx) =>
+    new Outbox({ repository: new OutboxRepository(db), sign: signer }).enqueue(trx, input, input.now),
+  );
 const getNotification = (db: Db, id: string) => new OutboxRepository(db).find(id);
 const listAttempts = (db: Db, id: string) => new OutboxRepository(db).attempts(id);
-const redeliver = (db: Db, id: string, now: number) => new OutboxRepository(db).redeliver(db, id, now);
+const redeliver = (db: Db, id: string, now: number) =>
+  inTransaction(db, (trx) => new OutboxRepository(db).redeliver(trx, id, now));
 
 const T0 = 1_750_000_000_000;
 const JSON_OK = '{"meta":{"ret_code":"0000","ret_msg":"success"}}';
@@ -103,15 +109,15 @@ interface Env {
   readonly store: Store;
   readonly clock: TestClock;
   readonly merchant: Merchant;
-  worker(options?: Partial<NotificationWorkerOptions>): NotificationWorker;
+  readonly worker: (options?: Partial<NotificationWorkerOptions>) => NotificationWorker;
   /**
    * A second store on the same database when that gives real concurrency (a PostgreSQL server);
    * otherwise the same store. (better-sqlite3 is synchronous: two connections to one file in one
    * thread deadlock as soon as one holds a write lock across an await, so SQLite gets real
    * concurrency from a second process instead; in-memory PGlite is one database per store.)
    */
-  secondStore(): Promise<Store>;
-  enqueue(overrides?: Partial<EnqueueNotificationInput>): Promise<string>;
+  readonly secondStore: () => Promise<Store>;
+  readonly enqueue: (overrides?: Partial<EnqueueNotificationInput>) => Promise<string>;
 }
 
 let paymentSeq = 0;
@@ -517,10 +523,13 @@ scenario('two workers on one database deliver 200 notifications exactly once', a
   assert.deepEqual(new Set(attempts.map((x) => x.outbox_id)), new Set(ids));
 });
 
+const srcModule = (path: string): string =>
+  JSON.stringify(fileURLToPath(new URL(`../../src/${path}`, import.meta.url)));
+
 /** A worker in another process: waits for "go" on stdin, drains, prints how many rows it attempted. */
 const CHILD_WORKER = `
-import { openStore } from ${JSON.stringify(fileURLToPath(new URL('../../src/store/database.ts', import.meta.url)))};
-import { NotificationWorker } from ${JSON.stringify(fileURLToPath(new URL('../../src/notifications/notification-worker.ts', import.meta.url)))};
+import { openStore } from ${srcModule('store/database.ts')};
+import { NotificationWorker } from ${srcModule('notifications/notification-worker.ts')};
 const [url, now] = process.argv.slice(1);
 const store = await openStore({ url });
 const worker = new NotificationWorker({ store, clock: { now: () => Number(now) }, owner: 'child', concurrency: 8 });

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
-import type { Db } from '../../store/database.ts';
+import type { Db, Trx } from '../../store/database.ts';
 import { newId } from '../../store/ids.ts';
 import { PreparedQuery } from '../../store/prepared.ts';
 import { numberOf } from '../../store/records.ts';
@@ -30,7 +30,7 @@ export class SandboxRepository {
 
   // ---- SMS inbox -----------------------------------------------------------------------------
 
-  async saveSms(db: Db, sms: SandboxSms): Promise<void> {
+  async saveSms(db: Trx, sms: SandboxSms): Promise<void> {
     await db
       .insertInto('sandbox_sms')
       .values({
@@ -69,7 +69,7 @@ export class SandboxRepository {
   }
 
   /** Opens the card's account with `openingFen` unless it has one. */
-  async openAccount(db: Db, cardFingerprint: string, openingFen: bigint, now: number): Promise<void> {
+  async openAccount(db: Trx, cardFingerprint: string, openingFen: bigint, now: number): Promise<void> {
     await db
       .insertInto('sandbox_bank_accounts')
       .values({ card_fingerprint: cardFingerprint, balance_minor: openingFen, updated_at: now })
@@ -78,7 +78,7 @@ export class SandboxRepository {
   }
 
   /** Takes `amountFen` off the card's account if it holds that much; false otherwise. */
-  async debitAccount(db: Db, cardFingerprint: string, amountFen: bigint, now: number): Promise<boolean> {
+  async debitAccount(db: Trx, cardFingerprint: string, amountFen: bigint, now: number): Promise<boolean> {
     const debited = await db
       .updateTable('sandbox_bank_accounts')
       .set({ balance_minor: sql<bigint>`balance_minor - ${amountFen}`, updated_at: now })
@@ -88,7 +88,7 @@ export class SandboxRepository {
     return debited.numUpdatedRows === 1n;
   }
 
-  async creditAccount(db: Db, cardFingerprint: string, amountFen: bigint, now: number): Promise<void> {
+  async creditAccount(db: Trx, cardFingerprint: string, amountFen: bigint, now: number): Promise<void> {
     await db
       .updateTable('sandbox_bank_accounts')
       .set({ balance_minor: sql<bigint>`balance_minor + ${amountFen}`, updated_at: now })
@@ -101,7 +101,7 @@ export class SandboxRepository {
    * false when it was booked before.
    */
   async book(
-    db: Db,
+    db: Trx,
     entry: { cardFingerprint: string; objectId: string; amountFen: bigint; kind: 'debit' | 'refund'; at: number },
   ): Promise<boolean> {
     const booked = await db
@@ -126,7 +126,7 @@ export class SandboxRepository {
     return row && { rate: row.rate, updatedAt: numberOf(row.updated_at) };
   }
 
-  async setRate(db: Db, currency: string, rate: string, now: number): Promise<void> {
+  async setRate(db: Trx, currency: string, rate: string, now: number): Promise<void> {
     await db
       .insertInto('fx_rates')
       .values({ currency, rate, source: 'operator', updated_at: now })
