@@ -18,6 +18,8 @@ import {
   mark,
   paymentFacts,
   unpayable,
+  hiddenFields,
+  kvTable,
   type PaymentFacts,
 } from '../pages/common.ts';
 import { ONE_CLICK_SCRIPT } from '../pages/layout.ts';
@@ -108,28 +110,12 @@ function summaryCard(lang: Lang, f: PaymentFacts, merchantName: string): Raw {
           </table>`
         : ''
     }
-    <table class="kv">
-      <tr>
-        <td>${t(lang, 'orderNo')}</td>
-        <td>${f.merReferenceId}</td>
-      </tr>
-      <tr>
-        <td>${t(lang, 'orderAmount')}</td>
-        <td data-testid="order-amount">${f.currency} ${groupDigits(f.amount)}</td>
-      </tr>
-      ${
-        f.currency === 'CNY'
-          ? ''
-          : html`<tr>
-              <td>${t(lang, 'rate')}</td>
-              <td data-testid="rate">1 ${f.currency} = ${f.rate} CNY</td>
-            </tr>`
-      }
-      <tr>
-        <td>${t(lang, 'payBefore')}</td>
-        <td>${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}</td>
-      </tr>
-    </table>
+    ${kvTable(lang, [
+      ['orderNo', f.merReferenceId],
+      ['orderAmount', `${f.currency} ${groupDigits(f.amount)}`, 'order-amount'],
+      f.currency !== 'CNY' && ['rate', `1 ${f.currency} = ${f.rate} CNY`, 'rate'],
+      ['payBefore', `${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}`],
+    ])}
     <div class="total"><span>${t(lang, 'toPay')}</span><strong data-testid="total">${cnyText(f)}</strong></div>
   </section>`;
 }
@@ -177,11 +163,7 @@ function cardPanel(input: CheckoutPageInput, f: PaymentFacts): Raw {
       </div>
       ${errorNotice(input.error, lang)}
       <form method="post" action="${input.payAction}">
-        <input type="hidden" name="t" value="${input.token}" /><input type="hidden" name="lang" value="${lang}" /><input
-          type="hidden"
-          name="method"
-          value="${method}"
-        />
+        ${hiddenFields({ t: input.token, lang, method })}
         <label for="sms_code">${t(lang, 'smsCode')}</label>
         <input
           id="sms_code"
@@ -205,11 +187,7 @@ function cardPanel(input: CheckoutPageInput, f: PaymentFacts): Raw {
   const testCard = credit ? '6225 7600 0004 0001' : '6217 0000 1000 0020 001';
   return html`${errorNotice(input.error, lang)}
     <form method="post" action="${input.cardAction}" autocomplete="on">
-      <input type="hidden" name="t" value="${input.token}" /><input type="hidden" name="lang" value="${lang}" /><input
-        type="hidden"
-        name="method"
-        value="${method}"
-      />
+      ${hiddenFields({ t: input.token, lang, method })}
       <label for="card_number">${t(lang, 'cardNumber')}</label>
       <input
         id="card_number"
@@ -325,36 +303,13 @@ function resultCard(input: CheckoutPageInput, f: PaymentFacts): Raw {
     <div class="headline" data-testid="result-title">${t(lang, ok ? 'paidTitle' : blocked.title)}</div>
     <div class="amount" data-testid="amount">${cnyText(f)}</div>
     ${ok ? '' : errorNotice(blocked.error, lang)}
-    <table class="kv">
-      <tr>
-        <td>${t(lang, 'merchant')}</td>
-        <td>${input.merchantName}</td>
-      </tr>
-      <tr>
-        <td>${t(lang, 'orderNo')}</td>
-        <td>${f.merReferenceId}</td>
-      </tr>
-      <tr>
-        <td>${t(lang, 'orderAmount')}</td>
-        <td>${f.currency} ${groupDigits(f.amount)}</td>
-      </tr>
-      ${
-        ok && f.paidAt !== undefined
-          ? html`<tr>
-              <td>${t(lang, 'paidAt')}</td>
-              <td>${chinaClock(f.paidAt)} ${t(lang, 'chinaTime')}</td>
-            </tr>`
-          : ''
-      }
-      ${
-        ok && row.channel
-          ? html`<tr>
-              <td>${t(lang, 'paidWith')}</td>
-              <td>${methodLabel(lang, row.channel)}${cardTail}</td>
-            </tr>`
-          : ''
-      }
-    </table>
+    ${kvTable(lang, [
+      ['merchant', input.merchantName],
+      ['orderNo', f.merReferenceId],
+      ['orderAmount', `${f.currency} ${groupDigits(f.amount)}`],
+      ok && f.paidAt !== undefined && ['paidAt', `${chinaClock(f.paidAt)} ${t(lang, 'chinaTime')}`],
+      ok && row.channel && ['paidWith', `${methodLabel(lang, row.channel)}${cardTail}`],
+    ])}
     ${back}
     ${
       ok && row.ret_url

@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { CustomsDeclarationsTable } from '../store/schema.ts';
 import { converter, type Converted } from '../store/records.ts';
-import { isReason, type Failure, type Reason } from '../errors/domain-error.ts';
+import { storedReason, type Reason } from '../errors/domain-error.ts';
 import { machineOf } from '../lifecycle/state-mover.ts';
 
 const TIMES = ['resolve_at', 'created_at', 'updated_at', 'submitted_at', 'completed_at'] as const;
@@ -30,13 +30,8 @@ export type CustomsRecord = Omit<Converted<Row, never, (typeof TIMES)[number]>, 
 const convert = converter<CustomsDeclarationsTable, never, (typeof TIMES)[number]>([], TIMES);
 
 export function customsRecordOf(row: Row): CustomsRecord {
+  // A fresh object: a reason written by a later version of the gateway reads as the fallback.
   const record = convert(row) as unknown as { failure_reason: string | null };
-  if (record.failure_reason !== null && !isReason(record.failure_reason)) record.failure_reason = 'customs_rejected';
+  record.failure_reason = storedReason(record.failure_reason, 'customs_rejected');
   return record as unknown as CustomsRecord;
-}
-
-export function customsFailureOf(
-  record: Pick<CustomsRecord, 'failure_reason' | 'failure_detail'>,
-): Failure | undefined {
-  return record.failure_reason ? { reason: record.failure_reason, detail: record.failure_detail } : undefined;
 }

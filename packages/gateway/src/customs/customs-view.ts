@@ -14,9 +14,10 @@
  * carries `error` (the customs office's reason).
  */
 import { chinaTime } from '../time/china-time.ts';
+import { failureOf } from '../errors/domain-error.ts';
 import { failureView } from '../http/error-codes.ts';
 import { link, type Link } from '../http/links.ts';
-import { customsFailureOf, type CustomsRecord } from './customs-record.ts';
+import type { CustomsRecord } from './customs-record.ts';
 
 /** Links of a declaration: the reference's order, `parent_payment` then `self`. */
 export function customsLinks(row: Pick<CustomsRecord, 'id' | 'payment_id'>, api: string): Link[] {
@@ -45,7 +46,7 @@ export function renderCustomsDeclaration(row: CustomsRecord, api: string): Recor
   };
   if (row.submitted_at !== null) declaration.submitted_time = chinaTime(row.submitted_at);
   if (row.completed_at !== null) declaration.completed_time = chinaTime(row.completed_at);
-  const failure = customsFailureOf(row);
+  const failure = failureOf(row);
   if (failure) declaration.error = failureView(failure);
   declaration.links = customsLinks(row, api);
   return declaration;

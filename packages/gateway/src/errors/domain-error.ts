@@ -76,6 +76,11 @@ export function isReason(value: unknown): value is Reason {
   return typeof value === 'string' && (REASONS as readonly string[]).includes(value);
 }
 
+/** A stored failure reason as the domain reads it: `fallback` for one this version does not know. */
+export function storedReason(value: string | null, fallback: Reason): Reason | null {
+  return value === null ? null : isReason(value) ? value : fallback;
+}
+
 export interface DomainFacts {
   /** After a wrong SMS code: how many codes may still be tried. */
   readonly attemptsLeft?: number;
@@ -111,4 +116,12 @@ export interface Failure {
   readonly reason: Reason;
   /** Words of the party that refused (the customs office's reason), when there are any. */
   readonly detail: string | null;
+}
+
+/** The failure a stored record carries (payments, refunds, customs keep it in the same two columns). */
+export function failureOf(record: {
+  readonly failure_reason: Reason | null;
+  readonly failure_detail: string | null;
+}): Failure | undefined {
+  return record.failure_reason ? { reason: record.failure_reason, detail: record.failure_detail } : undefined;
 }

@@ -29,7 +29,7 @@ import type { Store } from '../store/database.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { newId } from '../store/ids.ts';
 import { nextDelayMs } from './backoff.ts';
-import { OutboxRepository, type AttemptOutcome } from './outbox-repository.ts';
+import { OutboxRepository, type AttemptOutcome, type DueNotification } from './outbox-repository.ts';
 
 /** The largest part of a merchant's answer that is read. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -67,14 +67,8 @@ export interface NotificationWorkerOptions {
   readonly random?: () => number;
 }
 
-interface ClaimedRow {
-  readonly id: string;
-  readonly merchantId: string;
-  readonly objectType: string;
-  readonly objectId: string;
-  readonly url: string;
-  readonly body: string;
-  readonly signature: string;
+/** A notification this worker claimed: what was due, the attempt it is making and its claim's token. */
+interface ClaimedRow extends Omit<DueNotification, 'attempts'> {
   /** The number of the attempt being made (1-based). */
   readonly attempt: number;
   /** The lease_owner value of this claim. */
@@ -256,17 +250,7 @@ export class NotificationWorker {
     const won = await this.#store.write((trx) => this.#repository.claim(trx, candidates, token, leaseUntil, now));
     const rows = candidates
       .filter((c) => won.has(c.id))
-      .map((c): ClaimedRow => ({
-        id: c.id,
-        merchantId: c.merchantId,
-        objectType: c.objectType,
-        objectId: c.objectId,
-        url: c.url,
-        body: c.body,
-        signature: c.signature,
-        attempt: c.attempts + 1,
-        token,
-      }));
+      .map(({ attempts, ...due }): ClaimedRow => ({ ...due, attempt: attempts + 1, token }));
     return { rows, more: candidates.length === limit };
   }
 

@@ -3,7 +3,7 @@
  * commits with a state change, the worker's claims and records, and the operator's reads and
  * redeliveries. Rows come back as typed records (times as numbers).
  */
-import type { Insertable, Kysely, Updateable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, NotificationAttemptsTable, OutboxTable } from '../store/schema.ts';
 import type { Trx } from '../store/database.ts';
 import { numberOf } from '../store/records.ts';
@@ -203,23 +203,7 @@ export class OutboxRepository {
   }
 }
 
-function toEntry(r: {
-  id: string;
-  merchant_id: string;
-  object_type: string;
-  object_id: string;
-  url: string;
-  body: string;
-  signature: string;
-  state: string;
-  attempts: number;
-  next_attempt_at: number | string | bigint;
-  lease_until: number | string | bigint | null;
-  lease_owner: string | null;
-  created_at: number | string | bigint;
-  delivered_at: number | string | bigint | null;
-  last_error: string | null;
-}): OutboxEntry {
+function toEntry(r: Selectable<OutboxTable>): OutboxEntry {
   return {
     id: r.id,
     merchantId: r.merchant_id,

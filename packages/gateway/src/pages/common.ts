@@ -249,3 +249,27 @@ export function errorPage(
   });
   return { status, html: page };
 }
+
+/** One row of a key–value table: its label, its value and, for tests, a `data-testid` on the value. */
+export type KvRow = readonly [label: TextKey, value: unknown, testId?: string];
+
+/** The key–value table of a payment's facts; rows given as a falsy value (`cond && row`) are left out. */
+export function kvTable(lang: Lang, rows: readonly (KvRow | false | '' | null | undefined)[]): Raw {
+  const shown = rows.filter((row): row is KvRow => Boolean(row));
+  return html`<table class="kv">
+    ${shown.map(
+      ([label, value, testId]) =>
+        html`<tr>
+          <td>${t(lang, label)}</td>
+          ${testId ? html`<td data-testid="${testId}">${value}</td>` : html`<td>${value}</td>`}
+        </tr>`,
+    )}
+  </table>`;
+}
+
+/** Hidden form fields, one per entry (fields given `undefined` are left out). */
+export function hiddenFields(fields: Readonly<Record<string, string | undefined>>): Raw {
+  return html`${Object.entries(fields).map(([name, value]) =>
+    value === undefined ? '' : html`<input type="hidden" name="${name}" value="${value}" />`,
+  )}`;
+}

@@ -6,7 +6,7 @@
 import type { Selectable } from 'kysely';
 import type { PaymentsTable } from '../store/schema.ts';
 import { converter, type Converted } from '../store/records.ts';
-import { isReason, type Failure, type Reason } from '../errors/domain-error.ts';
+import { storedReason, type Reason } from '../errors/domain-error.ts';
 import type { Currency } from '../money/currencies.ts';
 import type { PaymentStage, PaymentState } from './payment-state.ts';
 
@@ -51,14 +51,10 @@ export interface AgreementRef {
 const convert = converter<PaymentsTable, (typeof MONEY)[number], (typeof TIMES)[number]>(MONEY, TIMES);
 
 export function paymentRecordOf(row: Row): PaymentRecord {
-  // A fresh object: the failure of a row written by a later version of the gateway reads as a failure.
+  // A fresh object: a reason written by a later version of the gateway reads as the fallback.
   const record = convert(row) as unknown as { failure_reason: string | null };
-  if (record.failure_reason !== null && !isReason(record.failure_reason)) record.failure_reason = 'payment_failed';
+  record.failure_reason = storedReason(record.failure_reason, 'payment_failed');
   return record as unknown as PaymentRecord;
-}
-
-export function failureOf(record: Pick<PaymentRecord, 'failure_reason' | 'failure_detail'>): Failure | undefined {
-  return record.failure_reason ? { reason: record.failure_reason, detail: record.failure_detail } : undefined;
 }
 
 export function isCardMethod(method: string | null): method is 'CREDIT_CARD' | 'DEBIT_CARD' {

@@ -37,14 +37,8 @@ import {
 } from '../http/common-schemas.ts';
 import { refTo, shared } from '../http/schema-registry.ts';
 import { INTERFACE_TYPES, PAYMENT_METHODS } from './payment-request.ts';
+import { PAYMENT_STATES } from './payment-state.ts';
 
-export const PAYMENT_STATES = [
-  'WAIT_BUYER_PAY',
-  'TRADE_SUCCESS',
-  'TRADE_CLOSED',
-  'TRADE_CANCEL',
-  'TRADE_FAIL',
-] as const;
 export const BUSINESS_TYPES = ['B2C', 'B2B'] as const;
 /** What the create request accepts (ELECTRONICS is stored as ELECTRONIC). */
 export const ITEM_TYPES_IN = ['CLOTHING', 'FOOD', 'ELECTRONIC', 'ELECTRONICS', 'OTHER'] as const;

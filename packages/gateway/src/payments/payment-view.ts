@@ -6,10 +6,11 @@
  */
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { chinaTime } from '../time/china-time.ts';
+import { failureOf } from '../errors/domain-error.ts';
 import { failureView } from '../http/error-codes.ts';
 import { apiBase, link, type Link, type PublicUrls } from '../http/links.ts';
 import type { PageTokens } from '../crypto/page-tokens.ts';
-import { failureOf, isCardMethod, isWebPayment, type AgreementRef, type PaymentRecord } from './payment-record.ts';
+import { isCardMethod, isWebPayment, type AgreementRef, type PaymentRecord } from './payment-record.ts';
 
 export interface PaymentUrlsDeps extends PublicUrls {
   readonly pageTokens: PageTokens;

@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { RefundsTable } from '../store/schema.ts';
 import { converter, type Converted } from '../store/records.ts';
-import { isReason, type Failure, type Reason } from '../errors/domain-error.ts';
+import { storedReason, type Reason } from '../errors/domain-error.ts';
 import type { Currency } from '../money/currencies.ts';
 import { machineOf } from '../lifecycle/state-mover.ts';
 
@@ -33,11 +33,8 @@ export type RefundRecord = Omit<
 const convert = converter<RefundsTable, (typeof MONEY)[number], (typeof TIMES)[number]>(MONEY, TIMES);
 
 export function refundRecordOf(row: Row): RefundRecord {
+  // A fresh object: a reason written by a later version of the gateway reads as the fallback.
   const record = convert(row) as unknown as { failure_reason: string | null };
-  if (record.failure_reason !== null && !isReason(record.failure_reason)) record.failure_reason = 'refund_refused';
+  record.failure_reason = storedReason(record.failure_reason, 'refund_refused');
   return record as unknown as RefundRecord;
-}
-
-export function refundFailureOf(record: Pick<RefundRecord, 'failure_reason' | 'failure_detail'>): Failure | undefined {
-  return record.failure_reason ? { reason: record.failure_reason, detail: record.failure_detail } : undefined;
 }

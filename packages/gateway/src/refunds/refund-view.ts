@@ -15,9 +15,10 @@
  */
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { chinaDate, chinaTime } from '../time/china-time.ts';
+import { failureOf } from '../errors/domain-error.ts';
 import { failureView } from '../http/error-codes.ts';
 import { link, type Link } from '../http/links.ts';
-import { refundFailureOf, type RefundRecord } from './refund-record.ts';
+import type { RefundRecord } from './refund-record.ts';
 
 /** Links of a refund: the reference's order, `parent_payment` then `self`. */
 export function refundLinks(row: Pick<RefundRecord, 'id' | 'payment_id'>, api: string): Link[] {
@@ -54,7 +55,7 @@ export function renderRefund(row: RefundRecord, api: string): Record<string, unk
   };
   if (row.completed_at !== null && row.state === 'REFUND_SUCCESS')
     refund.execute_success_time = chinaTime(row.completed_at);
-  const failure = refundFailureOf(row);
+  const failure = failureOf(row);
   if (failure) refund.error = failureView(failure);
   refund.links = refundLinks(row, api);
   return refund;

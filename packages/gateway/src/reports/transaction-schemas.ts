@@ -18,7 +18,7 @@ import {
   stringEnum,
 } from '../http/common-schemas.ts';
 import { refTo, shared } from '../http/schema-registry.ts';
-import { PAYMENT_STATES } from '../payments/payment-schemas.ts';
+import { PAYMENT_STATES } from '../payments/payment-state.ts';
 import { REFUND_STATES } from '../refunds/refund-schemas.ts';
 
 export const PaymentSummary = shared(

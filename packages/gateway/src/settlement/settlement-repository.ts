@@ -16,14 +16,13 @@ export interface UnsettledItem {
   readonly cnyMinor: bigint;
 }
 
-export interface NewSettlement {
+/** The transfer to one merchant for one settle date and order currency, as a run computed it. */
+export interface SettlementFigures {
   readonly id: string;
   readonly merchantId: string;
-  readonly settleDate: string;
   readonly currency: string;
-  readonly cutoffAt: number;
+  readonly settleDate: string;
   readonly exchangeRate: string;
-  readonly exchangeDate: string;
   readonly paymentCount: number;
   readonly refundCount: number;
   readonly grossCnyMinor: bigint;
@@ -31,6 +30,11 @@ export interface NewSettlement {
   readonly feeMinor: bigint;
   readonly netCnyMinor: bigint;
   readonly netMinor: bigint;
+}
+
+export interface NewSettlement extends SettlementFigures {
+  readonly cutoffAt: number;
+  readonly exchangeDate: string;
   readonly createdAt: number;
 }
 

@@ -21,7 +21,7 @@ import { newId } from '../store/ids.ts';
 import { isUniqueViolation } from '../store/unique-violation.ts';
 import type { Clock } from '../time/clock.ts';
 import type { MerchantRepository } from '../merchants/merchant-repository.ts';
-import type { SettlementRepository, UnsettledItem } from './settlement-repository.ts';
+import type { SettlementFigures, SettlementRepository, UnsettledItem } from './settlement-repository.ts';
 import type { FxFeed } from '../channels/channels.ts';
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { parseRate } from '../money/decimal.ts';
@@ -37,20 +37,8 @@ export interface SettlementDeps {
   readonly clock: Clock;
 }
 
-export interface SettlementSummary {
-  readonly id: string;
-  readonly merchantId: string;
-  readonly currency: string;
-  readonly settleDate: string;
-  readonly exchangeRate: string;
-  readonly paymentCount: number;
-  readonly refundCount: number;
-  readonly grossCnyMinor: bigint;
-  readonly refundCnyMinor: bigint;
-  readonly feeMinor: bigint;
-  readonly netCnyMinor: bigint;
-  readonly netMinor: bigint;
-}
+/** A transfer a run made (settlement-repository.ts SettlementFigures). */
+export type SettlementSummary = SettlementFigures;
 
 export interface SkippedGroup {
   readonly merchantId: string;

@@ -16,6 +16,9 @@ import {
   stateNotice,
   unpayable,
   yuanText,
+  hiddenFields,
+  kvTable,
+  type KvRow,
   type PaymentFacts,
 } from '../../pages/common.ts';
 import type { PaymentRecord } from '../../payments/payment-record.ts';
@@ -71,18 +74,8 @@ function amountBlock(lang: Lang, facts: PaymentFacts): Raw {
     ${line ? html`<div class="sub-amount" data-testid="order-amount">${line}</div>` : ''}`;
 }
 
-function facts(lang: Lang, f: PaymentFacts, extra: Raw = html``): Raw {
-  return html`<table class="kv">
-    <tr>
-      <td>${t(lang, 'orderNo')}</td>
-      <td>${f.merReferenceId}</td>
-    </tr>
-    <tr>
-      <td>${t(lang, 'paymentId')}</td>
-      <td>${f.id}</td>
-    </tr>
-    ${extra}
-  </table>`;
+function facts(lang: Lang, f: PaymentFacts, ...extra: KvRow[]): Raw {
+  return kvTable(lang, [['orderNo', f.merReferenceId], ['paymentId', f.id], ...extra]);
 }
 
 /** Script shared by pages with pay buttons: one click only (the domain refuses a second pay anyway). */
@@ -109,30 +102,15 @@ export function walletPage(input: WalletPageInput): string {
       ${facts(lang, f)}`;
   } else {
     main = html`${amountBlock(lang, f)} ${errorNotice(input.error, lang)}
-      ${facts(
-        lang,
-        f,
-        html`<tr>
-          <td>${t(lang, 'payBefore')}</td>
-          <td>${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}</td>
-        </tr>`,
-      )}
+      ${facts(lang, f, ['payBefore', `${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}`])}
       <form method="post" action="${input.payAction}">
-        <input type="hidden" name="t" value="${input.token}" /><input
-          type="hidden"
-          name="outcome"
-          value="success"
-        /><input type="hidden" name="lang" value="${lang}" />
+        ${hiddenFields({ t: input.token, outcome: 'success', lang })}
         <button class="${`btn ${slug}`}" type="submit" data-testid="pay">
           ${t(lang, 'payNow', { amount: yuanText(f) })}
         </button>
       </form>
       <form method="post" action="${input.payAction}">
-        <input type="hidden" name="t" value="${input.token}" /><input type="hidden" name="outcome" value="fail" /><input
-          type="hidden"
-          name="lang"
-          value="${lang}"
-        />
+        ${hiddenFields({ t: input.token, outcome: 'fail', lang })}
         <button class="linkbtn" type="submit" data-testid="fail">${t(lang, 'simulateFail')}</button>
       </form>`;
   }
@@ -170,42 +148,20 @@ export function walletResultPage(input: WalletResultInput): string {
     ? html`${mark('ok', slug)}
         <div class="headline" data-testid="result-title">${t(lang, 'paidTitle')}</div>
         ${amountBlock(lang, f)}
-        <table class="kv">
-          <tr>
-            <td>${t(lang, 'merchant')}</td>
-            <td>${input.merchantName}</td>
-          </tr>
-          <tr>
-            <td>${t(lang, 'orderNo')}</td>
-            <td>${f.merReferenceId}</td>
-          </tr>
-          ${
-            f.paidAt !== undefined
-              ? html`<tr>
-                  <td>${t(lang, 'paidAt')}</td>
-                  <td>${chinaClock(f.paidAt)} ${t(lang, 'chinaTime')}</td>
-                </tr>`
-              : ''
-          }
-          <tr>
-            <td>${t(lang, 'paidWith')}</td>
-            <td>${walletName(lang, provider)}</td>
-          </tr>
-        </table>
+        ${kvTable(lang, [
+          ['merchant', input.merchantName],
+          ['orderNo', f.merReferenceId],
+          f.paidAt !== undefined && ['paidAt', `${chinaClock(f.paidAt)} ${t(lang, 'chinaTime')}`],
+          ['paidWith', walletName(lang, provider)],
+        ])}
         <p class="muted center">${t(lang, 'canClose')}</p>`
     : html`${mark(blocked?.mark === 'info' ? 'info' : 'fail')}
         <div class="headline" data-testid="result-title">${t(lang, blocked?.title ?? 'failedTitle')}</div>
         ${amountBlock(lang, f)} ${blocked ? errorNotice(blocked.error, lang) : ''}
-        <table class="kv">
-          <tr>
-            <td>${t(lang, 'merchant')}</td>
-            <td>${input.merchantName}</td>
-          </tr>
-          <tr>
-            <td>${t(lang, 'orderNo')}</td>
-            <td>${f.merReferenceId}</td>
-          </tr>
-        </table>
+        ${kvTable(lang, [
+          ['merchant', input.merchantName],
+          ['orderNo', f.merReferenceId],
+        ])}
         <p class="muted center">${t(lang, 'canClose')}</p>`;
   return renderPage({
     lang,

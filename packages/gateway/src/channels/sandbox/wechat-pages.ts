@@ -15,6 +15,8 @@ import {
   stateNotice,
   unpayable,
   yuanText,
+  hiddenFields,
+  kvTable,
 } from '../../pages/common.ts';
 import { ONE_CLICK_SCRIPT } from '../../pages/layout.ts';
 import type { PaymentRecord } from '../../payments/payment-record.ts';
@@ -56,7 +58,7 @@ export function authorizePage(input: AuthorizePageInput): string {
           <li>${t(lang, 'authPerm2')}</li>
         </ul>
         <form method="post" action="${input.action}">
-          <input type="hidden" name="state" value="${input.state}" /><input type="hidden" name="lang" value="${lang}" />
+          ${hiddenFields({ state: input.state, lang })}
           <label for="user_name">${t(lang, 'userName')}</label>
           <input id="user_name" name="user_name" value="${input.userName}" maxlength="64" autocomplete="off" />
           <div class="hint">${t(lang, 'userNameHint')}</div>
@@ -115,9 +117,6 @@ export function jsapiPage(input: JsapiPageInput): string {
   const f = paymentFacts(row);
   const blocked = unpayable(lang, row);
   const line = orderCurrencyLine(lang, f);
-  const hidden = Object.entries(input.params).map(
-    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
-  );
   const actions = blocked
     ? html`${stateNotice(lang, blocked)}
       ${
@@ -129,7 +128,7 @@ export function jsapiPage(input: JsapiPageInput): string {
       }`
     : html`${errorNotice(input.error, lang)}
         <form method="post" action="${input.action}">
-          ${hidden}<input type="hidden" name="lang" value="${lang}" />
+          ${hiddenFields({ ...input.params, lang })}
           <button class="btn wechat" type="submit" data-testid="confirm">
             ${t(lang, 'confirmPay')} ${yuanText(f)}
           </button>
@@ -157,28 +156,11 @@ export function jsapiPage(input: JsapiPageInput): string {
         ${f.summary ? html`<p class="summary">${f.summary}</p>` : ''}
         <div class="amount" data-testid="amount"><span class="ccy">¥</span>${yuanText(f).slice(1)}</div>
         ${line ? html`<div class="sub-amount">${line}</div>` : ''}
-        <table class="kv">
-          <tr>
-            <td>${t(lang, 'orderNo')}</td>
-            <td>${f.merReferenceId}</td>
-          </tr>
-          ${
-            input.payerName
-              ? html`<tr>
-                  <td>${t(lang, 'payingAs')}</td>
-                  <td data-testid="payer">${input.payerName}</td>
-                </tr>`
-              : ''
-          }
-          ${
-            blocked
-              ? ''
-              : html`<tr>
-                  <td>${t(lang, 'payBefore')}</td>
-                  <td>${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}</td>
-                </tr>`
-          }
-        </table>
+        ${kvTable(lang, [
+          ['orderNo', f.merReferenceId],
+          input.payerName && ['payingAs', input.payerName, 'payer'],
+          !blocked && ['payBefore', `${chinaClock(f.expireAt)} ${t(lang, 'chinaTime')}`],
+        ])}
         ${actions}
       </div>
       <div class="foot">${sentences(lang, t(lang, 'sandboxNote'), t(lang, 'jsapiHint'))}</div>`,
