@@ -107,7 +107,7 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /listening on (http:\/\/[\d.:]+)/.exec(err);
       if (m) resolve({ child, url: m[1]! });
@@ -196,15 +196,18 @@ async function load(
         amount,
         requests: [
           {
-            setupRequest: (req: any) => {
+            setupRequest: (req: autocannon.Request) => {
               if (first === 0) first = performance.now();
               const r = requests[i++ % requests.length]!;
               return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body };
             },
           },
         ],
-      } as autocannon.Options,
-      (error, done) => (error ? reject(error) : resolve(done)),
+      },
+      (error: unknown, done) =>
+        error
+          ? reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error }))
+          : resolve(done),
     );
     tracker.on('response', () => {
       last = performance.now();
@@ -243,7 +246,7 @@ async function main(): Promise<void> {
       { env, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
-    created.stdout!.on('data', (d: Buffer) => (out += d));
+    created.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise((r) => created.once('exit', r));
     const merchant = JSON.parse(out) as { client_id: string; client_secret: string; private_key_file: string };
     const keyPem = readFileSync(merchant.private_key_file, 'utf8');
@@ -335,10 +338,13 @@ async function main(): Promise<void> {
     const gatewayGet = await load(gateway.url, gateway.child.pid!, getReq, n);
 
     const row = (name: string, f: Figures) =>
-      `${name.padEnd(28)} ${String(f.rps).padStart(8)} ${String(f.p50).padStart(8)} ${String(f.p99).padStart(8)} ${String(f.non2xx + f.errors).padStart(8)} ${String(f.rss).padStart(8)} ${f.cpu.toFixed(3).padStart(10)} ${f.main.toFixed(3).padStart(10)}`;
+      `${name.padEnd(28)} ${String(f.rps).padStart(8)} ${String(f.p50).padStart(8)} ${String(f.p99).padStart(8)} ` +
+      `${String(f.non2xx + f.errors).padStart(8)} ${String(f.rss).padStart(8)} ` +
+      `${f.cpu.toFixed(3).padStart(10)} ${f.main.toFixed(3).padStart(10)}`;
     console.log(`\ncreate-payment and query, ${n} requests each, ${CONNECTIONS} connections, node ${process.version}`);
     console.log(
-      `${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(8)} ${'RSS MB'.padStart(8)} ${'cpu ms/req'.padStart(10)} ${'main ms/req'.padStart(10)}`,
+      `${'target'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ` +
+        `${'errors'.padStart(8)} ${'RSS MB'.padStart(8)} ${'cpu ms/req'.padStart(10)} ${'main ms/req'.padStart(10)}`,
     );
     console.log(row('floor create', floorCreate));
     console.log(row('gateway create (sqlite)', gatewayCreate));
@@ -346,10 +352,12 @@ async function main(): Promise<void> {
     console.log(row('gateway query (sqlite)', gatewayGet));
     const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
     console.log(
-      `\nload average: ${loadStart} before, ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} after`,
+      `\nload average: ${loadStart} before, ` +
+        `${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} after`,
     );
     console.log(
-      `create: throughput ${ratio(gatewayCreate.rps, floorCreate.rps)} x floor (target >= 0.8), p99 ${ratio(gatewayCreate.p99, floorCreate.p99)} x floor (target <= 1.5)`,
+      `create: throughput ${ratio(gatewayCreate.rps, floorCreate.rps)} x floor (target >= 0.8), ` +
+        `p99 ${ratio(gatewayCreate.p99, floorCreate.p99)} x floor (target <= 1.5)`,
     );
     console.log(`query:  throughput ${ratio(gatewayGet.rps, floorGet.rps)} x floor (target >= 2)`);
   } finally {

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}/notify`;
 
   const dir = mkdtempSync(join(tmpdir(), 'umf-bench-notify-'));
-  const dbUrl = values.db === 'sqlite' ? `sqlite:${join(dir, 'bench.db')}` : values.db!;
+  const dbUrl = values.db === 'sqlite' ? `sqlite:${join(dir, 'bench.db')}` : values.db;
   const store = await openStore({ url: dbUrl });
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const outbox = new Outbox({
@@ -125,7 +125,8 @@ async function main(): Promise<void> {
     }
     const enqueueSeconds = (performance.now() - t) / 1000;
     console.log(
-      `enqueued ${COUNT} in ${enqueueSeconds.toFixed(2)} s (${Math.round(COUNT / enqueueSeconds)}/s, RSA signing included)`,
+      `enqueued ${COUNT} in ${enqueueSeconds.toFixed(2)} s (${Math.round(COUNT / enqueueSeconds)}/s, ` +
+        'RSA signing included)',
     );
 
     const worker = new NotificationWorker({ store, concurrency: CONCURRENCY, pollIntervalMs: 200 });
@@ -163,12 +164,17 @@ async function main(): Promise<void> {
       .where('outcome', '!=', 'delivered')
       .execute();
     console.log(
-      `backlog: delivered ${COUNT} in ${drainSeconds.toFixed(2)} s = ${Math.round(COUNT / drainSeconds)} notifications/s; ` +
-        `attempts ${durations.length} (failed ${notDelivered.length}); HTTP attempt duration p50 ${percentile(durations, 50)} ms, p99 ${percentile(durations, 99)} ms; peak RSS ${mb(peakRss)} (main heap used ${mb(peakHeap)})`,
+      `backlog: delivered ${COUNT} in ${drainSeconds.toFixed(2)} s = ${Math.round(COUNT / drainSeconds)} ` +
+        'notifications/s; ' +
+        `attempts ${durations.length} (failed ${notDelivered.length}); ` +
+        `HTTP attempt duration p50 ${percentile(durations, 50)} ms, p99 ${percentile(durations, 99)} ms; ` +
+        `peak RSS ${mb(peakRss)} (main heap used ${mb(peakHeap)})`,
     );
     console.log(
-      `backlog: notifier event loop busy ${(elu.utilization * 100).toFixed(0)}%; process CPU (notifier + merchant thread) ` +
-        `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${Math.round((cpu.user + cpu.system) / COUNT)} µs per notification`,
+      `backlog: notifier event loop busy ${(elu.utilization * 100).toFixed(0)}%; ` +
+        'process CPU (notifier + merchant thread) ' +
+        `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${Math.round((cpu.user + cpu.system) / COUNT)} ` +
+        'µs per notification',
     );
 
     // 2. Steady flow
@@ -205,8 +211,10 @@ async function main(): Promise<void> {
     await worker.stop();
     latencies.sort((a, b) => a - b);
     console.log(
-      `steady flow: ${total} notifications at ${RATE}/s (one transaction + kick() each) in ${steadySeconds.toFixed(2)} s; ` +
-        `commit -> merchant receipt p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms; peak RSS ${mb(peakRss)}`,
+      `steady flow: ${total} notifications at ${RATE}/s (one transaction + kick() each) ` +
+        `in ${steadySeconds.toFixed(2)} s; ` +
+        `commit -> merchant receipt p50 ${percentile(latencies, 50).toFixed(2)} ms, ` +
+        `p99 ${percentile(latencies, 99).toFixed(2)} ms; peak RSS ${mb(peakRss)}`,
     );
   } finally {
     await store.close();

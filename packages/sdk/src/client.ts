@@ -116,7 +116,7 @@ export class UmfClient {
 
     const merchantPrivateKey: KeyObject = loadPrivateKey(options.merchantPrivateKey);
     const platformPublicKey: KeyObject = loadPublicKey(options.platformCertificate);
-    const fetchImpl: FetchLike | undefined = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+    const fetchImpl: FetchLike | undefined = options.fetch ?? globalThis.fetch;
     if (typeof fetchImpl !== 'function') throw new TypeError('UmfClient: no fetch available; pass options.fetch');
 
     const retry: RetryPolicy = {
@@ -180,6 +180,9 @@ export class UmfClient {
   }
 
   [inspect.custom](): string {
-    return `UmfClient { baseUrl: ${JSON.stringify(this.baseUrl)}, clientId: ${JSON.stringify(this.clientId)}, encryption: '${this.encryption}' }`;
+    return (
+      `UmfClient { baseUrl: ${JSON.stringify(this.baseUrl)}, clientId: ${JSON.stringify(this.clientId)}, ` +
+      `encryption: '${this.encryption}' }`
+    );
   }
 }

@@ -49,8 +49,8 @@ export class SignedDownload implements AsyncIterable<string> {
     try {
       if (!signature) {
         throw new UmfSignatureVerificationError(
-          `${operation}: the download has no Signature header, so it cannot be verified. A proxy may have stripped the header; ` +
-            'download directly from the platform.',
+          `${operation}: the download has no Signature header, so it cannot be verified. ` +
+            'A proxy may have stripped the header; download directly from the platform.',
           { requestId: this.requestId },
         );
       }
@@ -76,9 +76,9 @@ export class SignedDownload implements AsyncIterable<string> {
       }
       if (!ok) {
         throw new UmfSignatureVerificationError(
-          `${operation}: the download file does not match its Signature header. The file was altered or cut short on the ` +
-            'way, or platformCertificate is not the certificate of the platform you are calling. Download it again; do not ' +
-            'use the lines already read.',
+          `${operation}: the download file does not match its Signature header. ` +
+            'The file was altered or cut short on the way, or platformCertificate is not the certificate of the ' +
+            'platform you are calling. Download it again; do not use the lines already read.',
           { requestId: this.requestId },
         );
       }
@@ -125,7 +125,7 @@ export class SignedDownload implements AsyncIterable<string> {
     const out = createWriteStream(partial, { flags: 'w', mode: 0o600 });
     // Listen for errors all along: a failed open (no such directory) or write can be emitted while the
     // loop waits for the network, and an 'error' nobody listens to would crash the process.
-    let failed: unknown;
+    let failed: Error | undefined;
     out.on('error', (err) => {
       failed ??= err;
     });

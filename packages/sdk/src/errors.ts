@@ -59,7 +59,11 @@ export class UmfSignatureError extends UmfError {
   override name = 'UmfSignatureError';
 }
 
-/** The request was malformed or failed validation (00060700, 000607xx request-shape codes, 00202001-3, 00281017; refunds: 00202009 amounts that do not add up, 00202011 wrong currency; customs: 00202012 unknown customs office, 00202014-16 sub-order not declarable / absent / items absent). */
+/**
+ * The request was malformed or failed validation (00060700, 000607xx request-shape codes, 00202001-3,
+ * 00281017; refunds: 00202009 amounts that do not add up, 00202011 wrong currency; customs: 00202012
+ * unknown customs office, 00202014-16 sub-order not declarable / absent / items absent).
+ */
 export class UmfInvalidRequestError extends UmfError {
   override name = 'UmfInvalidRequestError';
 }
@@ -85,7 +89,10 @@ export class UmfVerificationCodeError extends UmfError {
   override name = 'UmfVerificationCodeError';
 }
 
-/** The payment is in a state that does not allow this operation (for refunds: 00060766 not paid, 00202010 more than is left to refund). */
+/**
+ * The payment is in a state that does not allow this operation (for refunds: 00060766 not paid, 00202010
+ * more than is left to refund).
+ */
 export class UmfPaymentStateError extends UmfError {
   override name = 'UmfPaymentStateError';
 }

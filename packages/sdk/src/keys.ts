@@ -23,7 +23,10 @@ function notAFilePath(what: string): TypeError {
   );
 }
 
-/** Parses the merchant's RSA private key (PKCS#8 DER, PKCS#1 DER, or PEM). Error messages never contain key material. */
+/**
+ * Parses the merchant's RSA private key (PKCS#8 DER, PKCS#1 DER, or PEM). Error messages never contain key
+ * material.
+ */
 export function loadPrivateKey(input: PrivateKeyInput): KeyObject {
   let key: KeyObject;
   if (input instanceof KeyObject) {
@@ -43,7 +46,8 @@ export function loadPrivateKey(input: PrivateKeyInput): KeyObject {
       }
     } catch (err) {
       throw new TypeError(
-        'merchantPrivateKey could not be parsed: expected an unencrypted RSA private key as PKCS#8 DER (.key.p8) or PEM',
+        'merchantPrivateKey could not be parsed: ' +
+          'expected an unencrypted RSA private key as PKCS#8 DER (.key.p8) or PEM',
         { cause: err },
       );
     }

@@ -39,7 +39,7 @@ export function verifyNotification(params: VerifyNotificationParams): UmfNotific
         RAW_BODY_HINT,
     );
   }
-  const header = Array.isArray(params.signature) ? params.signature[0] : params.signature;
+  const header: unknown = Array.isArray(params.signature) ? params.signature[0] : params.signature;
   if (typeof header !== 'string' || header.trim() === '') {
     throw new UmfSignatureVerificationError(
       'verifyNotification: the request has no Signature header. Pass req.headers["signature"]; a request without ' +
@@ -120,7 +120,10 @@ export function notificationReply(ok = true, message?: string, format: 'json' | 
 }
 
 export interface SignTestNotificationParams {
-  /** The notification, e.g. `{ payment: {...} }`; an object is serialised with JSON.stringify, a string is used as-is. */
+  /**
+   * The notification, e.g. `{ payment: {...} }`; an object is serialised with JSON.stringify, a string is
+   * used as-is.
+   */
   payload: Record<string, unknown> | string;
   /** The private key matching the certificate your handler verifies with (a test key, never production's). */
   platformPrivateKey: PrivateKeyInput;

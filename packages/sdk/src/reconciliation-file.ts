@@ -2,7 +2,8 @@
 //
 //   RECONDETAIL-START,<merchant id>,<settle date>
 //   <item>        17 fields, transType P (payment) or T (refund)
-//   SETTLEMENT,<currency>,<payments>,<refunds>,<gross CNY>,<refunds CNY>,<fee>,<net CNY>,<rate>,<exchange date>,<transfer>
+//   SETTLEMENT,<currency>,<payments>,<refunds>,<gross CNY>,<refunds CNY>,<fee>,<net CNY>,<rate>,
+//     <exchange date>,<transfer>                              (one line, wrapped here)
 //   RECONDETAIL-End,<merchant id>,<settle date>,<item count>,<net CNY>
 //
 // Amounts stay decimal strings (never floats): compare or sum them as integers of cents.

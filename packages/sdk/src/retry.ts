@@ -68,15 +68,15 @@ export function isRetryable(err: unknown, idempotent: boolean): boolean {
   return status === 429 || status >= 500;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
+/** Waits `ms`; an abort of `signal` (before or during the wait) rejects with the signal's reason, as given. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  let aborted = false;
+  await new Promise<void>((resolve) => {
     const onAbort = (): void => {
+      aborted = true;
       clearTimeout(timer);
-      reject(signal?.reason);
+      resolve();
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -84,6 +84,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+  if (aborted) signal?.throwIfAborted();
 }
 
 export interface RetryContext {

@@ -22,23 +22,29 @@ function refreshMargin(lifetimeMs: number): number {
   return Math.min(60_000, lifetimeMs * 0.1);
 }
 
+/**
+ * `promise`, unless `signal` aborts first: then a rejection with the signal's reason, as given (the
+ * shared request goes on for the other callers).
+ */
 function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
+  return raceAbort(promise, signal);
+}
+
+async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  let onAbort = (): void => {};
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
     signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
   });
+  try {
+    const settled = await Promise.race([promise.then((value) => ({ value })), aborted]);
+    if (settled === undefined) throw signal.reason;
+    return settled.value;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 export function readTokenResponse(raw: RawResponse): AccessToken {
@@ -142,6 +148,7 @@ export class TokenManager {
   }
 
   [inspect.custom](): string {
-    return `TokenManager { clientId: ${JSON.stringify(this.#clientId)}, token: ${this.#cached ? '[redacted]' : 'none'} }`;
+    const token = this.#cached ? '[redacted]' : 'none';
+    return `TokenManager { clientId: ${JSON.stringify(this.#clientId)}, token: ${token} }`;
   }
 }

@@ -1,7 +1,8 @@
 // Reading the daily transaction file (reference 3.11, `client.transactions.download`).
 //
 //   TRANSDETAIL-START,<merchant id>,<mer_date>
-//   tradeNo,mobileId,orderId,orderDate,platDate,platTime,currency,cb_amount,amount,exchangeRate,transState,transType,productId,refundNo
+//   tradeNo,mobileId,orderId,orderDate,platDate,platTime,currency,cb_amount,amount,exchangeRate,transState,
+//     transType,productId,refundNo                            (one line, wrapped here)
 //   TRANSDETAIL-End,<merchant id>,<mer_date>,<total>
 //
 // parseTransactionLine reads one line (as `for await (const line of download)` yields them) into a typed
@@ -130,7 +131,8 @@ export function parseTransactionFile(text: string): TransactionFile {
   });
   if (footer.merchantId !== header.merchantId || footer.merDate !== header.merDate) {
     fail(
-      `the End line is about ${footer.merchantId} ${footer.merDate}, the START line about ${header.merchantId} ${header.merDate}`,
+      `the End line is about ${footer.merchantId} ${footer.merDate}, ` +
+        `the START line about ${header.merchantId} ${header.merDate}`,
       records.length,
     );
   }

@@ -160,7 +160,9 @@ export class Transport {
           const headers: Record<string, string> = {
             Accept: spec.download ? 'text/plain, application/json' : 'application/json',
             'Content-Type': 'application/json',
-            'User-Agent': `umf-sdk/${SDK_VERSION} node/${process.versions.node}${this.#cfg.userAgent ? ' ' + this.#cfg.userAgent : ''}`,
+            'User-Agent':
+              `umf-sdk/${SDK_VERSION} node/${process.versions.node}` +
+              `${this.#cfg.userAgent ? ' ' + this.#cfg.userAgent : ''}`,
           };
           if (this.#cfg.acceptLanguage) headers['Accept-Language'] = this.#cfg.acceptLanguage;
           if (token !== undefined) headers.Authorization = `Bearer ${token}`;
@@ -259,7 +261,8 @@ export class Transport {
       if (callerSignal?.aborted) throw markFinal(callerSignal.reason ?? err);
       if (timedOut) {
         throw new UmfConnectionError(
-          `${operation}: no complete response within ${timeoutMs} ms (timeoutMs). The request may have reached the platform.`,
+          `${operation}: no complete response within ${timeoutMs} ms (timeoutMs). ` +
+            'The request may have reached the platform.',
           { timedOut: true, cause: err },
         );
       }

@@ -132,10 +132,10 @@ export interface CitizenIdInput {
 }
 
 /** `payer_info.qr_code_scan` (WECHAT_SCAN, ALIPAY_SCAN). The platform answers with `qr_code_url`. */
-export interface QrCodeScanInput extends CitizenIdInput {}
+export type QrCodeScanInput = CitizenIdInput;
 
 /** `payer_info.wechat_in_app` (WECHAT_IN_APP). The platform answers with `pay_info` for the native SDK. */
-export interface WechatInAppInput extends CitizenIdInput {}
+export type WechatInAppInput = CitizenIdInput;
 
 /** `payer_info.wechat_in_app_web` (WECHAT_WEB). The platform answers with `pay_info` for the JS-API. */
 export interface WechatInAppWebInput extends CitizenIdInput {

@@ -48,7 +48,8 @@ export function validateCreatePayment(params: CreatePaymentParams): void {
     const openId = params.payer.payer_info?.wechat_in_app_web?.open_id;
     if (typeof openId !== 'string' || openId.trim() === '') {
       throw new TypeError(
-        'payer.payer_info.wechat_in_app_web.open_id is required for WECHAT_WEB: get it with client.wechat.openIdLink and parseOpenIdRedirect',
+        'payer.payer_info.wechat_in_app_web.open_id is required for WECHAT_WEB: ' +
+          'get it with client.wechat.openIdLink and parseOpenIdRedirect',
       );
     }
   }

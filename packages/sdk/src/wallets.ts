@@ -25,7 +25,10 @@ function paymentOf(value: PaymentLike, helper: string): Payment {
 
 function describe(payment: Payment): string {
   const payer = payment.payer ?? {};
-  return `payment ${payment.id} (payment_method ${payer.payment_method ?? '?'}, interface_type ${payer.interface_type ?? '?'})`;
+  return (
+    `payment ${payment.id} (payment_method ${payer.payment_method ?? '?'}, ` +
+    `interface_type ${payer.interface_type ?? '?'})`
+  );
 }
 
 /**
@@ -40,7 +43,8 @@ export function qrCodeUrl(payment: PaymentLike): string {
   if (typeof url !== 'string' || url === '') {
     throw new TypeError(
       `qrCodeUrl: ${describe(p)} has no payer.payer_info.qr_code_scan.qr_code_url. Only WECHAT_SCAN and ALIPAY_SCAN ` +
-        'payments with interface_type SERVER_TO_SERVER or DIRECT_TO_BANK have one; hosted-checkout payments show it on the checkout page (checkoutUrl).',
+        'payments with interface_type SERVER_TO_SERVER or DIRECT_TO_BANK have one; ' +
+        'hosted-checkout payments show it on the checkout page (checkoutUrl).',
     );
   }
   return url;
@@ -56,7 +60,8 @@ export function payInfo(payment: PaymentLike): PayInfo {
   const info = p.payer?.payer_info?.wechat_in_app_web?.pay_info ?? p.payer?.payer_info?.wechat_in_app?.pay_info;
   if (!info || typeof info !== 'object') {
     throw new TypeError(
-      `payInfo: ${describe(p)} has no pay_info. Only WECHAT_WEB (wechat_in_app_web) and WECHAT_IN_APP (wechat_in_app) payments have one.`,
+      `payInfo: ${describe(p)} has no pay_info. ` +
+        'Only WECHAT_WEB (wechat_in_app_web) and WECHAT_IN_APP (wechat_in_app) payments have one.',
     );
   }
   return info;
@@ -77,7 +82,8 @@ export function checkoutUrl(payment: PaymentLike): string {
   const upay = links.find((l) => l && typeof l === 'object' && linkRef(l) === 'upay' && typeof l.href === 'string');
   if (!upay) {
     throw new TypeError(
-      `checkoutUrl: ${describe(p)} has no upay link. Only payments with interface_type SERVER_TO_WEB or SERVER_TO_H5WEB are paid on the hosted checkout.`,
+      `checkoutUrl: ${describe(p)} has no upay link. ` +
+        'Only payments with interface_type SERVER_TO_WEB or SERVER_TO_H5WEB are paid on the hosted checkout.',
     );
   }
   return upay.href;
@@ -108,7 +114,8 @@ export function payInfoToJsApiParams(info: PayInfo): JsApiPayParams {
   checkPayInfo(info, 'payInfoToJsApiParams');
   if (isAppPayInfo(info)) {
     throw new TypeError(
-      'payInfoToJsApiParams: this pay_info is for the native WeChat SDK (WECHAT_IN_APP, package Sign=WXPay); use payInfoToAppPayReq',
+      'payInfoToJsApiParams: this pay_info is for the native WeChat SDK (WECHAT_IN_APP, package Sign=WXPay); ' +
+        'use payInfoToAppPayReq',
     );
   }
   return {
@@ -129,7 +136,8 @@ export function payInfoToAppPayReq(info: PayInfo): AppPayReq {
   checkPayInfo(info, 'payInfoToAppPayReq');
   if (!isAppPayInfo(info)) {
     throw new TypeError(
-      'payInfoToAppPayReq: this pay_info is for the WeChat JS-API (WECHAT_WEB, package prepay_id=...); use payInfoToJsApiParams',
+      'payInfoToAppPayReq: this pay_info is for the WeChat JS-API (WECHAT_WEB, package prepay_id=...); ' +
+        'use payInfoToJsApiParams',
     );
   }
   if (typeof info.partner_id !== 'string' || typeof info.prepay_id !== 'string') {
@@ -195,7 +203,7 @@ let qrcodeModule: Promise<QrCodeModule> | undefined;
 
 function loadQrCode(): Promise<QrCodeModule> {
   qrcodeModule ??= import('qrcode').then(
-    (m) => ((m as unknown as { default?: QrCodeModule }).default ?? m) as QrCodeModule,
+    (m) => (m as unknown as { default?: QrCodeModule }).default ?? m,
     (err: unknown) => {
       qrcodeModule = undefined;
       throw new Error(

@@ -140,7 +140,7 @@ test('POST: Signature verifies over the exact bytes sent; headers as specified',
   assert.equal(tok?.signatureValid, true);
   assert.equal(tok?.headers['authorization'], undefined);
   assert.equal(tok?.headers['idempotency-key'], undefined);
-  assert.deepEqual(JSON.parse(tok!.body.toString()), {
+  assert.deepEqual(JSON.parse(tok.body.toString()), {
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
     grant_type: 'client_credentials',
@@ -288,23 +288,27 @@ test('Idempotency-Key reused across a retried 503; one payment created', async (
   assert.ok(platform.payments.has(payment.id), 'platform.payments.has(payment.id)');
 });
 
-test('caller-provided Idempotency-Key is sent; the replay returns the same payment; reuse with another body conflicts', async () => {
-  const client = newClient();
-  const params = paymentParams();
-  const first = await client.payments.create(params, { idempotencyKey: 'order-42-attempt-1' });
-  const again = await client.payments.create(params, { idempotencyKey: 'order-42-attempt-1' });
-  assert.equal(again.payment.id, first.payment.id);
-  assert.equal(platform.requestsTo('/payments/payment')[0]?.headers['idempotency-key'], 'order-42-attempt-1');
-  await assert.rejects(
-    client.payments.create(paymentParams(), { idempotencyKey: 'order-42-attempt-1' }),
-    (err: unknown) => {
-      assert.ok(err instanceof UmfConflictError, 'err instanceof UmfConflictError');
-      assert.equal(err.retCode, '00060742');
-      return true;
-    },
-  );
-  await assert.rejects(client.payments.create(params, { idempotencyKey: 'has space' }), TypeError);
-});
+test(
+  'caller-provided Idempotency-Key is sent; the replay returns the same payment; ' +
+    'reuse with another body conflicts',
+  async () => {
+    const client = newClient();
+    const params = paymentParams();
+    const first = await client.payments.create(params, { idempotencyKey: 'order-42-attempt-1' });
+    const again = await client.payments.create(params, { idempotencyKey: 'order-42-attempt-1' });
+    assert.equal(again.payment.id, first.payment.id);
+    assert.equal(platform.requestsTo('/payments/payment')[0]?.headers['idempotency-key'], 'order-42-attempt-1');
+    await assert.rejects(
+      client.payments.create(paymentParams(), { idempotencyKey: 'order-42-attempt-1' }),
+      (err: unknown) => {
+        assert.ok(err instanceof UmfConflictError, 'err instanceof UmfConflictError');
+        assert.equal(err.retCode, '00060742');
+        return true;
+      },
+    );
+    await assert.rejects(client.payments.create(params, { idempotencyKey: 'has space' }), TypeError);
+  },
+);
 
 test('00060743 (same key still in flight) is retried with the same key', async () => {
   const client = newClient();
@@ -652,6 +656,7 @@ test('client.request: low-level signed call to any path', async () => {
 test('secrets never show in JSON.stringify or util.inspect', async () => {
   const client = newClient({ merchantPrivateKey: keys.merchantKeyPem });
   const token = await client.tokens.getToken();
+  const plain: unknown = client; // String() of it too, as a logger would: in case a toString is ever added
   const dumps = [
     JSON.stringify(client),
     inspect(client, { showHidden: true, depth: Infinity }),
@@ -659,7 +664,7 @@ test('secrets never show in JSON.stringify or util.inspect', async () => {
     JSON.stringify(client.tokens),
     inspect(client.payments, { showHidden: true, depth: Infinity }),
     inspect(client.banks, { showHidden: true, depth: Infinity }),
-    String(client),
+    String(plain),
   ].join('\n');
   assert.ok(!dumps.includes(CLIENT_SECRET), 'client secret');
   assert.ok(!dumps.includes(token), 'token');

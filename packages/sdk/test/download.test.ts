@@ -39,7 +39,7 @@ function body(chunks: Uint8Array[], fail?: Error): Body {
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       await new Promise((r) => setImmediate(r));
-      if (i < chunks.length) controller.enqueue(chunks[i++]!);
+      if (i < chunks.length) controller.enqueue(chunks[i++]);
       else if (fail) controller.error(fail);
       else controller.close();
     },
@@ -78,14 +78,17 @@ const BYTES = enc.encode(FILE);
 // inside the CRLF, just after it, and inside the 3-byte UTF-8 of 商
 const SPLIT_AT = [3, BYTES.indexOf(0x0a), BYTES.indexOf(0x0a) + 1, BYTES.indexOf(0xe5) + 1, BYTES.indexOf(0xe5) + 2];
 
-test('lines: lines and multi-byte characters split across chunks come out whole, CRLF trimmed, then verified', async () => {
-  let done = 0;
-  const b = body(cut(BYTES, ...SPLIT_AT));
-  const lines: string[] = [];
-  for await (const line of download(b, sign(BYTES), () => done++)) lines.push(line);
-  assert.deepEqual(lines, ['TRANSDETAIL-START,MER_1,20261122', 'PAY_A,商户订单,712.48', 'last line without newline']);
-  assert.equal(done, 1, 'onDone once the body is consumed');
-});
+test(
+  'lines: lines and multi-byte characters split across chunks come out whole, ' + 'CRLF trimmed, then verified',
+  async () => {
+    let done = 0;
+    const b = body(cut(BYTES, ...SPLIT_AT));
+    const lines: string[] = [];
+    for await (const line of download(b, sign(BYTES), () => done++)) lines.push(line);
+    assert.deepEqual(lines, ['TRANSDETAIL-START,MER_1,20261122', 'PAY_A,商户订单,712.48', 'last line without newline']);
+    assert.equal(done, 1, 'onDone once the body is consumed');
+  },
+);
 
 test('text: the whole file once verified; a signature with line breaks in its base64 is accepted', async () => {
   const sig = sign(BYTES).replace(/(.{64})/g, '$1\n');
@@ -208,28 +211,32 @@ test('saveTo: a bad signature, a missing one or a body failing mid-way leaves no
   }
 });
 
-test('saveTo into a directory that does not exist rejects before reading the body, which is cancelled (a stalled body does not hang it)', async () => {
-  let done = 0;
-  let cancelled = false;
-  const stalled = new ReadableStream<Uint8Array>({
-    pull: () => new Promise<void>(() => {}),
-    cancel() {
-      cancelled = true;
-    },
-  });
-  await assert.rejects(
-    download({ stream: stalled, cancelled: () => cancelled }, sign(BYTES), () => done++).saveTo(
-      join(dir, 'missing', 'x.txt'),
-    ),
-    /ENOENT/,
-  );
-  assert.equal(cancelled, true);
-  assert.equal(done, 1);
-  assert.deepEqual(
-    readdirSync(dir).filter((n) => n.startsWith('missing')),
-    [],
-  );
-});
+test(
+  'saveTo into a directory that does not exist rejects before reading the body, ' +
+    'which is cancelled (a stalled body does not hang it)',
+  async () => {
+    let done = 0;
+    let cancelled = false;
+    const stalled = new ReadableStream<Uint8Array>({
+      pull: () => new Promise<void>(() => {}),
+      cancel() {
+        cancelled = true;
+      },
+    });
+    await assert.rejects(
+      download({ stream: stalled, cancelled: () => cancelled }, sign(BYTES), () => done++).saveTo(
+        join(dir, 'missing', 'x.txt'),
+      ),
+      /ENOENT/,
+    );
+    assert.equal(cancelled, true);
+    assert.equal(done, 1);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith('missing')),
+      [],
+    );
+  },
+);
 
 // ---- through the client: the caller's signal covers the body, and its listener is removed after ----
 
@@ -263,27 +270,30 @@ function clientServing(file: Uint8Array, signature: string): UmfClient {
   });
 }
 
-test('client download: aborting mid-body rejects the loop with the reason and removes the listener on the signal', async () => {
-  const ac = new AbortController();
-  const file = await clientServing(BYTES, sign(BYTES)).transactions.download(
-    { merDate: '20261122' },
-    { signal: ac.signal },
-  );
-  assert.equal(getEventListeners(ac.signal, 'abort').length, 1, 'the signal covers the body while it is read');
-  const reason = new Error('user cancelled');
-  const lines: string[] = [];
-  await assert.rejects(
-    async () => {
-      for await (const line of file) {
-        lines.push(line);
-        ac.abort(reason);
-      }
-    },
-    (err: unknown) => err === reason,
-  );
-  assert.deepEqual(lines, ['TRANSDETAIL-START,MER_1,20261122']);
-  assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
-});
+test(
+  'client download: aborting mid-body rejects the loop ' + 'with the reason and removes the listener on the signal',
+  async () => {
+    const ac = new AbortController();
+    const file = await clientServing(BYTES, sign(BYTES)).transactions.download(
+      { merDate: '20261122' },
+      { signal: ac.signal },
+    );
+    assert.equal(getEventListeners(ac.signal, 'abort').length, 1, 'the signal covers the body while it is read');
+    const reason = new Error('user cancelled');
+    const lines: string[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const line of file) {
+          lines.push(line);
+          ac.abort(reason);
+        }
+      },
+      (err: unknown) => err === reason,
+    );
+    assert.deepEqual(lines, ['TRANSDETAIL-START,MER_1,20261122']);
+    assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
+  },
+);
 
 test('client download: breaking out early removes the listener on the signal too', async () => {
   const ac = new AbortController();

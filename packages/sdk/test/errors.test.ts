@@ -67,7 +67,8 @@ test('HTTP status drives the class when the code is unknown or missing', () => {
   assert.ok(
     errorFromResponse({ httpStatus: 429, meta: { ret_code: '99999999', ret_msg: 'slow down' } }) instanceof
       UmfRateLimitError,
-    "errorFromResponse({ httpStatus: 429, meta: { ret_code: '99999999', ret_msg: 'slow down' } }) instanceof UmfRateLimitError",
+    "errorFromResponse({ httpStatus: 429, meta: { ret_code: '99999999', ret_msg: 'slow down' } }) " +
+      'instanceof UmfRateLimitError',
   );
   const nf = errorFromResponse({ httpStatus: 404, rawBody: '<html>Not Found</html>' });
   assert.ok(nf instanceof UmfNotFoundError, 'nf instanceof UmfNotFoundError');
@@ -84,13 +85,15 @@ test('HTTP status drives the class when the code is unknown or missing', () => {
   assert.ok(
     errorFromResponse({ httpStatus: 429, meta: { ret_code: '00280704', ret_msg: 'x' } }) instanceof
       UmfAuthenticationError,
-    "errorFromResponse({ httpStatus: 429, meta: { ret_code: '00280704', ret_msg: 'x' } }) instanceof UmfAuthenticationError",
+    "errorFromResponse({ httpStatus: 429, meta: { ret_code: '00280704', ret_msg: 'x' } }) " +
+      'instanceof UmfAuthenticationError',
   );
   // Other request-shape codes of the 000607xx family.
   assert.ok(
     errorFromResponse({ httpStatus: 400, meta: { ret_code: '00060709', ret_msg: 'x' } }) instanceof
       UmfInvalidRequestError,
-    "errorFromResponse({ httpStatus: 400, meta: { ret_code: '00060709', ret_msg: 'x' } }) instanceof UmfInvalidRequestError",
+    "errorFromResponse({ httpStatus: 400, meta: { ret_code: '00060709', ret_msg: 'x' } }) " +
+      'instanceof UmfInvalidRequestError',
   );
   // A redirect is explained, not followed.
   assert.match(errorFromResponse({ httpStatus: 301, location: 'https://elsewhere/' }).message, /redirect.*elsewhere/);

@@ -7,7 +7,8 @@ import { TransactionFileError, parseTransactionFile, parseTransactionLine } from
 const P =
   'PAY_A,13800138000,ORDER-1,20261122,20261122,192030,USD,100.02,712.48,7.1234,0,P,Payment Gateway - Credit card,';
 const T =
-  'REFUND_B,13800138000,ORDER-1,20261122,20261123,080000,USD,30.00,213.70,7.1234,0,T,Payment Gateway - Credit card,RF-9';
+  'REFUND_B,13800138000,ORDER-1,20261122,20261123,080000,USD,30.00,213.70,7.1234,0,T,' +
+  'Payment Gateway - Credit card,RF-9';
 const FILE = `TRANSDETAIL-START,MER_1,20261122\n${P}\n${T}\nTRANSDETAIL-End,MER_1,20261122,498.78\n`;
 
 test('parseTransactionLine: header, payment, refund and End lines as typed records', () => {

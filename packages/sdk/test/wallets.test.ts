@@ -88,7 +88,7 @@ function samplePayment(
   return {
     id: 'PAY_1',
     state: 'WAIT_BUYER_PAY',
-    payer: payer as Payment['payer'],
+    payer,
     order: { mer_reference_id: 'O1', mer_date: '20240101', amount: { total: '1.00', currency: 'USD' } },
     links,
   };
@@ -156,7 +156,7 @@ function decodePng(png: Buffer): { width: number; height: number; dark(x: number
       };
       const predictor = [0, a, b, (a + b) >> 1, paeth()][filter];
       assert.ok(predictor !== undefined, `PNG filter ${filter}`);
-      pixels[y * stride + x] = (value + predictor!) & 0xff;
+      pixels[y * stride + x] = (value + predictor) & 0xff;
     }
   }
   return { width, height, dark: (x, y) => pixels[y * stride + x * channels]! < 128 };
@@ -187,7 +187,7 @@ function svgDarkCells(svg: string): { viewBox: number; dark: Set<string> } {
 function expectedModules(
   text: string,
   level: 'L' | 'M' | 'Q' | 'H' = 'M',
-): { size: number; dark(r: number, c: number): boolean } {
+): { size: number; dark: (r: number, c: number) => boolean } {
   const qr = QRCode.create(text, { errorCorrectionLevel: level });
   const size = qr.modules.size;
   const dark = (r: number, c: number): boolean => Boolean(qr.modules.get(r, c));
@@ -281,23 +281,34 @@ describe('qrCodeUrl, payInfo, checkoutUrl', () => {
 });
 
 describe('payInfoToJsApiParams, payInfoToAppPayReq', () => {
-  test('JS-API: the camelCase parameters of getBrandWCPayRequest, whose paySign WeChat recomputes over exactly these names', () => {
-    const info = jsapiInfo();
-    const params = payInfoToJsApiParams(info);
-    assert.deepEqual(Object.keys(params).sort(), ['appId', 'nonceStr', 'package', 'paySign', 'signType', 'timeStamp']);
-    assert.deepEqual(params, {
-      appId: 'wx2421b1c4370ec43b',
-      timeStamp: '1395712654',
-      nonceStr: 'e61463f8efa94090b1f366cccfbbb444',
-      package: 'prepay_id=wx2017033010242291fcfe0db70013231072',
-      signType: 'MD5',
-      paySign: info.pay_sign,
-    });
-    // WeChat checks paySign over the other five parameters as passed: they must be the signed ones.
-    const { paySign, ...signed } = params;
-    assert.equal(wechatMd5(signed), paySign);
-    assert.ok(JSON.stringify(params).length < 400, 'plain JSON, ready for the page');
-  });
+  test(
+    'JS-API: the camelCase parameters of getBrandWCPayRequest, ' +
+      'whose paySign WeChat recomputes over exactly these names',
+    () => {
+      const info = jsapiInfo();
+      const params = payInfoToJsApiParams(info);
+      assert.deepEqual(Object.keys(params).sort(), [
+        'appId',
+        'nonceStr',
+        'package',
+        'paySign',
+        'signType',
+        'timeStamp',
+      ]);
+      assert.deepEqual(params, {
+        appId: 'wx2421b1c4370ec43b',
+        timeStamp: '1395712654',
+        nonceStr: 'e61463f8efa94090b1f366cccfbbb444',
+        package: 'prepay_id=wx2017033010242291fcfe0db70013231072',
+        signType: 'MD5',
+        paySign: info.pay_sign,
+      });
+      // WeChat checks paySign over the other five parameters as passed: they must be the signed ones.
+      const { paySign, ...signed } = params;
+      assert.equal(wechatMd5(signed), paySign);
+      assert.ok(JSON.stringify(params).length < 400, 'plain JSON, ready for the page');
+    },
+  );
 
   test('JS-API: an APP pay_info or an incomplete one is refused', () => {
     assert.throws(
@@ -373,7 +384,9 @@ describe('parseOpenIdRedirect', () => {
   });
 
   test('checks the state against the link when asked', () => {
-    const href = `https://gateway.example/sandbox/wechat/oauth2/authorize?appid=wx1&redirect_uri=x&state=${state}#wechat_redirect`;
+    const href =
+      'https://gateway.example/sandbox/wechat/oauth2/authorize?appid=wx1&redirect_uri=x' +
+      `&state=${state}#wechat_redirect`;
     assert.equal(openIdLinkState(href), state);
     assert.equal(openIdLinkState('not a url'), undefined);
     assert.deepEqual(parseOpenIdRedirect(`/cb?open_id=o1&state=${state}`, { expectedState: openIdLinkState(href)! }), {
@@ -455,10 +468,13 @@ describe('renderQrCode', () => {
     return png.width;
   }
 
-  test('PNG: a data URL whose every pixel is the QR symbol of the text (whole pixels per module, at most 256 wide)', async () => {
-    const width = checkPng(await renderQrCode(text, { format: 'png' }), text, { maxWidth: 256, margin: 4 });
-    assert.ok(width > 256 - 60 && width <= 256, `about 256 pixels wide: ${width}`);
-  });
+  test(
+    'PNG: a data URL whose every pixel is the QR symbol of ' + 'the text (whole pixels per module, at most 256 wide)',
+    async () => {
+      const width = checkPng(await renderQrCode(text, { format: 'png' }), text, { maxWidth: 256, margin: 4 });
+      assert.ok(width > 256 - 60 && width <= 256, `about 256 pixels wide: ${width}`);
+    },
+  );
 
   test('options: width, margin and error correction level', async () => {
     checkPng(
@@ -607,7 +623,7 @@ describe('client: wallet payments and WeChat open_id', () => {
 
   test('WECHAT_WEB without an open_id is a TypeError before anything is sent', async () => {
     const c = client();
-    const noOpenId = params({ payment_method: 'WECHAT_WEB', payer_info: {} } as PayerInput);
+    const noOpenId = params({ payment_method: 'WECHAT_WEB', payer_info: {} });
     await assert.rejects(
       c.payments.create(noOpenId),
       (err: Error) => err instanceof TypeError && /open_id/.test(err.message) && /openIdLink/.test(err.message),
@@ -625,26 +641,29 @@ describe('client: wallet payments and WeChat open_id', () => {
     assert.equal(payInfoToAppPayReq(info).prepayId, app.prepay_id);
   });
 
-  test('hosted checkout: SERVER_TO_WEB / SERVER_TO_H5WEB create is typed with links; checkoutUrl is the upay link', async () => {
-    for (const interface_type of ['SERVER_TO_WEB', 'SERVER_TO_H5WEB'] as const) {
-      platform.reset();
-      answerCreate((body) => samplePayment(body.payer, webLinks('PAY_W')));
-      const res = await client().payments.create({
-        ...params({ payment_method: 'NOT_APPLICABLE', interface_type }),
-        ret_url: 'https://shop.example/done',
-      });
-      const links: Link[] = res.payment.links; // typed: present
-      assert.deepEqual(
-        links.map((l) => l.ref),
-        ['self', 'refund', 'apply_to_customs', 'upay'],
-      );
-      assert.equal(checkoutUrl(res.payment), `${BASE}/checkout/PAY_W?t=tok`);
-      assert.equal(checkoutUrl(res), `${BASE}/checkout/PAY_W?t=tok`);
-      const sent = JSON.parse(platform.requestsTo('/payments/payment')[0]!.body.toString('utf8'));
-      assert.equal(sent.payer.interface_type, interface_type);
-      assert.equal(sent.ret_url, 'https://shop.example/done');
-    }
-  });
+  test(
+    'hosted checkout: SERVER_TO_WEB / SERVER_TO_H5WEB create is typed with links; ' + 'checkoutUrl is the upay link',
+    async () => {
+      for (const interface_type of ['SERVER_TO_WEB', 'SERVER_TO_H5WEB'] as const) {
+        platform.reset();
+        answerCreate((body) => samplePayment(body.payer, webLinks('PAY_W')));
+        const res = await client().payments.create({
+          ...params({ payment_method: 'NOT_APPLICABLE', interface_type }),
+          ret_url: 'https://shop.example/done',
+        });
+        const links: Link[] = res.payment.links; // typed: present
+        assert.deepEqual(
+          links.map((l) => l.ref),
+          ['self', 'refund', 'apply_to_customs', 'upay'],
+        );
+        assert.equal(checkoutUrl(res.payment), `${BASE}/checkout/PAY_W?t=tok`);
+        assert.equal(checkoutUrl(res), `${BASE}/checkout/PAY_W?t=tok`);
+        const sent = JSON.parse(platform.requestsTo('/payments/payment')[0]!.body.toString('utf8'));
+        assert.equal(sent.payer.interface_type, interface_type);
+        assert.equal(sent.ret_url, 'https://shop.example/done');
+      }
+    },
+  );
 
   test('typings: a payment of unknown method is not assumed to have a QR code or pay_info', async () => {
     answerCreate((body) => samplePayment(body.payer));
@@ -656,7 +675,10 @@ describe('client: wallet payments and WeChat open_id', () => {
   });
 
   test('wechat.openIdLink: GET /payments/wechat_openid?notify_url=... -> links[0].href', async () => {
-    const href = `${BASE}/sandbox/wechat/oauth2/authorize?appid=wx1&redirect_uri=${encodeURIComponent('https://shop.example/wx?a=1&b=2')}&response_type=code&scope=snsapi_base&state=st.1#wechat_redirect`;
+    const href =
+      `${BASE}/sandbox/wechat/oauth2/authorize?appid=wx1` +
+      `&redirect_uri=${encodeURIComponent('https://shop.example/wx?a=1&b=2')}&response_type=code` +
+      '&scope=snsapi_base&state=st.1#wechat_redirect';
     platform.override((r) => r.path === '/payments/wechat_openid', {
       status: 200,
       result: { links: [{ ref: 'weChat', method: 'GET', href }] },
@@ -675,26 +697,30 @@ describe('client: wallet payments and WeChat open_id', () => {
     assert.match(String(rec.headers['authorization']), /^Bearer tok_/);
   });
 
-  test('wechat.openIdLink: a bad notifyUrl is a TypeError; an error answer is typed; a response without a link is an UmfApiError', async () => {
-    const c = client();
-    for (const bad of ['', 'shop.example/wx', 'ftp://shop.example/x', 'javascript:alert(1)', undefined]) {
-      await assert.rejects(c.wechat.openIdLink(bad as string), TypeError);
-    }
-    assert.equal(platform.requestsTo('/payments/wechat_openid').length, 0, 'nothing was sent');
-    platform.override((r) => r.path === '/payments/wechat_openid', {
-      status: 400,
-      retCode: '00060700',
-      retMsg: 'Data validation failure: notify_url is required',
-    });
-    await assert.rejects(c.wechat.openIdLink('https://shop.example/wx'), UmfInvalidRequestError);
-    for (const result of [
-      {},
-      { links: [] },
-      { links: [{ ref: 'weChat' }] },
-      { links: [{ href: 'javascript:alert(1)' }] },
-    ]) {
-      platform.override((r) => r.path === '/payments/wechat_openid', { status: 200, result });
-      await assert.rejects(c.wechat.openIdLink('https://shop.example/wx'), UmfApiError, JSON.stringify(result));
-    }
-  });
+  test(
+    'wechat.openIdLink: a bad notifyUrl is a TypeError; an error answer is typed; ' +
+      'a response without a link is an UmfApiError',
+    async () => {
+      const c = client();
+      for (const bad of ['', 'shop.example/wx', 'ftp://shop.example/x', 'javascript:alert(1)', undefined]) {
+        await assert.rejects(c.wechat.openIdLink(bad as string), TypeError);
+      }
+      assert.equal(platform.requestsTo('/payments/wechat_openid').length, 0, 'nothing was sent');
+      platform.override((r) => r.path === '/payments/wechat_openid', {
+        status: 400,
+        retCode: '00060700',
+        retMsg: 'Data validation failure: notify_url is required',
+      });
+      await assert.rejects(c.wechat.openIdLink('https://shop.example/wx'), UmfInvalidRequestError);
+      for (const result of [
+        {},
+        { links: [] },
+        { links: [{ ref: 'weChat' }] },
+        { links: [{ href: 'javascript:alert(1)' }] },
+      ]) {
+        platform.override((r) => r.path === '/payments/wechat_openid', { status: 200, result });
+        await assert.rejects(c.wechat.openIdLink('https://shop.example/wx'), UmfApiError, JSON.stringify(result));
+      }
+    },
+  );
 });

@@ -210,134 +210,147 @@ for (const kind of testDatabaseUrls()) {
         ['CREDIT_CARD', CREDIT.ok],
         ['DEBIT_CARD', DEBIT.ok],
       ] as const) {
-        test(`full flow: ${method} with ${encryption} encryption: create -> verify -> SMS -> execute -> GET`, async () => {
-          const m = encryption === 'oaep' ? shop : pkcs1Shop;
-          assert.equal(m.encryption, encryption);
-          const rate = await usdRate();
-          const id = ref('FULL');
-          const created = await create(m, method, id);
-          const payment = created.json.payment;
-          assert.match(payment.id, /^PAY_[A-Z0-9]+$/);
-          assert.equal(payment.payer.payment_method, method);
-          assert.equal(payment.order.amount.total, '100.02');
-          assert.equal(payment.order.amount.currency, 'USD');
-          assert.equal(payment.order.amount.exchange_rate.rate, rate);
-          assert.equal(payment.order.amount.total_cny, expectedCny('100.02', rate));
-          assert.equal(payment.order.sub_orders.length, 2);
-          // The demo shop takes links[1].href as the SMS verification URL.
-          assert.equal(created.json.links[1].href, `${h.api}/payments/payment/${payment.id}/verify`);
+        test(
+          `full flow: ${method} with ${encryption} encryption: ` + 'create -> verify -> SMS -> execute -> GET',
+          async () => {
+            const m = encryption === 'oaep' ? shop : pkcs1Shop;
+            assert.equal(m.encryption, encryption);
+            const rate = await usdRate();
+            const id = ref('FULL');
+            const created = await create(m, method, id);
+            const payment = created.json.payment;
+            assert.match(payment.id, /^PAY_[A-Z0-9]+$/);
+            assert.equal(payment.payer.payment_method, method);
+            assert.equal(payment.order.amount.total, '100.02');
+            assert.equal(payment.order.amount.currency, 'USD');
+            assert.equal(payment.order.amount.exchange_rate.rate, rate);
+            assert.equal(payment.order.amount.total_cny, expectedCny('100.02', rate));
+            assert.equal(payment.order.sub_orders.length, 2);
+            // The demo shop takes links[1].href as the SMS verification URL.
+            assert.equal(created.json.links[1].href, `${h.api}/payments/payment/${payment.id}/verify`);
 
-          const v = await verify(m, payment.id, cardBody(m, number, method));
-          ok(v);
-          assert.equal(v.json.payment.state, 'WAIT_BUYER_PAY');
-          assertLinks(v, [
-            ['self', 'GET', ''],
-            ['confirm', 'POST', '/execute'],
-          ]);
-          assert.equal(v.text.includes(number), false, 'the card number is never echoed');
-          const codes = await codesFor(payment.id);
-          assert.equal(codes.length, 1);
-          const messages = await inbox();
-          assert.equal(messages[0]!.payment_id, payment.id, 'the newest message is this payment');
-          assert.equal(messages[0]!.phone, PHONE);
+            const v = await verify(m, payment.id, cardBody(m, number, method));
+            ok(v);
+            assert.equal(v.json.payment.state, 'WAIT_BUYER_PAY');
+            assertLinks(v, [
+              ['self', 'GET', ''],
+              ['confirm', 'POST', '/execute'],
+            ]);
+            assert.equal(v.text.includes(number), false, 'the card number is never echoed');
+            const codes = await codesFor(payment.id);
+            assert.equal(codes.length, 1);
+            const messages = await inbox();
+            assert.equal(messages[0]!.payment_id, payment.id, 'the newest message is this payment');
+            assert.equal(messages[0]!.phone, PHONE);
 
-          const x = await execute(m, payment.id, codes[0]!);
-          ok(x);
-          assert.equal(x.json.payment.state, 'TRADE_SUCCESS');
-          assertLinks(x, [
-            ['self', 'GET', ''],
-            ['refund', 'POST', '/refund'],
-            ['apply_to_customs', 'POST', '/apply_to_customs'],
-          ]);
-          assert.equal(x.json.payment.order.amount.total_cny, expectedCny('100.02', rate));
-          assert.match(x.json.payment.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
-          const agreement = x.json.payment.payer.payer_info.payer_agreement;
-          assert.ok(agreement, `payer agreement issued: ${x.text}`);
-          assert.ok(agreement.usr_busi_agreement_id, `usr_busi_agreement_id issued: ${x.text}`);
-          assert.ok(agreement.usr_pay_agreement_id, `usr_pay_agreement_id issued: ${x.text}`);
-          assert.equal(agreement.gate_id, 'CCB');
-          assert.equal(agreement.last_four_cardid, number.slice(-4));
+            const x = await execute(m, payment.id, codes[0]!);
+            ok(x);
+            assert.equal(x.json.payment.state, 'TRADE_SUCCESS');
+            assertLinks(x, [
+              ['self', 'GET', ''],
+              ['refund', 'POST', '/refund'],
+              ['apply_to_customs', 'POST', '/apply_to_customs'],
+            ]);
+            assert.equal(x.json.payment.order.amount.total_cny, expectedCny('100.02', rate));
+            assert.match(x.json.payment.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+            const agreement = x.json.payment.payer.payer_info.payer_agreement;
+            assert.ok(agreement, `payer agreement issued: ${x.text}`);
+            assert.ok(agreement.usr_busi_agreement_id, `usr_busi_agreement_id issued: ${x.text}`);
+            assert.ok(agreement.usr_pay_agreement_id, `usr_pay_agreement_id issued: ${x.text}`);
+            assert.equal(agreement.gate_id, 'CCB');
+            assert.equal(agreement.last_four_cardid, number.slice(-4));
 
-          const q = await get(m, payment.id);
-          ok(q);
-          assert.equal(q.json.payment.id, payment.id);
-          assert.equal(q.json.payment.state, 'TRADE_SUCCESS');
-          assert.deepEqual(q.json.payment.payer.payer_info.payer_agreement, agreement);
-          assert.deepEqual(
-            q.json.payment.links.map((l: { rel: string }) => l.rel),
-            ['self', 'refund', 'apply_to_customs'], // sampleOrder's sub-order is is_customs TRUE
-          );
+            const q = await get(m, payment.id);
+            ok(q);
+            assert.equal(q.json.payment.id, payment.id);
+            assert.equal(q.json.payment.state, 'TRADE_SUCCESS');
+            assert.deepEqual(q.json.payment.payer.payer_info.payer_agreement, agreement);
+            assert.deepEqual(
+              q.json.payment.links.map((l: { rel: string }) => l.rel),
+              ['self', 'refund', 'apply_to_customs'], // sampleOrder's sub-order is is_customs TRUE
+            );
 
-          const rows = await ledger(payment.id);
-          assert.equal(rows.length, 1);
-          assert.equal(rows[0]!.kind, 'debit');
-          assert.equal(String(rows[0]!.amount_minor), expectedCny('100.02', rate).replace('.', '').replace(/^0+/, ''));
+            const rows = await ledger(payment.id);
+            assert.equal(rows.length, 1);
+            assert.equal(rows[0]!.kind, 'debit');
+            assert.equal(
+              String(rows[0]!.amount_minor),
+              expectedCny('100.02', rate).replace('.', '').replace(/^0+/, ''),
+            );
 
-          // Card data is gone from the payment once the bank answered; the PAN is nowhere in clear.
-          const stored = await h.gateway.context.db
-            .selectFrom('payments')
-            .selectAll()
-            .where('id', '=', payment.id)
-            .executeTakeFirstOrThrow();
-          assert.equal(stored.card_secret_enc, null);
-          assert.equal(JSON.stringify(stored).includes(number), false);
-          const agreements = await h.gateway.context.db.selectFrom('payer_agreements').selectAll().execute();
-          assert.equal(JSON.stringify(agreements).includes(number), false);
-          assert.equal(JSON.stringify(agreements).includes('3012'), false);
-        });
+            // Card data is gone from the payment once the bank answered; the PAN is nowhere in clear.
+            const stored = await h.gateway.context.db
+              .selectFrom('payments')
+              .selectAll()
+              .where('id', '=', payment.id)
+              .executeTakeFirstOrThrow();
+            assert.equal(stored.card_secret_enc, null);
+            assert.equal(JSON.stringify(stored).includes(number), false);
+            const agreements = await h.gateway.context.db.selectFrom('payer_agreements').selectAll().execute();
+            assert.equal(JSON.stringify(agreements).includes(number), false);
+            assert.equal(JSON.stringify(agreements).includes('3012'), false);
+          },
+        );
       }
     }
 
-    test('total_cny is ROUND_HALF_UP of total x the rate of GET /exchange_rate (an exact half fen rounds up)', async () => {
-      await h.gateway.context.sandbox!.fx.setRate('EUR', '6.5');
-      const rateRes = await h.call(shop, 'GET', '/exchange_rate?currency=EUR');
-      ok(rateRes);
-      assert.equal(rateRes.json.exchange_rates[0].rate, '6.5');
-      const id = ref('HALF');
-      const res = await h.call(shop, 'POST', '/payments/payment', {
-        payer: { payment_method: 'CREDIT_CARD', payer_info: { phone: PHONE } },
-        order: {
-          mer_reference_id: id,
-          mer_date: (sampleOrder(id).order as { mer_date: string }).mer_date,
-          amount: { total: '0.01', currency: 'EUR' },
-          sub_orders: [{ amount: { total: '0.01', currency: 'EUR' }, trans_code: '01121990' }],
-        },
-        notify_url: 'http://127.0.0.1:9/notify',
-      });
-      ok(res, 201);
-      assert.equal(expectedCny('0.01', '6.5'), '0.07');
-      assert.equal(res.json.payment.order.amount.total_cny, '0.07', '6.5 fen rounds half up to 7');
-      assert.equal(res.json.payment.order.amount.exchange_rate.rate, '6.5');
-      // And an ordinary amount at the default USD rate.
-      const rate = await usdRate();
-      const usd = await h.call(shop, 'POST', '/payments/payment', sampleOrder(ref('USD')));
-      ok(usd, 201);
-      assert.equal(usd.json.payment.order.amount.total_cny, expectedCny('100.02', rate));
-    });
+    test(
+      'total_cny is ROUND_HALF_UP of total x the rate of ' + 'GET /exchange_rate (an exact half fen rounds up)',
+      async () => {
+        await h.gateway.context.sandbox!.fx.setRate('EUR', '6.5');
+        const rateRes = await h.call(shop, 'GET', '/exchange_rate?currency=EUR');
+        ok(rateRes);
+        assert.equal(rateRes.json.exchange_rates[0].rate, '6.5');
+        const id = ref('HALF');
+        const res = await h.call(shop, 'POST', '/payments/payment', {
+          payer: { payment_method: 'CREDIT_CARD', payer_info: { phone: PHONE } },
+          order: {
+            mer_reference_id: id,
+            mer_date: (sampleOrder(id).order as { mer_date: string }).mer_date,
+            amount: { total: '0.01', currency: 'EUR' },
+            sub_orders: [{ amount: { total: '0.01', currency: 'EUR' }, trans_code: '01121990' }],
+          },
+          notify_url: 'http://127.0.0.1:9/notify',
+        });
+        ok(res, 201);
+        assert.equal(expectedCny('0.01', '6.5'), '0.07');
+        assert.equal(res.json.payment.order.amount.total_cny, '0.07', '6.5 fen rounds half up to 7');
+        assert.equal(res.json.payment.order.amount.exchange_rate.rate, '6.5');
+        // And an ordinary amount at the default USD rate.
+        const rate = await usdRate();
+        const usd = await h.call(shop, 'POST', '/payments/payment', sampleOrder(ref('USD')));
+        ok(usd, 201);
+        assert.equal(usd.json.payment.order.amount.total_cny, expectedCny('100.02', rate));
+      },
+    );
 
-    test('first payments with the same card executed at the same time all succeed and share one payer agreement (no 500 after the debit)', async () => {
-      const m = await h.merchant({ name: 'Same Card Shop' });
-      const card = '6225760000070008'; // Luhn-valid, succeeds
-      await h.token(m); // one token for the concurrent calls (a new token disables the previous one)
-      const ready = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => verified(m, 'CREDIT_CARD', card, ref(`SC${i}`))),
-      );
-      const answers = await Promise.all(ready.map((v) => execute(m, v.paymentId, v.code)));
-      for (const res of answers) {
-        ok(res);
-        assert.equal(res.json.payment.state, 'TRADE_SUCCESS', res.text);
-      }
-      const agreements = new Set(
-        answers.map((res) => res.json.payment.payer.payer_info.payer_agreement?.usr_pay_agreement_id),
-      );
-      assert.equal(agreements.size, 1, `one agreement for the card: ${[...agreements].join(', ')}`);
-      const rows = await h.gateway.context.db
-        .selectFrom('payer_agreements')
-        .select('usr_pay_agreement_id')
-        .where('merchant_id', '=', m.id)
-        .execute();
-      assert.equal(rows.length, 1, 'one agreement row');
-    });
+    test(
+      'first payments with the same card executed at the same time all succeed and share one payer agreement ' +
+        '(no 500 after the debit)',
+      async () => {
+        const m = await h.merchant({ name: 'Same Card Shop' });
+        const card = '6225760000070008'; // Luhn-valid, succeeds
+        await h.token(m); // one token for the concurrent calls (a new token disables the previous one)
+        const ready = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => verified(m, 'CREDIT_CARD', card, ref(`SC${i}`))),
+        );
+        const answers = await Promise.all(ready.map((v) => execute(m, v.paymentId, v.code)));
+        for (const res of answers) {
+          ok(res);
+          assert.equal(res.json.payment.state, 'TRADE_SUCCESS', res.text);
+        }
+        const agreements = new Set(
+          answers.map((res) => res.json.payment.payer.payer_info.payer_agreement?.usr_pay_agreement_id),
+        );
+        assert.equal(agreements.size, 1, `one agreement for the card: ${[...agreements].join(', ')}`);
+        const rows = await h.gateway.context.db
+          .selectFrom('payer_agreements')
+          .select('usr_pay_agreement_id')
+          .where('merchant_id', '=', m.id)
+          .execute();
+        assert.equal(rows.length, 1, 'one agreement row');
+      },
+    );
 
     test('a payer agreement pays a second payment through verify/execute without card data', async () => {
       const first = await verified(shop, 'CREDIT_CARD', CREDIT.ok, ref('AGR1'));
@@ -445,37 +458,40 @@ for (const kind of testDatabaseUrls()) {
       ['CREDIT_CARD', CREDIT.late],
       ['DEBIT_CARD', DEBIT.late],
     ] as const) {
-      test(`${method} ending 0005: the bank answers late: WAIT_BUYER_PAY after execute, TRADE_SUCCESS later`, async () => {
-        const { paymentId, code } = await verified(shop, method, number);
-        const x = await execute(shop, paymentId, code);
-        ok(x);
-        assert.equal(x.json.payment.state, 'WAIT_BUYER_PAY');
-        assertLinks(x, [['self', 'GET', '']]);
-        // A second execute while the bank has not answered is refused.
-        const again = await execute(shop, paymentId, code);
-        assert.ok(['00060761', '00200005', '00060750'].includes(again.json?.meta?.ret_code), again.text);
-        assert.ok(
-          again.status >= 400 && again.status < 500,
-          `a second execute is a 4xx refusal: ${again.status} ${again.text}`,
-        );
-        const done = await waitForState(shop, paymentId, 'TRADE_SUCCESS');
-        assert.equal(done.json.payment.state, 'TRADE_SUCCESS', done.text);
-        assertLinks(done, [
-          ['self', 'GET', ''],
-          ['refund', 'POST', '/refund'],
-          ['apply_to_customs', 'POST', '/apply_to_customs'],
-        ]);
-        assert.match(
-          done.json.payment.execute_success_time,
-          /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
-          'a late success has its execute_success_time',
-        );
-        const rows = await ledger(paymentId);
-        assert.equal(rows.length, 1);
-        const agreement = done.json.payment.payer.payer_info.payer_agreement;
-        assert.ok(agreement?.usr_pay_agreement_id, `a late success issues a payer agreement too: ${done.text}`);
-        assert.equal(agreement.last_four_cardid, '0005');
-      });
+      test(
+        `${method} ending 0005: the bank answers late: ` + 'WAIT_BUYER_PAY after execute, TRADE_SUCCESS later',
+        async () => {
+          const { paymentId, code } = await verified(shop, method, number);
+          const x = await execute(shop, paymentId, code);
+          ok(x);
+          assert.equal(x.json.payment.state, 'WAIT_BUYER_PAY');
+          assertLinks(x, [['self', 'GET', '']]);
+          // A second execute while the bank has not answered is refused.
+          const again = await execute(shop, paymentId, code);
+          assert.ok(['00060761', '00200005', '00060750'].includes(again.json?.meta?.ret_code), again.text);
+          assert.ok(
+            again.status >= 400 && again.status < 500,
+            `a second execute is a 4xx refusal: ${again.status} ${again.text}`,
+          );
+          const done = await waitForState(shop, paymentId, 'TRADE_SUCCESS');
+          assert.equal(done.json.payment.state, 'TRADE_SUCCESS', done.text);
+          assertLinks(done, [
+            ['self', 'GET', ''],
+            ['refund', 'POST', '/refund'],
+            ['apply_to_customs', 'POST', '/apply_to_customs'],
+          ]);
+          assert.match(
+            done.json.payment.execute_success_time,
+            /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
+            'a late success has its execute_success_time',
+          );
+          const rows = await ledger(paymentId);
+          assert.equal(rows.length, 1);
+          const agreement = done.json.payment.payer.payer_info.payer_agreement;
+          assert.ok(agreement?.usr_pay_agreement_id, `a late success issues a payer agreement too: ${done.text}`);
+          assert.equal(agreement.last_four_cardid, '0005');
+        },
+      );
     }
 
     test("the official demo shop's debit card 6217000010045997833 pays", async () => {
@@ -501,44 +517,51 @@ for (const kind of testDatabaseUrls()) {
       );
     });
 
-    test('a debit card number on a CREDIT_CARD payment -> 00060076, and a credit number on a DEBIT_CARD payment', async () => {
-      const created = await create(shop, 'CREDIT_CARD');
-      fails(await verify(shop, created.json.payment.id, cardBody(shop, DEBIT.ok, 'CREDIT_CARD')), 400, '00060076');
-      const debit = await create(shop, 'DEBIT_CARD');
-      fails(await verify(shop, debit.json.payment.id, cardBody(shop, CREDIT.ok, 'DEBIT_CARD')), 400, '00060076');
-    });
+    test(
+      'a debit card number on a CREDIT_CARD payment -> ' + '00060076, and a credit number on a DEBIT_CARD payment',
+      async () => {
+        const created = await create(shop, 'CREDIT_CARD');
+        fails(await verify(shop, created.json.payment.id, cardBody(shop, DEBIT.ok, 'CREDIT_CARD')), 400, '00060076');
+        const debit = await create(shop, 'DEBIT_CARD');
+        fails(await verify(shop, debit.json.payment.id, cardBody(shop, CREDIT.ok, 'DEBIT_CARD')), 400, '00060076');
+      },
+    );
 
     // ---- SMS ------------------------------------------------------------------------------------
 
-    test('a second verify within 60 s -> 00080706; 5 codes per payment, the 6th -> 00080707; only the newest code pays', async () => {
-      const created = await create(shop, 'CREDIT_CARD');
-      const id = created.json.payment.id as string;
-      ok(await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD')));
-      fails(await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD')), 429, '00080706');
-      h.clock.advance(30_000);
-      fails(await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD')), 429, '00080706');
-      assert.equal((await codesFor(id)).length, 1);
-      for (let n = 2; n <= 5; n++) {
+    test(
+      'a second verify within 60 s -> 00080706; 5 codes per payment, the 6th -> 00080707; ' +
+        'only the newest code pays',
+      async () => {
+        const created = await create(shop, 'CREDIT_CARD');
+        const id = created.json.payment.id as string;
+        ok(await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD')));
+        fails(await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD')), 429, '00080706');
+        h.clock.advance(30_000);
+        fails(await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD')), 429, '00080706');
+        assert.equal((await codesFor(id)).length, 1);
+        for (let n = 2; n <= 5; n++) {
+          h.clock.advance(61_000);
+          const v = await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD'));
+          ok(v);
+          assertLinks(v, [
+            ['self', 'GET', ''],
+            ['confirm', 'POST', '/execute'],
+          ]);
+          assert.equal((await codesFor(id)).length, n);
+        }
         h.clock.advance(61_000);
-        const v = await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD'));
-        ok(v);
-        assertLinks(v, [
-          ['self', 'GET', ''],
-          ['confirm', 'POST', '/execute'],
-        ]);
-        assert.equal((await codesFor(id)).length, n);
-      }
-      h.clock.advance(61_000);
-      fails(await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD')), 429, '00080707');
-      const codes = await codesFor(id);
-      assert.equal(codes.length, 5);
-      const newest = codes[0]!;
-      const older = codes.slice(1).find((c) => c !== newest);
-      if (older) fails(await execute(shop, id, older), 400, '00200007');
-      const x = await execute(shop, id, newest);
-      ok(x);
-      assert.equal(x.json.payment.state, 'TRADE_SUCCESS');
-    });
+        fails(await verify(shop, id, cardBody(shop, CREDIT.ok, 'CREDIT_CARD')), 429, '00080707');
+        const codes = await codesFor(id);
+        assert.equal(codes.length, 5);
+        const newest = codes[0]!;
+        const older = codes.slice(1).find((c) => c !== newest);
+        if (older) fails(await execute(shop, id, older), 400, '00200007');
+        const x = await execute(shop, id, newest);
+        ok(x);
+        assert.equal(x.json.payment.state, 'TRADE_SUCCESS');
+      },
+    );
 
     test('a wrong code -> 00200007; five wrong codes -> 00200008 and the payment is TRADE_FAIL', async () => {
       const { paymentId, code } = await verified(shop, 'CREDIT_CARD', CREDIT.ok);
@@ -657,60 +680,66 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(x.json.payment.state, 'TRADE_SUCCESS');
     });
 
-    test('a duplicate (mer_reference_id, mer_date) -> 409 00060741; other dates and merchants may reuse the id', async () => {
-      const id = ref('DUP');
-      const first = await create(shop, 'CREDIT_CARD', id);
-      fails(await h.call(shop, 'POST', '/payments/payment', orderFor('CREDIT_CARD', id)), 409, '00060741');
-      fails(await h.call(shop, 'POST', '/payments/payment', orderFor('DEBIT_CARD', id)), 409, '00060741');
-      const order = sampleOrder(id).order as { mer_date: string };
-      const d = new Date(
-        Date.UTC(
-          Number(order.mer_date.slice(0, 4)),
-          Number(order.mer_date.slice(4, 6)) - 1,
-          Number(order.mer_date.slice(6, 8)) - 1,
-        ),
-      );
-      const yesterday = d.toISOString().slice(0, 10).replaceAll('-', '');
-      const other = await h.call(
-        shop,
-        'POST',
-        '/payments/payment',
-        orderFor('CREDIT_CARD', id, { order: { ...order, mer_date: yesterday } }),
-      );
-      ok(other, 201);
-      assert.notEqual(other.json.payment.id, first.json.payment.id);
-      ok(await h.call(otherShop, 'POST', '/payments/payment', orderFor('CREDIT_CARD', id)), 201);
-      const rows = await h.gateway.context.db
-        .selectFrom('payments')
-        .select('id')
-        .where('mer_reference_id', '=', id)
-        .where('merchant_id', '=', shop.id)
-        .execute();
-      assert.equal(rows.length, 2);
-    });
+    test(
+      'a duplicate (mer_reference_id, mer_date) -> ' + '409 00060741; other dates and merchants may reuse the id',
+      async () => {
+        const id = ref('DUP');
+        const first = await create(shop, 'CREDIT_CARD', id);
+        fails(await h.call(shop, 'POST', '/payments/payment', orderFor('CREDIT_CARD', id)), 409, '00060741');
+        fails(await h.call(shop, 'POST', '/payments/payment', orderFor('DEBIT_CARD', id)), 409, '00060741');
+        const order = sampleOrder(id).order as { mer_date: string };
+        const d = new Date(
+          Date.UTC(
+            Number(order.mer_date.slice(0, 4)),
+            Number(order.mer_date.slice(4, 6)) - 1,
+            Number(order.mer_date.slice(6, 8)) - 1,
+          ),
+        );
+        const yesterday = d.toISOString().slice(0, 10).replaceAll('-', '');
+        const other = await h.call(
+          shop,
+          'POST',
+          '/payments/payment',
+          orderFor('CREDIT_CARD', id, { order: { ...order, mer_date: yesterday } }),
+        );
+        ok(other, 201);
+        assert.notEqual(other.json.payment.id, first.json.payment.id);
+        ok(await h.call(otherShop, 'POST', '/payments/payment', orderFor('CREDIT_CARD', id)), 201);
+        const rows = await h.gateway.context.db
+          .selectFrom('payments')
+          .select('id')
+          .where('mer_reference_id', '=', id)
+          .where('merchant_id', '=', shop.id)
+          .execute();
+        assert.equal(rows.length, 2);
+      },
+    );
 
-    test('concurrent creates of one (mer_reference_id, mer_date): exactly one payment, the others 409 00060741', async () => {
-      const id = ref('DUPC');
-      const body = JSON.stringify(orderFor('CREDIT_CARD', id));
-      const results = await Promise.all(
-        Array.from({ length: 6 }, () => h.call(shop, 'POST', '/payments/payment', body)),
-      );
-      const createdOnes = results.filter((r) => r.status === 201);
-      assert.equal(createdOnes.length, 1, results.map((r) => `${r.status} ${r.text.slice(0, 100)}`).join('\n'));
-      for (const r of results) {
-        assert.ok(h.verifies(r.text), `the answer is signed: ${r.text.slice(0, 200)}`);
-        if (r.status !== 201) fails(r, 409, '00060741');
-      }
-      const rows = await h.gateway.context.db
-        .selectFrom('payments')
-        .select('id')
-        .where('mer_reference_id', '=', id)
-        .execute();
-      assert.deepEqual(
-        rows.map((r) => r.id),
-        [createdOnes[0]!.json.payment.id],
-      );
-    });
+    test(
+      'concurrent creates of one (mer_reference_id, ' + 'mer_date): exactly one payment, the others 409 00060741',
+      async () => {
+        const id = ref('DUPC');
+        const body = JSON.stringify(orderFor('CREDIT_CARD', id));
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () => h.call(shop, 'POST', '/payments/payment', body)),
+        );
+        const createdOnes = results.filter((r) => r.status === 201);
+        assert.equal(createdOnes.length, 1, results.map((r) => `${r.status} ${r.text.slice(0, 100)}`).join('\n'));
+        for (const r of results) {
+          assert.ok(h.verifies(r.text), `the answer is signed: ${r.text.slice(0, 200)}`);
+          if (r.status !== 201) fails(r, 409, '00060741');
+        }
+        const rows = await h.gateway.context.db
+          .selectFrom('payments')
+          .select('id')
+          .where('mer_reference_id', '=', id)
+          .execute();
+        assert.deepEqual(
+          rows.map((r) => r.id),
+          [createdOnes[0]!.json.payment.id],
+        );
+      },
+    );
 
     test('concurrent verifies of one payment send one SMS; the others -> 00080706', async () => {
       const created = await create(shop, 'DEBIT_CARD');

@@ -208,42 +208,48 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(jpy.json.payment.order.amount.total, '1000');
     });
 
-    test('unknown fields anywhere are ignored (sub_mer_id, risk_expand, acquiring_by_ump, business_type, user_ip, ...)', async () => {
-      const id = ref('UNK');
-      const order = sampleOrder(id, {
-        sub_mer_id: 'SUB001',
-        risk_expand: { level: 'HIGH', nested: [1, 2, { x: null }] },
-        acquiring_by_ump: 'TRUE',
-        payer: {
-          payment_method: 'CREDIT_CARD',
-          bank_code: 'CCB',
-          interface_type: 'SERVER_TO_SERVER',
-          business_type: 'B2C',
-          external_customer_id: 'cust-42',
-          user_ip: '10.0.0.1',
-          payer_info: { phone: PHONE, nick_name: 'zz' },
-        },
-      }) as any;
-      order.order.sub_orders[0].some_future_field = { a: 1 };
-      order.order.sub_orders[0].items[0].sku = 'TEE-1';
-      order.order.sub_mer_id = 'SUB002';
-      const res = await create(order);
-      created(res);
-      assert.equal(res.text.includes('risk_expand'), false);
-      assert.equal(res.text.includes('sub_mer_id'), false);
-      assert.equal(res.json.payment.payer.business_type, 'B2C');
-    });
+    test(
+      'unknown fields anywhere are ignored ' +
+        '(sub_mer_id, risk_expand, acquiring_by_ump, business_type, user_ip, ...)',
+      async () => {
+        const id = ref('UNK');
+        const order = sampleOrder(id, {
+          sub_mer_id: 'SUB001',
+          risk_expand: { level: 'HIGH', nested: [1, 2, { x: null }] },
+          acquiring_by_ump: 'TRUE',
+          payer: {
+            payment_method: 'CREDIT_CARD',
+            bank_code: 'CCB',
+            interface_type: 'SERVER_TO_SERVER',
+            business_type: 'B2C',
+            external_customer_id: 'cust-42',
+            user_ip: '10.0.0.1',
+            payer_info: { phone: PHONE, nick_name: 'zz' },
+          },
+        }) as any;
+        order.order.sub_orders[0].some_future_field = { a: 1 };
+        order.order.sub_orders[0].items[0].sku = 'TEE-1';
+        order.order.sub_mer_id = 'SUB002';
+        const res = await create(order);
+        created(res);
+        assert.equal(res.text.includes('risk_expand'), false);
+        assert.equal(res.text.includes('sub_mer_id'), false);
+        assert.equal(res.json.payment.payer.business_type, 'B2C');
+      },
+    );
 
     test('keys named like Object.prototype members are plain unknown fields: ignored, nothing polluted', async () => {
       const id = ref('PROTO');
       const valid = JSON.stringify(sampleOrder(id));
-      const body = `{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},${valid.slice(1, -1).replace('"order":{', '"order":{"__proto__":{"x":1},"Constructor":"c",')}}`;
+      const body =
+        '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}' +
+        `,${valid.slice(1, -1).replace('"order":{', '"order":{"__proto__":{"x":1},"Constructor":"c",')}}`;
       const res = await create(body);
       created(res);
       assert.equal(res.json.payment.order.mer_reference_id, id);
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
       // A payer hidden in __proto__ is not a payer.
-      const order = sampleOrder(ref('PROTO2')) as Record<string, unknown>;
+      const order = sampleOrder(ref('PROTO2'));
       const payer = order.payer;
       delete order.payer;
       await rejected(
@@ -462,31 +468,35 @@ for (const kind of testDatabaseUrls()) {
       }
     });
 
-    test('wrong types everywhere: every node of a valid order replaced by null, 12, true, [], {}, "x" -> < 500 and a documented code', async () => {
-      const template = sampleOrder('TEMPLATE');
-      const nodes = paths(template);
-      assert.ok(nodes.filter((n) => n.leaf).length >= 30, `${nodes.length} nodes`);
-      const replacements: unknown[] = [null, 12, true, [], {}, 'x'];
-      const failures: string[] = [];
-      let accepted = 0;
-      for (const { path } of nodes) {
-        for (const replacement of replacements) {
-          const id = ref('T');
-          const body = clone(sampleOrder(id)) as any;
-          setAt(body, path, clone(replacement));
-          const res = await create(body);
-          const code = res.json?.meta?.ret_code;
-          const where = `${path.join('.')} = ${JSON.stringify(replacement)}`;
-          if (res.status >= 500 || !DOCUMENTED.has(code) || !h.verifies(res.text))
-            failures.push(`${where}: ${res.status} ${res.text.slice(0, 300)}`);
-          else if (code === '0000') {
-            accepted++;
-            if (res.status !== 201) failures.push(`${where}: 0000 with status ${res.status}`);
-          } else if (res.status < 400) failures.push(`${where}: error ${code} with status ${res.status}`);
+    test(
+      'wrong types everywhere: every node of a valid order replaced by null, 12, true, [], {}, "x" -> ' +
+        '< 500 and a documented code',
+      async () => {
+        const template = sampleOrder('TEMPLATE');
+        const nodes = paths(template);
+        assert.ok(nodes.filter((n) => n.leaf).length >= 30, `${nodes.length} nodes`);
+        const replacements: unknown[] = [null, 12, true, [], {}, 'x'];
+        const failures: string[] = [];
+        let accepted = 0;
+        for (const { path } of nodes) {
+          for (const replacement of replacements) {
+            const id = ref('T');
+            const body = clone(sampleOrder(id)) as any;
+            setAt(body, path, clone(replacement));
+            const res = await create(body);
+            const code = res.json?.meta?.ret_code;
+            const where = `${path.join('.')} = ${JSON.stringify(replacement)}`;
+            if (res.status >= 500 || !DOCUMENTED.has(code) || !h.verifies(res.text))
+              failures.push(`${where}: ${res.status} ${res.text.slice(0, 300)}`);
+            else if (code === '0000') {
+              accepted++;
+              if (res.status !== 201) failures.push(`${where}: 0000 with status ${res.status}`);
+            } else if (res.status < 400) failures.push(`${where}: error ${code} with status ${res.status}`);
+          }
         }
-      }
-      assert.deepEqual(failures, []);
-      assert.ok(accepted > 0 && accepted < nodes.length * replacements.length, `${accepted} accepted`);
-    });
+        assert.deepEqual(failures, []);
+        assert.ok(accepted > 0 && accepted < nodes.length * replacements.length, `${accepted} accepted`);
+      },
+    );
   });
 }

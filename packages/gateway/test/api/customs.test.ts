@@ -113,215 +113,235 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- the happy path ---------------------------------------------------------------------------
 
-    test('declaration: 201 in the reference shape, ACCEPTED -> SUBMITED -> SUCCESS, one signed notification verified by the merchant', async () => {
-      const p = await paid();
-      const res = await declare(shop, p.id, declarationBody(p.customsSub, { notify_url: server.notifyUrl }));
-      ok(res, 201);
-      const d = res.json.customs_declarations[0];
-      assert.equal(res.json.customs_declarations.length, 1, 'one declaration in customs_declarations');
-      assert.match(d.id, /^CUST_[A-Z2-7]{21}$/, 'declaration id');
-      assert.equal(d.state, 'ACCEPTED');
-      assert.equal(d.customs_id, 'NB');
-      assert.equal(d.mer_customs_code, '3302961234');
-      assert.equal(d.ec_plat_id, '3302960001');
-      assert.deepEqual(d.freight_amount, { total: '5.00', currency: 'USD', total_cny: '35.62' }, 'freight as given');
-      assert.deepEqual(
-        d.tax_amount,
-        { total: '0.00', currency: 'CNY', total_cny: '0.00' },
-        'a zero CNY tax, numbers turned to strings',
-      );
-      assert.deepEqual(
-        d.sub_order_amount,
-        { total: '50.02', currency: 'USD', total_cny: expectedCny('50.02', p.rate) },
-        'total_cny at the locked rate when not given',
-      );
-      assert.deepEqual(d.sub_order, {
-        mer_sub_reference_id: p.customsSub,
-        items: [{ mer_item_id: 'tee' }, { mer_item_id: 'cap' }],
-      });
-      assert.equal(d.notify_url, server.notifyUrl);
-      assert.equal(d.customs_clearance_date, chinaDateOf(h.clock.now()), 'the China date of the declaration');
-      assert.equal(d.parent_payment, p.id);
-      const expectedLinks = [
-        ['parent_payment', 'GET', `${h.api}/payments/payment/${p.id}`],
-        ['self', 'GET', `${h.api}/payments/customs_declarations/${d.id}`],
-      ];
-      assert.deepEqual(
-        res.json.links.map((l: any) => [l.ref, l.method, l.href]),
-        expectedLinks,
-        'top-level links: parent_payment then self',
-      );
-      assert.deepEqual(
-        d.links.map((l: any) => [l.rel, l.method, l.href]),
-        expectedLinks,
-        'the declaration carries the same links',
-      );
-      assert.deepEqual(
-        Object.keys(res.json),
-        ['meta', 'links', 'customs_declarations'],
-        'the reference 3.9 response members',
-      );
+    test(
+      'declaration: 201 in the reference shape, ACCEPTED -> SUBMITED -> SUCCESS, ' +
+        'one signed notification verified by the merchant',
+      async () => {
+        const p = await paid();
+        const res = await declare(shop, p.id, declarationBody(p.customsSub, { notify_url: server.notifyUrl }));
+        ok(res, 201);
+        const d = res.json.customs_declarations[0];
+        assert.equal(res.json.customs_declarations.length, 1, 'one declaration in customs_declarations');
+        assert.match(d.id, /^CUST_[A-Z2-7]{21}$/, 'declaration id');
+        assert.equal(d.state, 'ACCEPTED');
+        assert.equal(d.customs_id, 'NB');
+        assert.equal(d.mer_customs_code, '3302961234');
+        assert.equal(d.ec_plat_id, '3302960001');
+        assert.deepEqual(d.freight_amount, { total: '5.00', currency: 'USD', total_cny: '35.62' }, 'freight as given');
+        assert.deepEqual(
+          d.tax_amount,
+          { total: '0.00', currency: 'CNY', total_cny: '0.00' },
+          'a zero CNY tax, numbers turned to strings',
+        );
+        assert.deepEqual(
+          d.sub_order_amount,
+          { total: '50.02', currency: 'USD', total_cny: expectedCny('50.02', p.rate) },
+          'total_cny at the locked rate when not given',
+        );
+        assert.deepEqual(d.sub_order, {
+          mer_sub_reference_id: p.customsSub,
+          items: [{ mer_item_id: 'tee' }, { mer_item_id: 'cap' }],
+        });
+        assert.equal(d.notify_url, server.notifyUrl);
+        assert.equal(d.customs_clearance_date, chinaDateOf(h.clock.now()), 'the China date of the declaration');
+        assert.equal(d.parent_payment, p.id);
+        const expectedLinks = [
+          ['parent_payment', 'GET', `${h.api}/payments/payment/${p.id}`],
+          ['self', 'GET', `${h.api}/payments/customs_declarations/${d.id}`],
+        ];
+        assert.deepEqual(
+          res.json.links.map((l: any) => [l.ref, l.method, l.href]),
+          expectedLinks,
+          'top-level links: parent_payment then self',
+        );
+        assert.deepEqual(
+          d.links.map((l: any) => [l.rel, l.method, l.href]),
+          expectedLinks,
+          'the declaration carries the same links',
+        );
+        assert.deepEqual(
+          Object.keys(res.json),
+          ['meta', 'links', 'customs_declarations'],
+          'the reference 3.9 response members',
+        );
 
-      // GET through the self link: the same object.
-      const got = await h.call(shop, 'GET', d.links[1].href);
-      ok(got);
-      assert.deepEqual(got.json.customs_declarations[0], d, 'GET returns what the POST returned');
-      assert.deepEqual(got.json.links, res.json.links);
+        // GET through the self link: the same object.
+        const got = await h.call(shop, 'GET', d.links[1].href);
+        ok(got);
+        assert.deepEqual(got.json.customs_declarations[0], d, 'GET returns what the POST returned');
+        assert.deepEqual(got.json.links, res.json.links);
 
-      await submitDue(h);
-      const submitted = (await getDeclaration(shop, d.id)).json.customs_declarations[0];
-      assert.equal(submitted.state, 'SUBMITED', 'handed to the customs office after its delay');
-      assert.ok(submitted.submitted_time, 'submitted_time');
-      await answerDue(h);
-      assert.equal(await stateOf(d.id), 'SUCCESS');
+        await submitDue(h);
+        const submitted = (await getDeclaration(shop, d.id)).json.customs_declarations[0];
+        assert.equal(submitted.state, 'SUBMITED', 'handed to the customs office after its delay');
+        assert.ok(submitted.submitted_time, 'submitted_time');
+        await answerDue(h);
+        assert.equal(await stateOf(d.id), 'SUCCESS');
 
-      const { declaration, delivery } = await customsNotification(server, d.id, 'SUCCESS');
-      const final = (await getDeclaration(shop, d.id)).json.customs_declarations[0];
-      assert.deepEqual(declaration, final, 'the notification carries the declaration as GET shows it');
-      assert.ok(final.completed_time, 'completed_time');
-      assert.equal(final.error, undefined, 'no error on SUCCESS');
-      assert.equal(JSON.parse(delivery.rawBody).customs_declaration.id, d.id, 'body is {"customs_declaration":{...}}');
-      assert.ok(
-        verifySha256WithRsa(h.platformCert.publicKey, delivery.rawBody, delivery.signature!),
-        'notification signed with the platform key',
-      );
-      assert.equal(server.rejected.length, 0, 'every notification verified');
+        const { declaration, delivery } = await customsNotification(server, d.id, 'SUCCESS');
+        const final = (await getDeclaration(shop, d.id)).json.customs_declarations[0];
+        assert.deepEqual(declaration, final, 'the notification carries the declaration as GET shows it');
+        assert.ok(final.completed_time, 'completed_time');
+        assert.equal(final.error, undefined, 'no error on SUCCESS');
+        assert.equal(
+          JSON.parse(delivery.rawBody).customs_declaration.id,
+          d.id,
+          'body is {"customs_declaration":{...}}',
+        );
+        assert.ok(
+          verifySha256WithRsa(h.platformCert.publicKey, delivery.rawBody, delivery.signature!),
+          'notification signed with the platform key',
+        );
+        assert.equal(server.rejected.length, 0, 'every notification verified');
 
-      const outbox = await h.gateway.context.db
-        .selectFrom('outbox')
-        .selectAll()
-        .where('object_id', '=', d.id)
-        .execute();
-      assert.equal(outbox.length, 1, 'one notification: the final state');
-      assert.equal(outbox[0]!.object_type, 'customs_declaration');
-      const events = await h.gateway.context.db
-        .selectFrom('payment_events')
-        .select(['type', 'detail'])
-        .where('payment_id', '=', p.id)
-        .orderBy('at')
-        .orderBy('id')
-        .execute();
-      const customsEvents = events.filter((e) => e.type.startsWith('customs_')).map((e) => e.type);
-      assert.deepEqual(
-        customsEvents,
-        ['customs_accepted', 'customs_submited', 'customs_success'],
-        'the timeline of the payment',
-      );
-    });
+        const outbox = await h.gateway.context.db
+          .selectFrom('outbox')
+          .selectAll()
+          .where('object_id', '=', d.id)
+          .execute();
+        assert.equal(outbox.length, 1, 'one notification: the final state');
+        assert.equal(outbox[0]!.object_type, 'customs_declaration');
+        const events = await h.gateway.context.db
+          .selectFrom('payment_events')
+          .select(['type', 'detail'])
+          .where('payment_id', '=', p.id)
+          .orderBy('at')
+          .orderBy('id')
+          .execute();
+        const customsEvents = events.filter((e) => e.type.startsWith('customs_')).map((e) => e.type);
+        assert.deepEqual(
+          customsEvents,
+          ['customs_accepted', 'customs_submited', 'customs_success'],
+          'the timeline of the payment',
+        );
+      },
+    );
 
-    test('several processes on one declaration: each move applies once (conditional updates), one event per move, one notification', async () => {
-      const p = await paid();
-      const d = await declared(p);
-      const db = h.gateway.context.db;
-      // Two more "processes" working on the same rows, as a second gateway would.
-      const ctx = h.gateway.context;
-      const otherProcess = () => createContext({ config: ctx.config, dataDir: h.dataDir, clock: h.clock }, ctx.store);
-      const first = (await otherProcess()).services.customs;
-      const second = (await otherProcess()).services.customs;
-      const read = async () => (await ctx.repositories.customs.findOfMerchant(shop.id, d.id))!;
+    test(
+      'several processes on one declaration: each move applies once (conditional updates), one event per move, ' +
+        'one notification',
+      async () => {
+        const p = await paid();
+        const d = await declared(p);
+        const db = h.gateway.context.db;
+        // Two more "processes" working on the same rows, as a second gateway would.
+        const ctx = h.gateway.context;
+        const otherProcess = () => createContext({ config: ctx.config, dataDir: h.dataDir, clock: h.clock }, ctx.store);
+        const first = (await otherProcess()).services.customs;
+        const second = (await otherProcess()).services.customs;
+        const read = async () => (await ctx.repositories.customs.findOfMerchant(shop.id, d.id))!;
 
-      const accepted = await read();
-      h.clock.advance(SANDBOX_CUSTOMS_SUBMIT_DELAY_MS);
-      const submits = await Promise.all([
-        first.advance(accepted),
-        second.advance(accepted),
-        h.gateway.customsJobs.runOnce(),
-      ]);
-      const submitted = await read();
-      assert.equal(submitted.state, 'SUBMITED');
-      // (The harness's own customs worker may win the race too: at most one of these three moved it.)
-      assert.ok(
-        submits.filter((moved) => moved === true).length + (submits[2] as number) <= 1,
-        `at most one of them moved it: ${JSON.stringify(submits)}`,
-      );
-      assert.equal(await first.advance(accepted), false, 'a stale ACCEPTED read cannot move it again');
+        const accepted = await read();
+        h.clock.advance(SANDBOX_CUSTOMS_SUBMIT_DELAY_MS);
+        const submits = await Promise.all([
+          first.advance(accepted),
+          second.advance(accepted),
+          h.gateway.customsJobs.runOnce(),
+        ]);
+        const submitted = await read();
+        assert.equal(submitted.state, 'SUBMITED');
+        // (The harness's own customs worker may win the race too: at most one of these three moved it.)
+        assert.ok(
+          submits.filter((moved) => moved === true).length + submits[2] <= 1,
+          `at most one of them moved it: ${JSON.stringify(submits)}`,
+        );
+        assert.equal(await first.advance(accepted), false, 'a stale ACCEPTED read cannot move it again');
 
-      h.clock.advance(SANDBOX_CUSTOMS_ANSWER_DELAY_MS);
-      const answers = await Promise.all([
-        first.advance(submitted),
-        second.advance(submitted),
-        h.gateway.customsJobs.runOnce(),
-      ]);
-      assert.ok(
-        answers.filter((moved) => moved === true).length + (answers[2] as number) <= 1,
-        `at most one of them finished it: ${JSON.stringify(answers)}`,
-      );
-      assert.equal((await read()).state, 'SUCCESS');
-      await h.gateway.customsJobs.runOnce();
-      assert.equal(await second.advance(submitted), false, 'a stale SUBMITED read cannot move it again');
+        h.clock.advance(SANDBOX_CUSTOMS_ANSWER_DELAY_MS);
+        const answers = await Promise.all([
+          first.advance(submitted),
+          second.advance(submitted),
+          h.gateway.customsJobs.runOnce(),
+        ]);
+        assert.ok(
+          answers.filter((moved) => moved === true).length + answers[2] <= 1,
+          `at most one of them finished it: ${JSON.stringify(answers)}`,
+        );
+        assert.equal((await read()).state, 'SUCCESS');
+        await h.gateway.customsJobs.runOnce();
+        assert.equal(await second.advance(submitted), false, 'a stale SUBMITED read cannot move it again');
 
-      const events = await db.selectFrom('payment_events').select('type').where('payment_id', '=', p.id).execute();
-      assert.deepEqual(
-        events
-          .map((e) => e.type)
-          .filter((t) => t.startsWith('customs_'))
-          .sort(),
-        ['customs_accepted', 'customs_submited', 'customs_success'],
-        'one event per move',
-      );
-      const outbox = await db.selectFrom('outbox').select('id').where('object_id', '=', d.id).execute();
-      assert.equal(outbox.length, 1, 'one notification');
-      await customsNotification(server, d.id, 'SUCCESS');
-    });
+        const events = await db.selectFrom('payment_events').select('type').where('payment_id', '=', p.id).execute();
+        assert.deepEqual(
+          events
+            .map((e) => e.type)
+            .filter((t) => t.startsWith('customs_'))
+            .sort(),
+          ['customs_accepted', 'customs_submited', 'customs_success'],
+          'one event per move',
+        );
+        const outbox = await db.selectFrom('outbox').select('id').where('object_id', '=', d.id).execute();
+        assert.equal(outbox.length, 1, 'one notification');
+        await customsNotification(server, d.id, 'SUCCESS');
+      },
+    );
 
-    test("notify_url defaults to the payment's; a liberal request (wrapper, camelCase, trailing spaces, numbers, lower-case office) is the same declaration", async () => {
-      const p = await paid();
-      const body = {
-        customsDeclaration: {
-          'customs_id ': 'hz',
-          merCustomsCode: 3302961234,
-          ecPlatId: '3302960001',
-          freightAmount: { total: 5, currency: 'USD', totalCny: '35.62' },
-          taxAmount: { total: '0', currency: 'USD', total_cny: '0' },
-          subOrderAmount: { total: '50.02', total_cny: '356.32', currency: 'usd' },
-          subOrder: { merSubReferenceId: p.customsSub, items: [{ merItemId: 'cap' }] },
-          interface_type: 'ignored',
-        },
-      };
-      const res = await declare(shop, p.id, body);
-      ok(res, 201);
-      const d = res.json.customs_declarations[0];
-      assert.equal(d.customs_id, 'HZ');
-      assert.equal(d.mer_customs_code, '3302961234');
-      assert.deepEqual(d.freight_amount, { total: '5.00', currency: 'USD', total_cny: '35.62' });
-      assert.deepEqual(d.tax_amount, { total: '0.00', currency: 'USD', total_cny: '0.00' });
-      assert.deepEqual(
-        d.sub_order_amount,
-        { total: '50.02', currency: 'USD', total_cny: '356.32' },
-        'a given total_cny is kept',
-      );
-      assert.deepEqual(d.sub_order.items, [{ mer_item_id: 'cap' }]);
-      assert.equal(d.notify_url, p.payment.notify_url, "the payment's notify_url");
-    });
+    test(
+      "notify_url defaults to the payment's; a liberal request (wrapper, camelCase, trailing spaces, numbers, " +
+        'lower-case office) is the same declaration',
+      async () => {
+        const p = await paid();
+        const body = {
+          customsDeclaration: {
+            'customs_id ': 'hz',
+            merCustomsCode: 3302961234,
+            ecPlatId: '3302960001',
+            freightAmount: { total: 5, currency: 'USD', totalCny: '35.62' },
+            taxAmount: { total: '0', currency: 'USD', total_cny: '0' },
+            subOrderAmount: { total: '50.02', total_cny: '356.32', currency: 'usd' },
+            subOrder: { merSubReferenceId: p.customsSub, items: [{ merItemId: 'cap' }] },
+            interface_type: 'ignored',
+          },
+        };
+        const res = await declare(shop, p.id, body);
+        ok(res, 201);
+        const d = res.json.customs_declarations[0];
+        assert.equal(d.customs_id, 'HZ');
+        assert.equal(d.mer_customs_code, '3302961234');
+        assert.deepEqual(d.freight_amount, { total: '5.00', currency: 'USD', total_cny: '35.62' });
+        assert.deepEqual(d.tax_amount, { total: '0.00', currency: 'USD', total_cny: '0.00' });
+        assert.deepEqual(
+          d.sub_order_amount,
+          { total: '50.02', currency: 'USD', total_cny: '356.32' },
+          'a given total_cny is kept',
+        );
+        assert.deepEqual(d.sub_order.items, [{ mer_item_id: 'cap' }]);
+        assert.equal(d.notify_url, p.payment.notify_url, "the payment's notify_url");
+      },
+    );
 
-    test('the sandbox office refuses a mer_customs_code ending in 13: FAIL with 00202018 and its reason, notified; the sub-order can then be declared again', async () => {
-      const p = await paid();
-      const d = await declared(p, { mer_customs_code: '3302960013' });
-      // While it is live, another declaration of the sub-order is refused.
-      fails(await declare(shop, p.id, declarationBody(p.customsSub)), 409, '00202013', p.customsSub);
-      await submitDue(h);
-      await answerDue(h);
-      const { declaration } = await customsNotification(server, d.id, 'FAIL');
-      assert.equal(declaration.state, 'FAIL');
-      assert.equal(declaration.error?.ret_code, '00202018', 'the office refused it');
-      assert.match(
-        declaration.error?.ret_msg ?? '',
-        /Ningbo customs .*3302960013/,
-        'the reason names the office and the code',
-      );
-      const got = (await getDeclaration(shop, d.id)).json.customs_declarations[0];
-      assert.deepEqual(got, declaration, 'GET shows the FAIL declaration as notified');
+    test(
+      'the sandbox office refuses a mer_customs_code ending in 13: FAIL with 00202018 and its reason, ' +
+        'notified; the sub-order can then be declared again',
+      async () => {
+        const p = await paid();
+        const d = await declared(p, { mer_customs_code: '3302960013' });
+        // While it is live, another declaration of the sub-order is refused.
+        fails(await declare(shop, p.id, declarationBody(p.customsSub)), 409, '00202013', p.customsSub);
+        await submitDue(h);
+        await answerDue(h);
+        const { declaration } = await customsNotification(server, d.id, 'FAIL');
+        assert.equal(declaration.state, 'FAIL');
+        assert.equal(declaration.error?.ret_code, '00202018', 'the office refused it');
+        assert.match(
+          declaration.error?.ret_msg ?? '',
+          /Ningbo customs .*3302960013/,
+          'the reason names the office and the code',
+        );
+        const got = (await getDeclaration(shop, d.id)).json.customs_declarations[0];
+        assert.deepEqual(got, declaration, 'GET shows the FAIL declaration as notified');
 
-      const again = await declared(p);
-      assert.notEqual(again.id, d.id, 'a new declaration');
-      assert.equal(again.state, 'ACCEPTED');
-      fails(await declare(shop, p.id, declarationBody(p.customsSub)), 409, '00202013', again.id);
-      await submitDue(h);
-      await answerDue(h);
-      assert.equal(await stateOf(again.id), 'SUCCESS');
-      assert.equal(await stateOf(d.id), 'FAIL', 'the failed one stays FAIL');
-      fails(await declare(shop, p.id, declarationBody(p.customsSub)), 409, '00202013', 'SUCCESS');
-    });
+        const again = await declared(p);
+        assert.notEqual(again.id, d.id, 'a new declaration');
+        assert.equal(again.state, 'ACCEPTED');
+        fails(await declare(shop, p.id, declarationBody(p.customsSub)), 409, '00202013', again.id);
+        await submitDue(h);
+        await answerDue(h);
+        assert.equal(await stateOf(again.id), 'SUCCESS');
+        assert.equal(await stateOf(d.id), 'FAIL', 'the failed one stays FAIL');
+        fails(await declare(shop, p.id, declarationBody(p.customsSub)), 409, '00202013', 'SUCCESS');
+      },
+    );
 
     // ---- refusals ---------------------------------------------------------------------------------
 
@@ -488,61 +508,68 @@ for (const kind of testDatabaseUrls()) {
       );
     });
 
-    test('the partial unique index itself refuses a second live declaration of a sub-order, and allows one next to a FAIL', async () => {
-      const p = await paid();
-      const d = await declared(p);
-      const db = h.gateway.context.db;
-      const stored = await db
-        .selectFrom('customs_declarations')
-        .selectAll()
-        .where('id', '=', d.id)
-        .executeTakeFirstOrThrow();
-      const row = {
-        ...stored,
-        created_at: Number(stored.created_at),
-        updated_at: Number(stored.updated_at),
-        resolve_at: null,
-        submitted_at: null,
-        completed_at: null,
-      };
-      await assert.rejects(
-        db
+    test(
+      'the partial unique index itself refuses a second live declaration of a sub-order, ' +
+        'and allows one next to a FAIL',
+      async () => {
+        const p = await paid();
+        const d = await declared(p);
+        const db = h.gateway.context.db;
+        const stored = await db
+          .selectFrom('customs_declarations')
+          .selectAll()
+          .where('id', '=', d.id)
+          .executeTakeFirstOrThrow();
+        const row = {
+          ...stored,
+          created_at: Number(stored.created_at),
+          updated_at: Number(stored.updated_at),
+          resolve_at: null,
+          submitted_at: null,
+          completed_at: null,
+        };
+        await assert.rejects(
+          db
+            .insertInto('customs_declarations')
+            .values({ ...row, id: 'CUST_DUPLICATEBYHAND' })
+            .execute(),
+          /unique/i,
+          'a second live row violates the index',
+        );
+        await db
           .insertInto('customs_declarations')
-          .values({ ...row, id: 'CUST_DUPLICATEBYHAND' })
-          .execute(),
-        /unique/i,
-        'a second live row violates the index',
-      );
-      await db
-        .insertInto('customs_declarations')
-        .values({ ...row, id: 'CUST_FAILEDBYHAND', state: 'FAIL' })
-        .execute();
-      await db.deleteFrom('customs_declarations').where('id', '=', 'CUST_FAILEDBYHAND').execute();
-    });
+          .values({ ...row, id: 'CUST_FAILEDBYHAND', state: 'FAIL' })
+          .execute();
+        await db.deleteFrom('customs_declarations').where('id', '=', 'CUST_FAILEDBYHAND').execute();
+      },
+    );
 
-    test('00202017: declarations are accepted until one calendar month after mer_date (China date), not a day later', async () => {
-      const early = await paid();
-      const late = await paid();
-      const last = lastCustomsDate(early.merDate);
-      const dayNumber = (yyyymmdd: string) =>
-        Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8))) / DAY;
-      const daysToLast = dayNumber(last) - dayNumber(chinaDateOf(h.clock.now()));
-      assert.ok(daysToLast >= 27 && daysToLast <= 31, `the window is a calendar month (${daysToLast} days)`);
-      const start = h.clock.offset;
-      try {
-        h.clock.advance(daysToLast * DAY);
-        assert.equal(chinaDateOf(h.clock.now()), last, 'the clock is on the last day');
-        await h.token(shop);
-        const d = await declared(early);
-        assert.equal(d.customs_clearance_date, last);
-        h.clock.advance(DAY);
-        await h.token(shop);
-        fails(await declare(shop, late.id, declarationBody(late.customsSub)), 409, '00202017', `until ${last}`);
-      } finally {
-        h.clock.offset = start;
-        await h.token(shop);
-      }
-    });
+    test(
+      '00202017: declarations are accepted until one calendar month after mer_date (China date), ' + 'not a day later',
+      async () => {
+        const early = await paid();
+        const late = await paid();
+        const last = lastCustomsDate(early.merDate);
+        const dayNumber = (yyyymmdd: string) =>
+          Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6, 8))) / DAY;
+        const daysToLast = dayNumber(last) - dayNumber(chinaDateOf(h.clock.now()));
+        assert.ok(daysToLast >= 27 && daysToLast <= 31, `the window is a calendar month (${daysToLast} days)`);
+        const start = h.clock.offset;
+        try {
+          h.clock.advance(daysToLast * DAY);
+          assert.equal(chinaDateOf(h.clock.now()), last, 'the clock is on the last day');
+          await h.token(shop);
+          const d = await declared(early);
+          assert.equal(d.customs_clearance_date, last);
+          h.clock.advance(DAY);
+          await h.token(shop);
+          fails(await declare(shop, late.id, declarationBody(late.customsSub)), 409, '00202017', `until ${last}`);
+        } finally {
+          h.clock.offset = start;
+          await h.token(shop);
+        }
+      },
+    );
 
     // ---- the payment's link, isolation ---------------------------------------------------------------
 
@@ -567,34 +594,38 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(res.json.customs_declarations[0].parent_payment, id);
     });
 
-    test('a paid QR payment with a customs sub-order advertises apply_to_customs after refund; unpaid or customs-free payments do not', async () => {
-      const paid = await customsPayment(h, shop, server.notifyUrl);
-      assert.deepEqual(
-        paid.payment.links.map((l: any) => l.ref),
-        ['self', 'refund', 'apply_to_customs'],
-      );
-      const link = paid.payment.links[2];
-      assert.equal(link.href, `${h.api}/payments/payment/${paid.id}/apply_to_customs`);
-      const viaLink = await h.call(shop, 'POST', link.href, declarationBody(paid.customsSub));
-      ok(viaLink, 201);
-      assert.equal(viaLink.json.customs_declarations[0].parent_payment, paid.id, 'the link declares that payment');
-      assert.equal(viaLink.json.customs_declarations[0].state, 'ACCEPTED', viaLink.text);
-      const unpaid = await customsPayment(h, shop, server.notifyUrl, { pay: false });
-      assert.deepEqual(
-        unpaid.payment.links.map((l: any) => l.ref),
-        ['self'],
-      );
-      const plain = customsPaymentBody(h, server.notifyUrl);
-      for (const sub of (plain as any).order.sub_orders) sub.is_customs = 'FALSE';
-      const created = await h.call(shop, 'POST', '/payments/payment', plain);
-      ok(created, 201);
-      await payOnSandbox(h, created.json.payment.id, 'success');
-      const got = await h.call(shop, 'GET', `/payments/payment/${created.json.payment.id}`);
-      assert.deepEqual(
-        got.json.payment.links.map((l: any) => l.ref),
-        ['self', 'refund'],
-      );
-    });
+    test(
+      'a paid QR payment with a customs sub-order advertises apply_to_customs after refund; ' +
+        'unpaid or customs-free payments do not',
+      async () => {
+        const paid = await customsPayment(h, shop, server.notifyUrl);
+        assert.deepEqual(
+          paid.payment.links.map((l: any) => l.ref),
+          ['self', 'refund', 'apply_to_customs'],
+        );
+        const link = paid.payment.links[2];
+        assert.equal(link.href, `${h.api}/payments/payment/${paid.id}/apply_to_customs`);
+        const viaLink = await h.call(shop, 'POST', link.href, declarationBody(paid.customsSub));
+        ok(viaLink, 201);
+        assert.equal(viaLink.json.customs_declarations[0].parent_payment, paid.id, 'the link declares that payment');
+        assert.equal(viaLink.json.customs_declarations[0].state, 'ACCEPTED', viaLink.text);
+        const unpaid = await customsPayment(h, shop, server.notifyUrl, { pay: false });
+        assert.deepEqual(
+          unpaid.payment.links.map((l: any) => l.ref),
+          ['self'],
+        );
+        const plain = customsPaymentBody(h, server.notifyUrl);
+        for (const sub of (plain as any).order.sub_orders) sub.is_customs = 'FALSE';
+        const created = await h.call(shop, 'POST', '/payments/payment', plain);
+        ok(created, 201);
+        await payOnSandbox(h, created.json.payment.id, 'success');
+        const got = await h.call(shop, 'GET', `/payments/payment/${created.json.payment.id}`);
+        assert.deepEqual(
+          got.json.payment.links.map((l: any) => l.ref),
+          ['self', 'refund'],
+        );
+      },
+    );
 
     test("00060772: another merchant's declaration, an unknown one and a malformed id are 404", async () => {
       const p = await paid();

@@ -114,27 +114,31 @@ for (const kind of testDatabaseUrls()) {
       replayOf(await create(shop, sampleOrder(id), key), first);
     });
 
-    test('two (and more) concurrent requests with one key: one runs, the others replay or get 409 00060743; one payment', async () => {
-      for (const n of [2, 6]) {
-        const id = ref(`CONC${n}`);
-        const key = randomUUID();
-        const body = JSON.stringify(sampleOrder(id));
-        const results = await Promise.all(Array.from({ length: n }, () => create(shop, body, key)));
-        const created = results.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === null);
-        assert.equal(created.length, 1, results.map((r) => `${r.status} ${r.text.slice(0, 80)}`).join('\n'));
-        const original = created[0]!;
-        for (const r of results) {
-          assert.ok(h.verifies(r.text), `the answer is signed: ${r.text.slice(0, 200)}`);
-          if (r === original) continue;
-          if (r.status === 409) assert.equal(r.json.meta.ret_code, '00060743', r.text);
-          else replayOf(r, original);
+    test(
+      'two (and more) concurrent requests with one key: ' +
+        'one runs, the others replay or get 409 00060743; one payment',
+      async () => {
+        for (const n of [2, 6]) {
+          const id = ref(`CONC${n}`);
+          const key = randomUUID();
+          const body = JSON.stringify(sampleOrder(id));
+          const results = await Promise.all(Array.from({ length: n }, () => create(shop, body, key)));
+          const created = results.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === null);
+          assert.equal(created.length, 1, results.map((r) => `${r.status} ${r.text.slice(0, 80)}`).join('\n'));
+          const original = created[0]!;
+          for (const r of results) {
+            assert.ok(h.verifies(r.text), `the answer is signed: ${r.text.slice(0, 200)}`);
+            if (r === original) continue;
+            if (r.status === 409) assert.equal(r.json.meta.ret_code, '00060743', r.text);
+            else replayOf(r, original);
+          }
+          const ids = await paymentsWithReference(shop, id);
+          assert.deepEqual(ids, [original.json.payment.id]);
+          // Once the first finished, the key replays.
+          replayOf(await create(shop, body, key), original);
         }
-        const ids = await paymentsWithReference(shop, id);
-        assert.deepEqual(ids, [original.json.payment.id]);
-        // Once the first finished, the key replays.
-        replayOf(await create(shop, body, key), original);
-      }
-    });
+      },
+    );
 
     test('keys are per merchant: two merchants may use the same key', async () => {
       const key = `order-${randomUUID()}`;
@@ -249,121 +253,129 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(again.json.meta.ret_code, '00060750', again.text);
     });
 
-    test('a crash after the work committed but before the answer was stored: the same request, taken over, gets the work it did', async () => {
-      // What a kill -9 between the commit and the stored answer leaves: the key "in flight", old.
-      const crashAfterCommit = async (key: string) => {
-        await h.gateway.context.db
-          .updateTable('idempotency_keys')
-          .set({ state: 'in_flight', http_status: null, response_body: null, created_at: h.clock.now() - 3 * 60_000 })
-          .where('merchant_id', '=', shop.id)
-          .where('idem_key', '=', key)
-          .execute();
-      };
-      const id = ref('CRASH');
-      const order = sampleOrder(id, {
-        payer: { payment_method: 'DEBIT_CARD', bank_code: 'CCB', payer_info: { phone: PHONE } },
-      });
-      const createKey = randomUUID();
-      const created = await create(shop, order, createKey);
-      fresh(created, 201);
-      const paymentId = created.json.payment.id as string;
-      await crashAfterCommit(createKey);
-      const resumedCreate = await create(shop, order, createKey);
-      fresh(resumedCreate, 201);
-      assert.equal(resumedCreate.json.payment.id, paymentId, 'the payment the first attempt created, not 00060741');
-      assert.deepEqual(await paymentsWithReference(shop, id), [paymentId]);
-      // A different body under the same crashed key is still a duplicate order.
-      await crashAfterCommit(createKey);
-      const other = await create(
-        shop,
-        { ...order, order: { ...(order.order as object), order_summary: 'another request' } },
-        createKey,
-      );
-      assert.equal(other.json.meta.ret_code, '00060741', other.text);
+    test(
+      'a crash after the work committed but before the answer was stored: the same request, taken over, ' +
+        'gets the work it did',
+      async () => {
+        // What a kill -9 between the commit and the stored answer leaves: the key "in flight", old.
+        const crashAfterCommit = async (key: string) => {
+          await h.gateway.context.db
+            .updateTable('idempotency_keys')
+            .set({ state: 'in_flight', http_status: null, response_body: null, created_at: h.clock.now() - 3 * 60_000 })
+            .where('merchant_id', '=', shop.id)
+            .where('idem_key', '=', key)
+            .execute();
+        };
+        const id = ref('CRASH');
+        const order = sampleOrder(id, {
+          payer: { payment_method: 'DEBIT_CARD', bank_code: 'CCB', payer_info: { phone: PHONE } },
+        });
+        const createKey = randomUUID();
+        const created = await create(shop, order, createKey);
+        fresh(created, 201);
+        const paymentId = created.json.payment.id as string;
+        await crashAfterCommit(createKey);
+        const resumedCreate = await create(shop, order, createKey);
+        fresh(resumedCreate, 201);
+        assert.equal(resumedCreate.json.payment.id, paymentId, 'the payment the first attempt created, not 00060741');
+        assert.deepEqual(await paymentsWithReference(shop, id), [paymentId]);
+        // A different body under the same crashed key is still a duplicate order.
+        await crashAfterCommit(createKey);
+        const other = await create(
+          shop,
+          { ...order, order: { ...(order.order as object), order_summary: 'another request' } },
+          createKey,
+        );
+        assert.equal(other.json.meta.ret_code, '00060741', other.text);
 
-      const card = {
-        payer: {
-          payer_info: {
-            phone: PHONE,
-            bank_card: {
-              number: h.encrypt(shop, '6217000010000020001'),
-              payer_name: h.encrypt(shop, 'Wang Wu'),
-              citizen_id_type: 'IDENTITY_CARD',
-              citizen_id_number: h.encrypt(shop, '11010519491231002X'),
+        const card = {
+          payer: {
+            payer_info: {
+              phone: PHONE,
+              bank_card: {
+                number: h.encrypt(shop, '6217000010000020001'),
+                payer_name: h.encrypt(shop, 'Wang Wu'),
+                citizen_id_type: 'IDENTITY_CARD',
+                citizen_id_number: h.encrypt(shop, '11010519491231002X'),
+              },
             },
           },
-        },
-      };
-      const verifyKey = randomUUID();
-      fresh(
-        await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, { 'idempotency-key': verifyKey }),
-        200,
-      );
-      await crashAfterCommit(verifyKey);
-      const resumedVerify = await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, {
-        'idempotency-key': verifyKey,
-      });
-      fresh(resumedVerify, 200);
-      assert.deepEqual(
-        resumedVerify.json.payment.links.map((l: { ref: string }) => l.ref),
-        ['self', 'confirm'],
-        'answered as the first verify was: the code was sent',
-      );
-      const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${PHONE}`)).json()) as {
-        messages: Array<{ payment_id: string; code: string }>;
-      };
-      const codes = inbox.messages.filter((m) => m.payment_id === paymentId);
-      assert.equal(codes.length, 1, 'no second SMS');
+        };
+        const verifyKey = randomUUID();
+        fresh(
+          await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, { 'idempotency-key': verifyKey }),
+          200,
+        );
+        await crashAfterCommit(verifyKey);
+        const resumedVerify = await h.call(shop, 'POST', `/payments/payment/${paymentId}/verify`, card, {
+          'idempotency-key': verifyKey,
+        });
+        fresh(resumedVerify, 200);
+        assert.deepEqual(
+          resumedVerify.json.payment.links.map((l: { ref: string }) => l.ref),
+          ['self', 'confirm'],
+          'answered as the first verify was: the code was sent',
+        );
+        const inbox = (await (await fetch(`${h.baseUrl}/sandbox/sms?phone=${PHONE}`)).json()) as {
+          messages: Array<{ payment_id: string; code: string }>;
+        };
+        const codes = inbox.messages.filter((m) => m.payment_id === paymentId);
+        assert.equal(codes.length, 1, 'no second SMS');
 
-      const executeKey = randomUUID();
-      const body = { payer: { payer_info: { verify_code: codes[0]!.code } } };
-      fresh(
-        await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, { 'idempotency-key': executeKey }),
-        200,
-      );
-      await crashAfterCommit(executeKey);
-      const resumedExecute = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, {
-        'idempotency-key': executeKey,
-      });
-      fresh(resumedExecute, 200);
-      assert.equal(resumedExecute.json.payment.state, 'TRADE_SUCCESS', 'the paid payment, not 00060750 "already paid"');
-      const debits = await h.gateway.context.db
-        .selectFrom('sandbox_bank_ledger')
-        .select('id')
-        .where('payment_id', '=', paymentId)
-        .execute();
-      assert.equal(debits.length, 1, 'debited once');
+        const executeKey = randomUUID();
+        const body = { payer: { payer_info: { verify_code: codes[0]!.code } } };
+        fresh(
+          await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, { 'idempotency-key': executeKey }),
+          200,
+        );
+        await crashAfterCommit(executeKey);
+        const resumedExecute = await h.call(shop, 'POST', `/payments/payment/${paymentId}/execute`, body, {
+          'idempotency-key': executeKey,
+        });
+        fresh(resumedExecute, 200);
+        assert.equal(
+          resumedExecute.json.payment.state,
+          'TRADE_SUCCESS',
+          'the paid payment, not 00060750 "already paid"',
+        );
+        const debits = await h.gateway.context.db
+          .selectFrom('sandbox_bank_ledger')
+          .select('id')
+          .where('payment_id', '=', paymentId)
+          .execute();
+        assert.equal(debits.length, 1, 'debited once');
 
-      const refundKey = randomUUID();
-      const refundBody = {
-        order: {
-          mer_reference_id: ref('RF'),
-          mer_date: (order.order as { mer_date: string }).mer_date,
-          amount: { total: '100.02', currency: 'USD' },
-        },
-        notify_url: 'http://127.0.0.1:9/refund',
-      };
-      const refunded = await h.call(shop, 'POST', `/payments/payment/${paymentId}/refund`, refundBody, {
-        'idempotency-key': refundKey,
-      });
-      fresh(refunded, 201);
-      await crashAfterCommit(refundKey);
-      const resumedRefund = await h.call(shop, 'POST', `/payments/payment/${paymentId}/refund`, refundBody, {
-        'idempotency-key': refundKey,
-      });
-      fresh(resumedRefund, 201);
-      assert.equal(
-        resumedRefund.json.refund.id,
-        refunded.json.refund.id,
-        'the refund the first attempt created, not 00060744 or 00202010',
-      );
-      const refunds = await h.gateway.context.db
-        .selectFrom('refunds')
-        .select('id')
-        .where('payment_id', '=', paymentId)
-        .execute();
-      assert.equal(refunds.length, 1, 'one refund');
-    });
+        const refundKey = randomUUID();
+        const refundBody = {
+          order: {
+            mer_reference_id: ref('RF'),
+            mer_date: (order.order as { mer_date: string }).mer_date,
+            amount: { total: '100.02', currency: 'USD' },
+          },
+          notify_url: 'http://127.0.0.1:9/refund',
+        };
+        const refunded = await h.call(shop, 'POST', `/payments/payment/${paymentId}/refund`, refundBody, {
+          'idempotency-key': refundKey,
+        });
+        fresh(refunded, 201);
+        await crashAfterCommit(refundKey);
+        const resumedRefund = await h.call(shop, 'POST', `/payments/payment/${paymentId}/refund`, refundBody, {
+          'idempotency-key': refundKey,
+        });
+        fresh(resumedRefund, 201);
+        assert.equal(
+          resumedRefund.json.refund.id,
+          refunded.json.refund.id,
+          'the refund the first attempt created, not 00060744 or 00202010',
+        );
+        const refunds = await h.gateway.context.db
+          .selectFrom('refunds')
+          .select('id')
+          .where('payment_id', '=', paymentId)
+          .execute();
+        assert.equal(refunds.length, 1, 'one refund');
+      },
+    );
 
     test('a key longer than 255 characters -> 400 00060700; a blank key is no key', async () => {
       const long = await create(shop, sampleOrder(ref('LONG')), 'k'.repeat(256));

@@ -234,49 +234,57 @@ for (const kind of testDatabaseUrls()) {
       assertUmfError(await jsonCredentials(m), 429, '00280704');
     });
 
-    test('a burst of 40 parallel guesses gets at most 10 secrets checked: the rest are refused unchecked, and the right secret is locked out too', async () => {
-      const m = await h.merchant();
-      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => jsonCredentials(m, `guess-${i}`)));
-      const codes = results.map((r) => r.json?.meta?.ret_code as string);
-      const checked = codes.filter((c) => c === '00280701').length;
-      assert.ok(checked <= 10, `at most 10 secrets checked, ${checked} were`);
-      assert.equal(
-        codes.filter((c) => c === '00280704').length,
-        40 - checked,
-        `the others are 00280704: ${codes.join(' ')}`,
-      );
-      assertUmfError(await jsonCredentials(m), 429, '00280704');
-      // The window passes: the right secret works again and clears the count.
-      h.clock.advance(15 * 60_000 + 1000);
-      tokenOf(await jsonCredentials(m));
-      for (let i = 0; i < 9; i++) assertUmfError(await jsonCredentials(m, `wrong-${i}`), 401, '00280701');
-      tokenOf(await jsonCredentials(m));
-      assertUmfError(await jsonCredentials(m, 'wrong-after-success'), 401, '00280701');
-    });
+    test(
+      'a burst of 40 parallel guesses gets at most 10 secrets checked: the rest are refused unchecked, ' +
+        'and the right secret is locked out too',
+      async () => {
+        const m = await h.merchant();
+        const results = await Promise.all(Array.from({ length: 40 }, (_, i) => jsonCredentials(m, `guess-${i}`)));
+        const codes = results.map((r) => r.json?.meta?.ret_code as string);
+        const checked = codes.filter((c) => c === '00280701').length;
+        assert.ok(checked <= 10, `at most 10 secrets checked, ${checked} were`);
+        assert.equal(
+          codes.filter((c) => c === '00280704').length,
+          40 - checked,
+          `the others are 00280704: ${codes.join(' ')}`,
+        );
+        assertUmfError(await jsonCredentials(m), 429, '00280704');
+        // The window passes: the right secret works again and clears the count.
+        h.clock.advance(15 * 60_000 + 1000);
+        tokenOf(await jsonCredentials(m));
+        for (let i = 0; i < 9; i++) assertUmfError(await jsonCredentials(m, `wrong-${i}`), 401, '00280701');
+        tokenOf(await jsonCredentials(m));
+        assertUmfError(await jsonCredentials(m, 'wrong-after-success'), 401, '00280701');
+      },
+    );
 
-    test('Accept-Language: ZH, Charsert/Charset: UTF-8 and Content-Type: application/json on a GET without body cause no error', async () => {
-      const m = await h.merchant();
-      const token = tokenOf(await jsonCredentials(m));
-      const headers = {
-        'accept-language': 'ZH',
-        charsert: 'UTF-8',
-        charset: 'UTF-8',
-        'content-type': 'application/json',
-      };
-      for (const path of ['/bank?type=DEBIT_CARD', '/exchange_rate?currency=USD']) {
-        const res = await raw(`${h.api}${path}`, {
+    test(
+      'Accept-Language: ZH, Charsert/Charset: UTF-8 and Content-Type: ' +
+        'application/json on a GET without body cause no error',
+      async () => {
+        const m = await h.merchant();
+        const token = tokenOf(await jsonCredentials(m));
+        const headers = {
+          'accept-language': 'ZH',
+          charsert: 'UTF-8',
+          charset: 'UTF-8',
+          'content-type': 'application/json',
+        };
+        for (const path of ['/bank?type=DEBIT_CARD', '/exchange_rate?currency=USD']) {
+          const res = await raw(`${h.api}${path}`, {
+            method: 'GET',
+            headers: { authorization: `Bearer${token}`, ...headers },
+          });
+          assert.equal(res.status, 200, `${path}: ${res.text}`);
+          assert.equal(res.json.meta.ret_code, '0000');
+          assert.ok(h.verifies(res.text), `the answer is signed: ${res.text.slice(0, 200)}`);
+        }
+        const missing = await raw(`${h.api}/payments/payment/PAY_NOSUCHPAYMENT`, {
           method: 'GET',
-          headers: { authorization: `Bearer${token}`, ...headers },
+          headers: { authorization: `Bearer ${token}`, ...headers },
         });
-        assert.equal(res.status, 200, `${path}: ${res.text}`);
-        assert.equal(res.json.meta.ret_code, '0000');
-        assert.ok(h.verifies(res.text), `the answer is signed: ${res.text.slice(0, 200)}`);
-      }
-      const missing = await raw(`${h.api}/payments/payment/PAY_NOSUCHPAYMENT`, {
-        method: 'GET',
-        headers: { authorization: `Bearer ${token}`, ...headers },
-      });
-      assertUmfError(missing, 404, '00060760');
-    });
+        assertUmfError(missing, 404, '00060760');
+      },
+    );
   });
 }

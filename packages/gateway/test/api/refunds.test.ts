@@ -93,118 +93,124 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- the happy paths ----------------------------------------------------------------------
 
-    test('full refund (Java client shape): REFUND_PROCESS, then REFUND_SUCCESS, signed notification, ledger reversed', async () => {
-      const payment = await paidWalletPayment(h, shop, '100.02', 'USD');
-      const totalCny = payment.order.amount.total_cny as string;
-      const merchantPayable = ACCOUNTS.merchantPayable(shop.id, 'CNY');
-      const payableBefore = await accountBalance(h.gateway.context.db, merchantPayable);
+    test(
+      'full refund (Java client shape): REFUND_PROCESS, then REFUND_SUCCESS, signed notification, ' + 'ledger reversed',
+      async () => {
+        const payment = await paidWalletPayment(h, shop, '100.02', 'USD');
+        const totalCny = payment.order.amount.total_cny as string;
+        const merchantPayable = ACCOUNTS.merchantPayable(shop.id, 'CNY');
+        const payableBefore = await accountBalance(h.gateway.context.db, merchantPayable);
 
-      const body = refundBody('order', {
-        total: '100.02',
-        parentPayment: payment.id,
-        notifyUrl: 'http://127.0.0.1:9/refunds/1',
-      });
-      const res = await refund(h, shop, payment.id, body);
-      ok(res, 201);
-      const r = res.json.refund;
-      assert.match(r.id, /^REFUND_[A-Z0-9]{21}$/);
-      assert.equal(r.state, 'REFUND_PROCESS');
-      assert.equal(r.parent_payment, payment.id);
-      assert.equal(r.notify_url, 'http://127.0.0.1:9/refunds/1');
-      assert.equal(r.order.mer_reference_id, (body.order as any).mer_reference_id, 'the merchant refund number');
-      assert.deepEqual(r.order.amount, {
-        total: '100.02',
-        currency: 'USD',
-        total_cny: totalCny,
-        exchange_rate: payment.order.amount.exchange_rate,
-      });
-      assert.deepEqual(r.orders, [r.order], 'orders[] (reference 3.7 shape) carries the same order');
-      assert.equal(r.settle_date, today());
-      assert.equal(r.execute_success_time, undefined);
-      assertRefundLinks(r, payment.id);
-      assert.deepEqual(res.json.links, r.links, 'top-level links = refund.links');
-      // The amount is reserved at once: the merchant's payable dropped by the refund.
-      assert.equal(await accountBalance(h.gateway.context.db, merchantPayable), payableBefore + fen(totalCny));
-      assert.equal(
-        (await accountBalance(h.gateway.context.db, ACCOUNTS.refundsPayable('CNY'))) <= -fen(totalCny),
-        true,
-        'refunds payable holds it',
-      );
+        const body = refundBody('order', {
+          total: '100.02',
+          parentPayment: payment.id,
+          notifyUrl: 'http://127.0.0.1:9/refunds/1',
+        });
+        const res = await refund(h, shop, payment.id, body);
+        ok(res, 201);
+        const r = res.json.refund;
+        assert.match(r.id, /^REFUND_[A-Z0-9]{21}$/);
+        assert.equal(r.state, 'REFUND_PROCESS');
+        assert.equal(r.parent_payment, payment.id);
+        assert.equal(r.notify_url, 'http://127.0.0.1:9/refunds/1');
+        assert.equal(r.order.mer_reference_id, (body.order as any).mer_reference_id, 'the merchant refund number');
+        assert.deepEqual(r.order.amount, {
+          total: '100.02',
+          currency: 'USD',
+          total_cny: totalCny,
+          exchange_rate: payment.order.amount.exchange_rate,
+        });
+        assert.deepEqual(r.orders, [r.order], 'orders[] (reference 3.7 shape) carries the same order');
+        assert.equal(r.settle_date, today());
+        assert.equal(r.execute_success_time, undefined);
+        assertRefundLinks(r, payment.id);
+        assert.deepEqual(res.json.links, r.links, 'top-level links = refund.links');
+        // The amount is reserved at once: the merchant's payable dropped by the refund.
+        assert.equal(await accountBalance(h.gateway.context.db, merchantPayable), payableBefore + fen(totalCny));
+        assert.equal(
+          (await accountBalance(h.gateway.context.db, ACCOUNTS.refundsPayable('CNY'))) <= -fen(totalCny),
+          true,
+          'refunds payable holds it',
+        );
 
-      const pending = await getRefund(shop, r.id);
-      ok(pending);
-      assert.equal(pending.json.refund.state, 'REFUND_PROCESS');
-      assert.deepEqual(pending.json.refunds, [pending.json.refund], 'refunds[] as in the reference 3.8 sample');
+        const pending = await getRefund(shop, r.id);
+        ok(pending);
+        assert.equal(pending.json.refund.state, 'REFUND_PROCESS');
+        assert.deepEqual(pending.json.refunds, [pending.json.refund], 'refunds[] as in the reference 3.8 sample');
 
-      assert.equal(await settleRefunds(h), 1, 'one refund answered');
-      const done = await getRefund(shop, r.id);
-      ok(done);
-      assert.equal(done.json.refund.state, 'REFUND_SUCCESS');
-      assert.match(done.json.refund.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
-      assertRefundLinks(done.json.refund, payment.id);
+        assert.equal(await settleRefunds(h), 1, 'one refund answered');
+        const done = await getRefund(shop, r.id);
+        ok(done);
+        assert.equal(done.json.refund.state, 'REFUND_SUCCESS');
+        assert.match(done.json.refund.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+        assertRefundLinks(done.json.refund, payment.id);
 
-      const notes = await refundNotifications(r.id);
-      assert.equal(notes.length, 1, 'one notification, on the final state');
-      const note = notes[0]!;
-      assert.equal(note.object_type, 'refund');
-      assert.equal(note.url, 'http://127.0.0.1:9/refunds/1');
-      assert.ok(
-        verifySha256WithRsa(h.platformCert.publicKey, note.body, note.signature),
-        'notification signed with the platform key',
-      );
-      const notified = JSON.parse(note.body);
-      assert.deepEqual(Object.keys(notified), ['refund']);
-      assert.equal(notified.refund.id, r.id);
-      assert.equal(notified.refund.state, 'REFUND_SUCCESS');
-      assert.deepEqual(notified.refund.links, done.json.refund.links);
+        const notes = await refundNotifications(r.id);
+        assert.equal(notes.length, 1, 'one notification, on the final state');
+        const note = notes[0]!;
+        assert.equal(note.object_type, 'refund');
+        assert.equal(note.url, 'http://127.0.0.1:9/refunds/1');
+        assert.ok(
+          verifySha256WithRsa(h.platformCert.publicKey, note.body, note.signature),
+          'notification signed with the platform key',
+        );
+        const notified = JSON.parse(note.body);
+        assert.deepEqual(Object.keys(notified), ['refund']);
+        assert.equal(notified.refund.id, r.id);
+        assert.equal(notified.refund.state, 'REFUND_SUCCESS');
+        assert.deepEqual(notified.refund.links, done.json.refund.links);
 
-      const row = await paymentRow(payment.id);
-      assert.equal(BigInt(row.refunded_minor), 10002n);
-      assert.equal(BigInt(row.refunded_cny_minor), fen(totalCny), 'a full refund gives back exactly total_cny');
-      assert.equal(
-        await accountBalance(h.gateway.context.db, merchantPayable),
-        payableBefore + fen(totalCny),
-        'the merchant no longer holds the payment',
-      );
-      const again = await refund(h, shop, payment.id, refundBody('order', { total: '0.01' }));
-      fails(again, 409, '00202010');
-    });
+        const row = await paymentRow(payment.id);
+        assert.equal(BigInt(row.refunded_minor), 10002n);
+        assert.equal(BigInt(row.refunded_cny_minor), fen(totalCny), 'a full refund gives back exactly total_cny');
+        assert.equal(
+          await accountBalance(h.gateway.context.db, merchantPayable),
+          payableBefore + fen(totalCny),
+          'the merchant no longer holds the payment',
+        );
+        const again = await refund(h, shop, payment.id, refundBody('order', { total: '0.01' }));
+        fails(again, 409, '00202010');
+      },
+    );
 
-    test('the reference shape (org_amount + orders[] with sub-orders and items, item_quantity) is accepted', async () => {
-      const payment = await paidWalletPayment(h, shop, '100.02', 'USD', [
-        {
-          id: 'SUB-A',
-          total: '50.02',
-          items: [
-            { id: 'tee', total: '30.02', quantity: '2' },
-            { id: 'cap', total: '20.00' },
+    test(
+      'the reference shape (org_amount + orders[] with sub-orders and items, ' + 'item_quantity) is accepted',
+      async () => {
+        const payment = await paidWalletPayment(h, shop, '100.02', 'USD', [
+          {
+            id: 'SUB-A',
+            total: '50.02',
+            items: [
+              { id: 'tee', total: '30.02', quantity: '2' },
+              { id: 'cap', total: '20.00' },
+            ],
+          },
+          { id: 'SUB-B', total: '50.00' },
+        ]);
+        const body = refundBody('orders', {
+          total: '70.02',
+          orgAmount: { total: '100.02', currency: 'USD' },
+          subOrders: [
+            { id: 'SUB-A', total: '30.02', items: [{ id: 'tee', total: '30.02' }] },
+            { id: 'SUB-B', total: '40.00' },
           ],
-        },
-        { id: 'SUB-B', total: '50.00' },
-      ]);
-      const body = refundBody('orders', {
-        total: '70.02',
-        orgAmount: { total: '100.02', currency: 'USD' },
-        subOrders: [
-          { id: 'SUB-A', total: '30.02', items: [{ id: 'tee', total: '30.02' }] },
-          { id: 'SUB-B', total: '40.00' },
-        ],
-        notifyUrl: null,
-      });
-      const res = await refund(h, shop, payment.id, body);
-      ok(res, 201);
-      const r = res.json.refund;
-      assert.equal(r.order.amount.total, '70.02');
-      assert.equal(
-        r.order.amount.total_cny,
-        (Number(cnyFen('70.02', payment.order.amount.exchange_rate.rate)) / 100).toFixed(2),
-      );
-      assert.equal(r.notify_url, payment.notify_url, 'no notify_url in the request: the payment’s');
-      assert.equal(r.order.sub_orders.length, 2);
-      assert.deepEqual(r.order.sub_orders[0].amount, { total: '30.02', currency: 'USD' });
-      assert.equal(r.order.sub_orders[0].items[0].quantity, '1', 'item_quantity is read as quantity');
-      await settleRefunds(h);
-    });
+          notifyUrl: null,
+        });
+        const res = await refund(h, shop, payment.id, body);
+        ok(res, 201);
+        const r = res.json.refund;
+        assert.equal(r.order.amount.total, '70.02');
+        assert.equal(
+          r.order.amount.total_cny,
+          (Number(cnyFen('70.02', payment.order.amount.exchange_rate.rate)) / 100).toFixed(2),
+        );
+        assert.equal(r.notify_url, payment.notify_url, 'no notify_url in the request: the payment’s');
+        assert.equal(r.order.sub_orders.length, 2);
+        assert.deepEqual(r.order.sub_orders[0].amount, { total: '30.02', currency: 'USD' });
+        assert.equal(r.order.sub_orders[0].items[0].quantity, '1', 'item_quantity is read as quantity');
+        await settleRefunds(h);
+      },
+    );
 
     test('the demo shape (refund_info with refund_summary, parent_payment) is accepted', async () => {
       const payment = await paidWalletPayment(h, shop, '20.00', 'USD');
@@ -224,35 +230,40 @@ for (const kind of testDatabaseUrls()) {
 
     test('camelCase keys (refundInfo, merReferenceId) and numbers for amounts work too', async () => {
       const payment = await paidWalletPayment(h, shop, '20.00', 'USD');
-      const raw = `{"refundInfo":{"merReferenceId":"${uniqueRef('CC')}","merDate":"${today()}","amount":{"total":3.5,"currency":"USD"}},"notifyUrl":"http://127.0.0.1:9/n"}`;
+      const raw =
+        `{"refundInfo":{"merReferenceId":"${uniqueRef('CC')}","merDate":"${today()}","amount":{"total":3.5,"cur` +
+        'rency":"USD"}},"notifyUrl":"http://127.0.0.1:9/n"}';
       const res = await refund(h, shop, payment.id, raw);
       ok(res, 201);
       assert.equal(res.json.refund.order.amount.total, '3.50');
       await settleRefunds(h);
     });
 
-    test('several partial refunds: each at the locked rate ROUND_HALF_UP, the last one takes exactly the CNY left', async () => {
-      // 0.01 EUR = 7.5 fen: each 0.01 refund rounds up to 8 fen, the payment of 0.03 is 22.5 -> 23 fen.
-      await h.gateway.context.sandbox!.fx.setRate('EUR', '7.5');
-      const payment = await paidWalletPayment(h, shop, '0.03', 'EUR');
-      assert.equal(payment.order.amount.total_cny, '0.23');
-      const cny: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const res = await refund(h, shop, payment.id, refundBody('order', { total: '0.01', currency: 'EUR' }));
-        ok(res, 201);
-        cny.push(res.json.refund.order.amount.total_cny);
-      }
-      assert.deepEqual(cny, ['0.08', '0.08', '0.07'], 'the last refund takes the 7 fen left, not its rounded 8');
-      fails(
-        await refund(h, shop, payment.id, refundBody('order', { total: '0.01', currency: 'EUR' })),
-        409,
-        '00202010',
-      );
-      await settleRefunds(h);
-      const row = await paymentRow(payment.id);
-      assert.equal(BigInt(row.refunded_cny_minor), 23n);
-      await h.gateway.context.sandbox!.fx.setRate('EUR', '7.7021');
-    });
+    test(
+      'several partial refunds: each at the locked rate ROUND_HALF_UP, ' + 'the last one takes exactly the CNY left',
+      async () => {
+        // 0.01 EUR = 7.5 fen: each 0.01 refund rounds up to 8 fen, the payment of 0.03 is 22.5 -> 23 fen.
+        await h.gateway.context.sandbox!.fx.setRate('EUR', '7.5');
+        const payment = await paidWalletPayment(h, shop, '0.03', 'EUR');
+        assert.equal(payment.order.amount.total_cny, '0.23');
+        const cny: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const res = await refund(h, shop, payment.id, refundBody('order', { total: '0.01', currency: 'EUR' }));
+          ok(res, 201);
+          cny.push(res.json.refund.order.amount.total_cny);
+        }
+        assert.deepEqual(cny, ['0.08', '0.08', '0.07'], 'the last refund takes the 7 fen left, not its rounded 8');
+        fails(
+          await refund(h, shop, payment.id, refundBody('order', { total: '0.01', currency: 'EUR' })),
+          409,
+          '00202010',
+        );
+        await settleRefunds(h);
+        const row = await paymentRow(payment.id);
+        assert.equal(BigInt(row.refunded_cny_minor), 23n);
+        await h.gateway.context.sandbox!.fx.setRate('EUR', '7.7021');
+      },
+    );
 
     test('refunds never give back more CNY than the payment took, even when every partial rounds up', async () => {
       // 0.01 GBP = 0.5 fen: partial refunds round up to 1 fen, the payment of 0.04 is 2 fen.
@@ -502,54 +513,58 @@ for (const kind of testDatabaseUrls()) {
       await settleRefunds(h);
     });
 
-    test('00202010: org_amount other than the payment, a sub-order or item refunded above its price, more than is left', async () => {
-      const payment = await paidWalletPayment(h, shop, '100.02', 'USD', [
-        {
-          id: 'S1',
-          total: '50.02',
-          items: [
-            { id: 'tee', total: '30.02' },
-            { id: 'cap', total: '20.00' },
-          ],
-        },
-        { id: 'S2', total: '50.00' },
-      ]);
-      fails(
-        await refund(
-          h,
-          shop,
-          payment.id,
-          refundBody('orders', { total: '10.00', orgAmount: { total: '99.00', currency: 'USD' } }),
-        ),
-        409,
-        '00202010',
-      );
-      fails(
-        await refund(
-          h,
-          shop,
-          payment.id,
-          refundBody('order', { total: '60.00', subOrders: [{ id: 'S2', total: '60.00' }] }),
-        ),
-        409,
-        '00202010',
-      );
-      fails(
-        await refund(
-          h,
-          shop,
-          payment.id,
-          refundBody('order', {
-            total: '25.00',
-            subOrders: [{ id: 'S1', total: '25.00', items: [{ id: 'cap', total: '25.00' }] }],
-          }),
-        ),
-        409,
-        '00202010',
-      );
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '100.03' })), 409, '00202010');
-      fails(await refund(h, shop, payment.id, refundBody('order', { total: '99999999.99' })), 409, '00202010');
-    });
+    test(
+      '00202010: org_amount other than the payment, a sub-order or item refunded above its price, ' +
+        'more than is left',
+      async () => {
+        const payment = await paidWalletPayment(h, shop, '100.02', 'USD', [
+          {
+            id: 'S1',
+            total: '50.02',
+            items: [
+              { id: 'tee', total: '30.02' },
+              { id: 'cap', total: '20.00' },
+            ],
+          },
+          { id: 'S2', total: '50.00' },
+        ]);
+        fails(
+          await refund(
+            h,
+            shop,
+            payment.id,
+            refundBody('orders', { total: '10.00', orgAmount: { total: '99.00', currency: 'USD' } }),
+          ),
+          409,
+          '00202010',
+        );
+        fails(
+          await refund(
+            h,
+            shop,
+            payment.id,
+            refundBody('order', { total: '60.00', subOrders: [{ id: 'S2', total: '60.00' }] }),
+          ),
+          409,
+          '00202010',
+        );
+        fails(
+          await refund(
+            h,
+            shop,
+            payment.id,
+            refundBody('order', {
+              total: '25.00',
+              subOrders: [{ id: 'S1', total: '25.00', items: [{ id: 'cap', total: '25.00' }] }],
+            }),
+          ),
+          409,
+          '00202010',
+        );
+        fails(await refund(h, shop, payment.id, refundBody('order', { total: '100.03' })), 409, '00202010');
+        fails(await refund(h, shop, payment.id, refundBody('order', { total: '99999999.99' })), 409, '00202010');
+      },
+    );
 
     test('00060744: the merchant refund number (mer_reference_id + mer_date) is unique per merchant', async () => {
       const p1 = await paidWalletPayment(h, shop, '50.00', 'USD');
@@ -580,80 +595,92 @@ for (const kind of testDatabaseUrls()) {
       await settleRefunds(h);
     });
 
-    test('validation: bad mer_date, missing number, two orders, parent_payment of another payment, bad notify_url', async () => {
-      const payment = await paidWalletPayment(h, shop, '10.00', 'USD');
-      fails(
-        await refund(h, shop, payment.id, refundBody('order', { total: '1.00', date: '20261345' })),
-        400,
-        '00060700',
-      );
-      fails(
-        await refund(h, shop, payment.id, { order: { mer_date: today(), amount: { total: '1.00', currency: 'USD' } } }),
-        400,
-        '00060700',
-      );
-      const two = refundBody('orders', { total: '1.00' });
-      (two.orders as any[]).push((two.orders as any[])[0]);
-      fails(await refund(h, shop, payment.id, two), 400, '00060700');
-      fails(
-        await refund(h, shop, payment.id, refundBody('order', { total: '1.00', parentPayment: 'PAY_SOMETHINGELSE' })),
-        400,
-        '00060700',
-      );
-      fails(
-        await refund(h, shop, payment.id, refundBody('order', { total: '1.00', notifyUrl: 'ftp://x' })),
-        400,
-        '00060700',
-      );
-      fails(await refund(h, shop, payment.id, {}), 400, '00060700');
-      fails(await refund(h, shop, payment.id, '{"order":'), 400, '00060701');
-      assert.equal(BigInt((await paymentRow(payment.id)).refunded_minor), 0n);
-    });
+    test(
+      'validation: bad mer_date, missing number, two orders, ' + 'parent_payment of another payment, bad notify_url',
+      async () => {
+        const payment = await paidWalletPayment(h, shop, '10.00', 'USD');
+        fails(
+          await refund(h, shop, payment.id, refundBody('order', { total: '1.00', date: '20261345' })),
+          400,
+          '00060700',
+        );
+        fails(
+          await refund(h, shop, payment.id, {
+            order: { mer_date: today(), amount: { total: '1.00', currency: 'USD' } },
+          }),
+          400,
+          '00060700',
+        );
+        const two = refundBody('orders', { total: '1.00' });
+        (two.orders as any[]).push((two.orders as any[])[0]);
+        fails(await refund(h, shop, payment.id, two), 400, '00060700');
+        fails(
+          await refund(h, shop, payment.id, refundBody('order', { total: '1.00', parentPayment: 'PAY_SOMETHINGELSE' })),
+          400,
+          '00060700',
+        );
+        fails(
+          await refund(h, shop, payment.id, refundBody('order', { total: '1.00', notifyUrl: 'ftp://x' })),
+          400,
+          '00060700',
+        );
+        fails(await refund(h, shop, payment.id, {}), 400, '00060700');
+        fails(await refund(h, shop, payment.id, '{"order":'), 400, '00060701');
+        assert.equal(BigInt((await paymentRow(payment.id)).refunded_minor), 0n);
+      },
+    );
 
     // ---- scoping ------------------------------------------------------------------------------
 
-    test('merchant scoping: another merchant’s payment is 404 00060760, another merchant’s refund 404 00060771', async () => {
-      const payment = await paidWalletPayment(h, shop, '10.00', 'USD');
-      fails(await refund(h, otherShop, payment.id, refundBody('order', { total: '1.00' })), 404, '00060760');
-      fails(await refund(h, shop, 'PAY_DOESNOTEXIST', refundBody('order', { total: '1.00' })), 404, '00060760');
-      const res = await refund(h, shop, payment.id, refundBody('order', { total: '1.00' }));
-      ok(res, 201);
-      fails(await getRefund(otherShop, res.json.refund.id), 404, '00060771');
-      fails(await getRefund(shop, 'REFUND_DOESNOTEXIST'), 404, '00060771');
-      fails(await getRefund(shop, 'not-an-id'), 404, '00060771');
-      ok(await getRefund(shop, res.json.refund.id));
-      // The parent link works for the owner.
-      const parent = await h.call(shop, 'GET', res.json.refund.links[0].href);
-      ok(parent);
-      assert.equal(parent.json.payment.id, payment.id);
-      await settleRefunds(h);
-    });
+    test(
+      'merchant scoping: another merchant’s payment is 404 00060760, ' + 'another merchant’s refund 404 00060771',
+      async () => {
+        const payment = await paidWalletPayment(h, shop, '10.00', 'USD');
+        fails(await refund(h, otherShop, payment.id, refundBody('order', { total: '1.00' })), 404, '00060760');
+        fails(await refund(h, shop, 'PAY_DOESNOTEXIST', refundBody('order', { total: '1.00' })), 404, '00060760');
+        const res = await refund(h, shop, payment.id, refundBody('order', { total: '1.00' }));
+        ok(res, 201);
+        fails(await getRefund(otherShop, res.json.refund.id), 404, '00060771');
+        fails(await getRefund(shop, 'REFUND_DOESNOTEXIST'), 404, '00060771');
+        fails(await getRefund(shop, 'not-an-id'), 404, '00060771');
+        ok(await getRefund(shop, res.json.refund.id));
+        // The parent link works for the owner.
+        const parent = await h.call(shop, 'GET', res.json.refund.links[0].href);
+        ok(parent);
+        assert.equal(parent.json.payment.id, payment.id);
+        await settleRefunds(h);
+      },
+    );
 
-    test('an Idempotency-Key replay returns the same refund and reserves nothing more; another body with the key is 00060742', async () => {
-      const payment = await paidWalletPayment(h, shop, '10.00', 'USD');
-      const key = `k-${uniqueRef('I')}`;
-      const body = JSON.stringify(refundBody('order', { total: '3.00' }));
-      const first = await refund(h, shop, payment.id, body, { 'idempotency-key': key });
-      ok(first, 201);
-      const replay = await refund(h, shop, payment.id, body, { 'idempotency-key': key });
-      assert.equal(replay.status, 201);
-      assert.equal(replay.text, first.text, 'replayed byte for byte');
-      fails(
-        await refund(h, shop, payment.id, JSON.stringify(refundBody('order', { total: '1.00' })), {
-          'idempotency-key': key,
-        }),
-        409,
-        '00060742',
-      );
-      assert.equal(BigInt((await paymentRow(payment.id)).refunded_minor), 300n);
-      const refunds = await h.gateway.context.db
-        .selectFrom('refunds')
-        .select('id')
-        .where('payment_id', '=', payment.id)
-        .execute();
-      assert.equal(refunds.length, 1);
-      await settleRefunds(h);
-    });
+    test(
+      'an Idempotency-Key replay returns the same refund and reserves nothing more; ' +
+        'another body with the key is 00060742',
+      async () => {
+        const payment = await paidWalletPayment(h, shop, '10.00', 'USD');
+        const key = `k-${uniqueRef('I')}`;
+        const body = JSON.stringify(refundBody('order', { total: '3.00' }));
+        const first = await refund(h, shop, payment.id, body, { 'idempotency-key': key });
+        ok(first, 201);
+        const replay = await refund(h, shop, payment.id, body, { 'idempotency-key': key });
+        assert.equal(replay.status, 201);
+        assert.equal(replay.text, first.text, 'replayed byte for byte');
+        fails(
+          await refund(h, shop, payment.id, JSON.stringify(refundBody('order', { total: '1.00' })), {
+            'idempotency-key': key,
+          }),
+          409,
+          '00060742',
+        );
+        assert.equal(BigInt((await paymentRow(payment.id)).refunded_minor), 300n);
+        const refunds = await h.gateway.context.db
+          .selectFrom('refunds')
+          .select('id')
+          .where('payment_id', '=', payment.id)
+          .execute();
+        assert.equal(refunds.length, 1);
+        await settleRefunds(h);
+      },
+    );
 
     // ---- concurrency --------------------------------------------------------------------------
 

@@ -121,44 +121,47 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(ok.json.meta.ret_code, '0000');
     });
 
-    test('the signature covers the raw bytes: extra spaces and unusual key order, signed as sent, are accepted', async () => {
-      const id = ref('RAW');
-      const order = sampleOrder(id) as { payer: unknown; order: Record<string, unknown>; notify_url: string };
-      const o = order.order;
-      const rawBody =
-        '{ "notify_url" :  "' +
-        order.notify_url +
-        '" ,\n' +
-        '  "order" : { "sub_orders" : ' +
-        JSON.stringify(o.sub_orders, null, 1) +
-        ' , "amount":{ "currency":"USD" , "total":"100.02" },' +
-        ' "mer_date" : "' +
-        String(o.mer_date) +
-        '",   "mer_reference_id":"' +
-        id +
-        '", "expire_time":"360" } ,\r\n' +
-        '  "payer" : ' +
-        JSON.stringify(order.payer, null, 3) +
-        '   }  ';
-      const res = await send(h, token, 'POST', '/payments/payment', rawBody, {
-        signature: signSha256WithRsa(shop.privateKey, rawBody),
-      });
-      assert.equal(res.status, 201, res.text);
-      assert.equal(res.json.meta.ret_code, '0000');
-      assert.ok(h.verifies(res.text));
-      assert.equal(res.json.payment.order.mer_reference_id, id);
-      assert.equal(res.json.payment.order.amount.total, '100.02');
-      assert.equal(res.json.payment.state, 'WAIT_BUYER_PAY');
-      // Non-ASCII text is signed as UTF-8 bytes.
-      const id2 = ref('UTF8');
-      const zh = JSON.stringify(sampleOrder(id2, {})).replace('Two T-shirts and a jacket', '两件T恤和一件夹克');
-      const res2 = await send(h, token, 'POST', '/payments/payment', zh, {
-        signature: signSha256WithRsa(shop.privateKey, Buffer.from(zh, 'utf8')),
-      });
-      assert.equal(res2.status, 201, res2.text);
-      assert.equal(res2.json.payment.order.order_summary, '两件T恤和一件夹克');
-      assert.ok(h.verifies(res2.text));
-    });
+    test(
+      'the signature covers the raw bytes: ' + 'extra spaces and unusual key order, signed as sent, are accepted',
+      async () => {
+        const id = ref('RAW');
+        const order = sampleOrder(id) as { payer: unknown; order: Record<string, unknown>; notify_url: string };
+        const o = order.order;
+        const rawBody =
+          '{ "notify_url" :  "' +
+          order.notify_url +
+          '" ,\n' +
+          '  "order" : { "sub_orders" : ' +
+          JSON.stringify(o.sub_orders, null, 1) +
+          ' , "amount":{ "currency":"USD" , "total":"100.02" },' +
+          ' "mer_date" : "' +
+          String(o.mer_date) +
+          '",   "mer_reference_id":"' +
+          id +
+          '", "expire_time":"360" } ,\r\n' +
+          '  "payer" : ' +
+          JSON.stringify(order.payer, null, 3) +
+          '   }  ';
+        const res = await send(h, token, 'POST', '/payments/payment', rawBody, {
+          signature: signSha256WithRsa(shop.privateKey, rawBody),
+        });
+        assert.equal(res.status, 201, res.text);
+        assert.equal(res.json.meta.ret_code, '0000');
+        assert.ok(h.verifies(res.text));
+        assert.equal(res.json.payment.order.mer_reference_id, id);
+        assert.equal(res.json.payment.order.amount.total, '100.02');
+        assert.equal(res.json.payment.state, 'WAIT_BUYER_PAY');
+        // Non-ASCII text is signed as UTF-8 bytes.
+        const id2 = ref('UTF8');
+        const zh = JSON.stringify(sampleOrder(id2, {})).replace('Two T-shirts and a jacket', '两件T恤和一件夹克');
+        const res2 = await send(h, token, 'POST', '/payments/payment', zh, {
+          signature: signSha256WithRsa(shop.privateKey, Buffer.from(zh, 'utf8')),
+        });
+        assert.equal(res2.status, 201, res2.text);
+        assert.equal(res2.json.payment.order.order_summary, '两件T恤和一件夹克');
+        assert.ok(h.verifies(res2.text));
+      },
+    );
 
     test('a signed body is read whatever Content-Type the client sends (or none)', async () => {
       for (const contentType of [

@@ -387,104 +387,107 @@ for (const kind of testDatabaseUrls()) {
       return { ids, pages };
     }
 
-    test('the list of D: its successful payments then its successful refunds, every field of every summary', async () => {
-      const res = await list(shop, `mer_date=${D}`);
-      ok(res);
-      const t = res.json.transactions;
-      assert.deepEqual(Object.keys(res.json), ['meta', 'transactions'], 'meta then transactions');
-      assert.deepEqual(Object.keys(t), ['payment_summaries', 'refund_summaries', 'pagination']);
-      assert.deepEqual(t.pagination, { total_count: 8, page_number: 1, page_size: 500 }, 'defaults: page 1 of 500');
-      assert.deepEqual(
-        t.payment_summaries.map((s: any) => s.payment_id),
-        payments.map((p) => p.payment.id),
-        'the payments of D, in the order they succeeded',
-      );
-      assert.deepEqual(
-        t.refund_summaries.map((s: any) => s.refund_id),
-        refunds.map((r) => r.refund.id),
-        'the refunds numbered D, in the order they completed',
-      );
-
-      t.payment_summaries.forEach((summary: unknown, i: number) => {
-        const s = summary as any; // (deepEqual narrows its first argument)
-        assert.deepEqual(summary, expectedPaymentSummary(payments[i]!), `payment summary ${i}`);
-        assert.deepEqual(Object.keys(s), PAYMENT_KEYS, 'the fields in the reference order');
-        assert.equal(
-          s.amount.total_cny,
-          expectedCny(s.amount.total, s.amount.exchange_rate),
-          `total_cny of ${s.payment_id} is total x rate`,
-        );
-        assert.equal(
-          s.settle_date,
-          s.execute_success_time.slice(0, 10).replaceAll('-', ''),
-          'settled on the China date of its success',
-        );
-        assert.match(s.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
-        assert.equal(s.order_date, D);
-      });
-      assert.equal(t.payment_summaries[0].amount.total, '100.02');
-      assert.equal(t.payment_summaries[0].phone_number, PHONE);
-      assert.deepEqual(
-        t.payment_summaries[1].amount,
-        { total: '1000', total_cny: expectedCny('1000', '0.047312'), currency: 'JPY', exchange_rate: '0.047312' },
-        'JPY with no decimals, the rate as locked',
-      );
-      assert.equal(t.payment_summaries[2].phone_number, '', 'a payment without a phone number');
-      assert.equal(
-        t.payment_summaries[4].product_id,
-        'Payment Gateway - Alipay QR code',
-        'a hosted-checkout payment is listed under the method the payer used',
-      );
-      assert.equal(payments[4]!.payment.paid_with, 'ALIPAY_SCAN', 'the payment object agrees: paid with Alipay');
-
-      t.refund_summaries.forEach((summary: unknown, i: number) => {
-        const s = summary as any;
-        const r = refunds[i]!;
-        assert.deepEqual(summary, expectedRefundSummary(r, D), `refund summary ${i}`);
+    test(
+      'the list of D: its successful payments then its successful refunds, ' + 'every field of every summary',
+      async () => {
+        const res = await list(shop, `mer_date=${D}`);
+        ok(res);
+        const t = res.json.transactions;
+        assert.deepEqual(Object.keys(res.json), ['meta', 'transactions'], 'meta then transactions');
+        assert.deepEqual(Object.keys(t), ['payment_summaries', 'refund_summaries', 'pagination']);
+        assert.deepEqual(t.pagination, { total_count: 8, page_number: 1, page_size: 500 }, 'defaults: page 1 of 500');
         assert.deepEqual(
-          Object.keys(s),
-          r.subOrder ? [...REFUND_KEYS, 'mer_sub_reference_id'] : REFUND_KEYS,
-          'the fields in order',
+          t.payment_summaries.map((s: any) => s.payment_id),
+          payments.map((p) => p.payment.id),
+          'the payments of D, in the order they succeeded',
         );
-        assert.match(s.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
-      });
-      assert.equal(
-        t.refund_summaries[0].amount.total_cny,
-        payments[3]!.payment.order.amount.total_cny,
-        'a full refund gives back the whole total_cny',
-      );
-      assert.equal(
-        t.refund_summaries[0].mer_sub_reference_id,
-        refunds[0]!.subOrder,
-        'the one sub-order the refund names',
-      );
-      assert.equal(
-        t.refund_summaries[1].payment_id,
-        prevPayment.payment.id,
-        'a refund of a payment of the day before is listed under its own date',
-      );
-      assert.deepEqual(t.refund_summaries[2].amount, {
-        total: '300',
-        total_cny: expectedCny('300', '0.047312'),
-        currency: 'JPY',
-        exchange_rate: '0.047312',
-      });
-      assert.equal(t.refund_summaries[2].mer_sub_reference_id, undefined, 'two sub-orders named: none shown');
+        assert.deepEqual(
+          t.refund_summaries.map((s: any) => s.refund_id),
+          refunds.map((r) => r.refund.id),
+          'the refunds numbered D, in the order they completed',
+        );
 
-      const listed = new Set([
-        ...t.payment_summaries.map((s: any) => s.payment_id),
-        ...t.refund_summaries.map((s: any) => s.refund_id),
-      ]);
-      for (const id of [
-        ...unlisted,
-        prevPayment.payment.id,
-        prevRefund.refund.id,
-        otherPayment.payment.id,
-        otherRefund.refund.id,
-      ]) {
-        assert.ok(!listed.has(id), `${id} is not a transaction of this merchant on ${D}`);
-      }
-    });
+        t.payment_summaries.forEach((summary: unknown, i: number) => {
+          const s = summary as any; // (deepEqual narrows its first argument)
+          assert.deepEqual(summary, expectedPaymentSummary(payments[i]!), `payment summary ${i}`);
+          assert.deepEqual(Object.keys(s), PAYMENT_KEYS, 'the fields in the reference order');
+          assert.equal(
+            s.amount.total_cny,
+            expectedCny(s.amount.total, s.amount.exchange_rate),
+            `total_cny of ${s.payment_id} is total x rate`,
+          );
+          assert.equal(
+            s.settle_date,
+            s.execute_success_time.slice(0, 10).replaceAll('-', ''),
+            'settled on the China date of its success',
+          );
+          assert.match(s.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+          assert.equal(s.order_date, D);
+        });
+        assert.equal(t.payment_summaries[0].amount.total, '100.02');
+        assert.equal(t.payment_summaries[0].phone_number, PHONE);
+        assert.deepEqual(
+          t.payment_summaries[1].amount,
+          { total: '1000', total_cny: expectedCny('1000', '0.047312'), currency: 'JPY', exchange_rate: '0.047312' },
+          'JPY with no decimals, the rate as locked',
+        );
+        assert.equal(t.payment_summaries[2].phone_number, '', 'a payment without a phone number');
+        assert.equal(
+          t.payment_summaries[4].product_id,
+          'Payment Gateway - Alipay QR code',
+          'a hosted-checkout payment is listed under the method the payer used',
+        );
+        assert.equal(payments[4]!.payment.paid_with, 'ALIPAY_SCAN', 'the payment object agrees: paid with Alipay');
+
+        t.refund_summaries.forEach((summary: unknown, i: number) => {
+          const s = summary as any;
+          const r = refunds[i]!;
+          assert.deepEqual(summary, expectedRefundSummary(r, D), `refund summary ${i}`);
+          assert.deepEqual(
+            Object.keys(s),
+            r.subOrder ? [...REFUND_KEYS, 'mer_sub_reference_id'] : REFUND_KEYS,
+            'the fields in order',
+          );
+          assert.match(s.execute_success_time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+        });
+        assert.equal(
+          t.refund_summaries[0].amount.total_cny,
+          payments[3]!.payment.order.amount.total_cny,
+          'a full refund gives back the whole total_cny',
+        );
+        assert.equal(
+          t.refund_summaries[0].mer_sub_reference_id,
+          refunds[0]!.subOrder,
+          'the one sub-order the refund names',
+        );
+        assert.equal(
+          t.refund_summaries[1].payment_id,
+          prevPayment.payment.id,
+          'a refund of a payment of the day before is listed under its own date',
+        );
+        assert.deepEqual(t.refund_summaries[2].amount, {
+          total: '300',
+          total_cny: expectedCny('300', '0.047312'),
+          currency: 'JPY',
+          exchange_rate: '0.047312',
+        });
+        assert.equal(t.refund_summaries[2].mer_sub_reference_id, undefined, 'two sub-orders named: none shown');
+
+        const listed = new Set([
+          ...t.payment_summaries.map((s: any) => s.payment_id),
+          ...t.refund_summaries.map((s: any) => s.refund_id),
+        ]);
+        for (const id of [
+          ...unlisted,
+          prevPayment.payment.id,
+          prevRefund.refund.id,
+          otherPayment.payment.id,
+          otherRefund.refund.id,
+        ]) {
+          assert.ok(!listed.has(id), `${id} is not a transaction of this merchant on ${D}`);
+        }
+      },
+    );
 
     test('the day before, another merchant, an empty day: each lists only its own', async () => {
       const prev = await list(shop, `mer_date=${PREV}`);
@@ -525,186 +528,199 @@ for (const kind of testDatabaseUrls()) {
       });
     });
 
-    test('pages slice payments ++ refunds: a page holds the tail of the payments and the head of the refunds', async () => {
-      const everything = [...payments.map((p) => p.payment.id), ...refunds.map((r) => r.refund.id)];
-      const three = await allPages(shop, D, 3);
-      assert.deepEqual(
-        three.pages,
-        [
-          { payments: everything.slice(0, 3), refunds: [] },
-          { payments: everything.slice(3, 5), refunds: everything.slice(5, 6) },
-          { payments: [], refunds: everything.slice(6, 8) },
-        ],
-        'pages of 3',
-      );
-      for (const size of [1, 2, 4, 5, 7, 8, 9]) {
-        const { ids, pages } = await allPages(shop, D, size);
-        assert.deepEqual(ids, everything, `pages of ${size} together are the whole list, in order`);
-        assert.equal(pages.length, Math.ceil(8 / size), `${Math.ceil(8 / size)} pages of ${size}`);
-      }
-      // The summaries of a page are the same objects as in the whole list.
-      const whole = (await list(shop, `mer_date=${D}`)).json.transactions;
-      const page2 = (await list(shop, `mer_date=${D}&page_number=2&page_size=3`)).json.transactions;
-      assert.deepEqual(page2.payment_summaries, whole.payment_summaries.slice(3, 5));
-      assert.deepEqual(page2.refund_summaries, whole.refund_summaries.slice(0, 1));
+    test(
+      'pages slice payments ++ refunds: ' + 'a page holds the tail of the payments and the head of the refunds',
+      async () => {
+        const everything = [...payments.map((p) => p.payment.id), ...refunds.map((r) => r.refund.id)];
+        const three = await allPages(shop, D, 3);
+        assert.deepEqual(
+          three.pages,
+          [
+            { payments: everything.slice(0, 3), refunds: [] },
+            { payments: everything.slice(3, 5), refunds: everything.slice(5, 6) },
+            { payments: [], refunds: everything.slice(6, 8) },
+          ],
+          'pages of 3',
+        );
+        for (const size of [1, 2, 4, 5, 7, 8, 9]) {
+          const { ids, pages } = await allPages(shop, D, size);
+          assert.deepEqual(ids, everything, `pages of ${size} together are the whole list, in order`);
+          assert.equal(pages.length, Math.ceil(8 / size), `${Math.ceil(8 / size)} pages of ${size}`);
+        }
+        // The summaries of a page are the same objects as in the whole list.
+        const whole = (await list(shop, `mer_date=${D}`)).json.transactions;
+        const page2 = (await list(shop, `mer_date=${D}&page_number=2&page_size=3`)).json.transactions;
+        assert.deepEqual(page2.payment_summaries, whole.payment_summaries.slice(3, 5));
+        assert.deepEqual(page2.refund_summaries, whole.refund_summaries.slice(0, 1));
 
-      const past = await list(shop, `mer_date=${D}&page_number=4&page_size=3`);
-      ok(past);
-      assert.deepEqual(
-        past.json.transactions,
-        { payment_summaries: [], refund_summaries: [], pagination: { total_count: 8, page_number: 4, page_size: 3 } },
-        'a page past the end is empty',
-      );
-      const farPast = await list(shop, `mer_date=${D}&page_number=1000000&page_size=5000`);
-      ok(farPast);
-      assert.equal(farPast.json.transactions.pagination.total_count, 8);
-      assert.equal(
-        farPast.json.transactions.payment_summaries.length + farPast.json.transactions.refund_summaries.length,
-        0,
-        'far past the end: empty',
-      );
-    });
+        const past = await list(shop, `mer_date=${D}&page_number=4&page_size=3`);
+        ok(past);
+        assert.deepEqual(
+          past.json.transactions,
+          { payment_summaries: [], refund_summaries: [], pagination: { total_count: 8, page_number: 4, page_size: 3 } },
+          'a page past the end is empty',
+        );
+        const farPast = await list(shop, `mer_date=${D}&page_number=1000000&page_size=5000`);
+        ok(farPast);
+        assert.equal(farPast.json.transactions.pagination.total_count, 8);
+        assert.equal(
+          farPast.json.transactions.payment_summaries.length + farPast.json.transactions.refund_summaries.length,
+          0,
+          'far past the end: empty',
+        );
+      },
+    );
 
-    test('a missing or bad mer_date, page_number or page_size is 00060700, signed, on the list and the download', async () => {
-      const bad = [
-        '',
-        'mer_date=',
-        `mer_date=${D.slice(0, 4)}-${D.slice(4, 6)}-${D.slice(6)}`,
-        'mer_date=20260230',
-        'mer_date=2026113',
-        'mer_date=abcdefgh',
-        `mer_date=${D}&mer_date=${PREV}`,
-        `mer_date=${D}&page_number=0`,
-        `mer_date=${D}&page_number=-1`,
-        `mer_date=${D}&page_number=1.5`,
-        `mer_date=${D}&page_number=x`,
-        `mer_date=${D}&page_size=0`,
-        `mer_date=${D}&page_size=5001`,
-        `mer_date=${D}&page_size=ten`,
-      ];
-      for (const query of bad) {
-        const res = await list(shop, query);
-        expectError(h, res, 400, '00060700');
+    test(
+      'a missing or bad mer_date, page_number or page_size is 00060700, ' + 'signed, on the list and the download',
+      async () => {
+        const bad = [
+          '',
+          'mer_date=',
+          `mer_date=${D.slice(0, 4)}-${D.slice(4, 6)}-${D.slice(6)}`,
+          'mer_date=20260230',
+          'mer_date=2026113',
+          'mer_date=abcdefgh',
+          `mer_date=${D}&mer_date=${PREV}`,
+          `mer_date=${D}&page_number=0`,
+          `mer_date=${D}&page_number=-1`,
+          `mer_date=${D}&page_number=1.5`,
+          `mer_date=${D}&page_number=x`,
+          `mer_date=${D}&page_size=0`,
+          `mer_date=${D}&page_size=5001`,
+          `mer_date=${D}&page_size=ten`,
+        ];
+        for (const query of bad) {
+          const res = await list(shop, query);
+          expectError(h, res, 400, '00060700');
+          assert.ok(
+            /mer_date|page_number|page_size/.test(res.json.meta.ret_msg),
+            `the message names the parameter for ${JSON.stringify(query)}: ${res.json.meta.ret_msg}`,
+          );
+        }
+        for (const query of bad.slice(0, 7)) {
+          const res = await download(shop, query);
+          expectError(h, res, 400, '00060700');
+          assert.match(
+            res.headers.get('content-type') ?? '',
+            /application\/json/,
+            `a download error is a JSON answer: ${query}`,
+          );
+          assert.equal(res.headers.get('content-disposition'), null, 'and no file');
+        }
+        const noToken = await fetch(`${h.api}/payments/transactions?mer_date=${D}`);
+        const noTokenText = await noToken.text();
+        assert.equal(noToken.status, 401, noTokenText);
+        assert.ok(h.verifies(noTokenText), 'the refusal is signed');
+      },
+    );
+
+    test(
+      'the download file of D: START line, one line of 14 fields per transaction in list order, ' +
+        'End line with the net CNY; signed',
+      async () => {
+        const res = await download(shop, `mer_date=${D}`);
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+        assert.equal(res.headers.get('content-disposition'), `attachment; filename="TRANS_${shop.id}_${D}.txt"`);
+        const signature = res.headers.get('signature');
+        assert.ok(signature, 'a Signature header');
+        const bytes = Buffer.from(res.text, 'utf8');
         assert.ok(
-          /mer_date|page_number|page_size/.test(res.json.meta.ret_msg),
-          `the message names the parameter for ${JSON.stringify(query)}: ${res.json.meta.ret_msg}`,
+          verifySha256WithRsa(h.platformCert.publicKey, bytes, signature),
+          'the file verifies with the platform certificate',
         );
-      }
-      for (const query of bad.slice(0, 7)) {
-        const res = await download(shop, query);
-        expectError(h, res, 400, '00060700');
-        assert.match(
-          res.headers.get('content-type') ?? '',
-          /application\/json/,
-          `a download error is a JSON answer: ${query}`,
+        const altered = Buffer.from(bytes);
+        altered[altered.length - 3] = altered[altered.length - 3]! ^ 1;
+        assert.ok(
+          !verifySha256WithRsa(h.platformCert.publicKey, altered, signature),
+          'one altered byte does not verify',
         );
-        assert.equal(res.headers.get('content-disposition'), null, 'and no file');
-      }
-      const noToken = await fetch(`${h.api}/payments/transactions?mer_date=${D}`);
-      const noTokenText = await noToken.text();
-      assert.equal(noToken.status, 401, noTokenText);
-      assert.ok(h.verifies(noTokenText), 'the refusal is signed');
-    });
 
-    test('the download file of D: START line, one line of 14 fields per transaction in list order, End line with the net CNY; signed', async () => {
-      const res = await download(shop, `mer_date=${D}`);
-      assert.equal(res.status, 200, res.text);
-      assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
-      assert.equal(res.headers.get('content-disposition'), `attachment; filename="TRANS_${shop.id}_${D}.txt"`);
-      const signature = res.headers.get('signature');
-      assert.ok(signature, 'a Signature header');
-      const bytes = Buffer.from(res.text, 'utf8');
-      assert.ok(
-        verifySha256WithRsa(h.platformCert.publicKey, bytes, signature),
-        'the file verifies with the platform certificate',
-      );
-      const altered = Buffer.from(bytes);
-      altered[altered.length - 3] = altered[altered.length - 3]! ^ 1;
-      assert.ok(!verifySha256WithRsa(h.platformCert.publicKey, altered, signature), 'one altered byte does not verify');
+        assert.ok(res.text.endsWith('\n'), 'the file ends with a line end');
+        assert.ok(!res.text.includes('\r'), 'lines end with \\n only');
+        const lines = res.text.slice(0, -1).split('\n');
+        assert.equal(lines.length, 1 + payments.length + refunds.length + 1, 'START, 8 transactions, End');
+        assert.equal(lines[0], `TRANSDETAIL-START,${shop.id},${D}`);
 
-      assert.ok(res.text.endsWith('\n'), 'the file ends with a line end');
-      assert.ok(!res.text.includes('\r'), 'lines end with \\n only');
-      const lines = res.text.slice(0, -1).split('\n');
-      assert.equal(lines.length, 1 + payments.length + refunds.length + 1, 'START, 8 transactions, End');
-      assert.equal(lines[0], `TRANSDETAIL-START,${shop.id},${D}`);
+        const platDate = (time: string) => time.slice(0, 10).replaceAll('-', '');
+        const platTime = (time: string) => time.slice(11, 19).replaceAll(':', '');
+        const expected: string[][] = [
+          ...payments.map((p) => {
+            const a = p.payment.order.amount;
+            return [
+              p.payment.id,
+              p.phone,
+              p.payment.order.mer_reference_id,
+              p.payment.mer_check_date,
+              platDate(p.payment.execute_success_time),
+              platTime(p.payment.execute_success_time),
+              a.currency,
+              twoDecimals(a.total),
+              a.total_cny,
+              a.exchange_rate.rate,
+              '0',
+              'P',
+              p.product,
+              '',
+            ];
+          }),
+          ...refunds.map((r) => {
+            const a = r.refund.order.amount;
+            const parent = r.parent.payment;
+            return [
+              r.refund.id,
+              r.parent.phone,
+              parent.order.mer_reference_id,
+              parent.mer_check_date,
+              platDate(r.refund.execute_success_time),
+              platTime(r.refund.execute_success_time),
+              a.currency,
+              twoDecimals(a.total),
+              a.total_cny,
+              a.exchange_rate.rate,
+              '0',
+              'T',
+              r.parent.product,
+              r.number,
+            ];
+          }),
+        ];
+        const whole = (await list(shop, `mer_date=${D}`)).json.transactions;
+        const listOrder = [
+          ...whole.payment_summaries.map((s: any) => s.payment_id),
+          ...whole.refund_summaries.map((s: any) => s.refund_id),
+        ];
+        let net = 0n;
+        lines.slice(1, -1).forEach((line, i) => {
+          const fields = line.split(',');
+          assert.equal(fields.length, 14, `line ${i + 2} has 14 fields: ${line}`);
+          assert.deepEqual(fields, expected[i], `line ${i + 2}`);
+          assert.equal(fields[0], listOrder[i], 'the same order as the list');
+          assert.match(fields[4]!, /^\d{8}$/, 'platDate YYYYMMDD');
+          assert.match(fields[5]!, /^\d{6}$/, 'platTime HHmmss');
+          assert.match(fields[7]!, /^\d+\.\d{2}$/, 'cb_amount with two decimals');
+          assert.match(fields[8]!, /^\d+\.\d{2}$/, 'amount (CNY) with two decimals');
+          net += fields[11] === 'P' ? fen(fields[8]!) : -fen(fields[8]!);
+        });
+        assert.equal(lines[2]!.split(',')[7], '1000.00', 'JPY 1000 is written 1000.00');
+        assert.equal(lines[1 + payments.length + 2]!.split(',')[7], '300.00', 'the JPY refund 300.00');
+        assert.equal(lines[3]!.split(',')[1], '', 'no phone: an empty mobileId');
+        assert.equal(
+          lines[1 + payments.length + 1]!.split(',')[2],
+          prevPayment.payment.order.mer_reference_id,
+          "a refund's orderId is its payment's",
+        );
+        assert.equal(lines[1 + payments.length + 1]!.split(',')[3], PREV, "and orderDate its payment's mer_date");
 
-      const platDate = (time: string) => time.slice(0, 10).replaceAll('-', '');
-      const platTime = (time: string) => time.slice(11, 19).replaceAll(':', '');
-      const expected: string[][] = [
-        ...payments.map((p) => {
-          const a = p.payment.order.amount;
-          return [
-            p.payment.id,
-            p.phone,
-            p.payment.order.mer_reference_id,
-            p.payment.mer_check_date,
-            platDate(p.payment.execute_success_time),
-            platTime(p.payment.execute_success_time),
-            a.currency,
-            twoDecimals(a.total),
-            a.total_cny,
-            a.exchange_rate.rate,
-            '0',
-            'P',
-            p.product,
-            '',
-          ];
-        }),
-        ...refunds.map((r) => {
-          const a = r.refund.order.amount;
-          const parent = r.parent.payment;
-          return [
-            r.refund.id,
-            r.parent.phone,
-            parent.order.mer_reference_id,
-            parent.mer_check_date,
-            platDate(r.refund.execute_success_time),
-            platTime(r.refund.execute_success_time),
-            a.currency,
-            twoDecimals(a.total),
-            a.total_cny,
-            a.exchange_rate.rate,
-            '0',
-            'T',
-            r.parent.product,
-            r.number,
-          ];
-        }),
-      ];
-      const whole = (await list(shop, `mer_date=${D}`)).json.transactions;
-      const listOrder = [
-        ...whole.payment_summaries.map((s: any) => s.payment_id),
-        ...whole.refund_summaries.map((s: any) => s.refund_id),
-      ];
-      let net = 0n;
-      lines.slice(1, -1).forEach((line, i) => {
-        const fields = line.split(',');
-        assert.equal(fields.length, 14, `line ${i + 2} has 14 fields: ${line}`);
-        assert.deepEqual(fields, expected[i], `line ${i + 2}`);
-        assert.equal(fields[0], listOrder[i], 'the same order as the list');
-        assert.match(fields[4]!, /^\d{8}$/, 'platDate YYYYMMDD');
-        assert.match(fields[5]!, /^\d{6}$/, 'platTime HHmmss');
-        assert.match(fields[7]!, /^\d+\.\d{2}$/, 'cb_amount with two decimals');
-        assert.match(fields[8]!, /^\d+\.\d{2}$/, 'amount (CNY) with two decimals');
-        net += fields[11] === 'P' ? fen(fields[8]!) : -fen(fields[8]!);
-      });
-      assert.equal(lines[2]!.split(',')[7], '1000.00', 'JPY 1000 is written 1000.00');
-      assert.equal(lines[1 + payments.length + 2]!.split(',')[7], '300.00', 'the JPY refund 300.00');
-      assert.equal(lines[3]!.split(',')[1], '', 'no phone: an empty mobileId');
-      assert.equal(
-        lines[1 + payments.length + 1]!.split(',')[2],
-        prevPayment.payment.order.mer_reference_id,
-        "a refund's orderId is its payment's",
-      );
-      assert.equal(lines[1 + payments.length + 1]!.split(',')[3], PREV, "and orderDate its payment's mer_date");
-
-      // The End total from the API's own objects: CNY of the payments less CNY of the refunds.
-      const fromObjects =
-        payments.reduce((s, p) => s + fen(p.payment.order.amount.total_cny), 0n) -
-        refunds.reduce((s, r) => s + fen(r.refund.order.amount.total_cny), 0n);
-      assert.equal(net, fromObjects, 'the lines carry the CNY of the objects');
-      assert.equal(lines[lines.length - 1], `TRANSDETAIL-End,${shop.id},${D},${decimal(fromObjects)}`);
-    });
+        // The End total from the API's own objects: CNY of the payments less CNY of the refunds.
+        const fromObjects =
+          payments.reduce((s, p) => s + fen(p.payment.order.amount.total_cny), 0n) -
+          refunds.reduce((s, r) => s + fen(r.refund.order.amount.total_cny), 0n);
+        assert.equal(net, fromObjects, 'the lines carry the CNY of the objects');
+        assert.equal(lines[lines.length - 1], `TRANSDETAIL-End,${shop.id},${D},${decimal(fromObjects)}`);
+      },
+    );
 
     test('the file of the day before nets to a negative total; an empty day has only START and End', async () => {
       const res = await download(shop, `mer_date=${PREV}`);

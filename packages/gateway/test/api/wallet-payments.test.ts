@@ -321,44 +321,47 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- WeChat in-app --------------------------------------------------------------------------
 
-    test('WECHAT_IN_APP -> payer_info.wechat_in_app.pay_info for the native SDK, signed with the APP rule', async () => {
-      const before = Math.floor(h.clock.now() / 1000);
-      const payment = await created(shop, { payment_method: 'WECHAT_IN_APP', payer_info: { phone: PHONE } });
-      const after = Math.floor(h.clock.now() / 1000);
-      const info = payment.payer.payer_info.wechat_in_app?.pay_info as WalletPayInfo;
-      assert.ok(info, `wechat_in_app.pay_info: ${JSON.stringify(payment.payer)}`);
-      assert.match(info.app_id, /^wx[0-9a-f]+$/);
-      assert.match(info.time_stamp, /^\d{10}$/);
-      assert.ok(
-        Number(info.time_stamp) >= before && Number(info.time_stamp) <= after,
-        `time_stamp is the creation second: ${info.time_stamp}`,
-      );
-      assert.match(info.nonce_str, /^[0-9A-Za-z]{16,32}$/);
-      assert.equal(info.package, 'Sign=WXPay');
-      assert.equal(info.sign_type, 'MD5');
-      assert.match(info.prepay_id ?? '', /^wx\d{14}[0-9a-f]+$/, 'the native SDK also needs prepay_id');
-      assert.match(info.partner_id ?? '', /^\d{10}$/, 'and partner_id (the WeChat Pay merchant number)');
-      assert.equal(payment.payer.payer_info.qr_code_scan, undefined);
-      // The APP rule signs appid, noncestr, package, partnerid, prepayid, timestamp (the API key is
-      // the platform's secret): each of these, and the signature itself, is covered.
-      checkPayInfoSignature(info, [
-        'app_id',
-        'time_stamp',
-        'nonce_str',
-        'package',
-        'pay_sign',
-        'partner_id',
-        'prepay_id',
-      ]);
-      // Two payments, two prepay orders.
-      const other = await created(shop, { payment_method: 'WECHAT_IN_APP' });
-      assert.notEqual(other.payer.payer_info.wechat_in_app.pay_info.prepay_id, info.prepay_id);
-      assert.notEqual(other.payer.payer_info.wechat_in_app.pay_info.nonce_str, info.nonce_str);
-      // GET returns the same pay_info.
-      const again = await get(shop, payment.id);
-      ok(again);
-      assert.deepEqual(again.json.payment.payer.payer_info.wechat_in_app.pay_info, info);
-    });
+    test(
+      'WECHAT_IN_APP -> payer_info.wechat_in_app.pay_info for the native SDK, ' + 'signed with the APP rule',
+      async () => {
+        const before = Math.floor(h.clock.now() / 1000);
+        const payment = await created(shop, { payment_method: 'WECHAT_IN_APP', payer_info: { phone: PHONE } });
+        const after = Math.floor(h.clock.now() / 1000);
+        const info = payment.payer.payer_info.wechat_in_app?.pay_info as WalletPayInfo;
+        assert.ok(info, `wechat_in_app.pay_info: ${JSON.stringify(payment.payer)}`);
+        assert.match(info.app_id, /^wx[0-9a-f]+$/);
+        assert.match(info.time_stamp, /^\d{10}$/);
+        assert.ok(
+          Number(info.time_stamp) >= before && Number(info.time_stamp) <= after,
+          `time_stamp is the creation second: ${info.time_stamp}`,
+        );
+        assert.match(info.nonce_str, /^[0-9A-Za-z]{16,32}$/);
+        assert.equal(info.package, 'Sign=WXPay');
+        assert.equal(info.sign_type, 'MD5');
+        assert.match(info.prepay_id ?? '', /^wx\d{14}[0-9a-f]+$/, 'the native SDK also needs prepay_id');
+        assert.match(info.partner_id ?? '', /^\d{10}$/, 'and partner_id (the WeChat Pay merchant number)');
+        assert.equal(payment.payer.payer_info.qr_code_scan, undefined);
+        // The APP rule signs appid, noncestr, package, partnerid, prepayid, timestamp (the API key is
+        // the platform's secret): each of these, and the signature itself, is covered.
+        checkPayInfoSignature(info, [
+          'app_id',
+          'time_stamp',
+          'nonce_str',
+          'package',
+          'pay_sign',
+          'partner_id',
+          'prepay_id',
+        ]);
+        // Two payments, two prepay orders.
+        const other = await created(shop, { payment_method: 'WECHAT_IN_APP' });
+        assert.notEqual(other.payer.payer_info.wechat_in_app.pay_info.prepay_id, info.prepay_id);
+        assert.notEqual(other.payer.payer_info.wechat_in_app.pay_info.nonce_str, info.nonce_str);
+        // GET returns the same pay_info.
+        const again = await get(shop, payment.id);
+        ok(again);
+        assert.deepEqual(again.json.payment.payer.payer_info.wechat_in_app.pay_info, info);
+      },
+    );
 
     test('WECHAT_IN_APP: a pay_info whose sign_type was changed does not verify', async () => {
       const payment = await created(shop, { payment_method: 'WECHAT_IN_APP' });
@@ -372,36 +375,41 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- WeChat official account (JS-API) -------------------------------------------------------
 
-    test('WECHAT_WEB: open_id from /payments/wechat_openid, then a JS-API pay_info (package prepay_id=...)', async (t) => {
-      const { openId, via } = await openIdFor(shop);
-      t.diagnostic(
-        `open_id obtained via ${via === 'page' ? 'the sandbox authorisation page' : 'issueOpenId (the authorisation page has not landed)'}`,
-      );
-      assert.match(openId, /^[A-Za-z0-9_-]{8,64}$/);
-      const payment = await created(shop, {
-        payment_method: 'WECHAT_WEB',
-        payer_info: { phone: PHONE, wechat_in_app_web: { open_id: openId } },
-      });
-      const web = payment.payer.payer_info.wechat_in_app_web;
-      assert.ok(web, `wechat_in_app_web: ${JSON.stringify(payment.payer)}`);
-      assert.equal(web.open_id, openId);
-      const info = web.pay_info as WalletPayInfo;
-      assert.match(info.package, /^prepay_id=wx\d{14}[0-9a-f]+$/);
-      assert.equal(info.sign_type, 'MD5');
-      assert.match(info.time_stamp, /^\d{10}$/);
-      assert.equal(info.partner_id, undefined, 'the JS-API pay_info has no APP fields');
-      assert.equal(info.prepay_id, undefined);
-      // The JS-API rule signs appId, nonceStr, package, signType, timeStamp.
-      checkPayInfoSignature(info, PAY_INFO_FIELDS);
-      // The official account of the authorisation link is the one that signs the pay_info.
-      const link = await h.call(
-        shop,
-        'GET',
-        `/payments/wechat_openid?notify_url=${encodeURIComponent(merchant.notifyUrl)}`,
-      );
-      ok(link);
-      assert.equal(new URL(link.json.links[0].href).searchParams.get('appid'), info.app_id);
-    });
+    test(
+      'WECHAT_WEB: open_id from /payments/wechat_openid, ' + 'then a JS-API pay_info (package prepay_id=...)',
+      async (t) => {
+        const { openId, via } = await openIdFor(shop);
+        t.diagnostic(
+          `open_id obtained via ${
+            via === 'page' ? 'the sandbox authorisation page' : 'issueOpenId (the authorisation page has not landed)'
+          }`,
+        );
+        assert.match(openId, /^[A-Za-z0-9_-]{8,64}$/);
+        const payment = await created(shop, {
+          payment_method: 'WECHAT_WEB',
+          payer_info: { phone: PHONE, wechat_in_app_web: { open_id: openId } },
+        });
+        const web = payment.payer.payer_info.wechat_in_app_web;
+        assert.ok(web, `wechat_in_app_web: ${JSON.stringify(payment.payer)}`);
+        assert.equal(web.open_id, openId);
+        const info = web.pay_info as WalletPayInfo;
+        assert.match(info.package, /^prepay_id=wx\d{14}[0-9a-f]+$/);
+        assert.equal(info.sign_type, 'MD5');
+        assert.match(info.time_stamp, /^\d{10}$/);
+        assert.equal(info.partner_id, undefined, 'the JS-API pay_info has no APP fields');
+        assert.equal(info.prepay_id, undefined);
+        // The JS-API rule signs appId, nonceStr, package, signType, timeStamp.
+        checkPayInfoSignature(info, PAY_INFO_FIELDS);
+        // The official account of the authorisation link is the one that signs the pay_info.
+        const link = await h.call(
+          shop,
+          'GET',
+          `/payments/wechat_openid?notify_url=${encodeURIComponent(merchant.notifyUrl)}`,
+        );
+        ok(link);
+        assert.equal(new URL(link.json.links[0].href).searchParams.get('appid'), info.app_id);
+      },
+    );
 
     test('WECHAT_WEB: an open_id is stable per payer and merchant, and different for another merchant', async () => {
       const a1 = await h.gateway.context.services.openIds.issue(shop.id, 'Payer Stable');
@@ -549,14 +557,17 @@ for (const kind of testDatabaseUrls()) {
       }
     }
 
-    test('hosted checkout with a NOT_APPLICABLE or CREDIT_CARD web payment: verify/execute name the hosted checkout', async () => {
-      for (const method of ['NOT_APPLICABLE', 'CREDIT_CARD']) {
-        const payment = await created(shop, { payment_method: method, interface_type: 'SERVER_TO_WEB' });
-        const res = await h.call(shop, 'POST', `/payments/payment/${payment.id}/verify`, {});
-        fails(res, 400, '00060700');
-        assert.match(res.json.meta.ret_msg, /hosted checkout/i, `${method}: ${res.text}`);
-      }
-    });
+    test(
+      'hosted checkout with a NOT_APPLICABLE or CREDIT_CARD web payment: ' + 'verify/execute name the hosted checkout',
+      async () => {
+        for (const method of ['NOT_APPLICABLE', 'CREDIT_CARD']) {
+          const payment = await created(shop, { payment_method: method, interface_type: 'SERVER_TO_WEB' });
+          const res = await h.call(shop, 'POST', `/payments/payment/${payment.id}/verify`, {});
+          fails(res, 400, '00060700');
+          assert.match(res.json.meta.ret_msg, /hosted checkout/i, `${method}: ${res.text}`);
+        }
+      },
+    );
 
     // ---- the reference's table of combinations ------------------------------------------------------
 
@@ -647,38 +658,41 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- the payer pays: POST /sandbox/payments/{id}/pay --------------------------------------------
 
-    test('pay (default outcome): TRADE_SUCCESS, execute_success_time, and a signed notification at the merchant', async () => {
-      const payment = await qrPayment();
-      const res = await pay(payment.id);
-      ok(res);
-      assert.equal(res.json.payment.id, payment.id);
-      assert.equal(res.json.payment.state, 'TRADE_SUCCESS');
-      assert.match(res.json.payment.execute_success_time ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
-      assert.match(res.json.payment.settle_date ?? '', /^\d{8}$/);
+    test(
+      'pay (default outcome): TRADE_SUCCESS, execute_success_time, ' + 'and a signed notification at the merchant',
+      async () => {
+        const payment = await qrPayment();
+        const res = await pay(payment.id);
+        ok(res);
+        assert.equal(res.json.payment.id, payment.id);
+        assert.equal(res.json.payment.state, 'TRADE_SUCCESS');
+        assert.match(res.json.payment.execute_success_time ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+        assert.match(res.json.payment.settle_date ?? '', /^\d{8}$/);
 
-      const got = await get(shop, payment.id);
-      ok(got);
-      assert.equal(got.json.payment.state, 'TRADE_SUCCESS');
-      assert.equal(got.json.payment.execute_success_time, res.json.payment.execute_success_time);
-      assert.deepEqual(
-        got.json.payment.links.map((l: { ref: string }) => l.ref),
-        ['self', 'refund', 'apply_to_customs'],
-        'a paid payment can be refunded, and declared (its sub-order is is_customs TRUE)',
-      );
+        const got = await get(shop, payment.id);
+        ok(got);
+        assert.equal(got.json.payment.state, 'TRADE_SUCCESS');
+        assert.equal(got.json.payment.execute_success_time, res.json.payment.execute_success_time);
+        assert.deepEqual(
+          got.json.payment.links.map((l: { ref: string }) => l.ref),
+          ['self', 'refund', 'apply_to_customs'],
+          'a paid payment can be refunded, and declared (its sub-order is is_customs TRUE)',
+        );
 
-      const delivery = await merchant.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
-      assert.equal(delivery.verifyError, undefined);
-      assert.ok(delivery.event?.type === 'payment', 'a payment notification');
-      const notified = (delivery.event as { payment: any }).payment;
-      assert.equal(notified.id, payment.id);
-      assert.equal(notified.order.mer_reference_id, payment.order.mer_reference_id);
-      assert.equal(notified.execute_success_time, res.json.payment.execute_success_time);
-      assert.equal(
-        notified.payer.payer_info.qr_code_scan.qr_code_url,
-        payment.payer.payer_info.qr_code_scan.qr_code_url,
-      );
-      assert.equal(merchant.rejected.length, 0, 'every notification verified');
-    });
+        const delivery = await merchant.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
+        assert.equal(delivery.verifyError, undefined);
+        assert.ok(delivery.event?.type === 'payment', 'a payment notification');
+        const notified = (delivery.event as { payment: any }).payment;
+        assert.equal(notified.id, payment.id);
+        assert.equal(notified.order.mer_reference_id, payment.order.mer_reference_id);
+        assert.equal(notified.execute_success_time, res.json.payment.execute_success_time);
+        assert.equal(
+          notified.payer.payer_info.qr_code_scan.qr_code_url,
+          payment.payer.payer_info.qr_code_scan.qr_code_url,
+        );
+        assert.equal(merchant.rejected.length, 0, 'every notification verified');
+      },
+    );
 
     test('pay {"outcome":"fail"}: TRADE_FAIL and a notification', async () => {
       const payment = await qrPayment(shop, 'ALIPAY_SCAN');
@@ -719,31 +733,34 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(merchant.deliveriesFor(failed.id).length, 1, 'no second notification (failed)');
     });
 
-    test('20 concurrent pays of one payment: exactly one TRADE_SUCCESS, one outbox row, the others refused', async () => {
-      const payment = await qrPayment();
-      const results = await Promise.all(Array.from({ length: 20 }, () => pay(payment.id)));
-      const succeeded = results.filter((r) => r.status === 200);
-      assert.equal(succeeded.length, 1, `exactly one pay wins: ${results.map((r) => r.status).join(',')}`);
-      assert.equal(succeeded[0]!.json.payment.state, 'TRADE_SUCCESS');
-      for (const r of results.filter((x) => x.status !== 200)) {
-        assert.ok(
-          r.status >= 400 && r.status < 500,
-          `a losing pay is refused, not a server error: ${r.status} ${r.text}`,
-        );
-        assert.ok(['00060750', '00060761'].includes(r.json?.meta?.ret_code), `already paid / in process: ${r.text}`);
-      }
-      assert.equal((await outboxRows(payment.id)).length, 1, 'one outbox row');
-      const events = await h.gateway.context.db
-        .selectFrom('payment_events')
-        .select('type')
-        .where('payment_id', '=', payment.id)
-        .where('type', '=', 'TRADE_SUCCESS')
-        .execute();
-      assert.equal(events.length, 1, 'one TRADE_SUCCESS event on the timeline');
-      await merchant.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
-      await sleep(300);
-      assert.equal(merchant.deliveriesFor(payment.id).length, 1, 'one notification delivered');
-    });
+    test(
+      '20 concurrent pays of one payment: ' + 'exactly one TRADE_SUCCESS, one outbox row, the others refused',
+      async () => {
+        const payment = await qrPayment();
+        const results = await Promise.all(Array.from({ length: 20 }, () => pay(payment.id)));
+        const succeeded = results.filter((r) => r.status === 200);
+        assert.equal(succeeded.length, 1, `exactly one pay wins: ${results.map((r) => r.status).join(',')}`);
+        assert.equal(succeeded[0]!.json.payment.state, 'TRADE_SUCCESS');
+        for (const r of results.filter((x) => x.status !== 200)) {
+          assert.ok(
+            r.status >= 400 && r.status < 500,
+            `a losing pay is refused, not a server error: ${r.status} ${r.text}`,
+          );
+          assert.ok(['00060750', '00060761'].includes(r.json?.meta?.ret_code), `already paid / in process: ${r.text}`);
+        }
+        assert.equal((await outboxRows(payment.id)).length, 1, 'one outbox row');
+        const events = await h.gateway.context.db
+          .selectFrom('payment_events')
+          .select('type')
+          .where('payment_id', '=', payment.id)
+          .where('type', '=', 'TRADE_SUCCESS')
+          .execute();
+        assert.equal(events.length, 1, 'one TRADE_SUCCESS event on the timeline');
+        await merchant.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
+        await sleep(300);
+        assert.equal(merchant.deliveriesFor(payment.id).length, 1, 'one notification delivered');
+      },
+    );
 
     test('pay: an unknown or malformed payment id -> 404 00060760', async () => {
       fails(await pay('PAY_NOSUCHPAYMENT0000000000'), 404, '00060760');
@@ -809,31 +826,34 @@ for (const kind of testDatabaseUrls()) {
 
     // ---- expiry ---------------------------------------------------------------------------------------
 
-    test('an unpaid QR payment expires: GET shows TRADE_CLOSED (00060751), the merchant is notified, paying fails', async () => {
-      const payment = await qrPayment();
-      // expire_time "1": one minute.
-      const body = order({ payment_method: 'ALIPAY_SCAN', payer_info: { phone: PHONE } }) as {
-        order: Record<string, unknown>;
-      };
-      body.order.expire_time = '1';
-      const expiring = await h.call(shop, 'POST', '/payments/payment', body);
-      ok(expiring, 201);
-      const id = expiring.json.payment.id as string;
-      h.clock.advance(2 * 60_000);
-      const got = await get(shop, id);
-      ok(got);
-      assert.equal(got.json.payment.state, 'TRADE_CLOSED');
-      assert.equal(got.json.payment.error?.ret_code, '00060751');
-      assert.equal(got.json.payment.execute_success_time, undefined);
-      const delivery = await merchant.waitForPayment(id, { state: 'TRADE_CLOSED' });
-      assert.equal((delivery.event as { payment: any }).payment.error.ret_code, '00060751');
-      const late = await pay(id);
-      fails(late, 409, '00060751');
-      assert.equal((await get(shop, id)).json.payment.state, 'TRADE_CLOSED');
-      assert.equal((await outboxRows(id)).length, 1, 'one notification');
-      // A payment with the default expiry (6 h) is still open.
-      assert.equal((await get(shop, payment.id)).json.payment.state, 'WAIT_BUYER_PAY');
-    });
+    test(
+      'an unpaid QR payment expires: GET shows TRADE_CLOSED (00060751), ' + 'the merchant is notified, paying fails',
+      async () => {
+        const payment = await qrPayment();
+        // expire_time "1": one minute.
+        const body = order({ payment_method: 'ALIPAY_SCAN', payer_info: { phone: PHONE } }) as {
+          order: Record<string, unknown>;
+        };
+        body.order.expire_time = '1';
+        const expiring = await h.call(shop, 'POST', '/payments/payment', body);
+        ok(expiring, 201);
+        const id = expiring.json.payment.id as string;
+        h.clock.advance(2 * 60_000);
+        const got = await get(shop, id);
+        ok(got);
+        assert.equal(got.json.payment.state, 'TRADE_CLOSED');
+        assert.equal(got.json.payment.error?.ret_code, '00060751');
+        assert.equal(got.json.payment.execute_success_time, undefined);
+        const delivery = await merchant.waitForPayment(id, { state: 'TRADE_CLOSED' });
+        assert.equal((delivery.event as { payment: any }).payment.error.ret_code, '00060751');
+        const late = await pay(id);
+        fails(late, 409, '00060751');
+        assert.equal((await get(shop, id)).json.payment.state, 'TRADE_CLOSED');
+        assert.equal((await outboxRows(id)).length, 1, 'one notification');
+        // A payment with the default expiry (6 h) is still open.
+        assert.equal((await get(shop, payment.id)).json.payment.state, 'WAIT_BUYER_PAY');
+      },
+    );
 
     test('the background job closes an expired QR payment without any query, and notifies the merchant', async () => {
       const body = order({ payment_method: 'WECHAT_SCAN', interface_type: 'DIRECT_TO_BANK' }) as {

@@ -124,7 +124,7 @@ describe('hosted checkout (browser)', () => {
     const foreign = foreignRequests(page, [h.baseUrl, shopSite.baseUrl]);
     const response = await page.goto(upay);
     assert.equal(response?.status(), 200);
-    assert.match(response!.headers()['content-security-policy'] ?? '', /script-src 'nonce-[A-Za-z0-9+/=]+'/);
+    assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'nonce-[A-Za-z0-9+/=]+'/);
 
     let text = await visibleText(page);
     for (const expected of [
@@ -251,86 +251,90 @@ describe('hosted checkout (browser)', () => {
     await page.close();
   });
 
-  test('phone, Chinese: Alipay QR, "open in wallet" in a second page, the checkout sees the payment and returns to ret_url', async () => {
-    const { id, upay, retUrl } = await webPayment('SERVER_TO_H5WEB');
-    const page = await phoneZh.newPage();
-    await page.goto(upay);
-    let text = await visibleText(page);
-    for (const expected of [
-      'UMF 收银台',
-      '订单信息',
-      '应付金额',
-      'CNY 712.48',
-      '1 USD = 7.1234 CNY',
-      '信用卡',
-      '借记卡',
-      '微信支付',
-      '支付宝',
-    ]) {
-      assert.ok(text.includes(expected), `checkout in Chinese shows "${expected}": ${text}`);
-    }
-    const summary = await page.locator('section[aria-labelledby=summary-title]').boundingBox();
-    const payment = await page.locator('section[aria-labelledby=pay-title]').boundingBox();
-    assert.ok(
-      summary && payment && payment.y >= summary.y + summary.height && Math.abs(summary.x - payment.x) < 2,
-      'one column on a phone',
-    );
-    assert.ok(summary.width <= 390, 'nothing wider than the phone');
-    await shot(page, 'checkout-mobile-zh');
+  test(
+    'phone, Chinese: Alipay QR, "open in wallet" in a second page, ' +
+      'the checkout sees the payment and returns to ret_url',
+    async () => {
+      const { id, upay, retUrl } = await webPayment('SERVER_TO_H5WEB');
+      const page = await phoneZh.newPage();
+      await page.goto(upay);
+      let text = await visibleText(page);
+      for (const expected of [
+        'UMF 收银台',
+        '订单信息',
+        '应付金额',
+        'CNY 712.48',
+        '1 USD = 7.1234 CNY',
+        '信用卡',
+        '借记卡',
+        '微信支付',
+        '支付宝',
+      ]) {
+        assert.ok(text.includes(expected), `checkout in Chinese shows "${expected}": ${text}`);
+      }
+      const summary = await page.locator('section[aria-labelledby=summary-title]').boundingBox();
+      const payment = await page.locator('section[aria-labelledby=pay-title]').boundingBox();
+      assert.ok(
+        summary && payment && payment.y >= summary.y + summary.height && Math.abs(summary.x - payment.x) < 2,
+        'one column on a phone',
+      );
+      assert.ok(summary.width <= 390, 'nothing wider than the phone');
+      await shot(page, 'checkout-mobile-zh');
 
-    await Promise.all([page.waitForURL(/method=ALIPAY_SCAN/), page.locator('[data-method=ALIPAY_SCAN]').click()]);
-    text = await visibleText(page);
-    assert.ok(
-      text.includes('请使用支付宝扫一扫，支付 CNY 712.48') && text.includes('等待付款'),
-      `Alipay QR panel: ${text}`,
-    );
-    const qr = page.getByTestId('qr');
-    assert.ok(
-      await qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0),
-      'the QR code image is drawn',
-    );
-    const walletLink = page.getByTestId('open-wallet');
-    assert.equal((await walletLink.innerText()).trim(), '打开支付宝付款');
-    const walletUrl = (await walletLink.getAttribute('href'))!;
-    assert.ok(walletUrl.startsWith(`${h.baseUrl}/sandbox/wallet/alipay/${id}?t=`), walletUrl);
-    const dataUri = (await qr.getAttribute('src'))!;
-    assert.equal(
-      decodeQrSvg(Buffer.from(dataUri.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString('utf8')),
-      walletUrl,
-      'the QR code holds the wallet URL',
-    );
-    await shot(page, 'checkout-mobile-zh-alipay-qr');
+      await Promise.all([page.waitForURL(/method=ALIPAY_SCAN/), page.locator('[data-method=ALIPAY_SCAN]').click()]);
+      text = await visibleText(page);
+      assert.ok(
+        text.includes('请使用支付宝扫一扫，支付 CNY 712.48') && text.includes('等待付款'),
+        `Alipay QR panel: ${text}`,
+      );
+      const qr = page.getByTestId('qr');
+      assert.ok(
+        await qr.evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0),
+        'the QR code image is drawn',
+      );
+      const walletLink = page.getByTestId('open-wallet');
+      assert.equal((await walletLink.innerText()).trim(), '打开支付宝付款');
+      const walletUrl = (await walletLink.getAttribute('href'))!;
+      assert.ok(walletUrl.startsWith(`${h.baseUrl}/sandbox/wallet/alipay/${id}?t=`), walletUrl);
+      const dataUri = (await qr.getAttribute('src'))!;
+      assert.equal(
+        decodeQrSvg(Buffer.from(dataUri.replace(/^data:image\/svg\+xml;base64,/, ''), 'base64').toString('utf8')),
+        walletUrl,
+        'the QR code holds the wallet URL',
+      );
+      await shot(page, 'checkout-mobile-zh-alipay-qr');
 
-    const [wallet] = await Promise.all([phoneZh.waitForEvent('page'), walletLink.click()]);
-    await wallet.waitForLoadState();
-    assert.ok((await visibleText(wallet)).includes('¥712.48'), 'the wallet shows the amount');
-    await shot(wallet, 'checkout-mobile-zh-alipay-wallet');
-    await Promise.all([wallet.waitForURL(/\/result\?/), wallet.getByTestId('pay').click()]);
-    assert.ok((await visibleText(wallet)).includes('支付成功'), 'the wallet says paid');
-    await shot(wallet, 'checkout-mobile-zh-alipay-wallet-paid');
-    await wallet.close();
+      const [wallet] = await Promise.all([phoneZh.waitForEvent('page'), walletLink.click()]);
+      await wallet.waitForLoadState();
+      assert.ok((await visibleText(wallet)).includes('¥712.48'), 'the wallet shows the amount');
+      await shot(wallet, 'checkout-mobile-zh-alipay-wallet');
+      await Promise.all([wallet.waitForURL(/\/result\?/), wallet.getByTestId('pay').click()]);
+      assert.ok((await visibleText(wallet)).includes('支付成功'), 'the wallet says paid');
+      await shot(wallet, 'checkout-mobile-zh-alipay-wallet-paid');
+      await wallet.close();
 
-    // The checkout page polls /status and shows the result by itself.
-    await page.getByTestId('result-title').waitFor({ timeout: 8_000 });
-    text = await visibleText(page);
-    assert.ok(
-      text.includes('支付成功') &&
-        text.includes('CNY 712.48') &&
-        text.includes('支付宝') &&
-        text.includes('返回 Maple & Pine Outfitters'),
-      `checkout result: ${text}`,
-    );
-    await shot(page, 'checkout-mobile-zh-paid');
-    await page.waitForURL(retUrl, { timeout: 10_000 });
-    assert.ok((await visibleText(page)).includes('Back at the shop'), 'the meta refresh took the buyer back');
-    await shot(page, 'checkout-mobile-zh-back-at-merchant');
+      // The checkout page polls /status and shows the result by itself.
+      await page.getByTestId('result-title').waitFor({ timeout: 8_000 });
+      text = await visibleText(page);
+      assert.ok(
+        text.includes('支付成功') &&
+          text.includes('CNY 712.48') &&
+          text.includes('支付宝') &&
+          text.includes('返回 Maple & Pine Outfitters'),
+        `checkout result: ${text}`,
+      );
+      await shot(page, 'checkout-mobile-zh-paid');
+      await page.waitForURL(retUrl, { timeout: 10_000 });
+      assert.ok((await visibleText(page)).includes('Back at the shop'), 'the meta refresh took the buyer back');
+      await shot(page, 'checkout-mobile-zh-back-at-merchant');
 
-    const paid = await apiPayment(id);
-    assert.equal(paid.state, 'TRADE_SUCCESS');
-    assert.equal(paid.paid_with, 'ALIPAY_SCAN');
-    await notifications.waitForPayment(id, { state: 'TRADE_SUCCESS' });
-    await page.close();
-  });
+      const paid = await apiPayment(id);
+      assert.equal(paid.state, 'TRADE_SUCCESS');
+      assert.equal(paid.paid_with, 'ALIPAY_SCAN');
+      await notifications.waitForPayment(id, { state: 'TRADE_SUCCESS' });
+      await page.close();
+    },
+  );
 
   test('a buyer who asked for an SMS code can still pay with the WeChat QR', async () => {
     const { id, upay } = await webPayment('SERVER_TO_WEB');

@@ -122,7 +122,8 @@ describe('pages over HTTP', () => {
       [
         'JS-API with a made-up signature',
         fetch(
-          `${h.baseUrl}/sandbox/wechat/jsapi?appId=wx1&timeStamp=1&nonceStr=n&package=prepay_id%3Dwx1&signType=MD5&paySign=ABC`,
+          `${h.baseUrl}/sandbox/wechat/jsapi?appId=wx1&timeStamp=1&nonceStr=n&package=prepay_id%3Dwx1` +
+            '&signType=MD5&paySign=ABC',
         ),
         403,
       ],

@@ -76,66 +76,72 @@ describe('sandbox wallet pages (browser)', () => {
     return res.json.payment.state;
   }
 
-  test('WeChat QR: the payer scans, sees the order in CNY, pays, gets the result; the merchant sees TRADE_SUCCESS', async () => {
-    const { id, qrUrl } = await qrPayment('WECHAT_SCAN');
-    const page = await phoneZh.newPage();
-    const foreign = foreignRequests(page, [h.baseUrl]);
-    const response = await page.goto(qrUrl);
-    assert.equal(response?.status(), 200);
-    const csp = response!.headers()['content-security-policy'] ?? '';
-    assert.match(csp, /default-src 'none'/, 'strict CSP');
-    // (Browsers hide the nonce attribute from the DOM once applied; the property keeps it.)
-    const scriptNonce = await page.locator('script').evaluate((s) => (s as HTMLScriptElement).nonce);
-    assert.ok(scriptNonce && csp.includes(`'nonce-${scriptNonce}'`), `the inline script's nonce is the CSP's: ${csp}`);
+  test(
+    'WeChat QR: the payer scans, sees the order in CNY, ' + 'pays, gets the result; the merchant sees TRADE_SUCCESS',
+    async () => {
+      const { id, qrUrl } = await qrPayment('WECHAT_SCAN');
+      const page = await phoneZh.newPage();
+      const foreign = foreignRequests(page, [h.baseUrl]);
+      const response = await page.goto(qrUrl);
+      assert.equal(response?.status(), 200);
+      const csp = response.headers()['content-security-policy'] ?? '';
+      assert.match(csp, /default-src 'none'/, 'strict CSP');
+      // (Browsers hide the nonce attribute from the DOM once applied; the property keeps it.)
+      const scriptNonce = await page.locator('script').evaluate((s) => (s as HTMLScriptElement).nonce);
+      assert.ok(
+        scriptNonce && csp.includes(`'nonce-${scriptNonce}'`),
+        `the inline script's nonce is the CSP's: ${csp}`,
+      );
 
-    const text = await visibleText(page);
-    for (const expected of [
-      '微信支付',
-      'Harbour Tea House',
-      '¥712.48',
-      'USD 100.02',
-      '1 USD = 7.1234 CNY',
-      'Two T-shirts and a jacket',
-      '沙箱',
-    ]) {
-      assert.ok(text.includes(expected), `wallet page shows "${expected}": ${text}`);
-    }
-    assert.equal((await page.getByTestId('amount').innerText()).replace(/\s/g, ''), '¥712.48');
-    const pay = page.getByTestId('pay');
-    assert.equal((await pay.innerText()).trim(), '确认支付 ¥712.48');
-    assert.ok(await pay.isEnabled(), 'the pay button can be pressed');
-    assert.equal(await pay.evaluate((b) => getComputedStyle(b).backgroundColor), 'rgb(7, 193, 96)', 'WeChat green');
-    assert.ok((await page.getByTestId('fail').innerText()).includes('模拟支付失败'), 'the fail action is offered');
-    await shot(page, 'wallet-wechat-zh');
-    // Opened in a desktop browser (the README's walkthrough): the same page, framed like a phone.
-    const desktopContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
-    const onDesktop = await desktopContext.newPage();
-    await onDesktop.goto(qrUrl);
-    assert.ok((await visibleText(onDesktop)).includes('Pay ¥712.48'), 'desktop wallet page');
-    await shot(onDesktop, 'wallet-wechat-desktop-en');
-    await desktopContext.close();
+      const text = await visibleText(page);
+      for (const expected of [
+        '微信支付',
+        'Harbour Tea House',
+        '¥712.48',
+        'USD 100.02',
+        '1 USD = 7.1234 CNY',
+        'Two T-shirts and a jacket',
+        '沙箱',
+      ]) {
+        assert.ok(text.includes(expected), `wallet page shows "${expected}": ${text}`);
+      }
+      assert.equal((await page.getByTestId('amount').innerText()).replace(/\s/g, ''), '¥712.48');
+      const pay = page.getByTestId('pay');
+      assert.equal((await pay.innerText()).trim(), '确认支付 ¥712.48');
+      assert.ok(await pay.isEnabled(), 'the pay button can be pressed');
+      assert.equal(await pay.evaluate((b) => getComputedStyle(b).backgroundColor), 'rgb(7, 193, 96)', 'WeChat green');
+      assert.ok((await page.getByTestId('fail').innerText()).includes('模拟支付失败'), 'the fail action is offered');
+      await shot(page, 'wallet-wechat-zh');
+      // Opened in a desktop browser (the README's walkthrough): the same page, framed like a phone.
+      const desktopContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+      const onDesktop = await desktopContext.newPage();
+      await onDesktop.goto(qrUrl);
+      assert.ok((await visibleText(onDesktop)).includes('Pay ¥712.48'), 'desktop wallet page');
+      await shot(onDesktop, 'wallet-wechat-desktop-en');
+      await desktopContext.close();
 
-    await Promise.all([page.waitForURL(/\/result\?/), pay.click()]);
-    const result = await visibleText(page);
-    assert.ok(
-      result.includes('支付成功') && result.includes('¥712.48') && result.includes('Harbour Tea House'),
-      `result page: ${result}`,
-    );
-    await shot(page, 'wallet-wechat-zh-paid');
+      await Promise.all([page.waitForURL(/\/result\?/), pay.click()]);
+      const result = await visibleText(page);
+      assert.ok(
+        result.includes('支付成功') && result.includes('¥712.48') && result.includes('Harbour Tea House'),
+        `result page: ${result}`,
+      );
+      await shot(page, 'wallet-wechat-zh-paid');
 
-    assert.equal(await apiState(id), 'TRADE_SUCCESS');
-    const notified = await notifications.waitForPayment(id, { state: 'TRADE_SUCCESS' });
-    assert.equal(notified.event?.type === 'payment' && notified.event.payment.state, 'TRADE_SUCCESS');
+      assert.equal(await apiState(id), 'TRADE_SUCCESS');
+      const notified = await notifications.waitForPayment(id, { state: 'TRADE_SUCCESS' });
+      assert.equal(notified.event?.type === 'payment' && notified.event.payment.state, 'TRADE_SUCCESS');
 
-    // Scanning the same code again: no button, a clear message.
-    await page.goto(qrUrl);
-    const again = await visibleText(page);
-    assert.ok(again.includes('该订单已支付') && again.includes('00060750'), `already paid: ${again}`);
-    assert.equal(await page.getByTestId('pay').count(), 0, 'no pay button on a paid order');
-    await shot(page, 'wallet-wechat-zh-already-paid');
-    assert.deepEqual(foreign, [], 'the page loads nothing from another site');
-    await page.close();
-  });
+      // Scanning the same code again: no button, a clear message.
+      await page.goto(qrUrl);
+      const again = await visibleText(page);
+      assert.ok(again.includes('该订单已支付') && again.includes('00060750'), `already paid: ${again}`);
+      assert.equal(await page.getByTestId('pay').count(), 0, 'no pay button on a paid order');
+      await shot(page, 'wallet-wechat-zh-already-paid');
+      assert.deepEqual(foreign, [], 'the page loads nothing from another site');
+      await page.close();
+    },
+  );
 
   test('Alipay QR in English: blue wallet, pay, result, TRADE_SUCCESS', async () => {
     const { id, qrUrl } = await qrPayment('ALIPAY_SCAN');
@@ -231,7 +237,8 @@ describe('sandbox wallet pages (browser)', () => {
 
     const ghost = 'PAY_NOSUCHPAYMENT234567ABCD';
     const unknown = await page.goto(
-      `${h.baseUrl}/sandbox/wallet/alipay/${ghost}?t=${h.gateway.context.pageTokens.token('wallet-ALIPAY', ghost)}&lang=zh`,
+      `${h.baseUrl}/sandbox/wallet/alipay/${ghost}` +
+        `?t=${h.gateway.context.pageTokens.token('wallet-ALIPAY', ghost)}&lang=zh`,
     );
     assert.equal(unknown?.status(), 404);
     text = await visibleText(page);

@@ -176,78 +176,81 @@ describe('sandbox WeChat pages (browser)', () => {
     await page.close();
   });
 
-  test('JS-API page: a tampered paySign shows an error page and pays nothing; confirm pays and lands on ret_url', async () => {
-    assert.ok(openId, 'the authorisation test issued an open_id');
-    const retUrl = `${shopSite.baseUrl}/orders/return?order=books-1`;
-    const order = sampleOrder(ref('WEB'), {
-      payer: { payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: openId } } },
-      notify_url: notifications.notifyUrl,
-      ret_url: retUrl,
-    });
-    const created = await h.call(merchant, 'POST', '/payments/payment', order);
-    assert.equal(created.status, 201, created.text);
-    const id = created.json.payment.id as string;
-    const payInfo = created.json.payment.payer.payer_info.wechat_in_app_web.pay_info as PayInfo;
-    assert.match(payInfo.package, /^prepay_id=wx/);
+  test(
+    'JS-API page: a tampered paySign shows an error page and pays nothing; ' + 'confirm pays and lands on ret_url',
+    async () => {
+      assert.ok(openId, 'the authorisation test issued an open_id');
+      const retUrl = `${shopSite.baseUrl}/orders/return?order=books-1`;
+      const order = sampleOrder(ref('WEB'), {
+        payer: { payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: openId } } },
+        notify_url: notifications.notifyUrl,
+        ret_url: retUrl,
+      });
+      const created = await h.call(merchant, 'POST', '/payments/payment', order);
+      assert.equal(created.status, 201, created.text);
+      const id = created.json.payment.id as string;
+      const payInfo = created.json.payment.payer.payer_info.wechat_in_app_web.pay_info as PayInfo;
+      assert.match(payInfo.package, /^prepay_id=wx/);
 
-    const page = await phoneEn.newPage();
-    const badSign = { ...payInfo, pay_sign: payInfo.pay_sign.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
-    const refused = await page.goto(jsapiUrl(badSign, retUrl));
-    assert.equal(refused?.status(), 403);
-    const refusedText = await visibleText(page);
-    assert.ok(
-      refusedText.includes('paySign does not match') && refusedText.includes('Nothing was paid'),
-      `bad signature page: ${refusedText}`,
-    );
-    assert.equal(await page.getByTestId('confirm').count(), 0, 'no confirm button');
-    await shot(page, 'wechat-jsapi-bad-signature');
-    const forgedPost = await fetch(`${h.baseUrl}/sandbox/wechat/jsapi`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        appId: badSign.app_id,
-        timeStamp: badSign.time_stamp,
-        nonceStr: badSign.nonce_str,
-        package: badSign.package,
-        signType: badSign.sign_type,
-        paySign: badSign.pay_sign,
-      }).toString(),
-      redirect: 'manual',
-    });
-    assert.equal(forgedPost.status, 403, 'a forged confirmation is refused');
-    assert.equal((await apiPayment(id)).state, 'WAIT_BUYER_PAY', 'nothing was paid');
+      const page = await phoneEn.newPage();
+      const badSign = { ...payInfo, pay_sign: payInfo.pay_sign.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
+      const refused = await page.goto(jsapiUrl(badSign, retUrl));
+      assert.equal(refused?.status(), 403);
+      const refusedText = await visibleText(page);
+      assert.ok(
+        refusedText.includes('paySign does not match') && refusedText.includes('Nothing was paid'),
+        `bad signature page: ${refusedText}`,
+      );
+      assert.equal(await page.getByTestId('confirm').count(), 0, 'no confirm button');
+      await shot(page, 'wechat-jsapi-bad-signature');
+      const forgedPost = await fetch(`${h.baseUrl}/sandbox/wechat/jsapi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          appId: badSign.app_id,
+          timeStamp: badSign.time_stamp,
+          nonceStr: badSign.nonce_str,
+          package: badSign.package,
+          signType: badSign.sign_type,
+          paySign: badSign.pay_sign,
+        }).toString(),
+        redirect: 'manual',
+      });
+      assert.equal(forgedPost.status, 403, 'a forged confirmation is refused');
+      assert.equal((await apiPayment(id)).state, 'WAIT_BUYER_PAY', 'nothing was paid');
 
-    await page.goto(jsapiUrl(payInfo, retUrl));
-    const text = await visibleText(page);
-    for (const expected of [
-      'WeChat Pay',
-      'Lotus Garden Books',
-      '¥712.48',
-      'USD 100.02',
-      'Wang Fang',
-      'Confirm payment ¥712.48',
-    ]) {
-      assert.ok(text.includes(expected), `JS-API page shows "${expected}": ${text}`);
-    }
-    assert.equal(await page.getByTestId('payer').innerText(), 'Wang Fang', 'paying as the authorised WeChat user');
-    await shot(page, 'wechat-jsapi-en');
+      await page.goto(jsapiUrl(payInfo, retUrl));
+      const text = await visibleText(page);
+      for (const expected of [
+        'WeChat Pay',
+        'Lotus Garden Books',
+        '¥712.48',
+        'USD 100.02',
+        'Wang Fang',
+        'Confirm payment ¥712.48',
+      ]) {
+        assert.ok(text.includes(expected), `JS-API page shows "${expected}": ${text}`);
+      }
+      assert.equal(await page.getByTestId('payer').innerText(), 'Wang Fang', 'paying as the authorised WeChat user');
+      await shot(page, 'wechat-jsapi-en');
 
-    await Promise.all([page.waitForURL(`${shopSite.baseUrl}/orders/return?**`), page.getByTestId('confirm').click()]);
-    assert.equal(page.url(), retUrl, 'lands on ret_url');
-    assert.ok((await visibleText(page)).includes('Back at the shop'), 'the merchant page');
-    await shot(page, 'wechat-jsapi-landed-at-ret-url');
+      await Promise.all([page.waitForURL(`${shopSite.baseUrl}/orders/return?**`), page.getByTestId('confirm').click()]);
+      assert.equal(page.url(), retUrl, 'lands on ret_url');
+      assert.ok((await visibleText(page)).includes('Back at the shop'), 'the merchant page');
+      await shot(page, 'wechat-jsapi-landed-at-ret-url');
 
-    const paid = await apiPayment(id);
-    assert.equal(paid.state, 'TRADE_SUCCESS');
-    const notified = await notifications.waitForPayment(id, { state: 'TRADE_SUCCESS' });
-    assert.ok(notified.acknowledged, 'the merchant was notified and acknowledged');
+      const paid = await apiPayment(id);
+      assert.equal(paid.state, 'TRADE_SUCCESS');
+      const notified = await notifications.waitForPayment(id, { state: 'TRADE_SUCCESS' });
+      assert.ok(notified.acknowledged, 'the merchant was notified and acknowledged');
 
-    // The same pay_info again (a reload, a second tap): the order is paid, no button.
-    await page.goto(jsapiUrl(payInfo, retUrl) + '&lang=zh');
-    const again = await visibleText(page);
-    assert.ok(again.includes('该订单已支付') && again.includes('00060750'), `already paid, in Chinese: ${again}`);
-    assert.equal(await page.getByTestId('confirm').count(), 0, 'no confirm on a paid order');
-    await shot(page, 'wechat-jsapi-already-paid-zh');
-    await page.close();
-  });
+      // The same pay_info again (a reload, a second tap): the order is paid, no button.
+      await page.goto(jsapiUrl(payInfo, retUrl) + '&lang=zh');
+      const again = await visibleText(page);
+      assert.ok(again.includes('该订单已支付') && again.includes('00060750'), `already paid, in Chinese: ${again}`);
+      assert.equal(await page.getByTestId('confirm').count(), 0, 'no confirm on a paid order');
+      await shot(page, 'wechat-jsapi-already-paid-zh');
+      await page.close();
+    },
+  );
 });

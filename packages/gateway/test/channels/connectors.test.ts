@@ -90,29 +90,32 @@ test('startGateway outside sandbox mode without connectors refuses to start and 
   }
 });
 
-test('umf-gateway serve in live mode: refused without connectors; a UMF_CONNECTORS module is loaded and used', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'umf-live-cli-'));
-  const env = { ...process.env, UMF_DATA_DIR: dir, UMF_MODE: 'production', PORT: '0' };
-  try {
-    const refused = await run(process.execPath, [bin, 'serve'], { env }).then(
-      () => assert.fail('serve started without connectors'),
-      (error: { code: number; stderr: string }) => error,
-    );
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /error: live mode needs a connector for every channel; missing: cardBank/);
+test(
+  'umf-gateway serve in live mode: refused without connectors; ' + 'a UMF_CONNECTORS module is loaded and used',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'umf-live-cli-'));
+    const env = { ...process.env, UMF_DATA_DIR: dir, UMF_MODE: 'production', PORT: '0' };
+    try {
+      const refused = await run(process.execPath, [bin, 'serve'], { env }).then(
+        () => assert.fail('serve started without connectors'),
+        (error: { code: number; stderr: string }) => error,
+      );
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /error: live mode needs a connector for every channel; missing: cardBank/);
 
-    // A module that provides only the FX feed: serve names the four channels still missing, which
-    // shows the module was loaded and its channel counted.
-    const module = join(dir, 'connectors.mjs');
-    writeFileSync(module, "export default () => ({ fx: { rate: async () => ({ rate: '7', updatedAt: 0 }) } });\n");
-    const partial = await run(process.execPath, [bin, 'serve'], { env: { ...env, UMF_CONNECTORS: module } }).then(
-      () => assert.fail('serve started with one connector'),
-      (error: { code: number; stderr: string }) => error,
-    );
-    assert.equal(partial.code, 1);
-    assert.match(partial.stderr, /missing: cardBank .*; sms .*; wallet .*; customs /);
-    assert.doesNotMatch(partial.stderr, /fx \(the exchange-rate feed\)/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      // A module that provides only the FX feed: serve names the four channels still missing, which
+      // shows the module was loaded and its channel counted.
+      const module = join(dir, 'connectors.mjs');
+      writeFileSync(module, "export default () => ({ fx: { rate: async () => ({ rate: '7', updatedAt: 0 }) } });\n");
+      const partial = await run(process.execPath, [bin, 'serve'], { env: { ...env, UMF_CONNECTORS: module } }).then(
+        () => assert.fail('serve started with one connector'),
+        (error: { code: number; stderr: string }) => error,
+      );
+      assert.equal(partial.code, 1);
+      assert.match(partial.stderr, /missing: cardBank .*; sms .*; wallet .*; customs /);
+      assert.doesNotMatch(partial.stderr, /fx \(the exchange-rate feed\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

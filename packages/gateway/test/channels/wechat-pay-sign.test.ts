@@ -3,17 +3,20 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { appPayInfo, jsapiPayInfo, payInfoValid, wechatSign } from '../../src/channels/wechat-pay-sign.ts';
 
-test('WeChat Pay v2 signature: sorted k=v pairs, &key=, MD5, upper-case hex (worked example of the WeChat Pay docs)', () => {
-  // The example of WeChat Pay's "安全规范" page: these parameters and key give this signature.
-  const params = {
-    appid: 'wxd930ea5d5a258f4f',
-    mch_id: '10000100',
-    device_info: '1000',
-    body: 'test',
-    nonce_str: 'ibuaiVcKdpRxkhJA',
-  };
-  assert.equal(wechatSign(params, '192006250b4c09247ec02edce69f6a2d'), '9A0A8659F005D6984697E2CA0A9CF3B7');
-});
+test(
+  'WeChat Pay v2 signature: sorted k=v pairs, &key=, MD5, upper-case hex ' + '(worked example of the WeChat Pay docs)',
+  () => {
+    // The example of WeChat Pay's "安全规范" page: these parameters and key give this signature.
+    const params = {
+      appid: 'wxd930ea5d5a258f4f',
+      mch_id: '10000100',
+      device_info: '1000',
+      body: 'test',
+      nonce_str: 'ibuaiVcKdpRxkhJA',
+    };
+    assert.equal(wechatSign(params, '192006250b4c09247ec02edce69f6a2d'), '9A0A8659F005D6984697E2CA0A9CF3B7');
+  },
+);
 
 test('empty values and the sign itself are left out', () => {
   const key = 'k';
@@ -33,7 +36,9 @@ test('JS-API pay_info signs appId, nonceStr, package, signType, timeStamp and ve
   assert.equal(info.sign_type, 'MD5');
   const manual = createHash('md5')
     .update(
-      'appId=wx2421b1c4370ec43b&nonceStr=e61463f8efa94090b1f366cccfbbb444&package=prepay_id=wx2017033010242291fcfe0db70013231072&signType=MD5&timeStamp=1395712654&key=sandbox-key',
+      'appId=wx2421b1c4370ec43b&nonceStr=e61463f8efa94090b1f366cccfbbb444' +
+        '&package=prepay_id=wx2017033010242291fcfe0db70013231072&signType=MD5&timeStamp=1395712654' +
+        '&key=sandbox-key',
     )
     .digest('hex')
     .toUpperCase();
@@ -54,7 +59,8 @@ test('APP pay_info signs appid, noncestr, package=Sign=WXPay, partnerid, prepayi
   });
   const manual = createHash('md5')
     .update(
-      'appid=wxapp&noncestr=5K8264ILTKCH16CQ2502SI8ZNMTM67VS&package=Sign=WXPay&partnerid=1900000109&prepayid=wx201410272009395522657a690389285100&timestamp=1412000000&key=k2',
+      'appid=wxapp&noncestr=5K8264ILTKCH16CQ2502SI8ZNMTM67VS&package=Sign=WXPay&partnerid=1900000109' +
+        '&prepayid=wx201410272009395522657a690389285100&timestamp=1412000000&key=k2',
     )
     .digest('hex')
     .toUpperCase();

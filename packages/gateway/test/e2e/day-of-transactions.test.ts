@@ -46,7 +46,8 @@ async function download(
 for (const kind of testDatabaseUrls()) {
   describe(`a day of mixed transactions (${kind.name})`, () => {
     test(
-      'the transaction file follows 3.11 line by line, and the reconciliation statement agrees with the ledger and the file',
+      'the transaction file follows 3.11 line by line, and the reconciliation statement agrees with the ' +
+        'ledger and the file',
       { timeout: 120_000 },
       async () => {
         const h = await startHarness(kind, { workers: false });
@@ -322,7 +323,8 @@ for (const kind of testDatabaseUrls()) {
           );
           assert.equal(
             recFile.lines.at(-1),
-            `RECONDETAIL-End,${shop.id},${day},${settledPayLines.length + settledRefundLines.length},${decimal(shopNetCny)}`,
+            `RECONDETAIL-End,${shop.id},${day},` +
+              `${settledPayLines.length + settledRefundLines.length},${decimal(shopNetCny)}`,
           );
 
           const check = await checkLedger(db);

@@ -88,46 +88,50 @@ for (const kind of testDatabaseUrls()) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    test('declare -> waitFor SUCCESS (the gateway workers on the clock) -> get; the merchant verified the notification', async () => {
-      const p = await customsPayment();
-      const { declaration, declarations, links } = await client.customs.declare(p.id, params(p));
-      assert.equal(declaration.state, 'ACCEPTED');
-      assert.equal(declaration.parent_payment, p.id);
-      assert.equal(declarations.length, 1, 'customs_declarations of the response');
-      assert.deepEqual(
-        links.map((l) => l.ref),
-        ['parent_payment', 'self'],
-      );
-      assert.deepEqual(declaration.sub_order_amount, {
-        total: '50.02',
-        currency: 'USD',
-        total_cny: expectedCny('50.02', p.rate),
-      });
-      assert.deepEqual(declaration.freight_amount, { total: '8.00', currency: 'CNY', total_cny: '8.00' });
+    test(
+      'declare -> waitFor SUCCESS (the gateway workers on the clock) -> get; ' +
+        'the merchant verified the notification',
+      async () => {
+        const p = await customsPayment();
+        const { declaration, declarations, links } = await client.customs.declare(p.id, params(p));
+        assert.equal(declaration.state, 'ACCEPTED');
+        assert.equal(declaration.parent_payment, p.id);
+        assert.equal(declarations.length, 1, 'customs_declarations of the response');
+        assert.deepEqual(
+          links.map((l) => l.ref),
+          ['parent_payment', 'self'],
+        );
+        assert.deepEqual(declaration.sub_order_amount, {
+          total: '50.02',
+          currency: 'USD',
+          total_cny: expectedCny('50.02', p.rate),
+        });
+        assert.deepEqual(declaration.freight_amount, { total: '8.00', currency: 'CNY', total_cny: '8.00' });
 
-      // The gateway's own customs worker moves it once the sandbox office's delays have passed.
-      h.clock.advance(SANDBOX_CUSTOMS_SUBMIT_DELAY_MS);
-      const submitted = await client.customs.waitFor(declaration.id, (d) => d.state !== 'ACCEPTED', {
-        timeoutMs: 10_000,
-        intervalMs: 50,
-      });
-      assert.equal(submitted.state, 'SUBMITED');
-      h.clock.advance(SANDBOX_CUSTOMS_ANSWER_DELAY_MS);
-      const done = await client.customs.waitFor(declaration.id, undefined, { timeoutMs: 10_000, intervalMs: 50 });
-      assert.equal(done.state, 'SUCCESS');
-      assert.ok(done.completed_time, 'completed_time');
-      assert.match(
-        done.completed_time!,
-        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
-        'completed_time in China time',
-      );
+        // The gateway's own customs worker moves it once the sandbox office's delays have passed.
+        h.clock.advance(SANDBOX_CUSTOMS_SUBMIT_DELAY_MS);
+        const submitted = await client.customs.waitFor(declaration.id, (d) => d.state !== 'ACCEPTED', {
+          timeoutMs: 10_000,
+          intervalMs: 50,
+        });
+        assert.equal(submitted.state, 'SUBMITED');
+        h.clock.advance(SANDBOX_CUSTOMS_ANSWER_DELAY_MS);
+        const done = await client.customs.waitFor(declaration.id, undefined, { timeoutMs: 10_000, intervalMs: 50 });
+        assert.equal(done.state, 'SUCCESS');
+        assert.ok(done.completed_time, 'completed_time');
+        assert.match(
+          done.completed_time,
+          /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
+          'completed_time in China time',
+        );
 
-      const got = await client.customs.get(declaration.id);
-      assert.deepEqual(got.declaration, done);
-      const event = await customsNotification(shop, declaration.id, 'SUCCESS');
-      assert.deepEqual(event.declaration, done, 'the notification carries the final declaration');
-      assert.equal(shop.rejected.length, 0, 'every notification verified with the SDK');
-    });
+        const got = await client.customs.get(declaration.id);
+        assert.deepEqual(got.declaration, done);
+        const event = await customsNotification(shop, declaration.id, 'SUCCESS');
+        assert.deepEqual(event.declaration, done, 'the notification carries the final declaration');
+        assert.equal(shop.rejected.length, 0, 'every notification verified with the SDK');
+      },
+    );
 
     test('a refused declaration (mer_customs_code ending in 13) ends FAIL with error 00202018', async () => {
       const p = await customsPayment();

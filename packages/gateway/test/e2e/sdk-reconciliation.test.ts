@@ -88,38 +88,41 @@ for (const kind of testDatabaseUrls()) {
       );
     });
 
-    test('download streams the statement file; parsed lines agree with the statement; saveTo writes it once verified', async () => {
-      const statement = await client.reconciliation.get({ settleDate });
-      const file = await client.reconciliation.download({ settleDate });
-      assert.equal(file.filename, `RECON_${merchant.id}_${settleDate}.txt`);
-      const parsed: ReconciliationLine[] = [];
-      for await (const line of file) parsed.push(parseReconciliationLine(line));
-      assert.deepEqual(parsed[0], { kind: 'start', merchantId: merchant.id, settleDate });
-      const items = parsed.filter((l) => l.kind === 'item');
-      assert.deepEqual(
-        items.map((l) => l.tradeNo),
-        [...paymentIds, refundId],
-      );
-      const settlement = parsed.find((l) => l.kind === 'settlement');
-      assert.ok(settlement && settlement.kind === 'settlement', 'a SETTLEMENT line');
-      assert.equal(settlement.transfer, statement.amount.total);
-      const sum = items.reduce((s, l) => s + (l.transType === 'P' ? 1n : -1n) * cents(l.exchangeAmount), 0n);
-      assert.equal(sum, cents(settlement.transfer), 'the item lines add up to the transfer');
-      const end = parsed.at(-1);
-      assert.deepEqual(end, {
-        kind: 'end',
-        merchantId: merchant.id,
-        settleDate,
-        itemCount: 4,
-        netCny: statement.amount.total_cny,
-      });
+    test(
+      'download streams the statement file; parsed lines agree with the statement; ' + 'saveTo writes it once verified',
+      async () => {
+        const statement = await client.reconciliation.get({ settleDate });
+        const file = await client.reconciliation.download({ settleDate });
+        assert.equal(file.filename, `RECON_${merchant.id}_${settleDate}.txt`);
+        const parsed: ReconciliationLine[] = [];
+        for await (const line of file) parsed.push(parseReconciliationLine(line));
+        assert.deepEqual(parsed[0], { kind: 'start', merchantId: merchant.id, settleDate });
+        const items = parsed.filter((l) => l.kind === 'item');
+        assert.deepEqual(
+          items.map((l) => l.tradeNo),
+          [...paymentIds, refundId],
+        );
+        const settlement = parsed.find((l) => l.kind === 'settlement');
+        assert.ok(settlement && settlement.kind === 'settlement', 'a SETTLEMENT line');
+        assert.equal(settlement.transfer, statement.amount.total);
+        const sum = items.reduce((s, l) => s + (l.transType === 'P' ? 1n : -1n) * cents(l.exchangeAmount), 0n);
+        assert.equal(sum, cents(settlement.transfer), 'the item lines add up to the transfer');
+        const end = parsed.at(-1);
+        assert.deepEqual(end, {
+          kind: 'end',
+          merchantId: merchant.id,
+          settleDate,
+          itemCount: 4,
+          netCny: statement.amount.total_cny,
+        });
 
-      const path = join(dir, 'recon.txt');
-      const saved = await (await client.reconciliation.download({ settleDate })).saveTo(path);
-      assert.equal(readFileSync(path, 'utf8').split('\n').length - 1, parsed.length);
-      assert.ok(saved.bytes > 0, 'bytes written');
-      assert.equal(saved.bytes, readFileSync(path).length, 'the byte count reported is the size of the file written');
-    });
+        const path = join(dir, 'recon.txt');
+        const saved = await (await client.reconciliation.download({ settleDate })).saveTo(path);
+        assert.equal(readFileSync(path, 'utf8').split('\n').length - 1, parsed.length);
+        assert.ok(saved.bytes > 0, 'bytes written');
+        assert.equal(saved.bytes, readFileSync(path).length, 'the byte count reported is the size of the file written');
+      },
+    );
 
     test('a date without a transfer is UmfNotFoundError 00060773; a bad date never leaves the client', async () => {
       await assert.rejects(

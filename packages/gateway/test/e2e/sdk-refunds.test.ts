@@ -68,7 +68,8 @@ for (const kind of testDatabaseUrls()) {
         if (event && event.type === 'refund') return event;
         if (Date.now() > deadline)
           throw new Error(
-            `no refund notification for ${refundId}: ${JSON.stringify(shop.deliveries.map((d) => d.rawBody.slice(0, 120)))}`,
+            `no refund notification for ${refundId}: ` +
+              JSON.stringify(shop.deliveries.map((d) => d.rawBody.slice(0, 120))),
           );
         await sleep(50);
       }
@@ -85,48 +86,52 @@ for (const kind of testDatabaseUrls()) {
       await h?.close();
     });
 
-    test('partial refund with the SDK: REFUND_PROCESS -> waitFor REFUND_SUCCESS; the merchant verified the notification', async () => {
-      const paymentId = await paid('30.00');
-      const number = uniqueRef('E2EN');
-      const { refund, links } = await client.refunds.create(paymentId, {
-        order: {
-          mer_reference_id: number,
-          mer_date: merDate(),
-          amount: { total: '12.50', currency: 'USD' },
-          refund_summary: 'one cup broken',
-        },
-        notify_url: shop.notifyUrl,
-      });
-      assert.equal(refund.state, 'REFUND_PROCESS');
-      assert.equal(refund.parent_payment, paymentId);
-      assert.equal(refund.order?.mer_reference_id, number);
-      assert.equal(refund.order?.amount.total, '12.50');
-      assert.ok(refund.order?.amount.total_cny, 'total_cny at the locked rate');
-      assert.match(refund.order!.amount.total_cny!, /^\d+\.\d{2}$/, 'total_cny in CNY with two decimals');
-      assert.deepEqual(
-        links.map((l) => l.ref),
-        ['parent_payment', 'self'],
-      );
+    test(
+      'partial refund with the SDK: REFUND_PROCESS -> waitFor REFUND_SUCCESS; ' +
+        'the merchant verified the notification',
+      async () => {
+        const paymentId = await paid('30.00');
+        const number = uniqueRef('E2EN');
+        const { refund, links } = await client.refunds.create(paymentId, {
+          order: {
+            mer_reference_id: number,
+            mer_date: merDate(),
+            amount: { total: '12.50', currency: 'USD' },
+            refund_summary: 'one cup broken',
+          },
+          notify_url: shop.notifyUrl,
+        });
+        assert.equal(refund.state, 'REFUND_PROCESS');
+        assert.equal(refund.parent_payment, paymentId);
+        assert.equal(refund.order?.mer_reference_id, number);
+        assert.equal(refund.order?.amount.total, '12.50');
+        assert.ok(refund.order?.amount.total_cny, 'total_cny at the locked rate');
+        assert.match(refund.order.amount.total_cny, /^\d+\.\d{2}$/, 'total_cny in CNY with two decimals');
+        assert.deepEqual(
+          links.map((l) => l.ref),
+          ['parent_payment', 'self'],
+        );
 
-      h.clock.advance(SANDBOX_REFUND_DELAY_MS);
-      const done = await client.refunds.waitFor(refund.id, 'REFUND_SUCCESS', { timeoutMs: 10_000, intervalMs: 100 });
-      assert.equal(done.state, 'REFUND_SUCCESS');
-      assert.ok(done.execute_success_time, 'execute_success_time');
-      assert.match(
-        done.execute_success_time!,
-        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
-        'execute_success_time in China time',
-      );
-      const got = await client.refunds.get(refund.id);
-      assert.equal(got.refund.id, refund.id);
+        h.clock.advance(SANDBOX_REFUND_DELAY_MS);
+        const done = await client.refunds.waitFor(refund.id, 'REFUND_SUCCESS', { timeoutMs: 10_000, intervalMs: 100 });
+        assert.equal(done.state, 'REFUND_SUCCESS');
+        assert.ok(done.execute_success_time, 'execute_success_time');
+        assert.match(
+          done.execute_success_time,
+          /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
+          'execute_success_time in China time',
+        );
+        const got = await client.refunds.get(refund.id);
+        assert.equal(got.refund.id, refund.id);
 
-      const event = await refundNotification(refund.id);
-      assert.equal(event.refund.state, 'REFUND_SUCCESS');
-      assert.equal(event.refund.parent_payment, paymentId);
-      assert.equal(shop.rejected.length, 0, 'every notification verified');
-      const check = await checkLedger(h.gateway.context.db);
-      assert.ok(check.ok, check.problems.join('; '));
-    });
+        const event = await refundNotification(refund.id);
+        assert.equal(event.refund.state, 'REFUND_SUCCESS');
+        assert.equal(event.refund.parent_payment, paymentId);
+        assert.equal(shop.rejected.length, 0, 'every notification verified');
+        const check = await checkLedger(h.gateway.context.db);
+        assert.ok(check.ok, check.problems.join('; '));
+      },
+    );
 
     test('refusals arrive as typed errors with their return codes', async () => {
       const paymentId = await paid('10.00');

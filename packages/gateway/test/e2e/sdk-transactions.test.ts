@@ -40,7 +40,6 @@ for (const kind of testDatabaseUrls()) {
     const D = chinaDay(-1);
     /** Transaction ids of D in list order: payments as they succeeded, then refunds as they completed. */
     const expectedIds: string[] = [];
-    let paymentCount = 0;
     /** GET /payments/transactions requests seen by the counting client. */
     let listRequests: string[] = [];
 
@@ -96,7 +95,6 @@ for (const kind of testDatabaseUrls()) {
       const eur = await paid('40.10', 'EUR', D);
       await paid('5.00', 'USD', chinaDay(-2)); // another date: not listed on D
       expectedIds.push(usd, jpy, eur);
-      paymentCount = 3;
       expectedIds.push(await refunded(usd, '25.00', 'USD'), await refunded(jpy, '500', 'JPY'));
     });
     after(async () => {
@@ -185,103 +183,109 @@ for (const kind of testDatabaseUrls()) {
       }
     });
 
-    test('download: lines streamed through parseTransactionLine, in list order, the End total the net CNY', async () => {
-      const file = await client.transactions.download({ merDate: D });
-      assert.equal(file.filename, `TRANS_${merchant.id}_${D}.txt`);
-      const records = [];
-      for await (const line of file) records.push(parseTransactionLine(line));
-      assert.equal(records.length, 7, 'START, 5 transactions, End');
-      assert.deepEqual(records[0], { type: 'header', merchantId: merchant.id, merDate: D });
-      const lines = records.slice(1, -1) as TransactionFileLine[];
-      assert.ok(
-        lines.every((l) => l.type === 'transaction'),
-        'the lines between are transactions',
-      );
-      assert.deepEqual(
-        lines.map((l) => l.tradeNo),
-        expectedIds,
-        'the order of the list',
-      );
-      assert.deepEqual(
-        lines.map((l) => l.transType),
-        ['P', 'P', 'P', 'T', 'T'],
-      );
-      assert.deepEqual(
-        lines.map((l) => l.cb_amount),
-        ['25.00', '1500.00', '40.10', '25.00', '500.00'],
-        'two decimals whatever the currency',
-      );
-      assert.deepEqual(
-        lines.map((l) => l.currency),
-        ['USD', 'JPY', 'EUR', 'USD', 'JPY'],
-      );
-      assert.ok(
-        lines.every((l) => l.transState === '0' && /^\d{8}$/.test(l.platDate) && /^\d{6}$/.test(l.platTime)),
-        'successes with their China date and time',
-      );
-      assert.deepEqual(
-        lines.map((l) => l.refundNo !== ''),
-        [false, false, false, true, true],
-        'refundNo on refunds only',
-      );
+    test(
+      'download: lines streamed through parseTransactionLine, ' + 'in list order, the End total the net CNY',
+      async () => {
+        const file = await client.transactions.download({ merDate: D });
+        assert.equal(file.filename, `TRANS_${merchant.id}_${D}.txt`);
+        const records = [];
+        for await (const line of file) records.push(parseTransactionLine(line));
+        assert.equal(records.length, 7, 'START, 5 transactions, End');
+        assert.deepEqual(records[0], { type: 'header', merchantId: merchant.id, merDate: D });
+        const lines = records.slice(1, -1) as TransactionFileLine[];
+        assert.ok(
+          lines.every((l) => l.type === 'transaction'),
+          'the lines between are transactions',
+        );
+        assert.deepEqual(
+          lines.map((l) => l.tradeNo),
+          expectedIds,
+          'the order of the list',
+        );
+        assert.deepEqual(
+          lines.map((l) => l.transType),
+          ['P', 'P', 'P', 'T', 'T'],
+        );
+        assert.deepEqual(
+          lines.map((l) => l.cb_amount),
+          ['25.00', '1500.00', '40.10', '25.00', '500.00'],
+          'two decimals whatever the currency',
+        );
+        assert.deepEqual(
+          lines.map((l) => l.currency),
+          ['USD', 'JPY', 'EUR', 'USD', 'JPY'],
+        );
+        assert.ok(
+          lines.every((l) => l.transState === '0' && /^\d{8}$/.test(l.platDate) && /^\d{6}$/.test(l.platTime)),
+          'successes with their China date and time',
+        );
+        assert.deepEqual(
+          lines.map((l) => l.refundNo !== ''),
+          [false, false, false, true, true],
+          'refundNo on refunds only',
+        );
 
-      // The same numbers as the list, and the End line nets them.
-      const page = await client.transactions.list({ merDate: D });
-      const cny = [
-        ...page.payment_summaries.map((s) => s.amount.total_cny),
-        ...page.refund_summaries.map((s) => s.amount.total_cny),
-      ];
-      assert.deepEqual(
-        lines.map((l) => l.amount),
-        cny,
-        'amount: the CNY of each summary',
-      );
-      assert.deepEqual(
-        lines.slice(3).map((l) => l.refundNo),
-        page.refund_summaries.map((s) => s.mer_reference_id),
-        'refundNo: the refund number',
-      );
-      const net = lines.reduce((sum, l) => sum + (l.transType === 'P' ? fen(l.amount) : -fen(l.amount)), 0n);
-      const footer = records[6]!;
-      assert.equal(footer.type, 'footer');
-      assert.equal(footer.type === 'footer' ? fen(footer.total) : undefined, net, 'End total = payments - refunds');
+        // The same numbers as the list, and the End line nets them.
+        const page = await client.transactions.list({ merDate: D });
+        const cny = [
+          ...page.payment_summaries.map((s) => s.amount.total_cny),
+          ...page.refund_summaries.map((s) => s.amount.total_cny),
+        ];
+        assert.deepEqual(
+          lines.map((l) => l.amount),
+          cny,
+          'amount: the CNY of each summary',
+        );
+        assert.deepEqual(
+          lines.slice(3).map((l) => l.refundNo),
+          page.refund_summaries.map((s) => s.mer_reference_id),
+          'refundNo: the refund number',
+        );
+        const net = lines.reduce((sum, l) => sum + (l.transType === 'P' ? fen(l.amount) : -fen(l.amount)), 0n);
+        const footer = records[6]!;
+        assert.equal(footer.type, 'footer');
+        assert.equal(footer.type === 'footer' ? fen(footer.total) : undefined, net, 'End total = payments - refunds');
 
-      const whole = parseTransactionFile(await (await client.transactions.download({ merDate: D })).text());
-      assert.deepEqual(whole.transactions, lines, 'parseTransactionFile reads the same file and accepts its total');
-    });
+        const whole = parseTransactionFile(await (await client.transactions.download({ merDate: D })).text());
+        assert.deepEqual(whole.transactions, lines, 'parseTransactionFile reads the same file and accepts its total');
+      },
+    );
 
-    test('saveTo writes the verified file; an altered file raises UmfSignatureVerificationError and leaves nothing', async () => {
-      const path = join(dir, 'trans.txt');
-      const saved = await (await client.transactions.download({ merDate: D })).saveTo(path);
-      const text = readFileSync(path, 'utf8');
-      assert.equal(saved.bytes, Buffer.byteLength(text), 'the size written');
-      assert.equal(parseTransactionFile(text).transactions.length, 5);
-      assert.deepEqual(readdirSync(dir), ['trans.txt'], 'no .part file left');
+    test(
+      'saveTo writes the verified file; ' + 'an altered file raises UmfSignatureVerificationError and leaves nothing',
+      async () => {
+        const path = join(dir, 'trans.txt');
+        const saved = await (await client.transactions.download({ merDate: D })).saveTo(path);
+        const text = readFileSync(path, 'utf8');
+        assert.equal(saved.bytes, Buffer.byteLength(text), 'the size written');
+        assert.equal(parseTransactionFile(text).transactions.length, 5);
+        assert.deepEqual(readdirSync(dir), ['trans.txt'], 'no .part file left');
 
-      // A proxy that changes one byte of the file (a digit of the first line's amount).
-      const tampering = makeClient(async (url, init) => {
-        const res = await fetch(url, init);
-        if (!url.includes('/transactions_download')) return res;
-        const bytes = Buffer.from(await res.arrayBuffer());
-        const at = bytes.indexOf('25.00');
-        assert.ok(at > 0, 'the amount is in the file');
-        bytes[at] = '3'.charCodeAt(0);
-        return new Response(bytes, { status: res.status, headers: res.headers });
-      });
-      const badPath = join(dir, 'tampered.txt');
-      await assert.rejects(
-        (await tampering.transactions.download({ merDate: D })).saveTo(badPath),
-        UmfSignatureVerificationError,
-      );
-      assert.ok(!existsSync(badPath), 'no file under the name');
-      assert.ok(!existsSync(`${badPath}.part`), 'no partial file either');
-      assert.deepEqual(readdirSync(dir), ['trans.txt'], 'nothing else in the directory');
+        // A proxy that changes one byte of the file (a digit of the first line's amount).
+        const tampering = makeClient(async (url, init) => {
+          const res = await fetch(url, init);
+          if (!url.includes('/transactions_download')) return res;
+          const bytes = Buffer.from(await res.arrayBuffer());
+          const at = bytes.indexOf('25.00');
+          assert.ok(at > 0, 'the amount is in the file');
+          bytes[at] = '3'.charCodeAt(0);
+          return new Response(bytes, { status: res.status, headers: res.headers });
+        });
+        const badPath = join(dir, 'tampered.txt');
+        await assert.rejects(
+          (await tampering.transactions.download({ merDate: D })).saveTo(badPath),
+          UmfSignatureVerificationError,
+        );
+        assert.ok(!existsSync(badPath), 'no file under the name');
+        assert.ok(!existsSync(`${badPath}.part`), 'no partial file either');
+        assert.deepEqual(readdirSync(dir), ['trans.txt'], 'nothing else in the directory');
 
-      const streamed: string[] = [];
-      await assert.rejects(async () => {
-        for await (const line of await tampering.transactions.download({ merDate: D })) streamed.push(line);
-      }, UmfSignatureVerificationError);
-      assert.equal(streamed.length, 7, 'the lines arrive, the verdict comes at the end');
-    });
+        const streamed: string[] = [];
+        await assert.rejects(async () => {
+          for await (const line of await tampering.transactions.download({ merDate: D })) streamed.push(line);
+        }, UmfSignatureVerificationError);
+        assert.equal(streamed.length, 7, 'the lines arrive, the verdict comes at the end');
+      },
+    );
   });
 }

@@ -83,125 +83,132 @@ for (const kind of testDatabaseUrls()) {
       await h?.close();
     });
 
-    test('WECHAT_SCAN: create, render the QR code, the payer pays, waitFor TRADE_SUCCESS, the merchant verified the notification', async () => {
-      const id = ref('QR');
-      const { payment, links } = await client.payments.create({
-        payer: { payment_method: 'WECHAT_SCAN', payer_info: { phone: PHONE } },
-        order: order(id),
-        notify_url: shop.notifyUrl,
-      });
-      assert.equal(payment.state, 'WAIT_BUYER_PAY');
-      assert.equal(links[0]?.ref, 'self');
-      // Typed: the QR payment has its qr_code_url without optional chaining.
-      const url: string = payment.payer.payer_info.qr_code_scan.qr_code_url;
-      assert.equal(qrCodeUrl(payment), url);
-      assert.ok(
-        url.startsWith(`${h.baseUrl}/`) && url.includes(payment.id),
-        `a QR URL on the gateway for the payment: ${url}`,
-      );
-
-      // The merchant shows the QR code.
-      const svg = await renderQrCode(url);
-      assert.match(svg, /^data:image\/svg\+xml;base64,/);
-      assert.match(Buffer.from(svg.split(',')[1]!, 'base64').toString('utf8'), /^<svg[^>]*viewBox="0 0 \d+ \d+"/);
-      const png = await renderQrCode(url, { format: 'png', width: 300 });
-      const size = pngSize(Buffer.from(png.split(',')[1]!, 'base64'));
-      assert.ok(
-        size.width > 150 && size.width <= 300 && size.width === size.height,
-        `a square PNG up to 300 px: ${JSON.stringify(size)}`,
-      );
-
-      // The payer scans it and pays in WeChat.
-      await payerPays(payment.id);
-      const paid = await client.payments.waitFor(payment.id, 'TRADE_SUCCESS', { timeoutMs: 10_000, intervalMs: 100 });
-      assert.equal(paid.state, 'TRADE_SUCCESS');
-      assert.ok(paid.execute_success_time, 'execute_success_time is set');
-      assert.match(
-        paid.execute_success_time!,
-        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
-        'execute_success_time in China time',
-      );
-
-      const delivery = await shop.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
-      assert.equal(delivery.verifyError, undefined, 'the notification verified with the SDK');
-      assert.ok(delivery.acknowledged, 'the merchant acknowledged it');
-      assert.ok(delivery.event?.type === 'payment', 'a payment notification');
-      assert.equal(delivery.event.payment.id, payment.id);
-      assert.equal(delivery.event.payment.order.mer_reference_id, id);
-      assert.equal(qrCodeUrl(delivery.event.payment), url, 'the notification carries the same payment');
-      assert.equal(shop.rejected.length, 0, 'no notification failed verification');
-    });
-
-    test('WECHAT_WEB: openIdLink, the authorisation page, parseOpenIdRedirect, pay_info as JS-API parameters, paid', async (t) => {
-      const notifyUrl = `${shop.baseUrl}/wechat/callback?cart=${ref('CART')}`;
-      const href = await client.wechat.openIdLink(notifyUrl);
-      const state = openIdLinkState(href);
-      assert.ok(state, `the link has a state: ${href}`);
-      assert.equal(new URL(href).searchParams.get('redirect_uri'), notifyUrl);
-
-      // The payer's WeChat browser opens the link and accepts (the sandbox page, once it has landed).
-      let redirect: string;
-      const page = await fetch(href, { redirect: 'manual' });
-      const html = await page.text();
-      if (
-        page.status === 200 &&
-        /<form[^>]*method="post"/i.test(html) &&
-        /name="decision"[^>]*value="accept"/.test(html)
-      ) {
-        const action = new URL(/<form[^>]*action="([^"]*)"/i.exec(html)![1]!.replaceAll('&amp;', '&'), href);
-        const form = new URLSearchParams({ state, user_name: 'E2E Payer', decision: 'accept' });
-        const accepted = await fetch(action, {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: form.toString(),
+    test(
+      'WECHAT_SCAN: create, render the QR code, the payer pays, waitFor TRADE_SUCCESS, ' +
+        'the merchant verified the notification',
+      async () => {
+        const id = ref('QR');
+        const { payment, links } = await client.payments.create({
+          payer: { payment_method: 'WECHAT_SCAN', payer_info: { phone: PHONE } },
+          order: order(id),
+          notify_url: shop.notifyUrl,
         });
-        await accepted.text();
-        assert.ok(accepted.status >= 300 && accepted.status < 400, `accepting redirects: ${accepted.status}`);
-        redirect = new URL(accepted.headers.get('location')!, action).href;
-        t.diagnostic('open_id from the sandbox authorisation page');
-      } else {
-        redirect = openIdRedirect(
-          notifyUrl,
-          await h.gateway.context.services.openIds.issue(merchant.id, 'E2E Payer'),
-          state,
+        assert.equal(payment.state, 'WAIT_BUYER_PAY');
+        assert.equal(links[0]?.ref, 'self');
+        // Typed: the QR payment has its qr_code_url without optional chaining.
+        const url: string = payment.payer.payer_info.qr_code_scan.qr_code_url;
+        assert.equal(qrCodeUrl(payment), url);
+        assert.ok(
+          url.startsWith(`${h.baseUrl}/`) && url.includes(payment.id),
+          `a QR URL on the gateway for the payment: ${url}`,
         );
-        t.diagnostic('open_id from issueOpenId (the authorisation page has not landed)');
-      }
-      assert.ok(redirect.startsWith(`${shop.baseUrl}/wechat/callback?`), `back at the merchant: ${redirect}`);
-      const { openId } = parseOpenIdRedirect(redirect, { expectedState: state });
 
-      const { payment } = await client.payments.create({
-        payer: { payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: openId } } },
-        order: order(ref('JS')),
-        notify_url: shop.notifyUrl,
-      });
-      assert.equal(payment.payer.payer_info.wechat_in_app_web.open_id, openId);
-      const info = payInfo(payment);
-      assert.equal(info.sign_type, 'MD5');
-      assert.ok(
-        h.gateway.context.channels.wallet.payInfoValid({ ...info, sign_type: 'MD5' }),
-        'the pay_info verifies as WeChat checks it',
-      );
-      const js = payInfoToJsApiParams(info);
-      assert.deepEqual(js, {
-        appId: info.app_id,
-        timeStamp: info.time_stamp,
-        nonceStr: info.nonce_str,
-        package: info.package,
-        signType: 'MD5',
-        paySign: info.pay_sign,
-      });
-      assert.match(js.package, /^prepay_id=/);
-      assert.throws(() => payInfoToAppPayReq(info), TypeError);
+        // The merchant shows the QR code.
+        const svg = await renderQrCode(url);
+        assert.match(svg, /^data:image\/svg\+xml;base64,/);
+        assert.match(Buffer.from(svg.split(',')[1]!, 'base64').toString('utf8'), /^<svg[^>]*viewBox="0 0 \d+ \d+"/);
+        const png = await renderQrCode(url, { format: 'png', width: 300 });
+        const size = pngSize(Buffer.from(png.split(',')[1]!, 'base64'));
+        assert.ok(
+          size.width > 150 && size.width <= 300 && size.width === size.height,
+          `a square PNG up to 300 px: ${JSON.stringify(size)}`,
+        );
 
-      await payerPays(payment.id);
-      assert.equal(
-        (await client.payments.waitFor(payment.id, 'TRADE_SUCCESS', { timeoutMs: 10_000, intervalMs: 100 })).state,
-        'TRADE_SUCCESS',
-      );
-      await shop.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
-    });
+        // The payer scans it and pays in WeChat.
+        await payerPays(payment.id);
+        const paid = await client.payments.waitFor(payment.id, 'TRADE_SUCCESS', { timeoutMs: 10_000, intervalMs: 100 });
+        assert.equal(paid.state, 'TRADE_SUCCESS');
+        assert.ok(paid.execute_success_time, 'execute_success_time is set');
+        assert.match(
+          paid.execute_success_time,
+          /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
+          'execute_success_time in China time',
+        );
+
+        const delivery = await shop.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
+        assert.equal(delivery.verifyError, undefined, 'the notification verified with the SDK');
+        assert.ok(delivery.acknowledged, 'the merchant acknowledged it');
+        assert.ok(delivery.event?.type === 'payment', 'a payment notification');
+        assert.equal(delivery.event.payment.id, payment.id);
+        assert.equal(delivery.event.payment.order.mer_reference_id, id);
+        assert.equal(qrCodeUrl(delivery.event.payment), url, 'the notification carries the same payment');
+        assert.equal(shop.rejected.length, 0, 'no notification failed verification');
+      },
+    );
+
+    test(
+      'WECHAT_WEB: openIdLink, the authorisation page, ' + 'parseOpenIdRedirect, pay_info as JS-API parameters, paid',
+      async (t) => {
+        const notifyUrl = `${shop.baseUrl}/wechat/callback?cart=${ref('CART')}`;
+        const href = await client.wechat.openIdLink(notifyUrl);
+        const state = openIdLinkState(href);
+        assert.ok(state, `the link has a state: ${href}`);
+        assert.equal(new URL(href).searchParams.get('redirect_uri'), notifyUrl);
+
+        // The payer's WeChat browser opens the link and accepts (the sandbox page, once it has landed).
+        let redirect: string;
+        const page = await fetch(href, { redirect: 'manual' });
+        const html = await page.text();
+        if (
+          page.status === 200 &&
+          /<form[^>]*method="post"/i.test(html) &&
+          /name="decision"[^>]*value="accept"/.test(html)
+        ) {
+          const action = new URL(/<form[^>]*action="([^"]*)"/i.exec(html)![1]!.replaceAll('&amp;', '&'), href);
+          const form = new URLSearchParams({ state, user_name: 'E2E Payer', decision: 'accept' });
+          const accepted = await fetch(action, {
+            method: 'POST',
+            redirect: 'manual',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: form.toString(),
+          });
+          await accepted.text();
+          assert.ok(accepted.status >= 300 && accepted.status < 400, `accepting redirects: ${accepted.status}`);
+          redirect = new URL(accepted.headers.get('location')!, action).href;
+          t.diagnostic('open_id from the sandbox authorisation page');
+        } else {
+          redirect = openIdRedirect(
+            notifyUrl,
+            await h.gateway.context.services.openIds.issue(merchant.id, 'E2E Payer'),
+            state,
+          );
+          t.diagnostic('open_id from issueOpenId (the authorisation page has not landed)');
+        }
+        assert.ok(redirect.startsWith(`${shop.baseUrl}/wechat/callback?`), `back at the merchant: ${redirect}`);
+        const { openId } = parseOpenIdRedirect(redirect, { expectedState: state });
+
+        const { payment } = await client.payments.create({
+          payer: { payment_method: 'WECHAT_WEB', payer_info: { wechat_in_app_web: { open_id: openId } } },
+          order: order(ref('JS')),
+          notify_url: shop.notifyUrl,
+        });
+        assert.equal(payment.payer.payer_info.wechat_in_app_web.open_id, openId);
+        const info = payInfo(payment);
+        assert.equal(info.sign_type, 'MD5');
+        assert.ok(
+          h.gateway.context.channels.wallet.payInfoValid({ ...info, sign_type: 'MD5' }),
+          'the pay_info verifies as WeChat checks it',
+        );
+        const js = payInfoToJsApiParams(info);
+        assert.deepEqual(js, {
+          appId: info.app_id,
+          timeStamp: info.time_stamp,
+          nonceStr: info.nonce_str,
+          package: info.package,
+          signType: 'MD5',
+          paySign: info.pay_sign,
+        });
+        assert.match(js.package, /^prepay_id=/);
+        assert.throws(() => payInfoToAppPayReq(info), TypeError);
+
+        await payerPays(payment.id);
+        assert.equal(
+          (await client.payments.waitFor(payment.id, 'TRADE_SUCCESS', { timeoutMs: 10_000, intervalMs: 100 })).state,
+          'TRADE_SUCCESS',
+        );
+        await shop.waitForPayment(payment.id, { state: 'TRADE_SUCCESS' });
+      },
+    );
 
     test('WECHAT_IN_APP: pay_info for the native SDK; the payer fails to pay -> TRADE_FAIL notified', async () => {
       const { payment } = await client.payments.create({

@@ -8,7 +8,7 @@ import AjvCompiler from '@fastify/ajv-compiler';
 import { sharedSchemas } from '../../src/http/schema-registry.ts';
 import { UMF_AJV, schemaErrorFormatter, type AjvErrorLike } from '../../src/http/schema-errors.ts';
 import { normaliseBody } from '../../src/http/body-normaliser.ts';
-import '../../src/api-docs/api-routes.ts';
+import '../../src/api-docs/api-operations.ts';
 
 type Validate = ((data: unknown) => boolean) & { errors?: AjvErrorLike[] | null };
 type Compile = (route: { schema: object; method?: string; url?: string; httpPart?: string }) => Validate;

@@ -86,10 +86,13 @@ export async function startShopServer(name: string): Promise<ShopServer> {
     const rows = Object.entries(query)
       .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`)
       .join('');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      .end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(name)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:40px;color:#222}th{text-align:left;padding-right:16px}td{font-family:monospace;word-break:break-all}</style></head>
-<body><h1>${escape(name)}</h1><p>Back at the shop: <code>${escape(url.pathname)}</code></p><table>${rows}</table></body></html>`);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(name)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:40px;color:#222}th{text-align:left;padding-right:16px}` +
+        `td{font-family:monospace;word-break:break-all}</style></head>
+<body><h1>${escape(name)}</h1><p>Back at the shop: <code>${escape(url.pathname)}</code></p>` +
+        `<table>${rows}</table></body></html>`,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -19,7 +19,10 @@ export function chinaDateOf(epochMs: number): string {
   return new Date(epochMs + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
-/** A WeChat QR payment (USD 100.02): sub-order `<ref>-C` declarable (tee 30.02, cap 20.00), `<ref>-N` not (mug 50.00). */
+/**
+ * A WeChat QR payment (USD 100.02): sub-order `<ref>-C` declarable (tee 30.02, cap 20.00), `<ref>-N` not
+ * (mug 50.00).
+ */
 export function customsPaymentBody(
   h: Harness,
   notifyUrl: string,
@@ -161,7 +164,8 @@ export async function customsNotification(shop: MerchantServer, id: string, stat
       return { delivery, declaration: delivery.event.customs_declaration };
     if (Date.now() > deadline)
       throw new Error(
-        `no customs notification for ${id} (${state ?? 'any state'}): ${JSON.stringify(shop.deliveries.map((d) => d.rawBody.slice(0, 160)))}`,
+        `no customs notification for ${id} (${state ?? 'any state'}): ` +
+          JSON.stringify(shop.deliveries.map((d) => d.rawBody.slice(0, 160))),
       );
     await sleep(25);
   }

@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 
-/** A decimal string in minor units with `digits` decimals: "12.3" -> 1230n, "-0.05" -> -5n, "1000" (JPY, 0) -> 1000n. More decimals than `digits` fails the test. */
+/**
+ * A decimal string in minor units with `digits` decimals: "12.3" -> 1230n, "-0.05" -> -5n, "1000" (JPY, 0) ->
+ * 1000n. More decimals than `digits` fails the test.
+ */
 export function units(text: string, digits = 2): bigint {
   const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
   assert.ok(m, `a decimal: ${JSON.stringify(text)}`);

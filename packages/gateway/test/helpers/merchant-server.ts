@@ -170,7 +170,8 @@ export async function startMerchantServer(platformCertificate: CertificateInput)
             );
           reject(
             new Error(
-              `no notification for ${paymentId} (${JSON.stringify(options)}) within ${timeoutMs} ms; seen: [${seen.join(', ')}]`,
+              `no notification for ${paymentId} (${JSON.stringify(options)}) within ${timeoutMs} ms; ` +
+                `seen: [${seen.join(', ')}]`,
             ),
           );
         }, timeoutMs);

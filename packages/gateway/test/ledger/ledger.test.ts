@@ -148,46 +148,50 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(result.entries, 0);
     });
 
-    test('a paid payment posts one entry; balances are derived; an unbalanced entry writes nothing; an event posts once', async () => {
-      await insertPayment(store, merchantId, 'PAY_LEDGERONE', 'TRADE_SUCCESS', 71248n);
-      await store.db
-        .transaction()
-        .execute((trx) =>
-          postPaymentSuccess(trx, { paymentId: 'PAY_LEDGERONE', merchantId, cnyMinor: 71248n, now: Date.now() }),
-        );
-      let result = await checkLedger(store.db);
-      assert.deepEqual(result.problems, []);
-      assert.equal(await accountBalance(store.db, ACCOUNTS.platformClearing('CNY')), 71248n);
-      assert.equal(await accountBalance(store.db, ACCOUNTS.merchantPayable(merchantId, 'CNY')), -71248n);
-
-      await assert.rejects(
-        store.db.transaction().execute((trx) =>
-          postEntry(trx, {
-            kind: 'payment_success',
-            objectType: 'payment',
-            objectId: 'PAY_UNBALANCED',
-            lines: [
-              { account: 'platform_clearing:CNY', amountMinor: 5n },
-              { account: ACCOUNTS.merchantPayable(merchantId, 'CNY'), amountMinor: -4n },
-            ],
-            now: Date.now(),
-          }),
-        ),
-        UnbalancedEntryError,
-      );
-      await assert.rejects(
-        store.db
+    test(
+      'a paid payment posts one entry; balances are derived; an unbalanced entry writes nothing; ' +
+        'an event posts once',
+      async () => {
+        await insertPayment(store, merchantId, 'PAY_LEDGERONE', 'TRADE_SUCCESS', 71248n);
+        await store.db
           .transaction()
           .execute((trx) =>
             postPaymentSuccess(trx, { paymentId: 'PAY_LEDGERONE', merchantId, cnyMinor: 71248n, now: Date.now() }),
+          );
+        let result = await checkLedger(store.db);
+        assert.deepEqual(result.problems, []);
+        assert.equal(await accountBalance(store.db, ACCOUNTS.platformClearing('CNY')), 71248n);
+        assert.equal(await accountBalance(store.db, ACCOUNTS.merchantPayable(merchantId, 'CNY')), -71248n);
+
+        await assert.rejects(
+          store.db.transaction().execute((trx) =>
+            postEntry(trx, {
+              kind: 'payment_success',
+              objectType: 'payment',
+              objectId: 'PAY_UNBALANCED',
+              lines: [
+                { account: 'platform_clearing:CNY', amountMinor: 5n },
+                { account: ACCOUNTS.merchantPayable(merchantId, 'CNY'), amountMinor: -4n },
+              ],
+              now: Date.now(),
+            }),
           ),
-        (error: Error) => /unique|duplicate/i.test(error.message),
-        'the same event cannot be posted twice',
-      );
-      result = await checkLedger(store.db);
-      assert.equal(result.entries, 1, 'nothing else was written');
-      assert.ok(result.ok, result.problems.join('; '));
-    });
+          UnbalancedEntryError,
+        );
+        await assert.rejects(
+          store.db
+            .transaction()
+            .execute((trx) =>
+              postPaymentSuccess(trx, { paymentId: 'PAY_LEDGERONE', merchantId, cnyMinor: 71248n, now: Date.now() }),
+            ),
+          (error: Error) => /unique|duplicate/i.test(error.message),
+          'the same event cannot be posted twice',
+        );
+        result = await checkLedger(store.db);
+        assert.equal(result.entries, 1, 'nothing else was written');
+        assert.ok(result.ok, result.problems.join('; '));
+      },
+    );
 
     test('checkLedger finds a paid payment without its entry, and the backfill posts it (once)', async () => {
       await insertPayment(store, merchantId, 'PAY_BEFORELEDGER', 'TRADE_SUCCESS', 1000n);
@@ -346,11 +350,17 @@ test('upgrading a database from migration 002: payments already paid get their l
     const raw = new SQLite(file);
     raw
       .prepare(
-        "INSERT INTO merchants (id, name, client_id, client_secret_hash, encryption, accepted_currencies, status, created_at) VALUES ('M_OLD', 'Old Shop', 'old-client', 'x', 'oaep', NULL, 'ACTIVE', 0)",
+        'INSERT INTO merchants (id, name, client_id, client_secret_hash, encryption, accepted_currencies, ' +
+          "status, created_at) VALUES ('M_OLD', 'Old Shop', 'old-client', 'x', 'oaep', NULL, 'ACTIVE', 0)",
       )
       .run();
     const insert = raw.prepare(
-      "INSERT INTO payments (id, merchant_id, mer_reference_id, mer_date, state, stage, payment_method, interface_type, business_type, currency, amount_minor, total_cny_minor, exchange_rate, order_json, payer_json, notify_url, expire_at, created_at, updated_at, version, execute_success_at, sms_sent_count, verify_failures) VALUES (?, 'M_OLD', ?, '20260101', ?, 'done', 'WECHAT_SCAN', 'SERVER_TO_SERVER', 'B2C', 'USD', 1000, ?, '7.1234', '{}', '{}', 'http://127.0.0.1:9/n', 0, 0, 0, 1, 0, 0, 0)",
+      'INSERT INTO payments (id, merchant_id, mer_reference_id, mer_date, state, stage, payment_method, ' +
+        'interface_type, business_type, currency, amount_minor, total_cny_minor, exchange_rate, order_json, ' +
+        'payer_json, notify_url, expire_at, created_at, updated_at, version, execute_success_at, ' +
+        'sms_sent_count, verify_failures) ' +
+        "VALUES (?, 'M_OLD', ?, '20260101', ?, 'done', 'WECHAT_SCAN', 'SERVER_TO_SERVER', 'B2C', 'USD', 1000, ?, " +
+        "'7.1234', '{}', '{}', 'http://127.0.0.1:9/n', 0, 0, 0, 1, 0, 0, 0)",
     );
     insert.run('PAY_OLDPAID', 'R1', 'TRADE_SUCCESS', 7123);
     insert.run('PAY_OLDFAILED', 'R2', 'TRADE_FAIL', 7123);

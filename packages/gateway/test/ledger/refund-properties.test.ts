@@ -264,7 +264,8 @@ for (const kind of testDatabaseUrls()) {
     }
 
     test(
-      `random payments, refunds (sequential and concurrent), channel answers and settlements never over-refund and keep the ledger balanced (${NUM_RUNS} runs)`,
+      'random payments, refunds (sequential and concurrent), channel answers and settlements never ' +
+        `over-refund and keep the ledger balanced (${NUM_RUNS} runs)`,
       { timeout: 600_000 },
       async () => {
         await fc.assert(

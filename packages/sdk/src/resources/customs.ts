@@ -32,7 +32,8 @@ function checkAmount(amount: CustomsAmount | undefined, where: string): void {
     );
   if (typeof amount.total !== 'string' || !DECIMAL_RE.test(amount.total)) {
     throw new TypeError(
-      `customs.declare: ${where}.total must be a decimal STRING such as "10.00" (floating point numbers cannot represent money exactly); got ${JSON.stringify(amount.total)}`,
+      `customs.declare: ${where}.total must be a decimal STRING such as "10.00" ` +
+        `(floating point numbers cannot represent money exactly); got ${JSON.stringify(amount.total)}`,
     );
   }
   if (typeof amount.currency !== 'string' || !/^[A-Z]{3}$/.test(amount.currency)) {
@@ -42,7 +43,8 @@ function checkAmount(amount: CustomsAmount | undefined, where: string): void {
   }
   if (amount.total_cny !== undefined && (typeof amount.total_cny !== 'string' || !DECIMAL_RE.test(amount.total_cny))) {
     throw new TypeError(
-      `customs.declare: ${where}.total_cny must be a decimal STRING such as "71.23", or left out to use the payment's rate; got ${JSON.stringify(amount.total_cny)}`,
+      `customs.declare: ${where}.total_cny must be a decimal STRING such as "71.23", ` +
+        `or left out to use the payment's rate; got ${JSON.stringify(amount.total_cny)}`,
     );
   }
 }
@@ -50,7 +52,8 @@ function checkAmount(amount: CustomsAmount | undefined, where: string): void {
 function checkCode(value: unknown, name: string, what: string): void {
   if (typeof value !== 'string' || !CUSTOMS_CODE_RE.test(value)) {
     throw new TypeError(
-      `customs.declare: ${name} (${what}) must be a string of 1-64 letters, digits, "_", "-" or "."; got ${JSON.stringify(value)}`,
+      `customs.declare: ${name} (${what}) must be a string of 1-64 letters, digits, "_", "-" or "."; ` +
+        `got ${JSON.stringify(value)}`,
     );
   }
 }
@@ -59,7 +62,8 @@ function validateDeclare(params: DeclareCustomsParams): void {
   if (!params || typeof params !== 'object') throw new TypeError('customs.declare: params are required');
   if (typeof params.customs_id !== 'string' || !/^[A-Za-z]{2}$/.test(params.customs_id.trim())) {
     throw new TypeError(
-      `customs.declare: customs_id must be the customs office's two-letter code, e.g. "NB" (Ningbo), "HZ" (Hangzhou), "GZ" (Guangzhou); got ${JSON.stringify(params.customs_id)}`,
+      "customs.declare: customs_id must be the customs office's two-letter code, " +
+        `e.g. "NB" (Ningbo), "HZ" (Hangzhou), "GZ" (Guangzhou); got ${JSON.stringify(params.customs_id)}`,
     );
   }
   checkCode(params.mer_customs_code, 'mer_customs_code', "your enterprise's registration code with the customs office");
@@ -70,7 +74,8 @@ function validateDeclare(params: DeclareCustomsParams): void {
   const sub = params.sub_order;
   if (!sub || typeof sub !== 'object')
     throw new TypeError(
-      'customs.declare: sub_order is required: { mer_sub_reference_id, items: [{ mer_item_id }] } of a sub-order created with is_customs "TRUE"',
+      'customs.declare: sub_order is required: { mer_sub_reference_id, items: [{ mer_item_id }] } ' +
+        'of a sub-order created with is_customs "TRUE"',
     );
   requireNonEmpty(
     sub.mer_sub_reference_id,
@@ -78,7 +83,8 @@ function validateDeclare(params: DeclareCustomsParams): void {
   );
   if (!Array.isArray(sub.items) || sub.items.length === 0) {
     throw new TypeError(
-      'customs.declare: sub_order.items must list at least one { mer_item_id } of the sub-order (the items given when the payment was created)',
+      'customs.declare: sub_order.items must list at least one { mer_item_id } of the sub-order ' +
+        '(the items given when the payment was created)',
     );
   }
   sub.items.forEach((item, i) =>
@@ -133,7 +139,8 @@ export class Customs {
 
   /** `GET /payments/customs_declarations/{declarationId}`. */
   async get(declarationId: string, options: RequestOptions = {}): Promise<CustomsDeclarationResponse> {
-    const path = `/payments/customs_declarations/${encodeURIComponent(requireNonEmpty(declarationId, 'declarationId'))}`;
+    const id = requireNonEmpty(declarationId, 'declarationId');
+    const path = `/payments/customs_declarations/${encodeURIComponent(id)}`;
     const res = await this.#ctx.transport.requestSigned({ method: 'GET', path }, options, this.#ctx.tokens);
     return toResponse(res, `GET ${path}`, declarationId);
   }
@@ -166,7 +173,8 @@ export class Customs {
     const date = params?.customsDate instanceof Date ? formatMerDate(params.customsDate) : params?.customsDate;
     if (typeof date !== 'string' || !/^\d{8}$/.test(date)) {
       throw new TypeError(
-        `customs.download: customsDate must be a YYYYMMDD string (China date) or a Date; got ${JSON.stringify(params?.customsDate)}`,
+        'customs.download: customsDate must be a YYYYMMDD string (China date) or a Date; ' +
+          `got ${JSON.stringify(params?.customsDate)}`,
       );
     }
     return this.#ctx.transport.download(

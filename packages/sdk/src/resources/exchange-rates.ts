@@ -34,6 +34,6 @@ export class ExchangeRates {
         requestId: res.requestId,
       });
     }
-    return { ...(found as object), currency: code, rate: String(found.rate) } as ExchangeRate;
+    return { ...(found as object), currency: code, rate: String(found.rate) };
   }
 }

@@ -10,13 +10,7 @@
 //   for await (const line of file) handle(parseTransactionLine(line));               // or file.saveTo(path)
 import type { SignedDownload } from '../download.ts';
 import { UmfApiError } from '../errors.ts';
-import type {
-  ListTransactionsParams,
-  Pagination,
-  RequestOptions,
-  TransactionSummary,
-  TransactionsPage,
-} from '../types.ts';
+import type { ListTransactionsParams, RequestOptions, TransactionSummary, TransactionsPage } from '../types.ts';
 import { optionalPositiveInteger, requireDate } from '../validation.ts';
 import type { ClientContext } from './context.ts';
 import { allSummaries } from './paging.ts';
@@ -40,7 +34,7 @@ export class Transactions {
     const path = '/payments/transactions';
     const res = await this.#ctx.transport.requestSigned({ method: 'GET', path, query }, options, this.#ctx.tokens);
     const body = res.data.transactions as Partial<Omit<TransactionsPage, 'meta'>> | undefined;
-    const pagination = body?.pagination as Pagination | undefined;
+    const pagination = body?.pagination;
     if (
       !body ||
       !Array.isArray(body.payment_summaries) ||

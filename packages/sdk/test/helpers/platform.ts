@@ -51,7 +51,9 @@ export function signedBody(
   const signedText = JSON.stringify(result);
   const sig = sign('sha256', Buffer.from(signedText, 'utf8'), keys.platformPrivateKey).toString('base64');
   const esc = (s: string): string => s.replace(/\{/g, '\\u007b').replace(/\}/g, '\\u007d');
-  const meta = `{"ret_code":${esc(JSON.stringify(retCode))},"ret_msg":${esc(JSON.stringify(retMsg))},"sign":${JSON.stringify(sig)}}`;
+  const meta =
+    `{"ret_code":${esc(JSON.stringify(retCode))},"ret_msg":${esc(JSON.stringify(retMsg))},` +
+    `"sign":${JSON.stringify(sig)}}`;
   return `{"meta":${meta}` + (signedText === '{}' ? '}' : ',' + signedText.slice(1));
 }
 
