@@ -93,10 +93,23 @@ export interface Order {
   sub_orders: SubOrder[];
 }
 
+/** An item as the platform echoes it: the platform accepts items without id, type or name. */
+export interface ItemResult extends Partial<Pick<Item, 'mer_item_id' | 'type' | 'name'>> {
+  description?: string;
+  quantity: string;
+  amount: Amount;
+}
+
+/** A sub-order as the platform echoes it: the platform accepts sub-orders without their own id. */
+export interface SubOrderResult extends Omit<SubOrder, 'mer_sub_reference_id' | 'items'> {
+  mer_sub_reference_id?: string;
+  items?: ItemResult[];
+}
+
 export interface OrderResult extends Omit<Order, 'amount' | 'sub_orders' | 'order_summary'> {
   amount: AmountResult;
   order_summary?: string;
-  sub_orders?: SubOrder[];
+  sub_orders?: SubOrderResult[];
 }
 
 export interface PayerAgreementRef {
