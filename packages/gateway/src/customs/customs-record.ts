@@ -30,7 +30,7 @@ export type CustomsRecord = Omit<Converted<Row, never, (typeof TIMES)[number]>, 
 const convert = converter<CustomsDeclarationsTable, never, (typeof TIMES)[number]>([], TIMES);
 
 export function customsRecordOf(row: Row): CustomsRecord {
-  // A fresh object: a reason written by a later version of the gateway reads as the fallback.
+  // A reason written by a later version of the gateway reads as the fallback.
   const record = convert(row) as unknown as { failure_reason: string | null };
   record.failure_reason = storedReason(record.failure_reason, 'customs_rejected');
   return record as unknown as CustomsRecord;

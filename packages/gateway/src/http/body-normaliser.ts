@@ -68,14 +68,13 @@ class Shape {
     this.#items = items;
   }
 
-  get properties(): Iterable<string> {
-    return this.#properties.keys();
-  }
-
-  child(name: string): Shape {
+  /** The shape of member `name`; undefined for a member the schema does not describe. */
+  child(name: string): Shape | undefined {
     let shape = this.#children.get(name);
     if (shape === undefined) {
-      shape = shapeOf(this.#properties.get(name) ?? []);
+      const nodes = this.#properties.get(name);
+      if (nodes === undefined) return undefined;
+      shape = shapeOf(nodes);
       this.#children.set(name, shape);
     }
     return shape;
@@ -126,33 +125,46 @@ function shapeOf(nodes: readonly Node[]): Shape {
   return shape;
 }
 
-function isBlank(value: unknown, shape: Shape): boolean {
-  if (value === null) return !shape.acceptsNull;
-  if (value === '') return true;
-  return typeof value === 'string' && value.trim() === '' && (shape.expectsString || !shape.typed);
-}
+/** What a member becomes: BLANK when it counts as absent (the member is removed). */
+const BLANK = Symbol('blank');
 
 function normaliseValue(value: unknown, shape: Shape): unknown {
   if (typeof value === 'string') {
-    const text = shape.expectsString ? value.trim() : value;
-    return foldCase(text, shape);
+    if (value === '') return BLANK;
+    if (shape.expectsString) {
+      const text = value.trim();
+      return text === '' ? BLANK : foldCase(text, shape);
+    }
+    // Only whitespace where no string is expected: blank when the schema says nothing of the type
+    // (a `"  "` for an object stays, to be "must be an object").
+    if (!shape.typed && value.trim() === '') return BLANK;
+    return foldCase(value, shape);
   }
+  if (value === null) return shape.acceptsNull ? null : BLANK;
   if (typeof value === 'number') {
     if (shape.expectsString && !shape.acceptsNumber && Number.isFinite(value)) return foldCase(String(value), shape);
     return value;
   }
   if (Array.isArray(value)) {
     const items = shape.items;
-    if (items !== undefined) for (let i = 0; i < value.length; i++) value[i] = normaliseValue(value[i], items);
+    if (items !== undefined) {
+      // An item is never removed (that would shift the others): a blank string one is trimmed.
+      for (let i = 0; i < value.length; i++) {
+        const item = normaliseValue(value[i], items);
+        if (item !== BLANK) value[i] = item;
+        else if (typeof value[i] === 'string' && items.expectsString) value[i] = '';
+      }
+    }
     return value;
   }
   if (isPlainObject(value)) {
-    for (const name of shape.properties) {
-      if (!Object.hasOwn(value, name)) continue;
-      const member = value[name];
+    // The body's own members (JSON.parse made them: no inherited ones), looked up in the schema.
+    for (const name of Object.keys(value)) {
       const child = shape.child(name);
-      if (isBlank(member, child)) delete value[name];
-      else value[name] = normaliseValue(member, child);
+      if (child === undefined) continue;
+      const member = normaliseValue(value[name], child);
+      if (member === BLANK) delete value[name];
+      else value[name] = member;
     }
   }
   return value;

@@ -24,20 +24,28 @@ export function canonicalKey(key: string): string {
   return Object.hasOwn(ALIASES, snake) ? ALIASES[snake]! : snake;
 }
 
+/**
+ * Canonical keys throughout `value`, in place (JSON.parse's fresh objects: nothing else holds them).
+ * A key that is already canonical (nearly all of them) stays where it is; a renamed one moves to the
+ * end of its object. When a client sends two spellings of one key, the canonical one (what the Java
+ * client sends) wins, else the first.
+ */
 export function normaliseKeys(value: unknown, depth = 0): unknown {
   if (depth > 32) throw new UmfError(RET.VALIDATION, 'JSON nested too deeply');
-  if (Array.isArray(value)) return value.map((v) => normaliseKeys(v, depth + 1));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) normaliseKeys(value[i], depth + 1);
+  } else if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const member = object[key];
+      normaliseKeys(member, depth + 1);
       const canonical = canonicalKey(key);
+      if (canonical === key && canonical !== '__proto__') continue;
+      delete object[key];
       // Never a UMF field; assigning it would replace the object's prototype.
-      if (canonical === '__proto__') continue;
-      // When a client sends both spellings, the snake_case one (what the Java client sends) wins.
-      if (canonical in out && canonical !== key.trim()) continue;
-      out[canonical] = normaliseKeys(v, depth + 1);
+      if (canonical === '__proto__' || Object.hasOwn(object, canonical)) continue;
+      object[canonical] = member;
     }
-    return out;
   }
   return value;
 }

@@ -51,7 +51,7 @@ export interface AgreementRef {
 const convert = converter<PaymentsTable, (typeof MONEY)[number], (typeof TIMES)[number]>(MONEY, TIMES);
 
 export function paymentRecordOf(row: Row): PaymentRecord {
-  // A fresh object: a reason written by a later version of the gateway reads as the fallback.
+  // A reason written by a later version of the gateway reads as the fallback.
   const record = convert(row) as unknown as { failure_reason: string | null };
   record.failure_reason = storedReason(record.failure_reason, 'payment_failed');
   return record as unknown as PaymentRecord;

@@ -33,7 +33,7 @@ export type RefundRecord = Omit<
 const convert = converter<RefundsTable, (typeof MONEY)[number], (typeof TIMES)[number]>(MONEY, TIMES);
 
 export function refundRecordOf(row: Row): RefundRecord {
-  // A fresh object: a reason written by a later version of the gateway reads as the fallback.
+  // A reason written by a later version of the gateway reads as the fallback.
   const record = convert(row) as unknown as { failure_reason: string | null };
   record.failure_reason = storedReason(record.failure_reason, 'refund_refused');
   return record as unknown as RefundRecord;
