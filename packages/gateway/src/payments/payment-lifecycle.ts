@@ -122,7 +122,7 @@ export class PaymentLifecycle {
         objectType: 'payment',
         objectId: moved.id,
         url: moved.notify_url,
-        payload: { payment: presenter.present(moved, agreement) },
+        payload: { payment: presenter.presentAndKeep(moved, agreement) },
       }),
     });
   }

@@ -365,34 +365,46 @@ function checkCombination(interfaceType: InterfaceType, businessType: BusinessTy
   }
 }
 
+/** `value` without its undefined members (a new object: `delete` would make a slow dictionary of it). */
 function compact<T extends Record<string, unknown>>(value: T): T {
-  for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
-  return value;
+  const out: Record<string, unknown> = {};
+  for (const key in value) if (value[key] !== undefined) out[key] = value[key];
+  return out as T;
 }
 
 /** The order as stored (`order_json`) and shown: amounts as decimal strings, is_customs as TRUE/FALSE. */
 export function orderView(draft: PaymentDraft): Record<string, unknown> {
+  const { currency } = draft;
   const order: Record<string, unknown> = { mer_reference_id: draft.merReferenceId, mer_date: draft.merDate };
   if (draft.orderSummary) order.order_summary = draft.orderSummary;
   if (draft.userIp) order.user_ip = draft.userIp;
+  // Members in the draft's order, then amount (and items): written out, not spread (measured faster).
   order.sub_orders = draft.subOrders.map((sub) => {
-    const { amountMinor, items, ...rest } = sub;
-    return {
-      ...rest,
-      is_customs: sub.is_customs ? 'TRUE' : 'FALSE',
-      amount: { total: formatAmount(amountMinor, draft.currency), currency: draft.currency },
-      ...(items.length > 0
-        ? {
-            items: items.map(({ amountMinor: itemMinor, quantity, ...item }) => ({
-              ...item,
-              quantity: String(quantity),
-              amount: { total: formatAmount(itemMinor, draft.currency), currency: draft.currency },
-            })),
-          }
-        : {}),
-    };
+    const view: Record<string, unknown> = {};
+    for (const key in sub) {
+      if (key === 'amountMinor' || key === 'items') continue;
+      view[key] = key === 'is_customs' ? (sub.is_customs ? 'TRUE' : 'FALSE') : sub[key as keyof SubOrderDraft];
+    }
+    view.is_customs ??= 'FALSE';
+    view.amount = amountView(sub.amountMinor, currency);
+    if (sub.items.length > 0) {
+      view.items = sub.items.map((item) => {
+        const itemView: Record<string, unknown> = {};
+        for (const key in item) {
+          if (key !== 'amountMinor' && key !== 'quantity') itemView[key] = item[key as keyof ItemDraft];
+        }
+        itemView.quantity = String(item.quantity);
+        itemView.amount = amountView(item.amountMinor, currency);
+        return itemView;
+      });
+    }
+    return view;
   });
   return order;
+}
+
+function amountView(minor: bigint, currency: Currency): { total: string; currency: Currency } {
+  return { total: formatAmount(minor, currency), currency };
 }
 
 /** The payer as stored (`payer_json`) and shown, without payer_info (the view adds it). */

@@ -1,8 +1,8 @@
 /**
  * The payment object as the API, notifications and pages show it, from a PaymentRecord; card data
- * never appears (only the last four digits). A record is presented once: the notification a state
- * move writes and the answer to the request that made the move share one rendering (the view is
- * remembered per record object).
+ * never appears (only the last four digits). A moved record is presented once: the notification a
+ * state move writes and the answer to the request that made the move share one rendering (the view is
+ * kept on that record object).
  */
 import { formatAmount, formatScaled } from '../money/decimal.ts';
 import { chinaTime } from '../time/china-time.ts';
@@ -54,11 +54,27 @@ interface WalletData {
   readonly pay_info?: Record<string, string>;
 }
 
+/**
+ * What a record object carries for its presenter: symbol members set once on
+ * the record of one request, never part of its data. Not WeakMaps: an entry per request is an
+ * ephemeron for the garbage collector, and polling (a fresh record per GET) then doubles GC time.
+ */
+const PARSED = Symbol('parsed order and payer');
+const VIEW = Symbol('presented view');
+
+interface Carried {
+  [PARSED]?: { readonly order: Record<string, unknown>; readonly payer: Record<string, unknown> };
+  [VIEW]?: Record<string, unknown>;
+}
+
+function carry<K extends keyof Carried>(record: PaymentRecord, key: K, value: Carried[K]): void {
+  // A plain assignment (a symbol member is left out of JSON and Object.keys; defineProperty costs more).
+  (record as Carried)[key] = value;
+}
+
 /** Renders payments; built once (composition root) with where links point. */
 export class PaymentPresenter {
   readonly #deps: PaymentUrlsDeps;
-  readonly #views = new WeakMap<PaymentRecord, Record<string, unknown>>();
-  readonly #parsed = new WeakMap<PaymentRecord, { order: Record<string, unknown>; payer: Record<string, unknown> }>();
   constructor(deps: PaymentUrlsDeps) {
     this.#deps = deps;
   }
@@ -68,26 +84,34 @@ export class PaymentPresenter {
    * that presenting the new record does not parse them back. They must not be changed afterwards.
    */
   rememberParsed(record: PaymentRecord, order: Record<string, unknown>, payer: Record<string, unknown>): void {
-    this.#parsed.set(record, { order, payer });
+    carry(record, PARSED, { order, payer });
   }
 
-  /** The payment object of `record` when it was presented already (a moved record's notification). */
+  /** The payment object of `record` when it was presented and kept already (a moved record). */
   presented(record: PaymentRecord): Record<string, unknown> | undefined {
-    return this.#views.get(record);
+    return (record as Carried)[VIEW];
   }
 
   /** The payment object of `record` (with its payer agreement, when it has one). */
   present(record: PaymentRecord, agreement?: AgreementRef): Record<string, unknown> {
-    const known = this.#views.get(record);
+    return (record as Carried)[VIEW] ?? this.#render(record, agreement);
+  }
+
+  /**
+   * present, keeping the view on the record: for a moved record, whose notification is written first
+   * and whose answer (same record object) then reuses it.
+   */
+  presentAndKeep(record: PaymentRecord, agreement?: AgreementRef): Record<string, unknown> {
+    const known = (record as Carried)[VIEW];
     if (known) return known;
     const view = this.#render(record, agreement);
-    this.#views.set(record, view);
+    carry(record, VIEW, view);
     return view;
   }
 
   #render(record: PaymentRecord, agreement: AgreementRef | undefined): Record<string, unknown> {
     const currency = record.currency;
-    const parsed = this.#parsed.get(record);
+    const parsed = (record as Carried)[PARSED];
     const order = parsed?.order ?? (JSON.parse(record.order_json) as Record<string, unknown>);
     const payer = parsed?.payer ?? (JSON.parse(record.payer_json) as Record<string, unknown>);
     const payerInfo: Record<string, unknown> = {};

@@ -31,9 +31,9 @@ export type Converted<Row, Money extends keyof Row, Times extends keyof Row> = {
 
 /**
  * The converter of one table's rows: `money` and `times` name its integer columns. Columns a query
- * did not select are left out of the record (the type says what a full row holds). The row, fresh
- * from the driver and owned by the repository that read it, is converted in place and becomes the
- * record (no copy of a wide row on every read).
+ * did not select are left out of the record (the type says what a full row holds). The record is a
+ * copy: converting the driver's row in place (a BigInt stored where SQLite gave a number) measured
+ * slower, on every later read of the table, than the copy (payments GET: 143 against 130 µs).
  */
 export function converter<
   Table,
@@ -44,7 +44,7 @@ export function converter<
   times: readonly Times[],
 ): <R extends Partial<Selectable<Table>>>(row: R) => Converted<Selectable<Table>, Money, Times> {
   return (row) => {
-    const out = row as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...row };
     for (const key of money) {
       const value = out[key] as DriverInt | null | undefined;
       if (value !== undefined) out[key] = value === null ? null : minorOf(value);
