@@ -25,6 +25,7 @@ import {
   signedFileResponse,
   stringEnum,
   urlField,
+  exampleLink,
 } from '../http/common-schemas.ts';
 import { refTo, shared } from '../http/schema-registry.ts';
 
@@ -35,7 +36,6 @@ const IDENTIFIER_TEXT = 'may only hold letters, digits, "_", "-" and "."';
 
 const SAMPLE_PAYMENT = 'PAY_5ZQ2XW7T3KJ9A';
 const SAMPLE_ID = 'CUST_3HZ8KQ5W2NM4T';
-const API = 'http://127.0.0.1:8080/cberest/v1';
 
 // ---- request ------------------------------------------------------------------------------------
 
@@ -267,13 +267,8 @@ export const CustomsDeclaration = shared(
           parent_payment: SAMPLE_PAYMENT,
           created_time: '2026-03-02T10:00:00+08:00',
           links: [
-            {
-              ref: 'parent_payment',
-              rel: 'parent_payment',
-              method: 'GET',
-              href: `${API}/payments/payment/${SAMPLE_PAYMENT}`,
-            },
-            { ref: 'self', rel: 'self', method: 'GET', href: `${API}/payments/customs_declarations/${SAMPLE_ID}` },
+            exampleLink('parent_payment', 'GET', `/payments/payment/${SAMPLE_PAYMENT}`),
+            exampleLink('self', 'GET', `/payments/customs_declarations/${SAMPLE_ID}`),
           ],
         },
       ],

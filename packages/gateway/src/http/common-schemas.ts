@@ -150,6 +150,9 @@ export const BEARER: Array<Record<string, string[]>> = [{ bearerAuth: [] }];
 
 // ---- links --------------------------------------------------------------------------------------
 
+/** Where the examples of the schemas point: a gateway started as the README says. */
+export const EXAMPLE_API = 'http://127.0.0.1:8080/cberest/v1';
+
 export const Link = shared(
   Type.Object(
     {
@@ -168,7 +171,7 @@ export const Link = shared(
           ref: 'sms_verify',
           rel: 'sms_verify',
           method: 'POST',
-          href: 'http://127.0.0.1:8080/cberest/v1/payments/payment/PAY_5ZQ2XW7T3KJ9A/verify',
+          href: `${EXAMPLE_API}/payments/payment/PAY_5ZQ2XW7T3KJ9A/verify`,
         },
       ],
     },
@@ -177,6 +180,11 @@ export const Link = shared(
 export type Link = Static<typeof Link>;
 
 export const Links = Type.Array(refTo(Link), { description: 'Links, in the reference order.' });
+
+/** A link of a schema's example: `exampleLink('self', 'GET', '/payments/payment/PAY_...')`. */
+export function exampleLink(rel: string, method: 'GET' | 'POST', path: string): Link {
+  return { ref: rel, rel, method, href: `${EXAMPLE_API}${path}` };
+}
 
 // ---- amounts ------------------------------------------------------------------------------------
 

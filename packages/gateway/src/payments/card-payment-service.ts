@@ -28,7 +28,7 @@ import type { StateMover } from '../lifecycle/state-mover.ts';
 import type { TimelineRepository } from '../lifecycle/timeline-repository.ts';
 import type { Store } from '../store/database.ts';
 import type { AgreementRepository } from './agreement-repository.ts';
-import type { PaymentRepository } from './payment-repository.ts';
+import type { PaymentChanges, PaymentRepository } from './payment-repository.ts';
 import { isCardMethod, isWebPayment, type PaymentRecord } from './payment-record.ts';
 import { PAYMENT_MACHINE, type PaymentStage } from './payment-state.ts';
 import type { PaymentLifecycle } from './payment-lifecycle.ts';
@@ -103,6 +103,35 @@ export class CardPaymentService {
     return this.#sendCode(record, card, input.cardType);
   }
 
+  /**
+   * Moves an unpaid payment (WAIT_BUYER_PAY) from one stage to the next: allowed by the machine,
+   * guarded in SQL by the stage (and the version and SMS count `expect`ed), with a timeline event named
+   * after the new stage. The moved record, or undefined when another request moved it first.
+   */
+  #moveStage(
+    id: string,
+    move: {
+      readonly from: PaymentStage;
+      readonly to: PaymentStage;
+      readonly expect?: { readonly version?: number; readonly smsSentCount?: number };
+      readonly changes: PaymentChanges;
+      readonly detail: string;
+      readonly now: number;
+    },
+  ): Promise<PaymentRecord | undefined> {
+    const { mover, payments } = this.#deps;
+    const from = { state: 'WAIT_BUYER_PAY', stage: move.from } as const;
+    const to = { state: 'WAIT_BUYER_PAY', stage: move.to } as const;
+    return mover.apply({
+      machine: PAYMENT_MACHINE,
+      from,
+      to,
+      now: move.now,
+      update: (trx) => payments.move(trx, id, { ...from, ...move.expect }, to, move.changes, move.now),
+      event: () => ({ paymentId: id, type: move.to, detail: move.detail }),
+    });
+  }
+
   #checkSmsAllowed(record: PaymentRecord): void {
     if (record.stage !== 'created' && record.stage !== 'sms_sent') refuse('payment_in_process');
     if (record.sms_sent_count >= SMS_MAX_PER_PAYMENT) refuse('sms_limit_reached');
@@ -114,7 +143,7 @@ export class CardPaymentService {
 
   /** Has the bank check the card, then moves the payment to sms_sent and sends the payer a code. */
   async #sendCode(record: PaymentRecord, card: PayerCard, channel?: CardType): Promise<PaymentRecord> {
-    const { store, payments, timeline, mover, cardBank, sms, cardVault, clock } = this.#deps;
+    const { store, timeline, cardBank, sms, cardVault, clock } = this.#deps;
     const now = clock.now();
     // A payer agreement stands for the bank's earlier check of this card, whose CVV2 is never kept.
     const check = card.agreementId ? agreementCardCheck(card.data, now) : await cardBank.checkCard(card.data, now);
@@ -124,40 +153,27 @@ export class CardPaymentService {
       refuse(check.reason);
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const stage = record.stage;
-    const sent = await mover.apply({
-      machine: PAYMENT_MACHINE,
-      from: { state: 'WAIT_BUYER_PAY', stage },
-      to: { state: 'WAIT_BUYER_PAY', stage: 'sms_sent' },
-      now,
+    const sent = await this.#moveStage(record.id, {
+      from: record.stage,
+      to: 'sms_sent',
       // The SMS limits hold in SQL too: the move only matches the count and version we read.
-      update: (trx) =>
-        payments.move(
-          trx,
-          record.id,
-          { state: 'WAIT_BUYER_PAY', stage, version: record.version, smsSentCount: record.sms_sent_count },
-          { state: 'WAIT_BUYER_PAY', stage: 'sms_sent' },
-          {
-            sms_sent_count: record.sms_sent_count + 1,
-            sms_last_sent_at: now,
-            sms_code_hash: this.#codeHash(record.id, code),
-            sms_code_expires_at: now + SMS_CODE_TTL_MS,
-            verify_failures: 0,
-            card_secret_enc: cardVault.seal(JSON.stringify(card.data), `payment:${record.id}`),
-            card_last4: last4(card.data.number),
-            card_fingerprint: card.fingerprint,
-            // A full card replaces the agreement the payment was created with: it is the card charged.
-            agreement_id: card.agreementId ?? null,
-            phone: card.data.phone,
-            channel: channel ?? record.channel ?? record.payment_method,
-          },
-          now,
-        ),
-      event: () => ({
-        paymentId: record.id,
-        type: 'sms_sent',
-        detail: `code sent to ${maskPhone(card.data.phone)} (${record.sms_sent_count + 1}/${SMS_MAX_PER_PAYMENT})`,
-      }),
+      expect: { version: record.version, smsSentCount: record.sms_sent_count },
+      changes: {
+        sms_sent_count: record.sms_sent_count + 1,
+        sms_last_sent_at: now,
+        sms_code_hash: this.#codeHash(record.id, code),
+        sms_code_expires_at: now + SMS_CODE_TTL_MS,
+        verify_failures: 0,
+        card_secret_enc: cardVault.seal(JSON.stringify(card.data), `payment:${record.id}`),
+        card_last4: last4(card.data.number),
+        card_fingerprint: card.fingerprint,
+        // A full card replaces the agreement the payment was created with: it is the card charged.
+        agreement_id: card.agreementId ?? null,
+        phone: card.data.phone,
+        channel: channel ?? record.channel ?? record.payment_method,
+      },
+      detail: `code sent to ${maskPhone(card.data.phone)} (${record.sms_sent_count + 1}/${SMS_MAX_PER_PAYMENT})`,
+      now,
     });
     if (!sent) refuse('sms_too_frequent', 'another verification request for this payment is in progress');
     await sms.send({ phone: card.data.phone, code, paymentId: record.id, sentAt: now });
@@ -239,7 +255,7 @@ export class CardPaymentService {
   }
 
   async #executeWithCode(record: PaymentRecord, code: string): Promise<PaymentRecord> {
-    const { store, payments, timeline, mover, lifecycle, clock } = this.#deps;
+    const { store, payments, timeline, lifecycle, clock } = this.#deps;
     if (record.stage === 'processing' || record.stage === 'bank_pending') refuse('payment_in_process');
     if (record.stage !== 'sms_sent' || !record.sms_code_hash) {
       refuse('sms_code_missing', 'request a verification code first (verify)');
@@ -271,21 +287,13 @@ export class CardPaymentService {
     }
 
     // Claim the payment for this execution: only one concurrent execute gets past this move.
-    const processing = await mover.apply({
-      machine: PAYMENT_MACHINE,
-      from: { state: 'WAIT_BUYER_PAY', stage: 'sms_sent' },
-      to: { state: 'WAIT_BUYER_PAY', stage: 'processing' },
+    const processing = await this.#moveStage(record.id, {
+      from: 'sms_sent',
+      to: 'processing',
+      expect: { version: record.version },
+      changes: { sms_code_hash: null },
+      detail: 'the bank is asked to debit the card',
       now,
-      update: (trx) =>
-        payments.move(
-          trx,
-          record.id,
-          { state: 'WAIT_BUYER_PAY', stage: 'sms_sent', version: record.version },
-          { state: 'WAIT_BUYER_PAY', stage: 'processing' },
-          { sms_code_hash: null },
-          now,
-        ),
-      event: () => ({ paymentId: record.id, type: 'processing', detail: 'the bank is asked to debit the card' }),
     });
     if (!processing) refuse('payment_in_process');
     return this.#debit(processing, now);
@@ -323,25 +331,16 @@ export class CardPaymentService {
    * that a late success still issues the payer agreement.
    */
   async #awaitBank(processing: PaymentRecord, card: CardData, retryAt: number, now: number): Promise<PaymentRecord> {
-    const { payments, mover, cardVault } = this.#deps;
+    const { cardVault } = this.#deps;
     const id = processing.id;
     const { cvv2: _destroyed, ...withoutCvv2 } = card;
     const resealed = cardVault.seal(JSON.stringify(withoutCvv2), `payment:${id}`);
-    const pending = await mover.apply({
-      machine: PAYMENT_MACHINE,
-      from: { state: 'WAIT_BUYER_PAY', stage: 'processing' },
-      to: { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' },
+    const pending = await this.#moveStage(id, {
+      from: 'processing',
+      to: 'bank_pending',
+      changes: { card_secret_enc: resealed, bank_resolve_at: retryAt },
+      detail: 'the bank has not answered yet',
       now,
-      update: (trx) =>
-        payments.move(
-          trx,
-          id,
-          { state: 'WAIT_BUYER_PAY', stage: 'processing' },
-          { state: 'WAIT_BUYER_PAY', stage: 'bank_pending' },
-          { card_secret_enc: resealed, bank_resolve_at: retryAt },
-          now,
-        ),
-      event: () => ({ paymentId: id, type: 'bank_pending', detail: 'the bank has not answered yet' }),
     });
     return pending ?? this.#reread(id);
   }

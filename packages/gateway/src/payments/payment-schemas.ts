@@ -34,6 +34,7 @@ import {
   referenceField,
   stringEnum,
   urlField,
+  exampleLink,
 } from '../http/common-schemas.ts';
 import { refTo, shared } from '../http/schema-registry.ts';
 import { INTERFACE_TYPES, PAYMENT_METHODS } from './payment-request.ts';
@@ -45,7 +46,6 @@ export const ITEM_TYPES_IN = ['CLOTHING', 'FOOD', 'ELECTRONIC', 'ELECTRONICS', '
 export const ITEM_TYPES_OUT = ['CLOTHING', 'FOOD', 'ELECTRONIC', 'OTHER'] as const;
 
 const SAMPLE_ID = 'PAY_5ZQ2XW7T3KJ9A';
-const API = 'http://127.0.0.1:8080/cberest/v1';
 
 /** payer_info.phone after cards.ts `normalisePhone`: spaces, dashes and a +86 / 86 prefix allowed. */
 export const PHONE_PATTERN = '^[\\s-]*(\\+?[\\s-]*8[\\s-]*6[\\s-]*)?1([\\s-]*\\d){10}[\\s-]*$';
@@ -682,13 +682,8 @@ export const Payment = shared(
           created_time: '2026-03-01T12:00:00+08:00',
           mer_check_date: '20260301',
           links: [
-            { ref: 'self', rel: 'self', method: 'GET', href: `${API}/payments/payment/${SAMPLE_ID}` },
-            {
-              ref: 'sms_verify',
-              rel: 'sms_verify',
-              method: 'POST',
-              href: `${API}/payments/payment/${SAMPLE_ID}/verify`,
-            },
+            exampleLink('self', 'GET', `/payments/payment/${SAMPLE_ID}`),
+            exampleLink('sms_verify', 'POST', `/payments/payment/${SAMPLE_ID}/verify`),
           ],
         },
       ],

@@ -30,6 +30,7 @@ import {
   referenceField,
   stringEnum,
   urlField,
+  exampleLink,
 } from '../http/common-schemas.ts';
 import { refTo, shared } from '../http/schema-registry.ts';
 
@@ -37,7 +38,6 @@ export const REFUND_STATES = ['REFUND_PROCESS', 'REFUND_SUCCESS', 'REFUND_FAIL',
 
 const SAMPLE_PAYMENT = 'PAY_5ZQ2XW7T3KJ9A';
 const SAMPLE_ID = 'REFUND_8MJ4QX2N7PW3C';
-const API = 'http://127.0.0.1:8080/cberest/v1';
 
 // ---- request ------------------------------------------------------------------------------------
 
@@ -346,13 +346,8 @@ export const Refund = shared(
           created_time: '2026-03-02T10:00:00+08:00',
           settle_date: '20260302',
           links: [
-            {
-              ref: 'parent_payment',
-              rel: 'parent_payment',
-              method: 'GET',
-              href: `${API}/payments/payment/${SAMPLE_PAYMENT}`,
-            },
-            { ref: 'self', rel: 'self', method: 'GET', href: `${API}/payments/refund/${SAMPLE_ID}` },
+            exampleLink('parent_payment', 'GET', `/payments/payment/${SAMPLE_PAYMENT}`),
+            exampleLink('self', 'GET', `/payments/refund/${SAMPLE_ID}`),
           ],
         },
       ],
