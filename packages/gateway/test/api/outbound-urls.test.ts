@@ -189,6 +189,27 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(stored.length, 0);
     });
 
+    test("the gateway's notification worker uses the same policy: a stored internal notify_url is not called", async () => {
+      // A row from before the upgrade (or written around the API): the worker refuses it on its own.
+      const id = await h.gateway.context.db.transaction().execute((trx) =>
+        h.gateway.context.outbox.enqueue(
+          trx,
+          {
+            merchantId: shop.id,
+            objectType: 'payment',
+            objectId: 'PAY_OLD',
+            url: 'http://127.0.0.1:9/old-notify',
+            payload: { payment: { id: 'PAY_OLD' } },
+          },
+          h.clock.now(),
+        ),
+      );
+      await h.gateway.notifier.runOnce();
+      const [attempt] = await h.gateway.context.repositories.outbox.attempts(id);
+      assert.equal(attempt?.outcome, 'network_error');
+      assert.equal(attempt?.error, 'refused: notify_url points at a loopback address (127.0.0.1)');
+    });
+
     test('the WeChat open_id link for an internal notify_url is refused', async () => {
       for (const notifyUrl of ['http://127.0.0.1:8080/cb', 'http://[::1]/cb', 'http://a:b@93.184.215.14/cb']) {
         const res = await h.call(shop, 'GET', `/payments/wechat_openid?notify_url=${encodeURIComponent(notifyUrl)}`);
