@@ -189,7 +189,7 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(stored.length, 0);
     });
 
-    test("the gateway's notification worker uses the same policy: a stored internal notify_url is not called", async () => {
+    test("the gateway's worker uses the same policy: a stored internal notify_url is not called", async () => {
       // A row from before the upgrade (or written around the API): the worker refuses it on its own.
       const id = await h.gateway.context.db.transaction().execute((trx) =>
         h.gateway.context.outbox.enqueue(

@@ -74,21 +74,19 @@ for (const kind of testDatabaseUrls()) {
       clock,
       repository,
       async enqueue(url: string): Promise<string> {
-        return store.db
-          .transaction()
-          .execute((trx) =>
-            outbox.enqueue(
-              trx,
-              {
-                merchantId: 'M1',
-                objectType: 'payment',
-                objectId: 'PAY_1',
-                url,
-                payload: { payment: { id: 'PAY_1' } },
-              },
-              clock.now(),
-            ),
-          );
+        return store.db.transaction().execute((trx) =>
+          outbox.enqueue(
+            trx,
+            {
+              merchantId: 'M1',
+              objectType: 'payment',
+              objectId: 'PAY_1',
+              url,
+              payload: { payment: { id: 'PAY_1' } },
+            },
+            clock.now(),
+          ),
+        );
       },
       worker(outbound?: OutboundPolicy): NotificationWorker {
         const w = new NotificationWorker({ store, clock, random: () => 0, ...(outbound ? { outbound } : {}) });
