@@ -104,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             wallet: channels.wallet,
             clock,
             defaultExpireMinutes: config.defaultExpireMinutes,
+            outbound: context.outbound,
           }),
         );
         await authed.register(refundRoutes({ refunds: services.refunds, render: views.refund }));

@@ -15,6 +15,8 @@ import { CachingResponseSigner, type ResponseSigner } from './http/signed-body.t
 import { apiBase } from './http/links.ts';
 import { IdempotencyRepository } from './http/idempotency-repository.ts';
 import type { GatewayConfig } from './config/gateway-config.ts';
+import { isLoopbackHost } from './config/process-config.ts';
+import { OutboundPolicy } from './outbound/outbound-policy.ts';
 import type { Channels } from './channels/channels.ts';
 import { resolveChannels, type ChannelsFactory } from './channels/connectors.ts';
 import { sandboxChannels, type SandboxChannels } from './channels/sandbox/sandbox-channels.ts';
@@ -128,6 +130,8 @@ export interface GatewayContext extends GatewayKeys {
   /** The sandbox's parties in sandbox mode (their sandbox-only calls: rates, SMS inbox...). */
   readonly sandbox: SandboxChannels | undefined;
   readonly outbox: Outbox;
+  /** Which addresses notify_url, ret_url and the open_id redirect may point at (config.outbound). */
+  readonly outbound: OutboundPolicy;
   readonly repositories: Repositories;
   readonly services: Services;
   readonly views: Views;
@@ -149,6 +153,8 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     connectors: options.connectors,
     sandboxChannels: () => sandbox ?? {},
   });
+
+  const outbound = new OutboundPolicy(config.outbound ?? defaultOutbound(config));
 
   const db = store.db;
   const repositories: Repositories = {
@@ -206,6 +212,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     fx: channels.fx,
     wallet: channels.wallet,
     clock,
+    outbound,
   });
   const cards = new CardPaymentService({
     store,
@@ -238,6 +245,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     channels,
     render: views.refund,
     clock,
+    outbound,
   });
   const customs = new CustomsService({
     store,
@@ -248,6 +256,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     customs: channels.customs,
     render: views.customs,
     clock,
+    outbound,
   });
   const settlement = new SettlementService({
     store,
@@ -267,8 +276,20 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     channels,
     sandbox,
     outbox,
+    outbound,
     repositories,
     services: { merchants, oauth, payments, cards, walletPayments, lifecycle, openIds, refunds, customs, settlement },
     views,
   };
+}
+
+/** Without settings: internal addresses are allowed only for a sandbox gateway on loopback. */
+function defaultOutbound(config: GatewayConfig): { allowPrivate: boolean; allow: readonly string[] } {
+  let loopback = false;
+  try {
+    loopback = isLoopbackHost(new URL(config.publicUrl).hostname);
+  } catch {
+    loopback = false;
+  }
+  return { allowPrivate: config.sandbox && loopback, allow: [] };
 }

@@ -21,6 +21,7 @@ import { RefundJobs } from './workers/refund-jobs.ts';
 import { CustomsJobs } from './workers/customs-jobs.ts';
 import { SettlementJobs } from './workers/settlement-jobs.ts';
 import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from './settlement/settlement-schedule.ts';
+import type { OutboundSettings } from './outbound/outbound-policy.ts';
 
 export interface GatewayOptions {
   readonly databaseUrl: string;
@@ -42,6 +43,11 @@ export interface GatewayOptions {
   readonly settlement?: SettlementSchedule;
   /** How often the settlement worker checks whether today's run is due (default 60 s). */
   readonly settlementCheckMs?: number;
+  /**
+   * Which addresses notify_url, ret_url and the open_id redirect may point at (UMF_NOTIFY_ALLOW,
+   * UMF_NOTIFY_ALLOW_PRIVATE); default: internal addresses only for a sandbox gateway whose publicUrl is loopback.
+   */
+  readonly outbound?: OutboundSettings | undefined;
 }
 
 export interface Gateway {
@@ -63,6 +69,7 @@ export function gatewayConfig(options: GatewayOptions): GatewayConfig {
     tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
     bodyLimit: DEFAULT_BODY_LIMIT,
     defaultExpireMinutes: DEFAULT_EXPIRE_MINUTES,
+    outbound: options.outbound,
   };
 }
 
@@ -91,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     repository: context.repositories.outbox,
     clock,
     pollIntervalMs: options.notifierPollMs ?? 250,
+    outbound: context.outbound,
   });
   context.outbox.onCommitted(() => notifier.kick());
   const app = await buildApp({ context, logger: options.logger ?? false });

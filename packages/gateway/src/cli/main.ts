@@ -264,6 +264,7 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
     tokenTtlSeconds: config.tokenTtlSeconds,
     logger: { level: config.logLevel },
     settlement: config.settlement,
+    outbound: config.outbound,
     channels: await loadConnectors(config.connectorsModule),
   });
   const address = await gateway.listen(config.port, config.host);

@@ -2,6 +2,8 @@
 import { join, resolve } from 'node:path';
 import { parseTimeOfDay } from '../time/china-time.ts';
 import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from '../settlement/settlement-schedule.ts';
+import { parseAllowList, type OutboundSettings } from '../outbound/outbound-policy.ts';
+import { refusedKind } from '../outbound/address-ranges.ts';
 
 export interface ProcessConfig {
   readonly host: string;
@@ -17,6 +19,11 @@ export interface ProcessConfig {
   readonly logLevel: string;
   /** UMF_SETTLEMENT_CUTOFF (HH:MM China time, default 00:00) and UMF_SETTLEMENT_TIME (HH:MM or off, default 02:00). */
   readonly settlement: SettlementSchedule;
+  /**
+   * UMF_NOTIFY_ALLOW (hosts, IP addresses or CIDRs allowed although internal, comma-separated) and
+   * UMF_NOTIFY_ALLOW_PRIVATE (1/0; default 1 only in sandbox mode listening on loopback).
+   */
+  readonly outbound: OutboundSettings;
 }
 
 export interface ConfigFlags {
@@ -33,6 +40,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   const dataDir = resolve(flags.dataDir ?? env.UMF_DATA_DIR ?? './data');
   const databaseUrl = flags.database || env.DATABASE_URL || `sqlite:${join(dataDir, 'umf-gateway.sqlite')}`;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const sandbox = (env.UMF_MODE ?? 'sandbox') === 'sandbox';
   return {
     host,
     port,
@@ -42,12 +50,33 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
       env.UMF_PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`
     ).replace(/\/+$/, ''),
     masterKeyEnv: env.UMF_MASTER_KEY,
-    sandbox: (env.UMF_MODE ?? 'sandbox') === 'sandbox',
+    sandbox,
     connectorsModule: env.UMF_CONNECTORS || undefined,
     tokenTtlSeconds: Number(env.UMF_TOKEN_TTL_SECONDS ?? 3600),
     logLevel: env.LOG_LEVEL ?? 'info',
     settlement: settlementSchedule(env),
+    outbound: outboundSettings(env, sandbox && isLoopbackHost(host)),
   };
+}
+
+/** Whether a listen address is loopback only (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || refusedKind(bare) === 'loopback';
+}
+
+function outboundSettings(env: NodeJS.ProcessEnv, privateByDefault: boolean): OutboundSettings {
+  const flag = env.UMF_NOTIFY_ALLOW_PRIVATE;
+  if (flag !== undefined && flag !== '' && flag !== '1' && flag !== '0') {
+    throw new Error(`invalid UMF_NOTIFY_ALLOW_PRIVATE ${JSON.stringify(flag)}: must be 1 or 0`);
+  }
+  let allow: string[];
+  try {
+    allow = parseAllowList(env.UMF_NOTIFY_ALLOW ?? '');
+  } catch (error) {
+    throw new Error(`invalid UMF_NOTIFY_ALLOW: ${(error as Error).message}`);
+  }
+  return { allowPrivate: flag === undefined || flag === '' ? privateByDefault : flag === '1', allow };
 }
 
 function settlementSchedule(env: NodeJS.ProcessEnv): SettlementSchedule {

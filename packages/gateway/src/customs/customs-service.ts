@@ -39,6 +39,8 @@ import { advanceDue } from '../lifecycle/due-steps.ts';
 import type { PaymentRecord } from '../payments/payment-record.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
 import { customsDeclarationView, parseCustomsRequest, type CustomsDraft } from './customs-request.ts';
+import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
+import { outboundUrl } from '../validation/request-fields.ts';
 import type { CustomsChanges, CustomsRepository } from './customs-repository.ts';
 import { CUSTOMS_MACHINE, FINAL_CUSTOMS_STATES, type CustomsRecord, type CustomsState } from './customs-record.ts';
 import { customsFile } from './customs-file.ts';
@@ -80,6 +82,8 @@ export interface CustomsServiceDeps {
   /** Renders a declaration for its notification (customs-view.ts). */
   readonly render: (declaration: CustomsRecord) => Record<string, unknown>;
   readonly clock: Clock;
+  /** Where notify_url (and ret_url) may point (outbound/outbound-policy.ts). */
+  readonly outbound: OutboundPolicy;
 }
 
 /** A download file: its name and its whole text (http/signed-file.ts signs and sends it). */
@@ -104,6 +108,7 @@ export class CustomsService {
     const rate = parseRate(payment.exchange_rate);
     if (!rate) throw new Error(`payment ${payment.id} has no usable exchange rate`);
     const draft = parseCustomsRequest(body, { currency: payment.currency, rate });
+    await outboundUrl(this.#deps.outbound, draft.notifyUrl, 'notify_url');
     if (payment.state !== 'TRADE_SUCCESS') {
       refuse(
         'payment_not_paid',

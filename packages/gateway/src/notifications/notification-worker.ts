@@ -17,6 +17,14 @@
  * attempt is recorded in notification_attempts; outcomes that arrive together are written in one
  * transaction (group commit), and claims of one batch share one transaction. Bodies may hold
  * personal data: they are never logged (ids, outcomes and HTTP statuses are).
+ *
+ * Outbound address policy (outbound/outbound-policy.ts): before each attempt the URL is checked
+ * (scheme, no user name or password, an IP literal host must be an allowed address), and the socket's
+ * `lookup` checks every address a host name resolves to and connects only to a checked one (DNS
+ * rebinding); a refused attempt makes no request and counts as a failed delivery (`network_error`,
+ * retried on the backoff schedule like any other failure). Redirects are never followed: a 3xx answer
+ * is a failed delivery (`http_error`). Each attempt is bounded by requestTimeoutMs (connection and
+ * answer together) and at most 64 KiB of the answer is read.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -29,6 +37,7 @@ import type { Store } from '../store/database.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { newId } from '../store/ids.ts';
 import { nextDelayMs } from './backoff.ts';
+import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { OutboxRepository, type AttemptOutcome, type DueNotification } from './outbox-repository.ts';
 
 /** The largest part of a merchant's answer that is read. */
@@ -44,7 +53,7 @@ export interface NotifierLogger {
 /** The subset of `fetch` the worker uses when one is injected (otherwise it uses node:http). */
 export type FetchLike = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
+  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal; redirect: 'manual' },
 ) => Promise<Response>;
 
 export interface NotificationWorkerOptions {
@@ -65,6 +74,11 @@ export interface NotificationWorkerOptions {
   readonly fetchImpl?: FetchLike;
   /** Jitter source for the retry schedule, in [0, 1). */
   readonly random?: () => number;
+  /**
+   * Which addresses may be called. The gateway passes its own (gateway.ts); the default allows every
+   * address (as UMF_NOTIFY_ALLOW_PRIVATE=1) but still refuses credentials in the URL.
+   */
+  readonly outbound?: OutboundPolicy;
 }
 
 /** A notification this worker claimed: what was due, the attempt it is making and its claim's token. */
@@ -114,6 +128,7 @@ export class NotificationWorker {
   readonly #logger: NotifierLogger;
   readonly #fetch: FetchLike | undefined;
   readonly #random: () => number;
+  readonly #outbound: OutboundPolicy;
   /** Free slots that wake a loop waiting for one: claims then come in batches, not one row at a time. */
   readonly #claimThreshold: number;
   readonly #httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -141,6 +156,7 @@ export class NotificationWorker {
     this.#logger = options.logger ?? noopLogger;
     this.#fetch = options.fetchImpl;
     this.#random = options.random ?? Math.random;
+    this.#outbound = options.outbound ?? new OutboundPolicy({ allowPrivate: true });
     this.#claimThreshold = Math.max(1, Math.floor(this.#concurrency / 4));
     if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1)
       throw new RangeError('concurrency must be a positive integer');
@@ -371,6 +387,10 @@ export class NotificationWorker {
     } catch {
       return { outcome: 'network_error', httpStatus: null, excerpt: null, error: 'notify_url is not an http(s) URL' };
     }
+    const refused = this.#fetch ? await this.#outbound.refusal(url.href) : this.#outbound.staticRefusal(url);
+    if (refused !== undefined) {
+      return { outcome: 'network_error', httpStatus: null, excerpt: null, error: `refused: notify_url ${refused}` };
+    }
     const signal = AbortSignal.timeout(this.#requestTimeoutMs);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json; charset=utf-8',
@@ -395,7 +415,8 @@ export class NotificationWorker {
     }
     const excerpt = clean(answer.text.slice(0, EXCERPT_CHARS));
     if (answer.status < 200 || answer.status > 299) {
-      return { outcome: 'http_error', httpStatus: answer.status, excerpt, error: `HTTP ${answer.status}` };
+      const redirect = answer.status >= 300 && answer.status <= 399 ? ' (redirects are not followed)' : '';
+      return { outcome: 'http_error', httpStatus: answer.status, excerpt, error: `HTTP ${answer.status}${redirect}` };
     }
     const ack = acknowledgement(answer.text);
     if (ack.ok) return { outcome: 'delivered', httpStatus: answer.status, excerpt, error: null };
@@ -446,6 +467,8 @@ export class NotificationWorker {
         {
           method: 'POST',
           agent: isHttps ? this.#httpsAgent : this.#httpAgent,
+          // Every address a host name resolves to is checked; the socket connects only to checked ones.
+          lookup: this.#outbound.connectLookup,
           headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
           signal,
         },
@@ -496,7 +519,7 @@ async function postWithFetch(
   headers: Record<string, string>,
   signal: AbortSignal,
 ): Promise<HttpAnswer> {
-  const res = await fetchImpl(url.href, { method: 'POST', headers, body, signal });
+  const res = await fetchImpl(url.href, { method: 'POST', headers, body, signal, redirect: 'manual' });
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = res.body?.getReader();

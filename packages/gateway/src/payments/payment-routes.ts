@@ -9,7 +9,8 @@ import { RET } from '../errors/catalogue.ts';
 import { merchantOf, resumedOf } from '../http/umf-plugin.ts';
 import type { Clock } from '../time/clock.ts';
 import type { WalletChannel } from '../channels/channels.ts';
-import { url } from '../validation/request-fields.ts';
+import { outboundUrl, url } from '../validation/request-fields.ts';
+import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { parseCreatePayment } from './payment-request.ts';
 import type { PaymentService } from './payment-service.ts';
 import type { CardPaymentService } from './card-payment-service.ts';
@@ -33,6 +34,8 @@ export interface PaymentRoutesDeps {
   readonly clock: Clock;
   /** Minutes an unpaid payment stays open when the order gives no expire_time. */
   readonly defaultExpireMinutes: number;
+  /** Where the open_id redirect (notify_url) may point. */
+  readonly outbound: OutboundPolicy;
 }
 
 type IdParams = { Params: { id: string } };
@@ -59,6 +62,7 @@ export function paymentRoutes(deps: PaymentRoutesDeps): FastifyPluginAsync {
     app.get<OpenIdQuery>('/payments/wechat_openid', { schema: wechatOpenIdRoute }, async (request, reply) => {
       const merchant = merchantOf(request);
       const notifyUrl = url(request.query.notify_url, 'notify_url', true)!;
+      await outboundUrl(deps.outbound, notifyUrl, 'notify_url');
       const href = wallet.openIdAuthorizeUrl(openIds.createState(merchant.id, notifyUrl), notifyUrl);
       return reply.umf({ links: [{ ref: 'weChat', rel: 'weChat', method: 'GET', href }] });
     });

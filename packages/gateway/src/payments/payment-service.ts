@@ -25,6 +25,8 @@ import type { PaymentRecord } from './payment-record.ts';
 import { orderView, payerView, type PaymentDraft } from './payment-request.ts';
 import { expiredUnpaid, type PaymentLifecycle } from './payment-lifecycle.ts';
 import type { PaymentPresenter } from './payment-view.ts';
+import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
+import { outboundUrl } from '../validation/request-fields.ts';
 
 /**
  * `resumed`: this is the same request (same Idempotency-Key, same bytes) as an attempt that crashed
@@ -46,6 +48,8 @@ export interface PaymentServiceDeps {
   readonly fx: FxFeed;
   readonly wallet: WalletChannel;
   readonly clock: Clock;
+  /** Where notify_url (and ret_url) may point (outbound/outbound-policy.ts). */
+  readonly outbound: OutboundPolicy;
 }
 
 const PAYMENT_ID = /^PAY_[A-Z0-9]{1,40}$/;
@@ -59,7 +63,9 @@ export class PaymentService {
   // ---- create -------------------------------------------------------------------------------
 
   async create(merchant: Merchant, draft: PaymentDraft, options: Resumable = {}): Promise<PaymentRecord> {
-    const { store, payments, agreements, timeline, presenter, fx, clock } = this.#deps;
+    const { store, payments, agreements, timeline, presenter, fx, clock, outbound } = this.#deps;
+    await outboundUrl(outbound, draft.notifyUrl, 'notify_url');
+    await outboundUrl(outbound, draft.retUrl, 'ret_url');
     if (merchant.acceptedCurrencies && !merchant.acceptedCurrencies.includes(draft.currency)) {
       refuse('currency_not_accepted', `order.amount.currency ${draft.currency} is not accepted by this merchant`);
     }

@@ -36,6 +36,8 @@ import type { PaymentRepository } from '../payments/payment-repository.ts';
 import type { PaymentRecord } from '../payments/payment-record.ts';
 import type { PaymentService, Resumable } from '../payments/payment-service.ts';
 import { parseRefundRequest, refundOrderView, type RefundDraft } from './refund-request.ts';
+import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
+import { outboundUrl } from '../validation/request-fields.ts';
 import type { RefundRepository } from './refund-repository.ts';
 import { REFUND_MACHINE, type RefundRecord } from './refund-record.ts';
 
@@ -62,6 +64,8 @@ export interface RefundServiceDeps {
   /** Renders a refund for its notification (refund-view.ts). */
   readonly render: (refund: RefundRecord) => Record<string, unknown>;
   readonly clock: Clock;
+  /** Where notify_url (and ret_url) may point (outbound/outbound-policy.ts). */
+  readonly outbound: OutboundPolicy;
 }
 
 /** Thrown inside the reserving transaction when the conditional update matched no row. */
@@ -82,6 +86,7 @@ export class RefundService {
     const payment = await paymentService.ofMerchant(merchant, paymentId);
     const currency = payment.currency;
     const draft = parseRefundRequest(body, currency);
+    await outboundUrl(this.#deps.outbound, draft.notifyUrl, 'notify_url');
     if (options.resumed) {
       // The crashed first attempt of this very request may have created it: answer with that refund
       // (before the amount checks, which it now takes part in).

@@ -4,6 +4,7 @@
  * where the reference gives one, its own reason (a missing amount is `amount_missing`).
  */
 import { invalid, type Reason } from '../errors/domain-error.ts';
+import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
 
 export function fail(path: string, problem: string, reason: Reason = 'invalid_request'): never {
   return invalid(path, problem, reason);
@@ -30,7 +31,10 @@ export function str(
   return text;
 }
 
-/** An absolute http(s) URL field (notify_url, ret_url), at most 512 characters. */
+/**
+ * An absolute http(s) URL field (notify_url, ret_url), at most 512 characters, without a user name or
+ * password. Where it points is checked by `outboundUrl` (it resolves the host, so it is async).
+ */
 export function url(value: unknown, path: string, required: boolean): string | undefined {
   const text = str(value, path, { required, max: 512 });
   if (text === undefined) return undefined;
@@ -41,5 +45,17 @@ export function url(value: unknown, path: string, required: boolean): string | u
     return fail(path, 'must be an absolute http(s) URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') fail(path, 'must be an absolute http(s) URL');
+  if (parsed.username !== '' || parsed.password !== '') fail(path, 'must not hold a user name or password');
   return text;
+}
+
+/**
+ * Refuses a URL the gateway would call or send a browser to when the outbound policy refuses it
+ * (`notify_url points at a loopback address (127.0.0.1)`): a DomainError `invalid_request` naming the
+ * field. Absent (undefined) URLs pass.
+ */
+export async function outboundUrl(policy: OutboundPolicy, text: string | undefined, path: string): Promise<void> {
+  if (text === undefined) return;
+  const refused = await policy.refusal(text);
+  if (refused !== undefined) fail(path, refused);
 }

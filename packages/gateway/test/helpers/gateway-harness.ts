@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
+import type { OutboundSettings } from '../../src/outbound/outbound-policy.ts';
 import type { SettlementSchedule } from '../../src/settlement/settlement-schedule.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { encryptField, type FieldEncryption } from '../../src/crypto/field-decryption.ts';
@@ -70,6 +71,8 @@ export async function startHarness(
     logger?: any;
     settlement?: SettlementSchedule;
     settlementCheckMs?: number;
+    /** The outbound address policy (default: the sandbox-on-loopback default, internal addresses allowed). */
+    outbound?: OutboundSettings;
   } = {},
 ): Promise<Harness> {
   const database = await kind.open();
@@ -88,6 +91,7 @@ export async function startHarness(
     ...(options.lateBankDelayMs !== undefined ? { lateBankDelayMs: options.lateBankDelayMs } : {}),
     ...(options.tokenTtlSeconds !== undefined ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.outbound !== undefined ? { outbound: options.outbound } : {}),
   });
   const address = await gateway.listen(0, '127.0.0.1');
   // Links carry the public URL; now that the port is known, point it at the real one.
