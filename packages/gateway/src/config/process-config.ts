@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import { parseTimeOfDay } from '../time/china-time.ts';
 import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from '../settlement/settlement-schedule.ts';
+import type { SandboxAccess } from './gateway-config.ts';
 
 export interface ProcessConfig {
   readonly host: string;
@@ -17,6 +18,8 @@ export interface ProcessConfig {
   readonly logLevel: string;
   /** UMF_SETTLEMENT_CUTOFF (HH:MM China time, default 00:00) and UMF_SETTLEMENT_TIME (HH:MM or off, default 02:00). */
   readonly settlement: SettlementSchedule;
+  /** From HOST and UMF_SANDBOX_PUBLIC (`1` or `0`, default `0`): see SandboxAccess. */
+  readonly sandboxAccess: SandboxAccess;
 }
 
 export interface ConfigFlags {
@@ -47,7 +50,25 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
     tokenTtlSeconds: Number(env.UMF_TOKEN_TTL_SECONDS ?? 3600),
     logLevel: env.LOG_LEVEL ?? 'info',
     settlement: settlementSchedule(env),
+    sandboxAccess: sandboxAccess(host, env.UMF_SANDBOX_PUBLIC),
   };
+}
+
+/** Whether a listening address is a loopback one (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
+}
+
+function sandboxAccess(host: string, open: string | undefined): SandboxAccess {
+  if (open !== undefined && open !== '' && open !== '0' && open !== '1') {
+    throw new Error(`invalid UMF_SANDBOX_PUBLIC ${JSON.stringify(open)}: 1 (sandbox endpoints open to anyone) or 0`);
+  }
+  if (open === '1') return 'public';
+  return isLoopbackHost(host) ? 'loopback' : 'token';
 }
 
 function settlementSchedule(env: NodeJS.ProcessEnv): SettlementSchedule {
