@@ -68,6 +68,8 @@ export async function startHarness(
     workers?: boolean;
     tokenTtlSeconds?: number;
     logger?: any;
+    /** Who may call the sandbox JSON endpoints (default `loopback`, as a gateway on 127.0.0.1). */
+    sandboxAccess?: 'loopback' | 'token' | 'public';
     settlement?: SettlementSchedule;
     settlementCheckMs?: number;
   } = {},
@@ -88,6 +90,7 @@ export async function startHarness(
     ...(options.lateBankDelayMs !== undefined ? { lateBankDelayMs: options.lateBankDelayMs } : {}),
     ...(options.tokenTtlSeconds !== undefined ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.sandboxAccess !== undefined ? { sandboxAccess: options.sandboxAccess } : {}),
   });
   const address = await gateway.listen(0, '127.0.0.1');
   // Links carry the public URL; now that the port is known, point it at the real one.
