@@ -125,7 +125,7 @@ for (const kind of testDatabaseUrls()) {
 
       const sms = await w.remote('GET', `/sandbox/sms?phone=${PHONE}`, bearer);
       assert.equal(sms.statusCode, 200, sms.body);
-      const ids = (sms.json() as Inbox).messages.map((m) => m.payment_id);
+      const ids = sms.json<Inbox>().messages.map((m) => m.payment_id);
       assert.ok(ids.includes(mineSms), 'its own payment');
       assert.ok(!ids.includes(theirsSms), "not another merchant's payment");
 
@@ -177,7 +177,7 @@ describe('sandbox endpoints with UMF_SANDBOX_PUBLIC=1 and on loopback', () => {
       const sent = await w.smsPayment(w.b);
       const sms = await w.remote('GET', `/sandbox/sms?phone=${PHONE}`);
       assert.equal(sms.statusCode, 200, sms.body);
-      assert.ok((sms.json() as Inbox).messages.some((m) => m.payment_id === sent));
+      assert.ok(sms.json<Inbox>().messages.some((m) => m.payment_id === sent));
       const id = await w.qrPayment(w.b);
       const pay = await w.remote('POST', `/sandbox/payments/${id}/pay`, {}, {});
       assert.equal(pay.statusCode, 200, pay.body);
