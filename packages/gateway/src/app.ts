@@ -14,7 +14,7 @@
  *   /checkout/...                               checkout/checkout-routes.ts (every mode)
  *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only)
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { GatewayContext } from './context.ts';
 import { API_PREFIX } from './http/links.ts';
 import { umfConventions } from './http/umf-plugin.ts';
@@ -47,12 +47,67 @@ export const REDACTED_HEADERS = [
   'req.headers["idempotency-key"]',
 ];
 
+/**
+ * Query parameters that carry a token (page tokens `t`, the WeChat authorisation `state`, the JS-API
+ * `paySign`, and any bearer-ish name a client might put in a URL): their values never reach a log line.
+ */
+export const REDACTED_QUERY_PARAMETERS: readonly string[] = [
+  't',
+  'state',
+  'paySign',
+  'pay_sign',
+  'sign',
+  'token',
+  'access_token',
+  'client_secret',
+];
+const REDACTED_QUERY_NAMES = new Set(REDACTED_QUERY_PARAMETERS.map((name) => name.toLowerCase()));
+
+/** A request URL for the log: the value of every token-bearing query parameter replaced by `[REDACTED]`. */
+export function redactUrl(url: string): string {
+  const mark = url.indexOf('?');
+  if (mark < 0) return url;
+  const query = url
+    .slice(mark + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const rawName = equals < 0 ? pair : pair.slice(0, equals);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        // a malformed escape: compared as written
+      }
+      return equals >= 0 && REDACTED_QUERY_NAMES.has(name.toLowerCase()) ? `${rawName}=[REDACTED]` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, mark)}?${query}`;
+}
+
+/** The request as the log shows it (Fastify's own fields, the URL redacted). */
+function requestForLog(request: FastifyRequest): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
+/** The logger options: headers with secrets redacted, request URLs without their tokens. */
+function loggerOptions(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (logger === false || logger === null || logger === undefined) return false;
+  const given = logger === true ? {} : logger;
+  return { ...given, redact: REDACTED_HEADERS, serializers: { ...given.serializers, req: requestForLog } };
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { context } = options;
   const { config, services, repositories, views, channels, pageTokens, store, clock } = context;
-  const logger = options.logger === undefined ? false : options.logger;
   const app = Fastify({
-    logger: logger === false || logger === true || logger === null ? logger : { ...logger, redact: REDACTED_HEADERS },
+    logger: loggerOptions(options.logger),
     bodyLimit: config.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
     return503OnClosing: true,
@@ -119,6 +174,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     payments: services.payments,
     merchants: services.merchants,
     pageTokens,
+    now: () => clock.now(),
   };
   await app.register(
     checkoutRoutes({ ...payerPages, cards: services.cards, wallet: channels.wallet, sandbox: config.sandbox }),
@@ -126,7 +182,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (config.sandbox && context.sandbox) {
     const { sandbox } = context;
     const walletPayments = services.walletPayments;
-    await app.register(sandboxRoutes({ payments: services.payments, walletPayments, sandbox: sandbox.repository }));
+    await app.register(
+      sandboxRoutes({
+        payments: services.payments,
+        walletPayments,
+        sandbox: sandbox.repository,
+        open: config.sandboxAccess === 'public',
+        holderOf: (token, withKeys) => services.oauth.holderOf(token, withKeys),
+      }),
+    );
     await app.register(walletRoutes({ ...payerPages, walletPayments, wallet: sandbox.wallet }));
     await app.register(
       wechatRoutes({

@@ -11,6 +11,7 @@ import {
   DEFAULT_EXPIRE_MINUTES,
   DEFAULT_TOKEN_TTL_SECONDS,
   type GatewayConfig,
+  type SandboxAccess,
 } from './config/gateway-config.ts';
 import type { ChannelsFactory } from './channels/connectors.ts';
 import { createContext, type GatewayContext } from './context.ts';
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   readonly publicUrl: string;
   readonly masterKeyEnv?: string | undefined;
   readonly sandbox?: boolean;
+  /** Who may call the sandbox JSON endpoints (default `loopback`: config/gateway-config.ts). */
+  readonly sandboxAccess?: SandboxAccess;
   /** Real connectors (channels/connectors.ts): every channel outside sandbox mode, any of them in it. */
   readonly channels?: ChannelsFactory | undefined;
   readonly tokenTtlSeconds?: number;
@@ -70,6 +73,7 @@ export function gatewayConfig(options: GatewayOptions): GatewayConfig {
     bodyLimit: DEFAULT_BODY_LIMIT,
     defaultExpireMinutes: DEFAULT_EXPIRE_MINUTES,
     outbound: options.outbound,
+    sandboxAccess: options.sandboxAccess ?? 'loopback',
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * The hosted checkout (收银台), served by the gateway itself in every mode (HTML, self-contained,
  * strict CSP, Chinese and English). Every state change is a POST carrying the page's token; errors
- * are pages (403 bad token, 404 unknown payment, 4xx with the domain's return code).
+ * are pages (403 bad token, 404 unknown payment, 410 a token that outlived its payment
+ * (crypto/page-tokens.ts), 4xx with the domain's return code). Every answer is on this gateway (303
+ * to the page itself); the way back to ret_url is a link (and a meta refresh) on the result page.
  *
  *   GET  /checkout/{id}?t=TOKEN[&method=..]   card (SMS) or wallet QR
  *   POST /checkout/{id}/card                  card form -> SMS verification code
@@ -10,7 +12,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RET } from '../errors/catalogue.ts';
-import type { PageTokens } from '../crypto/page-tokens.ts';
+import { pageTokenExpired, type PageTokens } from '../crypto/page-tokens.ts';
 import type { WalletChannel } from '../channels/channels.ts';
 import type { PaymentRecord } from '../payments/payment-record.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
@@ -42,6 +44,8 @@ export interface CheckoutRoutesDeps {
   readonly merchants: MerchantService;
   readonly wallet: WalletChannel;
   readonly pageTokens: PageTokens;
+  /** The time (the gateway's clock): page tokens expire with their payment. */
+  readonly now: () => number;
   /** Sandbox mode: the page explains the test values. */
   readonly sandbox: boolean;
 }
@@ -51,7 +55,7 @@ type CheckoutParams = { Params: { id: string }; Querystring: Query };
 const checkoutPath = (id: string) => `/checkout/${id}`;
 
 export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
-  const { payments, cards, merchants, wallet, pageTokens } = deps;
+  const { payments, cards, merchants, wallet, pageTokens, now } = deps;
   return async (app) => {
     answerErrorsWithPages(app);
 
@@ -113,7 +117,14 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
         return undefined;
       }
       const record = await payments.findById(id);
-      if (!record) sendError(reply, lang, 'notFound');
+      if (!record) {
+        sendError(reply, lang, 'notFound');
+        return undefined;
+      }
+      if (pageTokenExpired(record.expire_at, now())) {
+        sendError(reply, lang, 'expired');
+        return undefined;
+      }
       return record;
     }
 
@@ -149,6 +160,7 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
       }
       const record = await payments.findById(request.params.id);
       if (!record) return reply.code(404).send({ error: 'not_found' });
+      if (pageTokenExpired(record.expire_at, now())) return reply.code(410).send({ error: 'expired' });
       return reply.send({ state: record.state });
     });
 

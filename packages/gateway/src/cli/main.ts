@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { resolveConfig, type ProcessConfig } from '../config/process-config.ts';
+import { sandboxAccessText } from '../config/gateway-config.ts';
 import { openStore, type Store } from '../store/database.ts';
 import { gatewayConfig, startGateway } from '../gateway.ts';
 import { createContext, loadKeys, type GatewayContext } from '../context.ts';
@@ -80,13 +81,14 @@ export async function main(
     out(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const config = resolveConfig({
-    host: values.host,
-    port: values.port,
-    dataDir: values['data-dir'],
-    database: values.database,
-  });
   try {
+    // A bad setting (UMF_SANDBOX_PUBLIC, a settlement time, the port) stops here, named.
+    const config = resolveConfig({
+      host: values.host,
+      port: values.port,
+      dataDir: values['data-dir'],
+      database: values.database,
+    });
     switch (command) {
       case 'serve':
         return await serve(config, err);
@@ -261,6 +263,7 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
     publicUrl: config.publicUrl,
     masterKeyEnv: config.masterKeyEnv,
     sandbox: config.sandbox,
+    sandboxAccess: config.sandboxAccess,
     tokenTtlSeconds: config.tokenTtlSeconds,
     logger: { level: config.logLevel },
     settlement: config.settlement,
@@ -270,7 +273,8 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
   const address = await gateway.listen(config.port, config.host);
   err(
     `umf-gateway listening on ${address} (${config.sandbox ? 'sandbox' : 'live'} mode, database ` +
-      `${gateway.context.store.url}, API ${config.publicUrl}/cberest/v1)\n`,
+      `${gateway.context.store.url}, API ${config.publicUrl}/cberest/v1` +
+      `${config.sandbox ? `, ${sandboxAccessText(config.sandboxAccess)}` : ''})\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

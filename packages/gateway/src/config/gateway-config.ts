@@ -16,6 +16,33 @@ export interface GatewayConfig {
    * When absent: internal addresses are allowed only for a sandbox gateway whose publicUrl is loopback.
    */
   readonly outbound?: OutboundSettings | undefined;
+  /** Who may call the sandbox's JSON endpoints (resolved from HOST and UMF_SANDBOX_PUBLIC). */
+  readonly sandboxAccess: SandboxAccess;
+}
+
+/**
+ * Who may call the sandbox's JSON endpoints (`GET /sandbox/sms`, `POST /sandbox/payments/{id}/pay`):
+ *
+ * - `loopback`: the gateway listens on a loopback address only, so every caller is on this machine
+ *   and needs no token (PRODUCT.md's contract);
+ * - `token`: it listens beyond loopback (HOST=0.0.0.0, a LAN address): a loopback caller still needs
+ *   no token, any other caller sends its merchant's bearer token and reaches only that merchant's
+ *   payments and the SMS of them;
+ * - `public`: UMF_SANDBOX_PUBLIC=1: anybody, without a token.
+ *
+ * Outside `public` the rule is the same (a caller that is not loopback needs a token); the two differ
+ * in what the start-up line says. A request carrying Forwarded / X-Forwarded-For / X-Real-IP came
+ * through a proxy and is not a loopback caller, whatever the proxy's own address.
+ */
+export type SandboxAccess = 'loopback' | 'token' | 'public';
+
+/** The start-up line's words for a SandboxAccess. */
+export function sandboxAccessText(access: SandboxAccess): string {
+  return access === 'public'
+    ? 'sandbox endpoints public (UMF_SANDBOX_PUBLIC=1)'
+    : access === 'token'
+      ? 'sandbox endpoints: token required beyond loopback'
+      : 'sandbox endpoints open to loopback only';
 }
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;

@@ -4,6 +4,7 @@ import { parseTimeOfDay } from '../time/china-time.ts';
 import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from '../settlement/settlement-schedule.ts';
 import { parseAllowList, type OutboundSettings } from '../outbound/outbound-policy.ts';
 import { refusedKind } from '../outbound/address-ranges.ts';
+import type { SandboxAccess } from './gateway-config.ts';
 
 export interface ProcessConfig {
   readonly host: string;
@@ -24,6 +25,8 @@ export interface ProcessConfig {
    * UMF_NOTIFY_ALLOW_PRIVATE (1/0; default 1 only in sandbox mode listening on loopback).
    */
   readonly outbound: OutboundSettings;
+  /** From HOST and UMF_SANDBOX_PUBLIC (`1` or `0`, default `0`): see SandboxAccess. */
+  readonly sandboxAccess: SandboxAccess;
 }
 
 export interface ConfigFlags {
@@ -56,6 +59,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
     logLevel: env.LOG_LEVEL ?? 'info',
     settlement: settlementSchedule(env),
     outbound: outboundSettings(env, sandbox && isLoopbackHost(host)),
+    sandboxAccess: sandboxAccess(host, env.UMF_SANDBOX_PUBLIC),
   };
 }
 
@@ -77,6 +81,14 @@ function outboundSettings(env: NodeJS.ProcessEnv, privateByDefault: boolean): Ou
     throw new Error(`invalid UMF_NOTIFY_ALLOW: ${(error as Error).message}`);
   }
   return { allowPrivate: flag === undefined || flag === '' ? privateByDefault : flag === '1', allow };
+}
+
+function sandboxAccess(host: string, open: string | undefined): SandboxAccess {
+  if (open !== undefined && open !== '' && open !== '0' && open !== '1') {
+    throw new Error(`invalid UMF_SANDBOX_PUBLIC ${JSON.stringify(open)}: 1 (sandbox endpoints open to anyone) or 0`);
+  }
+  if (open === '1') return 'public';
+  return isLoopbackHost(host) ? 'loopback' : 'token';
 }
 
 function settlementSchedule(env: NodeJS.ProcessEnv): SettlementSchedule {

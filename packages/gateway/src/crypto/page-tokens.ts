@@ -2,8 +2,23 @@
  * Tokens in the URLs of pages the platform hands out (hosted checkout, sandbox wallet, WeChat
  * authorisation state): an HMAC of the purpose and the object id under a key derived from the
  * master key. Whoever holds the URL may act on that one object; nobody can make one up.
+ *
+ * A payment's page token lives as long as the payment can be paid, plus PAGE_TOKEN_GRACE_MS (the
+ * payer who paid at the last minute still sees the result page): the routes that check a token
+ * check `pageTokenExpired(payment.expire_at, now)` too, and answer an expired link with the
+ * "link expired" page (410). The token itself stays the 32 hex characters of today's links, and the
+ * payment's expiry it depends on is fixed when the payment is created, so the check is the same as
+ * an expiry signed into the token.
  */
 import type { SecretBox } from '../crypto/master-key.ts';
+
+/** How long after its payment's expire_at a page token is still accepted (1 hour). */
+export const PAGE_TOKEN_GRACE_MS = 60 * 60_000;
+
+/** Whether the page token of a payment that expires (or expired) at `expireAt` is no longer accepted. */
+export function pageTokenExpired(expireAt: number, now: number): boolean {
+  return now > expireAt + PAGE_TOKEN_GRACE_MS;
+}
 
 export class PageTokens {
   readonly #box: SecretBox;

@@ -213,9 +213,12 @@ export function errorNotice(message: PayerMessage | undefined, lang: Lang): Raw 
   </div>`;
 }
 
-export type ErrorKind = 'notFound' | 'forbidden' | 'pageNotFound' | 'error' | 'badRequest';
+export type ErrorKind = 'notFound' | 'forbidden' | 'expired' | 'pageNotFound' | 'error' | 'badRequest';
 
-/** A page for a person instead of a stack trace or a JSON error: 404, 403, 400 or 500. */
+/**
+ * A page for a person instead of a stack trace or a JSON error: 404, 403, 410 (`expired`: the link
+ * outlived its payment, crypto/page-tokens.ts), 400 or 500.
+ */
 export function errorPage(
   lang: Lang,
   kind: ErrorKind,
@@ -227,11 +230,13 @@ export function errorPage(
       ? [404, 'notFoundTitle', t(lang, 'notFound')]
       : kind === 'forbidden'
         ? [403, 'forbiddenTitle', t(lang, 'forbidden')]
-        : kind === 'pageNotFound'
-          ? [404, 'notFoundTitle', t(lang, 'pageNotFound')]
-          : kind === 'badRequest'
-            ? [400, 'badRequestTitle', detail ?? '']
-            : [500, 'errorTitle', t(lang, 'errorBody')];
+        : kind === 'expired'
+          ? [410, 'linkExpiredTitle', t(lang, 'linkExpired')]
+          : kind === 'pageNotFound'
+            ? [404, 'notFoundTitle', t(lang, 'pageNotFound')]
+            : kind === 'badRequest'
+              ? [400, 'badRequestTitle', detail ?? '']
+              : [500, 'errorTitle', t(lang, 'errorBody')];
   const text = kind === 'badRequest' ? body : (detail ?? body);
   const page = renderPage({
     lang,

@@ -102,6 +102,12 @@ const TEXT = {
     en: 'This payment request is unknown to WeChat Pay. Nothing was paid.',
     zh: '微信支付找不到该支付请求，未发生扣款。',
   },
+  badRedirectUrl: {
+    en:
+      "redirect_url is not the payment's ret_url: WeChat Pay sends you back only to the merchant's own " +
+      'return address. Nothing was paid.',
+    zh: 'redirect_url 不是该订单的 ret_url：微信支付只会跳转回商户下单时给出的返回地址，未发生扣款。',
+  },
   jsapiHint: {
     en: 'What WeixinJSBridge getBrandWCPayRequest shows in the WeChat browser.',
     zh: '模拟微信内置浏览器中 WeixinJSBridge getBrandWCPayRequest 的支付界面。',
@@ -167,6 +173,11 @@ const TEXT = {
     zh: '链接无效（访问令牌不匹配），请使用商户提供的完整链接。',
   },
   pageNotFound: { en: 'There is no such page.', zh: '页面不存在。' },
+  linkExpiredTitle: { en: 'Link expired', zh: '链接已过期' },
+  linkExpired: {
+    en: 'This link has expired with its payment. Ask the merchant for a new order if you still want to pay.',
+    zh: '该链接已随订单过期，如需付款请联系商户重新下单。',
+  },
   errorTitle: { en: 'Something went wrong', zh: '出错了' },
   errorBody: { en: 'The page could not be shown. Please try again in a moment.', zh: '页面暂时无法显示，请稍后再试。' },
   badRequestTitle: { en: 'Request not valid', zh: '请求无效' },

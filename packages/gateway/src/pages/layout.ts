@@ -203,13 +203,33 @@ ${script}
 </html>`;
 }
 
-/** Content-Security-Policy for our pages: nothing from another origin, inline script only by nonce. */
-export function pageCsp(nonce?: string): string {
+/**
+ * The origin a page's form may end up at besides our own, as a CSP source: browsers apply
+ * `form-action` to the redirects after a submission too, so a form whose answer redirects to the
+ * merchant (a URL the merchant gave in a signed request, or one the platform signed) names that one
+ * origin. Anything that is not an http(s) URL names nothing.
+ */
+export function formTargetOf(url: string | null | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Content-Security-Policy for our pages: nothing from another origin, inline script only by nonce,
+ * forms only to ourselves (and to `formTarget`, the one origin the form's answer redirects to).
+ */
+export function pageCsp(nonce?: string, formTarget?: string): string {
+  const target = formTargetOf(formTarget);
   return [
     "default-src 'none'",
     "style-src 'unsafe-inline'",
     "img-src 'self' data:",
-    "form-action 'self' http: https:",
+    target ? `form-action 'self' ${target}` : "form-action 'self'",
     nonce ? `script-src 'nonce-${nonce}'` : "script-src 'none'",
     "connect-src 'self'",
     "base-uri 'none'",

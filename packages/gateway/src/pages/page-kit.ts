@@ -19,12 +19,22 @@ export function nonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-export function sendHtml(reply: FastifyReply, status: number, body: string, scriptNonce?: string): FastifyReply {
+/**
+ * An HTML page with the pages' headers. `formTarget`: the URL the page's form is answered with a
+ * redirect to, when that is not this gateway (its origin joins the CSP's `form-action`).
+ */
+export function sendHtml(
+  reply: FastifyReply,
+  status: number,
+  body: string,
+  scriptNonce?: string,
+  formTarget?: string,
+): FastifyReply {
   return (
     reply
       .code(status)
       .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', pageCsp(scriptNonce))
+      .header('content-security-policy', pageCsp(scriptNonce, formTarget))
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
       .header('x-frame-options', 'DENY')

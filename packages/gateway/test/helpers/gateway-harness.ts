@@ -69,6 +69,8 @@ export async function startHarness(
     workers?: boolean;
     tokenTtlSeconds?: number;
     logger?: any;
+    /** Who may call the sandbox JSON endpoints (default `loopback`, as a gateway on 127.0.0.1). */
+    sandboxAccess?: 'loopback' | 'token' | 'public';
     settlement?: SettlementSchedule;
     settlementCheckMs?: number;
     /** The outbound address policy (default: the sandbox-on-loopback default, internal addresses allowed). */
@@ -92,6 +94,7 @@ export async function startHarness(
     ...(options.tokenTtlSeconds !== undefined ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.outbound !== undefined ? { outbound: options.outbound } : {}),
+    ...(options.sandboxAccess !== undefined ? { sandboxAccess: options.sandboxAccess } : {}),
   });
   const address = await gateway.listen(0, '127.0.0.1');
   // Links carry the public URL; now that the port is known, point it at the real one.

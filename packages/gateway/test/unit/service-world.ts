@@ -176,6 +176,7 @@ export async function openWorld(
           tokenTtlSeconds: 3600,
           bodyLimit: 262144,
           defaultExpireMinutes: 360,
+          sandboxAccess: 'loopback',
         },
         dataDir: dir,
         masterKeyEnv: MASTER_KEY,

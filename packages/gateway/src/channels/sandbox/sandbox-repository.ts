@@ -43,12 +43,17 @@ export class SandboxRepository {
       .execute();
   }
 
-  /** The messages sent to a phone, newest first. */
-  async smsTo(phone: string, limit: number): Promise<SandboxSms[]> {
+  /** The messages sent to a phone, newest first; with `merchantId`, only those about its payments. */
+  async smsTo(phone: string, limit: number, merchantId?: string): Promise<SandboxSms[]> {
     const rows = await this.#db
       .selectFrom('sandbox_sms')
       .selectAll()
       .where('phone', '=', phone)
+      .$if(merchantId !== undefined, (qb) =>
+        qb.where('payment_id', 'in', (eb) =>
+          eb.selectFrom('payments').select('payments.id').where('payments.merchant_id', '=', merchantId!),
+        ),
+      )
       .orderBy('sent_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit)

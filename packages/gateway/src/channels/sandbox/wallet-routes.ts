@@ -1,6 +1,8 @@
 /**
  * The sandbox wallets' pages (sandbox mode only): what the payer's WeChat or Alipay shows after
- * scanning a payment's QR code. Every state change is a POST carrying the page's token.
+ * scanning a payment's QR code. Every state change is a POST carrying the page's token; a token that
+ * outlived its payment (crypto/page-tokens.ts) gets the "link expired" page (410). Every redirect is
+ * to these pages themselves.
  *
  *   GET  /sandbox/wallet/{wechat|alipay}/{id}?t=TOKEN          the wallet after scanning the QR code
  *   POST /sandbox/wallet/{wechat|alipay}/{id}/pay              outcome=success|fail
@@ -8,7 +10,7 @@
  *   GET  /sandbox/wallet/{wechat|alipay}/{id}/qr.svg?t=TOKEN   the QR code of the wallet URL (SVG)
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { PageTokens } from '../../crypto/page-tokens.ts';
+import { pageTokenExpired, type PageTokens } from '../../crypto/page-tokens.ts';
 import type { PaymentRecord } from '../../payments/payment-record.ts';
 import type { PaymentService } from '../../payments/payment-service.ts';
 import type { WalletPaymentService } from '../../payments/wallet-payment-service.ts';
@@ -38,12 +40,14 @@ export interface WalletRoutesDeps {
   readonly merchants: MerchantService;
   readonly wallet: WalletChannel;
   readonly pageTokens: PageTokens;
+  /** The time (the gateway's clock): page tokens expire with their payment. */
+  readonly now: () => number;
 }
 
 type WalletParams = { Params: { provider: string; id: string }; Querystring: Query };
 
 export function walletRoutes(deps: WalletRoutesDeps): FastifyPluginAsync {
-  const { payments, walletPayments, merchants, wallet, pageTokens } = deps;
+  const { payments, walletPayments, merchants, wallet, pageTokens, now } = deps;
   return async (app) => {
     answerErrorsWithPages(app);
 
@@ -66,6 +70,10 @@ export function walletRoutes(deps: WalletRoutesDeps): FastifyPluginAsync {
       const record = await payments.findById(request.params.id);
       if (!record) {
         sendError(reply, lang, 'notFound');
+        return undefined;
+      }
+      if (pageTokenExpired(record.expire_at, now())) {
+        sendError(reply, lang, 'expired');
         return undefined;
       }
       return { provider, record };
@@ -155,6 +163,7 @@ export function walletRoutes(deps: WalletRoutesDeps): FastifyPluginAsync {
       }
       const record = await payments.findById(request.params.id);
       if (!record) return plain(404, 'payment not found');
+      if (pageTokenExpired(record.expire_at, now())) return plain(410, 'gone: this link expired with its payment');
       const { svg } = await qrSvg(wallet.qrCodeUrl(record.id, provider), 8);
       return reply
         .header('content-type', 'image/svg+xml; charset=utf-8')

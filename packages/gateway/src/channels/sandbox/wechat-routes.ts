@@ -6,11 +6,19 @@
  *   POST /sandbox/wechat/oauth2/authorize     decision=accept -> 302 notify_url?open_id=..&state=..
  *                                             decision=deny   -> 302 notify_url?error=access_denied&state=..
  *   GET  /sandbox/wechat/jsapi?appId&timeStamp&nonceStr&package&signType&paySign[&redirect_url]
- *   POST /sandbox/wechat/jsapi                confirm -> pays, 303 to redirect_url (else ret_url)
+ *   POST /sandbox/wechat/jsapi                confirm -> pays, 303 to the payment's ret_url
+ *
+ * Redirects go only where the merchant said in a signed request or the platform signed: notify_url
+ * is in the platform-signed state; the JS-API sheet goes back to the payment's ret_url (the merchant's
+ * signed create request), and redirect_url, which no signature covers, is accepted only when it is
+ * that ret_url: another http(s) URL is refused with a page and nothing is paid (one that is no http(s)
+ * URL at all is ignored). Each page's CSP lets its form go to that one origin besides ours
+ * (`form-action`, which browsers apply to the redirect after the submission too). The sheet of a
+ * payment past its expiry and PAGE_TOKEN_GRACE_MS is the "link expired" page (410).
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { DomainError } from '../../errors/domain-error.ts';
-import type { PageTokens } from '../../crypto/page-tokens.ts';
+import { pageTokenExpired, type PageTokens } from '../../crypto/page-tokens.ts';
 import type { PaymentRecord } from '../../payments/payment-record.ts';
 import type { PaymentService } from '../../payments/payment-service.ts';
 import type { WalletPaymentService } from '../../payments/wallet-payment-service.ts';
@@ -48,13 +56,16 @@ export interface WechatRoutesDeps {
   readonly merchants: MerchantService;
   readonly wallet: SandboxWallet;
   readonly pageTokens: PageTokens;
+  /** The time (the gateway's clock): the sheet of an expired payment is an expired link. */
+  readonly now: () => number;
 }
 
 type JsapiFound = {
   kind: 'ok';
   record: PaymentRecord;
   params: Record<string, string>;
-  redirectUrl: string | undefined;
+  /** Where Confirm and Cancel go: the payment's ret_url. */
+  returnUrl: string | undefined;
 };
 
 type JsapiResult = JsapiFound | { kind: 'error'; status: number; message: string };
@@ -70,7 +81,7 @@ function httpUrl(value: string | undefined): string | undefined {
 }
 
 export function wechatRoutes(deps: WechatRoutesDeps): FastifyPluginAsync {
-  const { payments, walletPayments, openIds, openIdNames, merchants, wallet, pageTokens } = deps;
+  const { payments, walletPayments, openIds, openIdNames, merchants, wallet, pageTokens, now } = deps;
   return async (app) => {
     answerErrorsWithPages(app);
 
@@ -109,7 +120,8 @@ export function wechatRoutes(deps: WechatRoutesDeps): FastifyPluginAsync {
         userName: DEFAULT_SANDBOX_USER,
         nonce: scriptNonce,
       });
-      return sendHtml(reply, 200, page, scriptNonce);
+      // Both answers of the form redirect to notify_url (in the signed state).
+      return sendHtml(reply, 200, page, scriptNonce, parsed.notifyUrl);
     });
 
     app.post(AUTHORIZE_PATH, async (request, reply) => {
@@ -141,6 +153,7 @@ export function wechatRoutes(deps: WechatRoutesDeps): FastifyPluginAsync {
       }
       const redirect = source('redirect_url');
       if (redirect) params.redirect_url = redirect;
+      // Not an http(s) URL (e.g. javascript:): ignored, the way back is ret_url.
       const info: WalletPayInfo = {
         app_id: params.appId!,
         time_stamp: params.timeStamp!,
@@ -164,7 +177,15 @@ export function wechatRoutes(deps: WechatRoutesDeps): FastifyPluginAsync {
       const prepayId = /^prepay_id=(.+)$/.exec(parsed.info.package)?.[1];
       const record = prepayId ? await payments.findByPrepayId(prepayId) : undefined;
       if (!record) return { kind: 'error', status: 404, message: t(lang, 'badPrepay') };
-      return { kind: 'ok', record, params: parsed.params, redirectUrl: parsed.redirectUrl };
+      if (pageTokenExpired(record.expire_at, now())) {
+        return { kind: 'error', status: 410, message: t(lang, 'linkExpired') };
+      }
+      // No signature covers redirect_url: only the ret_url of the merchant's signed request is a way back.
+      const retUrl = httpUrl(record.ret_url ?? undefined);
+      if (parsed.redirectUrl !== undefined && parsed.redirectUrl !== retUrl) {
+        return { kind: 'error', status: 400, message: t(lang, 'badRedirectUrl') };
+      }
+      return { kind: 'ok', record, params: parsed.params, returnUrl: retUrl };
     }
 
     async function renderJsapi(reply: FastifyReply, lang: Lang, found: JsapiFound, error?: PayerMessage, status = 200) {
@@ -179,12 +200,13 @@ export function wechatRoutes(deps: WechatRoutesDeps): FastifyPluginAsync {
         payerName,
         params: found.params,
         action: JSAPI_PATH,
-        cancelUrl: found.redirectUrl ?? record.ret_url ?? undefined,
+        cancelUrl: found.returnUrl,
         selfUrl: pathWith(JSAPI_PATH, found.params),
         nonce: scriptNonce,
         error,
       });
-      return sendHtml(reply, status, page, scriptNonce);
+      // Confirm is answered with a redirect to ret_url.
+      return sendHtml(reply, status, page, scriptNonce, found.returnUrl);
     }
 
     app.get<{ Querystring: Query }>(JSAPI_PATH, async (request, reply) => {
@@ -215,7 +237,7 @@ export function wechatRoutes(deps: WechatRoutesDeps): FastifyPluginAsync {
         t: pageTokens.token('wallet-WECHAT', found.record.id),
         lang,
       });
-      return reply.redirect(found.redirectUrl ?? found.record.ret_url ?? result, 303);
+      return reply.redirect(found.returnUrl ?? result, 303);
     });
   };
 }
