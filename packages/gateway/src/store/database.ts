@@ -26,6 +26,7 @@ import * as m002 from './migrations/002-wallets-and-checkout.ts';
 import * as m003 from './migrations/003-ledger-and-refunds.ts';
 import * as m004 from './migrations/004-customs-and-settlement.ts';
 import * as m005 from './migrations/005-failure-reasons-and-prepay-ids.ts';
+import * as m006 from './migrations/006-auth-throttle.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-ledger-and-refunds': m003,
   '004-customs-and-settlement': m004,
   '005-failure-reasons-and-prepay-ids': m005,
+  '006-auth-throttle': m006,
 };
 
 class StaticMigrations implements MigrationProvider {
