@@ -18,7 +18,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { GatewayContext } from './context.ts';
 import { API_PREFIX } from './http/links.ts';
 import { umfConventions } from './http/umf-plugin.ts';
-import { makeAuthenticate, verifySignature } from './http/authenticate.ts';
+import { InvalidTokenLimiter, makeAuthenticate, verifySignature } from './http/authenticate.ts';
 import { idempotency } from './http/idempotency.ts';
 import { normaliseBody } from './http/body-normaliser.ts';
 import { UMF_AJV, schemaErrorFormatter } from './http/schema-errors.ts';
@@ -76,9 +76,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (api) => {
       await api.register(oauthRoutes({ oauth: services.oauth }));
       await api.register(async (authed) => {
-        const authenticate = makeAuthenticate((token, withKeys) => services.oauth.holderOf(token, withKeys));
+        const authenticate = makeAuthenticate(
+          (token, withKeys) => services.oauth.holderOf(token, withKeys),
+          new InvalidTokenLimiter(clock),
+        );
         authed.decorateRequest('merchantKeyPems', undefined);
-        authed.addHook('onRequest', async (request) => authenticate(request));
+        authed.addHook('onRequest', async (request, reply) => authenticate(request, reply));
         // A POST's signature is checked over the raw bytes before anything reads them; then its JSON
         // is parsed, key-normalised (request-json.ts) and normalised for its schema (numbers to
         // strings, blank members dropped: body-normaliser.ts), which Fastify validates it against.

@@ -64,6 +64,34 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(ok.statusCode, 200, ok.body);
     });
 
+    test('random bearer tokens: after 30 within a minute the address waits a minute, others do not', async () => {
+      const m = await h.merchant();
+      const token = await h.token(m);
+      const from = '192.0.2.99';
+      const bank = (bearer: string, remoteAddress: string) =>
+        h.gateway.app.inject({
+          method: 'GET',
+          url: '/cberest/v1/bank?type=CREDIT_CARD',
+          remoteAddress,
+          headers: { authorization: `Bearer ${bearer}` },
+        });
+      for (let i = 0; i < 30; i++) {
+        const res = await bank(i.toString(16).padStart(64, 'a'), from);
+        assert.equal(res.statusCode, 401, res.body);
+        assert.equal(codeOf(res), '00280703');
+      }
+      const limited = await bank('b'.repeat(64), from);
+      assert.equal(limited.statusCode, 429, limited.body);
+      assert.equal(codeOf(limited), '00280704');
+      assert.equal(limited.headers['retry-after'], '60');
+      assert.ok(h.verifies(limited.body), 'the 429 is signed like every API answer');
+      // The address waits even with a valid token; another address with it is served.
+      assert.equal((await bank(token, from)).statusCode, 429);
+      assert.equal((await bank(token, MERCHANT)).statusCode, 200);
+      h.clock.advance(60_000);
+      assert.equal((await bank(token, from)).statusCode, 200);
+    });
+
     test('the counts are rows in the database that a second gateway process would read', async () => {
       const m = await h.merchant();
       const from = '192.0.2.77';
