@@ -61,6 +61,23 @@ export class AuthThrottleRepository {
     return { admitted: false, blockedUntil: numberOf(blocked.blocked_until) };
   }
 
+  /**
+   * A checked attempt failed at `now`: the source's block (if its count blocks it) runs from now, not
+   * from when the attempt was admitted (checking a secret takes a while), and is never shortened.
+   */
+  async failed(db: Db, key: string, now: number, rule: ThrottleRule): Promise<void> {
+    const row = await this.get(db, key);
+    if (!row) return;
+    const wait = blockFor(rule, row.failures);
+    if (wait === 0) return;
+    await db
+      .updateTable('auth_throttle')
+      .set({ blocked_until: now + wait })
+      .where('key', '=', key)
+      .where('blocked_until', '<', now + wait)
+      .execute();
+  }
+
   /** Takes back the failure counted in advance for a successful attempt: the source is not blocked by it. */
   async succeeded(db: Db, key: string, rule: ThrottleRule): Promise<void> {
     await db

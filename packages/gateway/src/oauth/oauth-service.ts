@@ -113,7 +113,15 @@ export class OAuthService {
     await this.#prune(now);
     const merchant = await merchants.credentialsOf(clientId);
     const ok = merchant ? await verifySecret(clientSecret, merchant.clientSecretHash) : false;
-    if (!merchant || !ok) refuse('invalid_client'); // the attempt stays counted
+    if (!merchant || !ok) {
+      // The attempt stays counted; a block it earned runs from this answer on.
+      const failedAt = clock.now();
+      await store.write(async (trx) => {
+        await throttle.failed(trx, pairKey, failedAt, PAIR_RULE);
+        await throttle.failed(trx, addressKey, failedAt, ADDRESS_RULE);
+      });
+      refuse('invalid_client');
+    }
     const active = merchant.status === 'active';
     const accessToken = randomBytes(32).toString('hex');
     await store.write(async (trx) => {
