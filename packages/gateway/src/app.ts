@@ -15,7 +15,8 @@
  *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only)
  *
  * Every answer is a catalogue code, the framework's errors included (a malformed or too long URL,
- * an unknown route, a body too large or of a content type the route does not take): signed UMF JSON everywhere but on the pages (PAGE_PATHS), which answer with a page.
+ * an unknown route, a body too large or of a content type the route does not take): signed UMF
+ * JSON everywhere but on the pages (PAGE_PATHS), which answer with a page.
  * Bodies (http/umf-plugin.ts acceptBodies): JSON on the sandbox's JSON calls; on the API what real
  * clients label their JSON with; JSON or a form at the token endpoint; forms on the pages. Anything
  * else is 00060703 (415), never parsed.

@@ -1,5 +1,6 @@
 /**
- * Every SQL statement about access tokens (the token endpoint's failure counts: auth-throttle-repository.ts). Tokens are stored
+ * Every SQL statement about access tokens (the token endpoint's failure counts are in
+ * auth-throttle-repository.ts). Tokens are stored
  * as SHA-256 hashes, one per merchant (a new token replaces the previous one).
  */
 import type { Kysely } from 'kysely';

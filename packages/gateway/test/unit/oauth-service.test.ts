@@ -66,7 +66,7 @@ const MAX_FAILURES = PAIR_RULE.freeFailures;
 const ATTACKER = '203.0.113.7';
 const MERCHANT = '198.51.100.20';
 
-test('ten wrong secrets from one address block that address for the client, never the merchant elsewhere', async (t) => {
+test('ten wrong secrets from one address block that address for the client, not the merchant elsewhere', async (t) => {
   const w = await openWorld(t);
   const { good, bad } = await client(w);
   const neighbour = await client(w, 'Neighbour Shop');
