@@ -13,12 +13,27 @@
  *     /payments/reconciliation_statement...     settlement/reconciliation-routes.ts
  *   /checkout/...                               checkout/checkout-routes.ts (every mode)
  *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only)
+ *
+ * Every answer is a catalogue code, the framework's errors included (a malformed or too long URL,
+ * an unknown route, a body too large or of a content type the route does not take): signed UMF
+ * JSON everywhere but on the pages (PAGE_PATHS), which answer with a page.
+ * Bodies (http/umf-plugin.ts acceptBodies): JSON on the sandbox's JSON calls; on the API what real
+ * clients label their JSON with; JSON or a form at the token endpoint; forms on the pages. Anything
+ * else is 00060703 (415), never parsed.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { GatewayContext } from './context.ts';
 import { API_PREFIX } from './http/links.ts';
-import { umfConventions } from './http/umf-plugin.ts';
-import { makeAuthenticate, verifySignature } from './http/authenticate.ts';
+import { acceptBodies, answerUmfError, toUmfError, umfConventions } from './http/umf-plugin.ts';
+import { RET, UmfError } from './errors/catalogue.ts';
+import { sendUmfErrorPage } from './pages/page-kit.ts';
+import { InvalidTokenLimiter, makeAuthenticate, verifySignature } from './http/authenticate.ts';
 import { idempotency } from './http/idempotency.ts';
 import { normaliseBody } from './http/body-normaliser.ts';
 import { UMF_AJV, schemaErrorFormatter } from './http/schema-errors.ts';
@@ -103,10 +118,27 @@ function loggerOptions(logger: FastifyServerOptions['logger']): FastifyServerOpt
   return { ...given, redact: REDACTED_HEADERS, serializers: { ...given.serializers, req: requestForLog } };
 }
 
+/** The page routes (HTML for a person): their errors are pages, never JSON. */
+const PAGE_PATHS = /^\/(checkout|sandbox\/wallet|sandbox\/wechat|docs)(\/|\?|$)/;
+
+export function isPagePath(url: string): boolean {
+  return PAGE_PATHS.test(url);
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { context } = options;
   const { config, services, repositories, views, channels, pageTokens, store, clock } = context;
+  /** An error of the HTTP layer or the framework, as the route's kind answers: a page or signed JSON. */
+  const answerHttpError = (error: unknown, request: FastifyRequest, reply: FastifyReply) =>
+    isPagePath(request.raw.url ?? '/')
+      ? sendUmfErrorPage(request, reply, toUmfError(error))
+      : answerUmfError(context.signer, error, request, reply);
   const app = Fastify({
+    // A malformed URL (FST_ERR_BAD_URL) or a path parameter too long (FST_ERR_MAX_PARAM_LENGTH):
+    // answered before routing, with the catalogue like everything else.
+    frameworkErrors: (error, request, reply) => {
+      answerHttpError(error, request, reply);
+    },
     logger: loggerOptions(options.logger),
     bodyLimit: config.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
@@ -122,6 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // fast-json-stringify serialiser is compiled for them (start-up time and memory for nothing).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   umfConventions(app, { signer: context.signer, platformKey: context.platform.privateKey });
+  app.setNotFoundHandler((request, reply) => answerHttpError(new UmfError(RET.ROUTE_NOT_FOUND), request, reply));
   const publicUrl = () => config.publicUrl;
   // GET /cberest/v1/openapi.json and /docs: the document is built from the routes registered below.
   await apiDocs(app, { publicUrl });
@@ -129,11 +162,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(staticRoutes);
   await app.register(
     async (api) => {
-      await api.register(oauthRoutes({ oauth: services.oauth }));
+      // Signed bodies are read as JSON whatever real clients label them with: application/json,
+      // text/plain, the form type PHP's curl sets by default, or nothing (the signature covers the
+      // bytes, and no browser can send the Signature header cross-site). Anything else is refused.
+      acceptBodies(api, ['json', 'text', 'form']);
+      await api.register(async (token) => {
+        // The token endpoint takes JSON or a form (oauth/oauth-routes.ts).
+        acceptBodies(token, ['json', 'form', 'text']);
+        await token.register(oauthRoutes({ oauth: services.oauth }));
+      });
       await api.register(async (authed) => {
-        const authenticate = makeAuthenticate((token, withKeys) => services.oauth.holderOf(token, withKeys));
+        const authenticate = makeAuthenticate(
+          (token, withKeys) => services.oauth.holderOf(token, withKeys),
+          new InvalidTokenLimiter(clock),
+        );
         authed.decorateRequest('merchantKeyPems', undefined);
-        authed.addHook('onRequest', async (request) => authenticate(request));
+        authed.addHook('onRequest', async (request, reply) => authenticate(request, reply));
         // A POST's signature is checked over the raw bytes before anything reads them; then its JSON
         // is parsed, key-normalised (request-json.ts) and normalised for its schema (numbers to
         // strings, blank members dropped: body-normaliser.ts), which Fastify validates it against.
@@ -176,7 +220,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     pageTokens,
     now: () => clock.now(),
   };
-  await app.register(
+  // The pages' forms post application/x-www-form-urlencoded, and nothing else.
+  const pages = async (plugin: FastifyPluginAsync) =>
+    app.register(async (scope) => {
+      acceptBodies(scope, ['form']);
+      await scope.register(plugin);
+    });
+  await pages(
     checkoutRoutes({ ...payerPages, cards: services.cards, wallet: channels.wallet, sandbox: config.sandbox }),
   );
   if (config.sandbox && context.sandbox) {
@@ -191,8 +241,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         holderOf: (token, withKeys) => services.oauth.holderOf(token, withKeys),
       }),
     );
-    await app.register(walletRoutes({ ...payerPages, walletPayments, wallet: sandbox.wallet }));
-    await app.register(
+    await pages(walletRoutes({ ...payerPages, walletPayments, wallet: sandbox.wallet }));
+    await pages(
       wechatRoutes({
         ...payerPages,
         walletPayments,

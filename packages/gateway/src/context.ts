@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Store } from './store/database.ts';
 import { systemClock, type Clock } from './time/clock.ts';
-import { loadMasterKey, type SecretBox } from './crypto/master-key.ts';
+import { loadMasterKey, securePrivateFiles, type SecretBox } from './crypto/master-key.ts';
 import { loadOrCreatePlatformKeys, type PlatformKeys } from './crypto/platform-keys.ts';
 import { PageTokens } from './crypto/page-tokens.ts';
 import { signSha256WithRsa } from './crypto/rsa-signature.ts';
@@ -66,6 +66,7 @@ export interface GatewayKeys {
 }
 
 export async function loadKeys(options: KeyOptions, store: Store): Promise<GatewayKeys> {
+  securePrivateFiles(options.dataDir);
   const master = loadMasterKey({ env: options.masterKeyEnv, keyFile: join(options.dataDir, 'master.key') });
   return {
     platform: await loadOrCreatePlatformKeys(store, master.derive('platform key')),

@@ -8,8 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { resolveConfig, type ProcessConfig } from '../config/process-config.ts';
 import { sandboxAccessText } from '../config/gateway-config.ts';
+import { ConfigError, resolveConfig, type ProcessConfig } from '../config/process-config.ts';
 import { openStore, type Store } from '../store/database.ts';
 import { gatewayConfig, startGateway } from '../gateway.ts';
 import { createContext, loadKeys, type GatewayContext } from '../context.ts';
@@ -81,14 +81,21 @@ export async function main(
     out(USAGE);
     return command || values.help ? 0 : 2;
   }
+  let config: ProcessConfig;
   try {
-    // A bad setting (UMF_SANDBOX_PUBLIC, a settlement time, the port) stops here, named.
-    const config = resolveConfig({
+    config = resolveConfig({
       host: values.host,
       port: values.port,
       dataDir: values['data-dir'],
       database: values.database,
     });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Every bad value at once, so that one run shows all there is to fix.
+    err(`umf-gateway: ${error.message}\n`);
+    return 2;
+  }
+  try {
     switch (command) {
       case 'serve':
         return await serve(config, err);

@@ -1,12 +1,13 @@
 /**
  * The master key protects secrets at rest: the platform's private key and the card data held between
  * SMS verification and the bank's answer. It comes from `UMF_MASTER_KEY` (base64 of 32 bytes) or a
- * key file (`master.key` in the data directory, created with mode 0600 on first start). Gateways
+ * key file (`master.key` in the data directory, created with mode 0600 on first start; the data
+ * directory is kept 0700 and its database and merchant key files 0600: securePrivateFiles). Gateways
  * sharing one PostgreSQL database must share the master key.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export class SecretBox {
   readonly #key: Buffer;
@@ -61,7 +62,7 @@ export function loadMasterKey(source: MasterKeySource): SecretBox {
     if (key.length !== 32) throw new Error(`${source.keyFile} does not hold a base64 32-byte key`);
     return new SecretBox(key);
   }
-  mkdirSync(dirname(source.keyFile), { recursive: true });
+  mkdirSync(dirname(source.keyFile), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   try {
     writeFileSync(source.keyFile, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
@@ -72,4 +73,36 @@ export function loadMasterKey(source: MasterKeySource): SecretBox {
   }
   chmodSync(source.keyFile, 0o600);
   return new SecretBox(key);
+}
+
+/** The gateway's own files in a data directory: SQLite databases (and their -wal/-shm/-journal). */
+const DATABASE_FILE = /\.(sqlite|sqlite3|db)(-wal|-shm|-journal)?$/;
+
+/**
+ * Makes the data directory private, whatever the umask was when its files were made: the directory
+ * itself and its `merchants/` directory 0700, the database files in it and the merchant key files
+ * 0600 (master.key is checked, not fixed: loadMasterKey refuses a key file others could read). Run at
+ * start-up; directories above the data directory are never touched. Nothing to do when it does not
+ * exist (a PostgreSQL database and UMF_MASTER_KEY need none).
+ */
+export function securePrivateFiles(dataDir: string): void {
+  if (!existsSync(dataDir)) return;
+  chmodSync(dataDir, 0o700);
+  for (const name of readdirSync(dataDir)) {
+    if (DATABASE_FILE.test(name)) chmodIfFile(join(dataDir, name), 0o600);
+  }
+  const merchants = join(dataDir, 'merchants');
+  if (existsSync(merchants) && statSync(merchants).isDirectory()) {
+    chmodSync(merchants, 0o700);
+    for (const name of readdirSync(merchants)) chmodIfFile(join(merchants, name), 0o600);
+  }
+}
+
+function chmodIfFile(path: string, mode: number): void {
+  try {
+    if (statSync(path).isFile()) chmodSync(path, mode);
+  } catch (error) {
+    // Deleted meanwhile (a -wal file at a checkpoint): nothing to protect.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }

@@ -26,6 +26,8 @@ export const RET = {
   UNSUPPORTED_MEDIA_TYPE: entry('00060703', 415, 'Unsupported content type', 'ours'),
   ROUTE_NOT_FOUND: entry('00060704', 404, 'No such resource', 'ours'),
   METHOD_NOT_ALLOWED: entry('00060705', 405, 'Method not allowed on this resource', 'ours'),
+  URL_INVALID: entry('00060706', 400, 'Request URL is malformed', 'ours'),
+  URL_TOO_LONG: entry('00060707', 414, 'Request URL is too long', 'ours'),
 
   // Authentication and signatures
   SIGNATURE_INVALID: entry('00060710', 401, 'Merchant signature validation failure'),

@@ -96,37 +96,61 @@ export function umfConventions(app: FastifyInstance, deps: UmfConventionsDeps): 
       .send(bytes);
   });
 
-  // Every body is kept as raw bytes; routes parse it themselves (JSON or form) after the signature
-  // check, so a GET with `Content-Type: application/json` and no body is fine.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+  // Bodies are kept as raw bytes; routes parse them themselves (JSON or form) after the signature
+  // check. Which content types a scope takes is said by acceptBodies (JSON by default); a GET with
+  // `Content-Type: application/json` and no body is never parsed.
+  acceptBodies(app, ['json']);
+
+  app.setErrorHandler((error, request, reply) => answerUmfError(deps.signer, error, request, reply));
+}
+
+/**
+ * What a body may be labelled: JSON (`application/json`, any parameters), a form
+ * (`application/x-www-form-urlencoded`) or plain text (`text/plain`, what hand-built clients label
+ * their JSON with).
+ */
+export type BodyKind = 'json' | 'form' | 'text';
+
+const BODY_TYPES: Readonly<Record<BodyKind, readonly [RegExp, string]>> = {
+  json: [/^application\/json\s*(;|$)/i, 'application/json'],
+  form: [/^application\/x-www-form-urlencoded\s*(;|$)/i, 'application/x-www-form-urlencoded'],
+  text: [/^text\/plain\s*(;|$)/i, 'text/plain'],
+};
+
+/**
+ * The bodies a scope's routes take, as raw bytes: the content types of `kinds`, or a body without a
+ * Content-Type (hand-built requests; the route still parses it as its kind). Any other content type
+ * is refused with `00060703` (415) before anything reads it.
+ */
+export function acceptBodies(scope: FastifyInstance, kinds: readonly BodyKind[]): void {
+  scope.removeAllContentTypeParsers();
+  const wanted = kinds.map((k) => BODY_TYPES[k][1]);
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    const type = request.headers['content-type']?.trim();
+    if (type && !kinds.some((k) => BODY_TYPES[k][0].test(type))) {
+      done(new UmfError(RET.UNSUPPORTED_MEDIA_TYPE, `send Content-Type: ${wanted.join(' or ')}`), undefined);
+      return;
+    }
     request.rawBody = body as Buffer;
     done(null, undefined);
   });
+}
 
-  app.setNotFoundHandler((request, reply) => {
-    reply.umf(errorResult(RET.ROUTE_NOT_FOUND, RET.ROUTE_NOT_FOUND.message), RET.ROUTE_NOT_FOUND);
-  });
-
-  app.setErrorHandler((error, request, reply) => {
-    const umf = toUmfError(error);
-    if (umf.entry === RET.SYSTEM_ERROR) {
-      request.log.error(
-        { err: { message: (error as Error).message, stack: (error as Error).stack } },
-        'unhandled error',
-      );
-    }
-    const message = umf.detail ? `${umf.entry.message}: ${umf.detail}` : umf.entry.message;
-    reply.code(umf.entry.http).header('content-type', 'application/json; charset=utf-8');
-    const body = buildSignedBody(
-      deps.signer,
-      umf.entry,
-      errorResult(umf.entry, message),
-      message,
-      request.method === 'GET',
-    );
-    sendBody(reply, body);
-  });
+/** The signed UMF error answer of any error (the error handler of the API, and framework errors). */
+export function answerUmfError(
+  signer: ResponseSigner,
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const umf = toUmfError(error);
+  if (umf.entry === RET.SYSTEM_ERROR) {
+    request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'unhandled error');
+  }
+  const message = umf.detail ? `${umf.entry.message}: ${umf.detail}` : umf.entry.message;
+  reply.code(umf.entry.http).header('content-type', 'application/json; charset=utf-8');
+  const body = buildSignedBody(signer, umf.entry, errorResult(umf.entry, message), message, request.method === 'GET');
+  return sendBody(reply, body);
 }
 
 /**
@@ -165,10 +189,15 @@ export function toUmfError(error: unknown): UmfError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new UmfError(RET.INVALID_JSON);
+    case 'FST_ERR_BAD_URL':
+      return new UmfError(RET.URL_INVALID);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new UmfError(RET.URL_TOO_LONG);
   }
   if (status === 404) return new UmfError(RET.ROUTE_NOT_FOUND);
   if (status === 405) return new UmfError(RET.METHOD_NOT_ALLOWED);
   if (status === 413) return new UmfError(RET.BODY_TOO_LARGE);
+  if (status === 414) return new UmfError(RET.URL_TOO_LONG);
   if (status === 415) return new UmfError(RET.UNSUPPORTED_MEDIA_TYPE);
   if (status !== undefined && status >= 400 && status < 500)
     return new UmfError(RET.VALIDATION, (error as Error).message);

@@ -2,7 +2,7 @@
  * POST /oauth/authorize: OAuth2 client credentials (oauth-service.ts). JSON or form-encoded body, or
  * HTTP Basic credentials. The answer is compact JSON with `access_token` FIRST (a real integration
  * reads it by position) and is not signed; errors are signed UMF errors like every other answer, and
- * a locked-out client gets a `Retry-After` header.
+ * a throttled source (oauth-service.ts) gets a `Retry-After` header.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { DomainError } from '../errors/domain-error.ts';
@@ -31,7 +31,7 @@ export function oauthRoutes(deps: OAuthRoutesDeps): FastifyPluginAsync {
         const credentials = credentialsOf(request.body, request.headers.authorization);
         let issued;
         try {
-          issued = await deps.oauth.authorize(credentials);
+          issued = await deps.oauth.authorize(credentials, request.ip);
         } catch (error) {
           const retryAfterMs = error instanceof DomainError ? error.facts.retryAfterMs : undefined;
           if (retryAfterMs !== undefined) reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)));

@@ -57,8 +57,10 @@ export const authorizeRoute = {
     'OAuth2 client credentials: a token for the other routes, sent as `Authorization: Bearer<token>` (with or ' +
     'without a space). A new token disables the previous one; an expired or replaced token is ' +
     `${codes('TOKEN_INVALID')}: ` +
-    `fetch a new one and retry. Wrong credentials: ${codes('INVALID_CLIENT')}; after 10 failures in 15 minutes the ` +
-    `client id is locked out for 15 minutes (${codes('TOO_MANY_AUTH_ATTEMPTS')}).`,
+    `fetch a new one and retry. Wrong credentials: ${codes('INVALID_CLIENT')}; after 10 failures for one client id ` +
+    'from one address (or 100 from one address), that address waits 1 s, then twice as long after each ' +
+    `further failure, at most 15 minutes (${codes('TOO_MANY_AUTH_ATTEMPTS')} with \`Retry-After\`); other ` +
+    'addresses are not affected.',
   tags: ['OAuth'],
   operationId: 'authorize',
   security: [],

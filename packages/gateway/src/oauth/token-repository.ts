@@ -1,10 +1,11 @@
 /**
- * Every SQL statement about access tokens and the token endpoint's failure counts. Tokens are stored
+ * Every SQL statement about access tokens (the token endpoint's failure counts are in
+ * auth-throttle-repository.ts). Tokens are stored
  * as SHA-256 hashes, one per merchant (a new token replaces the previous one).
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { Db, Trx } from '../store/database.ts';
+import type { Trx } from '../store/database.ts';
 import { PreparedQuery } from '../store/prepared.ts';
 import { numberOf } from '../store/records.ts';
 import { merchantOf, type MerchantRow } from '../merchants/merchant-repository.ts';
@@ -78,49 +79,5 @@ export class TokenRepository {
       .values({ merchant_id: merchantId, ...stored })
       .onConflict((oc) => oc.column('merchant_id').doUpdateSet(stored))
       .execute();
-  }
-
-  /** Until when the client is locked out (0 or in the past: it is not). */
-  async lockedUntil(clientId: string): Promise<number> {
-    const row = await this.#db
-      .selectFrom('auth_failures')
-      .select('locked_until')
-      .where('client_id', '=', clientId)
-      .executeTakeFirst();
-    return row ? numberOf(row.locked_until) : 0;
-  }
-
-  /**
-   * Counts one attempt in a single statement (concurrent attempts are all counted) and returns how
-   * many the window holds now; the attempt that reaches `maxFailures` locks the client until
-   * `now + lockoutMs`. A window older than `windowMs`, or one whose lockout has ended, starts again at
-   * this attempt (so a client that waits out its lockout gets its attempts back at once).
-   */
-  async reserveAttempt(
-    db: Db,
-    clientId: string,
-    now: number,
-    limits: { readonly maxFailures: number; readonly windowMs: number; readonly lockoutMs: number },
-  ): Promise<number> {
-    const stale = sql<boolean>`(auth_failures.window_start < ${now - limits.windowMs}
-      OR (auth_failures.locked_until <> 0 AND auth_failures.locked_until <= ${now}))`;
-    const row = await db
-      .insertInto('auth_failures')
-      .values({ client_id: clientId, failures: 1, window_start: now, locked_until: 0 })
-      .onConflict((oc) =>
-        oc.column('client_id').doUpdateSet({
-          failures: sql<number>`CASE WHEN ${stale} THEN 1 ELSE auth_failures.failures + 1 END`,
-          window_start: sql<number>`CASE WHEN ${stale} THEN ${now} ELSE auth_failures.window_start END`,
-          locked_until: sql<number>`CASE WHEN ${stale} THEN 0 WHEN auth_failures.failures + 1 >= ${limits.maxFailures}
-            THEN ${now + limits.lockoutMs} ELSE auth_failures.locked_until END`,
-        }),
-      )
-      .returning('failures')
-      .executeTakeFirstOrThrow();
-    return numberOf(row.failures);
-  }
-
-  async clearFailures(db: Trx, clientId: string): Promise<void> {
-    await db.deleteFrom('auth_failures').where('client_id', '=', clientId).execute();
   }
 }

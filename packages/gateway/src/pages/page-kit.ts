@@ -9,8 +9,9 @@ import QRCode from 'qrcode';
 import { DomainError } from '../errors/domain-error.ts';
 import { UmfError } from '../errors/catalogue.ts';
 import { codeOf } from '../http/error-codes.ts';
+import { toUmfError } from '../http/umf-plugin.ts';
 import { pageCsp, pickLang, type Lang } from './layout.ts';
-import { payerMessage, t, type PayerMessage } from './i18n.ts';
+import { payerMessage, type PayerMessage } from './i18n.ts';
 import { errorPage, type ErrorKind } from './common.ts';
 
 export type Query = Record<string, string | undefined>;
@@ -50,6 +51,24 @@ export function sendError(reply: FastifyReply, lang: Lang, kind: ErrorKind, deta
   return sendHtml(reply, page.status, page.html);
 }
 
+/**
+ * The page of an error of the HTTP layer or the framework (bad URL, URL too long, body too large,
+ * unsupported content type, unknown page): the catalogue's status, the payer's wording of its code.
+ * Safe before routing, when the request has no parsed query yet.
+ */
+export function sendUmfErrorPage(request: FastifyRequest, reply: FastifyReply, error: UmfError): FastifyReply {
+  let lang: Lang;
+  try {
+    lang = langOf(request);
+  } catch {
+    lang = pickLang(undefined, request.headers['accept-language']);
+  }
+  const status = error.entry.http;
+  const kind: ErrorKind = status === 404 ? 'pageNotFound' : status >= 500 ? 'error' : 'badRequest';
+  const page = errorPage(lang, kind, kind === 'badRequest' ? payerMessage(lang, error).text : undefined);
+  return sendHtml(reply, status, page.html);
+}
+
 /** The fields of an `application/x-www-form-urlencoded` POST (the only kind our forms send). */
 export function formOf(request: FastifyRequest): URLSearchParams {
   return new URLSearchParams(request.rawBody ? request.rawBody.toString('utf8') : '');
@@ -85,13 +104,9 @@ export function answerErrorsWithPages(app: FastifyInstance): void {
     if (error instanceof DomainError && codeOf(error.reason).http < 500) {
       return sendError(reply, lang, 'badRequest', payerMessage(lang, error).text);
     }
-    const status = (error as { statusCode?: number }).statusCode;
-    if (!(error instanceof UmfError) && status !== undefined && status >= 400 && status < 500) {
-      return sendError(reply, lang, 'badRequest', t(lang, 'badRequestTitle'));
-    }
-    if (error instanceof UmfError && error.entry.http < 500) {
-      return sendError(reply, lang, 'badRequest', payerMessage(lang, error).text);
-    }
+    // The HTTP layer's and the framework's errors: the catalogue's code and status, as a page.
+    const umf = error instanceof UmfError ? error : toUmfError(error);
+    if (umf.entry.http < 500) return sendUmfErrorPage(request, reply, umf);
     request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'page error');
     return sendError(reply, lang, 'error');
   });

@@ -15,7 +15,7 @@ import {
 } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite/pglite-dialect.ts';
@@ -26,6 +26,7 @@ import * as m002 from './migrations/002-wallets-and-checkout.ts';
 import * as m003 from './migrations/003-ledger-and-refunds.ts';
 import * as m004 from './migrations/004-customs-and-settlement.ts';
 import * as m005 from './migrations/005-failure-reasons-and-prepay-ids.ts';
+import * as m006 from './migrations/006-auth-throttle.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-ledger-and-refunds': m003,
   '004-customs-and-settlement': m004,
   '005-failure-reasons-and-prepay-ids': m005,
+  '006-auth-throttle': m006,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -78,9 +80,19 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let startCheckpointer: (() => Promise<WalCheckpointer | undefined>) | undefined;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // Directories made here are private; an existing one is the user's and left as it is.
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // Made 0600 before SQLite opens it (SQLite gives its -wal and -shm the mode of the database
+      // file), and set again whatever the umask did or an older gateway left.
+      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+      chmodSync(path, 0o600);
+    }
     const sqlite = new SQLite(path);
     sqlite.pragma('journal_mode = WAL');
+    if (path !== ':memory:') {
+      for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
+    }
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');

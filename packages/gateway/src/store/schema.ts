@@ -46,11 +46,13 @@ export interface AccessTokensTable {
   created_at: Int8;
 }
 
-export interface AuthFailuresTable {
-  client_id: string;
+/** Failures at the token endpoint per source (migration 006; oauth/auth-throttle-repository.ts). */
+export interface AuthThrottleTable {
+  /** `pair:<address> <client id>` or `address:<address>`. */
+  key: string;
   failures: number;
-  window_start: Int8;
-  locked_until: Int8;
+  last_attempt_at: Int8;
+  blocked_until: Int8;
 }
 
 export interface PaymentsTable {
@@ -327,7 +329,7 @@ export interface Database {
   merchants: MerchantsTable;
   merchant_keys: MerchantKeysTable;
   access_tokens: AccessTokensTable;
-  auth_failures: AuthFailuresTable;
+  auth_throttle: AuthThrottleTable;
   payments: PaymentsTable;
   payer_agreements: PayerAgreementsTable;
   payment_events: PaymentEventsTable;

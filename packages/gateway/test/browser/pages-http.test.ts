@@ -106,7 +106,7 @@ describe('pages over HTTP', () => {
       fetch(`${h.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': type }, body, redirect: 'manual' });
     const cases: Array<[string, Promise<Response>, number]> = [
       ['no token', post(`/checkout/${id}/card`, 'card_number=1'), 403],
-      ['JSON instead of a form', post(`/checkout/${id}/card`, '{"t":"x"}', 'application/json'), 403],
+      ['JSON instead of a form', post(`/checkout/${id}/card`, '{"t":"x"}', 'application/json'), 415],
       ['empty card form', post(`/checkout/${id}/card`, `t=${token}&method=CREDIT_CARD`), 400],
       ['pay without a code sent', post(`/checkout/${id}/pay`, `t=${token}&sms_code=123456`), 400],
       ['pay with a non-numeric code', post(`/checkout/${id}/pay`, `t=${token}&sms_code=%3Cscript%3E`), 400],
