@@ -460,13 +460,19 @@ for (const kind of testDatabaseUrls()) {
         );
         h.clock.advance(24 * 3600_000);
         const tomorrow = nextDay(today());
+        // The run settles each merchant in its own transaction and is marked DONE after the last one:
+        // wait for the mark, not only for the payment's settlement.
         const deadline = Date.now() + 10_000;
         let settlementId: string | null = null;
-        while (Date.now() < deadline && settlementId === null) {
+        let runState: string | undefined;
+        while (Date.now() < deadline && (settlementId === null || runState !== 'DONE')) {
           await new Promise((r) => setTimeout(r, 50));
           settlementId = (
             await db.selectFrom('payments').select('settlement_id').where('id', '=', paid.id).executeTakeFirstOrThrow()
           ).settlement_id;
+          runState = (
+            await db.selectFrom('settlement_runs').select('state').where('settle_date', '=', tomorrow).executeTakeFirst()
+          )?.state;
         }
         assert.ok(settlementId, 'settled by the scheduled run');
         const row = await db

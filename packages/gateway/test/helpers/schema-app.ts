@@ -1,7 +1,7 @@
 /**
  * A Fastify app wired as the gateway will be once the schemas are attached: the UMF wire conventions
- * (http/umf-plugin.ts: raw bodies, no content-type parsers, signed answers, UMF not-found and error
- * handlers), Ajv with the UMF options and keywords, the schema error formatter, the API docs, and every
+ * (http/umf-plugin.ts: raw bodies of the content types app.ts takes, signed answers, UMF not-found and
+ * error handlers), Ajv with the UMF options and keywords, the schema error formatter, the API docs, and every
  * route of api-docs/api-operations.ts with its schema, a preValidation hook that hands the key-normalised,
  * normalised body to Ajv, and a stub handler (by default: the body it got, `{"body":...}`, 200).
  *
@@ -10,7 +10,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { umfConventions } from '../../src/http/umf-plugin.ts';
+import { acceptBodies, answerUmfError, umfConventions } from '../../src/http/umf-plugin.ts';
+import { RET, UmfError } from '../../src/errors/catalogue.ts';
 import { apiDocs } from '../../src/api-docs/api-docs-plugin.ts';
 import { API_ROUTES, type ApiRoute } from '../../src/api-docs/api-operations.ts';
 import { UMF_AJV, schemaErrorFormatter } from '../../src/http/schema-errors.ts';
@@ -35,9 +36,15 @@ const conventions = {
 export async function buildSchemaApp(options: SchemaAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ ajv: UMF_AJV, schemaErrorFormatter, logger: false });
   umfConventions(app, conventions);
+  // As app.ts: an unknown route is the catalogue's signed 00060704.
+  app.setNotFoundHandler((request, reply) =>
+    answerUmfError(conventions.signer, new UmfError(RET.ROUTE_NOT_FOUND), request, reply),
+  );
   await apiDocs(app, { publicUrl: options.publicUrl ?? 'http://127.0.0.1:8080' });
   await app.register(
     (api, _options, registered) => {
+      // The bodies app.ts takes under /cberest/v1 (JSON however labelled; a form at the token endpoint).
+      acceptBodies(api, ['json', 'text', 'form']);
       // Where the gateway will run it: after the signature check (itself moved to preValidation), so
       // that Ajv sees the key-normalised (request-json.ts) and normalised body.
       api.addHook('preValidation', (request, _reply, done) => {
