@@ -18,9 +18,24 @@ import type { TestDatabaseKind } from './test-databases.ts';
 
 export class TestClock {
   offset = 0;
-  now = (): number => Date.now() + this.offset;
+  #frozenAt: number | undefined;
+  now = (): number => this.#frozenAt ?? Date.now() + this.offset;
   advance(ms: number): void {
-    this.offset += ms;
+    if (this.#frozenAt !== undefined) this.#frozenAt += ms;
+    else this.offset += ms;
+  }
+  /**
+   * Stops time until the returned function is called (then it runs on from where it stood, advances
+   * included): for assertions about waits of a second or two that a loaded machine must not outlast.
+   */
+  freeze(): () => void {
+    const at = this.now();
+    this.#frozenAt = at;
+    return () => {
+      if (this.#frozenAt === undefined) return;
+      this.offset = this.#frozenAt - Date.now();
+      this.#frozenAt = undefined;
+    };
   }
 }
 

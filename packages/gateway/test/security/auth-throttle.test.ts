@@ -32,7 +32,8 @@ for (const kind of testDatabaseUrls()) {
       });
     const codeOf = (res: { body: string }) => (JSON.parse(res.body) as { meta?: { ret_code?: string } }).meta?.ret_code;
 
-    test("a stranger's wrong secrets do not lock the merchant out: only the stranger's address waits", async () => {
+    test("a stranger's wrong secrets do not lock the merchant out: only the stranger's address waits", async (t) => {
+      t.after(h.clock.freeze());
       const m = await h.merchant();
       for (let i = 0; i < 30; i++) {
         const res = await authorize(m, `wrong-${i}`, ATTACKER);
@@ -48,7 +49,8 @@ for (const kind of testDatabaseUrls()) {
       assert.match(fromMerchant.body, /^\{"access_token":"[0-9a-f]{64}"/);
     });
 
-    test('the wait doubles with each failure after the tenth and ends when Retry-After says', async () => {
+    test('the wait doubles with each failure after the tenth and ends when Retry-After says', async (t) => {
+      t.after(h.clock.freeze());
       const m = await h.merchant();
       const from = '192.0.2.33';
       for (let i = 0; i < 10; i++) assert.equal((await authorize(m, `wrong-${i}`, from)).statusCode, 401);
@@ -64,7 +66,8 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(ok.statusCode, 200, ok.body);
     });
 
-    test('random bearer tokens: after 30 within a minute the address waits a minute, others do not', async () => {
+    test('random bearer tokens: after 30 within a minute the address waits a minute, others do not', async (t) => {
+      t.after(h.clock.freeze());
       const m = await h.merchant();
       const token = await h.token(m);
       const from = '192.0.2.99';
