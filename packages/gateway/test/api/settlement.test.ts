@@ -470,9 +470,8 @@ for (const kind of testDatabaseUrls()) {
           settlementId = (
             await db.selectFrom('payments').select('settlement_id').where('id', '=', paid.id).executeTakeFirstOrThrow()
           ).settlement_id;
-          runState = (
-            await db.selectFrom('settlement_runs').select('state').where('settle_date', '=', tomorrow).executeTakeFirst()
-          )?.state;
+          const run = db.selectFrom('settlement_runs').select('state').where('settle_date', '=', tomorrow);
+          runState = (await run.executeTakeFirst())?.state;
         }
         assert.ok(settlementId, 'settled by the scheduled run');
         const row = await db
