@@ -12,7 +12,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RET } from '../errors/catalogue.ts';
-import { pageTokenExpired, type PageTokens } from '../crypto/page-tokens.ts';
+import type { PageLinkRefusal, PageTokens } from '../crypto/page-tokens.ts';
 import type { WalletChannel } from '../channels/channels.ts';
 import type { PaymentRecord } from '../payments/payment-record.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
@@ -54,8 +54,16 @@ type CheckoutParams = { Params: { id: string }; Querystring: Query };
 
 const checkoutPath = (id: string) => `/checkout/${id}`;
 
+/** The status poll's answers to a link that opens nothing (JSON: the page's script reads them). */
+const STATUS_REFUSALS: Readonly<Record<PageLinkRefusal, readonly [number, string]>> = {
+  forbidden: [403, 'forbidden'],
+  notFound: [404, 'not_found'],
+  expired: [410, 'expired'],
+};
+
 export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
   const { payments, cards, merchants, wallet, pageTokens, now } = deps;
+  const findPayment = (id: string) => payments.findById(id);
   return async (app) => {
     answerErrorsWithPages(app);
 
@@ -111,21 +119,12 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
       token: string,
       lang: Lang,
     ): Promise<PaymentRecord | undefined> {
-      const { id } = request.params;
-      if (!pageTokens.valid('checkout', id, token)) {
-        sendError(reply, lang, 'forbidden');
+      const opened = await pageTokens.openPayment('checkout', request.params.id, token, findPayment, now());
+      if ('refused' in opened) {
+        sendError(reply, lang, opened.refused);
         return undefined;
       }
-      const record = await payments.findById(id);
-      if (!record) {
-        sendError(reply, lang, 'notFound');
-        return undefined;
-      }
-      if (pageTokenExpired(record.expire_at, now())) {
-        sendError(reply, lang, 'expired');
-        return undefined;
-      }
-      return record;
+      return opened.record;
     }
 
     /** After a refusal: the page again, with the payer's message and the refusal's status. */
@@ -155,13 +154,12 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
 
     app.get<CheckoutParams>('/checkout/:id/status', async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      if (!pageTokens.valid('checkout', request.params.id, request.query.t)) {
-        return reply.code(403).send({ error: 'forbidden' });
+      const opened = await pageTokens.openPayment('checkout', request.params.id, request.query.t, findPayment, now());
+      if ('refused' in opened) {
+        const [status, error] = STATUS_REFUSALS[opened.refused];
+        return reply.code(status).send({ error });
       }
-      const record = await payments.findById(request.params.id);
-      if (!record) return reply.code(404).send({ error: 'not_found' });
-      if (pageTokenExpired(record.expire_at, now())) return reply.code(410).send({ error: 'expired' });
-      return reply.send({ state: record.state });
+      return reply.send({ state: opened.record.state });
     });
 
     app.post<CheckoutParams>('/checkout/:id/card', async (request, reply) => {

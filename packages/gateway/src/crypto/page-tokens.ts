@@ -20,6 +20,9 @@ export function pageTokenExpired(expireAt: number, now: number): boolean {
   return now > expireAt + PAGE_TOKEN_GRACE_MS;
 }
 
+/** Why a page link opens nothing: its token does not match, no such payment, or it outlived its payment. */
+export type PageLinkRefusal = 'forbidden' | 'notFound' | 'expired';
+
 export class PageTokens {
   readonly #box: SecretBox;
   constructor(secrets: SecretBox) {
@@ -34,6 +37,23 @@ export class PageTokens {
     let diff = 0;
     for (let i = 0; i < 32; i++) diff |= expected.charCodeAt(i) ^ token.charCodeAt(i);
     return diff === 0;
+  }
+  /**
+   * The payment a page link opens, checked in the order every page checks it: the token of `purpose`
+   * for `id` (nothing is read for a forged one), the payment (`find`), then the link's expiry.
+   */
+  async openPayment<R extends { readonly expire_at: number }>(
+    purpose: string,
+    id: string,
+    token: unknown,
+    find: (id: string) => Promise<R | undefined>,
+    now: number,
+  ): Promise<{ readonly record: R } | { readonly refused: PageLinkRefusal }> {
+    if (!this.valid(purpose, id, token)) return { refused: 'forbidden' };
+    const record = await find(id);
+    if (!record) return { refused: 'notFound' };
+    if (pageTokenExpired(record.expire_at, now)) return { refused: 'expired' };
+    return { record };
   }
   /** A derived secret for a sandbox party (e.g. the WeChat API key). */
   secret(name: string, length = 32): string {

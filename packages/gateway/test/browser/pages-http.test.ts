@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { startHarness, sampleOrder, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { buildApp } from '../../src/app.ts';
+import { jsApiQuery } from '../helpers/wechat.ts';
 
 const sqlite = testDatabaseUrls().find((k) => k.name === 'sqlite')!;
 let seq = 0;
@@ -203,15 +204,7 @@ describe('pages over HTTP', () => {
       { ret_url: 'http://127.0.0.1:9/return' },
     );
     const info = created.payment.payer.payer_info.wechat_in_app_web.pay_info;
-    const form = new URLSearchParams({
-      appId: info.app_id,
-      timeStamp: info.time_stamp,
-      nonceStr: info.nonce_str,
-      package: info.package,
-      signType: info.sign_type,
-      paySign: info.pay_sign,
-      redirect_url: 'javascript:alert(1)',
-    });
+    const form = jsApiQuery(info, 'javascript:alert(1)');
     const page = await (await fetch(`${h.baseUrl}/sandbox/wechat/jsapi?${form}`)).text();
     assert.ok(page.includes('Sandbox Payer'), 'an empty name is the default sandbox user');
     assert.ok(!/href="javascript:/i.test(page), 'no javascript: link');

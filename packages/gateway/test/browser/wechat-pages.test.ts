@@ -14,19 +14,11 @@ import { startHarness, sampleOrder, type Harness, type TestMerchant } from '../h
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
 import { PHONE, launchBrowser, shot, startShopServer, visibleText, type ShopServer } from '../helpers/browser.ts';
+import { jsApiQuery, type JsApiPayInfo } from '../helpers/wechat.ts';
 
 const sqlite = testDatabaseUrls().find((k) => k.name === 'sqlite')!;
 let seq = 0;
 const ref = (label: string) => `X${label}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase();
-
-interface PayInfo {
-  app_id: string;
-  time_stamp: string;
-  nonce_str: string;
-  package: string;
-  sign_type: string;
-  pay_sign: string;
-}
 
 describe('sandbox WeChat pages (browser)', () => {
   let h: Harness;
@@ -60,17 +52,8 @@ describe('sandbox WeChat pages (browser)', () => {
     return res.json.links[0].href;
   }
 
-  function jsapiUrl(info: PayInfo, redirectUrl?: string): string {
-    const query = new URLSearchParams({
-      appId: info.app_id,
-      timeStamp: info.time_stamp,
-      nonceStr: info.nonce_str,
-      package: info.package,
-      signType: info.sign_type,
-      paySign: info.pay_sign,
-    });
-    if (redirectUrl) query.set('redirect_url', redirectUrl);
-    return `${h.baseUrl}/sandbox/wechat/jsapi?${query}`;
+  function jsapiUrl(info: JsApiPayInfo, redirectUrl?: string): string {
+    return `${h.baseUrl}/sandbox/wechat/jsapi?${jsApiQuery(info, redirectUrl || undefined)}`;
   }
 
   async function apiPayment(id: string): Promise<any> {
@@ -189,7 +172,7 @@ describe('sandbox WeChat pages (browser)', () => {
       const created = await h.call(merchant, 'POST', '/payments/payment', order);
       assert.equal(created.status, 201, created.text);
       const id = created.json.payment.id as string;
-      const payInfo = created.json.payment.payer.payer_info.wechat_in_app_web.pay_info as PayInfo;
+      const payInfo = created.json.payment.payer.payer_info.wechat_in_app_web.pay_info as JsApiPayInfo;
       assert.match(payInfo.package, /^prepay_id=wx/);
 
       const page = await phoneEn.newPage();

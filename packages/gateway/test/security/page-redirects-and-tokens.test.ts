@@ -11,6 +11,7 @@ import { PassThrough } from 'node:stream';
 import { startHarness, sampleOrder, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import { PAGE_TOKEN_GRACE_MS } from '../../src/crypto/page-tokens.ts';
+import { jsApiQuery } from '../helpers/wechat.ts';
 
 const sqlite = testDatabaseUrls().find((k) => k.name === 'sqlite')!;
 let seq = 0;
@@ -61,14 +62,7 @@ async function world(h: Harness): Promise<World> {
         { ret_url: RET_URL, ...extra },
       );
       const info = json.payment.payer.payer_info.wechat_in_app_web.pay_info;
-      const query = new URLSearchParams({
-        appId: info.app_id,
-        timeStamp: info.time_stamp,
-        nonceStr: info.nonce_str,
-        package: info.package,
-        signType: info.sign_type,
-        paySign: info.pay_sign,
-      });
+      const query = jsApiQuery(info);
       return { id: json.payment.id as string, query };
     },
     async state(id) {

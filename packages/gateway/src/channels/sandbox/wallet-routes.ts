@@ -10,7 +10,7 @@
  *   GET  /sandbox/wallet/{wechat|alipay}/{id}/qr.svg?t=TOKEN   the QR code of the wallet URL (SVG)
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { pageTokenExpired, type PageTokens } from '../../crypto/page-tokens.ts';
+import type { PageLinkRefusal, PageTokens } from '../../crypto/page-tokens.ts';
 import type { PaymentRecord } from '../../payments/payment-record.ts';
 import type { PaymentService } from '../../payments/payment-service.ts';
 import type { WalletPaymentService } from '../../payments/wallet-payment-service.ts';
@@ -46,8 +46,16 @@ export interface WalletRoutesDeps {
 
 type WalletParams = { Params: { provider: string; id: string }; Querystring: Query };
 
+/** The QR image's answers (plain text) to a link that opens nothing. */
+const QR_REFUSALS: Readonly<Record<PageLinkRefusal, readonly [number, string]>> = {
+  forbidden: [403, 'forbidden: the token does not match this payment'],
+  notFound: [404, 'payment not found'],
+  expired: [410, 'gone: this link expired with its payment'],
+};
+
 export function walletRoutes(deps: WalletRoutesDeps): FastifyPluginAsync {
   const { payments, walletPayments, merchants, wallet, pageTokens, now } = deps;
+  const findPayment = (id: string) => payments.findById(id);
   return async (app) => {
     answerErrorsWithPages(app);
 
@@ -63,20 +71,12 @@ export function walletRoutes(deps: WalletRoutesDeps): FastifyPluginAsync {
         sendError(reply, lang, 'pageNotFound');
         return undefined;
       }
-      if (!pageTokens.valid(`wallet-${provider}`, request.params.id, token)) {
-        sendError(reply, lang, 'forbidden');
+      const opened = await pageTokens.openPayment(`wallet-${provider}`, request.params.id, token, findPayment, now());
+      if ('refused' in opened) {
+        sendError(reply, lang, opened.refused);
         return undefined;
       }
-      const record = await payments.findById(request.params.id);
-      if (!record) {
-        sendError(reply, lang, 'notFound');
-        return undefined;
-      }
-      if (pageTokenExpired(record.expire_at, now())) {
-        sendError(reply, lang, 'expired');
-        return undefined;
-      }
-      return { provider, record };
+      return { provider, record: opened.record };
     }
 
     async function renderWallet(
@@ -158,13 +158,10 @@ export function walletRoutes(deps: WalletRoutesDeps): FastifyPluginAsync {
           .header('cache-control', 'no-store')
           .send(text);
       if (!provider) return plain(404, 'not found');
-      if (!pageTokens.valid(`wallet-${provider}`, request.params.id, request.query.t)) {
-        return plain(403, 'forbidden: the token does not match this payment');
-      }
-      const record = await payments.findById(request.params.id);
-      if (!record) return plain(404, 'payment not found');
-      if (pageTokenExpired(record.expire_at, now())) return plain(410, 'gone: this link expired with its payment');
-      const { svg } = await qrSvg(wallet.qrCodeUrl(record.id, provider), 8);
+      const { id } = request.params;
+      const opened = await pageTokens.openPayment(`wallet-${provider}`, id, request.query.t, findPayment, now());
+      if ('refused' in opened) return plain(...QR_REFUSALS[opened.refused]);
+      const { svg } = await qrSvg(wallet.qrCodeUrl(opened.record.id, provider), 8);
       return reply
         .header('content-type', 'image/svg+xml; charset=utf-8')
         .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
