@@ -4,4 +4,8 @@
 import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Every command closes what it opened; should anything still hold the event loop, the command has
+// ended all the same: do not let the process look alive.
+setTimeout(() => process.exit(code), 2000).unref();

@@ -1,11 +1,17 @@
 /** `umf-gateway ledger check [--json]`: verifies the ledger (ledger-check-repository.ts) and prints every balance. */
-import type { Store } from '../store/database.ts';
 import { formatScaled } from '../money/decimal.ts';
 import { isCurrency, minorUnits } from '../money/currencies.ts';
 import { checkLedger } from '../ledger/ledger-check-repository.ts';
+import type { Command, CommandInput } from './command.ts';
 
-export async function ledgerCheckCommand(store: Store, json: boolean, out: (s: string) => void): Promise<number> {
-  const result = await checkLedger(store.db);
+export const ledgerCheckCommand: Command = {
+  words: ['ledger', 'check'],
+  summary: "verify the ledger balances; print every account's balance (exit 1 when it does not)",
+  run: ({ store, json, io }) => checkAndPrint(store, json, io.out),
+};
+
+async function checkAndPrint(store: CommandInput['store'], json: boolean, out: (s: string) => void): Promise<number> {
+  const result = await checkLedger((await store()).db);
   const format = (balance: bigint, currency: string) =>
     formatScaled(balance, isCurrency(currency) ? minorUnits(currency) : 2);
   if (json) {

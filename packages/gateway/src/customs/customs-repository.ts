@@ -46,6 +46,18 @@ export class CustomsRepository {
     return customsRecordOf(row);
   }
 
+  /** The declarations of a payment, oldest first. */
+  async ofPayment(paymentId: string): Promise<CustomsRecord[]> {
+    const rows = await this.#db
+      .selectFrom('customs_declarations')
+      .selectAll()
+      .where('payment_id', '=', paymentId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(customsRecordOf);
+  }
+
   /** A merchant's declaration; undefined for an unknown id and for another merchant's alike. */
   async findOfMerchant(merchantId: string, declarationId: string): Promise<CustomsRecord | undefined> {
     const row = await this.#db

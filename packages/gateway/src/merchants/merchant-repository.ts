@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, MerchantsTable } from '../store/schema.ts';
 import type { Trx } from '../store/database.ts';
-import type { Merchant } from './merchant.ts';
+import type { Merchant, MerchantKeyInfo, MerchantProfile } from './merchant.ts';
 
 export interface NewMerchantRow {
   readonly merchant: Merchant;
@@ -98,6 +98,33 @@ export class MerchantRepository {
     return new Map(rows.map((r) => [r.id, Number(r.service_fee_bp)]));
   }
 
+  /** Every merchant, oldest first. */
+  async profiles(): Promise<MerchantProfile[]> {
+    const rows = await this.#db.selectFrom('merchants').select(PROFILE_COLUMNS).orderBy('created_at').orderBy('id').execute();
+    return rows.map(profileOf);
+  }
+
+  async profile(merchantId: string): Promise<MerchantProfile | undefined> {
+    const row = await this.#db
+      .selectFrom('merchants')
+      .select(PROFILE_COLUMNS)
+      .where('id', '=', merchantId)
+      .executeTakeFirst();
+    return row && profileOf(row);
+  }
+
+  /** The merchant's public keys, oldest first. */
+  async keys(merchantId: string): Promise<MerchantKeyInfo[]> {
+    const rows = await this.#db
+      .selectFrom('merchant_keys')
+      .select(['id', 'fingerprint', 'status', 'created_at'])
+      .where('merchant_id', '=', merchantId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, status: r.status, createdAt: Number(r.created_at) }));
+  }
+
   /** What the token endpoint needs of a client: its merchant, secret hash and status. */
   async credentialsOf(clientId: string): Promise<{ id: string; clientSecretHash: string; status: string } | undefined> {
     const row = await this.#db
@@ -125,3 +152,18 @@ export type MerchantRow = Pick<
   Selectable<MerchantsTable>,
   'id' | 'name' | 'client_id' | 'encryption' | 'accepted_currencies' | 'status'
 >;
+
+const PROFILE_COLUMNS = [
+  'id',
+  'name',
+  'client_id',
+  'encryption',
+  'accepted_currencies',
+  'status',
+  'service_fee_bp',
+  'created_at',
+] as const;
+
+function profileOf(row: MerchantRow & Pick<Selectable<MerchantsTable>, 'service_fee_bp' | 'created_at'>): MerchantProfile {
+  return { ...merchantOf(row), serviceFeeBp: Number(row.service_fee_bp), createdAt: Number(row.created_at) };
+}

@@ -9,7 +9,7 @@ import { newId } from '../store/ids.ts';
 import { parsePublicKey } from '../crypto/rsa-signature.ts';
 import type { FieldEncryption } from '../crypto/field-decryption.ts';
 import type { Clock } from '../time/clock.ts';
-import type { Merchant } from './merchant.ts';
+import type { Merchant, MerchantKeyInfo, MerchantProfile } from './merchant.ts';
 import type { MerchantRepository } from './merchant-repository.ts';
 import { hashSecret, keyFingerprint } from './merchant-secrets.ts';
 
@@ -93,6 +93,17 @@ export class MerchantService {
   async setServiceFee(merchantId: string, bp: number): Promise<boolean> {
     const checked = checkFeeBp(bp);
     return this.#deps.store.write((trx) => this.#deps.merchants.setServiceFee(trx, merchantId, checked));
+  }
+
+  /** Every merchant, oldest first. */
+  list(): Promise<MerchantProfile[]> {
+    return this.#deps.merchants.profiles();
+  }
+
+  /** A merchant and its public keys, or undefined. */
+  async show(merchantId: string): Promise<{ profile: MerchantProfile; keys: MerchantKeyInfo[] } | undefined> {
+    const profile = await this.#deps.merchants.profile(merchantId);
+    return profile && { profile, keys: await this.#deps.merchants.keys(merchantId) };
   }
 
   /** The merchant's name as payers see it on the pages. */

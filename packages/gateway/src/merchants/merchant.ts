@@ -10,3 +10,18 @@ export interface Merchant {
   readonly acceptedCurrencies: readonly string[] | null;
   readonly status: string;
 }
+
+/** A merchant as the operator sees it (CLI, console): what it is set up with, never its secrets. */
+export interface MerchantProfile extends Merchant {
+  /** Service fee in basis points of the CNY collected. */
+  readonly serviceFeeBp: number;
+  readonly createdAt: number;
+}
+
+/** One of a merchant's public keys (its fingerprint, not the key). */
+export interface MerchantKeyInfo {
+  readonly id: string;
+  readonly fingerprint: string;
+  readonly status: string;
+  readonly createdAt: number;
+}

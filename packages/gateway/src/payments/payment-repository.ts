@@ -77,6 +77,23 @@ const paymentById = new PreparedQuery<[paymentId: string], Record<string, unknow
 
 const toRecord = (row: unknown): PaymentRecord => paymentRecordOf(row as never);
 
+/** What an operator looks for: every field optional but `limit`. */
+export interface PaymentSearch {
+  readonly merchantId?: string;
+  readonly states?: readonly string[];
+  readonly method?: string;
+  readonly currency?: string;
+  /** Created at or after (epoch ms). */
+  readonly createdFrom?: number;
+  /** Created before (epoch ms). */
+  readonly createdBefore?: number;
+  /** A payment id, a mer_reference_id, or the last four digits of the card. */
+  readonly text?: string;
+  /** The page after this payment (newest first). */
+  readonly before?: { readonly createdAt: number; readonly id: string };
+  readonly limit: number;
+}
+
 export class PaymentRepository {
   readonly #db: Kysely<Database>;
   constructor(db: Kysely<Database>) {
@@ -111,6 +128,42 @@ export class PaymentRepository {
       .where('mer_date', '=', merDate)
       .executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  /**
+   * Payments for an operator (CLI, console), newest first: the filters of `PaymentSearch`, and keyset
+   * paging (`before`: the payments created before that one), so that a page costs the same deep in a
+   * long list.
+   */
+  async search(filter: PaymentSearch): Promise<PaymentRecord[]> {
+    let query = this.#db.selectFrom('payments').selectAll();
+    if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
+    if (filter.states?.length) query = query.where('state', 'in', [...filter.states]);
+    if (filter.method) query = query.where('payment_method', '=', filter.method);
+    if (filter.currency) query = query.where('currency', '=', filter.currency);
+    if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
+    if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
+    const text = filter.text;
+    if (text) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('id', '=', text),
+          eb('mer_reference_id', '=', text),
+          ...(/^\d{4}$/.test(text) ? [eb('card_last4', '=', text)] : []),
+        ]),
+      );
+    }
+    const before = filter.before;
+    if (before) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', before.createdAt),
+          eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+    return rows.map(toRecord);
   }
 
   /** The WeChat JS-API payment of a prepay id. */

@@ -33,6 +33,18 @@ export class RefundRepository {
     return row && refundRecordOf(row);
   }
 
+  /** The refunds of a payment, oldest first. */
+  async ofPayment(paymentId: string): Promise<RefundRecord[]> {
+    const rows = await this.#db
+      .selectFrom('refunds')
+      .selectAll()
+      .where('payment_id', '=', paymentId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(refundRecordOf);
+  }
+
   async findById(refundId: string): Promise<RefundRecord | undefined> {
     const row = await this.#db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirst();
     return row && refundRecordOf(row);

@@ -16,7 +16,7 @@ import {
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite/pglite-dialect.ts';
 import { registerDirectSqlite } from './prepared.ts';
@@ -27,6 +27,7 @@ import * as m003 from './migrations/003-ledger-and-refunds.ts';
 import * as m004 from './migrations/004-customs-and-settlement.ts';
 import * as m005 from './migrations/005-failure-reasons-and-prepay-ids.ts';
 import * as m006 from './migrations/006-auth-throttle.ts';
+import * as m007 from './migrations/007-payment-listing.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -57,6 +58,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-customs-and-settlement': m004,
   '005-failure-reasons-and-prepay-ids': m005,
   '006-auth-throttle': m006,
+  '007-payment-listing': m007,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -71,6 +73,22 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
   /** SQLite files: checkpoint the WAL on a worker thread (default true; see checkpointer.ts). */
   readonly walCheckpointer?: boolean;
+  /**
+   * SQLite files: create the file (and its directory) when it does not exist (default true). False:
+   * a path that does not exist is a DatabaseNotFoundError (a mistyped path must not be a new, empty
+   * database).
+   */
+  readonly create?: boolean;
+}
+
+/** A SQLite database file that does not exist, opened with `create: false`. */
+export class DatabaseNotFoundError extends Error {
+  readonly path: string;
+  constructor(path: string) {
+    super(`no database at ${path}`);
+    this.name = 'DatabaseNotFoundError';
+    this.path = path;
+  }
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
@@ -80,6 +98,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let startCheckpointer: (() => Promise<WalCheckpointer | undefined>) | undefined;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
+    if (path !== ':memory:' && options.create === false && !existsSync(path)) {
+      throw new DatabaseNotFoundError(resolve(path));
+    }
     if (path !== ':memory:') {
       // Directories made here are private; an existing one is the user's and left as it is.
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });

@@ -11,6 +11,8 @@
  *   chinaInstant(date, m)  the instant of minute m after China midnight of YYYYMMDD `date`
  *   parseTimeOfDay(text)   "19:20" -> 1160             HH:MM of configuration and commands
  *   calendarDay(text)      "20170317" -> its UTC midnight, undefined unless a real calendar date
+ *   chinaReadable(ms)      2017-03-17 19:20:30 +08:00  for people (the CLI)
+ *   chinaReadableMinute    2017-03-17 19:20 China time (UTC+8)
  */
 const CHINA_OFFSET_MS = 8 * 3600_000;
 
@@ -22,6 +24,21 @@ function chinaIso(epochMs: number): string {
 /** ISO 8601 in China time, as UMF writes times: 2017-03-17T19:20:30+08:00 */
 export function chinaTime(epochMs: number): string {
   return chinaIso(epochMs).slice(0, 19) + '+08:00';
+}
+
+/** The name people read next to a China time. */
+export const CHINA_TIME_NAME = 'China time (UTC+8)';
+
+/** `2017-03-17 19:20:30 +08:00`: for people, the offset written out. */
+export function chinaReadable(epochMs: number): string {
+  const iso = chinaIso(epochMs);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} +08:00`;
+}
+
+/** `2017-03-17 19:20 China time (UTC+8)`: a cut-off or a schedule, for people. */
+export function chinaReadableMinute(epochMs: number): string {
+  const iso = chinaIso(epochMs);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} ${CHINA_TIME_NAME}`;
 }
 
 /** YYYYMMDD in China time. */

@@ -228,7 +228,8 @@ for (const kind of testDatabaseUrls()) {
         );
         await assert.rejects(
           cli('merchant', 'set-fee', '--merchant', m.id, '--service-fee', 'lots'),
-          (e: { code: number; stderr: string }) => e.code === 1 && /percentage/.test(e.stderr),
+          // A bad flag value is a usage error, refused before anything is opened.
+          (e: { code: number; stderr: string }) => e.code === 2 && /percentage/.test(e.stderr),
         );
       },
     );

@@ -1,0 +1,21 @@
+/** Every command of `umf-gateway`, in the order `help` lists them. */
+import type { Command } from './command.ts';
+import { serveCommand } from './serve-command.ts';
+import { MERCHANT_COMMANDS } from './merchant-commands.ts';
+import { PAYMENT_COMMANDS } from './payment-commands.ts';
+import { platformCertCommand } from './platform-command.ts';
+import { fxSetCommand } from './fx-command.ts';
+import { settleCommand } from './settle-command.ts';
+import { ledgerCheckCommand } from './ledger-command.ts';
+import { NOTIFICATION_COMMANDS } from './notification-commands.ts';
+
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  ...MERCHANT_COMMANDS,
+  ...PAYMENT_COMMANDS,
+  ...NOTIFICATION_COMMANDS,
+  platformCertCommand,
+  fxSetCommand,
+  settleCommand,
+  ledgerCheckCommand,
+];
