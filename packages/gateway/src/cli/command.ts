@@ -35,9 +35,9 @@ export interface CommandInput {
   readonly config: ProcessConfig;
   readonly io: CommandIo;
   /** The store, opened on first use (closed when the command ends). */
-  store(): Promise<Store>;
+  readonly store: () => Promise<Store>;
   /** The gateway's context on that store (keys, channels, services), as `serve` builds it. */
-  context(): Promise<GatewayContext>;
+  readonly context: () => Promise<GatewayContext>;
   /** Resolves when the user asks to stop (Ctrl-C, SIGTERM): for commands that run until then. */
   readonly stopped: Promise<void>;
 }
@@ -53,7 +53,7 @@ export interface Command {
   readonly examples?: readonly string[];
   /** Whether it may create a SQLite database that does not exist (serve); others need --create. */
   readonly createsDatabase?: boolean;
-  run(input: CommandInput): Promise<number>;
+  readonly run: (input: CommandInput) => Promise<number>;
 }
 
 /** A command line that cannot run as written: exit 2, with the message and where to look. */

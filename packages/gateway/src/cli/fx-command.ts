@@ -16,7 +16,9 @@ export const fxSetCommand: Command = {
     if (currency === 'CNY') throw new UsageError('CURRENCY: CNY is the currency payers pay in; its rate is 1');
     const rate = args[1]!;
     if (!parseRate(rate))
-      throw new UsageError(`RATE must be a positive decimal such as 7.1234 (CNY per ${currency}), got ${JSON.stringify(rate)}`);
+      throw new UsageError(
+        `RATE must be a positive decimal such as 7.1234 (CNY per ${currency}), got ${JSON.stringify(rate)}`,
+      );
     const ctx = await context();
     if (!ctx.sandbox)
       throw new CommandError('fx set sets the sandbox FX feed: it works in sandbox mode only (UMF_MODE=sandbox)', 2);

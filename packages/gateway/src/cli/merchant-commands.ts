@@ -53,7 +53,7 @@ const create: Command = {
     'service-fee': { type: 'string', value: 'RATE', help: 'fee taken at settlement: 1.25% or 125bp (default 1.00%)' },
   },
   details: [
-    'Without --public-key the merchant\'s RSA-2048 key pair is generated and its private key written as',
+    "Without --public-key the merchant's RSA-2048 key pair is generated and its private key written as",
     'PKCS#8 PEM (private_key_file) and DER (private_key_der_file) into <data-dir>/merchants/, mode 0600.',
   ],
   examples: ['umf-gateway merchant create --name "Tea House" --currencies USD,EUR --service-fee 1.25% --json'],
@@ -170,7 +170,8 @@ const setFee: Command = {
     const id = requiredFlag(flags, 'merchant', 'ID', 'merchant set-fee');
     requiredFlag(flags, 'service-fee', 'RATE (e.g. 1.25% or 125bp)', 'merchant set-fee');
     const bp = feeFlag(flags, 'service-fee')!;
-    if (!(await (await context()).services.merchants.setServiceFee(id, bp))) throw new CommandError(`no merchant ${id}`);
+    if (!(await (await context()).services.merchants.setServiceFee(id, bp)))
+      throw new CommandError(`no merchant ${id}`);
     io.out(
       json
         ? JSON.stringify({ merchant_id: id, service_fee: formatBp(bp), service_fee_bp: bp }) + '\n'

@@ -37,7 +37,8 @@ const list: Command = {
       io.out(`${n.id} ${n.objectType} ${n.objectId} ${n.state} attempts=${n.attempts} url=${n.url}${lastError}\n`);
       for (const a of tries) {
         const http = a.httpStatus ? ` http=${a.httpStatus}` : '';
-        io.out(`  #${a.attempt} ${chinaReadable(a.at)} ${a.outcome}${http} ${a.durationMs}ms${a.error ? ` ${a.error}` : ''}\n`);
+        const error = a.error ? ` ${a.error}` : '';
+        io.out(`  #${a.attempt} ${chinaReadable(a.at)} ${a.outcome}${http} ${a.durationMs}ms${error}\n`);
       }
     }
     if (entries.length === 0) io.out('no notifications\n');

@@ -63,12 +63,10 @@ const list: Command = {
       .map((s) => s.trim().toUpperCase());
     const unknownState = states?.find((s) => !(PAYMENT_STATES as readonly string[]).includes(s));
     if (unknownState !== undefined)
-      throw new UsageError(`--state: ${JSON.stringify(unknownState)} is not a state; the states are ${PAYMENT_STATES.join(', ')}`);
-    const method = choiceFlag(
-      { method: stringFlag(flags, 'method')?.toUpperCase() },
-      'method',
-      PAYMENT_METHODS,
-    );
+      throw new UsageError(
+        `--state: ${JSON.stringify(unknownState)} is not a state; the states are ${PAYMENT_STATES.join(', ')}`,
+      );
+    const method = choiceFlag({ method: stringFlag(flags, 'method')?.toUpperCase() }, 'method', PAYMENT_METHODS);
     const currencyText = stringFlag(flags, 'currency');
     const from = dateFlag(flags, 'from');
     const to = dateFlag(flags, 'to');

@@ -4,6 +4,7 @@
  * with one line and status 1; a bad configuration value is status 2 (cli/main.ts).
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { sandboxAccessText } from '../config/gateway-config.ts';
 import type { ProcessConfig } from '../config/process-config.ts';
@@ -46,9 +47,15 @@ function listenProblem(error: NodeJS.ErrnoException, config: ProcessConfig): str
   const where = `${config.host}:${config.port}`;
   switch (error.code) {
     case 'EADDRINUSE':
-      return `cannot listen on ${where}: the port is in use (another gateway?); stop it or choose another port with PORT or --port`;
+      return (
+        `cannot listen on ${where}: the port is in use (another gateway?); ` +
+        'stop it or choose another port with PORT or --port'
+      );
     case 'EACCES':
-      return `cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose another with PORT or --port`;
+      return (
+        `cannot listen on ${where}: permission denied (ports below 1024 need privileges); ` +
+        'choose another with PORT or --port'
+      );
     case 'EADDRNOTAVAIL':
       return `cannot listen on ${where}: ${config.host} is not an address of this machine (HOST or --host)`;
     default:
@@ -56,14 +63,32 @@ function listenProblem(error: NodeJS.ErrnoException, config: ProcessConfig): str
   }
 }
 
+/** The error, its causes and, for an AggregateError (a name with several addresses), its first error. */
+function* causes(error: unknown): Generator<unknown> {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    yield e;
+    if (e instanceof AggregateError && e.errors.length) yield* causes(e.errors[0]);
+    e = (e as { cause?: unknown }).cause;
+  }
+}
+
 function startProblem(error: unknown, config: ProcessConfig): string {
   if (error instanceof MissingConnectorsError) return error.message;
-  const code = (error as NodeJS.ErrnoException).code;
-  const message = (error as Error).message ?? String(error);
-  if (code && DATABASE_CODES.has(code)) return `cannot open the database ${redactUrl(config.databaseUrl)}: ${message}`;
-  if (error instanceof AggregateError && error.errors.length)
-    return `cannot open the database ${redactUrl(config.databaseUrl)}: ${(error.errors[0] as Error).message}`;
-  return `cannot start: ${message}`;
+  for (const e of causes(error)) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && DATABASE_CODES.has(code))
+      return `cannot open the database ${redactUrl(config.databaseUrl)}: ${(e as Error).message || code}`;
+  }
+  return `cannot start: ${(error as Error).message ?? String(error)}`;
+}
+
+/** Whether `port` on `host` can be listened on now: checked before the gateway opens anything. */
+function probePort(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 export const serveCommand: Command = {
@@ -84,6 +109,12 @@ export const serveCommand: Command = {
       setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const sqlitePath = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl.slice('sqlite:'.length) : '';
     const isNew = sqlitePath !== '' && sqlitePath !== ':memory:' && !existsSync(sqlitePath);
+    if (config.port !== 0) {
+      // Fail fast, before a database is migrated or a worker started (listen below still decides).
+      await probePort(config.port, config.host).catch((error: NodeJS.ErrnoException) => {
+        throw new CommandError(listenProblem(error, config));
+      });
+    }
     let gateway: Gateway;
     try {
       gateway = await startGateway({

@@ -100,7 +100,12 @@ export class MerchantRepository {
 
   /** Every merchant, oldest first. */
   async profiles(): Promise<MerchantProfile[]> {
-    const rows = await this.#db.selectFrom('merchants').select(PROFILE_COLUMNS).orderBy('created_at').orderBy('id').execute();
+    const rows = await this.#db
+      .selectFrom('merchants')
+      .select(PROFILE_COLUMNS)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     return rows.map(profileOf);
   }
 
@@ -122,7 +127,12 @@ export class MerchantRepository {
       .orderBy('created_at')
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, status: r.status, createdAt: Number(r.created_at) }));
+    return rows.map((r) => ({
+      id: r.id,
+      fingerprint: r.fingerprint,
+      status: r.status,
+      createdAt: Number(r.created_at),
+    }));
   }
 
   /** What the token endpoint needs of a client: its merchant, secret hash and status. */
@@ -164,6 +174,8 @@ const PROFILE_COLUMNS = [
   'created_at',
 ] as const;
 
-function profileOf(row: MerchantRow & Pick<Selectable<MerchantsTable>, 'service_fee_bp' | 'created_at'>): MerchantProfile {
+type ProfileRow = MerchantRow & Pick<Selectable<MerchantsTable>, 'service_fee_bp' | 'created_at'>;
+
+function profileOf(row: ProfileRow): MerchantProfile {
   return { ...merchantOf(row), serviceFeeBp: Number(row.service_fee_bp), createdAt: Number(row.created_at) };
 }

@@ -147,7 +147,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   } else {
     throw new Error(`unsupported database URL ${redactUrl(url)}: use sqlite:<path>, postgres://... or pglite:`);
   }
-  await migrate(db);
+  try {
+    await migrate(db);
+  } catch (error) {
+    // Nothing of a store that did not open stays open (a pool, a file handle).
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
   const checkpointer = startCheckpointer ? await startCheckpointer() : undefined;
   const group = dialect === 'sqlite' && !url.startsWith('pglite:') ? new GroupCommit(db) : undefined;
   return {
@@ -266,7 +272,9 @@ async function migrate(db: Kysely<Database>): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`, {
+      cause: error,
+    });
   }
 }
 

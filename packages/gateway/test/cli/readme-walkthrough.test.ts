@@ -41,7 +41,7 @@ test(
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const section = readme.split('## Try it with curl and openssl')[1]!.split('\n## ')[0]!;
     const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    assert.equal(blocks.length, 6, 'six shell blocks in the walkthrough');
+    assert.equal(blocks.length, 7, 'seven shell blocks in the walkthrough');
 
     const dataDir = mkdtempSync(join(tmpdir(), 'umf-readme-'));
     const port = await freePort();
@@ -94,9 +94,20 @@ test(
         statement.reconciliations.payment_summaries.map((p) => p.payment_id),
         [paymentId],
       );
-      const lines = walkthrough.trim().split('\n');
-      assert.equal(lines.at(-2), 'Verified OK');
-      assert.equal(lines.at(-1), '"state":"TRADE_SUCCESS"');
+      const [payment, operator] = walkthrough.split(/^"state":"TRADE_SUCCESS"\n/m) as [string, string | undefined];
+      assert.ok(operator !== undefined, `step 6 prints the state: ${walkthrough}`);
+      assert.equal(payment.trim().split('\n').at(-1), 'Verified OK');
+      // Step 7: the operator's view of the same payment.
+      const merchantId = /^merchant_id: (M\d{11})$/m.exec(operator)?.[1];
+      assert.ok(merchantId, `merchant show prints the merchant: ${operator}`);
+      assert.match(operator, /^name: Curl Shop$/m);
+      assert.match(
+        operator,
+        new RegExp(`^${paymentId}\\s+${merchantId}\\s+TRADE_SUCCESS\\s+CREDIT_CARD\\s+100\\.02 USD`, 'm'),
+      );
+      assert.match(operator, new RegExp(`^payment_id: ${paymentId}$`, 'm'));
+      assert.match(operator, /^timeline:$/m);
+      assert.match(operator, /^NTF_\S+ PAY_\S+ \w+ http:\/\/127\.0\.0\.1:9\/notify$/m);
       assert.match(run.stdout, /^token: [0-9a-f]{64}$/m);
       assert.match(run.stdout, /^payment: PAY_[A-Z0-9]+$/m);
       assert.match(run.stdout, /^SMS code: \d{6}$/m);
