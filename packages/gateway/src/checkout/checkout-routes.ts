@@ -13,7 +13,9 @@
  * A refusal of the card form answers the form again with what the buyer typed, but the CVV2
  * (checkout-page.ts says why that is safe). In sandbox mode the page explains the test values and,
  * once a code is sent, shows it (`sandboxInbox`: given by app.ts only when the sandbox SMS gateway
- * is the one sending the codes; a live gateway has none).
+ * is the one sending the codes; a live gateway has none). The code goes to whoever holds this
+ * payment's checkout link, i.e. the payer the SMS is for, and only this payment's newest code: the
+ * listing of every code sent to a phone stays behind the sandbox endpoints' access rule.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RET } from '../errors/catalogue.ts';

@@ -316,6 +316,48 @@ describe('checkout: sandbox help, kept fields, the sandbox SMS banner (browser)'
     assert.match(await res.text(), /Code 00060022/);
   });
 
+  // Moves the sandbox gateway's clock (the live one has its own).
+  test("the banner says when its code has expired, and shows only this payment's code", async () => {
+    const first = await webPayment(sandbox, shop);
+    const second = await webPayment(sandbox, shop);
+    const send = async (upay: string) => {
+      const url = new URL(upay);
+      const res = await fetch(`${url.origin}${url.pathname}/card`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          t: url.searchParams.get('t')!,
+          lang: 'en',
+          method: 'DEBIT_CARD',
+          card_number: SANDBOX_TEST_CARDS[0]!.debit,
+          holder_name: SANDBOX_TEST_VALUES.holderName,
+          citizen_id: SANDBOX_TEST_VALUES.citizenId,
+          phone: '13700001111',
+        }).toString(),
+        redirect: 'manual',
+      });
+      assert.equal(res.status, 303);
+    };
+    await send(first.upay);
+    await send(second.upay);
+    const [firstCode, secondCode] = [
+      await inboxCode(first.id, '13700001111'),
+      await inboxCode(second.id, '13700001111'),
+    ];
+    const codeOf = (page: string) => /data-testid="sandbox-sms-code">(\d+)</.exec(page)?.[1];
+    const firstPage = await (await fetch(`${first.upay}&method=DEBIT_CARD`)).text();
+    assert.equal(codeOf(firstPage), firstCode, "the first payment's page shows its own code");
+    const fillButton = `data-fill="{&quot;sms_code&quot;:&quot;${firstCode}&quot;}"`;
+    assert.ok(firstPage.includes(fillButton), 'with a button that fills it in');
+    assert.equal(codeOf(await (await fetch(`${second.upay}&method=DEBIT_CARD`)).text()), secondCode);
+
+    sandbox.clock.advance(5 * 60_000 + 1_000);
+    const expired = await (await fetch(`${first.upay}&method=DEBIT_CARD`)).text();
+    assert.equal(codeOf(expired), firstCode);
+    assert.ok(expired.includes('This code has expired: send a new one.'), 'says the code has expired');
+    assert.ok(!expired.includes(fillButton), 'and offers no button to fill it in');
+  });
+
   test('live mode: no sandbox help, no code shown; a refused form still keeps the fields', async () => {
     const { id, upay } = await webPayment(live, liveShop);
     const page = await desktop.newPage();
