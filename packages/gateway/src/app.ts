@@ -12,6 +12,7 @@
  *     /payments/transactions...                 reports/transaction-routes.ts
  *     /payments/reconciliation_statement...     settlement/reconciliation-routes.ts
  *   /checkout/...                               checkout/checkout-routes.ts (every mode)
+ *   /, /favicon.svg, /favicon.ico               home/home-routes.ts (every mode)
  *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only)
  *
  * Every answer is a catalogue code, the framework's errors included (a malformed or too long URL,
@@ -46,6 +47,7 @@ import { customsRoutes } from './customs/customs-routes.ts';
 import { transactionRoutes } from './reports/transaction-routes.ts';
 import { reconciliationRoutes } from './settlement/reconciliation-routes.ts';
 import { checkoutRoutes } from './checkout/checkout-routes.ts';
+import { homeRoutes } from './home/home-routes.ts';
 import { sandboxRoutes } from './channels/sandbox/sandbox-routes.ts';
 import { walletRoutes } from './channels/sandbox/wallet-routes.ts';
 import { wechatRoutes } from './channels/sandbox/wechat-routes.ts';
@@ -118,8 +120,8 @@ function loggerOptions(logger: FastifyServerOptions['logger']): FastifyServerOpt
   return { ...given, redact: REDACTED_HEADERS, serializers: { ...given.serializers, req: requestForLog } };
 }
 
-/** The page routes (HTML for a person): their errors are pages, never JSON. */
-const PAGE_PATHS = /^\/(checkout|sandbox\/wallet|sandbox\/wechat|docs)(\/|\?|$)/;
+/** The page routes (HTML for a person, the start page `/` too): their errors are pages, never JSON. */
+const PAGE_PATHS = /^\/((checkout|sandbox\/wallet|sandbox\/wechat|docs)(\/|\?|$)|(\?|$))/;
 
 export function isPagePath(url: string): boolean {
   return PAGE_PATHS.test(url);
@@ -226,9 +228,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       acceptBodies(scope, ['form']);
       await scope.register(plugin);
     });
+  // The sandbox SMS inbox has the codes only when the sandbox SMS gateway sends them (not a connector).
+  const sandboxSms = config.sandbox && context.sandbox?.sms === channels.sms;
+  const inbox = sandboxSms ? context.sandbox?.repository : undefined;
   await pages(
-    checkoutRoutes({ ...payerPages, cards: services.cards, wallet: channels.wallet, sandbox: config.sandbox }),
+    checkoutRoutes({
+      ...payerPages,
+      cards: services.cards,
+      wallet: channels.wallet,
+      sandbox: config.sandbox,
+      sandboxInbox: inbox && ((paymentId, phone) => inbox.latestSmsOf(paymentId, phone)),
+    }),
   );
+  await pages(homeRoutes({ sandbox: config.sandbox, sandboxAccess: config.sandboxAccess }));
   if (config.sandbox && context.sandbox) {
     const { sandbox } = context;
     const walletPayments = services.walletPayments;

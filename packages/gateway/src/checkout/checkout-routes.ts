@@ -9,6 +9,13 @@
  *   POST /checkout/{id}/card                  card form -> SMS verification code
  *   POST /checkout/{id}/pay                   SMS code -> bank debit
  *   GET  /checkout/{id}/status?t=TOKEN        {"state":"..."} for the page's polling script
+ *
+ * A refusal of the card form answers the form again with what the buyer typed, but the CVV2
+ * (checkout-page.ts says why that is safe). In sandbox mode the page explains the test values and,
+ * once a code is sent, shows it (`sandboxInbox`: given by app.ts only when the sandbox SMS gateway
+ * is the one sending the codes; a live gateway has none). The code goes to whoever holds this
+ * payment's checkout link, i.e. the payer the SMS is for, and only this payment's newest code: the
+ * listing of every code sent to a phone stays behind the sandbox endpoints' access rule.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RET } from '../errors/catalogue.ts';
@@ -34,7 +41,15 @@ import {
   sendHtml,
   type Query,
 } from '../pages/page-kit.ts';
-import { checkoutPage, type CheckoutMethod } from './checkout-page.ts';
+import {
+  CARD_FIELD_LABELS,
+  checkoutPage,
+  fieldOfRefusal,
+  type CardField,
+  type CheckoutMethod,
+  type SandboxSmsShown,
+  type TypedCard,
+} from './checkout-page.ts';
 
 const CHECKOUT_METHODS: readonly CheckoutMethod[] = ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN'];
 
@@ -48,7 +63,23 @@ export interface CheckoutRoutesDeps {
   readonly now: () => number;
   /** Sandbox mode: the page explains the test values. */
   readonly sandbox: boolean;
+  /**
+   * Sandbox mode only: the newest message of the sandbox SMS inbox about a payment, sent to a phone
+   * (the code step shows its code). Undefined in live mode, and when a connector sends the SMS.
+   */
+  readonly sandboxInbox?:
+    | ((paymentId: string, phone: string) => Promise<{ readonly code: string; readonly sentAt: number } | undefined>)
+    | undefined;
 }
+
+type RenderOptions = {
+  method?: string | undefined;
+  editCard?: boolean;
+  error?: PayerMessage;
+  status?: number;
+  typed?: TypedCard;
+  invalid?: readonly CardField[];
+};
 
 type CheckoutParams = { Params: { id: string }; Querystring: Query };
 
@@ -72,7 +103,7 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
       record: PaymentRecord,
       token: string,
       lang: Lang,
-      options: { method?: string | undefined; editCard?: boolean; error?: PayerMessage; status?: number },
+      options: RenderOptions,
     ): Promise<FastifyReply> {
       const methods = checkoutMethods(record).filter((m): m is CheckoutMethod =>
         (CHECKOUT_METHODS as readonly string[]).includes(m),
@@ -92,6 +123,7 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
         };
       }
       const scriptNonce = nonce();
+      const sandboxSms = await sandboxSmsOf(record);
       const page = checkoutPage({
         lang,
         row: record,
@@ -107,9 +139,21 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
         statusUrl: pathWith(`${checkoutPath(record.id)}/status`, { t: token }),
         wallet: qr,
         error: options.error,
+        typed: options.typed,
+        invalid: options.invalid,
+        sandboxSms,
         nonce: scriptNonce,
       });
       return sendHtml(reply, options.status ?? 200, page, scriptNonce);
+    }
+
+    /** Sandbox mode, a code sent: this payment's newest code, from the sandbox SMS inbox (never in live mode). */
+    async function sandboxSmsOf(record: PaymentRecord): Promise<SandboxSmsShown | undefined> {
+      if (!deps.sandbox || !deps.sandboxInbox || record.stage !== 'sms_sent' || !record.phone) return undefined;
+      const sms = await deps.sandboxInbox(record.id, record.phone);
+      if (!sms) return undefined;
+      const expired = record.sms_code_expires_at !== null && record.sms_code_expires_at <= now();
+      return { phone: record.phone, code: sms.code, sentAt: sms.sentAt, expired };
     }
 
     /** The payment of a checkout URL, or the error page already sent. */
@@ -134,7 +178,7 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
       token: string,
       lang: Lang,
       error: unknown,
-      more = {},
+      more: RenderOptions = {},
     ) {
       const refusal = refusalOf(lang, error);
       const current = (await payments.findById(record.id)) ?? record;
@@ -178,25 +222,48 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
         citizenIdNumber: field(form, 'citizen_id'),
         phone: field(form, 'phone'),
       } as const;
+      // What the buyer typed, for the form after a refusal: every field as typed, never the CVV2.
+      const typed: TypedCard = {
+        card_number: field(form, 'card_number'),
+        valid_date: field(form, 'valid_date'),
+        holder_name: input.holderName,
+        citizen_id: input.citizenIdNumber,
+        phone: input.phone,
+      };
       // What a person forgot to fill in, said with the form's own labels (before the domain's checks).
-      const missing: string[] = [];
-      if (!input.number) missing.push(t(lang, 'cardNumber'));
-      if (method === 'CREDIT_CARD' && !input.validDate) missing.push(t(lang, 'validDate'));
-      if (method === 'CREDIT_CARD' && !input.cvv2) missing.push(t(lang, 'cvv2'));
-      if (!input.holderName) missing.push(t(lang, 'holderName'));
-      if (!input.citizenIdNumber) missing.push(t(lang, 'citizenId'));
-      if (!input.phone) missing.push(t(lang, 'phone'));
+      const missing: CardField[] = [];
+      if (!input.number) missing.push('card_number');
+      if (method === 'CREDIT_CARD' && !input.validDate) missing.push('valid_date');
+      if (method === 'CREDIT_CARD' && !input.cvv2) missing.push('cvv2');
+      if (!input.holderName) missing.push('holder_name');
+      if (!input.citizenIdNumber) missing.push('citizen_id');
+      if (!input.phone) missing.push('phone');
       if (missing.length > 0) {
+        const labels = missing.map((name) => t(lang, CARD_FIELD_LABELS[name]));
         const error = {
           code: RET.VALIDATION.code,
-          text: t(lang, 'fieldRequired', { fields: missing.join(lang === 'zh' ? '、' : ', ') }),
+          text: t(lang, 'fieldRequired', { fields: labels.join(lang === 'zh' ? '、' : ', ') }),
         };
-        return renderCheckout(reply, record, token, lang, { method, editCard: true, error, status: 400 });
+        return renderCheckout(reply, record, token, lang, {
+          method,
+          editCard: true,
+          error,
+          status: 400,
+          typed,
+          invalid: missing,
+        });
       }
       try {
         await cards.checkoutSendCode(record.id, input);
       } catch (error) {
-        return refused(reply, record, token, lang, error, { method, editCard: true });
+        const code = refusalOf(lang, error).message.code;
+        const invalid = fieldOfRefusal(code, method);
+        return refused(reply, record, token, lang, error, {
+          method,
+          editCard: true,
+          typed,
+          ...(invalid ? { invalid: [invalid] } : {}),
+        });
       }
       return reply.redirect(pathWith(checkoutPath(record.id), { t: token, method, lang }), 303);
     });

@@ -97,6 +97,11 @@ export function chinaClock(epochMs: number): string {
   return chinaTime(epochMs).slice(0, 16).replace('T', ' ');
 }
 
+/** "18:20:05" in China time. */
+export function chinaClockTime(epochMs: number): string {
+  return chinaTime(epochMs).slice(11, 19);
+}
+
 /** Why a payment can no longer be paid, as a domain error and a sentence for the payer. */
 export interface Unpayable {
   readonly title: TextKey;

@@ -125,8 +125,8 @@ const TEXT = {
   cardNumberCredit: { en: '16-digit credit card number', zh: '16 位信用卡号' },
   cardNumberDebit: { en: '19-digit debit card number', zh: '19 位借记卡号' },
   testCard: {
-    en: 'Sandbox test card: {card} (see the README for cards that fail)',
-    zh: '沙箱测试卡：{card}（失败场景的测试卡见 README）',
+    en: 'Sandbox test card: {card}. Other outcomes: see "Sandbox test values".',
+    zh: '沙箱测试卡：{card}。其他结果见“沙箱测试数据”。',
   },
   validDate: { en: 'Expiry (YYMM)', zh: '有效期 (YYMM)' },
   cvv2: { en: 'CVV2', zh: 'CVV2 安全码' },
@@ -157,9 +157,155 @@ const TEXT = {
   noMethods: { en: 'This payment is not paid on the checkout page.', zh: '该订单不在收银台付款。' },
   fieldRequired: { en: 'Please fill in: {fields}', zh: '请填写：{fields}' },
   secureNote: {
-    en: 'Card details go straight to the bank for verification; they are never shown again or stored in clear.',
-    zh: '卡信息仅用于银行验证，不会回显，也不会明文存储。',
+    en: 'Card details go only to the bank for verification and are never stored in clear; the CVV2 is never kept.',
+    zh: '卡信息仅用于银行验证，不会明文存储；CVV2 安全码不会保留。',
   },
+  retypeCvv2: { en: 'For your security, type the CVV2 again.', zh: '为保障安全，请重新输入 CVV2 安全码。' },
+
+  // sandbox help (checkout and start page; sandbox mode only)
+  sandboxHelpTitle: { en: 'Sandbox test values', zh: '沙箱测试数据' },
+  sandboxHelpIntro: {
+    en:
+      'No real bank, SMS or money is involved. ' +
+      'The last four digits of the card number choose what the sandbox bank does:',
+    zh: '沙箱不连接真实银行，不发送真实短信，也不产生真实扣款。卡号后四位决定沙箱银行的处理结果：',
+  },
+  testLast4: { en: 'Last four', zh: '后四位' },
+  testCreditCard: { en: 'Credit card (16 digits)', zh: '信用卡 (16 位)' },
+  testDebitCard: { en: 'Debit card (19 digits)', zh: '借记卡 (19 位)' },
+  testOutcome: { en: 'What happens', zh: '结果' },
+  testAnyOther: { en: '0001 or any other', zh: '0001 或其他' },
+  testLuhn: { en: 'Luhn check fails', zh: 'Luhn 校验失败' },
+  testOk: { en: 'The code is sent, the payment succeeds.', zh: '发送验证码，支付成功。' },
+  test0002: {
+    en: 'The code is sent; paying is declined: insufficient balance (00060730).',
+    zh: '发送验证码；付款时被拒：余额不足 (00060730)。',
+  },
+  test0003: {
+    en: 'Card expired (00200026) when the code is requested.',
+    zh: '获取验证码时提示银行卡已过期 (00200026)。',
+  },
+  test0004: {
+    en: 'Card information not correct (00200025) when the code is requested.',
+    zh: '获取验证码时提示银行卡信息有误 (00200025)。',
+  },
+  test0005: {
+    en: 'The bank answers about 5 s late: the page waits, then shows the payment successful.',
+    zh: '银行约 5 秒后才应答：页面等待后显示支付成功。',
+  },
+  testLuhnOutcome: { en: 'Card number not correct (00060875).', zh: '卡号有误 (00060875)。' },
+  testCardKinds: {
+    en: '16-digit numbers are credit cards, 19-digit numbers debit cards; a card of the other kind gives 00060076.',
+    zh: '16 位卡号为信用卡，19 位为借记卡；卡种与所选付款方式不符时提示 00060076。',
+  },
+  testExpiry: {
+    en: 'Expiry: any month to come (YYMM), e.g. {date}. CVV2: any 3 digits, e.g. {cvv2}. Card holder: any name.',
+    zh: '有效期：任一未到期月份 (YYMM)，如 {date}。CVV2：任意 3 位数字，如 {cvv2}。持卡人：任意姓名。',
+  },
+  testCitizenId: {
+    en: 'Citizen ID: {id}. 18 characters, the last a check digit (GB 11643); a wrong check digit gives 00060022.',
+    zh: '身份证号：{id}。共 18 位，末位为校验码 (GB 11643)；校验码不符时提示 00060022。',
+  },
+  testPhone: {
+    en: 'Phone: any mainland mobile number (11 digits starting with 1), e.g. {phone}.',
+    zh: '手机号：任一大陆手机号 (1 开头的 11 位数字)，如 {phone}。',
+  },
+  testSmsCode: {
+    en: 'SMS code: no SMS leaves the sandbox. Once sent, the code is shown on this page; the sandbox inbox has it too:',
+    zh: '短信验证码：沙箱不发送真实短信。验证码发送后显示在本页；也可在沙箱收件箱查看：',
+  },
+  testSmsCodeHome: {
+    en: 'SMS code: no SMS leaves the sandbox. The checkout page shows the code once sent; so does the sandbox inbox:',
+    zh: '短信验证码：沙箱不发送真实短信。验证码发送后显示在收银台页面；也可在沙箱收件箱查看：',
+  },
+  testSmsRules: {
+    en: '6 digits, valid 5 minutes, one a minute and five per payment; five wrong codes lock the payment.',
+    zh: '6 位数字，5 分钟内有效，每分钟一次、每笔最多五次；输错五次订单锁定。',
+  },
+  fillTestValues: { en: 'Fill in test values', zh: '填入测试数据' },
+  useCard: { en: 'Use', zh: '使用' },
+  hintTestCitizenId: { en: 'Sandbox: {id} (valid check digit)', zh: '沙箱：{id}（校验码有效）' },
+  hintTestPhone: { en: 'Sandbox: any 1xxxxxxxxxx, e.g. {phone}', zh: '沙箱：任一 1 开头的 11 位手机号，如 {phone}' },
+  hintTestExpiry: { en: 'Sandbox: e.g. {date}', zh: '沙箱：如 {date}' },
+  hintTestCvv2: { en: 'Sandbox: any 3 digits', zh: '沙箱：任意 3 位数字' },
+  sandboxSmsTitle: { en: 'Sandbox SMS', zh: '沙箱短信' },
+  sandboxSmsCode: {
+    en: 'Verification code sent to {phone} at {time} (China time):',
+    zh: '{time}（北京时间）发送至 {phone} 的验证码：',
+  },
+  sandboxSmsExpired: { en: 'This code has expired: send a new one.', zh: '该验证码已过期，请重新获取。' },
+  sandboxSmsNote: {
+    en: 'Shown in sandbox mode only; a live gateway sends the code to the phone alone. Also in the sandbox inbox:',
+    zh: '仅在沙箱模式显示；正式环境的验证码只发送到手机。也可在沙箱收件箱查看：',
+  },
+  fillCode: { en: 'Fill in', zh: '填入' },
+  sandboxWalletTitle: { en: 'Paying in the sandbox', zh: '在沙箱中付款' },
+  sandboxWalletHelp: {
+    en:
+      'The QR code and "Open in {wallet}" lead to the sandbox wallet page: pay there, or simulate a failed ' +
+      'payment. This page then shows the result by itself. A script does the same with:',
+    zh: '二维码和“打开{wallet}付款”会进入沙箱钱包页面：在其中付款或模拟支付失败，本页随后自动显示结果。脚本也可调用：',
+  },
+
+  // start page (/)
+  homeTitle: { en: 'UMF Gateway', zh: 'UMF 网关' },
+  homeIntro: {
+    en:
+      'This gateway serves the UMF cross-border payment API under {prefix}, the hosted checkout and, ' +
+      'in sandbox mode, the simulated banks, SMS gateway and wallets.',
+    zh: '本网关提供 UMF 跨境支付 API（{prefix}）、托管收银台，沙箱模式下还提供模拟的银行、短信网关和钱包。',
+  },
+  modeSandbox: {
+    en: 'Sandbox mode: every outside party is simulated; no real money moves.',
+    zh: '沙箱模式：所有外部机构均为模拟，不产生真实资金流动。',
+  },
+  modeLive: {
+    en: 'Live mode: payments reach the real banks, SMS gateway and wallets through the configured connectors.',
+    zh: '正式模式：支付通过已配置的连接器发往真实的银行、短信网关和钱包。',
+  },
+  homeDocs: { en: 'Start here', zh: '从这里开始' },
+  apiReference: { en: 'API reference', zh: 'API 参考' },
+  apiReferenceNote: {
+    en: 'Every operation with its request, answers and return codes, and the integration guide.',
+    zh: '全部接口的请求、应答和返回码，以及接入指南。',
+  },
+  openApiDocument: { en: 'OpenAPI document', zh: 'OpenAPI 文档' },
+  openApiNote: {
+    en: 'The same, as OpenAPI 3 JSON for code generators and API tools.',
+    zh: '同上，OpenAPI 3 JSON 格式，供代码生成器和 API 工具使用。',
+  },
+  consoleTitle: { en: 'Console', zh: '管理控制台' },
+  consoleNote: {
+    en: 'Merchants and keys, payments and their timelines, for the platform operator.',
+    zh: '供平台运营人员管理商户与密钥、查看支付及其时间线。',
+  },
+  consoleComing: { en: 'Coming: not in this version yet.', zh: '即将推出：当前版本尚未提供。' },
+  sandboxEndpoints: { en: 'Sandbox endpoints', zh: '沙箱接口' },
+  sandboxSmsEndpoint: {
+    en: 'The SMS the platform "sent" to a phone, newest first:',
+    zh: '平台“发送”到该手机号的短信，最新的在前：',
+  },
+  sandboxPayEndpoint: {
+    en:
+      'Does what the payer does on the wallet, WeChat or checkout page of a QR, WeChat or checkout payment. ' +
+      'Optional JSON body:',
+    zh: '模拟付款人在钱包、微信或收银台页面的操作，适用于扫码、微信和收银台支付。可选 JSON 请求体：',
+  },
+  sandboxPayCards: {
+    en: 'Card payments are paid with verify and execute (the codes are in the SMS inbox).',
+    zh: '银行卡支付请使用 verify 和 execute（验证码见短信收件箱）。',
+  },
+  sandboxAccessLoopback: {
+    en: 'Open to callers on this machine (the gateway listens on loopback).',
+    zh: '仅对本机调用方开放（网关监听回环地址）。',
+  },
+  sandboxAccessToken: {
+    en:
+      "Open to callers on this machine; any other caller sends a merchant's Authorization: Bearer token " +
+      "and reaches only that merchant's payments.",
+    zh: '本机调用方可直接调用；其他调用方需携带商户的 Authorization: Bearer 令牌，且只能访问该商户的支付。',
+  },
+  sandboxAccessPublic: { en: 'Open to anyone (UMF_SANDBOX_PUBLIC=1).', zh: '对所有人开放 (UMF_SANDBOX_PUBLIC=1)。' },
 
   // errors
   notFoundTitle: { en: 'Payment not found', zh: '找不到该支付' },

@@ -1,8 +1,11 @@
 /**
  * The frame of every page the gateway serves to people (sandbox wallet, WeChat pages, hosted
- * checkout): one self-contained HTML document, inline CSS, no asset, font or script from another
- * site. Text in Chinese and English: `?lang=zh|en`, else the browser's Accept-Language.
+ * checkout, the start page): one self-contained HTML document, inline CSS, no asset, font or script
+ * from another site; the icon is the gateway's own (pages/favicon.ts). Text in Chinese and English:
+ * `?lang=zh|en`, else the browser's Accept-Language.
  */
+import { FAVICON_SVG_PATH } from './favicon.ts';
+
 export type Lang = 'zh' | 'en';
 
 export function pickLang(query: string | undefined, acceptLanguage: string | undefined): Lang {
@@ -169,6 +172,52 @@ animation:spin 1s linear infinite}
 .btn.link{background:#fff;color:#1677ff;border:1px solid #1677ff;margin-top:10px}
 .btn.link.wechat{color:#07c160;border-color:#07c160}
 .sent{background:#eef4ff;color:#1d4ed8;border-radius:10px;padding:10px 12px;font-size:14px;margin:6px 0 4px}
+.side{display:contents}.side>.summary-card{order:1}.columns>.pay{order:2}.side>.help{order:3}
+@media (min-width:760px){.side{display:flex;flex-direction:column;gap:18px}}
+input[aria-invalid=true]{border-color:#b42318;box-shadow:0 0 0 2px rgba(180,35,24,.12)}
+input[aria-invalid=true]:focus{outline:2px solid #b42318;outline-offset:0}
+label.invalid{color:#b42318;font-weight:600}
+.badge.sandbox{margin-right:6px;vertical-align:1px}
+.help h2{display:flex;align-items:center}
+.help p{font-size:14px;margin:6px 0 10px}
+.scroll{overflow-x:auto}
+.testcards{width:100%;border-collapse:collapse;font-size:13px}
+.testcards th{text-align:left;font-weight:600;color:#4b5563;padding:6px 8px 6px 0;border-bottom:1px solid #e5e7eb}
+.testcards td{padding:6px 8px 6px 0;border-bottom:1px solid #f0f1f3;vertical-align:top}
+.nowrap{white-space:nowrap}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;background:#f2f3f5;
+border-radius:4px;padding:1px 4px;display:inline-block;max-width:100%;overflow-wrap:anywhere}
+code.block{display:block;margin-top:6px;padding:6px 8px}
+.testcards .last4{width:1%;white-space:nowrap;padding-right:12px}
+.outcome{color:#4b5563;margin-top:2px}
+.testvalues{font-size:13px;color:#374151;padding-left:18px;margin:12px 0 0}
+.testvalues li{margin:4px 0}
+.fill{font-family:inherit;font-size:12px;border:1px solid #e0b44c;background:#fff8e6;color:#8a5a00;border-radius:6px;
+padding:2px 8px;cursor:pointer;margin-left:4px}
+.fill.wide{display:block;width:100%;font-size:14px;padding:8px;margin:4px 0 6px}
+.sandbox-box{background:#fffaeb;border:1px solid #f5d98b;border-radius:10px;padding:10px 12px;margin:8px 0;
+font-size:14px;color:#5c3d00}
+.sandbox-box .hint{color:#8a6d2f}
+.smscode{display:flex;align-items:center;gap:10px;margin:4px 0}
+.smscode strong{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:24px;letter-spacing:.12em;
+color:#1f2329}
+.smscode .expired{color:#b42318;font-size:13px}
+.mt-s{margin-top:6px}
+.intro p{margin:0 0 8px}.intro p:last-child{margin:0}
+.mode{font-size:14px;color:#4b5563}.mode.sandbox{color:#8a5a00}
+.linkcards{display:grid;grid-template-columns:1fr;gap:14px;margin:18px 0}
+@media (min-width:760px){.linkcards{grid-template-columns:repeat(3,1fr)}}
+.linkcard{display:flex;flex-direction:column;gap:6px;color:#1f2329;text-decoration:none}
+a.linkcard:hover{box-shadow:0 0 0 2px rgba(199,0,11,.25)}
+.linktitle{font-weight:700;font-size:16px;color:#c7000b}
+.linkcard.coming .linktitle{color:#6b7280}
+.linkcard code{align-self:flex-start}
+.badge.soon{align-self:flex-start;background:#f2f3f5;color:#4b5563}
+.page>.card{margin-bottom:18px}
+.endpoints{margin:0;font-size:14px}
+.endpoints dt{margin-top:12px}.endpoints dt:first-child{margin-top:0}
+.endpoints dd{margin:4px 0 0;color:#374151}
+.endpoints code{font-size:13px}
 @media (max-width:759px){.shell{padding:12px 10px}.topbar{border-radius:12px}.total strong{font-size:22px}}
 @media (max-width:480px){.shell:has(>.phone){padding:0}.phone{max-width:none;border-radius:0;box-shadow:none;
 min-height:100vh}
@@ -193,6 +242,7 @@ export function renderPage(options: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(options.title)}</title>
+<link rel="icon" href="${FAVICON_SVG_PATH}" type="image/svg+xml">
 <style>${PAGE_CSS}${PAGE_CSS_EXTRA}</style>
 ${options.head?.html ?? ''}
 </head>

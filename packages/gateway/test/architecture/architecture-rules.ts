@@ -123,6 +123,10 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
     holds: 'the hosted checkout pages',
     mayImport: ['channels', 'crypto', 'errors', 'merchants', 'pages', 'payments'],
   },
+  home: {
+    holds: 'the start page (`/`) and the icon',
+    mayImport: ['api-docs', 'http', 'pages'],
+  },
   'channels/sandbox': {
     holds: 'the sandbox parties, their storage and the pages a person clicks through',
     mayImport: [

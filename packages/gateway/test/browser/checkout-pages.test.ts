@@ -6,7 +6,8 @@
  *   - phone (390x844, Chinese): Alipay QR, "open in wallet" in a second page, pay there, the checkout
  *     notices by itself and sends the buyer back to ret_url;
  *   - a code already sent, the buyer still pays by WeChat; bad links; an expired payment.
- * Card data typed into the page never comes back in a page and never reaches the log.
+ * Card data typed into the page comes back only in the answer to a refused card form (never the
+ * CVV2; checkout-page.ts), never in a page reached by GET, and never reaches the log.
  */
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,7 +35,8 @@ const ref = (label: string) => `C${label}${Date.now().toString(36)}${(seq++).toS
 
 const PHONE_NO = '13800138000';
 const CARD = { ok: '6225760000040001', luhnBad: '6225760000040002', incorrect: '6225760000010004' };
-const SECRETS = { validDate: '3012', cvv2: '739', holder: 'Zhao Liying', citizenId: '11010519491231002X' };
+// (A citizen id other than the sandbox help's, which every sandbox checkout page shows.)
+const SECRETS = { validDate: '3012', cvv2: '739', holder: 'Zhao Liying', citizenId: '440304198506151237' };
 
 describe('hosted checkout (browser)', () => {
   let h: Harness;
@@ -158,18 +160,25 @@ describe('hosted checkout (browser)', () => {
     );
     await shot(page, 'checkout-desktop-en');
 
-    // A mistyped card number: the domain's 00060875, in words; the card fields come back empty.
+    // A mistyped card number: the domain's 00060875, in words; what was typed comes back (to fix one
+    // digit), marked at the card number, but never the CVV2.
     await fillCard(page, CARD.luhnBad);
-    await Promise.all([page.waitForLoadState('load'), page.getByTestId('send-code').click()]);
+    const [refusal] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/card')),
+      page.getByTestId('send-code').click(),
+    ]);
+    await page.waitForLoadState('load');
+    assert.equal(refusal.headers()['cache-control'], 'no-store', 'a page with typed card data is never cached');
     text = await visibleText(page);
     assert.ok(
       text.includes('The card number is not correct.') && text.includes('00060875'),
       `card number error: ${text}`,
     );
-    assert.equal(await page.locator('#card_number').inputValue(), '', 'the card number is not written back');
+    assert.equal(await page.locator('#card_number').inputValue(), CARD.luhnBad, 'the card number is kept to fix');
+    assert.equal(await page.locator('#card_number').getAttribute('aria-invalid'), 'true', 'and marked');
+    assert.equal(await page.locator('#holder_name').inputValue(), SECRETS.holder, 'the holder name is kept');
     assert.equal(await page.locator('#cvv2').inputValue(), '', 'the CVV2 is not written back');
-    assert.equal(await page.locator('#holder_name').inputValue(), '', 'nothing typed is written back');
-    await assertNoCardData(page, 'after 00060875');
+    assert.ok(!(await page.content()).includes(`value="${SECRETS.cvv2}"`), 'the CVV2 is nowhere in the page');
     await shot(page, 'checkout-desktop-en-card-number-error');
 
     // Card information the bank does not recognise: 00200025.
@@ -180,7 +189,9 @@ describe('hosted checkout (browser)', () => {
       text.includes('The card information is not correct.') && text.includes('00200025'),
       `card information error: ${text}`,
     );
-    await assertNoCardData(page, 'after 00200025');
+    assert.equal(await page.locator('#card_number').inputValue(), CARD.incorrect, 'the card number is kept');
+    assert.equal(await page.locator('#cvv2').inputValue(), '', 'the CVV2 is typed again');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'cvv2', 'the cursor waits in the CVV2');
     await shot(page, 'checkout-desktop-en-card-info-error');
 
     // The good card: a code is sent; the page asks for it.

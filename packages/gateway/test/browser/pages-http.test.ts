@@ -49,7 +49,9 @@ describe('pages over HTTP', () => {
     const nonces = [...body.matchAll(/<script nonce="([^"]+)">/g)].map((m) => m[1]);
     for (const n of nonces) assert.ok(csp.includes(`'nonce-${n}'`), `${where}: script nonce ${n} is in the CSP`);
     assert.equal((body.match(/<script/g) ?? []).length, nonces.length, `${where}: every script carries the nonce`);
-    assert.ok(!/<script src=|<link |@import|url\(http/i.test(body), `${where}: nothing from another site`);
+    assert.ok(!/<script src=|@import|url\(http/i.test(body), `${where}: nothing from another site`);
+    const links = [...body.matchAll(/<link [^>]*>/gi)].map((m) => m[0]);
+    assert.deepEqual(links, ['<link rel="icon" href="/favicon.svg" type="image/svg+xml">'], `${where}: only our icon`);
     assert.ok(!body.includes('<script>alert') && !body.includes('<img src=x'), `${where}: merchant text is escaped`);
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer', `${where}: tokens in URLs do not leak in Referer`);
     assert.equal(res.headers.get('cache-control'), 'no-store', where);
@@ -240,7 +242,10 @@ describe('pages over HTTP', () => {
     const luhnPage = await luhn.text();
     assert.equal(luhn.status, 400);
     assert.ok(luhnPage.includes('银行卡号输入有误') && luhnPage.includes('00060875'), '00060875 in Chinese');
-    assert.ok(!luhnPage.includes('6225760000040002') && !luhnPage.includes('赵丽颖'), 'no card data in the page');
+    // The refused form comes back with what was typed (to fix the number), but the CVV2.
+    assert.ok(luhnPage.includes('value="6225760000040002"') && luhnPage.includes('value="赵丽颖"'), 'fields kept');
+    assert.ok(!luhnPage.includes('value="123"'), 'never the CVV2');
+    assert.equal(luhn.headers.get('cache-control'), 'no-store', 'never cached');
     const incorrect = await (await card('6225760000010004')).text();
     assert.ok(incorrect.includes('银行卡信息有误') && incorrect.includes('00200025'), '00200025 in Chinese');
     const expired = await (await card('6225760000020003')).text();

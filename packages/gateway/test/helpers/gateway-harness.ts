@@ -11,6 +11,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import type { OutboundSettings } from '../../src/outbound/outbound-policy.ts';
 import type { SettlementSchedule } from '../../src/settlement/settlement-schedule.ts';
+import type { ChannelsFactory } from '../../src/channels/connectors.ts';
 import { signSha256WithRsa, verifySha256WithRsa } from '../../src/crypto/rsa-signature.ts';
 import { encryptField, type FieldEncryption } from '../../src/crypto/field-decryption.ts';
 import { signedTextOf } from '../../src/http/signed-body.ts';
@@ -90,6 +91,8 @@ export async function startHarness(
     settlementCheckMs?: number;
     /** The outbound address policy (default: the sandbox-on-loopback default, internal addresses allowed). */
     outbound?: OutboundSettings;
+    /** A live gateway (UMF_MODE=live): no sandbox; `channels` must then give every channel. */
+    live?: { readonly channels: ChannelsFactory };
   } = {},
 ): Promise<Harness> {
   const database = await kind.open();
@@ -110,6 +113,7 @@ export async function startHarness(
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.outbound !== undefined ? { outbound: options.outbound } : {}),
     ...(options.sandboxAccess !== undefined ? { sandboxAccess: options.sandboxAccess } : {}),
+    ...(options.live ? { sandbox: false, channels: options.live.channels } : {}),
   });
   const address = await gateway.listen(0, '127.0.0.1');
   // Links carry the public URL; now that the port is known, point it at the real one.

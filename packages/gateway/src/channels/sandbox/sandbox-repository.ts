@@ -61,6 +61,20 @@ export class SandboxRepository {
     return rows.map((r) => ({ phone: r.phone, code: r.code, paymentId: r.payment_id, sentAt: numberOf(r.sent_at) }));
   }
 
+  /** The newest message sent to `phone` about one payment (the sandbox checkout shows its code). */
+  async latestSmsOf(paymentId: string, phone: string): Promise<SandboxSms | undefined> {
+    const row = await this.#db
+      .selectFrom('sandbox_sms')
+      .selectAll()
+      .where('phone', '=', phone)
+      .where('payment_id', '=', paymentId)
+      .orderBy('sent_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && { phone: row.phone, code: row.code, paymentId: row.payment_id, sentAt: numberOf(row.sent_at) };
+  }
+
   // ---- card bank ----------------------------------------------------------------------------
 
   async hasDebited(paymentId: string, db: Db = this.#db): Promise<boolean> {
