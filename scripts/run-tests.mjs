@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every *.test.ts under packages/*/test, run by Node's own test runner through tsx.
+// `--conditions=umf-source` makes `import 'umf-sdk'` load the SDK's TypeScript sources (the `umf-source`
+// export of packages/sdk/package.json) instead of its build, so tests need no build step.
 // Extra arguments narrow the run: `npm test -- payments` runs the files whose path contains "payments".
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -38,7 +40,7 @@ if (selected.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...selected],
+  ['--conditions=umf-source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...selected],
   { cwd: root, stdio: 'inherit', env: process.env },
 );
 process.exit(result.status ?? 1);

@@ -23,7 +23,11 @@ import type { FetchLike, SignedResult } from './transport.ts';
 import type { RequestOptions } from './types.ts';
 
 export interface UmfClientOptions {
-  /** e.g. `https://uatfx.soopay.net/cberest/v1` or `http://127.0.0.1:8080/cberest/v1`. */
+  /**
+   * e.g. `https://uatfx.soopay.net/cberest/v1` or `http://127.0.0.1:8080/cberest/v1` (the API's path is
+   * `/cberest/v1`; a proxy may serve it under another). An answer that is not the UMF API, such as a 404
+   * without a UMF body, throws `UmfBaseUrlError`, which names the URL and the baseUrl to use.
+   */
   baseUrl: string;
   clientId: string;
   clientSecret: string;

@@ -1,5 +1,6 @@
 // One error hierarchy for everything the SDK throws, and ONE factory (`errorFromResponse`) mapping a
 // platform response to the right class.
+import { API_PATH, baseUrlAdvice, suggestBaseUrl } from './base-url.ts';
 
 export interface UmfErrorOptions {
   retCode?: string | undefined;
@@ -68,9 +69,38 @@ export class UmfInvalidRequestError extends UmfError {
   override name = 'UmfInvalidRequestError';
 }
 
-/** The object does not exist (00060760 or HTTP 404). */
+/** The object does not exist (00060760, 00060771-00060773). */
 export class UmfNotFoundError extends UmfError {
   override name = 'UmfNotFoundError';
+}
+
+/**
+ * The server at `baseUrl` did not answer as the UMF API: an HTTP 404 without a UMF body, or umf-gateway's
+ * "no such resource" (00060704) to a baseUrl that misses `/cberest/v1`. A configuration problem, not a
+ * missing object, so it is not a UmfNotFoundError: code that treats "not found" as "absent" does not
+ * mistake a wrong baseUrl for a missing payment. The message names the URL and says what to change.
+ */
+export class UmfBaseUrlError extends UmfError {
+  override name = 'UmfBaseUrlError';
+  /** The URL that was requested, when known. */
+  readonly url: string | undefined;
+  /** The client's baseUrl, when known. */
+  readonly baseUrl: string | undefined;
+  /** A baseUrl ending with `/cberest/v1`, when the client's does not. */
+  readonly suggestedBaseUrl: string | undefined;
+  constructor(
+    message: string,
+    options: UmfErrorOptions & { url?: string | undefined; baseUrl?: string | undefined } = {},
+  ) {
+    super(message, options);
+    this.url = options.url;
+    this.baseUrl = options.baseUrl;
+    this.suggestedBaseUrl = options.baseUrl === undefined ? undefined : suggestBaseUrl(options.baseUrl);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), url: this.url, baseUrl: this.baseUrl, suggestedBaseUrl: this.suggestedBaseUrl };
+  }
 }
 
 /** Duplicate merchant order (00060741), idempotency key reused with another body (00060742), same key
@@ -253,6 +283,27 @@ export interface ResponseErrorInput {
   operation?: string | undefined;
   /** The Location header of a redirect. */
   location?: string | undefined;
+  /** The URL requested and the client's baseUrl: messages about answers that are not the UMF API name them. */
+  url?: string | undefined;
+  baseUrl?: string | undefined;
+}
+
+/** umf-gateway's answer to a path it has no route for (also to an unknown bank code). */
+const NO_SUCH_RESOURCE = '00060704';
+
+/**
+ * A 404 that says the request did not reach the UMF API: no UMF body at all, or "no such resource" while
+ * the baseUrl misses /cberest/v1 (with the right baseUrl, 00060704 is an ordinary not-found answer).
+ */
+function isWrongPlace(input: ResponseErrorInput, retCode: string | undefined): boolean {
+  if (input.httpStatus !== 404) return false;
+  if (retCode === undefined) return true;
+  return retCode === NO_SUCH_RESOURCE && input.baseUrl !== undefined && suggestBaseUrl(input.baseUrl) !== undefined;
+}
+
+/** ` from URL`, when the URL is known. */
+function fromUrl(input: ResponseErrorInput): string {
+  return input.url === undefined ? '' : ` from ${input.url}`;
 }
 
 /** THE factory: maps a failed response (non-"0000" ret_code, or no meta at all) to a typed error. */
@@ -260,17 +311,37 @@ export function errorFromResponse(input: ResponseErrorInput): UmfError {
   const retCode = typeof input.meta?.ret_code === 'string' ? input.meta.ret_code : undefined;
   const retMsg = typeof input.meta?.ret_msg === 'string' ? input.meta.ret_msg : undefined;
   const status = input.httpStatus;
+  const where = input.operation ? `${input.operation}: ` : '';
+  const details = {
+    retCode,
+    retMsg,
+    httpStatus: status,
+    requestId: input.requestId,
+    rawBody: input.rawBody,
+    retryAfterMs: input.retryAfterMs,
+  };
+
+  if (isWrongPlace(input, retCode)) {
+    const what = retCode === undefined ? 'without a UMF response body' : `(${retMsg ?? 'error'}, ret_code ${retCode})`;
+    const advice =
+      input.baseUrl === undefined ? `Check baseUrl: it should end with ${API_PATH}.` : baseUrlAdvice(input.baseUrl);
+    return new UmfBaseUrlError(`${where}HTTP 404 ${what}${fromUrl(input)}. ${advice}`, {
+      ...details,
+      url: input.url,
+      baseUrl: input.baseUrl,
+    });
+  }
 
   let cls: ErrorClass | undefined = retCode === undefined ? undefined : CLASS_BY_CODE.get(retCode);
   if (!cls) {
     if (status === 429) cls = UmfRateLimitError;
-    else if (status === 404) cls = UmfNotFoundError;
+    else if (status === 404)
+      cls = UmfNotFoundError; // a UMF answer with an unknown code
     else if (retCode !== undefined && retCode.startsWith('000607')) cls = UmfInvalidRequestError;
     else if (status === 401 || status === 403) cls = UmfAuthenticationError;
     else cls = UmfApiError;
   }
 
-  const where = input.operation ? `${input.operation}: ` : '';
   let message: string;
   if (retCode !== undefined) {
     message = `${where}${retMsg ?? 'error'} (ret_code ${retCode}, HTTP ${status})`;
@@ -278,20 +349,15 @@ export function errorFromResponse(input: ResponseErrorInput): UmfError {
     message =
       `${where}the server answered with a redirect (HTTP ${status}${input.location ? ` to ${input.location}` : ''}); ` +
       'the SDK does not follow redirects (they could re-send credentials elsewhere): set baseUrl to the final URL.';
-  } else if (status === 404) {
-    message = `${where}HTTP 404 without a UMF response body. Check baseUrl (it should end with /cberest/v1).`;
   } else {
-    message = `${where}unexpected HTTP ${status} response without a UMF meta object`;
+    message = `${where}unexpected HTTP ${status} response without a UMF meta object${fromUrl(input)}`;
+    // Whatever answered is not the UMF API; with a baseUrl missing /cberest/v1, that is the likely reason.
+    if (input.baseUrl !== undefined && suggestBaseUrl(input.baseUrl) !== undefined) {
+      message += `. ${baseUrlAdvice(input.baseUrl)}`;
+    }
   }
   const hint = retCode === undefined ? undefined : HINTS[retCode];
   if (hint) message += `. ${hint}`;
 
-  return new cls(message, {
-    retCode,
-    retMsg,
-    httpStatus: status,
-    requestId: input.requestId,
-    rawBody: input.rawBody,
-    retryAfterMs: input.retryAfterMs,
-  });
+  return new cls(message, details);
 }

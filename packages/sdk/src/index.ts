@@ -7,6 +7,7 @@ export {
   UmfSignatureError,
   UmfInvalidRequestError,
   UmfNotFoundError,
+  UmfBaseUrlError,
   UmfConflictError,
   UmfCardError,
   UmfVerificationCodeError,

@@ -2,6 +2,7 @@
 // in-flight token request shared by all concurrent callers (a new token disables the previous one, so
 // fetching several in parallel would make them invalidate each other).
 import { inspect } from 'node:util';
+import { baseUrlAdvice, suggestBaseUrl } from './base-url.ts';
 import { UmfApiError, errorFromResponse } from './errors.ts';
 import type { RawResponse, Transport } from './transport.ts';
 
@@ -63,7 +64,9 @@ export function readTokenResponse(raw: RawResponse): AccessToken {
     return { accessToken: obj.access_token, expiresIn: Number.isFinite(exp) && exp > 0 ? exp : undefined };
   }
   if (ok) {
-    throw new UmfApiError(`${raw.operation}: the token response has no access_token`, {
+    // A 2xx without a token: often a web server's page for any path, when baseUrl misses /cberest/v1.
+    const advice = suggestBaseUrl(raw.baseUrl) === undefined ? '' : ` (from ${raw.url}). ${baseUrlAdvice(raw.baseUrl)}`;
+    throw new UmfApiError(`${raw.operation}: the token response has no access_token${advice}`, {
       httpStatus: raw.status,
       requestId: raw.requestId,
     });
@@ -76,6 +79,8 @@ export function readTokenResponse(raw: RawResponse): AccessToken {
     requestId: raw.requestId,
     retryAfterMs: raw.retryAfterMs,
     operation: raw.operation,
+    url: raw.url,
+    baseUrl: raw.baseUrl,
   });
 }
 

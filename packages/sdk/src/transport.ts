@@ -57,6 +57,9 @@ export interface RawResponse {
   requestId: string | undefined;
   retryAfterMs: number | undefined;
   operation: string;
+  /** The URL requested, and the client's baseUrl (for errors about answers that are not the UMF API). */
+  url: string;
+  baseUrl: string;
 }
 
 export interface SignedResult extends VerifiedResponse {
@@ -108,6 +111,8 @@ export class Transport {
       retryAfterMs: raw.retryAfterMs,
       operation: raw.operation,
       location: raw.headers.get('location') ?? undefined,
+      url: raw.url,
+      baseUrl: raw.baseUrl,
     });
   }
 
@@ -236,6 +241,8 @@ export class Transport {
         requestId: res.headers.get('x-request-id') ?? undefined,
         retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
         operation,
+        url,
+        baseUrl: this.#cfg.baseUrl,
       };
       if (download && res.status === 200 && !/json/i.test(res.headers.get('content-type') ?? '')) {
         // The timeout covers the wait for the headers; the caller's signal keeps covering the body.
@@ -249,14 +256,7 @@ export class Transport {
         };
       }
       const text = await res.text();
-      return {
-        status: res.status,
-        text,
-        headers: res.headers,
-        requestId: res.headers.get('x-request-id') ?? undefined,
-        retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
-        operation,
-      };
+      return { ...common, text };
     } catch (err) {
       if (callerSignal?.aborted) throw markFinal(callerSignal.reason ?? err);
       if (timedOut) {

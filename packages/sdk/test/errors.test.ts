@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   UmfApiError,
   UmfAuthenticationError,
+  UmfBaseUrlError,
   UmfCardError,
   UmfConflictError,
   UmfError,
@@ -70,9 +71,14 @@ test('HTTP status drives the class when the code is unknown or missing', () => {
     "errorFromResponse({ httpStatus: 429, meta: { ret_code: '99999999', ret_msg: 'slow down' } }) " +
       'instanceof UmfRateLimitError',
   );
+  // A 404 that is not a UMF answer says the request missed the API: a UmfBaseUrlError, not a "not found".
   const nf = errorFromResponse({ httpStatus: 404, rawBody: '<html>Not Found</html>' });
-  assert.ok(nf instanceof UmfNotFoundError, 'nf instanceof UmfNotFoundError');
-  assert.match(nf.message, /baseUrl/);
+  assert.ok(nf instanceof UmfBaseUrlError, `${nf.name}: ${nf.message}`);
+  assert.equal(nf instanceof UmfNotFoundError, false);
+  assert.match(nf.message, /baseUrl: it should end with \/cberest\/v1/);
+  // A UMF 404 with a code the SDK does not know is still a not-found answer.
+  const unknown = errorFromResponse({ httpStatus: 404, meta: { ret_code: '00069999', ret_msg: 'gone' } });
+  assert.ok(unknown instanceof UmfNotFoundError, unknown.name);
   assert.ok(
     errorFromResponse({ httpStatus: 401 }) instanceof UmfAuthenticationError,
     'errorFromResponse({ httpStatus: 401 }) instanceof UmfAuthenticationError',
