@@ -101,7 +101,7 @@ test(
         (error: { code: number; stderr: string }) => error,
       );
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /error: live mode needs a connector for every channel; missing: cardBank/);
+      assert.match(refused.stderr, /^umf-gateway: live mode needs a connector for every channel; missing: cardBank/);
 
       // A module that provides only the FX feed: serve names the four channels still missing, which
       // shows the module was loaded and its channel counted.

@@ -800,9 +800,10 @@ async function killNineRun(t: TestContext, kind: TestDatabaseKind, tdb: TestData
   let loops: Promise<void>[] = [];
   let client: Client | undefined;
   try {
-    // The merchant and the platform certificate, with the CLI, before the gateway starts.
+    // The merchant and the platform certificate, with the CLI, before the gateway starts (so the
+    // CLI creates the database: --create).
     const cli = (...args: string[]) =>
-      run(process.execPath, [BIN, ...args, '--data-dir', dataDir, '--database', tdb.url], {
+      run(process.execPath, [BIN, ...args, '--data-dir', dataDir, '--database', tdb.url, '--create'], {
         env: cleanEnv({ LOG_LEVEL: 'warn' }),
       });
     const created = JSON.parse(
