@@ -17,6 +17,9 @@ import { formatBp, parseFeeRate } from '../settlement/settlement-math.ts';
 import { settleCommand } from './settle-command.ts';
 import { ledgerCheckCommand } from './ledger-command.ts';
 import { loadConnectors } from './connectors-module.ts';
+import { notificationsCommand } from './notifications-command.ts';
+import { listenCommand } from './listen-command.ts';
+import { processLoggerOptions } from '../log/process-logger.ts';
 
 const USAGE = `usage: umf-gateway <command> [options]
 
@@ -28,8 +31,14 @@ commands:
   merchant revoke-key --merchant ID --key KEY_ID     revoke a public key
   platform cert                               print the platform certificate (PEM)
   fx set CURRENCY RATE                        set a sandbox exchange rate (CNY per unit)
-  notifications list --object ID              notifications of a payment and their attempts
+  notifications list [--merchant ID] [--failing | --pending] [--limit N] [--json]
+                                              the newest notifications across objects (default 20)
+  notifications list --object ID [--json]     notifications of a payment and their attempts
+  notifications tail [--merchant ID] [--json] every delivery attempt as it is recorded, until Ctrl-C
   notifications redeliver NTF_ID              send a notification again now
+  listen --forward-to URL [--gateway URL] [--credentials FILE] [--json]
+                                              forward the merchant's notifications (sandbox gateway) to a
+                                              local URL; credentials: UMF_CLIENT_ID / UMF_CLIENT_SECRET
   merchant set-fee --merchant ID --service-fee 1.25%   the service fee taken at settlement (or 125bp)
   settle [--date YYYYMMDD] [--cutoff HH:MM|now] [--json]
                                               run settlement now for a settle date (default today, China
@@ -67,6 +76,12 @@ export async function main(
         date: { type: 'string' },
         cutoff: { type: 'string' },
         'service-fee': { type: 'string' },
+        limit: { type: 'string' },
+        failing: { type: 'boolean' },
+        pending: { type: 'boolean' },
+        gateway: { type: 'string' },
+        'forward-to': { type: 'string' },
+        credentials: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -120,7 +135,12 @@ export async function main(
           return 0;
         });
       case 'notifications':
-        return await withContext(config, (ctx) => notificationsCommand(ctx, sub, rest, values, out, err));
+        return await withContext(config, (ctx) =>
+          notificationsCommand({ store: ctx.store, outbox: ctx.repositories.outbox }, sub, rest, values, { out, err }),
+        );
+      case 'listen':
+        if (sub !== undefined) break;
+        return await listenCommand(values, process.env, config.publicUrl, { out, err });
       case 'ledger':
         if (sub !== 'check') break;
         return await withStore(config, (store) => ledgerCheckCommand(store, values.json === true, out));
@@ -272,7 +292,7 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
     sandbox: config.sandbox,
     sandboxAccess: config.sandboxAccess,
     tokenTtlSeconds: config.tokenTtlSeconds,
-    logger: { level: config.logLevel },
+    logger: processLoggerOptions({ level: config.logLevel, format: config.logFormat, stdout: process.stdout }),
     settlement: config.settlement,
     outbound: config.outbound,
     channels: await loadConnectors(config.connectorsModule),
@@ -290,43 +310,4 @@ async function serve(config: ProcessConfig, err: (s: string) => void): Promise<n
   });
   await gateway.close();
   return 0;
-}
-
-async function notificationsCommand(
-  ctx: GatewayContext,
-  sub: string | undefined,
-  rest: string[],
-  values: Record<string, string | boolean | undefined>,
-  out: (s: string) => void,
-  err: (s: string) => void,
-): Promise<number> {
-  const { outbox } = ctx.repositories;
-  if (sub === 'list' && typeof values.object === 'string') {
-    const entries = await outbox.forObject(values.object);
-    for (const n of entries) {
-      const lastError = n.lastError ? ` last_error=${n.lastError}` : '';
-      out(`${n.id} ${n.objectType} ${n.objectId} ${n.state} attempts=${n.attempts} url=${n.url}${lastError}\n`);
-      for (const a of await outbox.attempts(n.id)) {
-        const http = a.httpStatus ? ` http=${a.httpStatus}` : '';
-        out(
-          `  #${a.attempt} ${new Date(a.at).toISOString()} ${a.outcome}${http} ${a.durationMs}ms` +
-            `${a.error ? ` ${a.error}` : ''}\n`,
-        );
-      }
-    }
-    if (entries.length === 0) out('no notifications\n');
-    return 0;
-  }
-  if (sub === 'redeliver' && rest[0]) {
-    const id = rest[0];
-    const ok = await ctx.store.write((trx) => outbox.redeliver(trx, id, Date.now()));
-    if (!ok) {
-      err(`no notification ${id}\n`);
-      return 1;
-    }
-    out(`${id} queued for delivery\n`);
-    return 0;
-  }
-  err('usage: notifications list --object ID | notifications redeliver NTF_ID\n');
-  return 2;
 }

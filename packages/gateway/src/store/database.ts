@@ -27,6 +27,7 @@ import * as m003 from './migrations/003-ledger-and-refunds.ts';
 import * as m004 from './migrations/004-customs-and-settlement.ts';
 import * as m005 from './migrations/005-failure-reasons-and-prepay-ids.ts';
 import * as m006 from './migrations/006-auth-throttle.ts';
+import * as m007 from './migrations/007-outbox-merchant-index.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -57,6 +58,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-customs-and-settlement': m004,
   '005-failure-reasons-and-prepay-ids': m005,
   '006-auth-throttle': m006,
+  '007-outbox-merchant-index': m007,
 };
 
 class StaticMigrations implements MigrationProvider {
