@@ -307,8 +307,8 @@ async function forward(
       headers: { 'content-type': 'application/json', 'listener-key': listenerKey },
       body: JSON.stringify(report),
     });
+    const body = (await res.json().catch(() => ({}))) as { meta?: { ret_code?: string; ret_msg?: string } };
     if (res.status !== 200) {
-      const body = (await res.json().catch(() => ({}))) as { meta?: { ret_code?: string; ret_msg?: string } };
       io.err(
         `    the gateway did not take the answer to ${n.notification_id}: ` +
           `${body.meta?.ret_code ?? res.status} ${body.meta?.ret_msg ?? ''}\n`,
