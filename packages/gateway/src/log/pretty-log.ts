@@ -52,8 +52,8 @@ const FIRST = [
 /** Fields never shown: the line's own parts, and what every record of the process repeats. */
 const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v', 'req', 'res', 'responseTime', 'reqId', 'err']);
 const REMEMBERED_REQUESTS = 1000;
-/** A value written as it is: printable, no space, quote, equals sign or backslash. */
-const BARE = /^[!#-<>-[\]-~\u00a0-\uffff]+$/;
+/** A value written as it is: printable, no space, quote or backslash (`=` is fine: a key ends at the first). */
+const BARE = /^[!#-[\]-~\u00a0-\uffff]+$/;
 
 /** A pino destination that writes the pretty form of each record. */
 export function prettyLogStream(options: PrettyLogOptions): LogStream {

@@ -264,15 +264,15 @@ for (const kind of testDatabaseUrls()) {
         });
       const noKey = await report('LSD_X', {}, '{"status":200,"body":""}');
       assert.equal(noKey.status, 401);
-      assert.equal(((await noKey.json())).meta.ret_code, '00280703');
+      assert.equal((await noKey.json()).meta.ret_code, '00280703');
       const unknown = await report('LSD_X', { 'listener-key': 'f'.repeat(64) }, '{"status":200,"body":""}');
       assert.equal(unknown.status, 404);
-      assert.equal(((await unknown.json())).meta.ret_code, '00060704');
+      assert.equal((await unknown.json()).meta.ret_code, '00060704');
       const bad = await report('LSD_X', { 'listener-key': 'f'.repeat(64) }, '{"status":"two hundred"}');
       assert.equal(bad.status, 400);
-      assert.equal(((await bad.json())).meta.ret_code, '00060700');
+      assert.equal((await bad.json()).meta.ret_code, '00060700');
       const notJson = await report('LSD_X', { 'listener-key': 'f'.repeat(64) }, '{status');
-      assert.equal(((await notJson.json())).meta.ret_code, '00060701');
+      assert.equal((await notJson.json()).meta.ret_code, '00060701');
 
       end();
       await until('the listener gone', async () => (h.gateway.listeners.has(m.id) ? undefined : true));
