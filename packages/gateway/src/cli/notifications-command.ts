@@ -191,10 +191,8 @@ export async function notificationsTail(
     pollMs: options.pollMs,
     signal: options.signal,
     onReady: () => {
-      if (!options.json)
-        io.err(
-          `following notification attempts${options.merchant ? ` of ${options.merchant}` : ''} (Ctrl-C to stop)\n`,
-        );
+      // On stderr, with --json too: stdout holds only the attempts.
+      io.err(`following notification attempts${options.merchant ? ` of ${options.merchant}` : ''} (Ctrl-C to stop)\n`);
       options.onReady?.();
     },
     onAttempt: (a) => io.out(options.json ? `${JSON.stringify(attemptJson(a))}\n` : `${attemptLine(a)}\n`),
