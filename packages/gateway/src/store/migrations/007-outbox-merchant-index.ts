@@ -8,5 +8,5 @@ import type { Kysely } from 'kysely';
  * notification_attempts joined on the outbox's.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createIndex('outbox_merchant').on('outbox').columns(['merchant_id', 'id']).execute();
+  await db.schema.createIndex('outbox_merchant').ifNotExists().on('outbox').columns(['merchant_id', 'id']).execute();
 }
