@@ -62,7 +62,7 @@ for (const kind of testDatabaseUrls()) {
     let a: TestMerchant;
     let b: TestMerchant;
     /** By name: retrying (A), delivered (B), dead (A), waiting (A, not attempted yet). */
-    const ids: Record<string, string> = {};
+    const ids = { retrying: '', delivered: '', dead: '', waiting: '' };
     let paymentA = '';
     let env: NodeJS.ProcessEnv | undefined;
 
