@@ -14,6 +14,8 @@
  *   /checkout/...                               checkout/checkout-routes.ts (every mode)
  *   /, /favicon.svg, /favicon.ico               home/home-routes.ts (every mode)
  *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only)
+ *   /listen/v1/...                              notifications/listen-routes.ts (umf-gateway listen;
+ *                                               sandbox mode only; token, no signature)
  *
  * Every answer is a catalogue code, the framework's errors included (a malformed or too long URL,
  * an unknown route, a body too large or of a content type the route does not take): signed UMF
@@ -51,17 +53,25 @@ import { homeRoutes } from './home/home-routes.ts';
 import { sandboxRoutes } from './channels/sandbox/sandbox-routes.ts';
 import { walletRoutes } from './channels/sandbox/wallet-routes.ts';
 import { wechatRoutes } from './channels/sandbox/wechat-routes.ts';
+import { listenRoutes } from './notifications/listen-routes.ts';
+import { NotificationListeners } from './notifications/notification-listeners.ts';
 
 export interface AppOptions {
   readonly context: GatewayContext;
   /** Fastify logger options; `false` for silence. Secrets are redacted either way. */
   readonly logger?: FastifyServerOptions['logger'];
+  /**
+   * The listeners of `umf-gateway listen` (sandbox mode): the same registry the notification worker
+   * delivers through (gateway.ts); a registry of its own when not given.
+   */
+  readonly listeners?: NotificationListeners;
 }
 
 export const REDACTED_HEADERS = [
   'req.headers.authorization',
   'req.headers.signature',
   'req.headers["idempotency-key"]',
+  'req.headers["listener-key"]',
 ];
 
 /**
@@ -160,6 +170,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const publicUrl = () => config.publicUrl;
   // GET /cberest/v1/openapi.json and /docs: the document is built from the routes registered below.
   await apiDocs(app, { publicUrl });
+  const authenticate = makeAuthenticate(
+    (token, withKeys) => services.oauth.holderOf(token, withKeys),
+    new InvalidTokenLimiter(clock),
+  );
+  app.decorateRequest('merchantKeyPems', undefined);
 
   await app.register(staticRoutes);
   await app.register(
@@ -174,11 +189,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         await token.register(oauthRoutes({ oauth: services.oauth }));
       });
       await api.register(async (authed) => {
-        const authenticate = makeAuthenticate(
-          (token, withKeys) => services.oauth.holderOf(token, withKeys),
-          new InvalidTokenLimiter(clock),
-        );
-        authed.decorateRequest('merchantKeyPems', undefined);
         authed.addHook('onRequest', async (request, reply) => authenticate(request, reply));
         // A POST's signature is checked over the raw bytes before anything reads them; then its JSON
         // is parsed, key-normalised (request-json.ts) and normalised for its schema (numbers to
@@ -263,6 +273,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         wallet: sandbox.wallet,
       }),
     );
+    // JSON bodies only (the root scope's), authenticated by the routes themselves.
+    await app.register(listenRoutes({ listeners: options.listeners ?? new NotificationListeners(), authenticate }));
   }
   return app;
 }

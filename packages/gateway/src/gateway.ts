@@ -17,6 +17,7 @@ import type { ChannelsFactory } from './channels/connectors.ts';
 import { createContext, type GatewayContext } from './context.ts';
 import { buildApp } from './app.ts';
 import { NotificationWorker } from './notifications/notification-worker.ts';
+import { NotificationListeners } from './notifications/notification-listeners.ts';
 import { PaymentJobs } from './workers/payment-jobs.ts';
 import { RefundJobs } from './workers/refund-jobs.ts';
 import { CustomsJobs } from './workers/customs-jobs.ts';
@@ -57,6 +58,8 @@ export interface Gateway {
   readonly app: FastifyInstance;
   readonly context: GatewayContext;
   readonly notifier: NotificationWorker;
+  /** The listeners of `umf-gateway listen` connected to this process (the notifier delivers through them). */
+  readonly listeners: NotificationListeners;
   readonly jobs: PaymentJobs;
   readonly refundJobs: RefundJobs;
   readonly customsJobs: CustomsJobs;
@@ -97,15 +100,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw error;
   }
   const { services, clock } = context;
+  const listeners = new NotificationListeners();
+  const app = await buildApp({ context, logger: options.logger ?? false, listeners });
   const notifier = new NotificationWorker({
     store,
     repository: context.repositories.outbox,
     clock,
     pollIntervalMs: options.notifierPollMs ?? 250,
     outbound: context.outbound,
+    logger: app.log,
+    listeners,
   });
   context.outbox.onCommitted(() => notifier.kick());
-  const app = await buildApp({ context, logger: options.logger ?? false });
   const jobs = new PaymentJobs({ lifecycle: services.lifecycle, cards: services.cards, logger: app.log });
   const refundJobs = new RefundJobs({ refunds: services.refunds, logger: app.log });
   const customsJobs = new CustomsJobs({ customs: services.customs, logger: app.log });
@@ -127,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     app,
     context,
     notifier,
+    listeners,
     jobs,
     refundJobs,
     customsJobs,

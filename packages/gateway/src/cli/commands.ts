@@ -7,13 +7,15 @@ import { platformCertCommand } from './platform-command.ts';
 import { fxSetCommand } from './fx-command.ts';
 import { settleCommand } from './settle-command.ts';
 import { ledgerCheckCommand } from './ledger-command.ts';
-import { NOTIFICATION_COMMANDS } from './notification-commands.ts';
+import { NOTIFICATION_COMMANDS } from './notifications-command.ts';
+import { listenCommand } from './listen-command.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
   ...MERCHANT_COMMANDS,
   ...PAYMENT_COMMANDS,
   ...NOTIFICATION_COMMANDS,
+  listenCommand,
   platformCertCommand,
   fxSetCommand,
   settleCommand,

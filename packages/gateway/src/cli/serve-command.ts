@@ -13,6 +13,7 @@ import { redactUrl } from '../store/database.ts';
 import { MissingConnectorsError } from '../channels/connectors.ts';
 import { CommandError, type Command } from './command.ts';
 import { loadConnectors } from './connectors-module.ts';
+import { processLoggerOptions } from '../log/process-logger.ts';
 
 /**
  * Under load, objects of requests in flight survive two scavenges and are promoted; they die soon
@@ -101,7 +102,8 @@ export const serveCommand: Command = {
   },
   details: [
     'Environment: UMF_MODE (sandbox|live), UMF_PUBLIC_URL, UMF_MASTER_KEY, UMF_TOKEN_TTL_SECONDS, LOG_LEVEL,',
-    'UMF_SETTLEMENT_TIME, UMF_SETTLEMENT_CUTOFF, UMF_NOTIFY_ALLOW(_PRIVATE), UMF_SANDBOX_PUBLIC, UMF_CONNECTORS',
+    'LOG_FORMAT (pretty|json), UMF_SETTLEMENT_TIME, UMF_SETTLEMENT_CUTOFF, UMF_NOTIFY_ALLOW(_PRIVATE),',
+    'UMF_SANDBOX_PUBLIC, UMF_CONNECTORS',
     '(README "Configuration"). A SQLite database that does not exist yet is created.',
   ],
   async run({ config, io, stopped }) {
@@ -125,7 +127,7 @@ export const serveCommand: Command = {
         sandbox: config.sandbox,
         sandboxAccess: config.sandboxAccess,
         tokenTtlSeconds: config.tokenTtlSeconds,
-        logger: { level: config.logLevel },
+        logger: processLoggerOptions({ level: config.logLevel, format: config.logFormat, stdout: process.stdout }),
         settlement: config.settlement,
         outbound: config.outbound,
         channels: await loadConnectors(config.connectorsModule),

@@ -18,6 +18,8 @@ export interface ProcessConfig {
   readonly connectorsModule: string | undefined;
   readonly tokenTtlSeconds: number;
   readonly logLevel: string;
+  /** LOG_FORMAT: `pretty` (one readable line per record) or `json`; default pretty when stdout is a terminal. */
+  readonly logFormat: LogFormat;
   /** UMF_SETTLEMENT_CUTOFF (HH:MM China time, default 00:00) and UMF_SETTLEMENT_TIME (HH:MM or off, default 02:00). */
   readonly settlement: SettlementSchedule;
   /**
@@ -38,6 +40,9 @@ export interface ConfigFlags {
 
 /** The values of LOG_LEVEL (pino's levels). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** The values of LOG_FORMAT. */
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 /** The values of UMF_MODE: `sandbox`, or `live` (alias `production`): real connectors only. */
 export const MODES = ['sandbox', 'live', 'production'] as const;
 /** UMF_TOKEN_TTL_SECONDS: a minute to a day. */
@@ -53,11 +58,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** What the configuration's defaults depend on besides flags and environment. */
+export interface Terminal {
+  /** Whether stdout is a terminal (LOG_FORMAT's default: pretty on one, json otherwise). */
+  readonly stdoutIsTty: boolean;
+}
+
 /**
  * The configuration of flags and environment, every value checked: throws one ConfigError naming
  * every bad value (not only the first).
  */
-export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): ProcessConfig {
+export function resolveConfig(
+  flags: ConfigFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  terminal: Terminal = { stdoutIsTty: process.stdout.isTTY === true },
+): ProcessConfig {
   const problems: string[] = [];
   const host = flags.host ?? env.HOST ?? '127.0.0.1';
   if (!host.trim()) problems.push(`${flags.host !== undefined ? '--host' : 'HOST'} must not be empty`);
@@ -103,6 +118,11 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   }
+  const logFormatText = env.LOG_FORMAT || (terminal.stdoutIsTty ? 'pretty' : 'json');
+  const logFormat = (LOG_FORMATS as readonly string[]).includes(logFormatText) ? (logFormatText as LogFormat) : 'json';
+  if (logFormat !== logFormatText) {
+    problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(logFormatText)}`);
+  }
   const settlement = settlementSchedule(env, problems);
   const sandbox = mode === 'sandbox';
   let outbound: OutboundSettings = { allowPrivate: false, allow: [] };
@@ -129,6 +149,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
     connectorsModule: env.UMF_CONNECTORS || undefined,
     tokenTtlSeconds,
     logLevel,
+    logFormat,
     settlement,
     outbound,
     sandboxAccess: access,

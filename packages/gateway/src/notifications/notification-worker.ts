@@ -18,6 +18,17 @@
  * transaction (group commit), and claims of one batch share one transaction. Bodies may hold
  * personal data: they are never logged (ids, outcomes and HTTP statuses are).
  *
+ * Listeners (notification-listeners.ts, `umf-gateway listen`): while a listener of the row's merchant is
+ * connected to this process, the attempt is handed to it instead of POSTed to notify_url (same body,
+ * same headers), and the local server's answer it reports is judged and recorded like a merchant's.
+ * The outbound policy does not apply: the gateway makes no request, the CLI on the merchant's machine
+ * does.
+ *
+ * Log (the logger passed in): every failed attempt once at `warn`, with the notification, its object,
+ * notify_url without its query, the outcome and the next try (its time, or `given up`); every
+ * delivery at `info`, like the request lines (an outbound request is as worth a line as an inbound
+ * one, and a developer sees the notification leave).
+ *
  * Outbound address policy (outbound/outbound-policy.ts): before each attempt the URL is checked
  * (scheme, no user name or password, an IP literal host must be an allowed address), and the socket's
  * `lookup` checks every address a host name resolves to and connects only to a checked one (DNS
@@ -39,6 +50,7 @@ import { newId } from '../store/ids.ts';
 import { nextDelayMs } from './backoff.ts';
 import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { OutboxRepository, type AttemptOutcome, type DueNotification } from './outbox-repository.ts';
+import type { NotificationListeners } from './notification-listeners.ts';
 
 /** The largest part of a merchant's answer that is read. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -47,6 +59,7 @@ const EXCERPT_CHARS = 500;
 const USER_AGENT = 'umf-gateway-notifier';
 
 export interface NotifierLogger {
+  info(obj: Record<string, unknown>, msg: string): void;
   warn(obj: Record<string, unknown>, msg: string): void;
 }
 
@@ -79,6 +92,8 @@ export interface NotificationWorkerOptions {
    * address (as UMF_NOTIFY_ALLOW_PRIVATE=1) but still refuses credentials in the URL.
    */
   readonly outbound?: OutboundPolicy;
+  /** The listeners of `umf-gateway listen` connected to this process: their merchants' rows go to them. */
+  readonly listeners?: NotificationListeners;
 }
 
 /** A notification this worker claimed: what was due, the attempt it is making and its claim's token. */
@@ -103,6 +118,8 @@ interface PendingRecord {
 const RECORD_BATCH = 256;
 
 interface AttemptResult {
+  /** Whether it went through a listener (umf-gateway listen) instead of a POST to notify_url. */
+  readonly viaListener?: boolean;
   readonly outcome: AttemptOutcome;
   readonly httpStatus: number | null;
   readonly excerpt: string | null;
@@ -114,7 +131,7 @@ interface HttpAnswer {
   readonly text: string;
 }
 
-const noopLogger: NotifierLogger = { warn() {} };
+const noopLogger: NotifierLogger = { info() {}, warn() {} };
 
 export class NotificationWorker {
   readonly #store: Store;
@@ -129,6 +146,7 @@ export class NotificationWorker {
   readonly #fetch: FetchLike | undefined;
   readonly #random: () => number;
   readonly #outbound: OutboundPolicy;
+  readonly #listeners: NotificationListeners | undefined;
   /** Free slots that wake a loop waiting for one: claims then come in batches, not one row at a time. */
   readonly #claimThreshold: number;
   readonly #httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -157,6 +175,7 @@ export class NotificationWorker {
     this.#fetch = options.fetchImpl;
     this.#random = options.random ?? Math.random;
     this.#outbound = options.outbound ?? new OutboundPolicy({ allowPrivate: true });
+    this.#listeners = options.listeners;
     this.#claimThreshold = Math.max(1, Math.floor(this.#concurrency / 4));
     if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1)
       throw new RangeError('concurrency must be a positive integer');
@@ -245,7 +264,7 @@ export class NotificationWorker {
 
   #launch(row: ClaimedRow): Promise<void> {
     const task = this.#deliver(row).catch((err: unknown) => {
-      this.#logger.warn({ outboxId: row.id, error: errorMessage(err) }, 'notification delivery crashed');
+      this.#logger.warn({ notificationId: row.id, error: errorMessage(err) }, 'notification delivery crashed');
     });
     this.#inFlight.add(task);
     void task.finally(() => {
@@ -298,7 +317,9 @@ export class NotificationWorker {
             lease_until: null,
           };
     const attemptRow: AttemptRow = {
-      id: newId('NTA_', at),
+      // Made when the attempt is recorded (not when it started): ids then follow the order in which
+      // attempts are written, which is what `notifications tail` follows (OutboxRepository.attemptsFrom).
+      id: newId('NTA_', now),
       outbox_id: row.id,
       attempt: row.attempt,
       at,
@@ -310,21 +331,25 @@ export class NotificationWorker {
     };
     const kept = await this.#record({ row, attemptRow, update });
 
-    const logFields = {
-      outboxId: row.id,
+    const logFields: Record<string, unknown> = {
+      notificationId: row.id,
       merchantId: row.merchantId,
       objectType: row.objectType,
       objectId: row.objectId,
+      url: urlForLog(row.url),
+      ...(result.viaListener ? { via: 'listener' } : {}),
       attempt: row.attempt,
       outcome: result.outcome,
-      httpStatus: result.httpStatus,
-      durationMs,
+      status: result.httpStatus,
+      ms: durationMs,
     };
     if (!kept) {
       this.#logger.warn(logFields, 'notification lease was taken over; attempt recorded, row left to the new owner');
-    } else if (!delivered) {
+    } else if (delivered) {
+      this.#logger.info(logFields, 'notification delivered');
+    } else {
       this.#logger.warn(
-        { ...logFields, error: result.error, nextAttemptAt: delay === null ? null : now + delay },
+        { ...logFields, error: result.error, next: delay === null ? 'given up' : new Date(now + delay).toISOString() },
         delay === null ? 'notification given up after the last scheduled attempt' : 'notification attempt failed',
       );
     }
@@ -380,6 +405,7 @@ export class NotificationWorker {
   }
 
   async #attempt(row: ClaimedRow): Promise<AttemptResult> {
+    if (this.#listeners?.has(row.merchantId)) return this.#attemptThroughListener(row, this.#listeners);
     let url: URL;
     try {
       url = new URL(row.url);
@@ -392,11 +418,7 @@ export class NotificationWorker {
       return { outcome: 'network_error', httpStatus: null, excerpt: null, error: `refused: notify_url ${refused}` };
     }
     const signal = AbortSignal.timeout(this.#requestTimeoutMs);
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/json; charset=utf-8',
-      Signature: row.signature,
-      'User-Agent': USER_AGENT,
-    };
+    const headers = this.#headers(row);
     let answer: HttpAnswer;
     try {
       answer = this.#fetch
@@ -413,22 +435,39 @@ export class NotificationWorker {
       }
       return { outcome: 'network_error', httpStatus: null, excerpt: null, error: clean(errorMessage(err)) };
     }
-    const excerpt = clean(answer.text.slice(0, EXCERPT_CHARS));
-    if (answer.status < 200 || answer.status > 299) {
-      const redirect = answer.status >= 300 && answer.status <= 399 ? ' (redirects are not followed)' : '';
-      return { outcome: 'http_error', httpStatus: answer.status, excerpt, error: `HTTP ${answer.status}${redirect}` };
+    return judge(answer);
+  }
+
+  /** Hands the attempt to the merchant's listener (umf-gateway listen) and judges what it reports. */
+  async #attemptThroughListener(row: ClaimedRow, listeners: NotificationListeners): Promise<AttemptResult> {
+    const signal = AbortSignal.timeout(this.#requestTimeoutMs);
+    let answer: HttpAnswer;
+    try {
+      answer = await listeners.deliver(
+        {
+          notificationId: row.id,
+          merchantId: row.merchantId,
+          objectType: row.objectType,
+          objectId: row.objectId,
+          attempt: row.attempt,
+          notifyUrl: row.url,
+          headers: this.#headers(row),
+          body: row.body,
+        },
+        signal,
+      );
+    } catch (err) {
+      const failed = signal.aborted
+        ? { outcome: 'timeout' as const, error: `the listener gave no answer within ${this.#requestTimeoutMs} ms` }
+        : { outcome: 'network_error' as const, error: clean(`listener: ${errorMessage(err)}`.slice(0, EXCERPT_CHARS)) };
+      return { viaListener: true, httpStatus: null, excerpt: null, ...failed };
     }
-    const ack = acknowledgement(answer.text);
-    if (ack.ok) return { outcome: 'delivered', httpStatus: answer.status, excerpt, error: null };
-    return {
-      outcome: 'rejected',
-      httpStatus: answer.status,
-      excerpt,
-      error:
-        ack.retCode === undefined
-          ? 'answer is not an acknowledgement (ret_code 0000)'
-          : `merchant answered ret_code ${clean(ack.retCode.slice(0, 40))}`,
-    };
+    return { ...judge({ status: answer.status, text: answer.text.slice(0, MAX_RESPONSE_BYTES) }), viaListener: true };
+  }
+
+  /** The headers of every attempt: the stored Signature over the stored body. */
+  #headers(row: ClaimedRow): Record<string, string> {
+    return { 'Content-Type': 'application/json; charset=utf-8', Signature: row.signature, 'User-Agent': USER_AGENT };
   }
 
   /** POSTs over the keep-alive agent; a request that died on a reused idle socket is sent once more. */
@@ -506,6 +545,26 @@ export class NotificationWorker {
   }
 }
 
+/** What an answer (the merchant's, or the local server's through a listener) makes of an attempt. */
+function judge(answer: HttpAnswer): AttemptResult {
+  const excerpt = clean(answer.text.slice(0, EXCERPT_CHARS));
+  if (answer.status < 200 || answer.status > 299) {
+    const redirect = answer.status >= 300 && answer.status <= 399 ? ' (redirects are not followed)' : '';
+    return { outcome: 'http_error', httpStatus: answer.status, excerpt, error: `HTTP ${answer.status}${redirect}` };
+  }
+  const ack = acknowledgement(answer.text);
+  if (ack.ok) return { outcome: 'delivered', httpStatus: answer.status, excerpt, error: null };
+  return {
+    outcome: 'rejected',
+    httpStatus: answer.status,
+    excerpt,
+    error:
+      ack.retCode === undefined
+        ? 'answer is not an acknowledgement (ret_code 0000)'
+        : `merchant answered ret_code ${clean(ack.retCode.slice(0, 40))}`,
+  };
+}
+
 class StaleSocketError extends Error {
   constructor(cause: Error) {
     super(cause.message, { cause });
@@ -567,6 +626,16 @@ export function acknowledgement(text: string): { ok: boolean; retCode?: string }
   if (!match) return { ok: false };
   const code = match[1] ?? '';
   return { ok: code === '0000', retCode: code };
+}
+
+/** notify_url as the log shows it: no user name or password, and no query (its values could be secrets). */
+export function urlForLog(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}${u.search ? '?[REDACTED]' : ''}`;
+  } catch {
+    return '[not a URL]';
+  }
 }
 
 function errorMessage(err: unknown): string {

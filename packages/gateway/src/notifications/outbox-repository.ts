@@ -56,6 +56,30 @@ export interface DueNotification {
   readonly attempts: number;
 }
 
+/** Which notifications `recent` lists. */
+export interface RecentQuery {
+  readonly merchantId?: string | undefined;
+  /**
+   * `failing`: the last attempt failed, and it is to be retried or was given up (pending or dead, with a
+   * last error); `pending`: not delivered yet and not given up (state pending). Default: all.
+   */
+  readonly only?: 'failing' | 'pending' | undefined;
+  readonly limit: number;
+}
+
+/** An attempt with the notification it was made for (what `notifications tail` prints). */
+export interface AttemptWithNotification extends NotificationAttempt {
+  readonly merchantId: string;
+  readonly objectType: NotificationObjectType;
+  readonly objectId: string;
+  readonly url: string;
+  /** The notification's state now (after this attempt, or a later one). */
+  readonly state: NotificationState;
+  /** The notification's attempts so far (this one is its latest when equal to `attempt`). */
+  readonly attemptsSoFar: number;
+  readonly nextAttemptAt: number;
+}
+
 /** One attempt's outcome as the worker records it, with the row's new state. */
 export interface AttemptRecord {
   readonly outboxId: string;
@@ -94,6 +118,73 @@ export class OutboxRepository {
     return rows.map(toEntry);
   }
 
+  /**
+   * The newest notifications (by id, which follows creation time), across objects. Served by the
+   * primary key (all), outbox_merchant (one merchant, migration 007) or outbox_due (a state filter:
+   * only the pending and dead rows are sorted).
+   */
+  async recent(query: RecentQuery): Promise<OutboxEntry[]> {
+    let select = this.#db.selectFrom('outbox').selectAll();
+    if (query.merchantId !== undefined) select = select.where('merchant_id', '=', query.merchantId);
+    if (query.only === 'pending') select = select.where('state', '=', 'pending');
+    if (query.only === 'failing')
+      select = select.where('state', 'in', ['pending', 'dead']).where('last_error', 'is not', null);
+    const rows = await select.orderBy('id', 'desc').limit(query.limit).execute();
+    return rows.map(toEntry);
+  }
+
+  /** The id of the newest recorded attempt (ids follow the time of recording), if any. */
+  async latestAttemptId(): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('notification_attempts')
+      .select('id')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  /**
+   * Up to `limit` attempts whose id is above `afterId`, oldest first, each with its notification
+   * (optionally of one merchant only): a range of the primary key joined on the outbox's.
+   */
+  async attemptsFrom(afterId: string, limit: number, merchantId?: string): Promise<AttemptWithNotification[]> {
+    let select = this.#db
+      .selectFrom('notification_attempts as a')
+      .innerJoin('outbox as o', 'o.id', 'a.outbox_id')
+      .select([
+        'a.id',
+        'a.outbox_id',
+        'a.attempt',
+        'a.at',
+        'a.duration_ms',
+        'a.http_status',
+        'a.outcome',
+        'a.response_excerpt',
+        'a.error',
+        'o.merchant_id',
+        'o.object_type',
+        'o.object_id',
+        'o.url',
+        'o.state',
+        'o.attempts as attempts_so_far',
+        'o.next_attempt_at',
+      ])
+      .where('a.id', '>', afterId);
+    if (merchantId !== undefined) select = select.where('o.merchant_id', '=', merchantId);
+    const rows = await select.orderBy('a.id').limit(limit).execute();
+    return rows.map((r) => ({
+      ...toAttempt(r),
+      merchantId: r.merchant_id,
+      objectType: r.object_type as NotificationObjectType,
+      objectId: r.object_id,
+      url: r.url,
+      state: r.state as NotificationState,
+      attemptsSoFar: numberOf(r.attempts_so_far),
+      nextAttemptAt: numberOf(r.next_attempt_at),
+    }));
+  }
+
   /** Every attempt of one notification, oldest first. */
   async attempts(outboxId: string): Promise<NotificationAttempt[]> {
     const rows = await this.#db
@@ -104,17 +195,7 @@ export class OutboxRepository {
       .orderBy('at')
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      outboxId: r.outbox_id,
-      attempt: numberOf(r.attempt),
-      at: numberOf(r.at),
-      durationMs: numberOf(r.duration_ms),
-      httpStatus: r.http_status === null ? null : numberOf(r.http_status),
-      outcome: r.outcome as AttemptOutcome,
-      responseExcerpt: r.response_excerpt,
-      error: r.error,
-    }));
+    return rows.map(toAttempt);
   }
 
   /** Puts a notification back to 'pending', due at `now`, dropping any lease. False when there is none. */
@@ -201,6 +282,20 @@ export class OutboxRepository {
     }
     return batch.map((r) => kept.get(r) === true);
   }
+}
+
+function toAttempt(r: Selectable<NotificationAttemptsTable>): NotificationAttempt {
+  return {
+    id: r.id,
+    outboxId: r.outbox_id,
+    attempt: numberOf(r.attempt),
+    at: numberOf(r.at),
+    durationMs: numberOf(r.duration_ms),
+    httpStatus: r.http_status === null ? null : numberOf(r.http_status),
+    outcome: r.outcome as AttemptOutcome,
+    responseExcerpt: r.response_excerpt,
+    error: r.error,
+  };
 }
 
 function toEntry(r: Selectable<OutboxTable>): OutboxEntry {

@@ -28,6 +28,7 @@ import * as m004 from './migrations/004-customs-and-settlement.ts';
 import * as m005 from './migrations/005-failure-reasons-and-prepay-ids.ts';
 import * as m006 from './migrations/006-auth-throttle.ts';
 import * as m007 from './migrations/007-payment-listing.ts';
+import * as m008 from './migrations/008-outbox-merchant-index.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -59,6 +60,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-failure-reasons-and-prepay-ids': m005,
   '006-auth-throttle': m006,
   '007-payment-listing': m007,
+  '008-outbox-merchant-index': m008,
 };
 
 class StaticMigrations implements MigrationProvider {

@@ -22,7 +22,10 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
     mayImport: ['errors', 'outbound'],
   },
   crypto: { holds: 'keys, signatures, field decryption, the card vault, page tokens', mayImport: ['store'] },
-  notifications: { holds: 'the outbox and the worker that delivers it', mayImport: ['outbound', 'store', 'time'] },
+  notifications: {
+    holds: 'the outbox, the worker that delivers it, the listeners of umf-gateway listen and their routes',
+    mayImport: ['errors', 'http', 'outbound', 'store', 'time'],
+  },
   lifecycle: { holds: 'the state mover, the timeline, the pass over due steps', mayImport: ['notifications', 'store'] },
   ledger: { holds: 'the double-entry journal, its postings and its check', mayImport: ['money', 'store'] },
   merchants: { holds: 'merchants, their secrets and public keys', mayImport: ['crypto', 'store', 'time'] },
@@ -152,6 +155,7 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
     mayImport: ['customs', 'http', 'oauth', 'payments', 'reference', 'refunds', 'reports', 'settlement'],
   },
   config: { holds: 'configuration from flags and environment', mayImport: ['outbound', 'settlement', 'time'] },
+  log: { holds: "the log's formats: pino's JSON, or one readable line per record (pretty)", mayImport: [] },
   cli: { holds: 'the umf-gateway command', mayImport: ['*'] },
   '(root)': {
     holds: 'the composition: context.ts builds everything, app.ts the HTTP app, gateway.ts the process',

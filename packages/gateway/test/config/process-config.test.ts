@@ -114,3 +114,31 @@ test('umf-gateway serve with bad values prints every one of them and exits 2 wit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('LOG_FORMAT: pretty or json; pretty by default on a terminal, json otherwise', () => {
+  assert.equal(resolveConfig({}, {}, { stdoutIsTty: true }).logFormat, 'pretty');
+  assert.equal(resolveConfig({}, {}, { stdoutIsTty: false }).logFormat, 'json');
+  assert.equal(resolveConfig({}, { LOG_FORMAT: 'json' }, { stdoutIsTty: true }).logFormat, 'json');
+  assert.equal(resolveConfig({}, { LOG_FORMAT: 'pretty' }, { stdoutIsTty: false }).logFormat, 'pretty');
+  for (const bad of ['Pretty', 'text', 'JSON ', 'ndjson']) {
+    const problems = problemsOf({ LOG_FORMAT: bad });
+    assert.deepEqual(problems, [`LOG_FORMAT must be one of pretty, json, got ${JSON.stringify(bad)}`]);
+  }
+});
+
+test('umf-gateway serve with a bad LOG_FORMAT names it and exits 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'umf-config-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, UMF_DATA_DIR: join(dir, 'data'), PORT: '0', LOG_FORMAT: 'colour' };
+    delete env.DATABASE_URL;
+    delete env.UMF_MODE;
+    const result = await promisify(execFile)(process.execPath, [bin, 'serve'], { env, timeout: 30_000 }).then(
+      () => assert.fail('serve started with a bad LOG_FORMAT'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /LOG_FORMAT must be one of pretty, json, got "colour"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
