@@ -192,16 +192,21 @@ function entryJson(n: OutboxEntry, attempts?: readonly NotificationAttempt[]): R
     last_error: n.lastError,
     ...(attempts
       ? {
-          history: attempts.map((a) => ({
-            attempt: a.attempt,
-            at: iso(a.at),
-            outcome: a.outcome,
-            http_status: a.httpStatus,
-            duration_ms: a.durationMs,
-            error: a.error,
-          })),
+          history: attempts.map(attemptFields),
         }
       : {}),
+  };
+}
+
+/** One attempt as the JSON output names it, in history and in tail alike. */
+function attemptFields(a: NotificationAttempt): Record<string, unknown> {
+  return {
+    attempt: a.attempt,
+    at: iso(a.at),
+    outcome: a.outcome,
+    http_status: a.httpStatus,
+    duration_ms: a.durationMs,
+    error: a.error,
   };
 }
 
@@ -214,12 +219,7 @@ function attemptJson(a: AttemptWithNotification): Record<string, unknown> {
     object_type: a.objectType,
     object_id: a.objectId,
     url: urlForLog(a.url),
-    attempt: a.attempt,
-    at: iso(a.at),
-    outcome: a.outcome,
-    http_status: a.httpStatus,
-    duration_ms: a.durationMs,
-    error: a.error,
+    ...attemptFields(a),
     state: a.state,
     next_attempt_at: latest && a.state === 'pending' ? iso(a.nextAttemptAt) : null,
   };

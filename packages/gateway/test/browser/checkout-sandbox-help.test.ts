@@ -270,24 +270,16 @@ describe('checkout: sandbox help, kept fields, the sandbox SMS banner (browser)'
     for (const card of SANDBOX_TEST_CARDS) {
       for (const kind of ['CREDIT_CARD', 'DEBIT_CARD'] as const) {
         const { upay } = await webPayment(sandbox, shop);
-        const url = new URL(upay);
         const number = kind === 'CREDIT_CARD' ? card.credit : card.debit;
-        const res = await fetch(`${url.origin}${url.pathname}/card`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            t: url.searchParams.get('t')!,
-            lang: 'en',
-            method: kind,
-            card_number: number,
-            ...(kind === 'CREDIT_CARD'
-              ? { valid_date: SANDBOX_TEST_VALUES.validDate, cvv2: SANDBOX_TEST_VALUES.cvv2 }
-              : {}),
-            holder_name: SANDBOX_TEST_VALUES.holderName,
-            citizen_id: SANDBOX_TEST_VALUES.citizenId,
-            phone: SANDBOX_TEST_VALUES.phone,
-          }).toString(),
-          redirect: 'manual',
+        const res = await postCardForm(upay, {
+          method: kind,
+          card_number: number,
+          ...(kind === 'CREDIT_CARD'
+            ? { valid_date: SANDBOX_TEST_VALUES.validDate, cvv2: SANDBOX_TEST_VALUES.cvv2 }
+            : {}),
+          holder_name: SANDBOX_TEST_VALUES.holderName,
+          citizen_id: SANDBOX_TEST_VALUES.citizenId,
+          phone: SANDBOX_TEST_VALUES.phone,
         });
         const body = await res.text();
         const outcome = res.status === 303 ? 'sent' : (/Code (\d{8})/.exec(body)?.[1] ?? `HTTP ${res.status}`);
@@ -296,21 +288,14 @@ describe('checkout: sandbox help, kept fields, the sandbox SMS banner (browser)'
     }
     // The citizen id with a wrong check digit is refused, as the help says.
     const { upay } = await webPayment(sandbox, shop);
-    const url = new URL(upay);
-    const res = await fetch(`${url.origin}${url.pathname}/card`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        t: url.searchParams.get('t')!,
-        lang: 'en',
-        method: 'CREDIT_CARD',
-        card_number: SANDBOX_TEST_CARDS[0]!.credit,
-        valid_date: SANDBOX_TEST_VALUES.validDate,
-        cvv2: SANDBOX_TEST_VALUES.cvv2,
-        holder_name: SANDBOX_TEST_VALUES.holderName,
-        citizen_id: TYPED.badCitizenId,
-        phone: TYPED.phone,
-      }).toString(),
+    const res = await postCardForm(upay, {
+      method: 'CREDIT_CARD',
+      card_number: SANDBOX_TEST_CARDS[0]!.credit,
+      valid_date: SANDBOX_TEST_VALUES.validDate,
+      cvv2: SANDBOX_TEST_VALUES.cvv2,
+      holder_name: SANDBOX_TEST_VALUES.holderName,
+      citizen_id: TYPED.badCitizenId,
+      phone: TYPED.phone,
     });
     assert.equal(res.status, 400);
     assert.match(await res.text(), /Code 00060022/);
@@ -321,20 +306,12 @@ describe('checkout: sandbox help, kept fields, the sandbox SMS banner (browser)'
     const first = await webPayment(sandbox, shop);
     const second = await webPayment(sandbox, shop);
     const send = async (upay: string) => {
-      const url = new URL(upay);
-      const res = await fetch(`${url.origin}${url.pathname}/card`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          t: url.searchParams.get('t')!,
-          lang: 'en',
-          method: 'DEBIT_CARD',
-          card_number: SANDBOX_TEST_CARDS[0]!.debit,
-          holder_name: SANDBOX_TEST_VALUES.holderName,
-          citizen_id: SANDBOX_TEST_VALUES.citizenId,
-          phone: '13700001111',
-        }).toString(),
-        redirect: 'manual',
+      const res = await postCardForm(upay, {
+        method: 'DEBIT_CARD',
+        card_number: SANDBOX_TEST_CARDS[0]!.debit,
+        holder_name: SANDBOX_TEST_VALUES.holderName,
+        citizen_id: SANDBOX_TEST_VALUES.citizenId,
+        phone: '13700001111',
       });
       assert.equal(res.status, 303);
     };
@@ -390,3 +367,14 @@ describe('checkout: sandbox help, kept fields, the sandbox SMS banner (browser)'
     await page.close();
   });
 });
+
+/** Posts the checkout's card form (English) of the payment page `upay`, as the browser would; no redirect followed. */
+function postCardForm(upay: string, fields: Record<string, string>): Promise<Response> {
+  const url = new URL(upay);
+  return fetch(`${url.origin}${url.pathname}/card`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ t: url.searchParams.get('t')!, lang: 'en', ...fields }).toString(),
+    redirect: 'manual',
+  });
+}

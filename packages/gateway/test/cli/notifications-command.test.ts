@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { paymentBody, payOnSandbox } from '../helpers/refunds.ts';
+import { paidWalletPaymentNotifying } from '../helpers/refunds.ts';
 import { notificationsList, notificationsTail } from '../../src/cli/notifications-command.ts';
 import { runCli } from '../helpers/cli.ts';
 import type { OutboxRepository } from '../../src/notifications/outbox-repository.ts';
@@ -68,15 +68,7 @@ for (const kind of testDatabaseUrls()) {
     let env: NodeJS.ProcessEnv | undefined;
 
     async function notified(m: TestMerchant, notifyUrl: string): Promise<{ paymentId: string; id: string }> {
-      const created = await h.call(
-        m,
-        'POST',
-        '/payments/payment',
-        paymentBody('WECHAT_SCAN', '10.00', 'USD', undefined, { notify_url: notifyUrl }),
-      );
-      assert.equal(created.status, 201, created.text);
-      const paymentId = created.json.payment.id as string;
-      await payOnSandbox(h, paymentId, 'success');
+      const paymentId = await paidWalletPaymentNotifying(h, m, notifyUrl, { total: '10.00' });
       const entry = await until('its notification attempted', async () => {
         const [e] = await outbox.forObject(paymentId);
         return e && e.attempts > 0 && e.leaseOwner === null ? e : undefined;

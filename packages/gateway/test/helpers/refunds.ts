@@ -84,6 +84,25 @@ export async function paidWalletPayment(
   return res.json.payment;
 }
 
+/**
+ * Creates a WeChat QR payment notifying `notifyUrl` and pays it on the sandbox: its TRADE_SUCCESS
+ * notification follows. `beforePay` runs between the two (to start watching, say). Returns its id.
+ */
+export async function paidWalletPaymentNotifying(
+  h: Harness,
+  m: TestMerchant,
+  notifyUrl: string,
+  options: { readonly total?: string; readonly beforePay?: (paymentId: string) => void } = {},
+): Promise<string> {
+  const body = paymentBody('WECHAT_SCAN', options.total ?? '100.02', 'USD', undefined, { notify_url: notifyUrl });
+  const created = await h.call(m, 'POST', '/payments/payment', body);
+  assert.equal(created.status, 201, created.text);
+  const id = created.json.payment.id as string;
+  options.beforePay?.(id);
+  await payOnSandbox(h, id, 'success');
+  return id;
+}
+
 export async function payOnSandbox(h: Harness, paymentId: string, outcome: 'success' | 'fail'): Promise<void> {
   const res = await fetch(`${h.baseUrl}/sandbox/payments/${paymentId}/pay`, {
     method: 'POST',

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { paymentBody, payOnSandbox } from '../helpers/refunds.ts';
+import { paidWalletPaymentNotifying } from '../helpers/refunds.ts';
 import { BACKOFF_SCHEDULE_MS, MAX_ATTEMPTS } from '../../src/notifications/backoff.ts';
 import { openStore } from '../../src/store/database.ts';
 import { Outbox } from '../../src/notifications/outbox.ts';
@@ -74,15 +74,7 @@ for (const kind of testDatabaseUrls()) {
 
     async function notifiedPayment(notifyUrl: string): Promise<{ paymentId: string; notificationId: string }> {
       const m = await h.merchant();
-      const created = await h.call(
-        m,
-        'POST',
-        '/payments/payment',
-        paymentBody('WECHAT_SCAN', '100.02', 'USD', undefined, { notify_url: notifyUrl }),
-      );
-      assert.equal(created.status, 201, created.text);
-      const paymentId = created.json.payment.id as string;
-      await payOnSandbox(h, paymentId, 'success');
+      const paymentId = await paidWalletPaymentNotifying(h, m, notifyUrl);
       const entry = await until('the notification', async () =>
         (await h.gateway.context.repositories.outbox.forObject(paymentId)).at(-1),
       );

@@ -17,7 +17,7 @@ import { verifyNotification } from 'umf-sdk';
 import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { startMerchantServer, type MerchantServer } from '../helpers/merchant-server.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
-import { paymentBody, payOnSandbox } from '../helpers/refunds.ts';
+import { paidWalletPaymentNotifying } from '../helpers/refunds.ts';
 import { listen } from '../../src/cli/listen-command.ts';
 import type { OutboxEntry } from '../../src/notifications/outbox-repository.ts';
 
@@ -76,17 +76,7 @@ async function startListen(h: Harness, m: TestMerchant, forwardTo: string): Prom
 
 /** A WeChat QR payment paid on the sandbox (its TRADE_SUCCESS notification follows). */
 async function paidPayment(h: Harness, m: TestMerchant, beforePay?: (paymentId: string) => void): Promise<string> {
-  const created = await h.call(
-    m,
-    'POST',
-    '/payments/payment',
-    paymentBody('WECHAT_SCAN', '100.02', 'USD', undefined, { notify_url: UNREACHABLE_NOTIFY_URL }),
-  );
-  assert.equal(created.status, 201, created.text);
-  const id = created.json.payment.id as string;
-  beforePay?.(id);
-  await payOnSandbox(h, id, 'success');
-  return id;
+  return paidWalletPaymentNotifying(h, m, UNREACHABLE_NOTIFY_URL, { beforePay });
 }
 
 for (const kind of testDatabaseUrls()) {
