@@ -242,7 +242,7 @@ async function main(): Promise<void> {
   try {
     const created = spawn(
       process.execPath,
-      [join(bin, 'umf-gateway.js'), 'merchant', 'create', '--name', 'Bench', '--json'],
+      [join(bin, 'umf-gateway.js'), 'merchant', 'create', '--name', 'Bench', '--json', '--create'],
       { env, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';

@@ -149,6 +149,11 @@ export class PaymentService {
       settlement_id: null,
       service_fee_minor: null,
       settled_minor: null,
+      enterprise_id: null,
+      funds_state: null,
+      funds_due_at: null,
+      funds_released_at: null,
+      funds_release_rate: null,
     };
     presenter.rememberParsed(created, order, payer);
     return created;

@@ -29,6 +29,7 @@ import * as m005 from './migrations/005-failure-reasons-and-prepay-ids.ts';
 import * as m006 from './migrations/006-auth-throttle.ts';
 import * as m007 from './migrations/007-payment-listing.ts';
 import * as m008 from './migrations/008-outbox-merchant-index.ts';
+import * as m009 from './migrations/009-b2b.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -61,6 +62,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-auth-throttle': m006,
   '007-payment-listing': m007,
   '008-outbox-merchant-index': m008,
+  '009-b2b': m009,
 };
 
 class StaticMigrations implements MigrationProvider {

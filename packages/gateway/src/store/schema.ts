@@ -28,6 +28,10 @@ export interface MerchantsTable {
   created_at: Int8;
   /** Service fee in basis points of the CNY collected (migration 004; default 100 = 1.00 %). */
   service_fee_bp: ColumnType<number, number | undefined, number>;
+
+  /** The merchant's account on the documents FTP server (migration 009; NULL until one is made). */
+  ftp_user: ColumnType<string | null, string | null | undefined, string | null>;
+  ftp_password_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MerchantKeysTable {
@@ -116,6 +120,19 @@ export interface PaymentsTable {
     number | bigint | null | undefined,
     number | bigint | null
   >;
+  /** B2B (migration 009): the paying company (enterprises.id). */
+  enterprise_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** B2B: NULL for B2C; `held` once paid, then `released` (documents approved) or `returned` (cancelled). */
+  funds_state: ColumnType<string | null, string | null | undefined, string | null>;
+  /** B2B: the end of the document window of a held payment. */
+  funds_due_at: ColumnType<number | string | bigint | null, number | bigint | null | undefined, number | bigint | null>;
+  funds_released_at: ColumnType<
+    number | string | bigint | null,
+    number | bigint | null | undefined,
+    number | bigint | null
+  >;
+  /** B2B: the exchange rate locked when the held CNY was released into settlement. */
+  funds_release_rate: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PayerAgreementsTable {
@@ -324,6 +341,46 @@ export interface SettlementRunsTable {
   settlement_count: number;
 }
 
+/** A company a merchant registered for B2B payments (reference 4.1; migration 009). */
+export interface EnterprisesTable {
+  id: string;
+  merchant_id: string;
+  external_enterprise_id: string;
+  enterprise_name: string;
+  enterprise_phone: string | null;
+  enterprise_email: string | null;
+  enterprise_contacts: string | null;
+  busi_type: string | null;
+  enterprise_code: string | null;
+  /** DISABLE | ENABLE */
+  status: string;
+  /** A | OTHERS | UNKNOWN once approved. */
+  rank: string | null;
+  review_reason: string | null;
+  reviewed_at: Int8 | null;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+/** An accepted upload of a B2B payment's transaction documents (reference 4.4; migration 009). */
+export interface B2bDocumentsTable {
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  file_name: string;
+  sequence: number;
+  size_bytes: Int8;
+  sha256: string;
+  /** JSON array of the ZIP's entries ({name, size}). */
+  entries_json: string;
+  stored_path: string;
+  /** pending | approved | rejected | superseded */
+  status: string;
+  review_reason: string | null;
+  reviewed_at: Int8 | null;
+  created_at: Int8;
+}
+
 export interface Database {
   platform_keys: PlatformKeysTable;
   merchants: MerchantsTable;
@@ -347,6 +404,8 @@ export interface Database {
   customs_declarations: CustomsDeclarationsTable;
   settlements: SettlementsTable;
   settlement_runs: SettlementRunsTable;
+  enterprises: EnterprisesTable;
+  b2b_documents: B2bDocumentsTable;
 }
 
 /** Reads a bigint money column whatever the driver returned. */
