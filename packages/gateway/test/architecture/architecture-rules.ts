@@ -49,11 +49,16 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
     holds: 'access tokens (client credentials) and the token endpoint',
     mayImport: ['errors', 'http', 'merchants', 'store', 'time'],
   },
+  enterprises: {
+    holds: 'the companies merchants register for B2B payments, and their review',
+    mayImport: ['errors', 'http', 'merchants', 'store', 'time', 'validation'],
+  },
   payments: {
     holds: 'payments: create, card (SMS, debit), wallets, expiry, their end, view and routes',
     mayImport: [
       'channels',
       'crypto',
+      'enterprises',
       'errors',
       'http',
       'ledger',
