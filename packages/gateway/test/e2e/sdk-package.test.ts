@@ -7,7 +7,16 @@
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +27,9 @@ import { testDatabaseUrls } from '../helpers/test-databases.ts';
 
 const run = promisify(execFile);
 const SDK_DIR = fileURLToPath(new URL('../../../sdk/', import.meta.url));
+const SDK_MANIFEST = JSON.parse(readFileSync(join(SDK_DIR, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
 const SHOP_SCRIPT = fileURLToPath(new URL('../fixtures/plain-js-shop/card-payment.mjs', import.meta.url));
 
 /**
@@ -69,7 +81,7 @@ describe('umf-sdk as an npm package: packed, installed into plain JavaScript, a 
     assert.deepEqual(packed, ['umf-sdk-0.1.0.tgz']);
     tarball = join(packDir, packed[0]!);
 
-    // A merchant's project: plain JavaScript, nothing but the tarball (and what it depends on: qrcode,
+    // A merchant's project: plain JavaScript, nothing but the tarball (and what it depends on: qrcode and the others,
     // from the npm cache when it is there, else from the registry).
     writeFileSync(
       join(shop, 'package.json'),
@@ -119,13 +131,17 @@ describe('umf-sdk as an npm package: packed, installed into plain JavaScript, a 
     assert.equal(root.types, './dist/index.d.ts');
     assert.equal(root.default, './dist/index.js');
     assert.equal(manifest.type, 'module');
-    assert.deepEqual(manifest.dependencies, { qrcode: '^1.5.4' });
+    // Its runtime dependencies only (the SDK's package.json), none of the dev tooling.
+    assert.deepEqual(manifest.dependencies, SDK_MANIFEST.dependencies);
   });
 
-  test('installed: umf-sdk and qrcode, no TypeScript, no tsx', () => {
+  test('installed: umf-sdk and its dependencies, no TypeScript, no tsx', () => {
     const modules = join(shop, 'node_modules');
     assert.ok(existsSync(join(modules, 'umf-sdk', 'dist', 'index.js')), 'umf-sdk/dist/index.js');
-    assert.ok(existsSync(join(modules, 'qrcode', 'package.json')), 'qrcode is installed with it');
+    assert.ok(Object.keys(SDK_MANIFEST.dependencies).includes('qrcode'), 'the SDK depends on qrcode');
+    for (const dependency of Object.keys(SDK_MANIFEST.dependencies)) {
+      assert.ok(existsSync(join(modules, dependency, 'package.json')), `${dependency} is installed with it`);
+    }
     assert.equal(existsSync(join(modules, 'umf-sdk', 'src')), false, 'no sources installed');
     for (const absent of ['typescript', 'tsx', '@types']) {
       assert.equal(existsSync(join(modules, absent)), false, `${absent} is not installed`);
