@@ -50,6 +50,14 @@ export interface Resumable {
   readonly resumed?: boolean;
 }
 
+export interface ReviewOptions {
+  /**
+   * The `updated_at` of the company as the reviewer saw it (the console's page): the review is
+   * refused (enterprise_review_conflict) when the company changed since. Default: as read now.
+   */
+  readonly seenUpdatedAt?: number | undefined;
+}
+
 /** The longest reason a reviewer may give. */
 export const MAX_REVIEW_REASON = 500;
 /** The largest page of the operator's list. */
@@ -147,28 +155,27 @@ export class EnterpriseService {
   }
 
   /** DISABLE -> ENABLE with `rank` (A when not given). */
-  async approve(id: string, rank: EnterpriseRank = 'A'): Promise<EnterpriseRecord> {
+  async approve(id: string, rank: EnterpriseRank = 'A', options: ReviewOptions = {}): Promise<EnterpriseRecord> {
     if (!ENTERPRISE_RANKS.includes(rank))
       refuse('invalid_request', `rank must be one of ${ENTERPRISE_RANKS.join(', ')}`);
-    return this.#review(id, { decision: 'approve', rank });
+    return this.#review(id, { decision: 'approve', rank }, options);
   }
 
   /** Stays DISABLE, with `reason` for the merchant. */
-  async reject(id: string, reason: string): Promise<EnterpriseRecord> {
+  async reject(id: string, reason: string, options: ReviewOptions = {}): Promise<EnterpriseRecord> {
     const text = reason.trim();
     if (text === '') refuse('invalid_request', 'a rejection needs a reason');
     if (text.length > MAX_REVIEW_REASON)
       refuse('invalid_request', `the reason is longer than ${MAX_REVIEW_REASON} characters`);
-    return this.#review(id, { decision: 'reject', reason: text });
+    return this.#review(id, { decision: 'reject', reason: text }, options);
   }
 
-  async #review(id: string, review: EnterpriseReview): Promise<EnterpriseRecord> {
+  async #review(id: string, review: EnterpriseReview, options: ReviewOptions): Promise<EnterpriseRecord> {
     const { store, enterprises, clock } = this.#deps;
-    const seen = await this.show(id);
-    if (seen.status === 'ENABLE') refuseEnabled(seen);
-    const reviewed = await store.write((trx) =>
-      enterprises.review(trx, id, review, clock.now(), { updatedAt: seen.updated_at }),
-    );
+    const current = await this.show(id);
+    if (current.status === 'ENABLE') refuseEnabled(current);
+    const updatedAt = options.seenUpdatedAt ?? current.updated_at;
+    const reviewed = await store.write((trx) => enterprises.review(trx, id, review, clock.now(), { updatedAt }));
     if (reviewed) return reviewed;
     const now = await this.show(id);
     if (now.status === 'ENABLE') refuseEnabled(now);
