@@ -103,9 +103,8 @@ export const EnterpriseQualificationBody = shared(
 
 export const RegisterEnterpriseRequest = shared(
   Type.Unsafe<
-    Static<typeof EnterpriseQualificationBody> & {
-      enterprise_qualification?: Static<typeof EnterpriseQualificationBody>;
-    }
+    | Static<typeof EnterpriseQualificationBody>
+    | { enterprise_qualification: Static<typeof EnterpriseQualificationBody> }
   >({
     $id: 'RegisterEnterpriseRequest',
     type: 'object',
