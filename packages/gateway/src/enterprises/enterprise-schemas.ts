@@ -220,7 +220,8 @@ export const registerEnterpriseRoute = {
   description:
     'Registers a company of the merchant for B2B payments (reference 4.1, docs/b2b.md). It starts DISABLE; the ' +
     'merchant sends its papers to the platform, whose operator approves it (ENABLE, with a rank) or rejects it ' +
-    `(DISABLE, \`review_reason\`). A second company with the same external_enterprise_id: ${codes('DUPLICATE_ENTERPRISE')}.`,
+    '(DISABLE, `review_reason`). A second company with the same external_enterprise_id: ' +
+    `${codes('DUPLICATE_ENTERPRISE')}.`,
   tags: TAGS,
   operationId: 'registerEnterprise',
   security: BEARER,

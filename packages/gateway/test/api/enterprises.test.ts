@@ -100,7 +100,7 @@ for (const kind of testDatabaseUrls()) {
     });
     after(async () => h?.close());
 
-    test("the reference's sample registers a DISABLE company, answered in the sample's shape with a self link", async () => {
+    test("the reference's sample: a DISABLE company, answered in the sample's shape with a self link", async () => {
       const res = await register(REFERENCE_BODY);
       const eq = ok(res, 201);
       assert.match(eq.id, /^EQ_[A-Z2-7]{21}$/);
@@ -237,7 +237,8 @@ for (const kind of testDatabaseUrls()) {
           company({ enterprise_code: '91350100M000100Y44' }),
           400,
           '00060700',
-          'enterprise_qualification.enterprise_code is not a unified social credit code: its check character (the 18th) is 4, the first 17 characters give 3',
+          'enterprise_qualification.enterprise_code is not a unified social credit code: ' +
+            'its check character (the 18th) is 4, the first 17 characters give 3',
         ],
         [company({ enterprise_code: '91350100M000100I43' }), 400, '00060700', 'character 16 ("I")'],
         [company({ enterprise_code: '9135_0100' }), 400, '00060700', 'enterprise_qualification.enterprise_code'],
@@ -259,7 +260,7 @@ for (const kind of testDatabaseUrls()) {
       fails(await register(JSON.stringify(company()), shop, key), 409, '00060742');
     });
 
-    test('GET after approval: ENABLE with its rank; after rejection: DISABLE with the reason; approval after a rejection', async () => {
+    test('GET after approval: ENABLE, rank; after rejection: DISABLE, reason; approval after a rejection', async () => {
       const service = h.gateway.context.services.enterprises;
       const a = ok(await register(company()), 201);
       await service.approve(a.id);
@@ -363,7 +364,7 @@ for (const kind of testDatabaseUrls()) {
       }
     });
 
-    test('a review that lost to a rejection it did not see is refused with 00060784 (enterprise_review_conflict)', async () => {
+    test('a review that lost to a rejection it did not see is refused (enterprise_review_conflict)', async () => {
       const { repositories, services, store } = h.gateway.context;
       const eq = ok(await register(company()), 201);
       const seen = (await repositories.enterprises.byId(eq.id))!;

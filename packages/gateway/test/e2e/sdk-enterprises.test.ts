@@ -80,7 +80,7 @@ for (const kind of testDatabaseUrls()) {
       assert.equal((await client.enterprises.get(enterprise.id)).enterprise.rank, 'OTHERS');
     });
 
-    test('waitFor: a rejection while waiting throws UmfEnterpriseRejectedError; the timeout carries the company', async () => {
+    test('waitFor: a rejection while waiting is UmfEnterpriseRejectedError; a timeout has the company', async () => {
       const { enterprise } = await client.enterprises.register({
         external_enterprise_id: externalId(),
         enterprise_name: 'Rejected Trading Ltd',
@@ -112,7 +112,7 @@ for (const kind of testDatabaseUrls()) {
       assert.equal((await waitingAgain).rank, 'A');
     });
 
-    test('typed errors: the same external id (00060781), another merchant and unknown ids (00060780), bad fields', async () => {
+    test('typed errors: a taken external id (00060781), not mine or unknown (00060780), bad fields', async () => {
       const id = externalId();
       const { enterprise } = await client.enterprises.register({ external_enterprise_id: id, enterprise_name: 'One' });
       await assert.rejects(client.enterprises.register({ external_enterprise_id: id, enterprise_name: 'Two' }), (e) => {
