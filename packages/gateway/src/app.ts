@@ -11,6 +11,7 @@
  *     /payments/.../apply_to_customs, customs   customs/customs-routes.ts
  *     /payments/transactions...                 reports/transaction-routes.ts
  *     /payments/reconciliation_statement...     settlement/reconciliation-routes.ts
+ *     /enterprise_qualification...              enterprises/enterprise-routes.ts
  *   /checkout/...                               checkout/checkout-routes.ts (every mode)
  *   /, /favicon.svg, /favicon.ico               home/home-routes.ts (every mode)
  *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only)
@@ -48,6 +49,7 @@ import { refundRoutes } from './refunds/refund-routes.ts';
 import { customsRoutes } from './customs/customs-routes.ts';
 import { transactionRoutes } from './reports/transaction-routes.ts';
 import { reconciliationRoutes } from './settlement/reconciliation-routes.ts';
+import { enterpriseRoutes } from './enterprises/enterprise-routes.ts';
 import { checkoutRoutes } from './checkout/checkout-routes.ts';
 import { homeRoutes } from './home/home-routes.ts';
 import { sandboxRoutes } from './channels/sandbox/sandbox-routes.ts';
@@ -222,6 +224,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         await authed.register(customsRoutes({ customs: services.customs, render: views.customs }));
         await authed.register(reconciliationRoutes({ statements: repositories.statements }));
         await authed.register(transactionRoutes({ transactions: repositories.transactions }));
+        await authed.register(enterpriseRoutes({ enterprises: services.enterprises, render: views.enterprise }));
       });
     },
     { prefix: API_PREFIX },

@@ -49,6 +49,10 @@ import { TransactionRepository } from './reports/transaction-repository.ts';
 import { SettlementRepository } from './settlement/settlement-repository.ts';
 import { SettlementService } from './settlement/settlement-service.ts';
 import { StatementRepository } from './settlement/statement-repository.ts';
+import { EnterpriseRepository } from './enterprises/enterprise-repository.ts';
+import { EnterpriseService } from './enterprises/enterprise-service.ts';
+import { enterpriseAnswer } from './enterprises/enterprise-view.ts';
+import type { EnterpriseRecord } from './enterprises/enterprise-record.ts';
 
 export interface KeyOptions {
   readonly dataDir: string;
@@ -95,6 +99,7 @@ export interface Services {
   readonly refunds: RefundService;
   readonly customs: CustomsService;
   readonly settlement: SettlementService;
+  readonly enterprises: EnterpriseService;
 }
 
 export interface Repositories {
@@ -111,12 +116,15 @@ export interface Repositories {
   readonly outbox: OutboxRepository;
   readonly timeline: TimelineRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly enterprises: EnterpriseRepository;
 }
 
 export interface Views {
   readonly payment: PaymentPresenter;
   readonly refund: (refund: RefundRecord) => Record<string, unknown>;
   readonly customs: (declaration: CustomsRecord) => Record<string, unknown>;
+  /** The answer of a company: `{enterprise_qualification, links}`. */
+  readonly enterprise: (enterprise: EnterpriseRecord) => Record<string, unknown>;
 }
 
 /** One gateway process's parts (see the header). */
@@ -172,6 +180,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     outbox: new OutboxRepository(db),
     timeline: new TimelineRepository(),
     idempotency: new IdempotencyRepository(db),
+    enterprises: new EnterpriseRepository(db),
   };
   const outbox = new Outbox({
     repository: repositories.outbox,
@@ -183,6 +192,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     payment: new PaymentPresenter(urls),
     refund: (refund) => renderRefund(refund, apiBase(urls)),
     customs: (declaration) => renderCustomsDeclaration(declaration, apiBase(urls)),
+    enterprise: (enterprise) => enterpriseAnswer(enterprise, apiBase(urls)),
   };
 
   const merchants = new MerchantService({ store, merchants: repositories.merchants, clock });
@@ -266,6 +276,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     fx: channels.fx,
     clock,
   });
+  const enterprises = new EnterpriseService({ store, enterprises: repositories.enterprises, clock });
 
   return {
     ...keys,
@@ -279,7 +290,19 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     outbox,
     outbound,
     repositories,
-    services: { merchants, oauth, payments, cards, walletPayments, lifecycle, openIds, refunds, customs, settlement },
+    services: {
+      merchants,
+      oauth,
+      payments,
+      cards,
+      walletPayments,
+      lifecycle,
+      openIds,
+      refunds,
+      customs,
+      settlement,
+      enterprises,
+    },
     views,
   };
 }

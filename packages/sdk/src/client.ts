@@ -8,6 +8,7 @@ import { notificationReply, verifyNotification } from './notifications.ts';
 import type { NotificationReply, UmfNotification } from './notifications.ts';
 import { Banks } from './resources/banks.ts';
 import { Customs } from './resources/customs.ts';
+import { Enterprises } from './resources/enterprises.ts';
 import type { ClientContext } from './resources/context.ts';
 import { ExchangeRates } from './resources/exchange-rates.ts';
 import { Payments } from './resources/payments.ts';
@@ -81,6 +82,8 @@ export class UmfClient {
   readonly refunds: Refunds;
   /** Customs declarations of paid payments (declare, get, waitFor) and the daily customs file. */
   readonly customs: Customs;
+  /** The companies you register for B2B payments (register, get, waitFor ENABLE). */
+  readonly enterprises: Enterprises;
   /** The successful transactions of a merchant date: list pages, every page, the daily file. */
   readonly transactions: Transactions;
   /** Reconciliation statements of settle dates (what was transferred to you, and what it is made of) and their file. */
@@ -152,6 +155,7 @@ export class UmfClient {
     this.payments = new Payments(ctx);
     this.refunds = new Refunds(ctx);
     this.customs = new Customs(ctx);
+    this.enterprises = new Enterprises(ctx);
     this.transactions = new Transactions(ctx);
     this.reconciliation = new Reconciliation(ctx);
     this.wechat = new Wechat(ctx);

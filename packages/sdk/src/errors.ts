@@ -69,7 +69,7 @@ export class UmfInvalidRequestError extends UmfError {
   override name = 'UmfInvalidRequestError';
 }
 
-/** The object does not exist (00060760, 00060771-00060773). */
+/** The object does not exist (00060760, 00060771-00060773, 00060780 a company). */
 export class UmfNotFoundError extends UmfError {
   override name = 'UmfNotFoundError';
 }
@@ -104,7 +104,7 @@ export class UmfBaseUrlError extends UmfError {
 }
 
 /** Duplicate merchant order (00060741), idempotency key reused with another body (00060742), same key
- * still in flight (00060743). */
+ * still in flight (00060743); a company already registered with this external_enterprise_id (00060781). */
 export class UmfConflictError extends UmfError {
   override name = 'UmfConflictError';
 }
@@ -125,6 +125,25 @@ export class UmfVerificationCodeError extends UmfError {
  */
 export class UmfPaymentStateError extends UmfError {
   override name = 'UmfPaymentStateError';
+}
+
+/**
+ * A B2B payment names a company the platform has not approved yet (00060782, HTTP 403): wait until
+ * `enterprises.get` says ENABLE (`enterprises.waitFor`).
+ */
+export class UmfEnterpriseNotEnabledError extends UmfError {
+  override name = 'UmfEnterpriseNotEnabledError';
+}
+
+/** `enterprises.waitFor` saw the platform reject the company; `enterprise.review_reason` says why. */
+export class UmfEnterpriseRejectedError extends UmfError {
+  override name = 'UmfEnterpriseRejectedError';
+  /** The company as the rejection left it. */
+  readonly enterprise: unknown;
+  constructor(message: string, enterprise: unknown) {
+    super(message);
+    this.enterprise = enterprise;
+  }
 }
 
 /** HTTP 429. */
@@ -152,10 +171,10 @@ export class UmfSignatureVerificationError extends UmfError {
   override name = 'UmfSignatureVerificationError';
 }
 
-/** `payments.waitFor` gave up before the payment reached the wanted state. */
+/** A `waitFor` (payments, refunds, customs, enterprises) gave up before the object reached the wanted state. */
 export class UmfWaitTimeoutError extends UmfError {
   override name = 'UmfWaitTimeoutError';
-  /** The last payment object seen, if any. */
+  /** The last object seen (a payment, refund, declaration or company), if any. */
   readonly lastPayment: unknown;
   constructor(message: string, lastPayment: unknown) {
     super(message);
@@ -211,6 +230,11 @@ export const RetCodes = Object.freeze({
   /** Not an error answer: the `error.ret_code` of a FAIL customs declaration (the office refused it). */
   CUSTOMS_REJECTED: '00202018',
   RECONCILIATION_NOT_FOUND: '00060773',
+  ENTERPRISE_NOT_FOUND: '00060780',
+  DUPLICATE_ENTERPRISE: '00060781',
+  ENTERPRISE_NOT_ENABLED: '00060782',
+  ENTERPRISE_ALREADY_ENABLED: '00060783',
+  ENTERPRISE_REVIEW_CONFLICT: '00060784',
 } as const);
 
 type ErrorClass = new (message: string, options?: UmfErrorOptions) => UmfError;
@@ -235,8 +259,20 @@ const CLASS_BY_CODE: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClas
     '00202015',
     '00202016',
   ),
-  ...codes(UmfNotFoundError, '00060760', '00060771', '00060772', '00060773', '00060704'),
-  ...codes(UmfConflictError, '00060741', '00060742', '00060743', '00060744', '00202013', '00202017'),
+  ...codes(UmfNotFoundError, '00060760', '00060771', '00060772', '00060773', '00060704', '00060780'),
+  ...codes(
+    UmfConflictError,
+    '00060741',
+    '00060742',
+    '00060743',
+    '00060744',
+    '00202013',
+    '00202017',
+    '00060781',
+    '00060783',
+    '00060784',
+  ),
+  ...codes(UmfEnterpriseNotEnabledError, '00060782'),
   ...codes(UmfCardError, '00200025', '00200026', '00060875', '00060730', '00290502', '00060022', '00060076'),
   ...codes(UmfVerificationCodeError, '00200005', '00200007', '00200008', '00080706', '00080707'),
   ...codes(

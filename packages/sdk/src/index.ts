@@ -17,6 +17,8 @@ export {
   UmfConnectionError,
   UmfSignatureVerificationError,
   UmfWaitTimeoutError,
+  UmfEnterpriseNotEnabledError,
+  UmfEnterpriseRejectedError,
   RetCodes,
   errorFromResponse,
 } from './errors.ts';
@@ -60,6 +62,7 @@ export type { ExchangeRates } from './resources/exchange-rates.ts';
 export type { Payments } from './resources/payments.ts';
 export type { Refunds, RefundPredicate } from './resources/refunds.ts';
 export type { Customs, CustomsPredicate } from './resources/customs.ts';
+export type { Enterprises } from './resources/enterprises.ts';
 export type { Transactions } from './resources/transactions.ts';
 export type {
   Reconciliation,

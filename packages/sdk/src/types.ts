@@ -513,6 +513,69 @@ export interface CustomsDeclarationResponse {
   meta: ResponseMeta;
 }
 
+// ---- Enterprise qualification (reference 4.1-4.2) ------------------------------------------------
+
+/** DISABLE when registered (and after a rejection), ENABLE once the platform approved the company. */
+export type EnterpriseStatus = OpenEnum<'DISABLE' | 'ENABLE'>;
+/** The rank the platform gives an approved company. */
+export type EnterpriseRank = OpenEnum<'A' | 'OTHERS' | 'UNKNOWN'>;
+/** SJHG: the company exchanges money to CNY; GFHG: from CNY. */
+export type BusiType = OpenEnum<'SJHG' | 'GFHG'>;
+
+/** A company to register for B2B payments (objs.md `enterprise_qualification`). */
+export interface RegisterEnterpriseParams {
+  /** The company's id in your system (unique among your companies: 00060781 otherwise). */
+  external_enterprise_id: string;
+  enterprise_name: string;
+  enterprise_phone?: string;
+  enterprise_email?: string;
+  /** The contact person. */
+  enterprise_contacts?: string;
+  busi_type?: BusiType;
+  /** The unified social credit code (18 characters, check character verified by the platform). */
+  enterprise_code?: string;
+}
+
+/** A registered company as the platform shows it. */
+export interface EnterpriseQualification {
+  /** `EQ_...`. */
+  id: string;
+  external_enterprise_id: string;
+  enterprise_name: string;
+  enterprise_phone?: string;
+  enterprise_email?: string;
+  enterprise_contacts?: string;
+  busi_type?: BusiType;
+  enterprise_code?: string;
+  enterprise_status: EnterpriseStatus;
+  /** Once ENABLE. */
+  rank?: EnterpriseRank;
+  /** Why the platform rejected it, while it is DISABLE after a rejection. */
+  review_reason?: string;
+  created_time?: string;
+  /** The last review. */
+  reviewed_time?: string;
+  [key: string]: unknown;
+}
+
+/** What `enterprises.register|get` resolve to. */
+export interface EnterpriseResponse {
+  enterprise: EnterpriseQualification;
+  /** `self`. */
+  links: Link[];
+  meta: ResponseMeta;
+}
+
+export interface EnterpriseWaitForOptions extends WaitForOptions {
+  /** The status to wait for (default ENABLE). */
+  status?: EnterpriseStatus;
+  /**
+   * Throw UmfEnterpriseRejectedError when the platform rejects the company while waiting (default
+   * true). A rejection from before the wait does not stop it: new papers may be under review.
+   */
+  stopOnRejection?: boolean;
+}
+
 /** Plaintext card data for `payments.verifyCard`; the SDK encrypts the sensitive fields. */
 export interface CardDetails {
   number: string;

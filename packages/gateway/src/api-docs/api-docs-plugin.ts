@@ -49,6 +49,10 @@ const TAGS = [
   { name: 'Customs', description: 'Customs declarations of paid sub-orders (reference 3.9-3.10).' },
   { name: 'Reports', description: 'Transactions of a merchant date and their file (reference 3.11, 3.16).' },
   { name: 'Settlement', description: 'Reconciliation statements and their file (reference 3.12, 3.17).' },
+  {
+    name: 'Enterprises',
+    description: 'Companies registered for B2B payments and their qualification (reference 4.1-4.2).',
+  },
 ];
 
 /** The headers of a signed POST, for the document only (the gateway checks them in its hooks). */

@@ -20,6 +20,7 @@ import {
 } from '../customs/customs-schemas.ts';
 import { listTransactionsRoute, transactionsDownloadRoute } from '../reports/transaction-schemas.ts';
 import { reconciliationDownloadRoute, reconciliationStatementRoute } from '../settlement/reconciliation-schemas.ts';
+import { getEnterpriseRoute, registerEnterpriseRoute } from '../enterprises/enterprise-schemas.ts';
 
 export interface ApiRoute {
   readonly method: 'GET' | 'POST';
@@ -46,4 +47,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', url: '/payments/transactions_download', schema: transactionsDownloadRoute },
   { method: 'GET', url: '/payments/reconciliation_statement', schema: reconciliationStatementRoute },
   { method: 'GET', url: '/payments/reconciliation_statement_download', schema: reconciliationDownloadRoute },
+  { method: 'POST', url: '/enterprise_qualification', schema: registerEnterpriseRoute },
+  { method: 'GET', url: '/enterprise_qualification/:id', schema: getEnterpriseRoute },
 ];

@@ -3,6 +3,7 @@ import type { Command } from './command.ts';
 import { serveCommand } from './serve-command.ts';
 import { MERCHANT_COMMANDS } from './merchant-commands.ts';
 import { PAYMENT_COMMANDS } from './payment-commands.ts';
+import { ENTERPRISE_COMMANDS } from './enterprise-commands.ts';
 import { platformCertCommand } from './platform-command.ts';
 import { fxSetCommand } from './fx-command.ts';
 import { settleCommand } from './settle-command.ts';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   ...MERCHANT_COMMANDS,
   ...PAYMENT_COMMANDS,
+  ...ENTERPRISE_COMMANDS,
   ...NOTIFICATION_COMMANDS,
   listenCommand,
   platformCertCommand,

@@ -2,7 +2,12 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, EnterprisesTable } from '../store/schema.ts';
 import type { Trx } from '../store/database.ts';
-import { enterpriseRecordOf, type EnterpriseRank, type EnterpriseRecord } from './enterprise-record.ts';
+import {
+  enterpriseRecordOf,
+  type EnterpriseRank,
+  type EnterpriseRecord,
+  type EnterpriseStatus,
+} from './enterprise-record.ts';
 
 export type NewEnterprise = Insertable<EnterprisesTable> & { readonly status: 'DISABLE'; readonly rank: null };
 
@@ -10,6 +15,17 @@ export type NewEnterprise = Insertable<EnterprisesTable> & { readonly status: 'D
 export interface EnterpriseRef {
   readonly id?: string | undefined;
   readonly externalId?: string | undefined;
+}
+
+/**
+ * The operator's list (`enterprise list`, the console): oldest first (the review queue), at most
+ * `limit`, after the company `after` (keyset paging on created_at, id: the last one of the page before).
+ */
+export interface EnterpriseSearch {
+  readonly merchantId?: string | undefined;
+  readonly status?: EnterpriseStatus | undefined;
+  readonly limit: number;
+  readonly after?: { readonly createdAt: number; readonly id: string } | undefined;
 }
 
 /** The operator's decision on a company. */
@@ -45,23 +61,51 @@ export class EnterpriseRepository {
     return row && enterpriseRecordOf(row);
   }
 
+  /** Companies for the operator, oldest first, with the filters and the page of `search`. */
+  async search(search: EnterpriseSearch): Promise<EnterpriseRecord[]> {
+    let query = this.#db.selectFrom('enterprises').selectAll();
+    if (search.merchantId !== undefined) query = query.where('merchant_id', '=', search.merchantId);
+    if (search.status !== undefined) query = query.where('status', '=', search.status);
+    const after = search.after;
+    if (after !== undefined) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '>', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('created_at').orderBy('id').limit(search.limit).execute();
+    return rows.map(enterpriseRecordOf);
+  }
+
   /**
    * Records the operator's decision on a company that is still `DISABLE` (a guarded update: a company
-   * already approved is not changed, and of two racing reviews one wins). Returns the company as it
-   * is now, or undefined when no row was changed.
+   * already approved is not changed, and of two racing reviews one wins). With `seen` (the
+   * `updated_at` of the company as the reviewer read it), the row must still be that version: a
+   * rejection recorded in between makes a later approval lose too. `updated_at` moves forward by at
+   * least 1 ms at each review, so it serves as the row's version even on a clock that stands still.
+   * Returns the company as it is now, or undefined when no row was changed.
    */
-  async review(db: Trx, id: string, review: EnterpriseReview, now: number): Promise<EnterpriseRecord | undefined> {
+  async review(
+    db: Trx,
+    id: string,
+    review: EnterpriseReview,
+    now: number,
+    seen?: { readonly updatedAt: number },
+  ): Promise<EnterpriseRecord | undefined> {
     const changes =
       review.decision === 'approve'
         ? { status: 'ENABLE', rank: review.rank, review_reason: null }
         : { status: 'DISABLE', rank: null, review_reason: review.reason };
-    const row = await db
+    const updatedAt = seen === undefined ? now : Math.max(now, seen.updatedAt + 1);
+    let query = db
       .updateTable('enterprises')
-      .set({ ...changes, reviewed_at: now, updated_at: now })
+      .set({ ...changes, reviewed_at: now, updated_at: updatedAt })
       .where('id', '=', id)
-      .where('status', '=', 'DISABLE')
-      .returningAll()
-      .executeTakeFirst();
+      .where('status', '=', 'DISABLE');
+    if (seen !== undefined) query = query.where('updated_at', '=', seen.updatedAt);
+    const row = await query.returningAll().executeTakeFirst();
     return row && enterpriseRecordOf(row);
   }
 }

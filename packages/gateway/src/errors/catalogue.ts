@@ -103,6 +103,28 @@ export const RET = {
     'ours',
   ),
 
+  // Enterprise qualification (reference 4.1-4.2, docs/b2b.md)
+  ENTERPRISE_NOT_FOUND: entry('00060780', 404, 'Enterprise qualification not exist', 'ours'),
+  DUPLICATE_ENTERPRISE: entry(
+    '00060781',
+    409,
+    'An enterprise with this external_enterprise_id is already registered',
+    'ours',
+  ),
+  ENTERPRISE_NOT_ENABLED: entry(
+    '00060782',
+    403,
+    'The enterprise has not passed the qualification review (its status is not ENABLE)',
+    'ours',
+  ),
+  ENTERPRISE_ALREADY_ENABLED: entry('00060783', 409, 'The enterprise is ENABLE and is not reviewed again', 'ours'),
+  ENTERPRISE_REVIEW_CONFLICT: entry(
+    '00060784',
+    409,
+    'Another review of the enterprise was recorded at the same time',
+    'ours',
+  ),
+
   // Card verification (SMS)
   SMS_CODE_NOT_FOUND: entry('00200005', 400, 'SMS verification code not found'),
   SMS_CODE_INCORRECT: entry('00200007', 400, 'SMS verification code is incorrect', 'ours'),

@@ -62,6 +62,17 @@ export const REASONS = [
   'customs_rejected',
   // Reports and settlement
   'statement_not_found',
+  // Enterprises (B2B companies, reference 4.1-4.2)
+  /** No company with this id (or external id) among the merchant's. */
+  'enterprise_not_found',
+  /** The merchant already registered a company with this external_enterprise_id. */
+  'duplicate_enterprise',
+  /** The company has not passed the operator's review (it is DISABLE): it cannot pay B2B yet. */
+  'enterprise_not_enabled',
+  /** The company is ENABLE: an approved company is not reviewed again. */
+  'enterprise_already_enabled',
+  /** Another review of the company was recorded between reading it and deciding (the other one won). */
+  'enterprise_review_conflict',
   // Merchants and tokens
   'invalid_client',
   'unsupported_grant_type',

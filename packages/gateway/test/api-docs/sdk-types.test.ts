@@ -29,6 +29,7 @@ import type {
 import type { Bank } from '../../src/reference/reference-schemas.ts';
 import type { ExchangeRate, Link, Meta, Pagination, OrderAmount } from '../../src/http/common-schemas.ts';
 import type { TokenAnswer } from '../../src/oauth/oauth-schemas.ts';
+import type { EnterpriseQualification, RegisterEnterpriseRequest } from '../../src/enterprises/enterprise-schemas.ts';
 
 /** `true` when every From is a To. */
 type Assignable<From, To> = [From] extends [To] ? true : false;
@@ -63,6 +64,7 @@ export type Checks = [
   Is<Assignable<SettledPaymentSummary, Sdk.SettledPaymentSummary>, true>,
   Is<Assignable<SettledRefundSummary, Sdk.SettledRefundSummary>, true>,
   Is<Assignable<TokenAnswer, { access_token: string; expires_in: number }>, true>,
+  Is<Assignable<EnterpriseQualification, Sdk.EnterpriseQualification>, true>,
 
   // The gateway accepts sub-orders without mer_sub_reference_id and items without mer_item_id, type or
   // name (real clients send them so), and echoes them as sent: the SDK's result types say so.
@@ -100,6 +102,8 @@ export type Checks = [
   // refunds.create sends its params plus parent_payment; customs.declare sends its params.
   Is<Assignable<Sdk.CreateRefundParams & { parent_payment: string }, Widen<CreateRefundRequest>>, true>,
   Is<Assignable<Sdk.DeclareCustomsParams, Widen<CreateCustomsDeclarationRequest>>, true>,
+  // enterprises.register wraps its params as the reference does.
+  Is<Assignable<{ enterprise_qualification: Sdk.RegisterEnterpriseParams }, Widen<RegisterEnterpriseRequest>>, true>,
 ];
 
 // A request body the gateway accepts is a body its Static<> type describes (one of the Static types is

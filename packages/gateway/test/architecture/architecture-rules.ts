@@ -157,7 +157,7 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
   },
   'api-docs': {
     holds: 'the OpenAPI document and the API reference page, from the route schemas',
-    mayImport: ['customs', 'http', 'oauth', 'payments', 'reference', 'refunds', 'reports', 'settlement'],
+    mayImport: ['customs', 'enterprises', 'http', 'oauth', 'payments', 'reference', 'refunds', 'reports', 'settlement'],
   },
   config: { holds: 'configuration from flags and environment', mayImport: ['outbound', 'settlement', 'time'] },
   log: { holds: "the log's formats: pino's JSON, or one readable line per record (pretty)", mayImport: [] },

@@ -22,6 +22,8 @@ const WALKTHROUGH_FILES = [
   'payment.json',
   'signed.txt',
   'sign.bin',
+  'company.json',
+  'company-created.json',
 ];
 
 async function freePort(): Promise<number> {
@@ -75,10 +77,28 @@ test(
       const settlementSection = readme.split('## Settlement and reconciliation')[1]!.split('\n## ')[0]!;
       const settlementBlocks = [...settlementSection.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
       assert.equal(settlementBlocks.length, 1, 'one shell block in the settlement section');
-      const script = ['set -eu', ...blocks, 'echo "---settlement---"', ...settlementBlocks].join('\n');
+      // And the B2B section's block (a company registered, approved by the operator, read back).
+      const b2bSection = readme.split('## B2B: enterprise qualification')[1]!.split('\n## ')[0]!;
+      const b2bBlocks = [...b2bSection.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+      assert.equal(b2bBlocks.length, 1, 'one shell block in the B2B section');
+      const script = [
+        'set -eu',
+        ...blocks,
+        'echo "---b2b---"',
+        ...b2bBlocks,
+        'echo "---settlement---"',
+        ...settlementBlocks,
+      ].join('\n');
       const run = spawnSync('bash', ['-c', script], { cwd: root, env, encoding: 'utf8', timeout: 90_000 });
       assert.equal(run.status, 0, `walkthrough failed:\n${run.stdout}\n${run.stderr}`);
-      const [walkthrough, settlement] = run.stdout.split('---settlement---\n') as [string, string];
+      const [walkthroughAndB2b, settlement] = run.stdout.split('---settlement---\n') as [string, string];
+      const [walkthrough, b2b] = walkthroughAndB2b.split('---b2b---\n') as [string, string];
+      const companyId = /^company: (EQ_[A-Z2-7]+)$/m.exec(b2b)?.[1];
+      assert.ok(companyId, `the B2B block prints the company: ${b2b}`);
+      assert.match(b2b, new RegExp(`^${companyId}\\s+M\\d{11}\\s+curl-co-\\d+\\s+DISABLE\\s`, 'm'));
+      assert.match(b2b, new RegExp(`^id: ${companyId}$`, 'm'));
+      assert.match(b2b, /^status: ENABLE$/m);
+      assert.match(b2b.trimEnd().split('\n').at(-1)!, /^"enterprise_status":"ENABLE","rank":"A"$/);
       const paymentId = /^payment: (PAY_[A-Z0-9]+)$/m.exec(walkthrough)?.[1];
       assert.match(
         settlement,
