@@ -14,7 +14,7 @@ import { signSha256WithRsa } from './crypto/rsa-signature.ts';
 import { CachingResponseSigner, type ResponseSigner } from './http/signed-body.ts';
 import { apiBase } from './http/links.ts';
 import { IdempotencyRepository } from './http/idempotency-repository.ts';
-import type { GatewayConfig } from './config/gateway-config.ts';
+import { DEFAULT_DOCUMENT_WINDOW_MS, type GatewayConfig } from './config/gateway-config.ts';
 import { isLoopbackHost } from './config/process-config.ts';
 import { OutboundPolicy } from './outbound/outbound-policy.ts';
 import type { Channels } from './channels/channels.ts';
@@ -37,6 +37,9 @@ import { PaymentService } from './payments/payment-service.ts';
 import { CardPaymentService } from './payments/card-payment-service.ts';
 import { WalletPaymentService } from './payments/wallet-payment-service.ts';
 import { OpenIdService } from './payments/wechat-open-id.ts';
+import { OnlineBankingService } from './payments/online-banking-service.ts';
+import { HeldFunds } from './payments/held-funds.ts';
+import { EnterpriseRepository } from './enterprises/enterprise-repository.ts';
 import { RefundRepository } from './refunds/refund-repository.ts';
 import { RefundService } from './refunds/refund-service.ts';
 import { renderRefund } from './refunds/refund-view.ts';
@@ -95,6 +98,10 @@ export interface Services {
   readonly refunds: RefundService;
   readonly customs: CustomsService;
   readonly settlement: SettlementService;
+  /** Online banking (B2B and personal): the banks' results. */
+  readonly onlineBanking: OnlineBankingService;
+  /** B2B held funds: `release` (the documents' approval), the document window. */
+  readonly heldFunds: HeldFunds;
 }
 
 export interface Repositories {
@@ -111,6 +118,7 @@ export interface Repositories {
   readonly outbox: OutboxRepository;
   readonly timeline: TimelineRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly enterprises: EnterpriseRepository;
 }
 
 export interface Views {
@@ -172,6 +180,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     outbox: new OutboxRepository(db),
     timeline: new TimelineRepository(),
     idempotency: new IdempotencyRepository(db),
+    enterprises: new EnterpriseRepository(db),
   };
   const outbox = new Outbox({
     repository: repositories.outbox,
@@ -180,7 +189,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
   const mover = new StateMover({ store, timeline: repositories.timeline, outbox });
   const urls = { publicUrl, pageTokens };
   const views: Views = {
-    payment: new PaymentPresenter(urls),
+    payment: new PaymentPresenter({ ...urls, bankPageUrl: (order) => channels.corporateBank.paymentPageUrl(order) }),
     refund: (refund) => renderRefund(refund, apiBase(urls)),
     customs: (declaration) => renderCustomsDeclaration(declaration, apiBase(urls)),
   };
@@ -201,6 +210,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     presenter: views.payment,
     cardVault,
     clock,
+    documentWindowMs: config.documentWindowMs ?? DEFAULT_DOCUMENT_WINDOW_MS,
   });
   const payments = new PaymentService({
     store,
@@ -214,6 +224,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     wallet: channels.wallet,
     clock,
     outbound,
+    enterprises: repositories.enterprises,
   });
   const cards = new CardPaymentService({
     store,
@@ -236,6 +247,25 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     clock,
   });
   const openIds = new OpenIdService({ store, openIds: repositories.openIds, pageTokens, clock });
+  const onlineBanking = new OnlineBankingService({
+    payments: repositories.payments,
+    enterprises: repositories.enterprises,
+    lifecycle,
+    bank: channels.corporateBank,
+    clock,
+  });
+  channels.corporateBank.onResult(async (result) => {
+    await onlineBanking.receive(result);
+  });
+  const heldFunds = new HeldFunds({
+    store,
+    payments: repositories.payments,
+    timeline: repositories.timeline,
+    mover,
+    presenter: views.payment,
+    bank: channels.corporateBank,
+    clock,
+  });
   const refunds = new RefundService({
     store,
     refunds: repositories.refunds,
@@ -279,7 +309,20 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     outbox,
     outbound,
     repositories,
-    services: { merchants, oauth, payments, cards, walletPayments, lifecycle, openIds, refunds, customs, settlement },
+    services: {
+      merchants,
+      oauth,
+      payments,
+      cards,
+      walletPayments,
+      lifecycle,
+      openIds,
+      refunds,
+      customs,
+      settlement,
+      onlineBanking,
+      heldFunds,
+    },
     views,
   };
 }

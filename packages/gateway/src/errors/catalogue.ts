@@ -103,6 +103,23 @@ export const RET = {
     'ours',
   ),
 
+  // B2B (reference chapter 4)
+  ENTERPRISE_NOT_FOUND: entry('00060780', 404, 'Enterprise qualification not exist', 'ours'),
+  ENTERPRISE_NOT_ENABLED: entry('00060782', 400, 'Enterprise qualification is not ENABLE', 'ours'),
+  /** Only in a TRADE_CANCEL payment's `error`: the document window passed (never an HTTP answer). */
+  DOCUMENTS_WINDOW_PASSED: entry(
+    '00060785',
+    409,
+    'The transaction documents were not approved within the document window: payment cancelled, money returned',
+    'ours',
+  ),
+  REFUND_FUNDS_HELD: entry(
+    '00060786',
+    409,
+    "No refund while the B2B payment's funds are held for document verification",
+    'ours',
+  ),
+
   // Card verification (SMS)
   SMS_CODE_NOT_FOUND: entry('00200005', 400, 'SMS verification code not found'),
   SMS_CODE_INCORRECT: entry('00200007', 400, 'SMS verification code is incorrect', 'ours'),

@@ -62,6 +62,15 @@ export const REASONS = [
   'customs_rejected',
   // Reports and settlement
   'statement_not_found',
+  // B2B
+  /** The company a B2B payment names is not one of the merchant's (enterprise qualification). */
+  'enterprise_not_found',
+  /** The company is registered but not (yet) ENABLE. */
+  'enterprise_not_enabled',
+  /** A held B2B payment's documents were not approved within the document window: cancelled, money returned. */
+  'documents_window_passed',
+  /** A refund of a B2B payment whose CNY is still held for its documents. */
+  'refund_funds_held',
   // Merchants and tokens
   'invalid_client',
   'unsupported_grant_type',

@@ -5,7 +5,11 @@ import { isWebPayment, type PaymentRecord } from './payment-record.ts';
 const WALLET_METHODS = ['WECHAT_SCAN', 'ALIPAY_SCAN', 'WECHAT_WEB', 'WECHAT_IN_APP'];
 
 /** The payment methods the payer may use for this payment (on the checkout page or a wallet). */
-export function checkoutMethods(record: Pick<PaymentRecord, 'payment_method' | 'interface_type'>): string[] {
+export function checkoutMethods(
+  record: Pick<PaymentRecord, 'payment_method' | 'interface_type'> & Partial<Pick<PaymentRecord, 'business_type'>>,
+): string[] {
+  // A company pays in its corporate online banking, whatever else the checkout offers a person.
+  if (record.business_type === 'B2B') return isWebPayment(record) ? ['B2B_ONLINE_BANKING'] : [];
   if (isWebPayment(record) && record.payment_method === 'NOT_APPLICABLE') {
     return ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN'];
   }
