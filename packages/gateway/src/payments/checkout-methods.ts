@@ -1,6 +1,20 @@
 /** Which methods a payer may use for a payment, on the hosted checkout or in a wallet. */
 import type { WalletProvider } from '../channels/channels.ts';
+import { ONLINE_BANKING_BANKS } from '../reference/banks.ts';
 import { isWebPayment, type PaymentRecord } from './payment-record.ts';
+
+/** A bank whose online banking a payer may choose on the hosted checkout. */
+export interface OnlineBankingBank {
+  readonly code: string;
+  readonly name: string;
+  readonly name_zh: string;
+}
+
+/** The banks the hosted checkout offers an online-banking payment, the one the merchant named first. */
+export function onlineBankingChoices(record: Pick<PaymentRecord, 'bank_code'>): OnlineBankingBank[] {
+  const named = ONLINE_BANKING_BANKS.filter((b) => b.code === record.bank_code);
+  return [...named, ...ONLINE_BANKING_BANKS.filter((b) => b.code !== record.bank_code)];
+}
 
 const WALLET_METHODS = ['WECHAT_SCAN', 'ALIPAY_SCAN', 'WECHAT_WEB', 'WECHAT_IN_APP'];
 

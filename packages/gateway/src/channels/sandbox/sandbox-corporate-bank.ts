@@ -31,6 +31,7 @@ import type {
   RefundResult,
 } from '../channels.ts';
 import type { SandboxRepository } from './sandbox-repository.ts';
+import { onlineBankingOf, type PaymentRecord } from '../../payments/payment-record.ts';
 import { SANDBOX_REFUND_DELAY_MS, sandboxRefundOutcome } from './sandbox-refunds.ts';
 
 /** The login password of every sandbox online-banking account. */
@@ -61,6 +62,12 @@ export function sandboxAccounts(kind: OnlineBankingKind, owner: string): Sandbox
     const number = `6${kind === 'B2B' ? '2' : '9'}${digits}${label === 'main' ? '01' : '02'}`;
     return { key, label, number, openingFen: OPENING[kind][label] };
   });
+}
+
+/** The sandbox accounts of a payment's payer: the company's (B2B, by its EQ id) or the person's (B2C). */
+export function payerAccounts(record: PaymentRecord): SandboxBankAccount[] {
+  const kind = onlineBankingOf(record) ?? 'B2C';
+  return sandboxAccounts(kind, kind === 'B2B' ? (record.enterprise_id ?? record.id) : (record.phone ?? record.id));
 }
 
 export type SandboxPayOutcome = 'paid' | 'insufficient_funds';
@@ -103,6 +110,11 @@ export class SandboxCorporateBank implements CorporateBank {
 
   onResult(receiver: (result: OnlineBankingResult) => Promise<void>): void {
     this.#receiver = receiver;
+  }
+
+  /** The debit of a payment at the bank (which account, how much, when), if it was paid. */
+  debitOf(paymentId: string): Promise<{ account: string; amountFen: bigint; at: number } | undefined> {
+    return this.#deps.sandbox.debitOf(paymentId);
   }
 
   /** An account's balance now (opened on first use), CNY fen. */

@@ -146,14 +146,17 @@ export class SandboxRepository {
   }
 
   /** The account a payment was debited from, and how much (the online bank's refunds and returns go back there). */
-  async debitOf(paymentId: string, db: Db = this.#db): Promise<{ account: string; amountFen: bigint } | undefined> {
+  async debitOf(
+    paymentId: string,
+    db: Db = this.#db,
+  ): Promise<{ account: string; amountFen: bigint; at: number } | undefined> {
     const row = await db
       .selectFrom('sandbox_bank_ledger')
-      .select(['card_fingerprint', 'amount_minor'])
+      .select(['card_fingerprint', 'amount_minor', 'at'])
       .where('payment_id', '=', paymentId)
       .where('kind', '=', 'debit')
       .executeTakeFirst();
-    return row && { account: row.card_fingerprint, amountFen: minorOf(row.amount_minor) };
+    return row && { account: row.card_fingerprint, amountFen: minorOf(row.amount_minor), at: numberOf(row.at) };
   }
 
   /** An account's balance (CNY fen), or undefined when it was never opened. */
