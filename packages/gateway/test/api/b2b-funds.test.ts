@@ -166,6 +166,17 @@ for (const kind of testDatabaseUrls()) {
       const fileLine = file.text.split('\n').find((l) => l.startsWith(id))!;
       assert.equal(fileLine.split(',')[14], '7.5000', 'settleExchangeRate of the line');
 
+      // The transaction list and file (4.8) and the exchange rate (4.10) work for B2B payments too.
+      const merDate = paid.mer_date;
+      const list = await h.call(shop, 'GET', `/payments/transactions?mer_date=${merDate}&page_size=500`);
+      expectOk(h, list);
+      const summary = list.json.transactions.payment_summaries.find((p: any) => p.payment_id === id);
+      assert.equal(summary.product_id, 'Payment Gateway - Corporate online banking');
+      const listFile = await h.call(shop, 'GET', `/payments/transactions_download?mer_date=${merDate}`);
+      assert.equal(listFile.status, 200, listFile.text);
+      assert.ok(listFile.text.includes(id), 'the transaction file lists the payment');
+      expectOk(h, await h.call(shop, 'GET', '/exchange_rate?currency=USD'));
+
       // Released: refunded like any payment.
       const refund = await h.call(shop, 'POST', `/payments/payment/${id}/refund`, {
         refund_info: {

@@ -52,7 +52,7 @@ const TEXT = {
   badCode: { en: 'The U-shield code is not correct.', zh: 'U盾动态码错误。' },
   paidTitle: { en: 'Payment made', zh: '付款成功' },
   paidNotice: {
-    en: 'The bank has paid {amount} to {payee}. The merchant is told by the payment platform.',
+    en: 'The bank has paid {amount} to {payee}; the payment platform tells the merchant.',
     zh: '已向 {payee} 付款 {amount}，支付平台将通知商户。',
   },
   backToMerchant: { en: 'Return to the merchant', zh: '返回商户' },
@@ -155,10 +155,12 @@ function cny(facts: PaymentFacts): string {
   return `CNY ${groupDigits(facts.cny)}`;
 }
 
-function orderFacts(c: BankPageContext, f: PaymentFacts, extra: Array<[string, string]> = []): Raw {
-  const rows: Array<[string, string]> = [
+type FactRow = [label: string, value: string | Raw];
+
+function orderFacts(c: BankPageContext, f: PaymentFacts, extra: FactRow[] = []): Raw {
+  const rows: FactRow[] = [
     [say(c.lang, 'payee'), c.merchantName],
-    ...(c.companyName ? ([[say(c.lang, 'payer'), c.companyName]] as Array<[string, string]>) : []),
+    ...(c.companyName ? ([[say(c.lang, 'payer'), c.companyName]] as FactRow[]) : []),
     [t(c.lang, 'orderNo'), f.merReferenceId],
     [t(c.lang, 'paymentId'), f.id],
     ...extra,
@@ -262,7 +264,9 @@ export function bankConfirmPage(input: BankConfirmInput): string {
   const f = paymentFacts(input.row);
   const blocked = blockedBody(input, f);
   if (blocked) return frame(input, say(lang, 'confirmTitle'), blocked);
-  const accountText = `${accountLabel(lang, account)} ${groupAccount(account.number)}`;
+  const accountText = html`${accountLabel(lang, account)}<br /><span class="nowrap"
+      >${groupAccount(account.number)}</span
+    >`;
   const balance = `CNY ${groupDigits(formatScaled(input.balanceFen, 2))}`;
   const body = html`<h1>${say(lang, 'confirmTitle')}</h1>
     ${amountBlock(input, f)}
@@ -305,8 +309,9 @@ export interface BankReceiptInput extends BankPageContext {
 export function bankReceiptPage(input: BankReceiptInput): string {
   const { lang } = input;
   const f = paymentFacts(input.row);
-  const extra: Array<[string, string]> = [];
-  if (input.account) extra.push([say(lang, 'account'), groupAccount(input.account)]);
+  const extra: FactRow[] = [];
+  if (input.account)
+    extra.push([say(lang, 'account'), html`<span class="nowrap">${groupAccount(input.account)}</span>`]);
   if (input.paidAt !== undefined)
     extra.push([t(lang, 'paidAt'), `${chinaClock(input.paidAt)} ${t(lang, 'chinaTime')}`]);
   const body = html`${mark('ok', 'umf')}
