@@ -35,6 +35,7 @@ const TEXT = {
   amount: { en: 'Amount', zh: '付款金额' },
   account: { en: 'Account', zh: '付款账户' },
   balance: { en: 'balance', zh: '余额' },
+  balanceLabel: { en: 'Balance', zh: '余额' },
   mainAccount: { en: 'Main account', zh: '基本户' },
   lowAccount: { en: 'Low-balance test account', zh: '低余额测试账户' },
   password: { en: 'Login password', zh: '登录密码' },
@@ -272,7 +273,7 @@ export function bankConfirmPage(input: BankConfirmInput): string {
     ${amountBlock(input, f)}
     ${orderFacts(input, f, [
       [say(lang, 'account'), accountText],
-      [say(lang, 'balance'), balance],
+      [say(lang, 'balanceLabel'), balance],
     ])}
     ${errorNotice(input.error, lang)}
     <form method="post" action="${input.payAction}">
