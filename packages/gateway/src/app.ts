@@ -14,7 +14,8 @@
  *     /enterprise_qualification...              enterprises/enterprise-routes.ts
  *   /checkout/...                               checkout/checkout-routes.ts (every mode)
  *   /, /favicon.svg, /favicon.ico               home/home-routes.ts (every mode)
- *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only)
+ *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only; the online
+ *                                               bank's pages: corporate-bank-routes.ts)
  *   /listen/v1/...                              notifications/listen-routes.ts (umf-gateway listen;
  *                                               sandbox mode only; token, no signature)
  *
@@ -55,6 +56,7 @@ import { homeRoutes } from './home/home-routes.ts';
 import { sandboxRoutes } from './channels/sandbox/sandbox-routes.ts';
 import { walletRoutes } from './channels/sandbox/wallet-routes.ts';
 import { wechatRoutes } from './channels/sandbox/wechat-routes.ts';
+import { corporateBankRoutes } from './channels/sandbox/corporate-bank-routes.ts';
 import { listenRoutes } from './notifications/listen-routes.ts';
 import { NotificationListeners } from './notifications/notification-listeners.ts';
 
@@ -133,7 +135,7 @@ function loggerOptions(logger: FastifyServerOptions['logger']): FastifyServerOpt
 }
 
 /** The page routes (HTML for a person, the start page `/` too): their errors are pages, never JSON. */
-const PAGE_PATHS = /^\/((checkout|sandbox\/wallet|sandbox\/wechat|docs)(\/|\?|$)|(\?|$))/;
+const PAGE_PATHS = /^\/((checkout|sandbox\/wallet|sandbox\/wechat|sandbox\/bank|docs)(\/|\?|$)|(\?|$))/;
 
 export function isPagePath(url: string): boolean {
   return PAGE_PATHS.test(url);
@@ -249,6 +251,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...payerPages,
       cards: services.cards,
       wallet: channels.wallet,
+      bankPageUrl: (order) => channels.corporateBank.paymentPageUrl(order),
       sandbox: config.sandbox,
       sandboxInbox: inbox && ((paymentId, phone) => inbox.latestSmsOf(paymentId, phone)),
     }),
@@ -264,8 +267,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         sandbox: sandbox.repository,
         open: config.sandboxAccess === 'public',
         holderOf: (token, withKeys) => services.oauth.holderOf(token, withKeys),
+        // The sandbox bank only when it is the gateway's corporate bank (not a connector).
+        corporateBank: sandbox.corporateBank === channels.corporateBank ? sandbox.corporateBank : undefined,
+        now: () => clock.now(),
       }),
     );
+    if (sandbox.corporateBank === channels.corporateBank) {
+      await pages(
+        corporateBankRoutes({
+          ...payerPages,
+          onlineBanking: services.onlineBanking,
+          bank: sandbox.corporateBank,
+        }),
+      );
+    }
     await pages(walletRoutes({ ...payerPages, walletPayments, wallet: sandbox.wallet }));
     await pages(
       wechatRoutes({

@@ -14,7 +14,7 @@ import { signSha256WithRsa } from './crypto/rsa-signature.ts';
 import { CachingResponseSigner, type ResponseSigner } from './http/signed-body.ts';
 import { apiBase } from './http/links.ts';
 import { IdempotencyRepository } from './http/idempotency-repository.ts';
-import type { GatewayConfig } from './config/gateway-config.ts';
+import { DEFAULT_DOCUMENT_WINDOW_MS, type GatewayConfig } from './config/gateway-config.ts';
 import { isLoopbackHost } from './config/process-config.ts';
 import { OutboundPolicy } from './outbound/outbound-policy.ts';
 import type { Channels } from './channels/channels.ts';
@@ -37,6 +37,8 @@ import { PaymentService } from './payments/payment-service.ts';
 import { CardPaymentService } from './payments/card-payment-service.ts';
 import { WalletPaymentService } from './payments/wallet-payment-service.ts';
 import { OpenIdService } from './payments/wechat-open-id.ts';
+import { OnlineBankingService } from './payments/online-banking-service.ts';
+import { HeldFunds } from './payments/held-funds.ts';
 import { RefundRepository } from './refunds/refund-repository.ts';
 import { RefundService } from './refunds/refund-service.ts';
 import { renderRefund } from './refunds/refund-view.ts';
@@ -100,6 +102,10 @@ export interface Services {
   readonly customs: CustomsService;
   readonly settlement: SettlementService;
   readonly enterprises: EnterpriseService;
+  /** Online banking (B2B and personal): the banks' results. */
+  readonly onlineBanking: OnlineBankingService;
+  /** B2B held funds: `release` (the documents' approval), the document window. */
+  readonly heldFunds: HeldFunds;
 }
 
 export interface Repositories {
@@ -189,7 +195,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
   const mover = new StateMover({ store, timeline: repositories.timeline, outbox });
   const urls = { publicUrl, pageTokens };
   const views: Views = {
-    payment: new PaymentPresenter(urls),
+    payment: new PaymentPresenter({ ...urls, bankPageUrl: (order) => channels.corporateBank.paymentPageUrl(order) }),
     refund: (refund) => renderRefund(refund, apiBase(urls)),
     customs: (declaration) => renderCustomsDeclaration(declaration, apiBase(urls)),
     enterprise: (enterprise) => enterpriseAnswer(enterprise, apiBase(urls)),
@@ -211,6 +217,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     presenter: views.payment,
     cardVault,
     clock,
+    documentWindowMs: config.documentWindowMs ?? DEFAULT_DOCUMENT_WINDOW_MS,
   });
   const payments = new PaymentService({
     store,
@@ -224,6 +231,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     wallet: channels.wallet,
     clock,
     outbound,
+    enterprises: repositories.enterprises,
   });
   const cards = new CardPaymentService({
     store,
@@ -246,6 +254,25 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     clock,
   });
   const openIds = new OpenIdService({ store, openIds: repositories.openIds, pageTokens, clock });
+  const onlineBanking = new OnlineBankingService({
+    payments: repositories.payments,
+    enterprises: repositories.enterprises,
+    lifecycle,
+    bank: channels.corporateBank,
+    clock,
+  });
+  channels.corporateBank.onResult(async (result) => {
+    await onlineBanking.receive(result);
+  });
+  const heldFunds = new HeldFunds({
+    store,
+    payments: repositories.payments,
+    timeline: repositories.timeline,
+    mover,
+    presenter: views.payment,
+    bank: channels.corporateBank,
+    clock,
+  });
   const refunds = new RefundService({
     store,
     refunds: repositories.refunds,
@@ -302,6 +329,8 @@ export async function createContext(options: ContextOptions, store: Store): Prom
       customs,
       settlement,
       enterprises,
+      onlineBanking,
+      heldFunds,
     },
     views,
   };

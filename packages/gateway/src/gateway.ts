@@ -22,6 +22,7 @@ import { PaymentJobs } from './workers/payment-jobs.ts';
 import { RefundJobs } from './workers/refund-jobs.ts';
 import { CustomsJobs } from './workers/customs-jobs.ts';
 import { SettlementJobs } from './workers/settlement-jobs.ts';
+import { HeldFundsJobs } from './workers/held-funds-jobs.ts';
 import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from './settlement/settlement-schedule.ts';
 import type { OutboundSettings } from './outbound/outbound-policy.ts';
 
@@ -52,6 +53,8 @@ export interface GatewayOptions {
    * UMF_NOTIFY_ALLOW_PRIVATE); default: internal addresses only for a sandbox gateway whose publicUrl is loopback.
    */
   readonly outbound?: OutboundSettings | undefined;
+  /** UMF_B2B_DOCUMENT_WINDOW in milliseconds (default 24 h). */
+  readonly documentWindowMs?: number | undefined;
 }
 
 export interface Gateway {
@@ -64,6 +67,8 @@ export interface Gateway {
   readonly refundJobs: RefundJobs;
   readonly customsJobs: CustomsJobs;
   readonly settlementJobs: SettlementJobs;
+  /** The B2B document window: cancellations past it and the returns of their money. */
+  readonly heldFundsJobs: HeldFundsJobs;
   listen(port: number, host: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -77,6 +82,7 @@ export function gatewayConfig(options: GatewayOptions): GatewayConfig {
     defaultExpireMinutes: DEFAULT_EXPIRE_MINUTES,
     outbound: options.outbound,
     sandboxAccess: options.sandboxAccess ?? 'loopback',
+    documentWindowMs: options.documentWindowMs,
   };
 }
 
@@ -122,7 +128,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     intervalMs: options.settlementCheckMs,
     logger: app.log,
   });
+  const heldFundsJobs = new HeldFundsJobs({ heldFunds: services.heldFunds, logger: app.log });
   if (options.workers ?? true) {
+    heldFundsJobs.start();
     settlementJobs.start();
     notifier.start();
     jobs.start();
@@ -138,6 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     refundJobs,
     customsJobs,
     settlementJobs,
+    heldFundsJobs,
     async listen(port, host) {
       return app.listen({ port, host });
     },
@@ -147,6 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await refundJobs.stop();
       await customsJobs.stop();
       await settlementJobs.stop();
+      await heldFundsJobs.stop();
       await notifier.stop();
       await store.close();
     },

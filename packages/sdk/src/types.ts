@@ -23,7 +23,9 @@ export type PaymentMethod = OpenEnum<
   | 'NOT_APPLICABLE'
 >;
 
-export type InterfaceType = OpenEnum<'SERVER_TO_SERVER' | 'SERVER_TO_WEB' | 'SERVER_TO_H5WEB' | 'DIRECT_TO_BANK'>;
+export type InterfaceType = OpenEnum<
+  'SERVER_TO_SERVER' | 'SERVER_TO_WEB' | 'SERVER_TO_H5WEB' | 'DIRECT_TO_BANK' | 'CHECKOUT_COUNTER_WEB'
+>;
 
 export type BusinessType = OpenEnum<'B2C' | 'B2B'>;
 
@@ -136,6 +138,8 @@ export interface BankCardInput {
   citizen_id_number?: string;
   /** Sent in clear. */
   phone?: string;
+  /** B2B (the reference 4.3 sample): the company, by the merchant's own id of it. Sent in clear. */
+  external_customer_id?: string;
 }
 
 /** The payer's citizen id for a wallet payment, PLAINTEXT: the SDK encrypts `citizen_id_number`. */
@@ -170,12 +174,43 @@ export interface PayerInfoInput {
 
 export interface PayerInput {
   payment_method: PaymentMethod;
-  /** Defaults to "SERVER_TO_SERVER". */
+  /** Defaults to "SERVER_TO_SERVER" ("DIRECT_TO_BANK" for B2B_ONLINE_BANKING and B2C_ONLINE_BANKING). */
   interface_type?: InterfaceType;
-  /** Defaults to "B2C". */
+  /** Defaults to "B2C" ("B2B" for B2B_ONLINE_BANKING, and for NOT_APPLICABLE with DIRECT_TO_BANK). */
   business_type?: BusinessType;
   bank_code?: string;
   payer_info?: PayerInfoInput;
+  /** B2B: the paying company (objs.md "business elements object"). */
+  enterprise_qualification?: EnterpriseRef;
+}
+
+/** A registered company, named by the merchant's own id of it or by the platform's `EQ_...` id. */
+export type EnterpriseRef =
+  { external_enterprise_id: string; id?: never } | { id: string; external_enterprise_id?: never };
+
+/**
+ * A company pays from its corporate account in its bank's online banking (reference 4.3): the
+ * company must be registered (`POST /enterprise_qualification`) and ENABLE. DIRECT_TO_BANK (default)
+ * sends the payer straight to the bank of `bank_code` (the `upay` link); SERVER_TO_WEB (or the
+ * reference sample's CHECKOUT_COUNTER_WEB) to the hosted checkout. The paid CNY is held until the
+ * transaction documents are approved, then settled (or returned to the company when they are not).
+ */
+export interface B2bPayerInput extends PayerInput {
+  payment_method: 'B2B_ONLINE_BANKING' | 'NOT_APPLICABLE';
+  interface_type?: 'DIRECT_TO_BANK' | 'SERVER_TO_WEB' | 'CHECKOUT_COUNTER_WEB';
+  business_type?: 'B2B';
+  /** The bank whose online banking the company uses (required with DIRECT_TO_BANK), e.g. "CCB". */
+  bank_code?: string;
+  /** The company: here, or (as the reference sample does) in `payer_info.bank_card.external_customer_id`. */
+  enterprise_qualification?: EnterpriseRef;
+}
+
+/** A person pays from a personal account in the online banking of `bank_code`. */
+export interface PersonalOnlineBankingPayerInput extends PayerInput {
+  payment_method: 'B2C_ONLINE_BANKING';
+  interface_type?: 'DIRECT_TO_BANK';
+  business_type?: 'B2C';
+  bank_code: string;
 }
 
 /** WeChat Pay or Alipay QR code: the merchant shows `qr_code_url` as a QR code (see `qrCodeUrl`, `renderQrCode`). */
@@ -298,6 +333,8 @@ export interface PayerResult {
   interface_type?: InterfaceType;
   business_type?: BusinessType;
   bank_code?: string;
+  /** B2B: the paying company. */
+  enterprise_qualification?: { id: string; external_enterprise_id: string };
   payer_info?: PayerInfoResult;
 }
 

@@ -171,10 +171,69 @@ export interface CustomsChannel {
   inquire(declaration: CustomsSubmission & { readonly submittedAt: number }): Promise<CustomsAnswer>;
 }
 
+/** Online banking: a company's corporate account (B2B) or a person's own account (B2C). */
+export type OnlineBankingKind = 'B2B' | 'B2C';
+
+/** What the bank's page needs to open a payment for the payer. */
+export interface OnlineBankingOrder {
+  readonly paymentId: string;
+  /** The bank (reference/banks.ts ONLINE_BANKING_BANKS), e.g. "CCB". */
+  readonly bankCode: string;
+  readonly kind: OnlineBankingKind;
+}
+
+/** The bank's word about a payment the payer made (or gave up) in its online banking. */
+export type OnlineBankingResult =
+  | {
+      readonly paymentId: string;
+      readonly outcome: 'success';
+      readonly bankCode: string;
+      /** CNY fen taken from the payer's account. */
+      readonly amountFen: bigint;
+      readonly at: number;
+    }
+  | {
+      readonly paymentId: string;
+      readonly outcome: 'failed';
+      readonly bankCode: string;
+      readonly reason: Extract<Reason, 'payer_declined' | 'insufficient_funds'>;
+      readonly at: number;
+    };
+
+/** Money of a paid payment going back to the account it came from (a cancelled B2B payment). */
+export interface FundsReturn {
+  /** Idempotent per id: the money goes back once. */
+  readonly returnId: string;
+  readonly paymentId: string;
+  readonly amountFen: bigint;
+  readonly now: number;
+}
+
+export type FundsReturnResult =
+  { readonly outcome: 'success' } | { readonly outcome: 'pending'; readonly retryAt: number };
+
+/**
+ * The banks' online banking (corporate for B2B, personal for B2C_ONLINE_BANKING): the page the payer
+ * pays on, the bank's asynchronous result of each payment, money back to the payer's account (a
+ * refund, or the return of a cancelled B2B payment).
+ */
+export interface CorporateBank extends RefundChannel {
+  /** The bank's online-banking page for this payment (the payment's `upay` link, the checkout's bank buttons). */
+  paymentPageUrl(order: OnlineBankingOrder): string;
+  /**
+   * Registers the platform's receiver of the banks' asynchronous results (once, by the composition
+   * root). The bank delivers each result at least once; the receiver is idempotent per payment.
+   */
+  onResult(receiver: (result: OnlineBankingResult) => Promise<void>): void;
+  /** Returns a paid payment's CNY to the payer's account (see FundsReturn). */
+  returnFunds(request: FundsReturn): Promise<FundsReturnResult>;
+}
+
 export interface Channels {
   readonly fx: FxFeed;
   readonly sms: SmsGateway;
   readonly cardBank: CardBank;
   readonly wallet: WalletChannel;
   readonly customs: CustomsChannel;
+  readonly corporateBank: CorporateBank;
 }

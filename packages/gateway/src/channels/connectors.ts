@@ -31,6 +31,9 @@ export const CHANNEL_NAMES: Readonly<Record<ChannelName, string>> = {
   wallet: 'wallet (WeChat Pay and Alipay: QR codes, prepay orders, wallet refunds)',
   customs: 'customs (the customs offices)',
   fx: 'fx (the exchange-rate feed)',
+  corporateBank:
+    "corporateBank (online banking: the banks' corporate and personal payment pages, their results, returns of " +
+    'cancelled B2B payments)',
 };
 
 export class MissingConnectorsError extends Error {

@@ -24,7 +24,10 @@ import type { WalletChannel } from '../channels/channels.ts';
 import type { PaymentRecord } from '../payments/payment-record.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
 import type { CardPaymentService } from '../payments/card-payment-service.ts';
-import { checkoutMethods } from '../payments/checkout-methods.ts';
+import { checkoutMethods, onlineBankingChoices } from '../payments/checkout-methods.ts';
+import { onlineBankingOf } from '../payments/payment-record.ts';
+import type { OnlineBankingOrder } from '../channels/channels.ts';
+import { onlineBankingCheckoutPage } from './online-banking-page.ts';
 import type { MerchantService } from '../merchants/merchant-service.ts';
 import type { Lang } from '../pages/layout.ts';
 import { t, type PayerMessage } from '../pages/i18n.ts';
@@ -67,6 +70,8 @@ export interface CheckoutRoutesDeps {
    * Sandbox mode only: the newest message of the sandbox SMS inbox about a payment, sent to a phone
    * (the code step shows its code). Undefined in live mode, and when a connector sends the SMS.
    */
+  /** The online-banking page of a bank for a payment (the corporate bank channel's). */
+  readonly bankPageUrl: (order: OnlineBankingOrder) => string;
   readonly sandboxInbox?:
     | ((paymentId: string, phone: string) => Promise<{ readonly code: string; readonly sentAt: number } | undefined>)
     | undefined;
@@ -105,6 +110,22 @@ export function checkoutRoutes(deps: CheckoutRoutesDeps): FastifyPluginAsync {
       lang: Lang,
       options: RenderOptions,
     ): Promise<FastifyReply> {
+      const online = onlineBankingOf(record);
+      if (online) {
+        // A company pays in its bank's online banking: the bank's page, chosen here.
+        const banks = onlineBankingChoices(record).map((bank) => ({
+          bank,
+          url: deps.bankPageUrl({ paymentId: record.id, bankCode: bank.code, kind: online }),
+        }));
+        const page = onlineBankingCheckoutPage({
+          lang,
+          row: record,
+          merchantName: await merchants.nameOf(record.merchant_id),
+          selfUrl: pathWith(checkoutPath(record.id), { t: token }),
+          banks,
+        });
+        return sendHtml(reply, options.status ?? 200, page);
+      }
       const methods = checkoutMethods(record).filter((m): m is CheckoutMethod =>
         (CHECKOUT_METHODS as readonly string[]).includes(m),
       );

@@ -130,6 +130,7 @@ export const serveCommand: Command = {
         logger: processLoggerOptions({ level: config.logLevel, format: config.logFormat, stdout: process.stdout }),
         settlement: config.settlement,
         outbound: config.outbound,
+        documentWindowMs: config.documentWindowMs,
         channels: await loadConnectors(config.connectorsModule),
       });
     } catch (error) {

@@ -18,6 +18,11 @@ export interface GatewayConfig {
   readonly outbound?: OutboundSettings | undefined;
   /** Who may call the sandbox's JSON endpoints (resolved from HOST and UMF_SANDBOX_PUBLIC). */
   readonly sandboxAccess: SandboxAccess;
+  /**
+   * UMF_B2B_DOCUMENT_WINDOW: how long after a B2B payment its documents may be approved before it is
+   * cancelled and its money returned (default DEFAULT_DOCUMENT_WINDOW_MS).
+   */
+  readonly documentWindowMs?: number | undefined;
 }
 
 /**
@@ -48,3 +53,5 @@ export function sandboxAccessText(access: SandboxAccess): string {
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 export const DEFAULT_EXPIRE_MINUTES = 360;
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+/** UMF_B2B_DOCUMENT_WINDOW's default: 24 hours (reference 4.4). */
+export const DEFAULT_DOCUMENT_WINDOW_MS = 24 * 3_600_000;

@@ -4,7 +4,7 @@ import { parseTimeOfDay } from '../time/china-time.ts';
 import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from '../settlement/settlement-schedule.ts';
 import { parseAllowList, type OutboundSettings } from '../outbound/outbound-policy.ts';
 import { refusedKind } from '../outbound/address-ranges.ts';
-import type { SandboxAccess } from './gateway-config.ts';
+import { DEFAULT_DOCUMENT_WINDOW_MS, type SandboxAccess } from './gateway-config.ts';
 
 export interface ProcessConfig {
   readonly host: string;
@@ -29,6 +29,8 @@ export interface ProcessConfig {
   readonly outbound: OutboundSettings;
   /** From HOST and UMF_SANDBOX_PUBLIC (`1` or `0`, default `0`): see SandboxAccess. */
   readonly sandboxAccess: SandboxAccess;
+  /** UMF_B2B_DOCUMENT_WINDOW (seconds, or a number with s, m or h; default 24h), in milliseconds. */
+  readonly documentWindowMs: number;
 }
 
 export interface ConfigFlags {
@@ -124,6 +126,12 @@ export function resolveConfig(
     problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(logFormatText)}`);
   }
   const settlement = settlementSchedule(env, problems);
+  let documentWindowMs = DEFAULT_DOCUMENT_WINDOW_MS;
+  try {
+    documentWindowMs = parseDocumentWindow(env.UMF_B2B_DOCUMENT_WINDOW);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   const sandbox = mode === 'sandbox';
   let outbound: OutboundSettings = { allowPrivate: false, allow: [] };
   let access: SandboxAccess = 'loopback';
@@ -153,7 +161,31 @@ export function resolveConfig(
     settlement,
     outbound,
     sandboxAccess: access,
+    documentWindowMs,
   };
+}
+
+/** UMF_B2B_DOCUMENT_WINDOW's longest value: 30 days. */
+export const DOCUMENT_WINDOW_MAX_MS = 30 * 86_400_000;
+
+/**
+ * UMF_B2B_DOCUMENT_WINDOW: whole seconds (`86400`), or a whole number with `s`, `m` or `h` (`90m`,
+ * `24h`), from 1 s to 30 days; unset or empty: 24 h. Milliseconds; throws naming the accepted forms.
+ */
+export function parseDocumentWindow(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return DEFAULT_DOCUMENT_WINDOW_MS;
+  const m = /^(\d{1,9})\s*([smh]?)$/i.exec(text.trim());
+  const unit = m
+    ? ({ '': 1_000, s: 1_000, m: 60_000, h: 3_600_000 } as const)[m[2]!.toLowerCase() as '' | 's' | 'm' | 'h']
+    : 0;
+  const ms = m ? Number(m[1]) * unit : NaN;
+  if (!(ms >= 1_000 && ms <= DOCUMENT_WINDOW_MAX_MS)) {
+    throw new Error(
+      `UMF_B2B_DOCUMENT_WINDOW must be seconds (86400) or a whole number with s, m or h (90m, 24h), from 1s ` +
+        `to 720h, got ${JSON.stringify(text)}`,
+    );
+  }
+  return ms;
 }
 
 /** Whether a listen address is loopback only (127.0.0.0/8, ::1, localhost). */

@@ -124,6 +124,19 @@ export const RET = {
     'Another review of the enterprise was recorded at the same time',
     'ours',
   ),
+  /** Only in a TRADE_CANCEL payment's `error`: the document window passed (never an HTTP answer). */
+  DOCUMENTS_WINDOW_PASSED: entry(
+    '00060785',
+    409,
+    'The transaction documents were not approved within the document window: payment cancelled, money returned',
+    'ours',
+  ),
+  REFUND_FUNDS_HELD: entry(
+    '00060786',
+    409,
+    "No refund while the B2B payment's funds are held for document verification",
+    'ours',
+  ),
 
   // Card verification (SMS)
   SMS_CODE_NOT_FOUND: entry('00200005', 400, 'SMS verification code not found'),

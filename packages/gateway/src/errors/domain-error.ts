@@ -73,6 +73,10 @@ export const REASONS = [
   'enterprise_already_enabled',
   /** Another review of the company was recorded between reading it and deciding (the other one won). */
   'enterprise_review_conflict',
+  /** A held B2B payment's documents were not approved within the document window: cancelled, money returned. */
+  'documents_window_passed',
+  /** A refund of a B2B payment whose CNY is still held for its documents. */
+  'refund_funds_held',
   // Merchants and tokens
   'invalid_client',
   'unsupported_grant_type',

@@ -56,6 +56,8 @@ export const REASON_CODES: Readonly<Record<Reason, RetCodeEntry>> = {
   enterprise_not_enabled: RET.ENTERPRISE_NOT_ENABLED,
   enterprise_already_enabled: RET.ENTERPRISE_ALREADY_ENABLED,
   enterprise_review_conflict: RET.ENTERPRISE_REVIEW_CONFLICT,
+  documents_window_passed: RET.DOCUMENTS_WINDOW_PASSED,
+  refund_funds_held: RET.REFUND_FUNDS_HELD,
   invalid_client: RET.INVALID_CLIENT,
   unsupported_grant_type: RET.UNSUPPORTED_GRANT_TYPE,
   too_many_attempts: RET.TOO_MANY_AUTH_ATTEMPTS,

@@ -11,6 +11,8 @@
  * | --------------------------------- | --------- | ----------------------------------------------------- |
  * | `platform_clearing:CNY`           | asset     | CNY the platform holds in its clearing account (Dr)   |
  * | `merchant_payable:<merchant>:CNY` | liability | CNY the platform owes the merchant (Cr, negative)     |
+| `b2b_held:<merchant>:CNY`         | liability | CNY of paid B2B payments held for their documents:   |
+|                                   |           | not the merchant's yet, not settled (Cr)              |
  * | `refunds_payable:CNY`             | liability | refunds accepted, not yet paid back to payers (Cr)    |
  * | `service_fees:CNY`                | income    | service fees taken at settlement (Cr)                 |
  * | `merchant_settled:<merchant>:<X>` | memo      | transferred to the merchant in currency X, all time (Dr) |
@@ -29,6 +31,7 @@ import { insertEntry } from './ledger-repository.ts';
 export const ACCOUNTS = {
   platformClearing: (currency: string) => `platform_clearing:${currency}`,
   merchantPayable: (merchantId: string, currency: string) => `merchant_payable:${merchantId}:${currency}`,
+  b2bHeld: (merchantId: string, currency: string) => `b2b_held:${merchantId}:${currency}`,
   refundsPayable: (currency: string) => `refunds_payable:${currency}`,
   serviceFees: (currency: string) => `service_fees:${currency}`,
   merchantSettled: (merchantId: string, currency: string) => `merchant_settled:${merchantId}:${currency}`,
@@ -40,7 +43,14 @@ export function accountCurrency(account: string): string {
   return account.slice(account.lastIndexOf(':') + 1);
 }
 
-export type EntryKind = 'payment_success' | 'refund_accepted' | 'refund_succeeded' | 'refund_failed' | 'settlement';
+export type EntryKind =
+  | 'payment_success'
+  | 'b2b_release'
+  | 'b2b_return'
+  | 'refund_accepted'
+  | 'refund_succeeded'
+  | 'refund_failed'
+  | 'settlement';
 
 export interface LedgerLine {
   readonly account: string;

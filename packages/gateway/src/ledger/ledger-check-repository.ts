@@ -9,7 +9,11 @@
  *      failed entry iff REFUND_FAIL;
  *    - a payment's refunded_minor / refunded_cny_minor are the sums of its non-failed refunds, never above
  *      the payment, and a fully refunded payment has given back exactly its total_cny;
- *    - merchant_payable:<m>:CNY = -(CNY of m's successful payments - CNY of m's non-failed refunds)
+ *    - B2B: a paid payment's entry credits b2b_held:<m>; each released payment has exactly one release
+ *      entry and each cancelled (returned) one exactly one return entry, for its total_cny, and no other
+ *      payment has either; b2b_held:<m>:CNY = -(CNY of m's payments still held); a cancelled payment
+ *      keeps its payment entry (the return entry takes the money back out of clearing);
+ *    - merchant_payable:<m>:CNY = -(CNY of m's successful payments (B2B: released) - CNY of m's non-failed refunds)
  *      + what m's settlements paid out of it (their G - R),
  *      refunds_payable:CNY = -(CNY of refunds in process),
  *      platform_clearing:CNY = CNY of successful payments - CNY of successful refunds - CNY settled (N),
@@ -95,7 +99,7 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
                   where e.kind = 'payment_success' and e.object_id = p.id and l.account =
                     ${ACCOUNTS.platformClearing('CNY')}), 0) as posted,
         (select count(*) from ledger_entries e where e.kind = 'payment_success' and e.object_id = p.id) as n
-      from payments p where p.state = 'TRADE_SUCCESS'
+      from payments p where p.state = 'TRADE_SUCCESS' or (p.state = 'TRADE_CANCEL' and p.funds_state = 'returned')
     ) x where x.n <> 1 or x.posted <> x.expected limit ${LIMIT}
   `.execute(db);
   for (const r of payments.rows) {
@@ -107,7 +111,8 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
   }
   const strayPayments = await sql<{ object_id: string; state: string | null }>`
     select e.object_id, p.state from ledger_entries e left join payments p on p.id = e.object_id
-    where e.kind = 'payment_success' and (p.id is null or p.state <> 'TRADE_SUCCESS') limit ${LIMIT}
+    where e.kind = 'payment_success' and (p.id is null or (p.state <> 'TRADE_SUCCESS'
+      and not (p.state = 'TRADE_CANCEL' and p.funds_state = 'returned'))) limit ${LIMIT}
   `.execute(db);
   for (const r of strayPayments.rows)
     problems.push(`payment entry for ${r.object_id}, which is ${r.state ?? 'missing'}`);
@@ -181,8 +186,8 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
 
   // 3d. Account balances against the payments and refunds.
   const paidByMerchant = await sql<{ merchant_id: string; cny: string }>`
-    select merchant_id, cast(sum(total_cny_minor) as text) as cny from payments where state = 'TRADE_SUCCESS' group by
-      merchant_id
+    select merchant_id, cast(sum(total_cny_minor) as text) as cny from payments where state = 'TRADE_SUCCESS'
+      and (funds_state is null or funds_state = 'released') group by merchant_id
   `.execute(db);
   const refundedByMerchant = await sql<{ merchant_id: string; cny: string }>`
     select merchant_id, cast(sum(cny_minor) as text) as cny from refunds where state <> 'REFUND_FAIL' group by
@@ -238,6 +243,49 @@ export async function checkLedger(db: Kysely<Database>): Promise<LedgerCheckResu
   const fees = balanceOf(ACCOUNTS.serviceFees('CNY'));
   if (fees !== -big(t.fees))
     problems.push(`service_fees:CNY is ${fees}, expected ${-big(t.fees)} (fees of the settlements)`);
+
+  // 3d'. B2B held funds: the release and return entries, and what is held per merchant.
+  const b2bEntries = await sql<{
+    id: string;
+    funds_state: string | null;
+    total: string;
+    kind: string;
+    n: unknown;
+    posted: string;
+  }>`
+    select p.id, p.funds_state, cast(p.total_cny_minor as text) as total, k.kind,
+      (select count(*) from ledger_entries e where e.kind = k.kind and e.object_id = p.id) as n,
+      cast(coalesce((select sum(l.amount_minor) from ledger_entries e join ledger_lines l on l.entry_id = e.id
+        where e.kind = k.kind and e.object_id = p.id and l.account = 'b2b_held:' || p.merchant_id || ':CNY'), 0)
+        as text) as posted
+    from payments p cross join (select 'b2b_release' as kind union all select 'b2b_return') k
+    where p.funds_state is not null
+      or p.id in (select e.object_id from ledger_entries e where e.kind in ('b2b_release', 'b2b_return'))
+  `.execute(db);
+  for (const r of b2bEntries.rows) {
+    const expected = r.kind === 'b2b_release' ? r.funds_state === 'released' : r.funds_state === 'returned';
+    const n = Number(r.n);
+    if (n !== (expected ? 1 : 0) || (n === 1 && big(r.posted) !== big(r.total))) {
+      if (problems.length < LIMIT * 4)
+        problems.push(
+          `payment ${r.id} (funds ${r.funds_state ?? 'none'}): ${n} ${r.kind} entries posting ${r.posted} fen to ` +
+            `b2b_held, expected ${expected ? `one of ${r.total}` : 'none'}`,
+        );
+    }
+  }
+  const heldByMerchant = await sql<{ merchant_id: string; cny: string }>`
+    select merchant_id, cast(sum(total_cny_minor) as text) as cny from payments where state = 'TRADE_SUCCESS'
+      and funds_state = 'held' group by merchant_id
+  `.execute(db);
+  const heldAccounts = new Set(balances.filter((b) => b.account.startsWith('b2b_held:')).map((b) => b.account));
+  for (const r of heldByMerchant.rows) {
+    const account = ACCOUNTS.b2bHeld(r.merchant_id, 'CNY');
+    heldAccounts.delete(account);
+    if (balanceOf(account) !== -big(r.cny))
+      problems.push(`${account} is ${balanceOf(account)}, expected ${-big(r.cny)} (the merchant's held payments)`);
+  }
+  for (const account of heldAccounts)
+    if (balanceOf(account) !== 0n) problems.push(`${account} is ${balanceOf(account)} but nothing is held`);
 
   // 3e. Settlements: one entry each, figures that are the sums of their items, transfers per account.
   const settlementRows = await sql<{

@@ -4,6 +4,10 @@
  * commits, in one transaction, the guarded update (destroying the sealed card and the SMS code), the
  * payer agreement a first successful card payment issues, the ledger entry of a success, the event
  * on the timeline and the signed `{"payment":{...}}` notification.
+ *
+ * A paid B2B payment's CNY is held (`funds_state` `held`, `funds_due_at` = paid time + the document
+ * window) and its entry credits `b2b_held:<merchant>` instead of the merchant's payable, in the same
+ * transaction: payments/held-funds.ts releases it or, past the window, cancels the payment.
  */
 import type { Trx } from '../store/database.ts';
 import type { Clock } from '../time/clock.ts';
@@ -45,6 +49,8 @@ export interface PaymentLifecycleDeps {
   readonly presenter: PaymentPresenter;
   readonly cardVault: SecretBox;
   readonly clock: Clock;
+  /** UMF_B2B_DOCUMENT_WINDOW: how long a paid B2B payment's documents may take to be approved. */
+  readonly documentWindowMs: number;
 }
 
 export class PaymentLifecycle {
@@ -76,6 +82,7 @@ export class PaymentLifecycle {
     let agreement: AgreementRef | undefined;
     const issues =
       state === 'TRADE_SUCCESS' && end.card !== undefined && record.card_fingerprint !== null && !agreementId;
+    const held = state === 'TRADE_SUCCESS' && record.business_type === 'B2B';
     return mover.apply({
       machine: PAYMENT_MACHINE,
       from: { state: record.state, stage: fromStage },
@@ -102,6 +109,7 @@ export class PaymentLifecycle {
             failure_reason: end.failure ?? null,
             failure_detail: null,
             ...(end.channel ? { channel: end.channel } : {}),
+            ...(held ? { funds_state: 'held', funds_due_at: now + this.#deps.documentWindowMs } : {}),
           },
           now,
         ),
@@ -112,6 +120,7 @@ export class PaymentLifecycle {
             merchantId: moved.merchant_id,
             cnyMinor: moved.total_cny_minor,
             now,
+            held,
           });
         }
         agreement = await this.agreementOf(moved, trx);

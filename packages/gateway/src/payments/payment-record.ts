@@ -26,19 +26,27 @@ const TIMES = [
   'sms_last_sent_at',
   'sms_code_expires_at',
   'bank_resolve_at',
+  'funds_due_at',
+  'funds_released_at',
+  'funds_returned_at',
+  'funds_return_retry_at',
 ] as const;
 
 type Row = Selectable<PaymentsTable>;
 
 export type PaymentRecord = Omit<
   Converted<Row, (typeof MONEY)[number], (typeof TIMES)[number]>,
-  'state' | 'stage' | 'currency' | 'failure_reason'
+  'state' | 'stage' | 'currency' | 'failure_reason' | 'funds_state'
 > & {
   readonly state: PaymentState;
   readonly stage: PaymentStage;
   readonly currency: Currency;
   readonly failure_reason: Reason | null;
+  /** B2B: NULL for B2C; `held` once paid, then `released` or `returned` (payments/held-funds.ts). */
+  readonly funds_state: FundsState | null;
 };
+
+export type FundsState = 'held' | 'released' | 'returned';
 
 /** The payer agreement a card payment was made with (or issued by its success). */
 export interface AgreementRef {
@@ -59,6 +67,12 @@ export function paymentRecordOf(row: Row): PaymentRecord {
 
 export function isCardMethod(method: string | null): method is 'CREDIT_CARD' | 'DEBIT_CARD' {
   return method === 'CREDIT_CARD' || method === 'DEBIT_CARD';
+}
+
+/** Paid in a bank's online banking (B2B: every B2B payment; B2C_ONLINE_BANKING). */
+export function onlineBankingOf(record: Pick<PaymentRecord, 'channel' | 'business_type'>): 'B2B' | 'B2C' | undefined {
+  if (record.business_type === 'B2B' || record.channel === 'B2B_ONLINE_BANKING') return 'B2B';
+  return record.channel === 'B2C_ONLINE_BANKING' ? 'B2C' : undefined;
 }
 
 export function isWebPayment(record: Pick<PaymentRecord, 'interface_type'>): boolean {

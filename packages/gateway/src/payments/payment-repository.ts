@@ -12,7 +12,7 @@ import type { Reason } from '../errors/domain-error.ts';
 import { paymentRecordOf, type PaymentRecord } from './payment-record.ts';
 import type { PaymentPosition, PaymentStage } from './payment-state.ts';
 
-/** The columns a payment is created with: every column but those with defaults (migrations 003-005). */
+/** The columns a payment is created with: every column but those with defaults (migrations 003-005, 009's funds). */
 const INSERT_COLUMNS = [
   'id',
   'merchant_id',
@@ -54,6 +54,7 @@ const INSERT_COLUMNS = [
   'channel',
   'wallet_json',
   'prepay_id',
+  'enterprise_id',
 ] as const;
 
 export type NewPayment = { readonly [K in (typeof INSERT_COLUMNS)[number]]: PaymentRecord[K] };
@@ -278,6 +279,8 @@ export class PaymentRepository {
       .set({ refunded_minor: sql<bigint>`refunded_minor + ${amountMinor}` })
       .where('id', '=', paymentId)
       .where('state', '=', 'TRADE_SUCCESS')
+      // A B2B payment's CNY is refundable once released, never while held (payments/held-funds.ts).
+      .where((eb) => eb.or([eb('funds_state', 'is', null), eb('funds_state', '=', 'released')]))
       .where(sql<boolean>`refunded_minor + ${amountMinor} <= amount_minor`)
       .returning(['refunded_minor', 'refunded_cny_minor', 'amount_minor', 'total_cny_minor'])
       .executeTakeFirst();
@@ -315,5 +318,107 @@ export class PaymentRepository {
       .where(sql<boolean>`refunded_cny_minor >= ${cnyMinor}`)
       .executeTakeFirst();
     return released.numUpdatedRows === 1n;
+  }
+
+  // ---- B2B held funds (payments/held-funds.ts) ----------------------------------------------------
+
+  /**
+   * Releases a paid B2B payment's held CNY at `rate`, only while it is still held (a guarded update:
+   * of a release and a cancellation racing, one matches). The released record, or undefined.
+   */
+  async releaseHeld(db: Trx, paymentId: string, now: number, rate: string): Promise<PaymentRecord | undefined> {
+    const row = await db
+      .updateTable('payments')
+      .set((eb) => ({
+        funds_state: 'released',
+        funds_released_at: now,
+        funds_release_rate: rate,
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where('id', '=', paymentId)
+      .where('state', '=', 'TRADE_SUCCESS')
+      .where('funds_state', '=', 'held')
+      .returningAll()
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /**
+   * TRADE_SUCCESS -> TRADE_CANCEL of a B2B payment whose CNY is still held and whose document window
+   * has passed (every condition in the WHERE clause, so an approval committed first makes it match
+   * nothing); its money is owed back to the company from `now` (funds_return_retry_at).
+   */
+  async cancelHeld(db: Trx, paymentId: string, now: number): Promise<PaymentRecord | undefined> {
+    const row = await db
+      .updateTable('payments')
+      .set((eb) => ({
+        state: 'TRADE_CANCEL',
+        funds_state: 'returned',
+        failure_reason: 'documents_window_passed',
+        failure_detail: null,
+        funds_return_retry_at: now,
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where('id', '=', paymentId)
+      .where('state', '=', 'TRADE_SUCCESS')
+      .where('stage', '=', 'done')
+      .where('business_type', '=', 'B2B')
+      .where('funds_state', '=', 'held')
+      .where('funds_due_at', '<=', now)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Held B2B payments whose document window has passed (index payments_funds_due). */
+  async heldPastWindow(now: number, limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.#db
+      .selectFrom('payments')
+      .selectAll()
+      .where('funds_state', '=', 'held')
+      .where('funds_due_at', '<=', now)
+      .orderBy('funds_due_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Cancelled B2B payments whose money has not been confirmed back yet and is due to be tried. */
+  async returnsDue(now: number, limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.#db
+      .selectFrom('payments')
+      .selectAll()
+      .where('funds_state', '=', 'returned')
+      .where('funds_return_retry_at', '<=', now)
+      .where('funds_returned_at', 'is', null)
+      .orderBy('funds_return_retry_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** The bank confirmed the money back: true the first time. */
+  async returnDone(db: Trx, paymentId: string, now: number): Promise<boolean> {
+    const done = await db
+      .updateTable('payments')
+      .set({ funds_returned_at: now, funds_return_retry_at: null })
+      .where('id', '=', paymentId)
+      .where('funds_state', '=', 'returned')
+      .where('funds_returned_at', 'is', null)
+      .executeTakeFirst();
+    return done.numUpdatedRows === 1n;
+  }
+
+  /** When to try a return again (after a failed or pending attempt). */
+  async returnAgainAt(db: Trx, paymentId: string, at: number): Promise<void> {
+    await db
+      .updateTable('payments')
+      .set({ funds_return_retry_at: at })
+      .where('id', '=', paymentId)
+      .where('funds_state', '=', 'returned')
+      .where('funds_returned_at', 'is', null)
+      .execute();
   }
 }

@@ -7,7 +7,7 @@
 import { isCurrency, type Currency } from '../money/currencies.ts';
 import { formatAmount, parseAmount } from '../money/decimal.ts';
 import { isTransCode } from '../reference/trans-codes.ts';
-import { findBank } from '../reference/banks.ts';
+import { findBank, ONLINE_BANKING_BANKS, takesOnlineBanking } from '../reference/banks.ts';
 import { normalisePhone } from '../reference/cards.ts';
 import { fail, str, url } from '../validation/request-fields.ts';
 import { calendarDay } from '../time/china-time.ts';
@@ -26,7 +26,17 @@ export const PAYMENT_METHODS = [
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 export const INTERFACE_TYPES = ['SERVER_TO_SERVER', 'SERVER_TO_WEB', 'SERVER_TO_H5WEB', 'DIRECT_TO_BANK'] as const;
 export type InterfaceType = (typeof INTERFACE_TYPES)[number];
+/**
+ * What the request may name: the enumeration, and the B2B sample's `CHECKOUT_COUNTER_WEB`
+ * (reference 4.3, WIRE-NOTES "B2B"), which is the hosted checkout on the web: read as SERVER_TO_WEB.
+ */
+export const INTERFACE_TYPES_IN = [...INTERFACE_TYPES, 'CHECKOUT_COUNTER_WEB'] as const;
 export type BusinessType = 'B2C' | 'B2B';
+
+/** Online banking: a company's corporate account (B2B) or a person's own account (B2C) on the bank's page. */
+export type OnlineBanking = 'B2B' | 'B2C';
+
+const ONLINE_BANKING_CODES = ONLINE_BANKING_BANKS.map((b) => b.code).join(', ');
 
 /** Methods this gateway takes today; the others are valid enums answered with a clear error. */
 export const SUPPORTED_METHODS: readonly PaymentMethod[] = [
@@ -37,6 +47,8 @@ export const SUPPORTED_METHODS: readonly PaymentMethod[] = [
   'WECHAT_WEB',
   'WECHAT_IN_APP',
   'NOT_APPLICABLE',
+  'B2B_ONLINE_BANKING',
+  'B2C_ONLINE_BANKING',
 ];
 
 const ITEM_TYPES: Record<string, string> = {
@@ -86,6 +98,10 @@ export interface PaymentDraft {
   readonly notifyUrl: string;
   readonly retUrl: string | undefined;
   readonly riskInfo: Record<string, string> | undefined;
+  /** Paid in a bank's online banking: B2B (a company's corporate account) or B2C (a personal account). */
+  readonly onlineBanking: OnlineBanking | undefined;
+  /** B2B: the paying company, as the merchant names it (our `EQ_...` id or its own external id). */
+  readonly enterprise: { readonly id?: string; readonly externalId?: string } | undefined;
 }
 
 function obj(value: unknown, path: string, required = true): Record<string, unknown> | undefined {
@@ -181,25 +197,55 @@ export function parseCreatePayment(
 ): PaymentDraft {
   const payer = obj(body.payer, 'payer')!;
   const paymentMethod = enumOf(payer.payment_method, 'payer.payment_method', PAYMENT_METHODS);
-  const interfaceType = enumOf(payer.interface_type, 'payer.interface_type', INTERFACE_TYPES, 'SERVER_TO_SERVER');
-  const businessType = enumOf(payer.business_type, 'payer.business_type', ['B2C', 'B2B'] as const, 'B2C');
+  const online = paymentMethod === 'B2B_ONLINE_BANKING' || paymentMethod === 'B2C_ONLINE_BANKING';
+  const named = enumOf(
+    payer.interface_type,
+    'payer.interface_type',
+    INTERFACE_TYPES_IN,
+    online ? 'DIRECT_TO_BANK' : 'SERVER_TO_SERVER',
+  );
+  const interfaceType: InterfaceType = named === 'CHECKOUT_COUNTER_WEB' ? 'SERVER_TO_WEB' : named;
+  // The B2B sample sends no business_type: the method (or NOT_APPLICABLE straight to the bank) says B2B.
+  const impliedB2b =
+    paymentMethod === 'B2B_ONLINE_BANKING' ||
+    (paymentMethod === 'NOT_APPLICABLE' && interfaceType === 'DIRECT_TO_BANK');
+  const businessType = enumOf(
+    payer.business_type,
+    'payer.business_type',
+    ['B2C', 'B2B'] as const,
+    impliedB2b ? 'B2B' : 'B2C',
+  );
   checkCombination(interfaceType, businessType, paymentMethod);
-  if (!SUPPORTED_METHODS.includes(paymentMethod) || businessType === 'B2B') {
+  if (!SUPPORTED_METHODS.includes(paymentMethod)) {
     fail(
       'payer.payment_method',
       `${paymentMethod} with interface_type ${interfaceType} and business_type ${businessType} ` +
         'is not available on this gateway yet',
     );
   }
+  const onlineBanking: OnlineBanking | undefined =
+    businessType === 'B2B' ? 'B2B' : paymentMethod === 'B2C_ONLINE_BANKING' ? 'B2C' : undefined;
 
   const bankCode = str(payer.bank_code, 'payer.bank_code', { max: 20 })?.toUpperCase();
-  if (bankCode) {
+  if (onlineBanking) {
+    const combination = `${paymentMethod} with interface_type ${interfaceType} and business_type ${businessType}`;
+    if (!bankCode && interfaceType === 'DIRECT_TO_BANK')
+      fail('payer.bank_code', `is required for ${combination}: the bank whose online banking the payer pays in`);
+    if (bankCode && !takesOnlineBanking(bankCode))
+      fail(
+        'payer.bank_code',
+        `${bankCode} is not a bank of the platform's online banking (${ONLINE_BANKING_CODES})`,
+        'bank_not_linked',
+      );
+  } else if (bankCode) {
     const bank = findBank(bankCode);
     if (!bank || !bank.types.includes(paymentMethod as 'CREDIT_CARD' | 'DEBIT_CARD'))
       fail('payer.bank_code', `${bankCode} does not take ${paymentMethod} payments`, 'bank_not_linked');
   }
   const payerInfo = obj(payer.payer_info, 'payer.payer_info', false) ?? {};
   const card = obj(payerInfo.bank_card, 'payer.payer_info.bank_card', false) ?? {};
+  const enterprise =
+    businessType === 'B2B' ? enterpriseOf(payer, payerInfo, card, paymentMethod, interfaceType) : undefined;
   const phoneText =
     str(payerInfo.phone, 'payer.payer_info.phone', { max: 20 }) ??
     str(card.phone, 'payer.payer_info.bank_card.phone', { max: 20 });
@@ -334,7 +380,41 @@ export function parseCreatePayment(
     notifyUrl: url(body.notify_url, 'notify_url', true)!,
     retUrl: url(body.ret_url, 'ret_url', false),
     riskInfo,
+    onlineBanking,
+    enterprise,
   };
+}
+
+/**
+ * The company a B2B payment names: `payer.enterprise_qualification` (objs.md "business elements
+ * object"; `payer.payer_info.enterprise_qualification` is read too) by `external_enterprise_id` or our
+ * `id`, or the reference sample's `payer.payer_info.bank_card.external_customer_id` (the merchant's
+ * own id of the company).
+ */
+function enterpriseOf(
+  payer: Record<string, unknown>,
+  payerInfo: Record<string, unknown>,
+  card: Record<string, unknown>,
+  method: PaymentMethod,
+  interfaceType: InterfaceType,
+): { id?: string; externalId?: string } {
+  const element =
+    obj(payer.enterprise_qualification, 'payer.enterprise_qualification', false) ??
+    obj(payerInfo.enterprise_qualification, 'payer.payer_info.enterprise_qualification', false);
+  const path = 'payer.enterprise_qualification';
+  const id = str(element?.id, `${path}.id`, { max: 64, pattern: /^EQ_[A-Za-z0-9]+$/ });
+  const externalId =
+    str(element?.external_enterprise_id, `${path}.external_enterprise_id`, { max: 64 }) ??
+    str(card.external_customer_id, 'payer.payer_info.bank_card.external_customer_id', { max: 64 });
+  if (id === undefined && externalId === undefined) {
+    fail(
+      path,
+      `is required: a ${method} payment with interface_type ${interfaceType} and business_type B2B names the ` +
+        'paying company by enterprise_qualification.external_enterprise_id (or id), or by ' +
+        'payer_info.bank_card.external_customer_id',
+    );
+  }
+  return compact({ id, externalId });
 }
 
 /** The reference's table of payment methods valid for each interface_type and business_type. */

@@ -13,7 +13,7 @@
  */
 import Type, { type Static } from 'typebox';
 import { CURRENCIES } from '../money/currencies.ts';
-import { BANKS } from '../reference/banks.ts';
+import { BANKS, ONLINE_BANKING_BANKS } from '../reference/banks.ts';
 import { TRANS_CODES } from '../reference/trans-codes.ts';
 import {
   BEARER,
@@ -37,7 +37,7 @@ import {
   exampleLink,
 } from '../http/common-schemas.ts';
 import { refTo, shared } from '../http/schema-registry.ts';
-import { INTERFACE_TYPES, PAYMENT_METHODS } from './payment-request.ts';
+import { INTERFACE_TYPES, INTERFACE_TYPES_IN, PAYMENT_METHODS } from './payment-request.ts';
 import { PAYMENT_STATES } from './payment-state.ts';
 
 export const BUSINESS_TYPES = ['B2C', 'B2B'] as const;
@@ -246,8 +246,22 @@ export const CreatePayerInfo = Type.Object(
       Type.Object(
         {
           phone: Type.Optional(lenient('The phone, read when `payer_info.phone` is absent (reference 3.2 sample).')),
+          external_customer_id: Type.Optional(
+            Type.String({
+              maxLength: 64,
+              description:
+                "B2B (reference 4.3 sample): the paying company, by the merchant's own id of it " +
+                "(`external_enterprise_id` of POST /enterprise_qualification). The sample's empty card fields " +
+                'are ignored.',
+              examples: ['10006666'],
+            }),
+          ),
         },
-        { description: 'Card payments: the card is sent at verify; at create only its phone is read.' },
+        {
+          description:
+            'Card payments: the card is sent at verify; at create only its phone is read. B2B: the company in ' +
+            '`external_customer_id`.',
+        },
       ),
     ),
     payer_agreement: Type.Optional(refTo(PayerAgreementInput)),
@@ -269,6 +283,9 @@ export const CreatePayerInfo = Type.Object(
       ),
     ),
     open_id: Type.Optional(lenient('The open_id, read when `wechat_in_app_web.open_id` is absent.')),
+    enterprise_qualification: Type.Optional(
+      lenient('B2B: the company, read when `payer.enterprise_qualification` is absent.'),
+    ),
   },
   { description: 'The payer (objs.md `payer_info`).' },
 );
@@ -279,17 +296,49 @@ export const CreatePayer = Type.Object(
     payment_method: stringEnum(PAYMENT_METHODS, {
       description:
         'How the payer pays (case-insensitive). This gateway takes CREDIT_CARD, DEBIT_CARD, WECHAT_SCAN, ' +
-        'ALIPAY_SCAN, WECHAT_WEB, WECHAT_IN_APP and, on the hosted checkout, NOT_APPLICABLE.',
+        "ALIPAY_SCAN, WECHAT_WEB, WECHAT_IN_APP, B2B_ONLINE_BANKING (a company's corporate account), " +
+        "B2C_ONLINE_BANKING (a person's own account, DIRECT_TO_BANK) and NOT_APPLICABLE (the hosted checkout; " +
+        'B2B with DIRECT_TO_BANK: corporate online banking).',
       examples: ['CREDIT_CARD'],
     }),
     interface_type: Type.Optional(
-      stringEnum(INTERFACE_TYPES, {
+      stringEnum(INTERFACE_TYPES_IN, {
         description:
-          'SERVER_TO_SERVER (default), SERVER_TO_WEB / SERVER_TO_H5WEB (the hosted checkout, links[3] `upay`), ' +
-          'DIRECT_TO_BANK. Valid payment methods per interface: objs.md `payer`.',
+          'SERVER_TO_SERVER (default; DIRECT_TO_BANK for the online-banking methods), SERVER_TO_WEB / ' +
+          'SERVER_TO_H5WEB (the hosted checkout, links[3] `upay`), DIRECT_TO_BANK (links[3] `upay` is the ' +
+          "bank's online-banking page). CHECKOUT_COUNTER_WEB (the B2B sample's) is SERVER_TO_WEB. Valid payment " +
+          'methods per interface: objs.md `payer`.',
       }),
     ),
-    business_type: Type.Optional(stringEnum(BUSINESS_TYPES, { description: 'B2C (default) or B2B (not yet).' })),
+    business_type: Type.Optional(
+      stringEnum(BUSINESS_TYPES, {
+        description:
+          'B2C or B2B. Absent: B2B for B2B_ONLINE_BANKING and for NOT_APPLICABLE with DIRECT_TO_BANK, B2C otherwise. ' +
+          `A B2B payment names an ENABLE company (${codes('ENTERPRISE_NOT_FOUND')}, ` +
+          `${codes('ENTERPRISE_NOT_ENABLED')}).`,
+      }),
+    ),
+    enterprise_qualification: Type.Optional(
+      Type.Object(
+        {
+          external_enterprise_id: Type.Optional(
+            Type.String({ maxLength: 64, description: "The merchant's own id of the company." }),
+          ),
+          id: Type.Optional(
+            Type.String({
+              maxLength: 64,
+              pattern: '^EQ_[A-Za-z0-9]+$',
+              description: 'The `EQ_...` id of the company.',
+            }),
+          ),
+        },
+        {
+          description:
+            'B2B (objs.md "business elements object"): the paying company, registered with POST ' +
+            '/enterprise_qualification and ENABLE.',
+        },
+      ),
+    ),
     bank_code: Type.Optional(
       Type.Unsafe<string>({
         type: 'string',
@@ -302,7 +351,10 @@ export const CreatePayer = Type.Object(
             'x-umf-format': '{value} is not a bank of the platform (GET /bank lists them)',
           },
         ],
-        description: `Card payments: the issuing bank's code (GET /bank; ${codes('BANK_NOT_LINKED')}).`,
+        description:
+          `Card payments: the issuing bank's code (GET /bank; ${codes('BANK_NOT_LINKED')}). Online banking ` +
+          `(required with DIRECT_TO_BANK): the bank whose online banking the payer pays in, one of ` +
+          `${ONLINE_BANKING_BANKS.map((b) => b.code).join(', ')}.`,
         examples: ['CCB'],
       }),
     ),
@@ -559,6 +611,12 @@ export const PaymentPayer = Type.Object(
     interface_type: stringEnum(INTERFACE_TYPES),
     business_type: stringEnum(BUSINESS_TYPES),
     bank_code: Type.Optional(Type.String()),
+    enterprise_qualification: Type.Optional(
+      Type.Object(
+        { id: Type.String(), external_enterprise_id: Type.String() },
+        { description: 'B2B: the paying company.' },
+      ),
+    ),
     payer_info: PayerInfo,
   },
   { description: 'How the payer pays (objs.md `payer`).' },

@@ -27,6 +27,8 @@ import { expiredUnpaid, type PaymentLifecycle } from './payment-lifecycle.ts';
 import type { PaymentPresenter } from './payment-view.ts';
 import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { outboundUrl } from '../validation/request-fields.ts';
+import type { EnterpriseRepository } from '../enterprises/enterprise-repository.ts';
+import type { EnterpriseRecord } from '../enterprises/enterprise-record.ts';
 
 /**
  * `resumed`: this is the same request (same Idempotency-Key, same bytes) as an attempt that crashed
@@ -50,6 +52,8 @@ export interface PaymentServiceDeps {
   readonly clock: Clock;
   /** Where notify_url (and ret_url) may point (outbound/outbound-policy.ts). */
   readonly outbound: OutboundPolicy;
+  /** The companies merchants register: a B2B payment's must be the merchant's and ENABLE. */
+  readonly enterprises: EnterpriseRepository;
 }
 
 const PAYMENT_ID = /^PAY_[A-Z0-9]{1,40}$/;
@@ -75,6 +79,7 @@ export class PaymentService {
         refuse('invalid_request', 'payer_agreement: no such agreement for this merchant');
       }
     }
+    const enterprise = draft.enterprise ? await this.#payingCompany(merchant, draft.enterprise) : undefined;
     const quoted = await fx.rate(draft.currency);
     const rate = quoted ? parseRate(quoted.rate) : null;
     if (!quoted || !rate) refuse('exchange_rate_unavailable', `no exchange rate for ${draft.currency}`);
@@ -83,6 +88,9 @@ export class PaymentService {
     const wallet = await this.#walletData(merchant, id, draft, now);
     const order = orderView(draft);
     const payer = payerView(draft);
+    if (enterprise) {
+      payer.enterprise_qualification = { id: enterprise.id, external_enterprise_id: enterprise.external_enterprise_id };
+    }
     const payment: NewPayment = {
       id,
       merchant_id: merchant.id,
@@ -124,6 +132,7 @@ export class PaymentService {
       channel: fixedChannel(draft),
       wallet_json: wallet ? JSON.stringify(wallet) : null,
       prepay_id: typeof wallet?.prepay_id === 'string' ? wallet.prepay_id : null,
+      enterprise_id: enterprise?.id ?? null,
     };
     const amount = `${formatAmount(draft.amountMinor, draft.currency)} ${draft.currency} at ${quoted.rate}`;
     try {
@@ -149,14 +158,29 @@ export class PaymentService {
       settlement_id: null,
       service_fee_minor: null,
       settled_minor: null,
-      enterprise_id: null,
       funds_state: null,
       funds_due_at: null,
       funds_released_at: null,
       funds_release_rate: null,
+      funds_returned_at: null,
+      funds_return_retry_at: null,
     };
     presenter.rememberParsed(created, order, payer);
     return created;
+  }
+
+  /**
+   * The company a B2B payment names: one of the merchant's (enterprise_not_found otherwise, another
+   * merchant's company included) and ENABLE (enterprise_not_enabled). Nothing is created otherwise.
+   */
+  async #payingCompany(merchant: Merchant, ref: NonNullable<PaymentDraft['enterprise']>): Promise<EnterpriseRecord> {
+    const company = await this.#deps.enterprises.ofMerchant(merchant.id, ref);
+    const named = ref.id ?? ref.externalId ?? '';
+    if (!company) return refuse('enterprise_not_found', `${named} is not a company this merchant registered`);
+    if (company.status !== 'ENABLE') {
+      refuse('enterprise_not_enabled', `${named} is ${company.status}: it can pay once the platform has verified it`);
+    }
+    return company;
   }
 
   /** What the wallet needs for this payment: a QR URL, or a WeChat prepay order and its pay_info. */
@@ -249,6 +273,8 @@ export class PaymentService {
 
 /** The method the payer pays with, when the payment fixes it (hosted checkout payments leave it open). */
 function fixedChannel(draft: PaymentDraft): string | null {
+  // Online banking: the company's (or the person's) bank, whether straight to it or through the checkout.
+  if (draft.onlineBanking) return `${draft.onlineBanking}_ONLINE_BANKING`;
   if (draft.interfaceType === 'SERVER_TO_SERVER' || draft.interfaceType === 'DIRECT_TO_BANK')
     return draft.paymentMethod;
   return draft.paymentMethod === 'NOT_APPLICABLE' ? null : draft.paymentMethod;

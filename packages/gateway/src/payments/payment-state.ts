@@ -9,6 +9,10 @@
  *   processing   execute accepted, the bank is being asked (short; recovered by the bank poller)
  *   bank_pending the bank has not answered yet; the bank poller asks again at bank_resolve_at
  *   done         final state reached
+ *
+ * One move leaves a final state: a paid B2B payment whose CNY is still held for its documents
+ * (`funds: 'held'`) becomes TRADE_CANCEL when the document window passes (payments/held-funds.ts;
+ * the repository's update is guarded on `funds_state = 'held'` as well). No other TRADE_SUCCESS moves.
  */
 import type { StateMachine } from '../lifecycle/state-mover.ts';
 
@@ -26,6 +30,8 @@ export type PaymentStage = 'created' | 'sms_sent' | 'processing' | 'bank_pending
 export interface PaymentPosition {
   readonly state: PaymentState;
   readonly stage: PaymentStage;
+  /** A B2B payment's funds (payments.funds_state): `held` lets TRADE_SUCCESS become TRADE_CANCEL. */
+  readonly funds?: 'held' | 'released' | 'returned' | null;
 }
 
 const TRANSITIONS: Readonly<Record<PaymentState, readonly PaymentState[]>> = {
@@ -50,10 +56,14 @@ export function isFinal(state: PaymentState): boolean {
 
 export const PAYMENT_MACHINE: StateMachine<PaymentPosition> = {
   allows(from, to) {
+    if (from.state === 'TRADE_SUCCESS' && to.state === 'TRADE_CANCEL') {
+      return from.funds === 'held' && from.stage === 'done' && to.stage === 'done';
+    }
     const stateOk = TRANSITIONS[from.state].includes(to.state);
     const stageOk = from.stage === to.stage ? to.stage !== 'done' : STAGES[from.stage].includes(to.stage);
     const finalOk = isFinal(to.state) === (to.stage === 'done');
     return stateOk && stageOk && finalOk;
   },
-  describe: (from, to) => `payment ${from.state}/${from.stage} -> ${to.state}/${to.stage}`,
+  describe: (from, to) =>
+    `payment ${from.state}/${from.stage}${from.funds ? ` (funds ${from.funds})` : ''} -> ${to.state}/${to.stage}`,
 };

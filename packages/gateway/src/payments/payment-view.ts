@@ -10,10 +10,19 @@ import { failureOf } from '../errors/domain-error.ts';
 import { failureView } from '../http/error-codes.ts';
 import { apiBase, link, type Link, type PublicUrls } from '../http/links.ts';
 import type { PageTokens } from '../crypto/page-tokens.ts';
-import { isCardMethod, isWebPayment, type AgreementRef, type PaymentRecord } from './payment-record.ts';
+import type { OnlineBankingOrder } from '../channels/channels.ts';
+import {
+  isCardMethod,
+  isWebPayment,
+  onlineBankingOf,
+  type AgreementRef,
+  type PaymentRecord,
+} from './payment-record.ts';
 
 export interface PaymentUrlsDeps extends PublicUrls {
   readonly pageTokens: PageTokens;
+  /** The bank's online-banking page of a payment (the corporate bank channel's). */
+  readonly bankPageUrl?: ((order: OnlineBankingOrder) => string) | undefined;
 }
 
 /** The hosted checkout page of a payment, with its access token. */
@@ -24,6 +33,16 @@ export function checkoutUrl(deps: PaymentUrlsDeps, paymentId: string): string {
 export function paymentLinks(record: PaymentRecord, deps: PaymentUrlsDeps): Link[] {
   const self = `${apiBase(deps)}/payments/payment/${record.id}`;
   const links = [link('self', 'GET', self)];
+  const online = onlineBankingOf(record);
+  if (online && !isWebPayment(record) && record.bank_code && deps.bankPageUrl) {
+    // Straight to the bank (DIRECT_TO_BANK): the B2B sample's order, upay being the bank's page.
+    links.push(
+      link('refund', 'POST', `${self}/refund`),
+      link('apply_to_customs', 'POST', `${self}/apply_to_customs`),
+      link('upay', 'GET', deps.bankPageUrl({ paymentId: record.id, bankCode: record.bank_code, kind: online })),
+    );
+    return links;
+  }
   if (isWebPayment(record)) {
     // The reference's order for web payments; clients read links[3] (upay) by position.
     links.push(

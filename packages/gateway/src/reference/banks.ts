@@ -155,3 +155,17 @@ export function banksFor(type: CardType): Bank[] {
 export function findBank(code: string): Bank | undefined {
   return BY_CODE.get(code);
 }
+
+/**
+ * The banks whose online banking (corporate for B2B_ONLINE_BANKING, personal for
+ * B2C_ONLINE_BANKING) the platform reaches: the reference names no separate list for online
+ * banking, so these are the banks of its debit-card table (the national banks and the large
+ * joint-stock banks, every one of which runs corporate and personal online banking), in that order.
+ * Any other `bank_code` of an online-banking payment is `bank_not_linked` (00200027).
+ */
+export const ONLINE_BANKING_BANKS: readonly Bank[] = DEBIT_BANKS;
+
+/** Whether online-banking payments may name `code` as their bank. */
+export function takesOnlineBanking(code: string): boolean {
+  return ONLINE_BANKING_BANKS.some((bank) => bank.code === code);
+}

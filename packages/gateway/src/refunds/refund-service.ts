@@ -49,9 +49,11 @@ export const REFUND_CHANNELS: Readonly<Record<string, (channels: RefundChannels)
   ALIPAY_SCAN: (c) => c.wallet,
   WECHAT_WEB: (c) => c.wallet,
   WECHAT_IN_APP: (c) => c.wallet,
+  B2B_ONLINE_BANKING: (c) => c.corporateBank,
+  B2C_ONLINE_BANKING: (c) => c.corporateBank,
 };
 
-export type RefundChannels = Pick<Channels, 'cardBank' | 'wallet'>;
+export type RefundChannels = Pick<Channels, 'cardBank' | 'wallet' | 'corporateBank'>;
 
 export interface RefundServiceDeps {
   readonly store: Store;
@@ -98,6 +100,9 @@ export class RefundService {
     }
     if (payment.state !== 'TRADE_SUCCESS') {
       refuse('refund_not_allowed', `the payment is ${payment.state}, only a TRADE_SUCCESS payment can be refunded`);
+    }
+    if (payment.funds_state === 'held') {
+      refuse('refund_funds_held', "its documents are not approved yet (until then its CNY is not the merchant's)");
     }
     const channel = payment.channel ?? payment.payment_method;
     if (!REFUND_CHANNELS[channel])
@@ -169,6 +174,7 @@ export class RefundService {
       if (error instanceof NotReserved) {
         const current = await paymentService.ofMerchant(merchant, paymentId);
         if (current.state !== 'TRADE_SUCCESS') refuse('refund_not_allowed', `the payment is ${current.state}`);
+        if (current.funds_state === 'held') refuse('refund_funds_held');
         refuseOverRefund(
           draft.amountMinor,
           current.amount_minor - current.refunded_minor,

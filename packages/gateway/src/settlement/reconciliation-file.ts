@@ -14,7 +14,8 @@
  * are written with two decimals as in 3.11 (cb_amount, exchangeAmount and the transfer in the order
  * currency, the rest in CNY). exchangeCnyAmount is what the line puts into (P: CNY - fee) or takes off
  * (T: the refund's CNY) the exchange; exchangeAmount the same in the order currency at the settlement's
- * rate. Per currency: Σ P exchangeAmount - Σ T exchangeAmount = the SETTLEMENT line's transfer, and
+ * rate (settleExchangeRate: a released B2B payment's line says the rate of its release, which it was
+ * exchanged at). Per currency: Σ P exchangeAmount - Σ T exchangeAmount = the SETTLEMENT line's transfer, and
  * Σ P exchangeCnyAmount - Σ T exchangeCnyAmount = its net CNY. Lines end with "\n"; a comma or line
  * break inside a field would be written as a space (file-lines.ts).
  */
@@ -43,7 +44,7 @@ export function reconciliationFile(statement: Statement): string {
       formatScaled(p.fee, 2),
       formatScaled(p.cny - p.fee, 2),
       twoDecimals(p.settled, p.currency),
-      s.exchangeRate,
+      p.exchangeRate,
       s.exchangeDate,
       '',
     ]);

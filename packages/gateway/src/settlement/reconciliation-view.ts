@@ -44,7 +44,7 @@ export function renderStatement(statement: Statement, page: Page): Record<string
       state: p.state,
       product_id: p.productId,
       service_fee: cny(p.fee),
-      exchange_amount: amountObject(p.settled, p.cny - p.fee, p.currency, p.settlement.exchangeRate),
+      exchange_amount: amountObject(p.settled, p.cny - p.fee, p.currency, p.exchangeRate),
       exchange_date: p.settlement.exchangeDate,
     })),
     refund_summaries: statement.refunds.map((r) => {

@@ -14,6 +14,8 @@ export interface UnsettledItem {
   readonly merchantId: string;
   readonly currency: string;
   readonly cnyMinor: bigint;
+  /** A released B2B payment: the rate locked at its release, which its exchange uses. */
+  readonly releaseRate?: string | undefined;
 }
 
 /** The transfer to one merchant for one settle date and order currency, as a run computed it. */
@@ -83,14 +85,23 @@ export class SettlementRepository {
     return row?.state === 'DONE';
   }
 
-  /** Paid payments completed before the cut-off and not settled yet, oldest first. */
+  /**
+   * Paid payments completed before the cut-off and not settled yet, oldest first. A B2B payment is
+   * completed when its held CNY is released (documents approved), never while held or once returned.
+   */
   async unsettledPayments(cutoffAt: number): Promise<UnsettledItem[]> {
     const rows = await this.#db
       .selectFrom('payments')
-      .select(['id', 'merchant_id', 'currency', 'total_cny_minor'])
+      .select(['id', 'merchant_id', 'currency', 'total_cny_minor', 'funds_release_rate'])
       .where('state', '=', 'TRADE_SUCCESS')
       .where('settlement_id', 'is', null)
       .where('execute_success_at', '<', cutoffAt)
+      .where((eb) =>
+        eb.or([
+          eb('funds_state', 'is', null),
+          eb.and([eb('funds_state', '=', 'released'), eb('funds_released_at', '<', cutoffAt)]),
+        ]),
+      )
       .orderBy('execute_success_at')
       .orderBy('id')
       .execute();
@@ -99,6 +110,7 @@ export class SettlementRepository {
       merchantId: r.merchant_id,
       currency: r.currency,
       cnyMinor: minorOf(r.total_cny_minor),
+      ...(r.funds_release_rate ? { releaseRate: r.funds_release_rate } : {}),
     }));
   }
 
@@ -164,6 +176,7 @@ export class SettlementRepository {
       .where('id', '=', paymentId)
       .where('state', '=', 'TRADE_SUCCESS')
       .where('settlement_id', 'is', null)
+      .where((eb) => eb.or([eb('funds_state', 'is', null), eb('funds_state', '=', 'released')]))
       .executeTakeFirst();
     return r.numUpdatedRows === 1n;
   }

@@ -8,7 +8,9 @@
  *   F = Σ service fee of each payment (merchant's basis points of its CNY, ROUND_HALF_UP),
  *   N = G - R - F, exchanged into the order currency at the FX rate of the run (the rate "at the
  *   exchange time"): each payment's (CNY - fee) and each refund's CNY converted on its own,
- *   ROUND_HALF_UP, T = Σ payments - Σ refunds. T is transferred to the merchant.
+ *   ROUND_HALF_UP, T = Σ payments - Σ refunds. T is transferred to the merchant. A B2B payment is
+ *   settled once its held CNY is released (documents approved), exchanged at the rate locked at its
+ *   release (`funds_release_rate`), not the run's; held and returned B2B payments are never settled.
  *
  * One transaction per (merchant, currency): the settlement row (unique per merchant, settle date and
  * currency), a conditional update of every item (`WHERE settlement_id IS NULL`: an item is settled at
@@ -63,6 +65,8 @@ export interface RunOptions {
 interface Item {
   readonly id: string;
   readonly cny: bigint;
+  /** A released B2B payment's rate (its exchange uses it instead of the run's). */
+  readonly releaseRate?: string | undefined;
 }
 
 interface Group {
@@ -144,7 +148,7 @@ export class SettlementService {
         groups.set(key, (g = { merchantId: item.merchantId, currency: item.currency, payments: [], refunds: [] }));
       return g;
     };
-    for (const p of payments) groupOf(p)?.payments.push({ id: p.id, cny: p.cnyMinor });
+    for (const p of payments) groupOf(p)?.payments.push({ id: p.id, cny: p.cnyMinor, releaseRate: p.releaseRate });
     for (const r of refunds) groupOf(r)?.refunds.push({ id: r.id, cny: r.cnyMinor });
     return [...groups.values()].sort((a, b) =>
       a.merchantId === b.merchantId ? a.currency.localeCompare(b.currency) : a.merchantId.localeCompare(b.merchantId),
@@ -163,7 +167,8 @@ export class SettlementService {
 
     const payments = group.payments.map((p) => {
       const fee = serviceFee(p.cny, feeBp);
-      return { ...p, fee, settled: exchangeFromCny(p.cny - fee, group.currency, rate) };
+      const own = p.releaseRate ? parseRate(p.releaseRate) : undefined;
+      return { ...p, fee, settled: exchangeFromCny(p.cny - fee, group.currency, own ?? rate) };
     });
     const refunds = group.refunds.map((r) => ({ ...r, settled: exchangeFromCny(r.cny, group.currency, rate) }));
     const gross = payments.reduce((s, p) => s + p.cny, 0n);

@@ -57,6 +57,8 @@ interface StatementLine {
 /** A payment line of a statement, with its settlement. */
 export interface SettledPayment extends StatementLine {
   readonly fee: bigint;
+  /** The rate the payment was exchanged at: a B2B payment's release rate, else its settlement's. */
+  readonly exchangeRate: string;
 }
 
 /** A refund line of a statement, with its parent payment and settlement. */
@@ -151,6 +153,7 @@ export class StatementRepository {
               'service_fee_minor',
               'settled_minor',
               'settlement_id',
+              'funds_release_rate',
             ])
             .where('settlement_id', 'in', ids)
             .orderBy('execute_success_at')
@@ -208,6 +211,7 @@ export class StatementRepository {
       fee: minorOf(p.service_fee_minor ?? 0),
       settled: minorOf(p.settled_minor ?? 0),
       settlement: settlements.get(p.settlement_id!)!,
+      exchangeRate: p.funds_release_rate ?? settlements.get(p.settlement_id!)!.exchangeRate,
     }));
     const refunds: SettledRefund[] = refundRows.map((r) => {
       const order = JSON.parse(r.order_json) as { sub_orders?: Array<{ mer_sub_reference_id?: string }> };

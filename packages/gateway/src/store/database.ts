@@ -30,6 +30,7 @@ import * as m006 from './migrations/006-auth-throttle.ts';
 import * as m007 from './migrations/007-payment-listing.ts';
 import * as m008 from './migrations/008-outbox-merchant-index.ts';
 import * as m009 from './migrations/009-b2b.ts';
+import * as m010 from './migrations/010-b2b-returns.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -63,6 +64,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-payment-listing': m007,
   '008-outbox-merchant-index': m008,
   '009-b2b': m009,
+  '010-b2b-returns': m010,
 };
 
 class StaticMigrations implements MigrationProvider {

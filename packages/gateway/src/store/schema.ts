@@ -133,6 +133,18 @@ export interface PaymentsTable {
   >;
   /** B2B: the exchange rate locked when the held CNY was released into settlement. */
   funds_release_rate: ColumnType<string | null, string | null | undefined, string | null>;
+  /** B2B (migration 010): when the bank confirmed a cancelled payment's money back to the company. */
+  funds_returned_at: ColumnType<
+    number | string | bigint | null,
+    number | bigint | null | undefined,
+    number | bigint | null
+  >;
+  /** B2B (migration 010): when the return of a cancelled payment's money is tried (again). */
+  funds_return_retry_at: ColumnType<
+    number | string | bigint | null,
+    number | bigint | null | undefined,
+    number | bigint | null
+  >;
 }
 
 export interface PayerAgreementsTable {

@@ -37,11 +37,12 @@ const ref = (label: string): string =>
 
 // The reference's table (objs.md, "payer"): the payment methods valid for each interface_type, B2C.
 // SERVER_TO_H5WEB is the mobile variant of SERVER_TO_WEB (WIRE-NOTES.md) and takes the same methods.
+// B2C_ONLINE_BANKING (personal online banking, which the official client knows) goes straight to the bank.
 const REFERENCE_B2C: Record<string, readonly string[]> = {
   SERVER_TO_SERVER: ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'WECHAT_IN_APP', 'WECHAT_WEB', 'ALIPAY_SCAN'],
   SERVER_TO_WEB: ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'NOT_APPLICABLE'],
   SERVER_TO_H5WEB: ['CREDIT_CARD', 'DEBIT_CARD', 'WECHAT_SCAN', 'ALIPAY_SCAN', 'NOT_APPLICABLE'],
-  DIRECT_TO_BANK: ['WECHAT_SCAN', 'ALIPAY_SCAN'],
+  DIRECT_TO_BANK: ['WECHAT_SCAN', 'ALIPAY_SCAN', 'B2C_ONLINE_BANKING'],
 };
 const INTERFACE_TYPES = Object.keys(REFERENCE_B2C);
 // The payment_method enum of the official client (WIRE-NOTES.md).
@@ -617,7 +618,8 @@ for (const kind of testDatabaseUrls()) {
             interface_type: interfaceType,
             payer_info: { phone: PHONE },
           };
-          if (method === 'CREDIT_CARD' || method === 'DEBIT_CARD') payer.bank_code = 'CCB';
+          if (method === 'CREDIT_CARD' || method === 'DEBIT_CARD' || method === 'B2C_ONLINE_BANKING')
+            payer.bank_code = 'CCB';
           if (method === 'WECHAT_WEB') payer.payer_info = { wechat_in_app_web: { open_id: openId } };
           const res = await create(shop, payer);
           assert.equal(res.status, 201, `${interfaceType} + ${method}: ${res.text}`);
@@ -625,7 +627,8 @@ for (const kind of testDatabaseUrls()) {
       }
     });
 
-    test('B2B (every interface_type and method) -> 400 00060700, not available yet, never a 5xx', async () => {
+    // B2B payments themselves: test/api/b2b-payments.test.ts.
+    test('B2B (every interface_type and method) without a company or bank -> 400 00060700, never a 5xx', async () => {
       for (const interfaceType of INTERFACE_TYPES) {
         for (const method of METHODS) {
           for (const payerInfo of [undefined, { enterprise_qualification: { enterprise_id: 'ENT1' } }]) {

@@ -152,7 +152,7 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
     ],
   },
   workers: {
-    holds: 'the periodic jobs (expiry, bank answers, refunds, customs, settlement)',
+    holds: 'the periodic jobs (expiry, bank answers, refunds, customs, settlement, the B2B document window)',
     mayImport: ['customs', 'payments', 'refunds', 'settlement', 'time'],
   },
   'api-docs': {

@@ -61,6 +61,12 @@ function liveChannels(sent: Array<{ phone: string; code: string; paymentId: stri
       submit: async () => ({ outcome: 'pending', retryAt: context.clock.now() + 60_000 }),
       inquire: async () => ({ outcome: 'pending', retryAt: context.clock.now() + 60_000 }),
     },
+    corporateBank: {
+      paymentPageUrl: (order) => `https://bank.example/${order.bankCode}/${order.paymentId}`,
+      onResult: () => undefined,
+      returnFunds: async () => ({ outcome: 'success' }),
+      refund: async () => ({ outcome: 'success' }),
+    },
   });
 }
 

@@ -28,6 +28,7 @@ const idleConnectors: ChannelsFactory = (context) => {
     cardBank: { checkCard: async () => never(), debit: async () => never(), inquire: never, refund: never },
     wallet: { qrCodeUrl: never, prepay: never, payInfoValid: never, openIdAuthorizeUrl: never, refund: never },
     customs: { submit: never, inquire: never },
+    corporateBank: { paymentPageUrl: never, onResult: () => undefined, returnFunds: never, refund: never },
   };
 };
 

@@ -27,7 +27,7 @@ test('live mode without connectors names every missing channel', async () => {
     resolveChannels({ sandbox: false, context, sandboxChannels: () => ({ ...stub('cardBank'), fx }) }),
     (error: unknown) => {
       assert.ok(error instanceof MissingConnectorsError);
-      assert.deepEqual([...error.missing].sort(), ['cardBank', 'customs', 'fx', 'sms', 'wallet']);
+      assert.deepEqual([...error.missing].sort(), ['cardBank', 'corporateBank', 'customs', 'fx', 'sms', 'wallet']);
       assert.match(
         error.message,
         /live mode needs a connector for every channel; missing: cardBank .*; sms .*UMF_CONNECTORS/,
@@ -45,16 +45,31 @@ test('live mode with some connectors names only the missing ones; the sandbox is
   };
   await assert.rejects(
     resolveChannels({ sandbox: false, context, connectors: () => ({ fx, ...stub('cardBank') }), sandboxChannels }),
-    (error: unknown) => error instanceof MissingConnectorsError && error.missing.join() === 'sms,wallet,customs',
+    (error: unknown) =>
+      error instanceof MissingConnectorsError && error.missing.join() === 'sms,wallet,customs,corporateBank',
   );
-  const all = { fx, ...stub('cardBank'), ...stub('sms'), ...stub('wallet'), ...stub('customs') };
+  const all = {
+    fx,
+    ...stub('cardBank'),
+    ...stub('sms'),
+    ...stub('wallet'),
+    ...stub('customs'),
+    ...stub('corporateBank'),
+  };
   const channels = await resolveChannels({ sandbox: false, context, connectors: async () => all, sandboxChannels });
   assert.equal(channels.fx, fx);
   assert.equal(sandboxAsked, false, 'no sandbox party is built outside sandbox mode');
 });
 
 test('in sandbox mode a connector takes the place of the sandbox party, the others stay', async () => {
-  const sandbox = { ...stub('cardBank'), ...stub('sms'), ...stub('wallet'), ...stub('customs'), ...stub('fx') };
+  const sandbox = {
+    ...stub('cardBank'),
+    ...stub('sms'),
+    ...stub('wallet'),
+    ...stub('customs'),
+    ...stub('fx'),
+    ...stub('corporateBank'),
+  };
   const channels = await resolveChannels({
     sandbox: true,
     context,
@@ -103,7 +118,7 @@ test(
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /^umf-gateway: live mode needs a connector for every channel; missing: cardBank/);
 
-      // A module that provides only the FX feed: serve names the four channels still missing, which
+      // A module that provides only the FX feed: serve names the five channels still missing, which
       // shows the module was loaded and its channel counted.
       const module = join(dir, 'connectors.mjs');
       writeFileSync(module, "export default () => ({ fx: { rate: async () => ({ rate: '7', updatedAt: 0 }) } });\n");
@@ -112,7 +127,7 @@ test(
         (error: { code: number; stderr: string }) => error,
       );
       assert.equal(partial.code, 1);
-      assert.match(partial.stderr, /missing: cardBank .*; sms .*; wallet .*; customs /);
+      assert.match(partial.stderr, /missing: cardBank .*; sms .*; wallet .*; customs .*; corporateBank /);
       assert.doesNotMatch(partial.stderr, /fx \(the exchange-rate feed\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -142,3 +142,46 @@ test('umf-gateway serve with a bad LOG_FORMAT names it and exits 2', async () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('UMF_B2B_DOCUMENT_WINDOW: seconds, or a number with s, m or h; 24h by default; anything else named', () => {
+  assert.equal(resolveConfig({}, {}).documentWindowMs, 24 * 3_600_000);
+  for (const [text, ms] of [
+    ['86400', 86_400_000],
+    ['90s', 90_000],
+    ['90m', 5_400_000],
+    ['24h', 86_400_000],
+    ['2H', 7_200_000],
+    ['1', 1_000],
+    ['720h', 2_592_000_000],
+  ] as const) {
+    assert.equal(resolveConfig({}, { UMF_B2B_DOCUMENT_WINDOW: text }).documentWindowMs, ms, text);
+  }
+  for (const bad of ['0', '1d', '1.5h', 'soon', '-5m', '721h', '24 hours']) {
+    assert.deepEqual(problemsOf({ UMF_B2B_DOCUMENT_WINDOW: bad }), [
+      `UMF_B2B_DOCUMENT_WINDOW must be seconds (86400) or a whole number with s, m or h (90m, 24h), from 1s to ` +
+        `720h, got ${JSON.stringify(bad)}`,
+    ]);
+  }
+});
+
+test('umf-gateway serve with a bad UMF_B2B_DOCUMENT_WINDOW names the accepted forms and exits 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'umf-config-'));
+  try {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      UMF_DATA_DIR: join(dir, 'data'),
+      PORT: '0',
+      UMF_B2B_DOCUMENT_WINDOW: '1 day',
+    };
+    delete env.DATABASE_URL;
+    delete env.UMF_MODE;
+    const result = await promisify(execFile)(process.execPath, [bin, 'serve'], { env, timeout: 30_000 }).then(
+      () => assert.fail('serve started with a bad UMF_B2B_DOCUMENT_WINDOW'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /UMF_B2B_DOCUMENT_WINDOW must be seconds \(86400\) or a whole number with s, m or h/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

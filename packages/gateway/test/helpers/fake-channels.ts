@@ -22,6 +22,11 @@ import type {
   CardData,
   CardDecline,
   Channels,
+  CorporateBank,
+  FundsReturn,
+  FundsReturnResult,
+  OnlineBankingOrder,
+  OnlineBankingResult,
   CustomsAnswer,
   CustomsChannel,
   CustomsSubmission,
@@ -397,6 +402,37 @@ export class FakeCustoms implements CustomsChannel {
   }
 }
 
+// ---- online banking ---------------------------------------------------------------------------------
+
+/** The banks' online banking: `pay` / `decline` deliver a result as the bank would; returns are recorded. */
+export class FakeCorporateBank extends RefundingParty implements CorporateBank {
+  readonly returns: FundsReturn[] = [];
+  /** Answers to the next returns, in order (then success); an Error is thrown. */
+  readonly nextReturns: Array<FundsReturnResult | Error> = [];
+  #receiver: ((result: OnlineBankingResult) => Promise<void>) | undefined;
+
+  paymentPageUrl(order: OnlineBankingOrder): string {
+    return `https://bank.example/${order.bankCode.toLowerCase()}/${order.paymentId}`;
+  }
+
+  onResult(receiver: (result: OnlineBankingResult) => Promise<void>): void {
+    this.#receiver = receiver;
+  }
+
+  /** The bank tells the platform about a payment (as its asynchronous notification would). */
+  async deliver(result: OnlineBankingResult): Promise<void> {
+    if (!this.#receiver) throw new Error('no receiver registered');
+    await this.#receiver(result);
+  }
+
+  async returnFunds(request: FundsReturn): Promise<FundsReturnResult> {
+    this.returns.push({ ...request });
+    const next = this.nextReturns.shift();
+    if (next instanceof Error) throw next;
+    return next ?? { outcome: 'success' };
+  }
+}
+
 // ---- all of them ------------------------------------------------------------------------------------
 
 export interface FakeChannels extends Channels {
@@ -405,6 +441,7 @@ export interface FakeChannels extends Channels {
   readonly cardBank: FakeCardBank;
   readonly wallet: FakeWallet;
   readonly customs: FakeCustoms;
+  readonly corporateBank: FakeCorporateBank;
 }
 
 /** A fresh set of fakes: hand them to createContext as `connectors: () => fakes`. */
@@ -415,5 +452,6 @@ export function fakeChannels(options: { rates?: Partial<Record<Currency, string>
     cardBank: new FakeCardBank(),
     wallet: new FakeWallet(),
     customs: new FakeCustoms(),
+    corporateBank: new FakeCorporateBank(),
   };
 }

@@ -52,7 +52,9 @@ export class Payments {
    * `POST /payments/payment`. Pass the wire's snake_case objects; plaintext sensitive fields in
    * `payer.payer_info` (`name`, and `number|valid_date|cvv2|payer_name|citizen_id_number` in `bank_card`,
    * `qr_code_scan`, `wechat_in_app`, `wechat_in_app_web`) are encrypted by the SDK. `interface_type`
-   * defaults to SERVER_TO_SERVER and `business_type` to B2C.
+   * defaults to SERVER_TO_SERVER (DIRECT_TO_BANK for B2B_ONLINE_BANKING and B2C_ONLINE_BANKING) and
+   * `business_type` to B2C (B2B for B2B_ONLINE_BANKING, a payer naming `enterprise_qualification`, and
+   * NOT_APPLICABLE with DIRECT_TO_BANK). B2B payments (`B2bPayerInput`) name a registered, ENABLE company.
    *
    * The result is typed by what you pay with: WECHAT_SCAN / ALIPAY_SCAN give
    * `payer.payer_info.qr_code_scan.qr_code_url` (see `qrCodeUrl`), WECHAT_WEB gives
@@ -77,10 +79,17 @@ export class Payments {
     validateCreatePayment(params);
     const { payer } = params;
     const { payment_method, interface_type, business_type, ...rest } = payer;
+    // Online banking goes straight to the bank unless told otherwise, and B2B follows from the method.
+    const online = payment_method === 'B2B_ONLINE_BANKING' || payment_method === 'B2C_ONLINE_BANKING';
+    const wireInterface = interface_type ?? (online ? 'DIRECT_TO_BANK' : 'SERVER_TO_SERVER');
+    const b2b =
+      payment_method === 'B2B_ONLINE_BANKING' ||
+      payer.enterprise_qualification !== undefined ||
+      (payment_method === 'NOT_APPLICABLE' && wireInterface === 'DIRECT_TO_BANK');
     const wirePayer: Record<string, unknown> = {
       payment_method,
-      interface_type: interface_type ?? 'SERVER_TO_SERVER',
-      business_type: business_type ?? 'B2C',
+      interface_type: wireInterface,
+      business_type: business_type ?? (b2b ? 'B2B' : 'B2C'),
       ...rest,
     };
     if (payer.payer_info) {

@@ -1,11 +1,13 @@
 /**
  * The sandbox's parties, as the gateway's channels (the ChannelsFactory of sandbox mode): a card
- * bank, an SMS gateway, WeChat Pay and Alipay, the customs offices and an FX feed, deterministic and
+ * bank, an SMS gateway, WeChat Pay and Alipay, the customs offices, an FX feed and the banks' online
+ * banking (corporate and personal), deterministic and
  * stateful (their own tables: sandbox-repository.ts), with the pages a person clicks through.
  */
 import type { Channels } from '../channels.ts';
 import type { ChannelsContext } from '../connectors.ts';
 import { SandboxCardBank } from './sandbox-card-bank.ts';
+import { SandboxCorporateBank } from './sandbox-corporate-bank.ts';
 import { SandboxCustoms } from './sandbox-customs.ts';
 import { SandboxFxFeed } from './sandbox-fx-feed.ts';
 import { SandboxRepository } from './sandbox-repository.ts';
@@ -24,6 +26,7 @@ export interface SandboxChannels extends Channels {
   readonly sms: SandboxSmsGateway;
   readonly wallet: SandboxWallet;
   readonly customs: SandboxCustoms;
+  readonly corporateBank: SandboxCorporateBank;
   readonly repository: SandboxRepository;
 }
 
@@ -37,5 +40,11 @@ export function sandboxChannels(context: ChannelsContext, options: SandboxOption
     cardBank: new SandboxCardBank({ store, sandbox: repository, lateDelayMs: options.lateBankDelayMs }),
     wallet: new SandboxWallet({ publicUrl: context.publicUrl, tokens: context.pageTokens }),
     customs: new SandboxCustoms(),
+    corporateBank: new SandboxCorporateBank({
+      store,
+      sandbox: repository,
+      publicUrl: context.publicUrl,
+      tokens: context.pageTokens,
+    }),
   };
 }

@@ -8,7 +8,7 @@ import type { Database } from '../../store/schema.ts';
 import type { Db, Trx } from '../../store/database.ts';
 import { newId } from '../../store/ids.ts';
 import { PreparedQuery } from '../../store/prepared.ts';
-import { numberOf } from '../../store/records.ts';
+import { minorOf, numberOf } from '../../store/records.ts';
 
 export interface SandboxSms {
   readonly phone: string;
@@ -121,7 +121,14 @@ export class SandboxRepository {
    */
   async book(
     db: Trx,
-    entry: { cardFingerprint: string; objectId: string; amountFen: bigint; kind: 'debit' | 'refund'; at: number },
+    entry: {
+      cardFingerprint: string;
+      objectId: string;
+      amountFen: bigint;
+      /** debit: a payment; refund: a refund (by refund id); return: a cancelled payment's money back. */
+      kind: 'debit' | 'refund' | 'return';
+      at: number;
+    },
   ): Promise<boolean> {
     const booked = await db
       .insertInto('sandbox_bank_ledger')
@@ -136,6 +143,30 @@ export class SandboxRepository {
       .onConflict((oc) => oc.columns(['payment_id', 'kind']).doNothing())
       .executeTakeFirst();
     return booked.numInsertedOrUpdatedRows === 1n;
+  }
+
+  /** The account a payment was debited from, and how much (the online bank's refunds and returns go back there). */
+  async debitOf(
+    paymentId: string,
+    db: Db = this.#db,
+  ): Promise<{ account: string; amountFen: bigint; at: number } | undefined> {
+    const row = await db
+      .selectFrom('sandbox_bank_ledger')
+      .select(['card_fingerprint', 'amount_minor', 'at'])
+      .where('payment_id', '=', paymentId)
+      .where('kind', '=', 'debit')
+      .executeTakeFirst();
+    return row && { account: row.card_fingerprint, amountFen: minorOf(row.amount_minor), at: numberOf(row.at) };
+  }
+
+  /** An account's balance (CNY fen), or undefined when it was never opened. */
+  async balanceOf(account: string, db: Db = this.#db): Promise<bigint | undefined> {
+    const row = await db
+      .selectFrom('sandbox_bank_accounts')
+      .select('balance_minor')
+      .where('card_fingerprint', '=', account)
+      .executeTakeFirst();
+    return row && minorOf(row.balance_minor);
   }
 
   // ---- FX feed ------------------------------------------------------------------------------

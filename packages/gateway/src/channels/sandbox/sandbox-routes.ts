@@ -4,7 +4,10 @@
  *
  *   GET  /sandbox/sms?phone=PHONE          the SMS messages the platform "sent", newest first
  *   POST /sandbox/payments/{id}/pay        {"outcome":"success"|"fail"[,"provider":"WECHAT"|"ALIPAY"]}:
- *                                          what the payer does on the wallet, WeChat or checkout page
+ *                                          what the payer does on the wallet, WeChat or checkout page,
+ *                                          or at the online bank (B2B and personal online banking: the
+ *                                          payer's main sandbox account pays; the answer waits for the
+ *                                          bank's result to reach the platform)
  *
  * Who may call them (config/gateway-config.ts SandboxAccess): a loopback caller, as PRODUCT.md says;
  * any other caller only with its merchant's bearer token (00280703 without one), and then only about
@@ -23,6 +26,10 @@ import type { PaymentService } from '../../payments/payment-service.ts';
 import type { WalletPaymentService } from '../../payments/wallet-payment-service.ts';
 import { checkoutMethods } from '../../payments/checkout-methods.ts';
 import type { SandboxRepository } from './sandbox-repository.ts';
+import { onlineBankingOf, type PaymentRecord } from '../../payments/payment-record.ts';
+import { ONLINE_BANKING_BANKS } from '../../reference/banks.ts';
+import type { SandboxCorporateBank } from './sandbox-corporate-bank.ts';
+import { payerAccounts } from './sandbox-corporate-bank.ts';
 
 export interface SandboxRoutesDeps {
   readonly payments: PaymentService;
@@ -32,6 +39,10 @@ export interface SandboxRoutesDeps {
   readonly open: boolean;
   /** Who holds a bearer token (the oauth service). */
   readonly holderOf: TokenResolver;
+  /** The sandbox online bank (online-banking payments); absent when a connector plays the banks. */
+  readonly corporateBank?: SandboxCorporateBank | undefined;
+  /** The gateway's clock. */
+  readonly now: () => number;
 }
 
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
@@ -44,7 +55,28 @@ export function loopbackCaller(request: FastifyRequest): boolean {
 }
 
 export function sandboxRoutes(deps: SandboxRoutesDeps): FastifyPluginAsync {
-  const { payments, walletPayments, sandbox, open, holderOf } = deps;
+  const { payments, walletPayments, sandbox, open, holderOf, corporateBank, now } = deps;
+
+  /** The payer pays (or gives up) at the online bank, as on its page; the payment once the platform knows. */
+  async function payAtBank(record: PaymentRecord, outcome: 'success' | 'fail'): Promise<PaymentRecord> {
+    if (!corporateBank) refuse('invalid_request', 'online-banking payments are paid at the bank of the connector');
+    await payments.openForPayer(record.id); // paid, closed, failed or expired: refused as for a wallet
+    const bankCode = record.bank_code ?? ONLINE_BANKING_BANKS[0]!.code;
+    if (outcome === 'fail') {
+      await corporateBank.decline(record.id, bankCode, now());
+    } else {
+      const paid = await corporateBank.pay({
+        paymentId: record.id,
+        bankCode,
+        account: payerAccounts(record)[0]!,
+        amountFen: record.total_cny_minor,
+        now: now(),
+      });
+      if (paid.outcome === 'insufficient_funds') refuse('insufficient_funds');
+      await paid.delivered;
+    }
+    return (await payments.findById(record.id)) ?? refuse('payment_not_found');
+  }
 
   /** The merchant a caller beyond loopback acts as (its bearer token), or undefined for an open caller. */
   async function callerMerchant(request: FastifyRequest): Promise<Merchant | undefined> {
@@ -68,6 +100,9 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): FastifyPluginAsync {
       const record = merchant
         ? await payments.get(merchant, request.params.id)
         : ((await payments.findById(request.params.id)) ?? refuse('payment_not_found'));
+      if (onlineBankingOf(record)) {
+        return reply.umf({ payment: await payments.present(await payAtBank(record, outcome)) });
+      }
       const named = body.provider;
       if (named !== undefined && named !== 'WECHAT' && named !== 'ALIPAY') {
         refuse('invalid_request', 'provider must be "WECHAT" or "ALIPAY"');
