@@ -219,6 +219,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     clock,
     documentWindowMs: config.documentWindowMs ?? DEFAULT_DOCUMENT_WINDOW_MS,
   });
+  const enterprises = new EnterpriseService({ store, enterprises: repositories.enterprises, clock });
   const payments = new PaymentService({
     store,
     payments: repositories.payments,
@@ -231,7 +232,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     wallet: channels.wallet,
     clock,
     outbound,
-    enterprises: repositories.enterprises,
+    enterprises,
   });
   const cards = new CardPaymentService({
     store,
@@ -303,7 +304,6 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     fx: channels.fx,
     clock,
   });
-  const enterprises = new EnterpriseService({ store, enterprises: repositories.enterprises, clock });
 
   return {
     ...keys,

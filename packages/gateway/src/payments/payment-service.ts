@@ -27,8 +27,7 @@ import { expiredUnpaid, type PaymentLifecycle } from './payment-lifecycle.ts';
 import type { PaymentPresenter } from './payment-view.ts';
 import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { outboundUrl } from '../validation/request-fields.ts';
-import type { EnterpriseRepository } from '../enterprises/enterprise-repository.ts';
-import type { EnterpriseRecord } from '../enterprises/enterprise-record.ts';
+import type { EnterpriseService } from '../enterprises/enterprise-service.ts';
 
 /**
  * `resumed`: this is the same request (same Idempotency-Key, same bytes) as an attempt that crashed
@@ -53,7 +52,8 @@ export interface PaymentServiceDeps {
   /** Where notify_url (and ret_url) may point (outbound/outbound-policy.ts). */
   readonly outbound: OutboundPolicy;
   /** The companies merchants register: a B2B payment's must be the merchant's and ENABLE. */
-  readonly enterprises: EnterpriseRepository;
+  /** The paying company of a B2B payment: one of the merchant's, ENABLE (enterprises/). */
+  readonly enterprises: Pick<EnterpriseService, 'enabledOf'>;
 }
 
 const PAYMENT_ID = /^PAY_[A-Z0-9]{1,40}$/;
@@ -79,7 +79,9 @@ export class PaymentService {
         refuse('invalid_request', 'payer_agreement: no such agreement for this merchant');
       }
     }
-    const enterprise = draft.enterprise ? await this.#payingCompany(merchant, draft.enterprise) : undefined;
+    const enterprise = draft.enterprise
+      ? await this.#deps.enterprises.enabledOf(merchant.id, draft.enterprise)
+      : undefined;
     const quoted = await fx.rate(draft.currency);
     const rate = quoted ? parseRate(quoted.rate) : null;
     if (!quoted || !rate) refuse('exchange_rate_unavailable', `no exchange rate for ${draft.currency}`);
@@ -167,20 +169,6 @@ export class PaymentService {
     };
     presenter.rememberParsed(created, order, payer);
     return created;
-  }
-
-  /**
-   * The company a B2B payment names: one of the merchant's (enterprise_not_found otherwise, another
-   * merchant's company included) and ENABLE (enterprise_not_enabled). Nothing is created otherwise.
-   */
-  async #payingCompany(merchant: Merchant, ref: NonNullable<PaymentDraft['enterprise']>): Promise<EnterpriseRecord> {
-    const company = await this.#deps.enterprises.ofMerchant(merchant.id, ref);
-    const named = ref.id ?? ref.externalId ?? '';
-    if (!company) return refuse('enterprise_not_found', `${named} is not a company this merchant registered`);
-    if (company.status !== 'ENABLE') {
-      refuse('enterprise_not_enabled', `${named} is ${company.status}: it can pay once the platform has verified it`);
-    }
-    return company;
   }
 
   /** What the wallet needs for this payment: a QR URL, or a WeChat prepay order and its pay_info. */
