@@ -49,6 +49,10 @@ import { TransactionRepository } from './reports/transaction-repository.ts';
 import { SettlementRepository } from './settlement/settlement-repository.ts';
 import { SettlementService } from './settlement/settlement-service.ts';
 import { StatementRepository } from './settlement/statement-repository.ts';
+import { DocumentRepository } from './documents/document-repository.ts';
+import { DocumentService } from './documents/document-service.ts';
+import type { HeldFunds } from './documents/held-funds.ts';
+import type { ArchiveLimits } from './documents/document-archive.ts';
 
 export interface KeyOptions {
   readonly dataDir: string;
@@ -82,6 +86,8 @@ export interface ContextOptions extends KeyOptions {
   readonly connectors?: ChannelsFactory | undefined;
   /** Sandbox bank: how late the late-answering test card answers. */
   readonly lateBankDelayMs?: number | undefined;
+  /** B2B documents: limits of the ZIP uploads (tests make them small). */
+  readonly documentLimits?: Partial<ArchiveLimits> | undefined;
 }
 
 export interface Services {
@@ -95,6 +101,7 @@ export interface Services {
   readonly refunds: RefundService;
   readonly customs: CustomsService;
   readonly settlement: SettlementService;
+  readonly documents: DocumentService;
 }
 
 export interface Repositories {
@@ -111,6 +118,7 @@ export interface Repositories {
   readonly outbox: OutboxRepository;
   readonly timeline: TimelineRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly documents: DocumentRepository;
 }
 
 export interface Views {
@@ -172,6 +180,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     outbox: new OutboxRepository(db),
     timeline: new TimelineRepository(),
     idempotency: new IdempotencyRepository(db),
+    documents: new DocumentRepository(db),
   };
   const outbox = new Outbox({
     repository: repositories.outbox,
@@ -266,6 +275,22 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     fx: channels.fx,
     clock,
   });
+  // Interim: the guarded held -> released update only. payments/ implements HeldFunds with the ledger
+  // entry and the rate of the release; the integrator puts it here.
+  const heldFunds: HeldFunds = {
+    release: (trx, paymentId, now) => repositories.payments.releaseHeldFundsInterim(trx, paymentId, now),
+  };
+  const documents = new DocumentService({
+    store,
+    documents: repositories.documents,
+    payments: repositories.payments,
+    timeline: repositories.timeline,
+    mover,
+    heldFunds,
+    clock,
+    dataDir: options.dataDir,
+    limits: options.documentLimits,
+  });
 
   return {
     ...keys,
@@ -279,7 +304,19 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     outbox,
     outbound,
     repositories,
-    services: { merchants, oauth, payments, cards, walletPayments, lifecycle, openIds, refunds, customs, settlement },
+    services: {
+      merchants,
+      oauth,
+      payments,
+      cards,
+      walletPayments,
+      lifecycle,
+      openIds,
+      refunds,
+      customs,
+      settlement,
+      documents,
+    },
     views,
   };
 }

@@ -131,6 +131,43 @@ export class PaymentRepository {
   }
 
   /**
+   * The B2B payment (`business_type` B2B) of this merchant with this mer_reference_id and mer_date,
+   * whatever its state (documents/: an upload names its payment so); undefined for another
+   * merchant's, a B2C one or none.
+   */
+  async findB2bPayment(
+    merchantId: string,
+    merReferenceId: string,
+    merDate: string,
+    db: Db = this.#db,
+  ): Promise<PaymentRecord | undefined> {
+    const row = await db
+      .selectFrom('payments')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('mer_reference_id', '=', merReferenceId)
+      .where('mer_date', '=', merDate)
+      .where('business_type', '=', 'B2B')
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /**
+   * Interim (until payments/ implements documents' HeldFunds with the ledger entry and the rate):
+   * funds_state held -> released for a paid payment, guarded; false when it is not held any more.
+   */
+  async releaseHeldFundsInterim(db: Trx, paymentId: string, now: number): Promise<boolean> {
+    const result = await db
+      .updateTable('payments')
+      .set({ funds_state: 'released', funds_released_at: now })
+      .where('id', '=', paymentId)
+      .where('state', '=', 'TRADE_SUCCESS')
+      .where('funds_state', '=', 'held')
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /**
    * Payments for an operator (CLI, console), newest first: the filters of `PaymentSearch`, and keyset
    * paging (`before`: the payments created before that one), so that a page costs the same deep in a
    * long list.
