@@ -9,12 +9,14 @@ import { settleCommand } from './settle-command.ts';
 import { ledgerCheckCommand } from './ledger-command.ts';
 import { NOTIFICATION_COMMANDS } from './notifications-command.ts';
 import { listenCommand } from './listen-command.ts';
+import { DOCUMENT_COMMANDS } from './document-commands.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
   ...MERCHANT_COMMANDS,
   ...PAYMENT_COMMANDS,
   ...NOTIFICATION_COMMANDS,
+  ...DOCUMENT_COMMANDS,
   listenCommand,
   platformCertCommand,
   fxSetCommand,
