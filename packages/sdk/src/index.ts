@@ -17,6 +17,7 @@ export {
   UmfConnectionError,
   UmfSignatureVerificationError,
   UmfWaitTimeoutError,
+  UmfDocumentUploadError,
   RetCodes,
   errorFromResponse,
 } from './errors.ts';
@@ -58,6 +59,14 @@ export type { PaymentPredicate } from './resources/payments.ts';
 export type { Banks } from './resources/banks.ts';
 export type { ExchangeRates } from './resources/exchange-rates.ts';
 export type { Payments } from './resources/payments.ts';
+export type {
+  Documents,
+  DocumentsFtpOptions,
+  DocumentFile,
+  DocumentPayment,
+  UploadedDocuments,
+  UploadOptions,
+} from './resources/documents.ts';
 export type { Refunds, RefundPredicate } from './resources/refunds.ts';
 export type { Customs, CustomsPredicate } from './resources/customs.ts';
 export type { Transactions } from './resources/transactions.ts';

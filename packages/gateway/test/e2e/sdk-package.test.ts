@@ -119,7 +119,8 @@ describe('umf-sdk as an npm package: packed, installed into plain JavaScript, a 
     assert.equal(root.types, './dist/index.d.ts');
     assert.equal(root.default, './dist/index.js');
     assert.equal(manifest.type, 'module');
-    assert.deepEqual(manifest.dependencies, { qrcode: '^1.5.4' });
+    // basic-ftp and fflate: documents.upload (B2B transaction documents, zipped and sent over FTP).
+    assert.deepEqual(manifest.dependencies, { 'basic-ftp': '6.2.6', fflate: '0.8.2', qrcode: '^1.5.4' });
   });
 
   test('installed: umf-sdk and qrcode, no TypeScript, no tsx', () => {
