@@ -55,6 +55,9 @@ import { EnterpriseRepository } from './enterprises/enterprise-repository.ts';
 import { EnterpriseService } from './enterprises/enterprise-service.ts';
 import { enterpriseAnswer } from './enterprises/enterprise-view.ts';
 import type { EnterpriseRecord } from './enterprises/enterprise-record.ts';
+import { DocumentRepository } from './documents/document-repository.ts';
+import { DocumentService } from './documents/document-service.ts';
+import type { ArchiveLimits } from './documents/document-archive.ts';
 
 export interface KeyOptions {
   readonly dataDir: string;
@@ -88,6 +91,8 @@ export interface ContextOptions extends KeyOptions {
   readonly connectors?: ChannelsFactory | undefined;
   /** Sandbox bank: how late the late-answering test card answers. */
   readonly lateBankDelayMs?: number | undefined;
+  /** B2B documents: limits of the ZIP uploads (tests make them small). */
+  readonly documentLimits?: Partial<ArchiveLimits> | undefined;
 }
 
 export interface Services {
@@ -106,6 +111,7 @@ export interface Services {
   readonly onlineBanking: OnlineBankingService;
   /** B2B held funds: `release` (the documents' approval), the document window. */
   readonly heldFunds: HeldFunds;
+  readonly documents: DocumentService;
 }
 
 export interface Repositories {
@@ -123,6 +129,7 @@ export interface Repositories {
   readonly timeline: TimelineRepository;
   readonly idempotency: IdempotencyRepository;
   readonly enterprises: EnterpriseRepository;
+  readonly documents: DocumentRepository;
 }
 
 export interface Views {
@@ -187,6 +194,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     timeline: new TimelineRepository(),
     idempotency: new IdempotencyRepository(db),
     enterprises: new EnterpriseRepository(db),
+    documents: new DocumentRepository(db),
   };
   const outbox = new Outbox({
     repository: repositories.outbox,
@@ -272,6 +280,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     mover,
     presenter: views.payment,
     bank: channels.corporateBank,
+    fx: channels.fx,
     clock,
   });
   const refunds = new RefundService({
@@ -305,6 +314,18 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     clock,
   });
 
+  const documents = new DocumentService({
+    store,
+    documents: repositories.documents,
+    payments: repositories.payments,
+    timeline: repositories.timeline,
+    mover,
+    heldFunds,
+    clock,
+    dataDir: options.dataDir,
+    limits: options.documentLimits,
+  });
+
   return {
     ...keys,
     store,
@@ -331,6 +352,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
       enterprises,
       onlineBanking,
       heldFunds,
+      documents,
     },
     views,
   };

@@ -25,6 +25,22 @@ import { SettlementJobs } from './workers/settlement-jobs.ts';
 import { HeldFundsJobs } from './workers/held-funds-jobs.ts';
 import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from './settlement/settlement-schedule.ts';
 import type { OutboundSettings } from './outbound/outbound-policy.ts';
+import { FtpServer, type FtpLimits } from './ftp/ftp-server.ts';
+import { documentsFtpBackend } from './documents/document-ftp.ts';
+import type { ArchiveLimits } from './documents/document-archive.ts';
+import type { FtpAccount } from './merchants/merchant-repository.ts';
+
+/** The documents FTP server's settings (UMF_FTP_*: config/process-config.ts). */
+export interface FtpOptions {
+  /** The address announced for passive mode (UMF_FTP_PASV_URL); default the address the client reached. */
+  readonly pasvAddress?: string | undefined;
+  /** UMF_FTP_PASV_PORTS */
+  readonly pasvPorts?: { readonly min: number; readonly max: number } | undefined;
+  /** Explicit FTPS (then required): PEM certificate and key (UMF_FTP_TLS_CERT, UMF_FTP_TLS_KEY). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  /** Connection, login and transfer limits (ftp/ftp-server.ts DEFAULT_FTP_LIMITS). */
+  readonly limits?: Partial<FtpLimits> | undefined;
+}
 
 export interface GatewayOptions {
   readonly databaseUrl: string;
@@ -55,6 +71,10 @@ export interface GatewayOptions {
   readonly outbound?: OutboundSettings | undefined;
   /** UMF_B2B_DOCUMENT_WINDOW in milliseconds (default 24 h). */
   readonly documentWindowMs?: number | undefined;
+  /** The documents FTP server (B2B): built when given, listening after listenFtp. */
+  readonly ftp?: FtpOptions | undefined;
+  /** Limits of document uploads (default documents/document-archive.ts DEFAULT_ARCHIVE_LIMITS). */
+  readonly documentLimits?: Partial<ArchiveLimits> | undefined;
 }
 
 export interface Gateway {
@@ -69,7 +89,11 @@ export interface Gateway {
   readonly settlementJobs: SettlementJobs;
   /** The B2B document window: cancellations past it and the returns of their money. */
   readonly heldFundsJobs: HeldFundsJobs;
+  /** The documents FTP server, when the options ask for one. */
+  readonly ftp: FtpServer<FtpAccount> | undefined;
   listen(port: number, host: string): Promise<string>;
+  /** Starts the documents FTP server on `port` of `host`: its `ftp://` address. */
+  listenFtp(port: number, host: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -98,6 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         clock: options.clock,
         connectors: options.channels,
         lateBankDelayMs: options.lateBankDelayMs,
+        documentLimits: options.documentLimits,
       },
       store,
     );
@@ -129,6 +154,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger: app.log,
   });
   const heldFundsJobs = new HeldFundsJobs({ heldFunds: services.heldFunds, logger: app.log });
+  const ftp = options.ftp
+    ? new FtpServer<FtpAccount>({
+        backend: documentsFtpBackend({ merchants: services.merchants, documents: services.documents }),
+        pasvAddress: options.ftp.pasvAddress,
+        pasvPorts: options.ftp.pasvPorts,
+        tls: options.ftp.tls,
+        limits: { maxUploadBytes: services.documents.limits.maxArchiveBytes, ...options.ftp.limits },
+        log: app.log,
+      })
+    : undefined;
   if (options.workers ?? true) {
     heldFundsJobs.start();
     settlementJobs.start();
@@ -147,10 +182,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     customsJobs,
     settlementJobs,
     heldFundsJobs,
+    ftp,
     async listen(port, host) {
       return app.listen({ port, host });
     },
+    async listenFtp(port, host) {
+      if (!ftp) throw new Error('this gateway has no FTP server (GatewayOptions.ftp)');
+      return ftp.listen(port, host);
+    },
     async close() {
+      await ftp?.close();
       await app.close();
       await jobs.stop();
       await refundJobs.stop();

@@ -9,6 +9,7 @@ import type { NotificationReply, UmfNotification } from './notifications.ts';
 import { Banks } from './resources/banks.ts';
 import { Customs } from './resources/customs.ts';
 import { Enterprises } from './resources/enterprises.ts';
+import { Documents, type DocumentsFtpOptions } from './resources/documents.ts';
 import type { ClientContext } from './resources/context.ts';
 import { ExchangeRates } from './resources/exchange-rates.ts';
 import { Payments } from './resources/payments.ts';
@@ -50,6 +51,8 @@ export interface UmfClientOptions {
   acceptLanguage?: string;
   /** Appended to the SDK's User-Agent, e.g. 'my-shop/1.2'. */
   userAgent?: string;
+  /** The FTP account for B2B transaction documents (`documents.upload`), unless given per upload. */
+  ftp?: DocumentsFtpOptions;
 }
 
 function positiveInt(value: number | undefined, name: string, fallback: number, allowZero = false): number {
@@ -90,6 +93,8 @@ export class UmfClient {
   readonly reconciliation: Reconciliation;
   /** WeChat official-account authorisation (open_id for WECHAT_WEB payments). */
   readonly wechat: Wechat;
+  /** B2B transaction documents: zipped and uploaded over FTP (reference 4.4). */
+  readonly documents: Documents;
   readonly notifications: {
     /** Verifies and parses a notification with this client's platform certificate. */
     verify(params: {
@@ -159,6 +164,7 @@ export class UmfClient {
     this.transactions = new Transactions(ctx);
     this.reconciliation = new Reconciliation(ctx);
     this.wechat = new Wechat(ctx);
+    this.documents = new Documents(options.ftp);
     this.notifications = {
       verify: (params) => verifyNotification({ ...params, platformCertificate: platformPublicKey }),
       reply: notificationReply,

@@ -166,6 +166,32 @@ export class UmfConnectionError extends UmfError {
   }
 }
 
+/**
+ * A transaction-document upload (reference 4.4) the platform's FTP server refused or that could not be
+ * sent: `ftpCode` is the server's reply code (553 a file name the rules refuse, 550 an unknown or
+ * unpaid payment, a used sequence or a ZIP it does not take, 552 too large, 530 login refused), and
+ * the message the server's reason. Nothing was kept by the server.
+ */
+export class UmfDocumentUploadError extends UmfError {
+  override name = 'UmfDocumentUploadError';
+  /** The FTP reply code, when the server answered. */
+  readonly ftpCode: number | undefined;
+  /** The archive's name (mer_reference_id + mer_date + sequence + .zip), when it was chosen. */
+  readonly fileName: string | undefined;
+  constructor(
+    message: string,
+    options: UmfErrorOptions & { ftpCode?: number | undefined; fileName?: string | undefined } = {},
+  ) {
+    super(message, options);
+    this.ftpCode = options.ftpCode;
+    this.fileName = options.fileName;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), ftpCode: this.ftpCode, fileName: this.fileName };
+  }
+}
+
 /** A response or notification signature did not verify against the platform certificate. */
 export class UmfSignatureVerificationError extends UmfError {
   override name = 'UmfSignatureVerificationError';

@@ -19,6 +19,7 @@ export {
   UmfWaitTimeoutError,
   UmfEnterpriseNotEnabledError,
   UmfEnterpriseRejectedError,
+  UmfDocumentUploadError,
   RetCodes,
   errorFromResponse,
 } from './errors.ts';
@@ -60,6 +61,14 @@ export type { PaymentPredicate } from './resources/payments.ts';
 export type { Banks } from './resources/banks.ts';
 export type { ExchangeRates } from './resources/exchange-rates.ts';
 export type { Payments } from './resources/payments.ts';
+export type {
+  Documents,
+  DocumentsFtpOptions,
+  DocumentFile,
+  DocumentPayment,
+  UploadedDocuments,
+  UploadOptions,
+} from './resources/documents.ts';
 export type { Refunds, RefundPredicate } from './resources/refunds.ts';
 export type { Customs, CustomsPredicate } from './resources/customs.ts';
 export type { Enterprises } from './resources/enterprises.ts';

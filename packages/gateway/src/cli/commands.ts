@@ -10,6 +10,7 @@ import { settleCommand } from './settle-command.ts';
 import { ledgerCheckCommand } from './ledger-command.ts';
 import { NOTIFICATION_COMMANDS } from './notifications-command.ts';
 import { listenCommand } from './listen-command.ts';
+import { DOCUMENT_COMMANDS } from './document-commands.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   ...PAYMENT_COMMANDS,
   ...ENTERPRISE_COMMANDS,
   ...NOTIFICATION_COMMANDS,
+  ...DOCUMENT_COMMANDS,
   listenCommand,
   platformCertCommand,
   fxSetCommand,

@@ -49,6 +49,7 @@ export async function main(
       port: stringFlag(flags, 'port'),
       dataDir: stringFlag(flags, 'data-dir'),
       database: stringFlag(flags, 'database'),
+      ftpPort: stringFlag(flags, 'ftp-port'),
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -122,7 +123,7 @@ class Resources {
     this.#context ??= this.store().then(async (store) =>
       createContext(
         {
-          config: gatewayConfig({ ...config, sandbox: config.sandbox }),
+          config: gatewayConfig({ ...config, ftp: undefined, sandbox: config.sandbox }),
           dataDir: config.dataDir,
           masterKeyEnv: config.masterKeyEnv,
           connectors: await loadConnectors(config.connectorsModule),

@@ -1,5 +1,6 @@
 /**
- * `umf-gateway merchant create|list|show|set-fee|add-key|revoke-key`: merchants, their keys and fees.
+ * `umf-gateway merchant create|list|show|set-fee|add-key|revoke-key|ftp-password`: merchants, their keys,
+ * fees and FTP accounts (B2B documents).
  * `create` writes a generated private key into <data-dir>/merchants/ (0600) and prints its path.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,8 @@ function profileJson(m: MerchantProfile) {
 
 const create: Command = {
   words: ['merchant', 'create'],
-  summary: 'create a merchant: prints merchant_id, client_id, client_secret (and its generated key files)',
+  summary:
+    'create a merchant: prints merchant_id, client_id, client_secret, ftp_user, ftp_password (and its key files)',
   flags: {
     name: { type: 'string', value: 'NAME', help: 'the name payers see' },
     'public-key': { type: 'string', value: 'FILE', help: "the merchant's RSA public key (PEM); else one is generated" },
@@ -55,6 +57,8 @@ const create: Command = {
   details: [
     "Without --public-key the merchant's RSA-2048 key pair is generated and its private key written as",
     'PKCS#8 PEM (private_key_file) and DER (private_key_der_file) into <data-dir>/merchants/, mode 0600.',
+    'ftp_user and ftp_password log in to the documents FTP server (B2B transaction documents); the',
+    'password is shown only now (umf-gateway merchant ftp-password makes a new one).',
   ],
   examples: ['umf-gateway merchant create --name "Tea House" --currencies USD,EUR --service-fee 1.25% --json'],
   async run({ flags, json, config, io, context }: CommandInput) {
@@ -77,6 +81,8 @@ const create: Command = {
       merchant_id: created.merchant.id,
       client_id: created.merchant.clientId,
       client_secret: created.clientSecret,
+      ftp_user: created.ftp.user,
+      ftp_password: created.ftp.password,
       encryption: created.merchant.encryption,
       currencies: shown ? currenciesText(shown.profile) : '',
       service_fee: shown ? formatBp(shown.profile.serviceFeeBp) : '',
@@ -210,4 +216,23 @@ const revokeKey: Command = {
   },
 };
 
-export const MERCHANT_COMMANDS: readonly Command[] = [create, list, show, setFee, addKey, revokeKey];
+const ftpPassword: Command = {
+  words: ['merchant', 'ftp-password'],
+  summary: 'a new password for the merchant on the documents FTP server (the old one stops working at once)',
+  flags: { merchant: MERCHANT_FLAG },
+  details: [
+    'Prints ftp_user and the new ftp_password. A merchant created before FTP accounts gets its account now.',
+    'Running gateways refuse the old password from the next login or upload on.',
+  ],
+  examples: ['umf-gateway merchant ftp-password --merchant M12345678901 --json'],
+  async run({ flags, json, io, context }) {
+    const id = requiredFlag(flags, 'merchant', 'ID', 'merchant ftp-password');
+    const credentials = await (await context()).services.merchants.resetFtpPassword(id);
+    if (!credentials) throw new CommandError(`no merchant ${id} (umf-gateway merchant list shows them)`);
+    const result = { merchant_id: id, ftp_user: credentials.user, ftp_password: credentials.password };
+    io.out(json ? JSON.stringify(result, null, 2) + '\n' : textFields(result));
+    return 0;
+  },
+};
+
+export const MERCHANT_COMMANDS: readonly Command[] = [create, list, show, setFee, addKey, revokeKey, ftpPassword];

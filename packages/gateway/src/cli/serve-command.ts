@@ -3,7 +3,7 @@
  * use, a database it cannot reach, a missing connector) closes what was opened and ends the process
  * with one line and status 1; a bad configuration value is status 2 (cli/main.ts).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { sandboxAccessText } from '../config/gateway-config.ts';
@@ -64,6 +64,39 @@ function listenProblem(error: NodeJS.ErrnoException, config: ProcessConfig): str
   }
 }
 
+/** What a failed listen of the FTP server means. */
+function ftpListenProblem(error: NodeJS.ErrnoException, host: string, port: number): string {
+  const where = `${host}:${port}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return (
+        `cannot listen for FTP on ${where}: the port is in use (another gateway?); ` +
+        'choose another with UMF_FTP_PORT or --ftp-port (off disables FTP)'
+      );
+    case 'EACCES':
+      return (
+        `cannot listen for FTP on ${where}: permission denied (ports below 1024 need privileges); ` +
+        'choose another with UMF_FTP_PORT or --ftp-port'
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve UMF_FTP_PASV_URL: ${error.message}`;
+    default:
+      return `cannot listen for FTP on ${where}: ${error.message}`;
+  }
+}
+
+/** The FTPS certificate and key (UMF_FTP_TLS_CERT, UMF_FTP_TLS_KEY), read now. */
+function ftpTls(config: ProcessConfig): { cert: Buffer; key: Buffer } | undefined {
+  const tls = config.ftp?.tls;
+  if (!tls) return undefined;
+  try {
+    return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+  } catch (error) {
+    throw new CommandError(`cannot read the FTPS certificate or key: ${(error as Error).message}`);
+  }
+}
+
 /** The error, its causes and, for an AggregateError (a name with several addresses), its first error. */
 function* causes(error: unknown): Generator<unknown> {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
@@ -99,11 +132,17 @@ export const serveCommand: Command = {
   flags: {
     port: { type: 'string', value: 'N', help: 'port (PORT, default 8080; 0 picks a free one)' },
     host: { type: 'string', value: 'H', help: 'address to listen on (HOST, default 127.0.0.1)' },
+    'ftp-port': {
+      type: 'string',
+      value: 'N|off',
+      help: 'port of the documents FTP server (UMF_FTP_PORT, default 2121; off disables it)',
+    },
   },
   details: [
     'Environment: UMF_MODE (sandbox|live), UMF_PUBLIC_URL, UMF_MASTER_KEY, UMF_TOKEN_TTL_SECONDS, LOG_LEVEL,',
     'LOG_FORMAT (pretty|json), UMF_SETTLEMENT_TIME, UMF_SETTLEMENT_CUTOFF, UMF_NOTIFY_ALLOW(_PRIVATE),',
-    'UMF_SANDBOX_PUBLIC, UMF_CONNECTORS',
+    'UMF_SANDBOX_PUBLIC, UMF_CONNECTORS, UMF_FTP_PORT, UMF_FTP_PASV_URL, UMF_FTP_PASV_PORTS (MIN-MAX),',
+    'UMF_FTP_TLS_CERT and UMF_FTP_TLS_KEY (explicit FTPS, then required)',
     '(README "Configuration"). A SQLite database that does not exist yet is created.',
   ],
   async run({ config, io, stopped }) {
@@ -117,6 +156,13 @@ export const serveCommand: Command = {
         throw new CommandError(listenProblem(error, config));
       });
     }
+    const ftpPort = config.ftp?.port;
+    if (ftpPort) {
+      await probePort(ftpPort, config.host).catch((error: NodeJS.ErrnoException) => {
+        throw new CommandError(ftpListenProblem(error, config.host, ftpPort));
+      });
+    }
+    const tls = ftpTls(config);
     let gateway: Gateway;
     try {
       gateway = await startGateway({
@@ -132,6 +178,7 @@ export const serveCommand: Command = {
         outbound: config.outbound,
         documentWindowMs: config.documentWindowMs,
         channels: await loadConnectors(config.connectorsModule),
+        ftp: config.ftp && { pasvAddress: config.ftp.pasvAddress, pasvPorts: config.ftp.pasvPorts, tls },
       });
     } catch (error) {
       throw new CommandError(startProblem(error, config));
@@ -143,11 +190,21 @@ export const serveCommand: Command = {
       await gateway.close();
       throw new CommandError(listenProblem(error as NodeJS.ErrnoException, config));
     }
+    let ftpAddress = 'FTP off';
+    if (config.ftp) {
+      try {
+        const listening = await gateway.listenFtp(config.ftp.port, config.host);
+        ftpAddress = `documents ${listening}${tls ? ' (FTPS required)' : ''}`;
+      } catch (error) {
+        await gateway.close();
+        throw new CommandError(ftpListenProblem(error as NodeJS.ErrnoException, config.host, config.ftp.port));
+      }
+    }
     if (isNew) io.err(`umf-gateway: created a new database at ${sqlitePath}\n`);
     io.err(
       `umf-gateway listening on ${address} (${config.sandbox ? 'sandbox' : 'live'} mode, database ` +
         `${gateway.context.store.url}, API ${config.publicUrl}/cberest/v1` +
-        `${config.sandbox ? `, ${sandboxAccessText(config.sandboxAccess)}` : ''})\n`,
+        `${config.sandbox ? `, ${sandboxAccessText(config.sandboxAccess)}` : ''}, ${ftpAddress})\n`,
     );
     await stopped;
     await gateway.close();

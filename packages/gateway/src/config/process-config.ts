@@ -1,4 +1,6 @@
 /** Process configuration from CLI flags and environment variables, resolved once at start-up. */
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseTimeOfDay } from '../time/china-time.ts';
 import { DEFAULT_SETTLEMENT_SCHEDULE, type SettlementSchedule } from '../settlement/settlement-schedule.ts';
@@ -31,13 +33,30 @@ export interface ProcessConfig {
   readonly sandboxAccess: SandboxAccess;
   /** UMF_B2B_DOCUMENT_WINDOW (seconds, or a number with s, m or h; default 24h), in milliseconds. */
   readonly documentWindowMs: number;
+  /** The documents FTP server that `serve` starts beside HTTP (B2B); undefined when `off`. */
+  readonly ftp: FtpSettings | undefined;
 }
+
+/** `--ftp-port` / UMF_FTP_PORT, UMF_FTP_PASV_URL, UMF_FTP_PASV_PORTS, UMF_FTP_TLS_CERT / UMF_FTP_TLS_KEY. */
+export interface FtpSettings {
+  /** Default 2121; 0 picks a free one. */
+  readonly port: number;
+  /** The address announced for passive mode (IPv4 or host name); default the address the client reached. */
+  readonly pasvAddress: string | undefined;
+  readonly pasvPorts: { readonly min: number; readonly max: number } | undefined;
+  /** Explicit FTPS (then required): the PEM files. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+}
+
+/** UMF_FTP_PORT's default. */
+export const DEFAULT_FTP_PORT = 2121;
 
 export interface ConfigFlags {
   readonly host?: string | undefined;
   readonly port?: string | undefined;
   readonly dataDir?: string | undefined;
   readonly database?: string | undefined;
+  readonly ftpPort?: string | undefined;
 }
 
 /** The values of LOG_LEVEL (pino's levels). */
@@ -145,6 +164,7 @@ export function resolveConfig(
   } catch (error) {
     problems.push((error as Error).message);
   }
+  const ftp = ftpSettings(flags, env, port, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host,
@@ -162,6 +182,7 @@ export function resolveConfig(
     outbound,
     sandboxAccess: access,
     documentWindowMs,
+    ftp,
   };
 }
 
@@ -186,6 +207,76 @@ export function parseDocumentWindow(text: string | undefined): number {
     );
   }
   return ms;
+}
+
+function ftpSettings(
+  flags: ConfigFlags,
+  env: NodeJS.ProcessEnv,
+  httpPort: number,
+  problems: string[],
+): FtpSettings | undefined {
+  const portName = flags.ftpPort !== undefined ? '--ftp-port' : 'UMF_FTP_PORT';
+  const portText = (flags.ftpPort ?? env.UMF_FTP_PORT ?? String(DEFAULT_FTP_PORT)).trim();
+  let port = NaN;
+  if (portText !== 'off') {
+    port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+    if (!(port >= 0 && port <= 65535))
+      problems.push(`${portName} must be a port number 0-65535 or off, got ${JSON.stringify(portText)}`);
+    else if (port !== 0 && port === httpPort)
+      problems.push(`${portName} ${port} is the HTTP port too: the FTP server needs a port of its own`);
+  }
+  let pasvAddress: string | undefined;
+  const pasvText = env.UMF_FTP_PASV_URL?.trim();
+  if (pasvText) {
+    const host = pasvText.replace(/^ftps?:\/\//i, '').replace(/(:\d+)?\/?$/, '');
+    if (
+      isIPv4(host) ||
+      /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)
+    )
+      pasvAddress = host;
+    else
+      problems.push(
+        'UMF_FTP_PASV_URL must be an IPv4 address or a host name (also written ftp://HOST), ' +
+          `got ${JSON.stringify(pasvText)}`,
+      );
+  }
+  let pasvPorts: { min: number; max: number } | undefined;
+  const rangeText = env.UMF_FTP_PASV_PORTS?.trim();
+  if (rangeText) {
+    const match = /^(\d{1,5})-(\d{1,5})$/.exec(rangeText);
+    const min = match ? Number(match[1]) : NaN;
+    const max = match ? Number(match[2]) : NaN;
+    if (min >= 1 && max <= 65535 && min <= max) pasvPorts = { min, max };
+    else
+      problems.push(
+        'UMF_FTP_PASV_PORTS must be MIN-MAX, two ports 1-65535 with MIN <= MAX (e.g. 30000-30099), ' +
+          `got ${JSON.stringify(rangeText)}`,
+      );
+  }
+  let tls: FtpSettings['tls'];
+  const certFile = env.UMF_FTP_TLS_CERT?.trim() || undefined;
+  const keyFile = env.UMF_FTP_TLS_KEY?.trim() || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push('UMF_FTP_TLS_CERT and UMF_FTP_TLS_KEY go together (explicit FTPS): set both PEM files or neither');
+  } else if (certFile && keyFile) {
+    const unreadable = [
+      ['UMF_FTP_TLS_CERT', certFile],
+      ['UMF_FTP_TLS_KEY', keyFile],
+    ].filter(([, file]) => !readable(file!));
+    for (const [name, file] of unreadable) problems.push(`${name}: cannot read ${file} (a PEM file)`);
+    if (unreadable.length === 0) tls = { certFile: resolve(certFile), keyFile: resolve(keyFile) };
+  }
+  if (portText === 'off' || Number.isNaN(port)) return undefined;
+  return { port, pasvAddress, pasvPorts, tls };
+}
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a listen address is loopback only (127.0.0.0/8, ::1, localhost). */

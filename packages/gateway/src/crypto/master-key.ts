@@ -80,8 +80,9 @@ const DATABASE_FILE = /\.(sqlite|sqlite3|db)(-wal|-shm|-journal)?$/;
 
 /**
  * Makes the data directory private, whatever the umask was when its files were made: the directory
- * itself and its `merchants/` directory 0700, the database files in it and the merchant key files
- * 0600 (master.key is checked, not fixed: loadMasterKey refuses a key file others could read). Run at
+ * itself and its `merchants/` and `documents/` directories 0700 (and the merchant folders of
+ * `documents/`), the database files in it, the merchant key files and the B2B documents 0600
+ * (master.key is checked, not fixed: loadMasterKey refuses a key file others could read). Run at
  * start-up; directories above the data directory are never touched. Nothing to do when it does not
  * exist (a PostgreSQL database and UMF_MASTER_KEY need none).
  */
@@ -95,6 +96,17 @@ export function securePrivateFiles(dataDir: string): void {
   if (existsSync(merchants) && statSync(merchants).isDirectory()) {
     chmodSync(merchants, 0o700);
     for (const name of readdirSync(merchants)) chmodIfFile(join(merchants, name), 0o600);
+  }
+  // B2B documents: documents/<merchant>/<file>.zip
+  const documents = join(dataDir, 'documents');
+  if (existsSync(documents) && statSync(documents).isDirectory()) {
+    chmodSync(documents, 0o700);
+    for (const merchant of readdirSync(documents)) {
+      const folder = join(documents, merchant);
+      if (!statSync(folder).isDirectory()) continue;
+      chmodSync(folder, 0o700);
+      for (const name of readdirSync(folder)) chmodIfFile(join(folder, name), 0o600);
+    }
   }
 }
 

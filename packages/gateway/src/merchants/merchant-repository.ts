@@ -9,6 +9,19 @@ export interface NewMerchantRow {
   readonly clientSecretHash: string;
   readonly serviceFeeBp: number | undefined;
   readonly createdAt: number;
+  /** The merchant's account on the documents FTP server (user name, scrypt hash of its password). */
+  readonly ftp?: FtpAccountRow | undefined;
+}
+
+export interface FtpAccountRow {
+  readonly user: string;
+  readonly passwordHash: string;
+}
+
+/** A merchant's FTP account as a login checks it. */
+export interface FtpAccount extends FtpAccountRow {
+  readonly merchantId: string;
+  readonly status: string;
 }
 
 export interface NewKeyRow {
@@ -39,8 +52,40 @@ export class MerchantRepository {
         status: merchant.status,
         created_at: row.createdAt,
         ...(row.serviceFeeBp === undefined ? {} : { service_fee_bp: row.serviceFeeBp }),
+        ...(row.ftp ? { ftp_user: row.ftp.user, ftp_password_hash: row.ftp.passwordHash } : {}),
       })
       .execute();
+  }
+
+  /** Sets the merchant's FTP account (a new password, the user name when it had none); false: no such merchant. */
+  async setFtpAccount(db: Trx, merchantId: string, account: FtpAccountRow): Promise<boolean> {
+    const result = await db
+      .updateTable('merchants')
+      .set({ ftp_user: account.user, ftp_password_hash: account.passwordHash })
+      .where('id', '=', merchantId)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** The FTP user name of a merchant (null: it has no FTP account yet); undefined when no such merchant. */
+  async ftpUserOf(merchantId: string): Promise<string | null | undefined> {
+    const row = await this.#db
+      .selectFrom('merchants')
+      .select('ftp_user')
+      .where('id', '=', merchantId)
+      .executeTakeFirst();
+    return row && row.ftp_user;
+  }
+
+  /** The FTP account of a user name, read fresh on every call (a new password counts at once). */
+  async ftpAccount(user: string): Promise<FtpAccount | undefined> {
+    const row = await this.#db
+      .selectFrom('merchants')
+      .select(['id', 'ftp_user', 'ftp_password_hash', 'status'])
+      .where('ftp_user', '=', user)
+      .executeTakeFirst();
+    if (!row?.ftp_user || !row.ftp_password_hash) return undefined;
+    return { merchantId: row.id, user: row.ftp_user, passwordHash: row.ftp_password_hash, status: row.status };
   }
 
   async insertKey(db: Trx, key: NewKeyRow): Promise<void> {

@@ -10,14 +10,25 @@ import { parsePublicKey } from '../crypto/rsa-signature.ts';
 import type { FieldEncryption } from '../crypto/field-decryption.ts';
 import type { Clock } from '../time/clock.ts';
 import type { Merchant, MerchantKeyInfo, MerchantProfile } from './merchant.ts';
-import type { MerchantRepository } from './merchant-repository.ts';
-import { hashSecret, keyFingerprint } from './merchant-secrets.ts';
+import type { FtpAccount, MerchantRepository } from './merchant-repository.ts';
+import { hashSecret, keyFingerprint, verifySecret } from './merchant-secrets.ts';
+
+/** Compared against when a login names no account, so that it takes as long as a wrong password. */
+let unknownUserHash: string | undefined;
 
 export interface CreatedMerchant {
   readonly merchant: Merchant;
   readonly clientSecret: string;
+  /** The merchant's account on the documents FTP server (the password is shown once, stored hashed). */
+  readonly ftp: FtpCredentials;
   /** Present when the platform generated the merchant's key pair. */
   readonly generatedPrivateKey?: KeyObject;
+}
+
+/** A merchant's FTP user name and password, as given to the merchant once. */
+export interface FtpCredentials {
+  readonly user: string;
+  readonly password: string;
 }
 
 export interface CreateMerchantInput {
@@ -64,16 +75,54 @@ export class MerchantService {
     };
     const now = clock.now();
     const serviceFeeBp = input.serviceFeeBp === undefined ? undefined : checkFeeBp(input.serviceFeeBp);
+    const ftp = { user: ftpUserFor(merchant.id), password: newFtpPassword() };
     await store.write(async (trx) => {
       await merchants.insert(trx, {
         merchant,
         clientSecretHash: hashSecret(clientSecret),
         serviceFeeBp,
         createdAt: now,
+        ftp: { user: ftp.user, passwordHash: hashSecret(ftp.password) },
       });
       await merchants.insertKey(trx, keyRow(merchant.id, publicKey, now));
     });
-    return generatedPrivateKey ? { merchant, clientSecret, generatedPrivateKey } : { merchant, clientSecret };
+    return generatedPrivateKey ? { merchant, clientSecret, ftp, generatedPrivateKey } : { merchant, clientSecret, ftp };
+  }
+
+  /**
+   * A new FTP password for the merchant (and its FTP user name, for a merchant created before FTP
+   * accounts): the old password stops working at once, in running gateways too (logins and uploads
+   * read the hash from the database). Undefined when there is no such merchant.
+   */
+  async resetFtpPassword(merchantId: string): Promise<FtpCredentials | undefined> {
+    const { store, merchants } = this.#deps;
+    const user = await merchants.ftpUserOf(merchantId);
+    if (user === undefined) return undefined;
+    const credentials = { user: user ?? ftpUserFor(merchantId), password: newFtpPassword() };
+    const passwordHash = hashSecret(credentials.password);
+    const done = await store.write((trx) =>
+      merchants.setFtpAccount(trx, merchantId, { user: credentials.user, passwordHash }),
+    );
+    return done ? credentials : undefined;
+  }
+
+  /**
+   * The FTP account these credentials open (an active merchant's, password checked off the event
+   * loop), or undefined. An unknown user costs the same scrypt as a wrong password.
+   */
+  async ftpLogin(user: string, password: string): Promise<FtpAccount | undefined> {
+    const account = await this.#deps.merchants.ftpAccount(user);
+    const ok = await verifySecret(
+      password,
+      account?.passwordHash ?? (unknownUserHash ??= hashSecret(randomBytes(16).toString('hex'))),
+    );
+    return ok && account && account.status === 'active' ? account : undefined;
+  }
+
+  /** Whether `account` (from ftpLogin) still holds: same password hash, merchant active. */
+  async ftpAccountHolds(account: FtpAccount): Promise<boolean> {
+    const now = await this.#deps.merchants.ftpAccount(account.user);
+    return now !== undefined && now.passwordHash === account.passwordHash && now.status === 'active';
   }
 
   /** Adds an active public key; returns its id (`KEY_...`). */
@@ -127,6 +176,15 @@ function checkFeeBp(bp: number): number {
     throw new RangeError(`a service fee must be 0 to 10000 basis points, got ${bp}`);
   }
   return bp;
+}
+
+/** A merchant's FTP user name: its id in lower case (`m12345678901`). */
+function ftpUserFor(merchantId: string): string {
+  return merchantId.toLowerCase();
+}
+
+function newFtpPassword(): string {
+  return randomBytes(18).toString('base64url');
 }
 
 function randomDigits(n: number): string {

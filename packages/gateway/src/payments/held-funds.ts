@@ -20,7 +20,9 @@ import { postB2bRelease, postB2bReturn } from '../ledger/postings.ts';
 import type { StateMover } from '../lifecycle/state-mover.ts';
 import type { TimelineRepository } from '../lifecycle/timeline-repository.ts';
 import { advanceDue } from '../lifecycle/due-steps.ts';
-import type { CorporateBank } from '../channels/channels.ts';
+import type { CorporateBank, FxFeed } from '../channels/channels.ts';
+import { refuse } from '../errors/domain-error.ts';
+import { isCurrency } from '../money/currencies.ts';
 import type { PaymentRepository } from './payment-repository.ts';
 import type { PaymentRecord } from './payment-record.ts';
 import { PAYMENT_MACHINE } from './payment-state.ts';
@@ -34,6 +36,11 @@ export const RETURN_RETRY_MS = 30_000;
  * payment's CNY inside the approval's own transaction.
  */
 export interface FundsRelease {
+  /**
+   * The rate a release of `paymentId` would lock now (CNY per unit of its order currency), asked of
+   * the FX feed before the approval's transaction; exchange_rate_unavailable when the feed has none.
+   */
+  releaseRate(paymentId: string): Promise<string>;
   /**
    * Releases the held CNY of `paymentId` at `rate` (CNY per unit of the order currency, the rate of
    * the approval) within `trx`: false when the payment is not held (released already, cancelled,
@@ -49,6 +56,7 @@ export interface HeldFundsDeps {
   readonly mover: StateMover;
   readonly presenter: PaymentPresenter;
   readonly bank: CorporateBank;
+  readonly fx: FxFeed;
   readonly clock: Clock;
 }
 
@@ -56,6 +64,13 @@ export class HeldFunds implements FundsRelease {
   readonly #deps: HeldFundsDeps;
   constructor(deps: HeldFundsDeps) {
     this.#deps = deps;
+  }
+
+  async releaseRate(paymentId: string): Promise<string> {
+    const payment = await this.#deps.payments.findById(paymentId);
+    const currency = payment?.currency;
+    const quoted = currency !== undefined && isCurrency(currency) ? await this.#deps.fx.rate(currency) : undefined;
+    return quoted?.rate ?? refuse('exchange_rate_unavailable', `no exchange rate for ${currency ?? paymentId}`);
   }
 
   async release(trx: Trx, paymentId: string, now: number, rate: string): Promise<boolean> {

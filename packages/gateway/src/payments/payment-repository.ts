@@ -132,6 +132,28 @@ export class PaymentRepository {
   }
 
   /**
+   * The B2B payment (`business_type` B2B) of this merchant with this mer_reference_id and mer_date,
+   * whatever its state (documents/: an upload names its payment so); undefined for another
+   * merchant's, a B2C one or none.
+   */
+  async findB2bPayment(
+    merchantId: string,
+    merReferenceId: string,
+    merDate: string,
+    db: Db = this.#db,
+  ): Promise<PaymentRecord | undefined> {
+    const row = await db
+      .selectFrom('payments')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('mer_reference_id', '=', merReferenceId)
+      .where('mer_date', '=', merDate)
+      .where('business_type', '=', 'B2B')
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /**
    * Payments for an operator (CLI, console), newest first: the filters of `PaymentSearch`, and keyset
    * paging (`before`: the payments created before that one), so that a page costs the same deep in a
    * long list.

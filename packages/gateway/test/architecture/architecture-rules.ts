@@ -17,6 +17,10 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
     holds: 'which addresses the gateway may call or send a browser to (the policy against SSRF)',
     mayImport: [],
   },
+  ftp: {
+    holds: 'the FTP server (one upload-only folder per account, passive mode, explicit TLS, limits)',
+    mayImport: [],
+  },
   validation: {
     holds: 'reading fields of request bodies, each problem a DomainError naming the field',
     mayImport: ['errors', 'outbound'],
@@ -106,6 +110,10 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
       'time',
       'validation',
     ],
+  },
+  documents: {
+    holds: 'B2B transaction documents: uploads over FTP, the ZIP checks, their review and the held-funds port',
+    mayImport: ['ftp', 'lifecycle', 'merchants', 'payments', 'store', 'time'],
   },
   reports: {
     holds: 'the transaction list and file',

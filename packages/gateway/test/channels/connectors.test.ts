@@ -109,7 +109,7 @@ test(
   'umf-gateway serve in live mode: refused without connectors; ' + 'a UMF_CONNECTORS module is loaded and used',
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'umf-live-cli-'));
-    const env = { ...process.env, UMF_DATA_DIR: dir, UMF_MODE: 'production', PORT: '0' };
+    const env = { ...process.env, UMF_DATA_DIR: dir, UMF_MODE: 'production', PORT: '0', UMF_FTP_PORT: '0' };
     try {
       const refused = await run(process.execPath, [bin, 'serve'], { env }).then(
         () => assert.fail('serve started without connectors'),

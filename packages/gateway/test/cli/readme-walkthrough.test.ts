@@ -51,6 +51,7 @@ test(
       ...process.env,
       UMF_DATA_DIR: dataDir,
       PORT: String(port),
+      UMF_FTP_PORT: '0',
       BASE: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'warn',
     };

@@ -19,6 +19,7 @@ function serve(env: Record<string, string>): Promise<{ banner: string; code: num
     ...process.env,
     UMF_DATA_DIR: dataDir,
     PORT: '0',
+    UMF_FTP_PORT: '0',
     LOG_LEVEL: 'warn',
     UMF_SETTLEMENT_TIME: 'off',
     ...env,

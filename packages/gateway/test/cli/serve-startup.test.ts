@@ -17,7 +17,7 @@ const bin = new URL('../../bin/umf-gateway.js', import.meta.url).pathname;
 function serve(env: Record<string, string>): Promise<{ stderr: string; code: number | null; ms: number }> {
   const started = Date.now();
   const child = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...process.env, UMF_DATA_DIR: mkdtempSync(join(tmpdir(), 'umf-serve-start-')), ...env },
+    env: { ...process.env, UMF_DATA_DIR: mkdtempSync(join(tmpdir(), 'umf-serve-start-')), UMF_FTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

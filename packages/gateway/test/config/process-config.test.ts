@@ -96,6 +96,7 @@ test('umf-gateway serve with bad values prints every one of them and exits 2 wit
       ...process.env,
       UMF_DATA_DIR: join(dir, 'data'),
       PORT: '0',
+      UMF_FTP_PORT: '0',
       UMF_TOKEN_TTL_SECONDS: 'abc',
       LOG_LEVEL: 'loud',
     };
@@ -129,7 +130,13 @@ test('LOG_FORMAT: pretty or json; pretty by default on a terminal, json otherwis
 test('umf-gateway serve with a bad LOG_FORMAT names it and exits 2', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'umf-config-'));
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, UMF_DATA_DIR: join(dir, 'data'), PORT: '0', LOG_FORMAT: 'colour' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      UMF_DATA_DIR: join(dir, 'data'),
+      PORT: '0',
+      UMF_FTP_PORT: '0',
+      LOG_FORMAT: 'colour',
+    };
     delete env.DATABASE_URL;
     delete env.UMF_MODE;
     const result = await promisify(execFile)(process.execPath, [bin, 'serve'], { env, timeout: 30_000 }).then(

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { startGateway, type Gateway } from '../../src/gateway.ts';
+import { startGateway, type FtpOptions, type Gateway } from '../../src/gateway.ts';
+import type { ArchiveLimits } from '../../src/documents/document-archive.ts';
 import type { OutboundSettings } from '../../src/outbound/outbound-policy.ts';
 import type { SettlementSchedule } from '../../src/settlement/settlement-schedule.ts';
 import type { ChannelsFactory } from '../../src/channels/connectors.ts';
@@ -46,6 +47,8 @@ export interface TestMerchant {
   readonly clientSecret: string;
   readonly privateKey: KeyObject;
   readonly encryption: FieldEncryption;
+  /** Its account on the documents FTP server. */
+  readonly ftp: { readonly user: string; readonly password: string };
 }
 
 export interface ApiResponse {
@@ -62,6 +65,8 @@ export interface Harness {
   readonly clock: TestClock;
   readonly platformCert: X509Certificate;
   readonly dataDir: string;
+  /** The documents FTP server's port (when started with `ftp`), on 127.0.0.1. */
+  readonly ftpPort: number;
   merchant(options?: { encryption?: FieldEncryption; name?: string; currencies?: string[] }): Promise<TestMerchant>;
   token(merchant: TestMerchant): Promise<string>;
   /** A signed request as the merchant (token fetched and cached per merchant). */
@@ -93,6 +98,9 @@ export async function startHarness(
     outbound?: OutboundSettings;
     /** A live gateway (UMF_MODE=live): no sandbox; `channels` must then give every channel. */
     live?: { readonly channels: ChannelsFactory };
+    /** Start the documents FTP server too (port 0). */
+    ftp?: FtpOptions;
+    documentLimits?: Partial<ArchiveLimits>;
   } = {},
 ): Promise<Harness> {
   const database = await kind.open();
@@ -114,8 +122,11 @@ export async function startHarness(
     ...(options.outbound !== undefined ? { outbound: options.outbound } : {}),
     ...(options.sandboxAccess !== undefined ? { sandboxAccess: options.sandboxAccess } : {}),
     ...(options.live ? { sandbox: false, channels: options.live.channels } : {}),
+    ...(options.ftp ? { ftp: options.ftp } : {}),
+    ...(options.documentLimits ? { documentLimits: options.documentLimits } : {}),
   });
   const address = await gateway.listen(0, '127.0.0.1');
+  if (options.ftp) await gateway.listenFtp(0, '127.0.0.1');
   // Links carry the public URL; now that the port is known, point it at the real one.
   (gateway.context.config as { publicUrl: string }).publicUrl = address;
   const api = `${address}/cberest/v1`;
@@ -145,6 +156,7 @@ export async function startHarness(
     clock,
     platformCert,
     dataDir,
+    ftpPort: gateway.ftp?.port ?? 0,
     async merchant(opts = {}) {
       const created = await gateway.context.services.merchants.create({
         name: opts.name ?? 'Test Shop',
@@ -157,6 +169,7 @@ export async function startHarness(
         clientSecret: created.clientSecret,
         privateKey: created.generatedPrivateKey!,
         encryption: created.merchant.encryption,
+        ftp: created.ftp,
       };
     },
     token,

@@ -25,6 +25,7 @@ async function serveAndRequest(env: Record<string, string>): Promise<string> {
     ...process.env,
     UMF_DATA_DIR: dataDir,
     PORT: '0',
+    UMF_FTP_PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     UMF_SETTLEMENT_TIME: 'off',

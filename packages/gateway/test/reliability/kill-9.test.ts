@@ -112,7 +112,7 @@ process.once('exit', () => {
 });
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, UMF_FTP_PORT: '0', ...extra };
   for (const name of [
     'DATABASE_URL',
     'UMF_DATA_DIR',
