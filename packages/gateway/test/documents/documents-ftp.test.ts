@@ -13,6 +13,7 @@ import type { Client } from 'basic-ftp';
 import { startHarness, type Harness, type TestMerchant } from '../helpers/gateway-harness.ts';
 import { testDatabaseUrls } from '../helpers/test-databases.ts';
 import {
+  cancelledAfterWindow,
   documentName,
   ftpClient,
   goodZip,
@@ -21,9 +22,11 @@ import {
   lyingZip,
   refused,
   upload,
+  releasedFunds,
   zipOf,
 } from '../helpers/b2b-documents.ts';
-import { paymentBody } from '../helpers/refunds.ts';
+import { b2bSampleOrder, registerCompany } from '../helpers/b2b.ts';
+import { uniqueRef } from '../helpers/refunds.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../../bin/umf-gateway.js', import.meta.url).pathname;
@@ -124,33 +127,26 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(unknown.message.replace('NOSUCHORDER', theirs.merReferenceId), foreign.message, 'the same words');
       assert.equal((await rows(theirs.id)).length, 0);
 
-      const unpaid = await h.call(shop, 'POST', '/payments/payment', paymentBody('WECHAT_SCAN', '10.00', 'CNY'));
-      const unpaidId = unpaid.json.payment.id as string;
-      await h.gateway.context.db
-        .updateTable('payments')
-        .set({ business_type: 'B2B' })
-        .where('id', '=', unpaidId)
-        .execute();
+      const company = await registerCompany(h, shop);
+      const unpaid = await h.call(
+        shop,
+        'POST',
+        '/payments/payment',
+        b2bSampleOrder(uniqueRef('UNP'), company.external_enterprise_id),
+      );
+      assert.equal(unpaid.status, 201, unpaid.text);
       const order = unpaid.json.payment.order;
       const notPaid = await refused(upload(client, `${order.mer_reference_id}${order.mer_date}0001.zip`, goodZip()));
       assert.match(notPaid.message, /is not paid yet \(WAIT_BUYER_PAY\)/);
 
       const cancelled = await heldB2bPayment(h, shop);
-      await h.gateway.context.db
-        .updateTable('payments')
-        .set({ state: 'TRADE_CANCEL', funds_state: 'returned' })
-        .where('id', '=', cancelled.id)
-        .execute();
+      await cancelledAfterWindow(h, cancelled);
       assert.match(
         (await refused(upload(client, documentName(cancelled, 1), goodZip()))).message,
         /was cancelled when its document window ended at .* and the money returned/,
       );
       const released = await heldB2bPayment(h, shop);
-      await h.gateway.context.db
-        .updateTable('payments')
-        .set({ funds_state: 'released' })
-        .where('id', '=', released.id)
-        .execute();
+      await releasedFunds(h, released);
       assert.match(
         (await refused(upload(client, documentName(released, 1), goodZip()))).message,
         /are approved already \(its funds are released\)/,

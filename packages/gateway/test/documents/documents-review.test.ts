@@ -18,7 +18,9 @@ import {
   documentName,
   ftpClient,
   goodZip,
+  cancelledAfterWindow,
   heldB2bPayment,
+  pastTheWindow,
   upload,
   zipOf,
   type HeldPayment,
@@ -27,6 +29,7 @@ import { DocumentService, DocumentReviewError } from '../../src/documents/docume
 import type { HeldFunds } from '../../src/documents/held-funds.ts';
 import { StateMover } from '../../src/lifecycle/state-mover.ts';
 import type { Trx } from '../../src/store/database.ts';
+import { checkLedger } from '../../src/ledger/ledger-check-repository.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../../bin/umf-gateway.js', import.meta.url).pathname;
@@ -158,11 +161,7 @@ for (const kind of testDatabaseUrls()) {
 
       const late = await heldB2bPayment(h, shop);
       const lateId = await uploaded(late, 1);
-      await h.gateway.context.db
-        .updateTable('payments')
-        .set({ state: 'TRADE_CANCEL', funds_state: 'returned' })
-        .where('id', '=', late.id)
-        .execute();
+      await cancelledAfterWindow(h, late);
       const refused = await cli('documents', 'approve', lateId);
       assert.equal(refused.code, 1);
       assert.match(
@@ -194,6 +193,50 @@ for (const kind of testDatabaseUrls()) {
       const second = await uploaded(payment, 2, zipOf({ 'contract.pdf': 'c', 'invoice.pdf': 'i' }));
       assert.equal((await cli('documents', 'approve', second)).code, 0);
       assert.equal(await fundsOf(payment.id), 'released');
+    });
+
+    test("an approval racing the document window's end: exactly one wins, the loser changes nothing", async (t) => {
+      const { services, repositories } = h.gateway.context;
+      const raced: Array<{ paymentId: string; documentId: string }> = [];
+      for (let i = 0; i < 6; i++) {
+        const payment = await heldB2bPayment(h, shop);
+        raced.push({ paymentId: payment.id, documentId: await uploaded(payment, 1) });
+      }
+      let approvals = 0;
+      await pastTheWindow(h, async () => {
+        for (const [i, { paymentId, documentId }] of raced.entries()) {
+          const due = (await repositories.payments.findById(paymentId))!;
+          // Every other round the window's step starts a moment later, so that either side may win.
+          const late = i % 2 === 1 ? 15 : 0;
+          const [approval, cancelled] = await Promise.all([
+            services.documents.approve(documentId).then(
+              () => 'approved' as const,
+              (e: unknown) => {
+                assert.ok(e instanceof DocumentReviewError && e.problem === 'funds_not_held', String(e));
+                return 'refused' as const;
+              },
+            ),
+            new Promise((r) => setTimeout(r, late)).then(() => services.heldFunds.cancelIfPastWindow(due)),
+          ]);
+          assert.equal(approval === 'approved', cancelled === undefined, `${paymentId}: exactly one of the two`);
+          const payment = (await repositories.payments.findById(paymentId))!;
+          const document = (await services.documents.show(documentId))!;
+          if (approval === 'approved') {
+            approvals++;
+            assert.deepEqual(
+              [payment.state, payment.funds_state, document.status],
+              ['TRADE_SUCCESS', 'released', 'approved'],
+            );
+          } else {
+            assert.deepEqual(
+              [payment.state, payment.funds_state, document.status],
+              ['TRADE_CANCEL', 'returned', 'pending'],
+            );
+          }
+        }
+      });
+      t.diagnostic(`the approval won ${approvals} of ${raced.length} races, the window's end the others`);
+      assert.deepEqual((await checkLedger(h.gateway.context.db)).problems, []);
     });
 
     test('approve calls HeldFunds.release inside its transaction, and rolls back when release says no', async () => {

@@ -43,6 +43,37 @@ export async function heldB2bPayment(h: Harness, m: TestMerchant): Promise<HeldP
   };
 }
 
+/** The document window (UMF_B2B_DOCUMENT_WINDOW's default, 24 h). */
+export const DOCUMENT_WINDOW_MS = 24 * 3_600_000;
+
+/**
+ * Runs `fn` with the harness clock past the document window of payments made now, then puts the
+ * clock back (so that the merchant's access tokens stay valid for the tests that follow).
+ */
+export async function pastTheWindow<T>(h: Harness, fn: () => Promise<T>): Promise<T> {
+  h.clock.advance(DOCUMENT_WINDOW_MS + 1_000);
+  try {
+    return await fn();
+  } finally {
+    h.clock.advance(-(DOCUMENT_WINDOW_MS + 1_000));
+  }
+}
+
+/** A held payment whose window passed: cancelled by the window's step (TRADE_CANCEL, money back). */
+export async function cancelledAfterWindow(h: Harness, payment: HeldPayment): Promise<void> {
+  const { heldFunds } = h.gateway.context.services;
+  const record = (await h.gateway.context.repositories.payments.findById(payment.id))!;
+  const cancelled = await pastTheWindow(h, () => heldFunds.cancelIfPastWindow(record));
+  assert.equal(cancelled?.state, 'TRADE_CANCEL', 'cancelled when its window passed');
+}
+
+/** A held payment whose funds were released (what the approval of its documents does). */
+export async function releasedFunds(h: Harness, payment: HeldPayment): Promise<void> {
+  const { store, clock, services } = h.gateway.context;
+  const rate = await services.heldFunds.releaseRate(payment.id);
+  assert.equal(await store.write((trx) => services.heldFunds.release(trx, payment.id, clock.now(), rate)), true);
+}
+
 /** The upload's name: mer_reference_id + mer_date + 4-digit sequence + .zip. */
 export function documentName(payment: HeldPayment, sequence: number): string {
   return `${payment.merReferenceId}${payment.merDate}${String(sequence).padStart(4, '0')}.zip`;
