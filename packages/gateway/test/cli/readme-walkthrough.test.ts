@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,10 @@ const WALKTHROUGH_FILES = [
   'sign.bin',
   'company.json',
   'company-created.json',
+  'b2b.json',
+  'b2b-created.json',
+  'contract.txt',
+  'invoice.txt',
 ];
 
 async function freePort(): Promise<number> {
@@ -47,11 +51,13 @@ test(
 
     const dataDir = mkdtempSync(join(tmpdir(), 'umf-readme-'));
     const port = await freePort();
+    const ftpPort = await freePort();
     const env = {
       ...process.env,
       UMF_DATA_DIR: dataDir,
       PORT: String(port),
-      UMF_FTP_PORT: '0',
+      UMF_FTP_PORT: String(ftpPort),
+      FTP: `ftp://127.0.0.1:${ftpPort}`,
       BASE: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'warn',
     };
@@ -82,18 +88,34 @@ test(
       const b2bSection = readme.split('## B2B: enterprise qualification')[1]!.split('\n## ')[0]!;
       const b2bBlocks = [...b2bSection.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
       assert.equal(b2bBlocks.length, 1, 'one shell block in the B2B section');
+      // And the B2B payment's: paid, documents uploaded over FTP, approved by the operator.
+      const documentsSection = readme.split('## B2B: a payment, its documents, the release')[1]!.split('\n## ')[0]!;
+      const documentsBlocks = [...documentsSection.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+      assert.equal(documentsBlocks.length, 1, 'one shell block in the B2B payment section');
       const script = [
         'set -eu',
         ...blocks,
         'echo "---b2b---"',
         ...b2bBlocks,
+        'echo "---documents---"',
+        ...documentsBlocks,
         'echo "---settlement---"',
         ...settlementBlocks,
       ].join('\n');
       const run = spawnSync('bash', ['-c', script], { cwd: root, env, encoding: 'utf8', timeout: 90_000 });
       assert.equal(run.status, 0, `walkthrough failed:\n${run.stdout}\n${run.stderr}`);
       const [walkthroughAndB2b, settlement] = run.stdout.split('---settlement---\n') as [string, string];
-      const [walkthrough, b2b] = walkthroughAndB2b.split('---b2b---\n') as [string, string];
+      const [walkthrough, b2bAndDocuments] = walkthroughAndB2b.split('---b2b---\n') as [string, string];
+      const [b2b, documents] = b2bAndDocuments.split('---documents---\n') as [string, string];
+      const b2bPaymentId = /^b2b payment: (PAY_[A-Z0-9]+)$/m.exec(documents)?.[1];
+      assert.ok(b2bPaymentId, `the B2B payment block prints the payment: ${documents}`);
+      assert.match(documents, /"state":"TRADE_SUCCESS"/, 'paid on the sandbox');
+      assert.match(documents, /^curl-b2b-\d+\d{8}0001\.zip$/m, 'the folder lists the upload');
+      assert.match(
+        documents,
+        new RegExp(`^approved DOC_\\w+ \\(curl-b2b-\\d+0001\\.zip\\): the funds of ${b2bPaymentId} are released$`, 'm'),
+        'the operator approved the documents',
+      );
       const companyId = /^company: (EQ_[A-Z2-7]+)$/m.exec(b2b)?.[1];
       assert.ok(companyId, `the B2B block prints the company: ${b2b}`);
       assert.match(b2b, new RegExp(`^${companyId}\\s+M\\d{11}\\s+curl-co-\\d+\\s+DISABLE\\s`, 'm'));
@@ -103,7 +125,7 @@ test(
       const paymentId = /^payment: (PAY_[A-Z0-9]+)$/m.exec(walkthrough)?.[1];
       assert.match(
         settlement,
-        /^STL_\w+ M\d{11} USD [\d.]+ \(1 payments /m,
+        /^STL_\w+ M\d{11} USD [\d.]+ \(2 payments /m,
         `settle prints the transfer:\n${settlement}`,
       );
       const statement = JSON.parse(settlement.slice(settlement.indexOf('{'))) as {
@@ -112,8 +134,9 @@ test(
       };
       assert.equal(statement.meta.ret_code, '0000', settlement);
       assert.deepEqual(
-        statement.reconciliations.payment_summaries.map((p) => p.payment_id),
-        [paymentId],
+        statement.reconciliations.payment_summaries.map((p) => p.payment_id).sort(),
+        [paymentId, b2bPaymentId].sort(),
+        'the card payment and the released B2B payment are settled together',
       );
       const [payment, operator] = walkthrough.split(/^"state":"TRADE_SUCCESS"\n/m) as [string, string | undefined];
       assert.ok(operator !== undefined, `step 6 prints the state: ${walkthrough}`);
@@ -135,6 +158,8 @@ test(
     } finally {
       server.kill('SIGTERM');
       for (const f of WALKTHROUGH_FILES) rmSync(join(root, f), { force: true });
+      for (const f of readdirSync(root))
+        if (/^curl-b2b-\d+\.zip$|^curl-b2b-\d+\d{8}0001\.zip$/.test(f)) rmSync(join(root, f));
       rmSync(dataDir, { recursive: true, force: true });
     }
   },
