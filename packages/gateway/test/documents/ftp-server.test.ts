@@ -284,19 +284,29 @@ describe('FTP server: explicit FTPS', () => {
   const certificate = testCertificate();
   let s: Awaited<ReturnType<typeof startServer>>;
   before(async () => (s = await startServer({ tls: certificate })));
-  after(() => s.server.close());
-
-  test('basic-ftp with secure: true uploads and lists over TLS (control and data)', async () => {
+  /** basic-ftp logged in as `shop` over explicit TLS, trusting the test certificate. */
+  async function tlsClient(port: number): Promise<Client> {
     const client = new Client(5000);
     try {
       await client.access({
         host: '127.0.0.1',
-        port: s.port,
+        port,
         user: 'shop',
         password: 'secret',
         secure: true,
         secureOptions: { ca: certificate.cert, servername: 'localhost' },
       });
+      return client;
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+  }
+  after(() => s.server.close());
+
+  test('basic-ftp with secure: true uploads and lists over TLS (control and data)', async () => {
+    const client = await tlsClient(s.port);
+    try {
       const res = await client.uploadFrom(Readable.from([Buffer.from('secret documents')]), 'TLS1202612040001.zip');
       assert.equal(res.code, 226);
       assert.deepEqual(
@@ -319,16 +329,8 @@ describe('FTP server: explicit FTPS', () => {
     } finally {
       c.close();
     }
-    const client = new Client(5000);
+    const client = await tlsClient(s.port);
     try {
-      await client.access({
-        host: '127.0.0.1',
-        port: s.port,
-        user: 'shop',
-        password: 'secret',
-        secure: true,
-        secureOptions: { ca: certificate.cert, servername: 'localhost' },
-      });
       assert.equal((await refused(client.send('PROT C'))).code, 536);
     } finally {
       client.close();
