@@ -274,6 +274,32 @@ for (const kind of testDatabaseUrls()) {
       await ledgerOk();
     });
 
+    test('paid at the bank after the payment ended: the money goes back to the company, nothing is held', async () => {
+      const own = await registerCompany(h, shop);
+      const id = await createB2b('CNY', '300.00', own);
+      assert.equal((await pay(id, 'fail')).status, 200);
+      assert.equal((await record(id)).state, 'TRADE_FAIL');
+      const opening = await companyBalance(own);
+      const heldBefore = await held();
+      // The accountant pays at the bank all the same (a page left open): the bank debits, then tells us.
+      const account = sandboxAccounts('B2B', own.id)[0]!;
+      const { outcome, delivered } = await ctx().sandbox!.corporateBank.pay({
+        paymentId: id,
+        bankCode: 'CCB',
+        account,
+        amountFen: 30_000n,
+        now: h.clock.now(),
+      });
+      assert.equal(outcome, 'paid');
+      await delivered;
+      const after = await record(id);
+      assert.equal(after.state, 'TRADE_FAIL', 'an ended payment stays ended');
+      assert.equal(after.funds_state, null, 'nothing is held for it');
+      assert.equal(await companyBalance(own), opening, 'the debit was paid back to the company');
+      assert.equal(await held(), heldBefore);
+      await ledgerOk();
+    });
+
     test('personal online banking (B2C_ONLINE_BANKING): paid to the merchant at once; fail -> TRADE_FAIL', async () => {
       const create = async () => {
         const res = await h.call(
