@@ -78,7 +78,7 @@ const paymentById = new PreparedQuery<[paymentId: string], Record<string, unknow
 
 const toRecord = (row: unknown): PaymentRecord => paymentRecordOf(row as never);
 
-/** Rows a statement of `insertMany` inserts: 41 columns x 500 rows stays under SQLite's and PostgreSQL's limits of bound values. */
+/** Rows per statement of `insertMany`: 41 columns x 500 rows stays under the databases' limits of bound values. */
 const INSERT_MANY_ROWS = 500;
 
 type PaymentSelect = SelectQueryBuilder<Database, 'payments', Selectable<PaymentsTable>>;
