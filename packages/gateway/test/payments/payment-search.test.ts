@@ -12,11 +12,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Kysely } from 'kysely';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { DomainError } from '../../src/errors/domain-error.ts';
 import { PaymentRepository, type PaymentSearch } from '../../src/payments/payment-repository.ts';
 import type { PaymentRecord } from '../../src/payments/payment-record.ts';
 import { CSV_COLUMNS, PaymentSearchService, csvLine, type PaymentFilters } from '../../src/payments/payment-search.ts';
+import { up as migration012 } from '../../src/store/migrations/012-payment-search.ts';
 import { testDatabaseUrls, type TestDatabase } from '../helpers/test-databases.ts';
 import { makePayments, mulberry32, seedMerchants, seedPayments } from '../helpers/seed-payments.ts';
 
@@ -136,6 +138,13 @@ for (const kind of testDatabaseUrls()) {
     after(async () => {
       await store?.close();
       await tdb?.drop();
+    });
+
+    test('migration 012 runs again without harm (idempotent)', async () => {
+      await migration012(store.db as unknown as Kysely<unknown>);
+      await migration012(store.db as unknown as Kysely<unknown>);
+      const plans = await repository.searchPlans({ currency: 'EUR', limit: 5 }, store.dialect);
+      assert.match(plans.join(), /payments_by_currency_created/);
     });
 
     test('every filter combination, with and without a cursor, and every search is an index seek', async () => {
