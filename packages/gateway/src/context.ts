@@ -57,6 +57,7 @@ import { enterpriseAnswer } from './enterprises/enterprise-view.ts';
 import type { EnterpriseRecord } from './enterprises/enterprise-record.ts';
 import { DocumentRepository } from './documents/document-repository.ts';
 import { DocumentService } from './documents/document-service.ts';
+import { PaymentSearchService } from './payments/payment-search.ts';
 import type { ArchiveLimits } from './documents/document-archive.ts';
 
 export interface KeyOptions {
@@ -112,6 +113,8 @@ export interface Services {
   /** B2B held funds: `release` (the documents' approval), the document window. */
   readonly heldFunds: HeldFunds;
   readonly documents: DocumentService;
+  /** The console's payments list: filtered pages with a cursor, the CSV export. */
+  readonly paymentSearch: PaymentSearchService;
 }
 
 export interface Repositories {
@@ -353,6 +356,7 @@ export async function createContext(options: ContextOptions, store: Store): Prom
       onlineBanking,
       heldFunds,
       documents,
+      paymentSearch: new PaymentSearchService({ payments: repositories.payments }),
     },
     views,
   };

@@ -3,9 +3,9 @@
  * a merchant's query) are prepared queries (store/prepared.ts). State changes are guarded updates:
  * they match only while the payment is still where the caller read it, and return the moved record.
  */
-import { sql, type Kysely, type Updateable } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type SelectQueryBuilder, type Selectable, type Updateable } from 'kysely';
 import type { Database, PaymentsTable } from '../store/schema.ts';
-import type { Db, Trx } from '../store/database.ts';
+import type { Db, DialectName, Trx } from '../store/database.ts';
 import { PreparedInsert, PreparedQuery } from '../store/prepared.ts';
 import { minorOf, numberOf } from '../store/records.ts';
 import type { Reason } from '../errors/domain-error.ts';
@@ -77,6 +77,17 @@ const paymentById = new PreparedQuery<[paymentId: string], Record<string, unknow
 );
 
 const toRecord = (row: unknown): PaymentRecord => paymentRecordOf(row as never);
+
+/** Rows per statement of `insertMany`: 41 columns x 500 rows stays under the databases' limits of bound values. */
+const INSERT_MANY_ROWS = 500;
+
+type PaymentSelect = SelectQueryBuilder<Database, 'payments', Selectable<PaymentsTable>>;
+
+/** The operator's list order: newest first, then by id (ids of one millisecond are not in order). */
+function newestFirst(a: PaymentRecord, b: PaymentRecord): number {
+  if (a.created_at !== b.created_at) return b.created_at - a.created_at;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
 
 /** What an operator looks for: every field optional but `limit`. */
 export interface PaymentSearch {
@@ -155,38 +166,88 @@ export class PaymentRepository {
 
   /**
    * Payments for an operator (CLI, console), newest first: the filters of `PaymentSearch`, and keyset
-   * paging (`before`: the payments created before that one), so that a page costs the same deep in a
-   * long list.
+   * paging (`before`: the payments created before that one, as a row-value bound so that the index
+   * seeks to it), so that a page costs the same deep in a million rows. Each statement is an
+   * equality on the first column of one of migration 012's indexes (or 007's) and walks it in the
+   * list's order; several states, and a search (payment id, mer_reference_id, last four digits), are
+   * one statement each, whose pages are merged here (a payment found twice counts once).
    */
   async search(filter: PaymentSearch): Promise<PaymentRecord[]> {
-    let query = this.#db.selectFrom('payments').selectAll();
-    if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
-    if (filter.states?.length) query = query.where('state', 'in', [...filter.states]);
-    if (filter.method) query = query.where('payment_method', '=', filter.method);
-    if (filter.currency) query = query.where('currency', '=', filter.currency);
-    if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
-    if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
+    const branches = this.#searchStatements(filter);
+    if (branches.length === 1) return (await branches[0]!.execute()).map(toRecord);
+    const pages = await Promise.all(branches.map((query) => query.execute()));
+    const byId = new Map<string, PaymentRecord>();
+    for (const row of pages.flat()) {
+      const record = toRecord(row);
+      byId.set(record.id, record);
+    }
+    return [...byId.values()].sort(newestFirst).slice(0, filter.limit);
+  }
+
+  /**
+   * The query plans of the statements `search(filter)` runs (SQLite `EXPLAIN QUERY PLAN` details,
+   * PostgreSQL `EXPLAIN` lines), one text per statement: what the tests and docs/console.md check.
+   */
+  async searchPlans(filter: PaymentSearch, dialect: DialectName): Promise<string[]> {
+    const plans: string[] = [];
+    for (const query of this.#searchStatements(filter)) {
+      const compiled = query.compile();
+      const explain = dialect === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
+      const result = await this.#db.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(explain + compiled.sql, [...compiled.parameters]),
+      );
+      plans.push(result.rows.map((row) => String(dialect === 'sqlite' ? row['detail'] : row['QUERY PLAN'])).join('\n'));
+    }
+    return plans;
+  }
+
+  #searchStatements(filter: PaymentSearch) {
+    const states = [...new Set(filter.states ?? [])];
     const text = filter.text;
+    // One equality per statement: each becomes the seek of one index (migration 012).
+    const branches: Array<(q: PaymentSelect) => PaymentSelect> = [];
     if (text) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('id', '=', text),
-          eb('mer_reference_id', '=', text),
-          ...(/^\d{4}$/.test(text) ? [eb('card_last4', '=', text)] : []),
-        ]),
-      );
+      branches.push((q) => q.where('id', '=', text));
+      branches.push((q) => q.where('mer_reference_id', '=', text));
+      if (/^\d{4}$/.test(text)) branches.push((q) => q.where('card_last4', '=', text));
+    } else if (states.length > 1) {
+      for (const state of states) branches.push((q) => q.where('state', '=', state));
+    } else {
+      branches.push((q) => q);
     }
-    const before = filter.before;
-    if (before) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', before.createdAt),
-          eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
-        ]),
-      );
+    return branches.map((branch) => {
+      let query = branch(this.#db.selectFrom('payments').selectAll());
+      if (filter.merchantId) query = query.where('merchant_id', '=', filter.merchantId);
+      if (states.length === 1) query = query.where('state', '=', states[0]!);
+      else if (states.length > 1 && text) query = query.where('state', 'in', states);
+      if (filter.method) query = query.where('payment_method', '=', filter.method);
+      if (filter.currency) query = query.where('currency', '=', filter.currency);
+      if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
+      if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
+      const before = filter.before;
+      if (before)
+        query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before.createdAt, before.id)));
+      return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit);
+    });
+  }
+
+  /** Refreshes the planner's statistics of payments (PostgreSQL's autovacuum does it after a bulk load, in time). */
+  async analyze(): Promise<void> {
+    await sql`ANALYZE payments`.execute(this.#db);
+  }
+
+  /**
+   * Inserts many payments in one transaction, in multi-row statements of a few hundred rows (the
+   * seeding of bench/console-payments.ts; a payment the gateway creates goes through `insert`).
+   */
+  async insertMany(db: Trx, payments: readonly NewPayment[]): Promise<void> {
+    for (let i = 0; i < payments.length; i += INSERT_MANY_ROWS) {
+      const rows = payments.slice(i, i + INSERT_MANY_ROWS);
+      await db
+        .insertInto('payments')
+        .values(rows.map((p) => Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]]))) as never)
+        .execute();
     }
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
-    return rows.map(toRecord);
   }
 
   /** The WeChat JS-API payment of a prepay id. */
