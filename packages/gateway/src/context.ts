@@ -58,6 +58,12 @@ import type { EnterpriseRecord } from './enterprises/enterprise-record.ts';
 import { DocumentRepository } from './documents/document-repository.ts';
 import { DocumentService } from './documents/document-service.ts';
 import type { ArchiveLimits } from './documents/document-archive.ts';
+import { AccountRepository } from './console/account-repository.ts';
+import { SessionRepository } from './console/session-repository.ts';
+import { AuditRepository } from './console/audit-repository.ts';
+import { OverviewRepository } from './console/overview-repository.ts';
+import { AuditService } from './console/audit-service.ts';
+import { ConsoleAccountService } from './console/account-service.ts';
 
 export interface KeyOptions {
   readonly dataDir: string;
@@ -112,6 +118,10 @@ export interface Services {
   /** B2B held funds: `release` (the documents' approval), the document window. */
   readonly heldFunds: HeldFunds;
   readonly documents: DocumentService;
+  /** The console's accounts, logins and sessions. */
+  readonly consoleAccounts: ConsoleAccountService;
+  /** The console's audit log. */
+  readonly audit: AuditService;
 }
 
 export interface Repositories {
@@ -130,6 +140,10 @@ export interface Repositories {
   readonly idempotency: IdempotencyRepository;
   readonly enterprises: EnterpriseRepository;
   readonly documents: DocumentRepository;
+  readonly consoleAccounts: AccountRepository;
+  readonly consoleSessions: SessionRepository;
+  readonly consoleAudit: AuditRepository;
+  readonly overview: OverviewRepository;
 }
 
 export interface Views {
@@ -195,6 +209,10 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     idempotency: new IdempotencyRepository(db),
     enterprises: new EnterpriseRepository(db),
     documents: new DocumentRepository(db),
+    consoleAccounts: new AccountRepository(db),
+    consoleSessions: new SessionRepository(db),
+    consoleAudit: new AuditRepository(db),
+    overview: new OverviewRepository(db),
   };
   const outbox = new Outbox({
     repository: repositories.outbox,
@@ -326,6 +344,16 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     limits: options.documentLimits,
   });
 
+  const audit = new AuditService({ store, audit: repositories.consoleAudit, clock });
+  const consoleAccounts = new ConsoleAccountService({
+    store,
+    accounts: repositories.consoleAccounts,
+    sessions: repositories.consoleSessions,
+    merchants: repositories.merchants,
+    audit,
+    clock,
+  });
+
   return {
     ...keys,
     store,
@@ -353,6 +381,8 @@ export async function createContext(options: ContextOptions, store: Store): Prom
       onlineBanking,
       heldFunds,
       documents,
+      consoleAccounts,
+      audit,
     },
     views,
   };
