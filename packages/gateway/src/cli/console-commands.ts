@@ -38,7 +38,8 @@ async function newPassword(flags: CommandInput['flags'], prompt: HiddenPrompt | 
   } else {
     if (!prompt) {
       throw new UsageError(
-        'no --password-file and no terminal to ask on: pass --password-file FILE (a file with the password on its first line)',
+        'no --password-file and no terminal to ask on: pass --password-file FILE ' +
+          '(a file with the password on its first line)',
       );
     }
     password = await prompt('Password: ');

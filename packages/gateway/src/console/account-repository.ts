@@ -51,4 +51,15 @@ export class AccountRepository {
     const row = await this.#db.selectFrom('console_accounts').selectAll().where('id', '=', id).executeTakeFirst();
     return row && accountOf(row);
   }
+
+  /** Every account, oldest first (the admin's list; never with a hash). */
+  async list(): Promise<ConsoleAccount[]> {
+    const rows = await this.#db
+      .selectFrom('console_accounts')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(accountOf);
+  }
 }

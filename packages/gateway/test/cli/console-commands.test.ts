@@ -178,7 +178,7 @@ for (const kind of testDatabaseUrls()) {
       assert.equal(await h.gateway.context.repositories.consoleAccounts.credentialsOf('a@example.com'), undefined);
     });
 
-    test('merchant user add (text and --json) binds the user to its merchant; an unknown merchant is refused', async (t) => {
+    test('merchant user add (text and --json) binds the user to its merchant; an unknown one is refused', async (t) => {
       if (!shared()) return t.skip('in-memory PGlite is not shared with another store');
       const merchant = await h.merchant();
       const text = await runCli([
