@@ -117,7 +117,12 @@ function breakdown(lang: ConsoleLang, rows: readonly CountBy[], column: 'state' 
   if (total === 0) {
     return html`<div class="empty"><strong>${t(lang, 'noPaymentsYet')}</strong>${t(lang, 'emptyPayments')}</div>`;
   }
-  return html`<div class="table-wrap">
+  return html`<div
+    class="table-wrap"
+    tabindex="0"
+    role="region"
+    aria-label="${t(lang, column === 'state' ? 'byState' : 'byMethod')}"
+  >
     <table class="data">
       <thead>
         <tr>
@@ -229,7 +234,7 @@ export function auditContent(
       <div class="card empty"><strong>${t(lang, 'emptyAudit')}</strong></div>`;
   }
   return html`<p class="lead">${t(lang, 'auditLead')}</p>
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex="0" role="region" aria-label="${t(lang, 'auditLog')}">
       <table class="data" aria-label="${t(lang, 'auditLog')}">
         <thead>
           <tr>
@@ -268,7 +273,7 @@ export function auditContent(
 
 export function accountsContent(lang: ConsoleLang, accounts: readonly ConsoleAccount[]): Raw {
   return html`<p class="lead">${t(lang, 'operatorsLead')}</p>
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex="0" role="region" aria-label="${t(lang, 'operators')}">
       <table class="data">
         <thead>
           <tr>

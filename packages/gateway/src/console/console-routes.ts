@@ -17,7 +17,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { answerErrorsWithPages, field, formOf, nonce, sendHtml } from '../pages/page-kit.ts';
+import { answerErrorsWithPages, field, formOf, nonce } from '../pages/page-kit.ts';
+import { pageCsp } from '../pages/layout.ts';
 import type { Clock } from '../time/clock.ts';
 import { chinaDate, chinaInstant } from '../time/china-time.ts';
 import { can, merchantScopeOf, type Permission } from './account-record.ts';
@@ -74,6 +75,24 @@ function sameText(a: string, b: string): boolean {
 export function consoleReturnPath(text: string | undefined): string {
   if (!text || !/^\/console(\/[A-Za-z0-9_\-/]*)?(\?[^#\s]*)?$/.test(text) || text.includes('//')) return CONSOLE_PATH;
   return text;
+}
+
+/**
+ * A console page: the pages' strict headers (CSP with the script's nonce, no framing, no caching),
+ * but `Referrer-Policy: same-origin` rather than `no-referrer`: with no-referrer Chromium sends
+ * `Origin: null` on the forms' POSTs, which the Origin check must refuse. Console URLs carry no token.
+ */
+function sendHtml(reply: FastifyReply, status: number, body: string, scriptNonce?: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', pageCsp(scriptNonce))
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'same-origin')
+    .header('vary', 'Accept-Language, Cookie')
+    .send(body);
 }
 
 export function consoleRoutes(deps: ConsoleRoutesDeps): FastifyPluginAsync {

@@ -269,7 +269,10 @@ export function themeLink(lang: ConsoleLang, theme: Theme, here: string): Raw {
     next === 'dark'
       ? 'M12 3a9 9 0 1 0 9 9 7 7 0 0 1-9-9'
       : 'M12 7a5 5 0 1 0 0 10 5 5 0 0 0 0-10M11 1h2v3h-2zm0 19h2v3h-2zM1 11h3v2H1zm19 0h3v2h-3z';
-  return html`<a class="tool" href="${CONSOLE_PATH}/theme?to=${next}&back=${encodeURIComponent(here)}"
+  return html`<a
+    class="tool"
+    href="${CONSOLE_PATH}/theme?to=${next}&back=${encodeURIComponent(here)}"
+    aria-label="${label}"
     ><svg viewBox="0 0 24 24" aria-hidden="true"><path d="${path}" /></svg><span class="label">${label}</span></a
   >`;
 }

@@ -1,6 +1,6 @@
 /**
  * The start page `/` and the icon, in Chromium: `/` links the API reference, the OpenAPI document and
- * the console (coming: no console route yet), and in sandbox mode the sandbox endpoints and the test
+ * the console (/console), and in sandbox mode the sandbox endpoints and the test
  * values; a live gateway's `/` has none of the sandbox. Every page links /favicon.svg, /favicon.ico
  * answers an ICO, and no page meets a 404 on its way (`response` events). Errors at `/` are pages;
  * unknown routes elsewhere stay the signed JSON 00060704. Screenshots: home-*.png.
@@ -81,8 +81,8 @@ describe('the start page and the icon (browser)', () => {
 
     assert.equal(await page.getByTestId('link-docs').getAttribute('href'), '/docs');
     assert.equal(await page.getByTestId('link-openapi').getAttribute('href'), '/cberest/v1/openapi.json');
-    assert.equal(await page.getByTestId('link-console').count(), 0, 'no console link before a console exists');
-    assert.ok((await page.getByTestId('console-coming').innerText()).includes('Coming'), 'the console is coming');
+    assert.equal(await page.getByTestId('link-console').getAttribute('href'), '/console', 'the console is linked');
+    assert.equal(await page.getByTestId('console-coming').count(), 0, 'no longer "coming"');
     const text = await visibleText(page);
     for (const expected of [
       'Sandbox mode: every outside party is simulated',
