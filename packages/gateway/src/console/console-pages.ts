@@ -179,9 +179,13 @@ export function overviewContent(lang: ConsoleLang, f: OverviewFigures): Raw {
       </div>
       <div class="card">
         <div class="stat-label">${t(lang, 'notificationHealth')} · ${t(lang, 'last24h')}</div>
-        <div class="stat" data-figure="notifications-delivered">${number(lang, n.delivered)}</div>
+        <div class="stat" data-figure="notifications-total">
+          ${number(lang, n.delivered + n.retrying + n.queued + n.failed)}
+        </div>
         <div class="pills">
-          <span class="pill ok">${t(lang, 'delivered')} ${number(lang, n.delivered)}</span>
+          <span class="pill ok" data-figure="notifications-delivered"
+            >${t(lang, 'delivered')} ${number(lang, n.delivered)}</span
+          >
           <span class="pill warn" data-figure="notifications-retrying"
             >${t(lang, 'retrying')} ${number(lang, n.retrying + n.queued)}</span
           >

@@ -86,15 +86,16 @@ button,input{font:inherit;color:inherit}
 :focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 .skip{position:absolute;left:-999px;top:8px;background:var(--panel);padding:8px 12px;border-radius:8px;z-index:10}
 .skip:focus{left:8px}
-.app{display:grid;grid-template-columns:248px 1fr;min-height:100vh}
+.app{display:grid;grid-template-columns:256px 1fr;min-height:100vh}
 .side{background:var(--nav);border-right:1px solid var(--line);display:flex;flex-direction:column;position:sticky;
 top:0;
 height:100vh;overflow-y:auto}
-.brand{display:flex;align-items:center;gap:10px;padding:18px 20px 14px;font-weight:700;font-size:15px;
+.brand{display:flex;align-items:center;gap:8px;white-space:nowrap;padding:18px 14px 14px 16px;font-weight:700;
+font-size:14.5px;
 text-decoration:none}
-.logo{width:30px;height:30px;border-radius:8px;background:var(--accent);color:#fff;display:inline-flex;
+.logo{width:34px;height:30px;border-radius:8px;font-size:11.5px;background:#c7000b;color:#fff;display:inline-flex;
 align-items:center;
-justify-content:center;font-size:13px;font-weight:800;letter-spacing:.02em;flex:none}
+justify-content:center;font-weight:800;letter-spacing:0;flex:none}
 .mode{margin-left:auto;font-size:11px;font-weight:600;border-radius:999px;padding:2px 8px;background:var(--warn-soft);
 color:var(--warn)}
 .mode.live{background:var(--ok-soft);color:var(--ok)}
@@ -135,6 +136,7 @@ padding:5px 10px;font-size:13px;text-decoration:none;color:var(--text);cursor:po
 .tool:hover{background:var(--panel-2)}
 .tool svg{width:16px;height:16px;fill:currentColor}
 .menu{display:none}
+.scrim{display:none}
 .content{padding:24px 28px 40px;max-width:1280px;width:100%}
 .lead{color:var(--muted);margin:0 0 18px}
 .cards{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:16px;margin-bottom:20px}
@@ -206,9 +208,9 @@ font-size:15px;cursor:pointer;margin-top:6px}
 z-index:20;
 box-shadow:0 10px 40px rgba(0,0,0,.25)}
 body.nav-open .side{transform:none}
-body.nav-open .scrim{display:block}
-.scrim{display:none;position:fixed;inset:0;background:rgba(0,0,0,.35);z-index:15;border:0;padding:0;width:100%}
+.scrim{position:fixed;inset:0;background:rgba(0,0,0,.35);z-index:15}
 .menu{display:inline-flex}
+body.nav-open .scrim{display:block}
 .top{padding:10px 14px}
 .top h1{font-size:16px}
 .tool .label{display:none}
@@ -363,7 +365,7 @@ export function shellPage(o: ShellOptions): string {
           </div>
         </div>
       </aside>
-      <button class="scrim" id="scrim" type="button" tabindex="-1" aria-hidden="true"></button>
+      <div class="scrim" id="scrim" aria-hidden="true"></div>
       <div class="main">
         <header class="top">
           <button class="tool menu" id="menu" type="button" aria-controls="sidebar" aria-expanded="false">
