@@ -136,6 +136,10 @@ padding:5px 10px;font-size:13px;text-decoration:none;color:var(--text);cursor:po
 .tool:hover{background:var(--panel-2)}
 .tool svg{width:16px;height:16px;fill:currentColor}
 .menu{display:none}
+.tool.when-dark{display:none}
+@media (prefers-color-scheme:dark){.tool.when-light{display:none}.tool.when-dark{display:inline-flex}}
+.pill{white-space:nowrap}
+.card{overflow:hidden}
 .scrim{display:none}
 .content{padding:24px 28px 40px;max-width:1280px;width:100%}
 .lead{color:var(--muted);margin:0 0 18px}
@@ -264,15 +268,24 @@ export interface ShellLinks {
   readonly here: string;
 }
 
+/**
+ * The link that flips the theme. With no choice yet (the system's preference rules), both links are
+ * there and CSS shows the one that changes something.
+ */
 export function themeLink(lang: ConsoleLang, theme: Theme, here: string): Raw {
-  const next = theme === 'dark' ? 'light' : 'dark';
+  if (theme === undefined)
+    return html`${oneThemeLink(lang, 'dark', here, 'when-light')}${oneThemeLink(lang, 'light', here, 'when-dark')}`;
+  return oneThemeLink(lang, theme === 'dark' ? 'light' : 'dark', here, '');
+}
+
+function oneThemeLink(lang: ConsoleLang, next: 'light' | 'dark', here: string, only: string): Raw {
   const label = t(lang, next === 'dark' ? 'themeDark' : 'themeLight');
   const path =
     next === 'dark'
       ? 'M12 3a9 9 0 1 0 9 9 7 7 0 0 1-9-9'
       : 'M12 7a5 5 0 1 0 0 10 5 5 0 0 0 0-10M11 1h2v3h-2zm0 19h2v3h-2zM1 11h3v2H1zm19 0h3v2h-3z';
   return html`<a
-    class="tool"
+    class="tool ${only}"
     href="${CONSOLE_PATH}/theme?to=${next}&back=${encodeURIComponent(here)}"
     aria-label="${label}"
     ><svg viewBox="0 0 24 24" aria-hidden="true"><path d="${path}" /></svg><span class="label">${label}</span></a

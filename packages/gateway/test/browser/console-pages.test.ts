@@ -261,7 +261,7 @@ describe('the console in Chromium', () => {
     await ctx.close();
   });
 
-  test('axe-core: no serious or critical violation on the sign-in, overview and audit pages, light and dark', async () => {
+  test('axe-core: no serious or critical violation on sign-in, overview and audit, light and dark', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const options of [DESKTOP, PHONE]) {
         const ctx = await context({ ...options, colorScheme });

@@ -152,7 +152,7 @@ for (const kind of testDatabaseUrls()) {
       assert.equal((await busy.get('/console')).status, 303, 'ended 12 h after sign-in although active');
     });
 
-    test('a POST without the CSRF token, with a wrong one, or from another origin is refused with a 403 page', async () => {
+    test('a POST without the CSRF token, a wrong one, or another origin is refused (403 page)', async () => {
       const v = new ConsoleVisitor(h);
       await v.login('admin@example.com', PASSWORD);
       const csrf = await v.sessionCsrf();
@@ -226,7 +226,7 @@ for (const kind of testDatabaseUrls()) {
       assert.match(page.headers.get('retry-after')!, /^\d+$/);
     });
 
-    test('roles: a viewer and a merchant user are refused admin pages; a merchant user sees no operator page', async () => {
+    test('roles: viewer and merchant user refused admin pages; a merchant user sees no operator page', async () => {
       const viewer = new ConsoleVisitor(h);
       await viewer.login('viewer@example.com', PASSWORD);
       assert.equal((await viewer.get('/console/accounts')).status, 403);
