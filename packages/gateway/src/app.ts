@@ -14,6 +14,7 @@
  *     /enterprise_qualification...              enterprises/enterprise-routes.ts
  *   /checkout/...                               checkout/checkout-routes.ts (every mode)
  *   /, /favicon.svg, /favicon.ico               home/home-routes.ts (every mode)
+ *   /console/...                                console/console-routes.ts (every mode; sessions, CSRF)
  *   /sandbox/...                                channels/sandbox/*-routes.ts (sandbox mode only; the online
  *                                               bank's pages: corporate-bank-routes.ts)
  *   /listen/v1/...                              notifications/listen-routes.ts (umf-gateway listen;
@@ -53,6 +54,7 @@ import { reconciliationRoutes } from './settlement/reconciliation-routes.ts';
 import { enterpriseRoutes } from './enterprises/enterprise-routes.ts';
 import { checkoutRoutes } from './checkout/checkout-routes.ts';
 import { homeRoutes } from './home/home-routes.ts';
+import { consoleRoutes } from './console/console-routes.ts';
 import { sandboxRoutes } from './channels/sandbox/sandbox-routes.ts';
 import { walletRoutes } from './channels/sandbox/wallet-routes.ts';
 import { wechatRoutes } from './channels/sandbox/wechat-routes.ts';
@@ -135,7 +137,7 @@ function loggerOptions(logger: FastifyServerOptions['logger']): FastifyServerOpt
 }
 
 /** The page routes (HTML for a person, the start page `/` too): their errors are pages, never JSON. */
-const PAGE_PATHS = /^\/((checkout|sandbox\/wallet|sandbox\/wechat|sandbox\/bank|docs)(\/|\?|$)|(\?|$))/;
+const PAGE_PATHS = /^\/((checkout|sandbox\/wallet|sandbox\/wechat|sandbox\/bank|docs|console)(\/|\?|$)|(\?|$))/;
 
 export function isPagePath(url: string): boolean {
   return PAGE_PATHS.test(url);
@@ -257,6 +259,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
   );
   await pages(homeRoutes({ sandbox: config.sandbox, sandboxAccess: config.sandboxAccess }));
+  await pages(
+    consoleRoutes({
+      accounts: services.consoleAccounts,
+      accountList: repositories.consoleAccounts,
+      audit: services.audit,
+      overview: repositories.overview,
+      clock,
+      sandbox: config.sandbox,
+      publicUrl,
+    }),
+  );
   if (config.sandbox && context.sandbox) {
     const { sandbox } = context;
     const walletPayments = services.walletPayments;

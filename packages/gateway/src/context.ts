@@ -59,6 +59,12 @@ import { DocumentRepository } from './documents/document-repository.ts';
 import { DocumentService } from './documents/document-service.ts';
 import { PaymentSearchService } from './payments/payment-search.ts';
 import type { ArchiveLimits } from './documents/document-archive.ts';
+import { AccountRepository } from './console/account-repository.ts';
+import { SessionRepository } from './console/session-repository.ts';
+import { AuditRepository } from './console/audit-repository.ts';
+import { OverviewRepository } from './console/overview-repository.ts';
+import { AuditService } from './console/audit-service.ts';
+import { ConsoleAccountService } from './console/account-service.ts';
 
 export interface KeyOptions {
   readonly dataDir: string;
@@ -115,6 +121,10 @@ export interface Services {
   readonly documents: DocumentService;
   /** The console's payments list: filtered pages with a cursor, the CSV export. */
   readonly paymentSearch: PaymentSearchService;
+  /** The console's accounts, logins and sessions. */
+  readonly consoleAccounts: ConsoleAccountService;
+  /** The console's audit log. */
+  readonly audit: AuditService;
 }
 
 export interface Repositories {
@@ -133,6 +143,10 @@ export interface Repositories {
   readonly idempotency: IdempotencyRepository;
   readonly enterprises: EnterpriseRepository;
   readonly documents: DocumentRepository;
+  readonly consoleAccounts: AccountRepository;
+  readonly consoleSessions: SessionRepository;
+  readonly consoleAudit: AuditRepository;
+  readonly overview: OverviewRepository;
 }
 
 export interface Views {
@@ -198,6 +212,10 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     idempotency: new IdempotencyRepository(db),
     enterprises: new EnterpriseRepository(db),
     documents: new DocumentRepository(db),
+    consoleAccounts: new AccountRepository(db),
+    consoleSessions: new SessionRepository(db),
+    consoleAudit: new AuditRepository(db),
+    overview: new OverviewRepository(db),
   };
   const outbox = new Outbox({
     repository: repositories.outbox,
@@ -329,6 +347,16 @@ export async function createContext(options: ContextOptions, store: Store): Prom
     limits: options.documentLimits,
   });
 
+  const audit = new AuditService({ store, audit: repositories.consoleAudit, clock });
+  const consoleAccounts = new ConsoleAccountService({
+    store,
+    accounts: repositories.consoleAccounts,
+    sessions: repositories.consoleSessions,
+    merchants: repositories.merchants,
+    audit,
+    clock,
+  });
+
   return {
     ...keys,
     store,
@@ -357,6 +385,8 @@ export async function createContext(options: ContextOptions, store: Store): Prom
       heldFunds,
       documents,
       paymentSearch: new PaymentSearchService({ payments: repositories.payments }),
+      consoleAccounts,
+      audit,
     },
     views,
   };

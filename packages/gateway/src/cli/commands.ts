@@ -11,6 +11,7 @@ import { ledgerCheckCommand } from './ledger-command.ts';
 import { NOTIFICATION_COMMANDS } from './notifications-command.ts';
 import { listenCommand } from './listen-command.ts';
 import { DOCUMENT_COMMANDS } from './document-commands.ts';
+import { CONSOLE_COMMANDS } from './console-commands.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   ...ENTERPRISE_COMMANDS,
   ...NOTIFICATION_COMMANDS,
   ...DOCUMENT_COMMANDS,
+  ...CONSOLE_COMMANDS,
   listenCommand,
   platformCertCommand,
   fxSetCommand,

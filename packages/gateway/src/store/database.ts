@@ -31,6 +31,7 @@ import * as m007 from './migrations/007-payment-listing.ts';
 import * as m008 from './migrations/008-outbox-merchant-index.ts';
 import * as m009 from './migrations/009-b2b.ts';
 import * as m010 from './migrations/010-b2b-returns.ts';
+import * as m011 from './migrations/011-console-accounts.ts';
 import * as m012 from './migrations/012-payment-search.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -66,6 +67,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-outbox-merchant-index': m008,
   '009-b2b': m009,
   '010-b2b-returns': m010,
+  '011-console-accounts': m011,
   '012-payment-search': m012,
 };
 

@@ -393,6 +393,46 @@ export interface B2bDocumentsTable {
   created_at: Int8;
 }
 
+/** People who log in to the console (migration 011; console/account-repository.ts). */
+export interface ConsoleAccountsTable {
+  id: string;
+  /** Lower case, unique. */
+  email: string;
+  /** `operator` or `merchant_user`. */
+  kind: string;
+  /** An operator's role: admin, reviewer or viewer (NULL for a merchant user). */
+  role: string | null;
+  /** A merchant user's merchant (NULL for an operator). */
+  merchant_id: string | null;
+  password_hash: string;
+  created_at: Int8;
+}
+
+/** Console sessions (migration 011): the SHA-256 of the cookie's id, never the id. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  account_id: string;
+  csrf_token: string;
+  address: string;
+  created_at: Int8;
+  last_seen_at: Int8;
+}
+
+/** The console's audit log (migration 011; console/audit-repository.ts). */
+export interface ConsoleAuditTable {
+  id: string;
+  at: Int8;
+  /** The account's email, or what tried (the email typed at a failed login). */
+  actor: string;
+  action: string;
+  subject: string | null;
+  /** JSON, never a password. */
+  detail: string | null;
+  address: string | null;
+  /** The merchant the entry concerns, when one does (a merchant user sees only these). */
+  merchant_id: string | null;
+}
+
 export interface Database {
   platform_keys: PlatformKeysTable;
   merchants: MerchantsTable;
@@ -418,6 +458,9 @@ export interface Database {
   settlement_runs: SettlementRunsTable;
   enterprises: EnterprisesTable;
   b2b_documents: B2bDocumentsTable;
+  console_accounts: ConsoleAccountsTable;
+  console_sessions: ConsoleSessionsTable;
+  console_audit: ConsoleAuditTable;
 }
 
 /** Reads a bigint money column whatever the driver returned. */

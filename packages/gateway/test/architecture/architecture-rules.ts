@@ -143,6 +143,10 @@ export const MODULES: Readonly<Record<string, { readonly holds: string; readonly
     holds: 'the start page (`/`) and the icon',
     mayImport: ['api-docs', 'http', 'pages'],
   },
+  console: {
+    holds: 'the console at /console: accounts, sessions, sign-in throttling, the audit log and its pages',
+    mayImport: ['merchants', 'oauth', 'pages', 'store', 'time'],
+  },
   'channels/sandbox': {
     holds: 'the sandbox parties, their storage and the pages a person clicks through',
     mayImport: [

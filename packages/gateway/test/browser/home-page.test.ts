@@ -1,6 +1,6 @@
 /**
  * The start page `/` and the icon, in Chromium: `/` links the API reference, the OpenAPI document and
- * the console (coming: no console route yet), and in sandbox mode the sandbox endpoints and the test
+ * the console (/console), and in sandbox mode the sandbox endpoints and the test
  * values; a live gateway's `/` has none of the sandbox. Every page links /favicon.svg, /favicon.ico
  * answers an ICO, and no page meets a 404 on its way (`response` events). Errors at `/` are pages;
  * unknown routes elsewhere stay the signed JSON 00060704. Screenshots: home-*.png.
@@ -81,8 +81,8 @@ describe('the start page and the icon (browser)', () => {
 
     assert.equal(await page.getByTestId('link-docs').getAttribute('href'), '/docs');
     assert.equal(await page.getByTestId('link-openapi').getAttribute('href'), '/cberest/v1/openapi.json');
-    assert.equal(await page.getByTestId('link-console').count(), 0, 'no console link before a console exists');
-    assert.ok((await page.getByTestId('console-coming').innerText()).includes('Coming'), 'the console is coming');
+    assert.equal(await page.getByTestId('link-console').getAttribute('href'), '/console', 'the console is linked');
+    assert.equal(await page.getByTestId('console-coming').count(), 0, 'no longer "coming"');
     const text = await visibleText(page);
     for (const expected of [
       'Sandbox mode: every outside party is simulated',
@@ -128,16 +128,9 @@ describe('the start page and the icon (browser)', () => {
     const failed = failedResponses(page);
     await page.goto(`${sandbox.baseUrl}/`, { waitUntil: 'networkidle' });
     const text = await visibleText(page);
-    for (const expected of [
-      'UMF 网关',
-      'API 参考',
-      'OpenAPI 文档',
-      '管理控制台',
-      '即将推出',
-      '沙箱接口',
-      '沙箱测试数据',
-    ])
+    for (const expected of ['UMF 网关', 'API 参考', 'OpenAPI 文档', '管理控制台', '沙箱接口', '沙箱测试数据'])
       assert.ok(text.includes(expected), `/ in Chinese says "${expected}"`);
+    assert.ok(!text.includes('即将推出'), 'the console is there, not "coming"');
     const docs = await page.getByTestId('link-docs').boundingBox();
     const openapi = await page.getByTestId('link-openapi').boundingBox();
     assert.ok(docs && openapi && openapi.y >= docs.y + docs.height, 'the links one under the other');
